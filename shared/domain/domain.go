@@ -1,0 +1,182 @@
+// Package domain holds the vocabulary shared by the desktop app, the sync
+// server and the auditors: rounds, postes, people, wish lists, rankings and
+// results. It has no I/O and no policy beyond validating its own values.
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Procedure names how a round assigns interns to postes.
+type Procedure string
+
+const (
+	// Appariement is the consolidation-phase procedure: interns rank postes,
+	// RTS rank candidates, intern-proposing deferred acceptance matches them.
+	Appariement Procedure = "appariement"
+	// ChoixAuRang is the procedure of all other semesters: interns choose in
+	// the order of a call list (serial dictatorship on full wish lists).
+	ChoixAuRang Procedure = "choix-au-rang"
+)
+
+// Valid reports whether p is a known procedure.
+func (p Procedure) Valid() bool { return p == Appariement || p == ChoixAuRang }
+
+// RoundState is a step of a round's life. States only move forward, in the
+// order of RoundStates.
+type RoundState string
+
+// The states of a round, in order.
+const (
+	StateDraft          RoundState = "draft"
+	StateWishesOpen     RoundState = "wishes_open"
+	StateWishesClosed   RoundState = "wishes_closed"
+	StateRankingsOpen   RoundState = "rankings_open"
+	StateRankingsClosed RoundState = "rankings_closed"
+	StateMatched        RoundState = "matched"
+	StatePublished      RoundState = "published"
+)
+
+// RoundStates lists the states of a round in the order a round goes through
+// them. A choix-au-rang round skips the two rankings states.
+var RoundStates = []RoundState{
+	StateDraft, StateWishesOpen, StateWishesClosed,
+	StateRankingsOpen, StateRankingsClosed, StateMatched, StatePublished,
+}
+
+// Index returns the position of s in RoundStates, or -1 if s is unknown.
+func (s RoundState) Index() int {
+	for i, t := range RoundStates {
+		if t == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Role is what a person may do.
+type Role string
+
+// The roles.
+const (
+	RoleIntern      Role = "intern"
+	RoleRTS         Role = "rts"
+	RoleCoordinator Role = "coordinator"
+	RoleAdmin       Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleIntern, RoleRTS, RoleCoordinator, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Round is one matching round of one procedure.
+type Round struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Procedure   Procedure  `json:"procedure"`
+	Number      int        `json:"number"` // 1, 2 (online) or 3 (in person, manual)
+	Parent      string     `json:"parent,omitempty"`
+	Subdivision string     `json:"subdivision,omitempty"` // empty: national
+	Specialty   string     `json:"specialty,omitempty"`   // empty: every DES
+	State       RoundState `json:"state"`
+	// Windows, by the server's clock. Zero means not scheduled.
+	WishesOpen    time.Time `json:"wishes_open,omitzero"`
+	WishesClose   time.Time `json:"wishes_close,omitzero"`
+	RankingsOpen  time.Time `json:"rankings_open,omitzero"`
+	RankingsClose time.Time `json:"rankings_close,omitzero"`
+	// Checkpoint is the signed transparency-log checkpoint at which the
+	// round's input was frozen; set when the round is matched.
+	Checkpoint string `json:"checkpoint,omitempty"`
+}
+
+// Poste is an internship post ("terrain de stage") offering Capacity places.
+type Poste struct {
+	ID            string `json:"id"`
+	Specialty     string `json:"specialty"`   // DES code, see DESList
+	Subdivision   string `json:"subdivision"` // subdivision code, see Subdivisions
+	Etablissement string `json:"etablissement"`
+	Service       string `json:"service"`
+	Town          string `json:"town"`
+	Title         string `json:"title"`
+	RTS           string `json:"rts"` // identifier of the RTS person
+	RTSName       string `json:"rts_name"`
+	RTSEmail      string `json:"rts_email"`
+	Capacity      int    `json:"capacity"`
+	Description   string `json:"description,omitempty"`
+	Closed        bool   `json:"closed,omitempty"` // withdrawn from the round
+	Version       uint64 `json:"version"`          // catalogue version of its last change
+}
+
+// Validate checks the fields that every poste must have.
+func (p *Poste) Validate() error {
+	switch {
+	case p.ID == "":
+		return fmt.Errorf("poste: empty id")
+	case p.Capacity < 1:
+		return fmt.Errorf("poste %q: capacity %d < 1", p.ID, p.Capacity)
+	case LookupDES(p.Specialty) == nil:
+		return fmt.Errorf("poste %q: unknown specialty %q", p.ID, p.Specialty)
+	case LookupSubdivision(p.Subdivision) == nil:
+		return fmt.Errorf("poste %q: unknown subdivision %q", p.ID, p.Subdivision)
+	}
+	return nil
+}
+
+// Person is anyone who may sign in: an intern, an RTS, a coordinator or an
+// admin. Interns carry their specialty, subdivision and rank (for the call
+// list of choix au rang).
+type Person struct {
+	ID          string `json:"id"`
+	Role        Role   `json:"role"`
+	LastName    string `json:"last_name"`
+	FirstName   string `json:"first_name"`
+	Email       string `json:"email"`
+	Specialty   string `json:"specialty,omitempty"`
+	Subdivision string `json:"subdivision,omitempty"`
+	Rank        int    `json:"rank,omitempty"` // classement, 1 is best; 0 unknown
+}
+
+// FullName returns "First LAST".
+func (p *Person) FullName() string { return p.FirstName + " " + p.LastName }
+
+// WishList is an intern's ordered list of postes for a round, best first.
+type WishList struct {
+	Round  string   `json:"round"`
+	Intern string   `json:"intern"`
+	Postes []string `json:"postes"`
+}
+
+// Ranking is an RTS's ordered list of candidates for one poste, best first.
+// A candidate who is not listed is unacceptable.
+type Ranking struct {
+	Round   string   `json:"round"`
+	Poste   string   `json:"poste"`
+	Interns []string `json:"interns"`
+}
+
+// Assignment gives one intern one poste.
+type Assignment struct {
+	Intern string `json:"intern"`
+	Poste  string `json:"poste"`
+	// Manual is set for round 3 assignments, made by hand.
+	Manual bool   `json:"manual,omitempty"`
+	Author string `json:"author,omitempty"` // admin who assigned by hand
+	Reason string `json:"reason,omitempty"`
+}
+
+// Result is the outcome of a round.
+type Result struct {
+	Round       string       `json:"round"`
+	Procedure   Procedure    `json:"procedure"`
+	Checkpoint  string       `json:"checkpoint"` // signed checkpoint of the frozen input
+	TreeSize    int64        `json:"tree_size"`  // log size at that checkpoint
+	Assignments []Assignment `json:"assignments"`
+	Unmatched   []string     `json:"unmatched"`
+	ComputedAt  time.Time    `json:"computed_at"`
+}

@@ -1,0 +1,71 @@
+package domain
+
+import "testing"
+
+func TestReferenceCounts(t *testing.T) {
+	if got := len(DESList); got != 44 {
+		t.Errorf("DESList has %d entries, want 44", got)
+	}
+	if got := len(Subdivisions); got != 28 {
+		t.Errorf("Subdivisions has %d entries, want 28", got)
+	}
+	seen := map[string]bool{}
+	for _, d := range DESList {
+		if d.Code == "" || d.Name == "" || seen[d.Code] {
+			t.Errorf("bad or duplicate DES %+v", d)
+		}
+		seen[d.Code] = true
+		if LookupDES(d.Code) == nil {
+			t.Errorf("LookupDES(%q) = nil", d.Code)
+		}
+	}
+	for _, s := range Subdivisions {
+		if s.Code == "" || s.Name == "" || seen[s.Code] {
+			t.Errorf("bad or duplicate subdivision %+v", s)
+		}
+		seen[s.Code] = true
+		if LookupSubdivision(s.Code) == nil {
+			t.Errorf("LookupSubdivision(%q) = nil", s.Code)
+		}
+	}
+	if LookupDES("NOPE") != nil || LookupSubdivision("NOPE") != nil {
+		t.Error("lookup of an unknown code must return nil")
+	}
+}
+
+func TestPosteValidate(t *testing.T) {
+	ok := Poste{ID: "P1", Capacity: 1, Specialty: "MG", Subdivision: "IDF"}
+	tests := []struct {
+		name string
+		edit func(*Poste)
+		want bool
+	}{
+		{"ok", func(*Poste) {}, true},
+		{"empty id", func(p *Poste) { p.ID = "" }, false},
+		{"zero capacity", func(p *Poste) { p.Capacity = 0 }, false},
+		{"unknown DES", func(p *Poste) { p.Specialty = "XX" }, false},
+		{"unknown subdivision", func(p *Poste) { p.Subdivision = "XX" }, false},
+	}
+	for _, tt := range tests {
+		p := ok
+		tt.edit(&p)
+		if err := p.Validate(); (err == nil) != tt.want {
+			t.Errorf("%s: Validate() = %v, want ok=%v", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestRoundStateOrder(t *testing.T) {
+	if StateDraft.Index() != 0 || StatePublished.Index() != len(RoundStates)-1 {
+		t.Fatal("RoundStates order broken")
+	}
+	if RoundState("bogus").Index() != -1 {
+		t.Fatal("unknown state must have index -1")
+	}
+	if !Appariement.Valid() || !ChoixAuRang.Valid() || Procedure("x").Valid() {
+		t.Fatal("Procedure.Valid wrong")
+	}
+	if !RoleAdmin.Valid() || Role("x").Valid() {
+		t.Fatal("Role.Valid wrong")
+	}
+}
