@@ -182,3 +182,8 @@ type PersonalResult struct {
 	LastSubmission *IncludedEntry      `json:"last_submission,omitempty"`
 	PublishedAt    time.Time           `json:"published_at"`
 }
+
+// ProofResponse carries a Merkle proof (inclusion or consistency).
+type ProofResponse struct {
+	Proof [][]byte `json:"proof"`
+}
