@@ -1,0 +1,44 @@
+// Command syncserver is Appariement's central server and its tools.
+//
+//	syncserver match -in instance.json -out result.json   run a matching on files
+//
+// Run "syncserver help" for every command.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"appariement/syncserver/matchcmd"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "match":
+		return matchcmd.Run(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "syncserver: commande inconnue %q (unknown command)\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: syncserver <commande> [options]
+
+Commandes / commands:
+  match   calcule un appariement sur fichiers / runs a matching on files
+          (-in instance.json -out result.json)
+`)
+}
