@@ -1,0 +1,102 @@
+package match
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+)
+
+// National scale: every intern of a consolidation-phase round of the country.
+const (
+	benchInterns = 50_000
+	benchPostes  = 20_000
+	benchWishes  = 40
+	benchSeed    = 2020
+)
+
+var national = sync.OnceValues(func() (*Instance, *Instance) {
+	return GenerateInstance(benchSeed, benchInterns, benchPostes, benchWishes),
+		GenerateChoixAuRang(benchSeed, benchInterns, benchPostes, benchWishes)
+})
+
+func mustCompile(b *testing.B, inst *Instance) *Compiled {
+	b.Helper()
+	c, err := Compile(inst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkDeferredAcceptance runs a national-scale appariement from the Instance: indexing
+// and validation, deferred acceptance, and the sorted Result.
+func BenchmarkDeferredAcceptance(b *testing.B) {
+	inst, _ := national()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DeferredAcceptance(inst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDeferredAcceptanceCompiled runs the algorithm alone on a compiled instance, as a
+// repeated simulation would.
+func BenchmarkDeferredAcceptanceCompiled(b *testing.B) {
+	inst, _ := national()
+	c := mustCompile(b, inst)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.DeferredAcceptance()
+	}
+}
+
+// BenchmarkSerialDictatorship runs a national-scale choix au rang from the Instance.
+func BenchmarkSerialDictatorship(b *testing.B) {
+	_, inst := national()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SerialDictatorship(inst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSerialDictatorship40k is the "simulation des choix" for 40,000 interns: the
+// instance is compiled once, then each run replays the call list.
+func BenchmarkSerialDictatorship40k(b *testing.B) {
+	c := mustCompile(b, GenerateChoixAuRang(benchSeed, 40_000, 16_000, benchWishes))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.SerialDictatorship()
+	}
+}
+
+// BenchmarkDecodeInstance decodes and validates the national-scale instance from JSON.
+func BenchmarkDecodeInstance(b *testing.B) {
+	inst, _ := national()
+	data, err := json.Marshal(inst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeInstance(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheck proves the national-scale appariement result valid.
+func BenchmarkCheck(b *testing.B) {
+	inst, _ := national()
+	c := mustCompile(b, inst)
+	res := c.Result(c.DeferredAcceptance())
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Check(res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,338 @@
+package match
+
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// NoPoste is the value of a Matching entry for an unmatched intern.
+const NoPoste int32 = -1
+
+// Matching is an index-based outcome: Matching[i] is the index of the poste of intern i in
+// its Compiled instance, or NoPoste.
+type Matching []int32
+
+// Compiled is a validated instance turned into dense integer indices, ready to be run any
+// number of times: interns and postes are numbered in the order of the instance, wish lists
+// and rankings are flat arrays, and the rank of each intern at each poste of its wish list is
+// precomputed. Memory is proportional to the total length of the lists. A Compiled is
+// read-only once built and safe for concurrent use.
+type Compiled struct {
+	procedure Procedure
+	posteIDs  []string
+	internIDs []string
+	posteIdx  map[string]int32
+	internIdx map[string]int32
+	capacity  []int32
+	// Wish list of intern i: wishPoste[wishStart[i]:wishStart[i+1]], best first, with
+	// wishRank[k] the rank of intern i in the ranking of poste wishPoste[k] (0 is best),
+	// or -1 when that poste did not rank it (always -1 in a choix au rang).
+	wishStart []int32
+	wishPoste []int32
+	wishRank  []int32
+	// Ranking of poste p: rankIntern[rankStart[p]:rankStart[p+1]], best first.
+	rankStart  []int32
+	rankIntern []int32
+	// callOrder lists intern indices in call-list order (choix au rang only).
+	callOrder []int32
+}
+
+// Compile validates an instance (with the same rules as DecodeInstance, but without line
+// numbers) and indexes it for repeated runs.
+func Compile(inst *Instance) (*Compiled, error) {
+	el := &errList{}
+	c := compile(inst, nil, el)
+	if err := el.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkID reports an id that is empty, too long or holds control characters.
+func checkID(el *errList, off int, what string, index int, id string) bool {
+	switch {
+	case id == "":
+		el.add(off, "%s #%d: empty id", what, index+1)
+	case len(id) > MaxIDBytes:
+		el.add(off, "%s %s: id longer than %d bytes", what, quoteID(id), MaxIDBytes)
+	case !utf8.ValidString(id) || hasBadRune(id):
+		el.add(off, "%s %s: id holds invalid or control characters", what, quoteID(id))
+	default:
+		return true
+	}
+	return false
+}
+
+func hasBadRune(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
+}
+
+// compile validates inst, recording problems in el with the positions of pos (which may be
+// nil), and returns the compiled instance, or nil when there was any problem.
+func compile(inst *Instance, pos *positions, el *errList) *Compiled {
+	proc := inst.EffectiveProcedure()
+	if proc != ProcedureAppariement && proc != ProcedureChoixAuRang {
+		el.add(pos.ofProcedure(), "unknown procedure %q (want %q or %q)",
+			inst.Procedure, ProcedureAppariement, ProcedureChoixAuRang)
+	}
+	np, ni := len(inst.Postes), len(inst.Interns)
+	c := &Compiled{
+		procedure: proc,
+		posteIDs:  make([]string, np),
+		internIDs: make([]string, ni),
+		posteIdx:  make(map[string]int32, np),
+		internIdx: make(map[string]int32, ni),
+		capacity:  make([]int32, np),
+	}
+
+	// Postes.
+	for i, ps := range inst.Postes {
+		c.posteIDs[i] = ps.ID
+		if checkID(el, pos.ofPoste(i), "poste", i, ps.ID) {
+			if first, dup := c.posteIdx[ps.ID]; dup {
+				el.add(pos.ofPoste(i), "poste %s: duplicate poste id%s", quoteID(ps.ID), firstAt(el, pos.ofPoste(int(first))))
+			} else {
+				c.posteIdx[ps.ID] = int32(i)
+			}
+		}
+		if ps.Capacity < 1 || ps.Capacity > MaxCapacity {
+			el.add(pos.ofCapacity(i), "poste %s: capacity %d out of range (1 to %d)", quoteID(ps.ID), ps.Capacity, MaxCapacity)
+		}
+		c.capacity[i] = int32(max(0, min(ps.Capacity, MaxCapacity)))
+	}
+
+	// Interns.
+	for i, in := range inst.Interns {
+		c.internIDs[i] = in.ID
+		if checkID(el, pos.ofIntern(i), "intern", i, in.ID) {
+			if first, dup := c.internIdx[in.ID]; dup {
+				el.add(pos.ofIntern(i), "intern %s: duplicate intern id%s", quoteID(in.ID), firstAt(el, pos.ofIntern(int(first))))
+			} else {
+				c.internIdx[in.ID] = int32(i)
+			}
+		}
+	}
+
+	// Wish lists. stamp[p] == i+1 when poste p is already on intern i's list.
+	total := 0
+	for _, in := range inst.Interns {
+		total += len(in.Wishes)
+	}
+	c.wishStart = make([]int32, ni+1)
+	c.wishPoste = make([]int32, 0, total)
+	stamp := make([]int32, np)
+	for i, in := range inst.Interns {
+		c.wishStart[i] = int32(len(c.wishPoste))
+		for j, w := range in.Wishes {
+			p, ok := c.posteIdx[w]
+			switch {
+			case !ok:
+				el.add(pos.ofWish(i, j), "intern %s: wish %s: unknown poste", quoteID(in.ID), quoteID(w))
+			case stamp[p] == int32(i)+1:
+				el.add(pos.ofWish(i, j), "intern %s: wish %s: poste listed twice", quoteID(in.ID), quoteID(w))
+			default:
+				stamp[p] = int32(i) + 1
+				c.wishPoste = append(c.wishPoste, p)
+			}
+		}
+	}
+	c.wishStart[ni] = int32(len(c.wishPoste))
+
+	// Rankings (appariement) or call list (choix au rang).
+	switch proc {
+	case ProcedureAppariement:
+		c.compileRankings(inst, pos, el)
+		if len(inst.CallList) > 0 {
+			el.add(pos.ofCallListKey(), "a call_list is given but the procedure is %q (a call list belongs to %q)",
+				ProcedureAppariement, ProcedureChoixAuRang)
+		}
+	case ProcedureChoixAuRang:
+		if len(inst.Rankings) > 0 {
+			el.add(pos.ofRankingsKey(), "rankings are given but the procedure is %q, which has none (ranking of poste %s)",
+				ProcedureChoixAuRang, quoteID(inst.Rankings[0].Poste))
+		}
+		c.compileCallList(inst, pos, el)
+	}
+	if !el.empty() {
+		return nil
+	}
+	c.rankWishes()
+	return c
+}
+
+// firstAt says where the first occurrence of a duplicate was, when that is known.
+func firstAt(el *errList, off int) string {
+	if off < 0 || el.data == nil {
+		return ""
+	}
+	line, _ := el.position(off)
+	return fmt.Sprintf(" (first at line %d)", line)
+}
+
+func (c *Compiled) compileRankings(inst *Instance, pos *positions, el *errList) {
+	np, ni := len(c.posteIDs), len(c.internIDs)
+	rankingOf := make([]int32, np) // index+1 of the ranking of each poste, 0 if none
+	for k, rk := range inst.Rankings {
+		p, ok := c.posteIdx[rk.Poste]
+		switch {
+		case !ok:
+			el.add(pos.ofRanking(k), "ranking of poste %s: unknown poste", quoteID(rk.Poste))
+		case rankingOf[p] != 0:
+			el.add(pos.ofRanking(k), "ranking of poste %s: second ranking for this poste%s",
+				quoteID(rk.Poste), firstAt(el, pos.ofRanking(int(rankingOf[p]-1))))
+		default:
+			rankingOf[p] = int32(k) + 1
+		}
+	}
+	stamp := make([]int32, ni) // stamp[i] == k+1 when intern i is already in ranking k
+	lists := make([][]int32, np)
+	total := 0
+	for k, rk := range inst.Rankings {
+		list := make([]int32, 0, len(rk.Ranking))
+		for j, id := range rk.Ranking {
+			i, ok := c.internIdx[id]
+			switch {
+			case !ok:
+				el.add(pos.ofRankEntry(k, j), "ranking of poste %s: intern %s: unknown intern", quoteID(rk.Poste), quoteID(id))
+			case stamp[i] == int32(k)+1:
+				el.add(pos.ofRankEntry(k, j), "ranking of poste %s: intern %s: ranked twice", quoteID(rk.Poste), quoteID(id))
+			default:
+				stamp[i] = int32(k) + 1
+				list = append(list, i)
+			}
+		}
+		if p, ok := c.posteIdx[rk.Poste]; ok && rankingOf[p] == int32(k)+1 {
+			lists[p] = list
+			total += len(list)
+		}
+	}
+	c.rankStart = make([]int32, np+1)
+	c.rankIntern = make([]int32, 0, total)
+	for p, list := range lists {
+		c.rankStart[p] = int32(len(c.rankIntern))
+		c.rankIntern = append(c.rankIntern, list...)
+	}
+	c.rankStart[np] = int32(len(c.rankIntern))
+}
+
+func (c *Compiled) compileCallList(inst *Instance, pos *positions, el *errList) {
+	ni := len(c.internIDs)
+	c.rankStart = make([]int32, len(c.posteIDs)+1)
+	if inst.CallList == nil && ni > 0 {
+		el.add(pos.ofCallListKey(), "procedure %q needs a call_list naming every intern", ProcedureChoixAuRang)
+		return
+	}
+	called := make([]bool, ni)
+	c.callOrder = make([]int32, 0, ni)
+	for j, id := range inst.CallList {
+		i, ok := c.internIdx[id]
+		switch {
+		case !ok:
+			el.add(pos.ofCall(j), "call_list: intern %s: unknown intern", quoteID(id))
+		case called[i]:
+			el.add(pos.ofCall(j), "call_list: intern %s: called twice", quoteID(id))
+		default:
+			called[i] = true
+			c.callOrder = append(c.callOrder, i)
+		}
+	}
+	for i, ok := range called {
+		if idx, known := c.internIdx[c.internIDs[i]]; !ok && known && idx == int32(i) {
+			el.add(pos.ofIntern(i), "intern %s: missing from the call_list", quoteID(c.internIDs[i]))
+		}
+	}
+}
+
+// rankWishes fills wishRank: for each wish of each intern, the intern's rank at that poste.
+// It groups ranking entries by intern (counting sort), then for each intern marks the postes
+// that ranked it in a scratch array indexed by poste: linear time, no matrix.
+func (c *Compiled) rankWishes() {
+	np, ni := len(c.posteIDs), len(c.internIDs)
+	c.wishRank = make([]int32, len(c.wishPoste))
+	for k := range c.wishRank {
+		c.wishRank[k] = -1
+	}
+	if len(c.rankIntern) == 0 {
+		return
+	}
+	byStart := make([]int32, ni+1) // entries of intern i: byPoste/byRank[byStart[i]:byStart[i+1]]
+	for _, i := range c.rankIntern {
+		byStart[i+1]++
+	}
+	for i := range ni {
+		byStart[i+1] += byStart[i]
+	}
+	fill := append([]int32(nil), byStart[:ni]...)
+	byPoste := make([]int32, len(c.rankIntern))
+	byRank := make([]int32, len(c.rankIntern))
+	for p := range np {
+		for r, i := range c.rankIntern[c.rankStart[p]:c.rankStart[p+1]] {
+			byPoste[fill[i]], byRank[fill[i]] = int32(p), int32(r)
+			fill[i]++
+		}
+	}
+	mark := make([]int32, np) // mark[p] == i+1 when poste p ranked intern i ...
+	rank := make([]int32, np) // ... at rank rank[p]
+	for i := range ni {
+		for e := byStart[i]; e < byStart[i+1]; e++ {
+			mark[byPoste[e]], rank[byPoste[e]] = int32(i)+1, byRank[e]
+		}
+		for k := c.wishStart[i]; k < c.wishStart[i+1]; k++ {
+			if p := c.wishPoste[k]; mark[p] == int32(i)+1 {
+				c.wishRank[k] = rank[p]
+			}
+		}
+	}
+}
+
+// Procedure returns the instance's procedure.
+func (c *Compiled) Procedure() Procedure { return c.procedure }
+
+// NumInterns returns the number of interns; they are numbered 0 to NumInterns()-1 in the
+// order of the instance.
+func (c *Compiled) NumInterns() int { return len(c.internIDs) }
+
+// NumPostes returns the number of postes; they are numbered 0 to NumPostes()-1 in the order
+// of the instance.
+func (c *Compiled) NumPostes() int { return len(c.posteIDs) }
+
+// InternID returns the id of intern i.
+func (c *Compiled) InternID(i int) string { return c.internIDs[i] }
+
+// PosteID returns the id of poste p.
+func (c *Compiled) PosteID(p int) string { return c.posteIDs[p] }
+
+// InternIndex returns the index of the intern with the given id.
+func (c *Compiled) InternIndex(id string) (int, bool) {
+	i, ok := c.internIdx[id]
+	return int(i), ok
+}
+
+// PosteIndex returns the index of the poste with the given id.
+func (c *Compiled) PosteIndex(id string) (int, bool) {
+	p, ok := c.posteIdx[id]
+	return int(p), ok
+}
+
+// Capacity returns the number of places of poste p.
+func (c *Compiled) Capacity(p int) int { return int(c.capacity[p]) }
+
+// Result turns an index-based matching into the exchange form, in canonical order.
+func (c *Compiled) Result(m Matching) Result {
+	res := Result{Assignments: []Assignment{}, Unmatched: []string{}}
+	for i, p := range m {
+		if p == NoPoste {
+			res.Unmatched = append(res.Unmatched, c.internIDs[i])
+		} else {
+			res.Assignments = append(res.Assignments, Assignment{Intern: c.internIDs[i], Poste: c.posteIDs[p]})
+		}
+	}
+	res.Normalize()
+	return res
+}

@@ -1,0 +1,554 @@
+package match
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// positions records where each element of a decoded instance starts in the input, so that
+// validation errors can name the line. Offsets are bytes; -1 (or a nil *positions) means
+// unknown.
+type positions struct {
+	procedure   int
+	rankingsKey int
+	callListKey int
+	posteID     []int32
+	posteCap    []int32
+	internID    []int32
+	wish        [][]int32
+	rankPoste   []int32
+	rankEntry   [][]int32
+	call        []int32
+}
+
+func at(offs []int32, i int) int {
+	if i < len(offs) {
+		return int(offs[i])
+	}
+	return -1
+}
+
+func at2(offs [][]int32, i, j int) int {
+	if i < len(offs) {
+		return at(offs[i], j)
+	}
+	return -1
+}
+
+// The accessors below work on a nil *positions (an instance built in code).
+
+func (p *positions) ofProcedure() int {
+	if p == nil {
+		return -1
+	}
+	return p.procedure
+}
+
+func (p *positions) ofRankingsKey() int {
+	if p == nil {
+		return -1
+	}
+	return p.rankingsKey
+}
+
+func (p *positions) ofCallListKey() int {
+	if p == nil {
+		return -1
+	}
+	return p.callListKey
+}
+
+func (p *positions) ofPoste(i int) int {
+	if p == nil {
+		return -1
+	}
+	return at(p.posteID, i)
+}
+
+func (p *positions) ofCapacity(i int) int {
+	if p == nil {
+		return -1
+	}
+	return at(p.posteCap, i)
+}
+
+func (p *positions) ofIntern(i int) int {
+	if p == nil {
+		return -1
+	}
+	return at(p.internID, i)
+}
+
+func (p *positions) ofWish(i, j int) int {
+	if p == nil {
+		return -1
+	}
+	return at2(p.wish, i, j)
+}
+
+func (p *positions) ofRanking(k int) int {
+	if p == nil {
+		return -1
+	}
+	return at(p.rankPoste, k)
+}
+
+func (p *positions) ofRankEntry(k, j int) int {
+	if p == nil {
+		return -1
+	}
+	return at2(p.rankEntry, k, j)
+}
+
+func (p *positions) ofCall(j int) int {
+	if p == nil {
+		return -1
+	}
+	return at(p.call, j)
+}
+
+// DecodeInstance decodes and validates an instance in the JSON exchange format.
+//
+// Validation is strict: malformed JSON (reported with line and column), unknown or
+// duplicated fields, values of the wrong type, empty or oversized ids, duplicate poste or
+// intern ids, capacities out of range, unknown postes or interns in a wish list, ranking or
+// call list, an id twice in one list, two rankings for one poste, rankings in a choix au
+// rang or a call list in an appariement, an intern missing from the call list, and an
+// unknown procedure are all errors. Every error is an *InputError naming the offending id
+// and the input line where it appears; all of them (up to MaxErrors) are returned together,
+// joined with errors.Join, sorted by line. Shape errors (syntax, fields, types) are
+// reported before, and instead of, the checks on ids.
+func DecodeInstance(data []byte) (*Instance, error) {
+	el := &errList{data: data}
+	if len(data) > MaxInstanceBytes {
+		el.add(-1, "input is %d bytes, over the limit of %d", len(data), MaxInstanceBytes)
+		return nil, el.err()
+	}
+	inst, pos := parse(data, el)
+	if !el.empty() {
+		return nil, el.err()
+	}
+	compile(inst, pos, el)
+	if !el.empty() {
+		return nil, el.err()
+	}
+	return inst, nil
+}
+
+// ReadInstance reads all of r (at most MaxInstanceBytes) and decodes it with DecodeInstance.
+func ReadInstance(r io.Reader) (*Instance, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxInstanceBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading instance: %w", err)
+	}
+	return DecodeInstance(data)
+}
+
+// abort unwinds the parser after a fatal (syntax) error has been recorded.
+type abort struct{}
+
+// parser walks the JSON tokens of an instance, building it and recording positions.
+// The input is checked for JSON syntax first (json.Valid, with the offset of the error
+// from json.Unmarshal when it fails), so the walk itself only meets well-formed JSON: it
+// reads tokens directly from the bytes, which gives exact offsets and is several times
+// faster than json.Decoder.Token. Problems of shape are recorded in el.
+type parser struct {
+	data []byte
+	off  int // offset of the next byte to read
+	el   *errList
+}
+
+func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
+	if !json.Valid(data) {
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw)
+		if err == nil { // cannot happen: json.Valid and json.Unmarshal agree
+			err = errors.New("invalid JSON")
+		}
+		(&parser{data: data, el: el}).report(err, 0)
+		return nil, nil
+	}
+	p := &parser{data: data, el: el}
+	inst = &Instance{}
+	pos = &positions{procedure: -1, rankingsKey: -1, callListKey: -1}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(abort); !ok {
+				panic(r)
+			}
+			inst, pos = nil, nil
+		}
+	}()
+	tok, off := p.next()
+	if tok != json.Delim('{') {
+		p.el.add(off, "the instance must be a JSON object, not %s", describe(tok))
+		return nil, nil
+	}
+	var hasPostes, hasInterns bool
+	p.object(top("instance"), func(key string, keyOff int) {
+		switch key {
+		case "procedure":
+			s, off, _ := p.str(top("procedure"))
+			inst.Procedure, pos.procedure = Procedure(s), off
+		case "postes":
+			hasPostes = true
+			p.array(top("postes"), func(i int) {
+				var ps Poste
+				idOff, capOff := int32(-1), int32(-1)
+				at := top("postes").elem(i)
+				p.fields(at, []string{"id", "capacity"}, func(key string) {
+					switch key {
+					case "id":
+						s, off, _ := p.str(at.field("id"))
+						ps.ID, idOff = s, int32(off)
+					case "capacity":
+						n, off := p.integer(at.field("capacity"))
+						ps.Capacity, capOff = n, int32(off)
+					}
+				})
+				inst.Postes = append(inst.Postes, ps)
+				pos.posteID = append(pos.posteID, idOff)
+				pos.posteCap = append(pos.posteCap, capOff)
+			})
+		case "interns":
+			hasInterns = true
+			p.array(top("interns"), func(i int) {
+				var in Intern
+				idOff := int32(-1)
+				var wishOffs []int32
+				at := top("interns").elem(i)
+				p.fields(at, []string{"id", "wishes?"}, func(key string) {
+					switch key {
+					case "id":
+						s, off, _ := p.str(at.field("id"))
+						in.ID, idOff = s, int32(off)
+					case "wishes":
+						in.Wishes, wishOffs = p.strings(at.field("wishes"))
+					}
+				})
+				inst.Interns = append(inst.Interns, in)
+				pos.internID = append(pos.internID, idOff)
+				pos.wish = append(pos.wish, wishOffs)
+			})
+		case "rankings":
+			pos.rankingsKey = keyOff
+			p.array(top("rankings"), func(k int) {
+				var rk Ranking
+				posteOff := int32(-1)
+				var entryOffs []int32
+				at := top("rankings").elem(k)
+				p.fields(at, []string{"poste", "ranking"}, func(key string) {
+					switch key {
+					case "poste":
+						s, off, _ := p.str(at.field("poste"))
+						rk.Poste, posteOff = s, int32(off)
+					case "ranking":
+						rk.Ranking, entryOffs = p.strings(at.field("ranking"))
+					}
+				})
+				inst.Rankings = append(inst.Rankings, rk)
+				pos.rankPoste = append(pos.rankPoste, posteOff)
+				pos.rankEntry = append(pos.rankEntry, entryOffs)
+			})
+		case "call_list":
+			pos.callListKey = keyOff
+			inst.CallList, pos.call = p.strings(top("call_list"))
+		default:
+			p.el.add(keyOff, "unknown field %q in the instance", key)
+			p.skip()
+		}
+	})
+	if !hasPostes {
+		p.el.add(off, `missing field "postes" in the instance`)
+	}
+	if !hasInterns {
+		p.el.add(off, `missing field "interns" in the instance`)
+	}
+	return inst, pos
+}
+
+// loc names a place in the instance for an error message, such as interns[3].wishes[5];
+// it is formatted only when an error is reported. Negative indices are absent.
+type loc struct {
+	list string // top-level field
+	i    int    // element of the list
+	name string // field of that element
+	j    int    // element of that field
+}
+
+func top(list string) loc { return loc{list: list, i: -1, j: -1} }
+
+func (l loc) elem(n int) loc {
+	if l.i < 0 {
+		l.i = n
+	} else {
+		l.j = n
+	}
+	return l
+}
+
+func (l loc) field(name string) loc {
+	l.name = name
+	return l
+}
+
+func (l loc) String() string {
+	s := l.list
+	if l.i >= 0 {
+		s += "[" + strconv.Itoa(l.i) + "]"
+	}
+	if l.name != "" {
+		s += "." + l.name
+	}
+	if l.j >= 0 {
+		s += "[" + strconv.Itoa(l.j) + "]"
+	}
+	return s
+}
+
+// skipSpace moves past white space and separators, to where the next token starts.
+func (p *parser) skipSpace() {
+	for p.off < len(p.data) {
+		switch p.data[p.off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			p.off++
+		default:
+			return
+		}
+	}
+}
+
+// more reports whether the current object or array has another member.
+func (p *parser) more() bool {
+	p.skipSpace()
+	return p.off < len(p.data) && p.data[p.off] != '}' && p.data[p.off] != ']'
+}
+
+// next reads one token, as encoding/json.Decoder.Token would return it (json.Delim,
+// string, json.Number, bool or nil), with its starting offset. The input is valid JSON.
+func (p *parser) next() (json.Token, int) {
+	p.skipSpace()
+	start := p.off
+	if start >= len(p.data) {
+		p.fatal(io.ErrUnexpectedEOF, start)
+	}
+	switch c := p.data[start]; c {
+	case '{', '}', '[', ']':
+		p.off++
+		return json.Delim(c), start
+	case '"':
+		i, plain := start+1, true
+		for p.data[i] != '"' {
+			if p.data[i] == '\\' {
+				plain = false
+				i++
+			} else if p.data[i] >= utf8.RuneSelf {
+				plain = false
+			}
+			i++
+		}
+		p.off = i + 1
+		if plain {
+			return string(p.data[start+1 : i]), start
+		}
+		var s string // escapes or non-ASCII: let encoding/json decode it exactly
+		if err := json.Unmarshal(p.data[start:i+1], &s); err != nil {
+			p.fatal(err, start)
+		}
+		return s, start
+	case 't':
+		p.off += len("true")
+		return true, start
+	case 'f':
+		p.off += len("false")
+		return false, start
+	case 'n':
+		p.off += len("null")
+		return nil, start
+	default:
+		i := start
+		for i < len(p.data) && strings.IndexByte("+-.0123456789eE", p.data[i]) >= 0 {
+			i++
+		}
+		p.off = i
+		return json.Number(p.data[start:i]), start
+	}
+}
+
+// fatal records a syntax error at offset start and aborts the walk.
+func (p *parser) fatal(err error, start int) {
+	p.report(err, start)
+	panic(abort{})
+}
+
+// report records a syntax error at offset start, or at the offset the error names.
+func (p *parser) report(err error, start int) {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		// The offending byte is the last one read, unless the input ended too soon.
+		off := int(se.Offset)
+		if off < len(p.data) || !strings.Contains(se.Error(), "end of JSON input") {
+			off = max(off-1, 0)
+		}
+		p.el.addCol(off, true, "invalid JSON: "+se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p.el.addCol(len(p.data), true, "invalid JSON: unexpected end of input")
+	default:
+		p.el.addCol(start, true, "invalid JSON: "+err.Error())
+	}
+}
+
+// skipRest consumes the rest of a value whose first token has already been read, if that
+// token opened an object or an array.
+func (p *parser) skipRest(tok json.Token) {
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return
+	}
+	for depth := 1; depth > 0; {
+		t, _ := p.next()
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+}
+
+// skip consumes one whole value.
+func (p *parser) skip() {
+	tok, _ := p.next()
+	p.skipRest(tok)
+}
+
+// describe names the JSON type of a token for an error message.
+func describe(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return "an object"
+		}
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "null"
+}
+
+// object reads the members of an object whose '{' has been read; field must consume the
+// value of each key. A key given twice is an error and its second value is skipped.
+func (p *parser) object(at loc, field func(key string, keyOff int)) {
+	var seen []string
+	for p.more() {
+		tok, off := p.next()
+		key, _ := tok.(string) // valid JSON: keys are strings
+		if slices.Contains(seen, key) {
+			p.el.add(off, "%s: duplicate field %q", at, key)
+			p.skip()
+			continue
+		}
+		seen = append(seen, key)
+		field(key, off)
+	}
+	p.next() // '}'
+}
+
+// fields reads an object value with the given known keys (a trailing "?" marks an optional
+// one); unknown keys and missing required keys are errors. field consumes known values.
+func (p *parser) fields(at loc, known []string, field func(key string)) {
+	tok, off := p.next()
+	if tok != json.Delim('{') {
+		p.el.add(off, "%s: expected an object, got %s", at, describe(tok))
+		p.skipRest(tok)
+		return
+	}
+	var got []string
+	p.object(at, func(key string, keyOff int) {
+		if !slices.Contains(known, key) && !slices.Contains(known, key+"?") {
+			p.el.add(keyOff, "%s: unknown field %q", at, key)
+			p.skip()
+			return
+		}
+		got = append(got, key)
+		field(key)
+	})
+	for _, k := range known {
+		if !strings.HasSuffix(k, "?") && !slices.Contains(got, k) {
+			p.el.add(off, "%s: missing field %q", at, k)
+		}
+	}
+}
+
+// array reads an array value, calling elem for each element; null counts as empty.
+func (p *parser) array(at loc, elem func(i int)) {
+	tok, off := p.next()
+	if tok == nil {
+		return
+	}
+	if tok != json.Delim('[') {
+		p.el.add(off, "%s: expected an array, got %s", at, describe(tok))
+		p.skipRest(tok)
+		return
+	}
+	for i := 0; p.more(); i++ {
+		elem(i)
+	}
+	p.next() // ']'
+}
+
+// strings reads an array of strings with the offset of each element; null counts as empty.
+func (p *parser) strings(at loc) ([]string, []int32) {
+	var list []string
+	var offs []int32
+	p.array(at, func(i int) {
+		s, off, ok := p.str(at.elem(i))
+		if ok {
+			list = append(list, s)
+			offs = append(offs, int32(off))
+		}
+	})
+	return list, offs
+}
+
+// str reads a string value.
+func (p *parser) str(at loc) (string, int, bool) {
+	tok, off := p.next()
+	s, ok := tok.(string)
+	if !ok {
+		p.el.add(off, "%s: expected a string, got %s", at, describe(tok))
+		p.skipRest(tok)
+	}
+	return s, off, ok
+}
+
+// integer reads an integer value. Integers beyond ±(MaxCapacity+1) are clamped to it, so
+// that validation reports them out of range with the poste's id.
+func (p *parser) integer(at loc) (int, int) {
+	tok, off := p.next()
+	num, ok := tok.(json.Number)
+	if !ok {
+		p.el.add(off, "%s: expected an integer, got %s", at, describe(tok))
+		p.skipRest(tok)
+		return 0, off
+	}
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		p.el.add(off, "%s: expected an integer, got %s", at, num)
+		return 0, off
+	}
+	if strings.HasPrefix(string(num), "-") {
+		return int(max(n, -MaxCapacity-1)), off
+	}
+	return int(min(n, MaxCapacity+1)), off
+}

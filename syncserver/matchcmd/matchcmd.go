@@ -1,0 +1,225 @@
+// Package matchcmd implements the "match" subcommand of the sync server: it runs a round of
+// the matching from an instance file and writes the result, or checks a given result, so that
+// admins and auditors can re-run any round on their own machine:
+//
+//	go run ./syncserver match -in instance.json -out result.json
+//	go run ./syncserver match -in instance.json -check result.json
+//
+// The engine itself is appariement/shared/match; this package only handles files, flags and
+// exit codes.
+package matchcmd
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"appariement/shared/match"
+)
+
+// Exit codes of Run.
+const (
+	exitOK      = 0 // the result was written, or the checked result is valid
+	exitInvalid = 1 // invalid instance or result, failed check, or an I/O error
+	exitUsage   = 2 // bad flags or arguments
+)
+
+const usage = `usage: match -in instance.json [-out result.json]
+       match -in instance.json -check result.json
+
+Runs the round described by instance.json (deferred acceptance for an "appariement",
+serial dictatorship for a "choix-au-rang") and writes the result as JSON, or, with
+-check, proves that result.json is the valid result of instance.json. "-" stands for
+standard input (-in, -check) or standard output (-out, the default).
+
+Exit status: 0 on success, 1 on invalid input or a failed check (nothing is written),
+2 on bad usage.
+
+Flags:
+`
+
+// Run runs the match subcommand with the arguments that follow "match" on the command line,
+// reading standard input where a file is "-". It returns the process exit code: 0 on
+// success, 1 when the instance or the result is invalid, a check fails or a file cannot be
+// read or written, 2 on bad usage. Errors go to stderr, one per line, each naming the file,
+// the line and the ids involved. Nothing is written unless the whole run succeeds: the
+// result goes to a temporary file beside the output, renamed over it at the end.
+func Run(args []string, stdout, stderr io.Writer) int {
+	return run(args, os.Stdin, stdout, stderr)
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("match", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	in := fs.String("in", "", "instance `file` (JSON); - reads standard input")
+	out := fs.String("out", "-", "result `file` to write; - writes standard output")
+	check := fs.String("check", "", "result `file` to verify against the instance, instead of computing one")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	outSet := false
+	fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
+	usageError := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "match: "+format+"\n", a...)
+		fmt.Fprintln(stderr, "run match -h for help")
+		return exitUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError("unexpected argument %q", fs.Arg(0))
+	case *in == "":
+		return usageError("-in is required")
+	case *check != "" && outSet:
+		return usageError("-check and -out cannot be used together")
+	case *in == "-" && *check == "-":
+		return usageError("-in and -check cannot both read standard input")
+	case *out == "":
+		return usageError("-out needs a file name, or - for standard output")
+	case *out != "-" && *in != "-" && sameFile(*in, *out):
+		return usageError("-out %s would overwrite the instance", *out)
+	}
+
+	inName, data, err := readInput(*in, stdin)
+	if err != nil {
+		return fail(stderr, "", err)
+	}
+	inst, err := match.DecodeInstance(data)
+	if err != nil {
+		return fail(stderr, inName, err)
+	}
+	c, err := match.Compile(inst)
+	if err != nil { // cannot happen: DecodeInstance validated the instance
+		return fail(stderr, inName, err)
+	}
+
+	if *check != "" {
+		resName, resData, err := readInput(*check, stdin)
+		if err != nil {
+			return fail(stderr, "", err)
+		}
+		res, err := match.DecodeResult(resData)
+		if err != nil {
+			return fail(stderr, resName, err)
+		}
+		if err := c.Check(res); err != nil {
+			return fail(stderr, resName, err)
+		}
+		fmt.Fprintf(stdout, "%s: valid %s result for %s: %d assigned, %d unmatched\n",
+			resName, c.Procedure(), inName, len(res.Assignments), len(res.Unmatched))
+		return exitOK
+	}
+
+	res := c.Result(c.Run())
+	enc, err := match.EncodeResult(res)
+	if err != nil {
+		return fail(stderr, "", err)
+	}
+	if *out == "-" {
+		if _, err := stdout.Write(enc); err != nil {
+			return fail(stderr, "", fmt.Errorf("writing result: %w", err))
+		}
+	} else if err := writeFileAtomic(*out, enc); err != nil {
+		return fail(stderr, "", err)
+	}
+	fmt.Fprintf(stderr, "match: %s: %s of %d interns and %d postes: %d assigned, %d unmatched\n",
+		inName, c.Procedure(), c.NumInterns(), c.NumPostes(), len(res.Assignments), len(res.Unmatched))
+	return exitOK
+}
+
+// fail prints each line of err on stderr, prefixed with the command and the file name.
+func fail(stderr io.Writer, name string, err error) int {
+	prefix := "match: "
+	if name != "" {
+		prefix += name + ": "
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(stderr, prefix+line)
+	}
+	return exitInvalid
+}
+
+// readInput reads a whole file, or standard input for "-", up to the size limit of an
+// instance, and returns the name to show in messages.
+func readInput(path string, stdin io.Reader) (string, []byte, error) {
+	name, r := path, stdin
+	if path == "-" {
+		name = "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return name, nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, match.MaxInstanceBytes+1))
+	if err != nil {
+		return name, nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > match.MaxInstanceBytes {
+		return name, nil, fmt.Errorf("%s: larger than the limit of %d bytes", name, match.MaxInstanceBytes)
+	}
+	return name, data, nil
+}
+
+// sameFile reports whether two paths name the same existing file.
+func sameFile(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+// writeFileAtomic writes data to a temporary file in the directory of path, flushes it to
+// disk and renames it over path, so that path holds either its old content or all of data.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing result: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("writing result %s: %w", path, err)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable; not every system can sync a directory.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

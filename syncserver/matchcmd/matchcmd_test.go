@@ -1,0 +1,241 @@
+package matchcmd
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The instances and golden results of the engine's own tests.
+const testdata = "../../shared/match/testdata"
+
+type outcome struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) outcome {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &stdout, &stderr)
+	return outcome{code, stdout.String(), stderr.String()}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// dirEntries lists the names in dir, to prove that a failed run left nothing behind.
+func dirEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestGolden runs the command on every instance of the engine's testdata and compares the
+// written file with the golden result.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testdata, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no instances: %v", err)
+	}
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden.json") {
+			continue
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			want := readFile(t, strings.TrimSuffix(file, ".json")+".golden.json")
+			out := filepath.Join(t.TempDir(), "result.json")
+			o := runCmd(t, "", "-in", file, "-out", out)
+			if o.code != 0 {
+				t.Fatalf("exit %d: %s", o.code, o.stderr)
+			}
+			if got := readFile(t, out); got != want {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+			if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
+				t.Errorf("result file mode: %v %v", fi.Mode(), err)
+			}
+			// Standard output gives the same bytes.
+			o = runCmd(t, "", "-in", file)
+			if o.code != 0 || o.stdout != want {
+				t.Errorf("stdout: exit %d, %q", o.code, o.stdout)
+			}
+			// And the checker accepts the result it wrote.
+			o = runCmd(t, "", "-in", file, "-check", out)
+			if o.code != 0 || !strings.Contains(o.stdout, "valid") {
+				t.Errorf("-check: exit %d: %s%s", o.code, o.stdout, o.stderr)
+			}
+		})
+	}
+}
+
+func TestStdin(t *testing.T) {
+	instance := readFile(t, filepath.Join(testdata, "hospitals-residents.json"))
+	want := readFile(t, filepath.Join(testdata, "hospitals-residents.golden.json"))
+	o := runCmd(t, instance, "-in", "-", "-out", "-")
+	if o.code != 0 || o.stdout != want {
+		t.Fatalf("exit %d, stdout %q, stderr %q", o.code, o.stdout, o.stderr)
+	}
+	if !strings.Contains(o.stderr, "stdin: appariement of 4 interns and 2 postes: 3 assigned, 1 unmatched") {
+		t.Errorf("summary: %q", o.stderr)
+	}
+	// A result can be checked from standard input too.
+	o = runCmd(t, want, "-in", filepath.Join(testdata, "hospitals-residents.json"), "-check", "-")
+	if o.code != 0 {
+		t.Fatalf("-check -: exit %d: %s", o.code, o.stderr)
+	}
+}
+
+// TestInvalidInstanceWritesNothing runs bad instances with an output file that already
+// exists: the command must fail with code 1, name the id and line on stderr, leave the old
+// output untouched and leave no temporary file.
+func TestInvalidInstanceWritesNothing(t *testing.T) {
+	tests := []struct {
+		name, instance, want string
+	}{
+		{"unknown poste", "{\n\"postes\": [{\"id\": \"P1\", \"capacity\": 1}],\n\"interns\": [{\"id\": \"I4\", \"wishes\": [\"P9\"]}]\n}",
+			`match: bad.json: instance line 3: intern "I4": wish "P9": unknown poste`},
+		{"syntax", "{\n\"postes\": [,]}",
+			`match: bad.json: instance line 2 column 12: invalid JSON: invalid character ',' looking for beginning of value`},
+		{"empty", "", `match: bad.json: instance line 1 column 1: invalid JSON: unexpected end of JSON input`},
+		{"capacity", "{\"postes\": [{\"id\": \"P1\", \"capacity\": 0}], \"interns\": []}",
+			`match: bad.json: instance line 1: poste "P1": capacity 0 out of range (1 to 100000)`},
+		{"missing from call list", "{\"procedure\": \"choix-au-rang\", \"postes\": [],\n\"interns\": [{\"id\": \"I1\"}, {\"id\": \"I2\"}],\n\"call_list\": [\"I2\"]}",
+			`match: bad.json: instance line 2: intern "I1": missing from the call_list`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := writeFile(t, dir, "bad.json", tt.instance)
+			out := writeFile(t, dir, "result.json", "previous round\n")
+			o := runCmd(t, "", "-in", in, "-out", out)
+			o.stderr = strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
+			if o.code != 1 {
+				t.Errorf("exit %d, want 1", o.code)
+			}
+			if !strings.Contains(o.stderr, tt.want) {
+				t.Errorf("stderr %q does not contain %q", o.stderr, tt.want)
+			}
+			if o.stdout != "" {
+				t.Errorf("stdout: %q", o.stdout)
+			}
+			if got := readFile(t, out); got != "previous round\n" {
+				t.Errorf("output overwritten: %q", got)
+			}
+			if names := dirEntries(t, dir); len(names) != 2 {
+				t.Errorf("files left behind: %v", names)
+			}
+			// Without a previous file, no output file appears at all.
+			fresh := filepath.Join(dir, "new.json")
+			if o := runCmd(t, "", "-in", in, "-out", fresh); o.code != 1 {
+				t.Errorf("exit %d, want 1", o.code)
+			}
+			if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+				t.Errorf("%s exists after a failed run", fresh)
+			}
+			if names := dirEntries(t, dir); len(names) != 2 {
+				t.Errorf("files left behind: %v", names)
+			}
+		})
+	}
+}
+
+func TestCheckFailures(t *testing.T) {
+	dir := t.TempDir()
+	instance := filepath.Join(testdata, "gale-shapley-3x3.json")
+	tests := []struct {
+		name, result, want string
+	}{
+		{"other stable matching", `{"assignments": [{"intern": "A", "poste": "Y"}, {"intern": "B", "poste": "X"}, {"intern": "C", "poste": "Z"}], "unmatched": []}`,
+			`match: result.json: result: intern "A": got poste "Y", but the intern-optimal stable matching (deferred acceptance) gives it poste "X"`},
+		{"missing intern", `{"assignments": [{"intern": "A", "poste": "X"}, {"intern": "B", "poste": "Y"}], "unmatched": []}`,
+			`match: result.json: result: intern "C" is missing (neither assigned nor unmatched)`},
+		{"blocking pair", `{"assignments": [{"intern": "A", "poste": "X"}, {"intern": "B", "poste": "Y"}], "unmatched": ["C"]}`,
+			`match: result.json: result: blocking pair: intern "C" prefers poste "Z" to nothing, and the poste ranked it and has a free place`},
+		{"malformed", "{\n\"assignments\": [}",
+			`match: result.json: result line 2 column 17: invalid JSON`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := writeFile(t, dir, "result.json", tt.result)
+			o := runCmd(t, "", "-in", instance, "-check", res)
+			o.stderr = strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
+			if o.code != 1 || !strings.Contains(o.stderr, tt.want) || o.stdout != "" {
+				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant %q", o.code, o.stdout, o.stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(testdata, "empty.json")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no -in", nil, "-in is required"},
+		{"unknown flag", []string{"-in", in, "-fast"}, "flag provided but not defined: -fast"},
+		{"extra argument", []string{"-in", in, "extra"}, `unexpected argument "extra"`},
+		{"check and out", []string{"-in", in, "-check", in, "-out", filepath.Join(dir, "r.json")}, "-check and -out cannot be used together"},
+		{"both stdin", []string{"-in", "-", "-check", "-"}, "cannot both read standard input"},
+		{"overwrite instance", []string{"-in", in, "-out", in}, "would overwrite the instance"},
+		{"empty out", []string{"-in", in, "-out", ""}, "-out needs a file name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := runCmd(t, "", tt.args...)
+			if o.code != 2 || !strings.Contains(o.stderr, tt.want) || o.stdout != "" {
+				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant %q", o.code, o.stdout, o.stderr, tt.want)
+			}
+		})
+	}
+	if names := dirEntries(t, dir); len(names) != 0 {
+		t.Errorf("files written: %v", names)
+	}
+	if o := runCmd(t, "", "-h"); o.code != 0 || !strings.Contains(o.stderr, "usage: match") {
+		t.Errorf("-h: exit %d, %q", o.code, o.stderr)
+	}
+}
+
+func TestIOErrors(t *testing.T) {
+	dir := t.TempDir()
+	o := runCmd(t, "", "-in", filepath.Join(dir, "absent.json"))
+	if o.code != 1 || !strings.Contains(o.stderr, "absent.json") {
+		t.Errorf("missing input: exit %d, %q", o.code, o.stderr)
+	}
+	in := filepath.Join(testdata, "empty.json")
+	o = runCmd(t, "", "-in", in, "-out", filepath.Join(dir, "no", "such", "dir", "r.json"))
+	if o.code != 1 || !strings.Contains(o.stderr, "writing result") {
+		t.Errorf("unwritable output: exit %d, %q", o.code, o.stderr)
+	}
+	o = runCmd(t, "", "-in", in, "-check", filepath.Join(dir, "absent.json"))
+	if o.code != 1 || !strings.Contains(o.stderr, "absent.json") {
+		t.Errorf("missing result: exit %d, %q", o.code, o.stderr)
+	}
+}
