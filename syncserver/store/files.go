@@ -1,0 +1,177 @@
+package store
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"appariement/shared/domain"
+)
+
+// FileInfo describes a candidate file uploaded by one owner. The same bytes
+// uploaded by two people are stored once, with two FileInfo.
+type FileInfo struct {
+	SHA256   string    `json:"sha256"`
+	Owner    string    `json:"owner"`
+	Name     string    `json:"name"`
+	Size     int64     `json:"size"`
+	Uploaded time.Time `json:"uploaded"`
+}
+
+// PutFile stores data uploaded by owner under its SHA-256 and returns its info.
+func (tx *Tx) PutFile(owner, name string, data []byte, now time.Time) (*FileInfo, error) {
+	sum := sha256.Sum256(data)
+	h := hex.EncodeToString(sum[:])
+	blobs := tx.bucket(bBlobs)
+	if blobs.Get([]byte(h)) == nil {
+		if err := blobs.Put([]byte(h), data); err != nil {
+			return nil, fmt.Errorf("store: put file %s: %w", h, err)
+		}
+	}
+	fi := FileInfo{SHA256: h, Owner: owner, Name: name, Size: int64(len(data)), Uploaded: now.UTC()}
+	if err := putJSON(tx.bucket(bFiles), key(h, owner), fi); err != nil {
+		return nil, fmt.Errorf("store: put file %s: %w", h, err)
+	}
+	return &fi, nil
+}
+
+// FileOf returns the info of a file as uploaded by owner, or ErrNotFound.
+func (tx *Tx) FileOf(owner, sha string) (*FileInfo, error) {
+	var fi FileInfo
+	ok, err := getJSON(tx.bucket(bFiles), key(sha, owner), &fi)
+	if err != nil {
+		return nil, fmt.Errorf("store: file %s of %s: %w", sha, owner, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("store: file %s of %s: %w", sha, owner, ErrNotFound)
+	}
+	return &fi, nil
+}
+
+// FileOwners returns who uploaded the file with this SHA-256.
+func (tx *Tx) FileOwners(sha string) ([]FileInfo, error) {
+	var out []FileInfo
+	prefix := key(sha, "")
+	c := tx.bucket(bFiles).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var fi FileInfo
+		if err := json.Unmarshal(v, &fi); err != nil {
+			return nil, fmt.Errorf("store: file %s: %w", sha, err)
+		}
+		out = append(out, fi)
+	}
+	return out, nil
+}
+
+// FileData returns the bytes of a file, or ErrNotFound.
+func (tx *Tx) FileData(sha string) ([]byte, error) {
+	v := tx.bucket(bBlobs).Get([]byte(sha))
+	if v == nil {
+		return nil, fmt.Errorf("store: file %s: %w", sha, ErrNotFound)
+	}
+	return bytes.Clone(v), nil
+}
+
+// AuditEntry records one administrative action: who, when, what, why.
+type AuditEntry struct {
+	Seq    uint64          `json:"seq"`
+	Time   time.Time       `json:"time"`
+	Actor  string          `json:"actor"`
+	Action string          `json:"action"`
+	Round  string          `json:"round,omitempty"`
+	Target string          `json:"target,omitempty"` // person, poste or file concerned
+	Reason string          `json:"reason,omitempty"`
+	Detail json.RawMessage `json:"detail,omitempty"`
+}
+
+// Audit appends an entry to the audit log, in the caller's transaction so
+// that the action and its record commit together.
+func (tx *Tx) Audit(e AuditEntry) error {
+	b := tx.bucket(bAudit)
+	k, err := nextSeq(b)
+	if err != nil {
+		return fmt.Errorf("store: audit %s: %w", e.Action, err)
+	}
+	e.Seq = binary.BigEndian.Uint64(k)
+	e.Time = e.Time.UTC()
+	if err := putJSON(b, k, e); err != nil {
+		return fmt.Errorf("store: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditLog returns at most limit entries with Seq > after, oldest first.
+func (tx *Tx) AuditLog(after uint64, limit int) ([]AuditEntry, error) {
+	var out []AuditEntry
+	c := tx.bucket(bAudit).Cursor()
+	for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+		var e AuditEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return nil, fmt.Errorf("store: audit entry %x: %w", k, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// UseNonce records a request nonce until expires, or fails with
+// ErrNonceUsed if it was already recorded. Expired nonces are pruned.
+func (tx *Tx) UseNonce(nonce string, now, expires time.Time) error {
+	b := tx.bucket(bNonces)
+	if v := b.Get([]byte(nonce)); v != nil && int64(binary.BigEndian.Uint64(v)) > now.UnixNano() {
+		return ErrNonceUsed
+	}
+	var old [][]byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil && len(old) < 100; k, v = c.Next() {
+		if int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
+			old = append(old, bytes.Clone(k))
+		}
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return fmt.Errorf("store: prune nonce: %w", err)
+		}
+	}
+	if err := b.Put([]byte(nonce), u64(uint64(expires.UnixNano()))); err != nil {
+		return fmt.Errorf("store: record nonce: %w", err)
+	}
+	return nil
+}
+
+// Bootstrap creates the first admin in the store file at dbPath with the
+// given public key, offline (the server must not be running on the file).
+// admin.Role is forced to admin. Running it again with the same key does
+// nothing; it fails if the person already has another key.
+func Bootstrap(dbPath string, admin domain.Person, pub ed25519.PublicKey) error {
+	s, err := Open(dbPath, Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	now, adminID := s.Now(), admin.ID
+	return s.Update(func(tx *Tx) error {
+		if p, err := tx.Person(adminID); err == nil && p.Role != domain.RoleAdmin {
+			return fmt.Errorf("store: bootstrap: %s exists with role %s", adminID, p.Role)
+		}
+		if old, err := tx.PublicKey(adminID); err == nil {
+			if bytes.Equal(old, pub) {
+				return nil
+			}
+			return fmt.Errorf("store: bootstrap: %s: %w", adminID, ErrAlreadyEnrolled)
+		}
+		admin.Role = domain.RoleAdmin
+		if err := tx.PutPerson(admin); err != nil {
+			return err
+		}
+		if err := tx.RegisterKey(adminID, pub, now); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEntry{Time: now, Actor: "bootstrap", Action: "bootstrap-admin", Target: adminID})
+	})
+}

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"appariement/shared/domain"
+)
+
+// KeyRecord is a public key registered for a person.
+type KeyRecord struct {
+	Person     string            `json:"person"`
+	PublicKey  ed25519.PublicKey `json:"public_key"`
+	Registered time.Time         `json:"registered"`
+	Revoked    time.Time         `json:"revoked,omitzero"` // zero while current
+}
+
+// codeRecord is a pending activation code, kept as an Argon2id hash.
+type codeRecord struct {
+	Salt     []byte    `json:"salt"`
+	Hash     []byte    `json:"hash"`
+	Time     uint32    `json:"time"`
+	Memory   uint32    `json:"memory"`
+	Threads  uint8     `json:"threads"`
+	Expires  time.Time `json:"expires"`
+	Failures int       `json:"failures"` // wrong codes tried since it was issued
+}
+
+// Activation codes: 16 characters of Crockford's base32 (80 bits), shown in
+// four groups of four, hashed with Argon2id.
+const (
+	codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	codeChars    = 16
+	// MaxCodeFailures is the number of wrong codes after which an
+	// identifier is locked until an admin issues a new code.
+	MaxCodeFailures = 10
+	argonTime       = 2
+	argonMemory     = 19 * 1024 // KiB
+	argonThreads    = 1
+)
+
+// Person returns the person with the given id, or ErrNotFound.
+func (tx *Tx) Person(id string) (*domain.Person, error) {
+	var p domain.Person
+	ok, err := getJSON(tx.bucket(bPeople), []byte(id), &p)
+	if err != nil {
+		return nil, fmt.Errorf("store: person %s: %w", id, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("store: person %s: %w", id, ErrNotFound)
+	}
+	return &p, nil
+}
+
+// People returns every person, by id.
+func (tx *Tx) People() ([]domain.Person, error) {
+	var out []domain.Person
+	err := tx.bucket(bPeople).ForEach(func(k, v []byte) error {
+		var p domain.Person
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("store: person %s: %w", k, err)
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// PutPerson creates or replaces a person.
+func (tx *Tx) PutPerson(p domain.Person) error {
+	if p.ID == "" || !p.Role.Valid() {
+		return fmt.Errorf("store: put person %q: empty id or invalid role %q", p.ID, p.Role)
+	}
+	if err := putJSON(tx.bucket(bPeople), []byte(p.ID), p); err != nil {
+		return fmt.Errorf("store: put person %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// PublicKey returns the current key of a person, or ErrNotFound when the
+// person is not enrolled.
+func (tx *Tx) PublicKey(id string) (ed25519.PublicKey, error) {
+	var k KeyRecord
+	ok, err := getJSON(tx.bucket(bKeys), []byte(id), &k)
+	if err != nil {
+		return nil, fmt.Errorf("store: key of %s: %w", id, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("store: key of %s: %w", id, ErrNotFound)
+	}
+	return k.PublicKey, nil
+}
+
+// KeyHistory returns every key ever registered for a person, oldest first.
+func (tx *Tx) KeyHistory(id string) ([]KeyRecord, error) {
+	var out []KeyRecord
+	c := tx.bucket(bKeyHist).Cursor()
+	prefix := key(id, "")
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r KeyRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("store: key history of %s: %w", id, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// RegisterKey makes pub the current key of person id.
+func (tx *Tx) RegisterKey(id string, pub ed25519.PublicKey, now time.Time) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("store: register key of %s: %d bytes, want %d", id, len(pub), ed25519.PublicKeySize)
+	}
+	rec := KeyRecord{Person: id, PublicKey: pub, Registered: now.UTC()}
+	if err := putJSON(tx.bucket(bKeys), []byte(id), rec); err != nil {
+		return fmt.Errorf("store: register key of %s: %w", id, err)
+	}
+	hist := tx.bucket(bKeyHist)
+	n, err := hist.NextSequence()
+	if err != nil {
+		return fmt.Errorf("store: register key of %s: %w", id, err)
+	}
+	if err := putJSON(hist, append(key(id, ""), u64(n)...), rec); err != nil {
+		return fmt.Errorf("store: register key of %s: %w", id, err)
+	}
+	return nil
+}
+
+// RevokeKey removes the current key of person id; the key stays in the
+// history (marked revoked) so that its past signatures still verify.
+func (tx *Tx) RevokeKey(id string, now time.Time) error {
+	if err := tx.bucket(bKeys).Delete([]byte(id)); err != nil {
+		return fmt.Errorf("store: revoke key of %s: %w", id, err)
+	}
+	hist := tx.bucket(bKeyHist)
+	c := hist.Cursor()
+	prefix := key(id, "")
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r KeyRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("store: revoke key of %s: %w", id, err)
+		}
+		if r.Revoked.IsZero() {
+			r.Revoked = now.UTC()
+			if err := putJSON(hist, bytes.Clone(k), r); err != nil {
+				return fmt.Errorf("store: revoke key of %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// IssueCode creates a new activation code for person id, replacing any
+// pending one and clearing the failure count. The code is returned once and
+// only its Argon2id hash is kept.
+func (tx *Tx) IssueCode(id string, now time.Time, ttl time.Duration) (code string, expires time.Time, err error) {
+	if _, err := tx.Person(id); err != nil {
+		return "", time.Time{}, fmt.Errorf("store: issue code: %w", err)
+	}
+	code = NewCode()
+	rec := codeRecord{Salt: make([]byte, 16), Time: argonTime, Memory: argonMemory, Threads: argonThreads,
+		Expires: now.Add(ttl).UTC()}
+	if _, err := rand.Read(rec.Salt); err != nil {
+		return "", time.Time{}, fmt.Errorf("store: issue code: %w", err)
+	}
+	tx.s.argonSem <- struct{}{}
+	rec.Hash = rec.hash(code)
+	<-tx.s.argonSem
+	if err := putJSON(tx.bucket(bCodes), []byte(id), rec); err != nil {
+		return "", time.Time{}, fmt.Errorf("store: issue code for %s: %w", id, err)
+	}
+	return FormatCode(code), rec.Expires, nil
+}
+
+// HasPendingCode reports whether person id has an unused activation code.
+func (tx *Tx) HasPendingCode(id string) bool {
+	return tx.bucket(bCodes).Get([]byte(id)) != nil
+}
+
+func (r *codeRecord) hash(code string) []byte {
+	return argon2.IDKey([]byte(code), r.Salt, r.Time, r.Memory, r.Threads, 32)
+}
+
+// NewCode returns a random activation code of 16 base32 characters, without
+// separators.
+func NewCode() string {
+	var b [codeChars]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("store: crypto/rand failed: " + err.Error())
+	}
+	for i := range b {
+		b[i] = codeAlphabet[b[i]&31]
+	}
+	return string(b[:])
+}
+
+// FormatCode groups a code by four characters: "ABCD-EFGH-JKMN-PQRS".
+func FormatCode(code string) string {
+	var parts []string
+	for i := 0; i < len(code); i += 4 {
+		parts = append(parts, code[i:min(i+4, len(code))])
+	}
+	return strings.Join(parts, "-")
+}
+
+// NormalizeCode turns what a person typed into the canonical code: case,
+// spaces and dashes ignored, O read as 0 and I, L as 1 (Crockford).
+func NormalizeCode(typed string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(typed) {
+		switch {
+		case r == ' ' || r == '-' || r == '\t':
+		case r == 'O':
+			b.WriteByte('0')
+		case r == 'I' || r == 'L':
+			b.WriteByte('1')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Enroll checks an activation code for person id and, if it is right,
+// deletes it and registers pub, all at once. A wrong code counts as a
+// failure; after MaxCodeFailures the identifier is locked (ErrLocked) until
+// a new code is issued. The Argon2id hash is computed outside any write
+// transaction.
+func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person, error) {
+	now := s.Now()
+	var rec codeRecord
+	var person *domain.Person
+	err := s.View(func(tx *Tx) error {
+		var err error
+		if person, err = tx.Person(id); err != nil {
+			return err
+		}
+		if _, err := tx.PublicKey(id); err == nil {
+			return ErrAlreadyEnrolled
+		}
+		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &rec)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrBadCode
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: enroll %s: %w", id, err)
+	}
+	if rec.Failures >= MaxCodeFailures {
+		return nil, fmt.Errorf("store: enroll %s: %w", id, ErrLocked)
+	}
+	if !now.Before(rec.Expires) {
+		return nil, fmt.Errorf("store: enroll %s: code expired: %w", id, ErrBadCode)
+	}
+	s.argonSem <- struct{}{}
+	got := rec.hash(NormalizeCode(typed))
+	<-s.argonSem
+	match := subtle.ConstantTimeCompare(got, rec.Hash) == 1
+	err = s.Update(func(tx *Tx) error {
+		var cur codeRecord
+		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &cur)
+		if err != nil {
+			return err
+		}
+		if !ok || !bytes.Equal(cur.Salt, rec.Salt) {
+			return ErrBadCode // used or replaced meanwhile
+		}
+		if !match {
+			cur.Failures++
+			if err := putJSON(tx.bucket(bCodes), []byte(id), cur); err != nil {
+				return err
+			}
+			return nil
+		}
+		if err := tx.bucket(bCodes).Delete([]byte(id)); err != nil {
+			return err
+		}
+		return tx.RegisterKey(id, pub, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: enroll %s: %w", id, err)
+	}
+	if !match {
+		return nil, fmt.Errorf("store: enroll %s: %w", id, ErrBadCode)
+	}
+	return person, nil
+}
+
+// IsNotFound reports whether err is ErrNotFound.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/shared/translog"
+)
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "server.db")
+	s, err := Open(path, Options{Name: "test.appariement"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func newPending(t *testing.T, priv ed25519.PrivateKey, author string, seq uint64, list ...string) *Pending {
+	t.Helper()
+	payload := fmt.Appendf(nil, `{"round":"R1","author":%q,"seq":%d,"client_time":"2026-01-01T00:00:00Z","list":[]}`, author, seq)
+	env := envelope.Sign(priv, api.WishListType, payload)
+	return &Pending{Env: env, Current: Current{Round: "R1", Author: author, PayloadType: api.WishListType, Seq: seq, List: list}}
+}
+
+func TestOpenKeepsKeyAndMode(t *testing.T) {
+	s, path := openTemp(t)
+	k1 := s.ServerKey()
+	s.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	s2, err := Open(path, Options{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	k2 := s2.ServerKey()
+	if k1.NoteKey != k2.NoteKey || k2.Name != "test.appariement" {
+		t.Errorf("server key changed across opens: %+v vs %+v", k1, k2)
+	}
+}
+
+func TestAppendSeqRulesAndProofs(t *testing.T) {
+	s, _ := openTemp(t)
+	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	v, err := translog.NewVerifier(s.ServerKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1 := newPending(t, priv, "i1", 1)
+	a1, err := s.Append(ctx, p1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Append(ctx, newPending(t, priv, "i1", 1))
+	if err != nil || !again.Again || again.Index != a1.Index || !again.ServerTime.Equal(a1.ServerTime) {
+		t.Fatalf("resend: %+v, %v", again, err)
+	}
+	// Same seq, other bytes.
+	p1b := newPending(t, priv, "i1", 1, "P1")
+	p1b.Env = envelope.Sign(priv, api.WishListType, []byte(`{"round":"R1","author":"i1","seq":1,"client_time":"2026-01-01T00:00:01Z","list":[]}`))
+	var ae *api.Error
+	if _, err := s.Append(ctx, p1b); !errors.As(err, &ae) || ae.Code != api.CodeConflict {
+		t.Fatalf("conflict: %v", err)
+	}
+	if _, err := s.Append(ctx, newPending(t, priv, "i1", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, newPending(t, priv, "i1", 2)); !errors.As(err, &ae) || ae.Code != api.CodeReplay {
+		t.Fatalf("replay: %v", err)
+	}
+	r, err := s.Receipt(a1.Index, a1.ServerTime, a1.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyReceipt(p1.Env, r); err != nil {
+		t.Fatal(err)
+	}
+	cp1 := r.Checkpoint
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newPending(t, priv, fmt.Sprintf("x%d", i), 1)
+			a, err := s.Append(ctx, p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			r, err := s.Receipt(a.Index, a.ServerTime, a.Digest)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := v.VerifyReceipt(p.Env, r); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	cp2, tree, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree.N != 52 {
+		t.Fatalf("tree size %d, want 52", tree.N)
+	}
+	t1, _ := v.OpenCheckpoint(cp1)
+	proof, err := s.ConsistencyProof(t1.N, tree.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyConsistency(cp1, cp2, proof); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(func(tx *Tx) error {
+		return tx.ForEachLeaf(0, tree.N, func(i int64, data []byte) error {
+			_, _, err := ParseLeaf(data)
+			return err
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEnrollCodes(t *testing.T) {
+	s, _ := openTemp(t)
+	pub, _, _ := ed25519.GenerateKey(nil)
+	now := s.Now()
+	var code string
+	err := s.Update(func(tx *Tx) error {
+		if err := tx.PutPerson(domain.Person{ID: "i1", Role: domain.RoleIntern}); err != nil {
+			return err
+		}
+		var err error
+		code, _, err = tx.IssueCode("i1", now, time.Hour)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code) != 19 {
+		t.Fatalf("code %q", code)
+	}
+	for range MaxCodeFailures {
+		if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
+			t.Fatalf("wrong code: %v", err)
+		}
+	}
+	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrLocked) {
+		t.Fatalf("locked: %v", err)
+	}
+	err = s.Update(func(tx *Tx) error { code, _, err = tx.IssueCode("i1", now, time.Hour); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := NormalizeCode(code)
+	if _, err := s.Enroll("i1", " "+typed[:8]+" "+typed[8:]+" ", pub); err != nil {
+		t.Fatalf("enroll: %v", err)
+	}
+	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrAlreadyEnrolled) {
+		t.Fatalf("second enroll: %v", err)
+	}
+}
