@@ -186,8 +186,8 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 		}
 	}()
 	tok, off := p.next()
-	if tok != json.Delim('{') {
-		p.el.add(off, "the instance must be a JSON object, not %s", describe(tok))
+	if tok.kind != '{' {
+		p.el.add(off, "the instance must be a JSON object, not %s", tok.describe())
 		return nil, nil
 	}
 	var hasPostes, hasInterns bool
@@ -330,9 +330,33 @@ func (p *parser) more() bool {
 	return p.off < len(p.data) && p.data[p.off] != '}' && p.data[p.off] != ']'
 }
 
-// next reads one token, as encoding/json.Decoder.Token would return it (json.Delim,
-// string, json.Number, bool or nil), with its starting offset. The input is valid JSON.
-func (p *parser) next() (json.Token, int) {
+// token is one JSON token: kind is '{', '}', '[' or ']' for a delimiter, '"' for a string,
+// '0' for a number, 't', 'f' or 'n' for true, false and null; text is the string's value or
+// the number's digits.
+type token struct {
+	kind byte
+	text string
+}
+
+// describe names the JSON type of a token for an error message.
+func (t token) describe() string {
+	switch t.kind {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "null"
+}
+
+// next reads one token with its starting offset. The input is valid JSON.
+func (p *parser) next() (token, int) {
 	p.skipSpace()
 	start := p.off
 	if start >= len(p.data) {
@@ -341,7 +365,7 @@ func (p *parser) next() (json.Token, int) {
 	switch c := p.data[start]; c {
 	case '{', '}', '[', ']':
 		p.off++
-		return json.Delim(c), start
+		return token{kind: c}, start
 	case '"':
 		i, plain := start+1, true
 		for p.data[i] != '"' {
@@ -355,29 +379,29 @@ func (p *parser) next() (json.Token, int) {
 		}
 		p.off = i + 1
 		if plain {
-			return string(p.data[start+1 : i]), start
+			return token{'"', string(p.data[start+1 : i])}, start
 		}
 		var s string // escapes or non-ASCII: let encoding/json decode it exactly
 		if err := json.Unmarshal(p.data[start:i+1], &s); err != nil {
 			p.fatal(err, start)
 		}
-		return s, start
+		return token{'"', s}, start
 	case 't':
 		p.off += len("true")
-		return true, start
+		return token{kind: 't'}, start
 	case 'f':
 		p.off += len("false")
-		return false, start
+		return token{kind: 'f'}, start
 	case 'n':
 		p.off += len("null")
-		return nil, start
+		return token{kind: 'n'}, start
 	default:
 		i := start
 		for i < len(p.data) && strings.IndexByte("+-.0123456789eE", p.data[i]) >= 0 {
 			i++
 		}
 		p.off = i
-		return json.Number(p.data[start:i]), start
+		return token{'0', string(p.data[start:i])}, start
 	}
 }
 
@@ -407,16 +431,16 @@ func (p *parser) report(err error, start int) {
 
 // skipRest consumes the rest of a value whose first token has already been read, if that
 // token opened an object or an array.
-func (p *parser) skipRest(tok json.Token) {
-	if tok != json.Delim('{') && tok != json.Delim('[') {
+func (p *parser) skipRest(tok token) {
+	if tok.kind != '{' && tok.kind != '[' {
 		return
 	}
 	for depth := 1; depth > 0; {
 		t, _ := p.next()
-		switch t {
-		case json.Delim('{'), json.Delim('['):
+		switch t.kind {
+		case '{', '[':
 			depth++
-		case json.Delim('}'), json.Delim(']'):
+		case '}', ']':
 			depth--
 		}
 	}
@@ -428,31 +452,13 @@ func (p *parser) skip() {
 	p.skipRest(tok)
 }
 
-// describe names the JSON type of a token for an error message.
-func describe(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return "an object"
-		}
-		return "an array"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "null"
-}
-
 // object reads the members of an object whose '{' has been read; field must consume the
 // value of each key. A key given twice is an error and its second value is skipped.
 func (p *parser) object(at loc, field func(key string, keyOff int)) {
 	var seen []string
 	for p.more() {
 		tok, off := p.next()
-		key, _ := tok.(string) // valid JSON: keys are strings
+		key := tok.text // valid JSON: keys are strings
 		if slices.Contains(seen, key) {
 			p.el.add(off, "%s: duplicate field %q", at, key)
 			p.skip()
@@ -468,8 +474,8 @@ func (p *parser) object(at loc, field func(key string, keyOff int)) {
 // one); unknown keys and missing required keys are errors. field consumes known values.
 func (p *parser) fields(at loc, known []string, field func(key string)) {
 	tok, off := p.next()
-	if tok != json.Delim('{') {
-		p.el.add(off, "%s: expected an object, got %s", at, describe(tok))
+	if tok.kind != '{' {
+		p.el.add(off, "%s: expected an object, got %s", at, tok.describe())
 		p.skipRest(tok)
 		return
 	}
@@ -493,11 +499,11 @@ func (p *parser) fields(at loc, known []string, field func(key string)) {
 // array reads an array value, calling elem for each element; null counts as empty.
 func (p *parser) array(at loc, elem func(i int)) {
 	tok, off := p.next()
-	if tok == nil {
+	if tok.kind == 'n' {
 		return
 	}
-	if tok != json.Delim('[') {
-		p.el.add(off, "%s: expected an array, got %s", at, describe(tok))
+	if tok.kind != '[' {
+		p.el.add(off, "%s: expected an array, got %s", at, tok.describe())
 		p.skipRest(tok)
 		return
 	}
@@ -524,30 +530,30 @@ func (p *parser) strings(at loc) ([]string, []int32) {
 // str reads a string value.
 func (p *parser) str(at loc) (string, int, bool) {
 	tok, off := p.next()
-	s, ok := tok.(string)
-	if !ok {
-		p.el.add(off, "%s: expected a string, got %s", at, describe(tok))
+	if tok.kind != '"' {
+		p.el.add(off, "%s: expected a string, got %s", at, tok.describe())
 		p.skipRest(tok)
+		return "", off, false
 	}
-	return s, off, ok
+	return tok.text, off, true
 }
 
 // integer reads an integer value. Integers beyond ±(MaxCapacity+1) are clamped to it, so
 // that validation reports them out of range with the poste's id.
 func (p *parser) integer(at loc) (int, int) {
 	tok, off := p.next()
-	num, ok := tok.(json.Number)
-	if !ok {
-		p.el.add(off, "%s: expected an integer, got %s", at, describe(tok))
+	num := tok.text
+	if tok.kind != '0' {
+		p.el.add(off, "%s: expected an integer, got %s", at, tok.describe())
 		p.skipRest(tok)
 		return 0, off
 	}
-	n, err := strconv.ParseInt(string(num), 10, 64)
+	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		p.el.add(off, "%s: expected an integer, got %s", at, num)
 		return 0, off
 	}
-	if strings.HasPrefix(string(num), "-") {
+	if strings.HasPrefix(num, "-") {
 		return int(max(n, -MaxCapacity-1)), off
 	}
 	return int(min(n, MaxCapacity+1)), off
