@@ -190,11 +190,21 @@ func (c *Compiled) compileRankings(inst *Instance, pos *positions, el *errList) 
 			rankingOf[p] = int32(k) + 1
 		}
 	}
+	// Each poste's ranking is laid out at rankStart[p] in one flat array.
+	c.rankStart = make([]int32, np+1)
+	for p, k := range rankingOf {
+		n := 0
+		if k != 0 {
+			n = len(inst.Rankings[k-1].Ranking)
+		}
+		c.rankStart[p+1] = c.rankStart[p] + int32(n)
+	}
+	c.rankIntern = make([]int32, c.rankStart[np])
 	stamp := make([]int32, ni) // stamp[i] == k+1 when intern i is already in ranking k
-	lists := make([][]int32, np)
-	total := 0
 	for k, rk := range inst.Rankings {
-		list := make([]int32, 0, len(rk.Ranking))
+		p, ok := c.posteIdx[rk.Poste]
+		kept := ok && rankingOf[p] == int32(k)+1
+		w := c.rankStart[p]
 		for j, id := range rk.Ranking {
 			i, ok := c.internIdx[id]
 			switch {
@@ -204,21 +214,13 @@ func (c *Compiled) compileRankings(inst *Instance, pos *positions, el *errList) 
 				el.add(pos.ofRankEntry(k, j), "ranking of poste %s: intern %s: ranked twice", quoteID(rk.Poste), quoteID(id))
 			default:
 				stamp[i] = int32(k) + 1
-				list = append(list, i)
+				if kept { // with any error above, the instance is refused: no gap remains
+					c.rankIntern[w] = i
+					w++
+				}
 			}
 		}
-		if p, ok := c.posteIdx[rk.Poste]; ok && rankingOf[p] == int32(k)+1 {
-			lists[p] = list
-			total += len(list)
-		}
 	}
-	c.rankStart = make([]int32, np+1)
-	c.rankIntern = make([]int32, 0, total)
-	for p, list := range lists {
-		c.rankStart[p] = int32(len(c.rankIntern))
-		c.rankIntern = append(c.rankIntern, list...)
-	}
-	c.rankStart[np] = int32(len(c.rankIntern))
 }
 
 func (c *Compiled) compileCallList(inst *Instance, pos *positions, el *errList) {
