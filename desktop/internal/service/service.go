@@ -1,0 +1,433 @@
+// Package service is what the screens of the desktop app do, without the
+// screens: enroll, open the local profile, unlock the key, sync rounds and
+// catalogues, sign wish lists into the outbox, fetch and verify results.
+// It ties the cache, the key store, the outbox and the API client together;
+// the view models call it.
+package service
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/outbox"
+	"appariement/shared/api"
+	"appariement/shared/client"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/shared/translog"
+)
+
+// Errors of the service. Their text is English; the screens show the
+// message of the key returned by MessageKey.
+var (
+	ErrWeakPassphrase     = errors.New("passphrase too weak")
+	ErrPassphraseMismatch = errors.New("the two passphrases differ")
+	ErrServerKeyMismatch  = errors.New("the server key given at enrollment differs from the one the server publishes")
+	ErrLocked             = errors.New("the key is locked: the passphrase is needed")
+	ErrEmptyList          = errors.New("the wish list is empty")
+	ErrNotPDF             = errors.New("the file is not a PDF")
+	ErrFileTooLarge       = errors.New("the file is too large")
+	ErrFileEmpty          = errors.New("the file is empty")
+	ErrWindowClosed       = errors.New("the wishes window is closed")
+	ErrMissingField       = errors.New("a required field is empty")
+)
+
+// Service is an enrolled user's session.
+type Service struct {
+	Store    *cache.Store
+	Profile  *cache.Profile
+	Client   *client.Client // anonymous: catalogue, rounds, submissions
+	Verifier *translog.Verifier
+	Outbox   *outbox.Sender
+	// Now is the clock (time.Now).
+	Now func() time.Time
+
+	mu  sync.Mutex
+	key ed25519.PrivateKey
+}
+
+// EnrollRequest is what the first-run screen collects.
+type EnrollRequest struct {
+	ServerURL  string
+	Identifier string
+	Code       string
+	Passphrase string
+	Confirm    string
+	Params     keystore.Params // zero: keystore.DefaultParams()
+}
+
+// Enroll generates the user's key pair, registers its public key with the
+// activation code, pins the server's key (checked against the one the
+// server publishes), seals the private key under the passphrase and saves
+// the profile.
+func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.Profile, error) {
+	if req.ServerURL == "" || req.Identifier == "" || req.Code == "" || req.Passphrase == "" {
+		return nil, ErrMissingField
+	}
+	if req.Passphrase != req.Confirm {
+		return nil, ErrPassphraseMismatch
+	}
+	if !keystore.Estimate(req.Passphrase).Acceptable() {
+		return nil, ErrWeakPassphrase
+	}
+	c, err := client.New(req.ServerURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	published, err := c.ServerKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: server key: %w", err)
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: generate key: %w", err)
+	}
+	params := req.Params
+	if params == (keystore.Params{}) {
+		params = keystore.DefaultParams()
+	}
+	sealed, err := keystore.Seal(priv, req.Passphrase, params)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	resp, err := c.Enroll(ctx, req.Identifier, req.Code, pub)
+	if err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	if string(resp.ServerKey.PublicKey) != string(published.PublicKey) {
+		return nil, ErrServerKeyMismatch
+	}
+	if _, err := translog.NewVerifier(resp.ServerKey); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	// The fingerprint shown is computed here, not taken from the server.
+	resp.ServerKey.Fingerprint = envelope.Fingerprint(resp.ServerKey.PublicKey)
+	p := &cache.Profile{
+		ServerURL:  c.BaseURL(),
+		Person:     resp.Person,
+		ServerKey:  resp.ServerKey,
+		Key:        sealed,
+		EnrolledAt: time.Now().UTC(),
+	}
+	if err := store.SaveProfile(p); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	return p, nil
+}
+
+// Open starts the session of the enrolled profile in store. serverURL, if
+// not empty, overrides the profile's server address (e.g. from a flag).
+func Open(store *cache.Store, serverURL string) (*Service, error) {
+	p, err := store.Profile()
+	if err != nil {
+		return nil, err
+	}
+	if serverURL == "" {
+		serverURL = p.ServerURL
+	}
+	c, err := client.New(serverURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open session: %w", err)
+	}
+	v, err := translog.NewVerifier(p.ServerKey)
+	if err != nil {
+		return nil, fmt.Errorf("open session: pinned %w", err)
+	}
+	ob, err := outbox.New(store, c, p.ServerKey)
+	if err != nil {
+		return nil, fmt.Errorf("open session: %w", err)
+	}
+	return &Service{Store: store, Profile: p, Client: c, Verifier: v, Outbox: ob, Now: time.Now}, nil
+}
+
+// Me returns the enrolled person.
+func (s *Service) Me() domain.Person { return s.Profile.Person }
+
+// Unlock opens the private key with the passphrase and keeps it in memory
+// for this session (uploads and results need signed requests).
+func (s *Service) Unlock(passphrase string) error {
+	priv, err := s.Profile.Key.Open(passphrase)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.key = priv
+	s.mu.Unlock()
+	s.Outbox.SetClient(s.Client.WithIdentity(s.Profile.Person.ID, priv))
+	return nil
+}
+
+// Lock forgets the private key.
+func (s *Service) Lock() {
+	s.mu.Lock()
+	clear(s.key)
+	s.key = nil
+	s.mu.Unlock()
+	s.Outbox.SetClient(s.Client)
+}
+
+// Unlocked reports whether the key is in memory.
+func (s *Service) Unlocked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.key != nil
+}
+
+func (s *Service) signed() (*client.Client, ed25519.PrivateKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.key == nil {
+		return nil, nil, ErrLocked
+	}
+	return s.Client.WithIdentity(s.Profile.Person.ID, s.key), s.key, nil
+}
+
+// SyncRounds fetches the rounds and caches them.
+func (s *Service) SyncRounds(ctx context.Context) ([]domain.Round, error) {
+	r, err := s.Client.Rounds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sync rounds: %w", err)
+	}
+	if err := s.Store.SaveRounds(r.Rounds, r.ServerTime); err != nil {
+		return nil, err
+	}
+	return r.Rounds, nil
+}
+
+// SyncCatalogue fetches the postes of round changed since the cached
+// version and applies them. It returns how many postes changed.
+func (s *Service) SyncCatalogue(ctx context.Context, round string) (int, error) {
+	since, err := s.Store.CatalogueVersion(round)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := s.Client.Catalogue(ctx, round, since)
+	if err != nil {
+		return 0, fmt.Errorf("sync catalogue of %s: %w", round, err)
+	}
+	if resp.Round == "" {
+		resp.Round = round
+	}
+	if err := s.Store.ApplyCatalogue(resp); err != nil {
+		return 0, err
+	}
+	return len(resp.Postes), nil
+}
+
+// SyncSubmissions learns from the server which sequence numbers it already
+// accepted for round (after a reinstall, say), so that the next signature
+// is not a replay. It needs the key.
+func (s *Service) SyncSubmissions(ctx context.Context, round string) error {
+	c, _, err := s.signed()
+	if err != nil {
+		return err
+	}
+	subs, err := c.Submissions(ctx, round)
+	if err != nil {
+		return fmt.Errorf("sync submissions of %s: %w", round, err)
+	}
+	var max uint64
+	for _, st := range subs {
+		if st.PayloadType == api.WishListType && st.Seq > max {
+			max = st.Seq
+		}
+	}
+	return s.Store.RaiseSeq(round, max)
+}
+
+// CheckPDF checks a candidate document: a PDF (magic "%PDF-") of at most
+// api.MaxFileSize bytes.
+func CheckPDF(data []byte) error {
+	switch {
+	case len(data) == 0:
+		return ErrFileEmpty
+	case len(data) > api.MaxFileSize:
+		return ErrFileTooLarge
+	case len(data) < 5 || string(data[:5]) != "%PDF-":
+		return ErrNotPDF
+	}
+	return nil
+}
+
+// WindowOpen reports whether the wishes of round may still change, by the
+// local clock and the last known state (the server's clock decides).
+func (s *Service) WindowOpen(r *domain.Round) bool {
+	if r == nil {
+		return false
+	}
+	if r.State.Index() > domain.StateWishesOpen.Index() {
+		return false
+	}
+	return r.WishesClose.IsZero() || s.Now().Before(r.WishesClose)
+}
+
+// Attach adds or replaces a candidate document of the draft of round.
+func (s *Service) Attach(r *domain.Round, kind, name string, data []byte) (*cache.Draft, error) {
+	if !s.WindowOpen(r) {
+		return nil, ErrWindowClosed
+	}
+	if err := CheckPDF(data); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	if err := s.Store.PutBlob(sha, data); err != nil {
+		return nil, err
+	}
+	d, err := s.Store.Draft(r.ID)
+	if err != nil {
+		return nil, err
+	}
+	a := api.Attachment{Kind: kind, Name: name, SHA256: sha, Size: int64(len(data))}
+	replaced := false
+	for i := range d.Attachments {
+		if d.Attachments[i].Kind == kind {
+			d.Attachments[i], replaced = a, true
+		}
+	}
+	if !replaced {
+		d.Attachments = append(d.Attachments, a)
+	}
+	sort.SliceStable(d.Attachments, func(i, j int) bool { return kindOrder(d.Attachments[i].Kind) < kindOrder(d.Attachments[j].Kind) })
+	d.UpdatedAt = s.Now().UTC()
+	return d, s.Store.SaveDraft(d)
+}
+
+// Detach removes the candidate document of a kind.
+func (s *Service) Detach(r *domain.Round, kind string) (*cache.Draft, error) {
+	if !s.WindowOpen(r) {
+		return nil, ErrWindowClosed
+	}
+	d, err := s.Store.Draft(r.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := d.Attachments[:0]
+	for _, a := range d.Attachments {
+		if a.Kind != kind {
+			out = append(out, a)
+		}
+	}
+	d.Attachments = out
+	d.UpdatedAt = s.Now().UTC()
+	return d, s.Store.SaveDraft(d)
+}
+
+// AttachmentKinds are the kinds of candidate documents, in display order.
+var AttachmentKinds = []string{"cv", "lettre", "contrat"}
+
+func kindOrder(k string) int {
+	for i, x := range AttachmentKinds {
+		if x == k {
+			return i
+		}
+	}
+	return len(AttachmentKinds)
+}
+
+// Sign turns the draft of round into a signed wish list and queues it (and
+// the uploads of its documents not yet sent). The key must be unlocked.
+func (s *Service) Sign(round string) (cache.Item, error) {
+	_, priv, err := s.signed()
+	if err != nil {
+		return cache.Item{}, err
+	}
+	d, err := s.Store.Draft(round)
+	if err != nil {
+		return cache.Item{}, err
+	}
+	if len(d.List) == 0 {
+		return cache.Item{}, ErrEmptyList
+	}
+	uploads, err := s.uploadsNeeded(round, d.Attachments)
+	if err != nil {
+		return cache.Item{}, err
+	}
+	me := s.Profile.Person.ID
+	now := s.Now()
+	item, err := s.Store.EnqueueSigned(round, uploads, func(seq uint64) (cache.Item, error) {
+		sub := api.Submission{
+			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
+			List: append([]string(nil), d.List...), Attachments: d.Attachments,
+		}
+		payload, err := json.Marshal(sub)
+		if err != nil {
+			return cache.Item{}, err
+		}
+		env := envelope.Sign(priv, api.WishListType, payload)
+		return cache.Item{
+			Kind: cache.KindEnvelope, Round: round, Seq: seq, CreatedAt: now.UTC(),
+			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List,
+		}, nil
+	})
+	if err != nil {
+		return cache.Item{}, err
+	}
+	s.Outbox.Kick()
+	return item, nil
+}
+
+// uploadsNeeded returns upload items for the attachments not already
+// uploaded or queued.
+func (s *Service) uploadsNeeded(round string, atts []api.Attachment) ([]cache.Item, error) {
+	items, err := s.Store.Items()
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, it := range items {
+		if it.Kind == cache.KindFile && it.State != cache.StateRefused {
+			have[it.FileSHA] = true
+		}
+	}
+	var out []cache.Item
+	for _, a := range atts {
+		if have[a.SHA256] {
+			continue
+		}
+		have[a.SHA256] = true
+		out = append(out, cache.Item{Kind: cache.KindFile, Round: round, FileSHA: a.SHA256, FileName: a.Name, FileKind: a.Kind, CreatedAt: s.Now().UTC()})
+	}
+	return out, nil
+}
+
+// Versions returns the signed versions of round's wish list, newest first.
+func (s *Service) Versions(round string) ([]cache.Item, error) {
+	items, err := s.Store.Items()
+	if err != nil {
+		return nil, err
+	}
+	var out []cache.Item
+	for _, it := range items {
+		if it.Kind == cache.KindEnvelope && it.Round == round {
+			out = append(out, it)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq > out[j].Seq })
+	return out, nil
+}
+
+// LastAccepted returns the accepted wish list of round with the highest
+// sequence number, or nil.
+func (s *Service) LastAccepted(round string) (*cache.Item, error) {
+	vs, err := s.Versions(round)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vs {
+		if vs[i].State == cache.StateAccepted {
+			return &vs[i], nil
+		}
+	}
+	return nil, nil
+}
