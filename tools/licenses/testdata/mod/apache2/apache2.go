@@ -1,0 +1,2 @@
+// Package apache2 is a license fixture.
+package apache2

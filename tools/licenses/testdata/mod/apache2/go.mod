@@ -1,0 +1,3 @@
+module example.com/apache2
+
+go 1.21

@@ -1,0 +1,2 @@
+// Package bsd3 is a license fixture.
+package bsd3

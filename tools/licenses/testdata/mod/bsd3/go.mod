@@ -1,0 +1,3 @@
+module example.com/bsd3
+
+go 1.21

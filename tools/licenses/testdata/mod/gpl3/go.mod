@@ -1,0 +1,3 @@
+module example.com/gpl3
+
+go 1.21

@@ -1,0 +1,2 @@
+// Package gpl3 is a license fixture.
+package gpl3

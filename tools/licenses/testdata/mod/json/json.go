@@ -1,0 +1,2 @@
+// Package json is a license fixture.
+package json

@@ -1,0 +1,2 @@
+// Package mit is a license fixture.
+package mit

@@ -1,0 +1,3 @@
+module example.com/mitevil
+
+go 1.21

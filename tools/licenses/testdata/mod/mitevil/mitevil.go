@@ -1,0 +1,2 @@
+// Package mitevil is a license fixture.
+package mitevil

@@ -1,0 +1,2 @@
+// Package nested is a license fixture.
+package nested

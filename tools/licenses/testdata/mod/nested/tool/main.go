@@ -1,0 +1,4 @@
+// Command tool is a license fixture that no one imports.
+package main
+
+func main() {}

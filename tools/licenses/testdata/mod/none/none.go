@@ -1,0 +1,2 @@
+// Package none is a license fixture.
+package none

@@ -1,0 +1,2 @@
+// Package unknown is a license fixture.
+package unknown
