@@ -121,6 +121,9 @@ func listBuild(ctx context.Context, root string, env []string, goroot, goversion
 			}
 		}
 	}
+	if len(mods[stdPath].pkgDirs) == 0 {
+		delete(mods, stdPath) // nothing built: no part of GOROOT applies
+	}
 	if len(loadErrs) > 0 {
 		var lines []string
 		for msg, ps := range loadErrs {

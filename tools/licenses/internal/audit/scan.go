@@ -207,7 +207,7 @@ var noticeLine = regexp.MustCompile(`(?i)copyright|\(c\)|©|all rights reserved|
 // restriction matches words that, outside any recognised license text, read
 // like an added condition of use: the JSON license's "The Software shall be
 // used for Good, not Evil" appended to an MIT text is the case in point.
-var restriction = regexp.MustCompile(`(?i)\bevil\b|\bfor good\b|\bharm|\bmilitar|\bweapon|` +
+var restriction = regexp.MustCompile(`(?i)\bevil\b|\bfor good\b|\bharm(ful)?\b|\bmilitar|\bweapon|` +
 	`\bnon-?commercial|\bcommercial (use|purpose)|\bprohibit|\bforbid|\brestrict|` +
 	`\b(shall|must|may|should|can|will)( not| only| rather| never)? be used\b|` +
 	`\b(shall|must|may) not\b|\bonly (be )?used\b|\bethic`)

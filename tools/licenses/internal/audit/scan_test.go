@@ -100,6 +100,7 @@ func TestExtraTerms(t *testing.T) {
 		{"This software may only be used for peaceful purposes.", "This software may only be used for peaceful purposes."},
 		{"Title.\nIt must not be used by any military organisation. Thanks.", "It must not be used by any military organisation."},
 		{"Non-commercial use only.", "Non-commercial use only."},
+		{"Licensee shall hold the authors harmless.", ""},
 		// A notice line does not hide a term on another line.
 		{"Copyright 2020 X\nThe software shall not be used to harm.", "The software shall not be used to harm."},
 	}
