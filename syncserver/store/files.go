@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"appariement/shared/api"
 	"appariement/shared/domain"
 )
 
@@ -78,16 +79,7 @@ func (tx *Tx) FileData(sha string) ([]byte, error) {
 }
 
 // AuditEntry records one administrative action: who, when, what, why.
-type AuditEntry struct {
-	Seq    uint64          `json:"seq"`
-	Time   time.Time       `json:"time"`
-	Actor  string          `json:"actor"`
-	Action string          `json:"action"`
-	Round  string          `json:"round,omitempty"`
-	Target string          `json:"target,omitempty"` // person, poste or file concerned
-	Reason string          `json:"reason,omitempty"`
-	Detail json.RawMessage `json:"detail,omitempty"`
-}
+type AuditEntry = api.AuditEntry
 
 // Audit appends an entry to the audit log, in the caller's transaction so
 // that the action and its record commit together.

@@ -62,9 +62,21 @@ type pending struct {
 	done chan struct{}
 }
 
-type digestRecord struct {
+// Accepted is where and when an envelope was appended to the log.
+type Accepted struct {
 	Index      int64     `json:"index"`
 	ServerTime time.Time `json:"server_time"`
+}
+
+// AcceptedDigest returns where the envelope with this digest is in the log,
+// or nil if it is not.
+func (tx *Tx) AcceptedDigest(digest string) (*Accepted, error) {
+	var a Accepted
+	ok, err := getJSON(tx.bucket(bDigests), []byte(digest), &a)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // Append adds a submission to the log, unless the same envelope is already
@@ -169,11 +181,10 @@ func (s *Store) commit(batch []*pending) {
 func (tx *Tx) appendOne(pd *pending, now time.Time) error {
 	p := pd.p
 	digest := p.Env.Digest()
-	var dr digestRecord
-	if ok, err := getJSON(tx.bucket(bDigests), []byte(digest), &dr); err != nil {
+	if acc, err := tx.AcceptedDigest(digest); err != nil {
 		return err
-	} else if ok {
-		pd.out = Appended{Index: dr.Index, ServerTime: dr.ServerTime, Digest: digest, Again: true}
+	} else if acc != nil {
+		pd.out = Appended{Index: acc.Index, ServerTime: acc.ServerTime, Digest: digest, Again: true}
 		return nil
 	}
 	cur := p.Current
@@ -213,7 +224,7 @@ func (tx *Tx) appendOne(pd *pending, now time.Time) error {
 	if err := putJSON(tx.bucket(bSubs), cur.key(), cur); err != nil {
 		return fmt.Errorf("store: put submission %s: %w", digest, err)
 	}
-	if err := putJSON(tx.bucket(bDigests), []byte(digest), digestRecord{Index: index, ServerTime: now}); err != nil {
+	if err := putJSON(tx.bucket(bDigests), []byte(digest), Accepted{Index: index, ServerTime: now}); err != nil {
 		return fmt.Errorf("store: put digest %s: %w", digest, err)
 	}
 	pd.out = Appended{Index: index, ServerTime: now, Digest: digest}

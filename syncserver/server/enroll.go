@@ -1,0 +1,158 @@
+package server
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/syncserver/store"
+)
+
+// enroll registers a public key with a one-time activation code
+// (POST /v1/enroll). Unknown identifiers and wrong codes get the same
+// answer, so the route does not tell who exists.
+func (s *Server) enroll(q *req) error {
+	var in api.EnrollRequest
+	if err := q.decode(&in); err != nil {
+		return err
+	}
+	if err := checkID("identifiant / identifier", in.Identifier); err != nil {
+		return err
+	}
+	if len(in.Code) > 64 {
+		return api.Errorf(api.CodeBadCode, "code d'activation invalide", "invalid activation code")
+	}
+	if len(in.PublicKey) != ed25519.PublicKeySize {
+		return badRequest("clé publique de %d octets, %d attendus", "public key of %d bytes, want %d",
+			len(in.PublicKey), ed25519.PublicKeySize)
+	}
+	if err := s.limit(q, s.idLim, "enroll:"+in.Identifier); err != nil {
+		return err
+	}
+	p, err := s.store.Enroll(in.Identifier, in.Code, in.PublicKey)
+	switch {
+	case errors.Is(err, store.ErrAlreadyEnrolled):
+		return api.Errorf(api.CodeAlreadyEnrolled, "%s est déjà inscrit : demandez une réinitialisation de clé à l'administration",
+			"%s is already enrolled: ask the administration for a key reset", in.Identifier)
+	case errors.Is(err, store.ErrLocked):
+		return api.Errorf(api.CodeBadCode, "trop d'essais de code pour %s : demandez un nouveau code à l'administration",
+			"too many wrong codes for %s: ask the administration for a new code", in.Identifier)
+	case errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
+		return api.Errorf(api.CodeBadCode, "identifiant ou code d'activation incorrect, déjà utilisé ou expiré",
+			"wrong, used or expired identifier or activation code")
+	case err != nil:
+		return err
+	}
+	err = s.store.Update(func(tx *store.Tx) error {
+		return tx.Audit(store.AuditEntry{Time: q.now, Actor: p.ID, Action: "enroll", Target: p.ID,
+			Detail: jsonDetail(map[string]string{"key_id": envelope.KeyID(in.PublicKey)})})
+	})
+	if err != nil {
+		return err
+	}
+	q.who = p
+	return q.ok(api.EnrollResponse{Person: *p, ServerKey: s.store.ServerKey()})
+}
+
+// issueCode issues a code for person in tx and writes its e-mail in the
+// outbox. The outbox file is written before the transaction commits; a
+// failed commit leaves a harmless e-mail with a code that never worked.
+func (s *Server) issueCode(tx *store.Tx, p *domain.Person, now time.Time) (api.IssuedCode, error) {
+	code, expires, err := tx.IssueCode(p.ID, now, s.cfg.ActivationTTL)
+	if err != nil {
+		return api.IssuedCode{}, err
+	}
+	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: code, Expires: expires}
+	if s.cfg.OutboxDir != "" {
+		name, err := s.writeMail(p, code, expires, now)
+		if err != nil {
+			return ic, err
+		}
+		ic.Outbox = name
+	}
+	return ic, nil
+}
+
+// writeMail writes the activation e-mail of p (RFC 5322, French, UTF-8)
+// into the outbox directory and returns the file name.
+func (s *Server) writeMail(p *domain.Person, code string, expires, now time.Time) (string, error) {
+	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
+		return "", fmt.Errorf("server: outbox: %w", err)
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	id := hex.EncodeToString(rnd[:])
+	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
+	key := s.store.ServerKey()
+	url := s.cfg.PublicURL
+	if url == "" {
+		url = "(adresse communiquée par votre administration)"
+	}
+	var b bytes.Buffer
+	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	hdr("From", s.cfg.MailFrom)
+	hdr("To", mime.QEncoding.Encode("utf-8", p.FullName())+" <"+sanitizeHeader(p.Email)+">")
+	hdr("Subject", mime.QEncoding.Encode("utf-8", "Appariement : votre code d'activation"))
+	hdr("Date", now.Format(time.RFC1123Z))
+	hdr("Message-ID", "<"+id+"."+now.UTC().Format("20060102150405")+"@appariement>")
+	hdr("MIME-Version", "1.0")
+	hdr("Content-Type", "text/plain; charset=utf-8")
+	hdr("Content-Transfer-Encoding", "8bit")
+	b.WriteString("\r\n")
+	body := fmt.Sprintf(`Bonjour %s,
+
+Voici votre code d'activation pour l'application Appariement :
+
+    Identifiant : %s
+    Code        : %s
+
+Ce code est personnel et ne sert qu'une fois. Il expire le %s (heure de Paris).
+
+Pour activer votre compte :
+ 1. Ouvrez l'application Appariement.
+ 2. Saisissez l'adresse du serveur : %s
+ 3. Saisissez votre identifiant et ce code, puis choisissez une phrase de passe.
+ 4. Vérifiez que l'empreinte du serveur affichée est bien :
+    %s
+
+Ne communiquez ce code à personne : l'administration ne vous le demandera
+jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
+administration (ARS ou UFR).
+
+-- 
+Appariement — message automatique, merci de ne pas y répondre.
+`, p.FullName(), p.ID, code, parisTime(expires), url, key.Fingerprint)
+	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
+	path := filepath.Join(s.cfg.OutboxDir, name)
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		return "", fmt.Errorf("server: outbox: %w", err)
+	}
+	return name, nil
+}
+
+func parisTime(t time.Time) string {
+	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
+		t = t.In(loc)
+	}
+	return t.Format("02/01/2006 à 15:04")
+}
+
+func sanitizeHeader(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == '<' || r == '>' {
+			return -1
+		}
+		return r
+	}, v)
+}

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/syncserver/store"
+)
+
+var (
+	anyone = []domain.Role(nil)
+	admins = []domain.Role{domain.RoleAdmin}
+)
+
+// routes registers every route. The paths are those of shared/client.
+func (s *Server) routes() {
+	r := mux.NewRouter()
+	r.NotFoundHandler = s.serve(endpoint{name: "not_found", fn: func(*req) error {
+		return notFound("adresse inconnue", "no such route")
+	}})
+	r.MethodNotAllowedHandler = s.serve(endpoint{name: "method_not_allowed", fn: func(q *req) error {
+		e := badRequest("méthode %s non permise ici", "method %s not allowed here", q.r.Method)
+		e.(*api.Error).Status = http.StatusMethodNotAllowed
+		return e
+	}})
+	add := func(method, path string, e endpoint) {
+		if e.name == "" {
+			e.name = method + " " + path
+		}
+		r.Handle(path, s.serve(e)).Methods(method)
+	}
+
+	add("GET", "/healthz", endpoint{fn: s.healthz})
+	r.Handle("/metrics", s.metrics).Methods("GET")
+
+	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
+	add("POST", "/v1/enroll", endpoint{fn: s.enroll})
+	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
+	add("GET", "/v1/rounds", endpoint{fn: s.listRounds})
+	add("GET", "/v1/rounds/{round}/postes", endpoint{fn: s.catalogue})
+	add("POST", "/v1/submissions", endpoint{fn: s.submit})
+	add("GET", "/v1/me/submissions", endpoint{signed: true, fn: s.mySubmissions})
+	add("PUT", "/v1/files", endpoint{signed: true, limit: api.MaxFileSize, fn: s.putFile})
+	add("GET", "/v1/files/{sha256}", endpoint{signed: true, fn: s.getFile})
+	add("GET", "/v1/rounds/{round}/candidates", endpoint{signed: true,
+		roles: []domain.Role{domain.RoleRTS, domain.RoleAdmin}, fn: s.candidates})
+	add("GET", "/v1/rounds/{round}/result", endpoint{signed: true, fn: s.personalResult})
+	add("GET", "/v1/rounds/{round}/result/full", endpoint{signed: true, fn: s.fullResult})
+	add("GET", "/v1/log/checkpoint", endpoint{fn: s.checkpoint})
+	add("GET", "/v1/log/inclusion", endpoint{fn: s.inclusion})
+	add("GET", "/v1/log/consistency", endpoint{fn: s.consistency})
+
+	a := func(method, path string, fn func(*req) error) {
+		add(method, "/v1/admin"+path, endpoint{signed: true, roles: admins, fn: fn})
+	}
+	add("POST", "/v1/admin/people", endpoint{signed: true, roles: admins, limit: api.MaxFileSize, fn: s.importPeople})
+	a("GET", "/people", s.listPeople)
+	a("POST", "/codes", s.issueCodes)
+	a("POST", "/people/{person}/reset-key", s.resetKey)
+	a("POST", "/rounds", s.createRound)
+	a("GET", "/rounds/{round}", s.roundDetail)
+	add("POST", "/v1/admin/rounds/{round}/postes", endpoint{signed: true, roles: admins, limit: api.MaxFileSize, fn: s.importPostes})
+	a("PUT", "/rounds/{round}/schedule", s.schedule)
+	a("POST", "/rounds/{round}/transition", s.transition)
+	a("POST", "/rounds/{round}/run", s.run)
+	a("POST", "/rounds/{round}/publish", s.publish)
+	a("POST", "/rounds/{round}/next", s.nextRound)
+	a("POST", "/rounds/{round}/assignments", s.assign)
+	a("GET", "/rounds/{round}/export", s.export)
+	a("GET", "/audit", s.auditLog)
+	a("GET", "/log/entries", s.logEntries)
+	s.router = r
+}
+
+func (s *Server) healthz(q *req) error {
+	var size int64
+	if err := s.store.View(func(tx *store.Tx) error { size = tx.TreeSize(); return nil }); err != nil {
+		return err
+	}
+	return q.ok(map[string]any{"status": "ok", "tree_size": size, "server_time": q.now.UTC()})
+}
+
+func (s *Server) listRounds(q *req) error {
+	var out api.RoundsResponse
+	out.ServerTime = q.now.UTC()
+	out.Rounds = []domain.Round{}
+	err := s.store.View(func(tx *store.Tx) error {
+		recs, err := tx.Rounds()
+		for _, r := range recs {
+			out.Rounds = append(out.Rounds, r.Round)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return q.ok(out)
+}
+
+// catalogue answers the postes of a round changed since ?since=N, with the
+// catalogue version as ETag: If-None-Match with the current version → 304.
+func (s *Server) catalogue(q *req) error {
+	id := mux.Vars(q.r)["round"]
+	var since uint64
+	if v := q.r.URL.Query().Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return badRequest("paramètre since invalide", "invalid since parameter")
+		}
+		since = n
+	}
+	rec, err := s.round(id)
+	if err != nil {
+		return err
+	}
+	etag := fmt.Sprintf(`"%s-%d"`, rec.ID, rec.CatalogueVersion)
+	q.w.Header().Set("ETag", etag)
+	q.w.Header().Set("Cache-Control", "no-cache")
+	if match := q.r.Header.Get("If-None-Match"); match == etag || match == "*" {
+		q.w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	out := api.CatalogueResponse{Round: id, Since: since, Version: rec.CatalogueVersion, Postes: []domain.Poste{}}
+	if since < rec.CatalogueVersion {
+		err = s.store.View(func(tx *store.Tx) error {
+			ps, err := tx.Postes(id, since)
+			out.Postes = append(out.Postes, ps...)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return q.ok(out)
+}
+
+func (s *Server) mySubmissions(q *req) error {
+	round := q.r.URL.Query().Get("round")
+	if err := checkID("tour / round", round); err != nil {
+		return err
+	}
+	out := []api.SubmissionStatus{}
+	var subs []store.Current
+	err := s.store.View(func(tx *store.Tx) error {
+		if _, err := tx.Round(round); err != nil {
+			return err
+		}
+		var err error
+		subs, err = tx.Submissions(round, q.who.ID)
+		return err
+	})
+	if store.IsNotFound(err) {
+		return unknownRound(round)
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range subs {
+		rc, err := s.store.Receipt(c.Index, c.ServerTime, c.Digest)
+		if err != nil {
+			return err
+		}
+		out = append(out, api.SubmissionStatus{Digest: c.Digest, PayloadType: c.PayloadType, Round: c.Round,
+			Poste: c.Poste, Seq: c.Seq, Receipt: rc})
+	}
+	return q.ok(out)
+}
+
+func (s *Server) checkpoint(q *req) error {
+	text, _, err := s.store.Checkpoint()
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	q.w.WriteHeader(http.StatusOK)
+	q.w.Write([]byte(text))
+	return nil
+}
+
+func queryInt(q *req, name string) (int64, error) {
+	n, err := strconv.ParseInt(q.r.URL.Query().Get(name), 10, 64)
+	if err != nil || n < 0 {
+		return 0, badRequest("paramètre %s invalide", "invalid %s parameter", name)
+	}
+	return n, nil
+}
+
+func (s *Server) inclusion(q *req) error {
+	index, err := queryInt(q, "index")
+	if err != nil {
+		return err
+	}
+	size, err := queryInt(q, "size")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.InclusionProof(index, size)
+	if store.IsNotFound(err) {
+		return notFound("pas de feuille %d dans un arbre de taille %d", "no leaf %d in a tree of size %d", index, size)
+	}
+	if err != nil {
+		return err
+	}
+	return q.ok(api.ProofResponse{Proof: p})
+}
+
+func (s *Server) consistency(q *req) error {
+	older, err := queryInt(q, "old")
+	if err != nil {
+		return err
+	}
+	newer, err := queryInt(q, "new")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.ConsistencyProof(older, newer)
+	if store.IsNotFound(err) {
+		return notFound("pas d'arbres de tailles %d et %d", "no trees of sizes %d and %d", older, newer)
+	}
+	if err != nil {
+		return err
+	}
+	return q.ok(api.ProofResponse{Proof: p})
+}

@@ -1,0 +1,198 @@
+// Package server is the sync server's HTTP API (/v1): enrollment, the
+// catalogue of postes, signed submissions answered with transparency-log
+// receipts, candidate files, results, the log's proofs, the admin routes,
+// /healthz and /metrics.
+//
+// Use:
+//
+//	srv, err := server.Open(server.Config{DBPath: "appariement.db", OutboxDir: "outbox"})
+//	defer srv.Close()
+//	err = srv.ListenAndServe(":8443")
+//
+// Every refusal is an api.Error in JSON with the status of its code. Request
+// bodies are bounded, clients are rate limited by address and by identity,
+// and every request is logged with slog without keys, codes or signatures.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+	"golang.org/x/time/rate"
+
+	"appariement/syncserver/store"
+)
+
+// Config configures a server. Only DBPath is required.
+type Config struct {
+	// DBPath is the bbolt store file, created (mode 0600) if missing.
+	DBPath string
+	// Name is the server key's name in signed checkpoints (recorded on
+	// first open; default store.DefaultName).
+	Name string
+	// PublicURL is the address clients use, quoted in activation e-mails.
+	PublicURL string
+	// OutboxDir receives one RFC 5322 file per activation e-mail; none is
+	// written if empty.
+	OutboxDir string
+	// MailFrom is the From address of activation e-mails.
+	MailFrom string
+	// TLSCert and TLSKey are PEM files; with both set the server speaks
+	// HTTPS, otherwise plain HTTP (behind a TLS-terminating proxy).
+	TLSCert, TLSKey string
+	// Clock is the server's clock (time.Now if nil): windows, leaf times,
+	// request timestamps and code expiry all follow it.
+	Clock func() time.Time
+	// Logger receives request and event logs (slog.Default if nil).
+	Logger *slog.Logger
+	// ActivationTTL is how long an activation code stays valid (default 30 days).
+	ActivationTTL time.Duration
+	// IPRate and IPBurst limit requests per client address (default 50/s, burst 200).
+	IPRate  rate.Limit
+	IPBurst int
+	// IdentityRate and IdentityBurst limit requests per signed identity or
+	// submission author (default 5/s, burst 30).
+	IdentityRate  rate.Limit
+	IdentityBurst int
+	// MaxBatch bounds the submissions committed in one transaction (default 512).
+	MaxBatch int
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout of the
+	// http.Server built by Serve (defaults 10s, 2m, 2m, 2m).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ActivationTTL == 0 {
+		c.ActivationTTL = 30 * 24 * time.Hour
+	}
+	if c.MailFrom == "" {
+		c.MailFrom = "appariement@localhost"
+	}
+	if c.IPRate == 0 {
+		c.IPRate, c.IPBurst = 50, 200
+	}
+	if c.IdentityRate == 0 {
+		c.IdentityRate, c.IdentityBurst = 5, 30
+	}
+	for _, d := range []struct {
+		p *time.Duration
+		v time.Duration
+	}{{&c.ReadHeaderTimeout, 10 * time.Second}, {&c.ReadTimeout, 2 * time.Minute},
+		{&c.WriteTimeout, 2 * time.Minute}, {&c.IdleTimeout, 2 * time.Minute}} {
+		if *d.p == 0 {
+			*d.p = d.v
+		}
+	}
+}
+
+// Server is an open sync server: its store, routes and limits.
+type Server struct {
+	cfg     Config
+	store   *store.Store
+	log     *slog.Logger
+	router  *mux.Router
+	metrics *metrics
+	ipLim   *limiters
+	idLim   *limiters
+	nonces  *nonces
+
+	mu      sync.Mutex
+	servers []*http.Server
+}
+
+// Open opens the store and builds the routes.
+func Open(cfg Config) (*Server, error) {
+	if cfg.DBPath == "" {
+		return nil, errors.New("server: no DBPath")
+	}
+	cfg.defaults()
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		metrics: newMetrics(),
+		ipLim:   newLimiters(cfg.IPRate, cfg.IPBurst),
+		idLim:   newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
+		nonces:  newNonces(),
+	}
+	st, err := store.Open(cfg.DBPath, store.Options{
+		Name: cfg.Name, Clock: cfg.Clock, MaxBatch: cfg.MaxBatch, Logger: cfg.Logger,
+		OnBatch: s.metrics.observeBatch,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.store = st
+	s.routes()
+	return s, nil
+}
+
+// Store returns the server's store (for tools and tests).
+func (s *Server) Store() *store.Store { return s.store }
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// ListenAndServe listens on addr and serves until Close.
+func (s *Server) ListenAndServe(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server: listen %s: %w", addr, err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve serves on ln (HTTPS when Config.TLSCert and TLSKey are set) until
+// Close; it then returns http.ErrServerClosed.
+func (s *Server) Serve(ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.router,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	s.mu.Lock()
+	s.servers = append(s.servers, hs)
+	s.mu.Unlock()
+	s.log.Info("server: serving", "addr", ln.Addr().String(), "tls", s.cfg.TLSCert != "")
+	if s.cfg.TLSCert != "" && s.cfg.TLSKey != "" {
+		return hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+	}
+	return hs.Serve(ln)
+}
+
+// Close stops serving (letting requests in flight finish for up to ten
+// seconds) and closes the store.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	for _, hs := range servers {
+		if err := hs.Shutdown(ctx); err != nil {
+			s.log.Warn("server: shutdown", "err", err)
+		}
+	}
+	return s.store.Close()
+}
+
+func (s *Server) now() time.Time { return s.cfg.Clock() }

@@ -1,0 +1,265 @@
+package server
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/syncserver/rounds"
+	"appariement/syncserver/store"
+)
+
+// submit accepts a signed wish list or ranking (POST /v1/submissions).
+// Decoding, signature and content checks run before and outside the write
+// transaction; the append is group-committed and the receipt is answered
+// only once it is on disk.
+func (s *Server) submit(q *req) error {
+	env, err := envelope.Decode(q.body)
+	if err != nil {
+		if errors.Is(err, envelope.ErrUnsigned) {
+			return api.Errorf(api.CodeUnsigned, "l'enveloppe n'est pas signée", "the envelope is not signed")
+		}
+		return api.Errorf(api.CodeMalformed, "enveloppe invalide : %v", "malformed envelope: %v", err)
+	}
+	if env.PayloadType != api.WishListType && env.PayloadType != api.RankingType {
+		return api.Errorf(api.CodeMalformed, "type de contenu %q inconnu", "unknown payload type %q", env.PayloadType)
+	}
+	// The very same envelope again: its first receipt, whatever the window
+	// now (an outbox retrying after the deadline must get its proof).
+	if rc, err := s.receiptOf(env.Digest()); err != nil || rc != nil {
+		if rc != nil {
+			s.metrics.acceptedSubmission(true)
+			return q.ok(rc)
+		}
+		return err
+	}
+	sub, err := api.DecodeSubmission(env.Payload)
+	if err != nil {
+		return api.Errorf(api.CodeMalformed, "contenu invalide : %v", "malformed payload: %v", err)
+	}
+	if err := checkSubmissionShape(env.PayloadType, sub); err != nil {
+		return err
+	}
+	var pub []byte
+	err = s.store.View(func(tx *store.Tx) error {
+		pub, err = tx.PublicKey(sub.Author)
+		return err
+	})
+	if store.IsNotFound(err) {
+		return api.Errorf(api.CodeUnknownAuthor, "auteur %q inconnu ou non inscrit", "author %q unknown or not enrolled", sub.Author)
+	}
+	if err != nil {
+		return err
+	}
+	if err := env.Verify(pub); err != nil {
+		return api.Errorf(api.CodeBadSignature, "la signature ne correspond pas à la clé enregistrée de %s",
+			"the signature does not match the registered key of %s", sub.Author)
+	}
+	q.actor = sub.Author
+	if err := s.limit(q, s.idLim, "id:"+sub.Author); err != nil {
+		return err
+	}
+	var current store.Current
+	err = s.store.View(func(tx *store.Tx) error {
+		var err error
+		current, err = validate(tx, env.PayloadType, sub, q.now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	app, err := s.store.Append(q.r.Context(), &store.Pending{
+		Env:     env,
+		Current: current,
+		Check: func(tx *store.Tx, now time.Time) error {
+			rec, err := tx.Round(sub.Round)
+			if err != nil {
+				return err
+			}
+			return rounds.CheckWindow(&rec.Round, env.PayloadType, now)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	rc, err := s.store.Receipt(app.Index, app.ServerTime, app.Digest)
+	if err != nil {
+		return err
+	}
+	s.metrics.acceptedSubmission(app.Again)
+	return q.ok(rc)
+}
+
+// receiptOf returns the receipt of an envelope already in the log, or nil.
+func (s *Server) receiptOf(digest string) (*api.Receipt, error) {
+	var acc *store.Accepted
+	err := s.store.View(func(tx *store.Tx) error {
+		var err error
+		acc, err = tx.AcceptedDigest(digest)
+		return err
+	})
+	if err != nil || acc == nil {
+		return nil, err
+	}
+	return s.store.Receipt(acc.Index, acc.ServerTime, digest)
+}
+
+// checkSubmissionShape checks what needs no store: ids, sizes, duplicates.
+func checkSubmissionShape(payloadType string, sub *api.Submission) error {
+	if err := checkID("tour / round", sub.Round); err != nil {
+		return err
+	}
+	if err := checkID("auteur / author", sub.Author); err != nil {
+		return err
+	}
+	if sub.Seq < 1 {
+		return api.Errorf(api.CodeMalformed, "numéro de séquence %d invalide (à partir de 1)",
+			"invalid sequence number %d (starts at 1)", sub.Seq)
+	}
+	switch payloadType {
+	case api.WishListType:
+		if sub.Poste != "" {
+			return api.Errorf(api.CodeMalformed, "une liste de vœux ne nomme pas de poste (%q)",
+				"a wish list names no poste (%q)", sub.Poste)
+		}
+	case api.RankingType:
+		if err := checkID("poste", sub.Poste); err != nil {
+			return err
+		}
+		if len(sub.Attachments) > 0 {
+			return api.Errorf(api.CodeMalformed, "un classement n'a pas de pièces jointes", "a ranking has no attachments")
+		}
+	}
+	if len(sub.List) > api.MaxListLength {
+		return api.Errorf(api.CodeTooLarge, "liste trop longue (%d éléments, maximum %d)",
+			"list too long (%d items, at most %d)", len(sub.List), api.MaxListLength)
+	}
+	if len(sub.Attachments) > api.MaxAttachments {
+		return api.Errorf(api.CodeTooLarge, "trop de pièces jointes (%d, maximum %d)",
+			"too many attachments (%d, at most %d)", len(sub.Attachments), api.MaxAttachments)
+	}
+	seen := make(map[string]bool, len(sub.List))
+	for _, id := range sub.List {
+		if err := checkID("identifiant de la liste / list item", id); err != nil {
+			return err
+		}
+		if seen[id] {
+			return api.Errorf(api.CodeDuplicate, "%s figure deux fois dans la liste", "%s appears twice in the list", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// validate checks a submission against the store: round and window, the
+// author's rights, the postes, interns and attachments it names. It
+// returns what the store will keep as the author's current submission.
+func validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Time) (store.Current, error) {
+	cur := store.Current{Round: sub.Round, Author: sub.Author, Poste: sub.Poste, PayloadType: payloadType,
+		Seq: sub.Seq, List: sub.List, Attachments: sub.Attachments}
+	rec, err := tx.Round(sub.Round)
+	if store.IsNotFound(err) {
+		return cur, unknownRound(sub.Round)
+	}
+	if err != nil {
+		return cur, err
+	}
+	author, err := tx.Person(sub.Author)
+	if err != nil {
+		return cur, err
+	}
+	if err := rounds.CheckWindow(&rec.Round, payloadType, now); err != nil {
+		return cur, err
+	}
+	if payloadType == api.WishListType {
+		return cur, validateWishList(tx, &rec.Round, author, sub)
+	}
+	return cur, validateRanking(tx, &rec.Round, author, sub)
+}
+
+func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub *api.Submission) error {
+	if intern.Role != domain.RoleIntern {
+		return forbidden("seul un interne dépose une liste de vœux (%s est %s)",
+			"only an intern submits a wish list (%s is %s)", intern.ID, intern.Role)
+	}
+	if !tx.IsEligible(r.ID, intern.ID) {
+		return forbidden("%s ne participe pas au tour %s", "%s does not take part in round %s", intern.ID, r.ID)
+	}
+	for _, id := range sub.List {
+		p, err := tx.Poste(r.ID, id)
+		if store.IsNotFound(err) {
+			return api.Errorf(api.CodeUnknownPoste, "le poste %s n'existe pas dans le tour %s",
+				"poste %s does not exist in round %s", id, r.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if p.Closed {
+			return api.Errorf(api.CodePosteClosed, "le poste %s a été retiré du tour %s",
+				"poste %s was withdrawn from round %s", id, r.ID)
+		}
+		if p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision {
+			return forbidden("le poste %s (%s, %s) n'est pas ouvert à votre spécialité et subdivision (%s, %s)",
+				"poste %s (%s, %s) is not open to your specialty and subdivision (%s, %s)",
+				id, p.Specialty, p.Subdivision, intern.Specialty, intern.Subdivision)
+		}
+	}
+	for _, a := range sub.Attachments {
+		fi, err := tx.FileOf(intern.ID, a.SHA256)
+		if store.IsNotFound(err) {
+			return api.Errorf(api.CodeUnknownAttachment, "la pièce jointe %s (%s) n'a pas été déposée par %s",
+				"attachment %s (%s) was not uploaded by %s", a.Name, a.SHA256, intern.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if a.Size != fi.Size {
+			return api.Errorf(api.CodeMalformed, "la pièce jointe %s annonce %d octets, le fichier déposé en a %d",
+				"attachment %s claims %d bytes, the uploaded file has %d", a.SHA256, a.Size, fi.Size)
+		}
+	}
+	return nil
+}
+
+func validateRanking(tx *store.Tx, r *domain.Round, rts *domain.Person, sub *api.Submission) error {
+	if rts.Role != domain.RoleRTS {
+		return forbidden("seul un RTS dépose un classement (%s est %s)",
+			"only an RTS submits a ranking (%s is %s)", rts.ID, rts.Role)
+	}
+	p, err := tx.Poste(r.ID, sub.Poste)
+	if store.IsNotFound(err) {
+		return api.Errorf(api.CodeUnknownPoste, "le poste %s n'existe pas dans le tour %s",
+			"poste %s does not exist in round %s", sub.Poste, r.ID)
+	}
+	if err != nil {
+		return err
+	}
+	if p.RTS != rts.ID {
+		return forbidden("le poste %s n'est pas sous votre responsabilité", "poste %s is not yours to rank", sub.Poste)
+	}
+	if p.Closed {
+		return api.Errorf(api.CodePosteClosed, "le poste %s a été retiré du tour %s",
+			"poste %s was withdrawn from round %s", sub.Poste, r.ID)
+	}
+	for _, id := range sub.List {
+		in, err := tx.Person(id)
+		if store.IsNotFound(err) || (err == nil && in.Role != domain.RoleIntern) {
+			return api.Errorf(api.CodeUnknownIntern, "l'interne %s n'existe pas", "intern %s does not exist", id)
+		}
+		if err != nil {
+			return err
+		}
+		wl, err := tx.CurrentWishList(r.ID, id)
+		if err != nil && !store.IsNotFound(err) {
+			return err
+		}
+		if wl == nil || !slices.Contains(wl.List, sub.Poste) {
+			return api.Errorf(api.CodeNotCandidate, "l'interne %s n'a pas demandé le poste %s",
+				"intern %s did not list poste %s", id, sub.Poste)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,357 @@
+// Package servertest starts a real sync server for end-to-end tests: a
+// bbolt file in t.TempDir(), a loopback listener on 127.0.0.1:0, a
+// bootstrapped admin, a seeded round with postes, interns and RTS, their
+// activation codes, and a settable server clock.
+//
+//	env := servertest.Start(t, servertest.Options{})
+//	alice := env.Enroll(t, env.Interns[0])           // enrolled client, key and id
+//	env.Transition(t, domain.StateWishesOpen)         // admin moves the round
+//	rc, err := alice.Client.Submit(ctx, alice.WishList(env.Round, 1, env.Postes[0].ID))
+//	env.Verifier(t).VerifyReceipt(env, rc)
+//	env.Clock.Advance(48 * time.Hour)                 // the server's clock, not yours
+//
+// Clients made by Env sign requests with the fake clock, so moving it does
+// not make their signed requests stale. A client you build yourself must set
+// client.Client.Now = env.Clock.Now for the same reason.
+//
+// The server is closed by t.Cleanup.
+package servertest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/client"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/shared/translog"
+	"appariement/syncserver/server"
+	"appariement/syncserver/store"
+)
+
+// FakeClock is a settable clock for the server. Its zero value reads the
+// zero time; use NewFakeClock.
+type FakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewFakeClock returns a clock reading t.
+func NewFakeClock(t time.Time) *FakeClock { return &FakeClock{t: t} }
+
+// Now returns the clock's time.
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set sets the clock.
+func (c *FakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Advance moves the clock by d.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Options shapes the seeded data. The zero value gives an appariement round
+// "R1" in draft with 6 interns (CARDIO, LYON), 4 postes of 2 places each
+// and 2 RTS.
+type Options struct {
+	Procedure domain.Procedure // default domain.Appariement
+	Interns   int              // default 6
+	Postes    int              // default 4; poste k belongs to RTS k%2
+	Capacity  int              // places per poste, default 2
+	// Empty starts the server with the admin only: no round, no people.
+	Empty bool
+	// Configure, if set, adjusts the server configuration before Open
+	// (rate limits, outbox, TLS...). DBPath and Clock are already set.
+	Configure func(*server.Config)
+}
+
+// Env is a running server and what the test needs to drive it.
+type Env struct {
+	URL       string
+	Admin     *client.Client // signs as AdminID
+	AdminID   string
+	AdminKey  ed25519.PrivateKey
+	Codes     map[string]string // person id → activation code
+	Round     string            // the seeded round ("R1")
+	Interns   []string          // intern ids, rank order (i01 has rank 1)
+	RTS       []string          // RTS ids
+	Postes    []domain.Poste    // the seeded postes
+	Clock     *FakeClock
+	Server    *server.Server
+	DBPath    string
+	ServerKey api.ServerKey
+}
+
+// User is an enrolled person: its id, key and a client signing as it.
+type User struct {
+	ID     string
+	Key    ed25519.PrivateKey
+	Client *client.Client
+	env    *Env
+}
+
+// Specialty and Subdivision of the seeded people and postes.
+const (
+	Specialty   = "CARDIO"
+	Subdivision = "LYON"
+)
+
+// Start starts a server and seeds it (see Options).
+func Start(t testing.TB, opts Options) *Env {
+	t.Helper()
+	if opts.Procedure == "" {
+		opts.Procedure = domain.Appariement
+	}
+	if opts.Interns == 0 {
+		opts.Interns = 6
+	}
+	if opts.Postes == 0 {
+		opts.Postes = 4
+	}
+	if opts.Capacity == 0 {
+		opts.Capacity = 2
+	}
+	env := &Env{
+		AdminID: "admin",
+		Codes:   map[string]string{},
+		Clock:   NewFakeClock(time.Now().UTC().Truncate(time.Second)),
+		DBPath:  filepath.Join(t.TempDir(), "server.db"),
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.AdminKey = priv
+	admin := domain.Person{ID: env.AdminID, LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}
+	if err := store.Bootstrap(env.DBPath, admin, pub); err != nil {
+		t.Fatalf("servertest: bootstrap: %v", err)
+	}
+	cfg := server.Config{DBPath: env.DBPath, Name: "appariement.test", Clock: env.Clock.Now,
+		OutboxDir: filepath.Join(filepath.Dir(env.DBPath), "outbox"), PublicURL: "http://127.0.0.1",
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	srv, err := server.Open(cfg)
+	if err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		t.Fatalf("servertest: listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("servertest: close: %v", err)
+		}
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("servertest: serve: %v", err)
+		}
+	})
+	env.Server = srv
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	env.URL = scheme + "://" + ln.Addr().String()
+	env.ServerKey = srv.Store().ServerKey()
+	env.Admin = env.Client(env.AdminID, priv)
+	if !opts.Empty {
+		env.seed(t, opts)
+	}
+	return env
+}
+
+// Client returns a client of the server signing as id with key, on the
+// fake clock.
+func (e *Env) Client(id string, key ed25519.PrivateKey) *client.Client {
+	c, err := client.New(e.URL, nil)
+	if err != nil {
+		panic("servertest: " + err.Error())
+	}
+	if key != nil {
+		c = c.WithIdentity(id, key)
+	}
+	c.Now = e.Clock.Now
+	return c
+}
+
+// Anonymous returns a client without identity.
+func (e *Env) Anonymous() *client.Client { return e.Client("", nil) }
+
+func (e *Env) seed(t testing.TB, opts Options) {
+	t.Helper()
+	ctx := context.Background()
+	var people []domain.Person
+	for i := range opts.Interns {
+		id := fmt.Sprintf("i%02d", i+1)
+		e.Interns = append(e.Interns, id)
+		people = append(people, domain.Person{ID: id, Role: domain.RoleIntern, LastName: fmt.Sprintf("INTERNE%d", i+1),
+			FirstName: "Camille", Email: id + "@etu.example.fr", Specialty: Specialty, Subdivision: Subdivision, Rank: i + 1})
+	}
+	data, _ := json.Marshal(people)
+	if _, err := e.Admin.ImportPeople(ctx, api.FormatJSON, data, false); err != nil {
+		t.Fatalf("servertest: import people: %v", err)
+	}
+	e.Round = "R1"
+	if _, err := e.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: e.Round, Name: "Tour 1",
+		Procedure: opts.Procedure, Specialty: Specialty, Subdivision: Subdivision}); err != nil {
+		t.Fatalf("servertest: create round: %v", err)
+	}
+	e.RTS = []string{"rts1", "rts2"}
+	for k := range opts.Postes {
+		rts := e.RTS[k%2]
+		e.Postes = append(e.Postes, domain.Poste{ID: fmt.Sprintf("P%d", k+1), Specialty: Specialty, Subdivision: Subdivision,
+			Etablissement: "CHU de Lyon", Service: fmt.Sprintf("Cardiologie %d", k+1), Town: "Lyon",
+			Title: "Poste de cardiologie", RTS: rts, RTSName: "Dr " + rts, RTSEmail: rts + "@chu.example.fr",
+			Capacity: opts.Capacity})
+	}
+	data, _ = json.Marshal(e.Postes)
+	if _, err := e.Admin.ImportPostes(ctx, e.Round, api.FormatJSON, data, false); err != nil {
+		t.Fatalf("servertest: import postes: %v", err)
+	}
+	codes, err := e.Admin.IssueCodes(ctx, api.IssueCodesRequest{AllWithoutKey: true})
+	if err != nil {
+		t.Fatalf("servertest: issue codes: %v", err)
+	}
+	for _, c := range codes.Codes {
+		e.Codes[c.Person] = c.Code
+	}
+}
+
+// Enroll enrolls person id with its activation code and a new key.
+func (e *Env) Enroll(t testing.TB, id string) *User {
+	t.Helper()
+	code, ok := e.Codes[id]
+	if !ok {
+		t.Fatalf("servertest: no activation code for %s", id)
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Anonymous().Enroll(context.Background(), id, code, pub); err != nil {
+		t.Fatalf("servertest: enroll %s: %v", id, err)
+	}
+	delete(e.Codes, id)
+	return &User{ID: id, Key: priv, Client: e.Client(id, priv), env: e}
+}
+
+// Transition moves the seeded round, step by step, up to state.
+func (e *Env) Transition(t testing.TB, state domain.RoundState) {
+	t.Helper()
+	e.TransitionRound(t, e.Round, state)
+}
+
+// TransitionRound moves a round, step by step, up to state (a state before
+// matched).
+func (e *Env) TransitionRound(t testing.TB, round string, state domain.RoundState) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := e.Admin.RoundDetail(ctx, round)
+	if err != nil {
+		t.Fatalf("servertest: round %s: %v", round, err)
+	}
+	r := d.Round
+	for r.State.Index() < state.Index() {
+		next := domain.RoundStates[r.State.Index()+1]
+		if r.Procedure == domain.ChoixAuRang && (next == domain.StateRankingsOpen || next == domain.StateRankingsClosed) {
+			if state.Index() <= domain.StateRankingsClosed.Index() {
+				return
+			}
+			next = domain.StateMatched
+		}
+		if next == domain.StateMatched || next == domain.StatePublished {
+			t.Fatalf("servertest: %s is reached with Run and Publish", next)
+		}
+		nr, err := e.Admin.Transition(ctx, round, next, "test")
+		if err != nil {
+			t.Fatalf("servertest: transition %s to %s: %v", round, next, err)
+		}
+		r = *nr
+	}
+}
+
+// Run runs the matching of a round.
+func (e *Env) Run(t testing.TB, round string) *domain.Result {
+	t.Helper()
+	res, err := e.Admin.Run(context.Background(), round)
+	if err != nil {
+		t.Fatalf("servertest: run %s: %v", round, err)
+	}
+	return res
+}
+
+// Publish publishes a round's result and returns the signed envelope.
+func (e *Env) Publish(t testing.TB, round string) *envelope.Envelope {
+	t.Helper()
+	env, err := e.Admin.Publish(context.Background(), round)
+	if err != nil {
+		t.Fatalf("servertest: publish %s: %v", round, err)
+	}
+	return env
+}
+
+// Verifier returns a verifier of the server's key, as a client that
+// pinned it would build.
+func (e *Env) Verifier(t testing.TB) *translog.Verifier {
+	t.Helper()
+	v, err := translog.NewVerifier(e.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// WishList returns a wish list envelope of u for round, signed by u.
+func (u *User) WishList(round string, seq uint64, postes ...string) *envelope.Envelope {
+	return u.Sign(api.WishListType, api.Submission{Round: round, Author: u.ID, Seq: seq,
+		ClientTime: u.env.Clock.Now(), List: nonNil(postes)})
+}
+
+// Ranking returns a ranking envelope of u for one poste of round, signed by u.
+func (u *User) Ranking(round, poste string, seq uint64, interns ...string) *envelope.Envelope {
+	return u.Sign(api.RankingType, api.Submission{Round: round, Author: u.ID, Seq: seq, Poste: poste,
+		ClientTime: u.env.Clock.Now(), List: nonNil(interns)})
+}
+
+// Sign returns an envelope of sub signed by u.
+func (u *User) Sign(payloadType string, sub api.Submission) *envelope.Envelope {
+	b, err := json.Marshal(sub)
+	if err != nil {
+		panic("servertest: " + err.Error())
+	}
+	return envelope.Sign(u.Key, payloadType, b)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
