@@ -114,6 +114,7 @@ type User struct {
 
 // Specialty and Subdivision of the seeded people and postes.
 const (
+	keyName     = "appariement.test"
 	Specialty   = "CARDIO"
 	Subdivision = "LYON"
 )
@@ -145,10 +146,10 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	env.AdminKey = priv
 	admin := domain.Person{ID: env.AdminID, LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}
-	if err := store.Bootstrap(env.DBPath, admin, pub); err != nil {
+	if err := store.Bootstrap(env.DBPath, keyName, admin, pub); err != nil {
 		t.Fatalf("servertest: bootstrap: %v", err)
 	}
-	cfg := server.Config{DBPath: env.DBPath, Name: "appariement.test", Clock: env.Clock.Now,
+	cfg := server.Config{DBPath: env.DBPath, Name: keyName, Clock: env.Clock.Now,
 		OutboxDir: filepath.Join(filepath.Dir(env.DBPath), "outbox"), PublicURL: "http://127.0.0.1",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if opts.Configure != nil {
@@ -259,7 +260,13 @@ func (e *Env) Enroll(t testing.TB, id string) *User {
 		t.Fatalf("servertest: enroll %s: %v", id, err)
 	}
 	delete(e.Codes, id)
-	return &User{ID: id, Key: priv, Client: e.Client(id, priv), env: e}
+	return e.User(id, priv)
+}
+
+// User returns a user signing as id with key, enrolled or not (to forge
+// requests and envelopes in tests).
+func (e *Env) User(id string, key ed25519.PrivateKey) *User {
+	return &User{ID: id, Key: key, Client: e.Client(id, key), env: e}
 }
 
 // Transition moves the seeded round, step by step, up to state.

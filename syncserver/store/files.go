@@ -138,10 +138,11 @@ func (tx *Tx) UseNonce(nonce string, now, expires time.Time) error {
 
 // Bootstrap creates the first admin in the store file at dbPath with the
 // given public key, offline (the server must not be running on the file).
+// keyName names the server key if the file is created (see Options.Name).
 // admin.Role is forced to admin. Running it again with the same key does
 // nothing; it fails if the person already has another key.
-func Bootstrap(dbPath string, admin domain.Person, pub ed25519.PublicKey) error {
-	s, err := Open(dbPath, Options{})
+func Bootstrap(dbPath, keyName string, admin domain.Person, pub ed25519.PublicKey) error {
+	s, err := Open(dbPath, Options{Name: keyName})
 	if err != nil {
 		return err
 	}
