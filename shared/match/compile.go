@@ -42,7 +42,7 @@ type Compiled struct {
 // numbers) and indexes it for repeated runs.
 func Compile(inst *Instance) (*Compiled, error) {
 	el := &errList{}
-	c := compile(inst, nil, el)
+	c := compile(inst, noPositions(), el)
 	if err := el.err(); err != nil {
 		return nil, err
 	}
@@ -73,12 +73,11 @@ func hasBadRune(s string) bool {
 	return false
 }
 
-// compile validates inst, recording problems in el with the positions of pos (which may be
-// nil), and returns the compiled instance, or nil when there was any problem.
+// compile validates inst, recording problems in el with the positions of pos, and returns the compiled instance, or nil when there was any problem.
 func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	proc := inst.EffectiveProcedure()
 	if proc != ProcedureAppariement && proc != ProcedureChoixAuRang {
-		el.add(pos.ofProcedure(), "unknown procedure %q (want %q or %q)",
+		el.add(pos.procedure, "unknown procedure %q (want %q or %q)",
 			inst.Procedure, ProcedureAppariement, ProcedureChoixAuRang)
 	}
 	np, ni := len(inst.Postes), len(inst.Interns)
@@ -149,12 +148,12 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	case ProcedureAppariement:
 		c.compileRankings(inst, pos, el)
 		if len(inst.CallList) > 0 {
-			el.add(pos.ofCallListKey(), "a call_list is given but the procedure is %q (a call list belongs to %q)",
+			el.add(pos.callListKey, "a call_list is given but the procedure is %q (a call list belongs to %q)",
 				ProcedureAppariement, ProcedureChoixAuRang)
 		}
 	case ProcedureChoixAuRang:
 		if len(inst.Rankings) > 0 {
-			el.add(pos.ofRankingsKey(), "rankings are given but the procedure is %q, which has none (ranking of poste %s)",
+			el.add(pos.rankingsKey, "rankings are given but the procedure is %q, which has none (ranking of poste %s)",
 				ProcedureChoixAuRang, quoteID(inst.Rankings[0].Poste))
 		}
 		c.compileCallList(inst, pos, el)
@@ -227,7 +226,7 @@ func (c *Compiled) compileCallList(inst *Instance, pos *positions, el *errList) 
 	ni := len(c.internIDs)
 	c.rankStart = make([]int32, len(c.posteIDs)+1)
 	if inst.CallList == nil && ni > 0 {
-		el.add(pos.ofCallListKey(), "procedure %q needs a call_list naming every intern", ProcedureChoixAuRang)
+		el.add(pos.callListKey, "procedure %q needs a call_list naming every intern", ProcedureChoixAuRang)
 		return
 	}
 	called := make([]bool, ni)

@@ -12,8 +12,8 @@ import (
 )
 
 // positions records where each element of a decoded instance starts in the input, so that
-// validation errors can name the line. Offsets are bytes; -1 (or a nil *positions) means
-// unknown.
+// validation errors can name the line. Offsets are bytes; -1, or an element beyond the
+// recorded ones, means unknown.
 type positions struct {
 	procedure   int
 	rankingsKey int
@@ -25,6 +25,11 @@ type positions struct {
 	rankPoste   []int32
 	rankEntry   [][]int32
 	call        []int32
+}
+
+// noPositions stands for an instance built in code: every position is unknown.
+func noPositions() *positions {
+	return &positions{procedure: -1, rankingsKey: -1, callListKey: -1}
 }
 
 func at(offs []int32, i int) int {
@@ -41,77 +46,13 @@ func at2(offs [][]int32, i, j int) int {
 	return -1
 }
 
-// The accessors below work on a nil *positions (an instance built in code).
-
-func (p *positions) ofProcedure() int {
-	if p == nil {
-		return -1
-	}
-	return p.procedure
-}
-
-func (p *positions) ofRankingsKey() int {
-	if p == nil {
-		return -1
-	}
-	return p.rankingsKey
-}
-
-func (p *positions) ofCallListKey() int {
-	if p == nil {
-		return -1
-	}
-	return p.callListKey
-}
-
-func (p *positions) ofPoste(i int) int {
-	if p == nil {
-		return -1
-	}
-	return at(p.posteID, i)
-}
-
-func (p *positions) ofCapacity(i int) int {
-	if p == nil {
-		return -1
-	}
-	return at(p.posteCap, i)
-}
-
-func (p *positions) ofIntern(i int) int {
-	if p == nil {
-		return -1
-	}
-	return at(p.internID, i)
-}
-
-func (p *positions) ofWish(i, j int) int {
-	if p == nil {
-		return -1
-	}
-	return at2(p.wish, i, j)
-}
-
-func (p *positions) ofRanking(k int) int {
-	if p == nil {
-		return -1
-	}
-	return at(p.rankPoste, k)
-}
-
-func (p *positions) ofRankEntry(k, j int) int {
-	if p == nil {
-		return -1
-	}
-	return at2(p.rankEntry, k, j)
-}
-
-func (p *positions) ofCall(j int) int {
-	if p == nil {
-		return -1
-	}
-	return at(p.call, j)
-}
+func (p *positions) ofPoste(i int) int        { return at(p.posteID, i) }
+func (p *positions) ofCapacity(i int) int     { return at(p.posteCap, i) }
+func (p *positions) ofIntern(i int) int       { return at(p.internID, i) }
+func (p *positions) ofWish(i, j int) int      { return at2(p.wish, i, j) }
+func (p *positions) ofRanking(k int) int      { return at(p.rankPoste, k) }
+func (p *positions) ofRankEntry(k, j int) int { return at2(p.rankEntry, k, j) }
+func (p *positions) ofCall(j int) int         { return at(p.call, j) }
 
 // DecodeInstance decodes and validates an instance in the JSON exchange format.
 //
@@ -176,7 +117,7 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 	}
 	p := &parser{data: data, el: el}
 	inst = &Instance{}
-	pos = &positions{procedure: -1, rankingsKey: -1, callListKey: -1}
+	pos = noPositions()
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(abort); !ok {
