@@ -82,6 +82,9 @@ type Options struct {
 	Capacity  int              // places per poste, default 2
 	// Empty starts the server with the admin only: no round, no people.
 	Empty bool
+	// NoCodes skips issuing activation codes (Argon2id is slow on purpose:
+	// load tests use Register instead of Enroll).
+	NoCodes bool
 	// Configure, if set, adjusts the server configuration before Open
 	// (rate limits, outbox, TLS...). DBPath and Clock are already set.
 	Configure func(*server.Config)
@@ -236,6 +239,9 @@ func (e *Env) seed(t testing.TB, opts Options) {
 	if _, err := e.Admin.ImportPostes(ctx, e.Round, api.FormatJSON, data, false); err != nil {
 		t.Fatalf("servertest: import postes: %v", err)
 	}
+	if opts.NoCodes {
+		return
+	}
 	codes, err := e.Admin.IssueCodes(ctx, api.IssueCodesRequest{AllWithoutKey: true})
 	if err != nil {
 		t.Fatalf("servertest: issue codes: %v", err)
@@ -260,6 +266,21 @@ func (e *Env) Enroll(t testing.TB, id string) *User {
 		t.Fatalf("servertest: enroll %s: %v", id, err)
 	}
 	delete(e.Codes, id)
+	return e.User(id, priv)
+}
+
+// Register registers a new key for person id directly in the store,
+// without an activation code: for load tests with many users.
+func (e *Env) Register(t testing.TB, id string) *User {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.Server.Store().Update(func(tx *store.Tx) error { return tx.RegisterKey(id, pub, e.Clock.Now()) })
+	if err != nil {
+		t.Fatalf("servertest: register %s: %v", id, err)
+	}
 	return e.User(id, priv)
 }
 
