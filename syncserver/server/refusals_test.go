@@ -2,10 +2,10 @@ package server_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
