@@ -212,23 +212,24 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 	}
 	var apiErr *api.Error
 	retry, after := client.Retryable(err)
+	var change func(*Status)
 	switch {
 	case err == nil:
 		it.State, it.DoneAt, it.LastError = cache.StateAccepted, s.Now(), ""
-		s.update(func(st *Status) {
+		change = func(st *Status) {
 			st.Online, st.Checked, st.LastError = true, true, ""
 			st.Done++
 			st.Accepted++
 			st.Pending--
-		})
+		}
 	case !retry && errors.As(err, &apiErr):
 		it.State, it.DoneAt, it.Refusal = cache.StateRefused, s.Now(), apiErr
-		s.update(func(st *Status) {
+		change = func(st *Status) {
 			st.Online, st.Checked = true, true
 			st.Done++
 			st.Refused++
 			st.Pending--
-		})
+		}
 	default:
 		// Transient: network down, server busy, receipt not verifiable yet.
 		it.Attempts++
@@ -243,7 +244,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 		}
 		it.LastError = err.Error()
 		network := retry && !errors.As(err, &apiErr)
-		s.update(func(st *Status) {
+		change = func(st *Status) {
 			st.LastError = err.Error()
 			st.NextAttempt = it.NextAttempt
 			st.Checked = true
@@ -252,12 +253,14 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 			} else if retry {
 				st.Online = true
 			}
-		})
+		}
 	}
+	// Durable first, then tell the screens.
 	if err := s.store.UpdateItem(&it); err != nil {
 		s.update(func(st *Status) { st.LastError = err.Error() })
 		return time.Minute
 	}
+	s.update(change)
 	return 0
 }
 

@@ -1,0 +1,98 @@
+// Package viewmodel holds the state and behaviour of the desktop app's
+// screens in plain Go, so that they can be tested without a window: the
+// widgets of package ui only display what a view model says and forward
+// the user's actions to it.
+//
+// View models are not safe for concurrent use: call them from the UI
+// goroutine. Methods that talk to the network (Sync, Sign, Fetch…) are
+// split in a part that may run in the background, returning data, and a
+// part that applies it, to be called back on the UI goroutine.
+package viewmodel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/service"
+	"appariement/shared/api"
+	"appariement/shared/client"
+)
+
+// Message turns an error into a sentence for the user, in the selected
+// language. The server's refusals keep the server's own words.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) {
+		return i18n.Pick(apiErr.Message, apiErr.MessageEN)
+	}
+	for e, key := range map[error]string{
+		service.ErrWeakPassphrase:     "err.weak_passphrase",
+		service.ErrPassphraseMismatch: "err.passphrase_mismatch",
+		service.ErrServerKeyMismatch:  "err.server_key_mismatch",
+		service.ErrLocked:             "err.locked",
+		service.ErrEmptyList:          "err.empty_list",
+		service.ErrNotPDF:             "err.not_pdf",
+		service.ErrFileTooLarge:       "err.file_too_large",
+		service.ErrFileEmpty:          "err.file_empty",
+		service.ErrWindowClosed:       "err.window_closed",
+		service.ErrMissingField:       "err.missing_field",
+		keystore.ErrWrongPassphrase:   "err.wrong_passphrase",
+		keystore.ErrCorrupted:         "err.key_corrupted",
+		context.DeadlineExceeded:      "err.unreachable",
+	} {
+		if errors.Is(err, e) {
+			if key == "err.file_too_large" {
+				return i18n.T(key, api.MaxFileSize>>20)
+			}
+			return i18n.T(key)
+		}
+	}
+	if ok, _ := client.Retryable(err); ok {
+		return i18n.T("err.unreachable")
+	}
+	return i18n.T("err.generic", err.Error())
+}
+
+// FormatTime formats a time for the user, in local time.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if i18n.Language() == "en" {
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+	return t.Local().Format("02/01/2006 à 15:04:05")
+}
+
+// FormatSize formats a byte count.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f Mo", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d ko", n>>10)
+	}
+	return fmt.Sprintf("%d o", n)
+}
+
+// Thousands formats n with thin spaces between groups of three digits (French).
+func Thousands(n int) string {
+	s := fmt.Sprint(n)
+	sep := "\u202f"
+	if i18n.Language() == "en" {
+		sep = ","
+	}
+	out := ""
+	for len(s) > 3 {
+		out = sep + s[len(s)-3:] + out
+		s = s[:len(s)-3]
+	}
+	return s + out
+}

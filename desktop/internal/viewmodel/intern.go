@@ -1,0 +1,286 @@
+package viewmodel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"appariement/desktop/internal/catalogue"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/outbox"
+	"appariement/desktop/internal/service"
+	"appariement/shared/domain"
+)
+
+// Intern is an intern's session: the rounds, the current round's
+// catalogue, wish list, candidate file and results, and the sync status.
+type Intern struct {
+	Svc    *service.Service
+	Rounds []domain.Round
+	Round  *domain.Round // current round, nil if none is known yet
+
+	Catalogue *Catalogue
+	Wishes    *WishList
+	Files     *Files
+	Results   *Results
+
+	// LastSync is when the last sync finished, SyncError why it failed.
+	LastSync  time.Time
+	SyncError string
+}
+
+// NewIntern opens the intern's screens on what the cache holds: nothing
+// here needs the network.
+func NewIntern(svc *service.Service) (*Intern, error) {
+	a := &Intern{Svc: svc}
+	rounds, err := svc.Store.Rounds()
+	if err != nil {
+		return nil, err
+	}
+	a.Catalogue = &Catalogue{store: svc.Store, ix: catalogue.New(nil)}
+	a.Wishes = &WishList{svc: svc, cat: a.Catalogue}
+	a.Files = &Files{svc: svc}
+	a.Results = &Results{svc: svc, PosteName: func(id string) string {
+		if p, ok := a.Catalogue.Poste(id); ok {
+			return fmt.Sprintf("%s — %s, %s (%s)", p.Title, p.Etablissement, p.Town, id)
+		}
+		return id
+	}}
+	a.setRounds(rounds)
+	if err := a.load(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// relevant keeps the rounds that concern the intern, newest first.
+func (a *Intern) setRounds(rounds []domain.Round) {
+	me := a.Svc.Me()
+	var out []domain.Round
+	for _, r := range rounds {
+		if (r.Specialty == "" || r.Specialty == me.Specialty) && (r.Subdivision == "" || r.Subdivision == me.Subdivision) {
+			out = append(out, r)
+		}
+	}
+	a.Rounds = out
+	cur := ""
+	if a.Round != nil {
+		cur = a.Round.ID
+	}
+	a.Round = nil
+	for i := range a.Rounds {
+		if a.Rounds[i].ID == cur {
+			a.Round = &a.Rounds[i]
+		}
+	}
+	if a.Round == nil {
+		// Default: the round open for wishes, else the last one.
+		for i := range a.Rounds {
+			if a.Rounds[i].State == domain.StateWishesOpen {
+				a.Round = &a.Rounds[i]
+				break
+			}
+		}
+		if a.Round == nil && len(a.Rounds) > 0 {
+			a.Round = &a.Rounds[len(a.Rounds)-1]
+		}
+	}
+}
+
+// RoundLabels returns the names of the rounds for a selector.
+func (a *Intern) RoundLabels() []string {
+	out := make([]string, len(a.Rounds))
+	for i, r := range a.Rounds {
+		out[i] = RoundLabel(&r)
+	}
+	return out
+}
+
+// RoundLabel names a round with its state.
+func RoundLabel(r *domain.Round) string {
+	return fmt.Sprintf("%s (%s)", r.Name, i18n.T("round.state."+string(r.State)))
+}
+
+// SelectRound makes the round at position i current.
+func (a *Intern) SelectRound(i int) error {
+	if i < 0 || i >= len(a.Rounds) {
+		return nil
+	}
+	a.Round = &a.Rounds[i]
+	return a.load()
+}
+
+// RoundID returns the current round's id, or "".
+func (a *Intern) RoundID() string {
+	if a.Round == nil {
+		return ""
+	}
+	return a.Round.ID
+}
+
+func (a *Intern) load() error {
+	id := a.RoundID()
+	postes, err := a.Svc.Store.Postes(id)
+	if err != nil {
+		return err
+	}
+	if err := a.Catalogue.setIndex(id, catalogue.New(postes)); err != nil {
+		return err
+	}
+	if err := a.Wishes.load(a.Round); err != nil {
+		return err
+	}
+	if err := a.Files.load(a.Round); err != nil {
+		return err
+	}
+	return a.Results.load(a.Rounds)
+}
+
+// SyncData is what a sync brought, to apply on the UI goroutine.
+type SyncData struct {
+	Rounds  []domain.Round
+	Postes  map[string]*catalogue.Index // round → rebuilt index, if it changed
+	Results int                         // results fetched
+	Err     error
+}
+
+// Sync fetches the rounds, the current round's catalogue delta and, if the
+// key is unlocked, the results of published rounds. It may run in the
+// background; apply its outcome with ApplySync.
+func (a *Intern) Sync(ctx context.Context, round string) SyncData {
+	var d SyncData
+	rounds, err := a.Svc.SyncRounds(ctx)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	d.Rounds = rounds
+	if round == "" {
+		for _, r := range rounds {
+			if r.State == domain.StateWishesOpen {
+				round = r.ID
+			}
+		}
+	}
+	if round != "" {
+		n, err := a.Svc.SyncCatalogue(ctx, round)
+		if err != nil {
+			d.Err = err
+			return d
+		}
+		if n > 0 {
+			postes, err := a.Svc.Store.Postes(round)
+			if err != nil {
+				d.Err = err
+				return d
+			}
+			d.Postes = map[string]*catalogue.Index{round: catalogue.New(postes)}
+		}
+	}
+	if a.Svc.Unlocked() {
+		for i := range rounds {
+			if rounds[i].State == domain.StatePublished {
+				if _, err := a.Svc.FetchResult(ctx, &rounds[i]); err != nil && d.Err == nil {
+					d.Err = err
+				}
+				d.Results++
+			}
+		}
+	}
+	return d
+}
+
+// ApplySync shows what Sync brought.
+func (a *Intern) ApplySync(d SyncData) error {
+	a.SyncError = Message(d.Err)
+	if d.Rounds == nil {
+		return nil
+	}
+	a.LastSync = time.Now()
+	prev := a.RoundID()
+	a.setRounds(d.Rounds)
+	if a.RoundID() != prev {
+		return a.load()
+	}
+	if ix := d.Postes[a.RoundID()]; ix != nil {
+		if err := a.Catalogue.setIndex(a.RoundID(), ix); err != nil {
+			return err
+		}
+	}
+	if err := a.Wishes.load(a.Round); err != nil {
+		return err
+	}
+	if err := a.Files.load(a.Round); err != nil {
+		return err
+	}
+	return a.Results.load(a.Rounds)
+}
+
+// Refresh reloads the wish list versions, files and results from the cache
+// (after the outbox sent something).
+func (a *Intern) Refresh() error {
+	if err := a.Wishes.load(a.Round); err != nil {
+		return err
+	}
+	if err := a.Files.load(a.Round); err != nil {
+		return err
+	}
+	return a.Results.load(a.Rounds)
+}
+
+// RoundInfo describes the current round's window.
+func (a *Intern) RoundInfo() string {
+	r := a.Round
+	if r == nil {
+		return i18n.T("round.none")
+	}
+	s := RoundLabel(r)
+	if !r.WishesClose.IsZero() {
+		s += " — " + i18n.T("round.closes", FormatTime(r.WishesClose))
+	}
+	return s
+}
+
+// SyncStatus is the status bar: connection, queue and progress.
+type SyncStatus struct {
+	Online   string
+	Detail   string
+	Progress float64
+	Warning  bool
+}
+
+// Status turns the outbox's status into the status bar's texts.
+func (a *Intern) Status(st outbox.Status) SyncStatus {
+	var s SyncStatus
+	switch {
+	case st.KeyMismatch:
+		s.Online, s.Warning = i18n.T("sync.key_mismatch"), true
+	case !st.Checked:
+		s.Online = i18n.T("sync.checking")
+	case st.Online:
+		s.Online = i18n.T("sync.online")
+	default:
+		s.Online = i18n.T("sync.offline")
+	}
+	s.Progress = st.Progress()
+	switch {
+	case st.Pending == 0:
+		s.Detail = i18n.T("sync.nothing_pending")
+	case st.NeedsKey:
+		s.Detail = i18n.T("sync.needs_key", st.Pending)
+	case st.Sending:
+		s.Detail = i18n.T("sync.sending", st.Done+1, st.Done+st.Pending)
+	case !st.NextAttempt.IsZero():
+		wait := time.Until(st.NextAttempt).Round(time.Second)
+		if wait < 0 {
+			wait = 0
+		}
+		s.Detail = i18n.T("sync.retry", st.Pending, wait)
+	default:
+		s.Detail = i18n.T("sync.pending", st.Pending)
+	}
+	if !a.LastSync.IsZero() {
+		s.Detail += " — " + i18n.T("sync.last", FormatTime(a.LastSync))
+	}
+	return s
+}

@@ -1,0 +1,220 @@
+package viewmodel
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/service"
+	"appariement/shared/domain"
+)
+
+// WishList is the wish list editor of the current round: add from the
+// catalogue, reorder, remove, every change saved as a draft at once; sign;
+// and the status of each signed version.
+type WishList struct {
+	svc      *service.Service
+	cat      *Catalogue
+	round    *domain.Round
+	draft    *cache.Draft
+	versions []cache.Item
+	// Selected is the position of the selected wish (-1: none).
+	Selected int
+	// Error is the last error to show.
+	Error string
+}
+
+func (w *WishList) load(r *domain.Round) error {
+	w.round = r
+	w.Selected = -1
+	if r == nil {
+		w.draft, w.versions = &cache.Draft{}, nil
+		return nil
+	}
+	d, err := w.svc.Store.Draft(r.ID)
+	if err != nil {
+		return err
+	}
+	w.draft = d
+	w.versions, err = w.svc.Versions(r.ID)
+	return err
+}
+
+// Len is the number of wishes.
+func (w *WishList) Len() int { return len(w.draft.List) }
+
+// ID returns the poste id of the i-th wish.
+func (w *WishList) ID(i int) string { return w.draft.List[i] }
+
+// Label describes the i-th wish: rank, title, établissement and town.
+func (w *WishList) Label(i int) string {
+	id := w.draft.List[i]
+	p, ok := w.cat.Poste(id)
+	if !ok {
+		return fmt.Sprintf("%d. %s — %s", i+1, id, i18n.T("wish.unknown_poste"))
+	}
+	s := fmt.Sprintf("%d. %s — %s, %s", i+1, p.Title, p.Etablissement, p.Town)
+	if p.Closed {
+		s += " (" + i18n.T("cat.closed") + ")"
+	}
+	return s
+}
+
+// Contains reports whether a poste is in the list.
+func (w *WishList) Contains(id string) bool { return slices.Contains(w.draft.List, id) }
+
+// Editable reports whether the list may still change.
+func (w *WishList) Editable() bool { return w.round != nil && w.svc.WindowOpen(w.round) }
+
+func (w *WishList) save() error {
+	w.draft.Round = w.round.ID
+	w.draft.UpdatedAt = time.Now().UTC()
+	err := w.svc.Store.SaveDraft(w.draft)
+	w.Error = Message(err)
+	return err
+}
+
+// Add appends a poste to the list (false if it is already there).
+func (w *WishList) Add(id string) (bool, error) {
+	if w.round == nil || w.Contains(id) {
+		return false, nil
+	}
+	if !w.Editable() {
+		w.Error = Message(service.ErrWindowClosed)
+		return false, service.ErrWindowClosed
+	}
+	w.draft.List = append(w.draft.List, id)
+	w.Selected = len(w.draft.List) - 1
+	return true, w.save()
+}
+
+// Remove removes the i-th wish.
+func (w *WishList) Remove(i int) error {
+	if i < 0 || i >= w.Len() || !w.Editable() {
+		return nil
+	}
+	w.draft.List = slices.Delete(w.draft.List, i, i+1)
+	if w.Selected >= w.Len() {
+		w.Selected = w.Len() - 1
+	}
+	return w.save()
+}
+
+// Move moves the i-th wish by delta places (-1: up, +1: down) and keeps it
+// selected.
+func (w *WishList) Move(i, delta int) error {
+	j := i + delta
+	if i < 0 || i >= w.Len() || j < 0 || j >= w.Len() || !w.Editable() {
+		return nil
+	}
+	l := w.draft.List
+	l[i], l[j] = l[j], l[i]
+	w.Selected = j
+	return w.save()
+}
+
+// MoveSelected moves the selected wish (keyboard shortcuts).
+func (w *WishList) MoveSelected(delta int) error { return w.Move(w.Selected, delta) }
+
+// RemoveSelected removes the selected wish.
+func (w *WishList) RemoveSelected() error { return w.Remove(w.Selected) }
+
+// DraftStatus says whether the draft has changes not signed yet.
+func (w *WishList) DraftStatus() string {
+	if w.round == nil {
+		return i18n.T("round.none")
+	}
+	if len(w.versions) > 0 && slices.Equal(w.versions[0].List, w.draft.List) && w.attachmentsSigned() {
+		return i18n.T("wish.draft_signed", w.versions[0].Seq)
+	}
+	if w.Len() == 0 {
+		return i18n.T("wish.draft_empty")
+	}
+	return i18n.T("wish.draft_status", FormatTime(w.draft.UpdatedAt))
+}
+
+// attachmentsSigned reports whether the newest version carries the draft's
+// attachments.
+func (w *WishList) attachmentsSigned() bool {
+	if len(w.versions) == 0 {
+		return false
+	}
+	signed := map[string]bool{}
+	if sub := decodeSubmission(w.versions[0].Envelope); sub != nil {
+		for _, a := range sub.Attachments {
+			signed[a.SHA256] = true
+		}
+		if len(sub.Attachments) != len(w.draft.Attachments) {
+			return false
+		}
+	}
+	for _, a := range w.draft.Attachments {
+		if !signed[a.SHA256] {
+			return false
+		}
+	}
+	return true
+}
+
+// Version is one signed version of the list, for display.
+type Version struct {
+	Title  string
+	Status string
+	State  cache.ItemState
+}
+
+// Versions returns the signed versions, newest first.
+func (w *WishList) Versions() []Version {
+	out := make([]Version, 0, len(w.versions))
+	for _, it := range w.versions {
+		v := Version{State: it.State, Title: i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))}
+		switch it.State {
+		case cache.StatePending:
+			v.Status = i18n.T("state.signed")
+			if it.Attempts > 0 {
+				v.Status += " — " + i18n.T("state.attempts", it.Attempts)
+			}
+		case cache.StateAccepted:
+			v.Status = i18n.T("state.accepted", FormatTime(it.Receipt.ServerTime), it.Receipt.Index)
+		case cache.StateRefused:
+			v.Status = i18n.T("state.refused", Message(it.Refusal))
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// SignOutcome is the result of Sign, to apply with SignDone.
+type SignOutcome struct {
+	Item cache.Item
+	Err  error
+}
+
+// Sign unlocks the key with the passphrase, learns the last accepted
+// sequence number if the server answers quickly, and signs the draft into
+// the outbox. It blocks (Argon2id, network): run it in the background.
+func (w *WishList) Sign(ctx context.Context, passphrase string) SignOutcome {
+	if w.round == nil {
+		return SignOutcome{Err: service.ErrEmptyList}
+	}
+	if err := w.svc.Unlock(passphrase); err != nil {
+		return SignOutcome{Err: err}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_ = w.svc.SyncSubmissions(sctx, w.round.ID) // offline: the local counter is enough
+	cancel()
+	it, err := w.svc.Sign(w.round.ID)
+	return SignOutcome{Item: it, Err: err}
+}
+
+// SignDone shows the outcome of Sign.
+func (w *WishList) SignDone(o SignOutcome) error {
+	w.Error = Message(o.Err)
+	if o.Err != nil {
+		return o.Err
+	}
+	return w.load(w.round)
+}
