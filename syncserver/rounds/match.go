@@ -117,7 +117,7 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 // verifyAt checks env against the keys its author had at time at.
 func verifyAt(env *envelope.Envelope, hist []store.KeyRecord, at time.Time) error {
 	for _, k := range hist {
-		if at.Before(k.Registered) || (!k.Revoked.IsZero() && !at.Before(k.Revoked)) {
+		if at.Before(k.Registered) || (!k.Revoked.IsZero() && at.After(k.Revoked)) {
 			continue
 		}
 		if env.Verify(ed25519.PublicKey(k.PublicKey)) == nil {
