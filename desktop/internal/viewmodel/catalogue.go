@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"fmt"
+	"strings"
 
 	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/catalogue"
@@ -103,7 +104,7 @@ func (c *Catalogue) RowTitle(p *domain.Poste) string {
 	if c.favs[p.ID] {
 		s = "★ " + s
 	}
-	if p.Closed {
+	if p.Closed && !strings.Contains(s, i18n.T("cat.closed")) {
 		s += " — " + i18n.T("cat.closed")
 	}
 	return s

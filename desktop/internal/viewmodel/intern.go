@@ -42,7 +42,7 @@ func NewIntern(svc *service.Service) (*Intern, error) {
 	a.Files = &Files{svc: svc}
 	a.Results = &Results{svc: svc, PosteName: func(id string) string {
 		if p, ok := a.Catalogue.Poste(id); ok {
-			return fmt.Sprintf("%s — %s, %s (%s)", p.Title, p.Etablissement, p.Town, id)
+			return fmt.Sprintf("%s — %s (%s)", p.Title, p.Town, id)
 		}
 		return id
 	}}
@@ -53,8 +53,9 @@ func NewIntern(svc *service.Service) (*Intern, error) {
 	return a, nil
 }
 
-// relevant keeps the rounds that concern the intern, newest first.
-func (a *Intern) setRounds(rounds []domain.Round) {
+// relevant keeps the rounds that concern the intern: national or of the
+// intern's specialty and subdivision.
+func (a *Intern) relevant(rounds []domain.Round) []domain.Round {
 	me := a.Svc.Me()
 	var out []domain.Round
 	for _, r := range rounds {
@@ -62,7 +63,12 @@ func (a *Intern) setRounds(rounds []domain.Round) {
 			out = append(out, r)
 		}
 	}
-	a.Rounds = out
+	return out
+}
+
+// setRounds keeps the relevant rounds and chooses the current one.
+func (a *Intern) setRounds(rounds []domain.Round) {
+	a.Rounds = a.relevant(rounds)
 	cur := ""
 	if a.Round != nil {
 		cur = a.Round.ID
@@ -156,10 +162,15 @@ func (a *Intern) Sync(ctx context.Context, round string) SyncData {
 	}
 	d.Rounds = rounds
 	if round == "" {
-		for _, r := range rounds {
+		mine := a.relevant(rounds)
+		for _, r := range mine {
 			if r.State == domain.StateWishesOpen {
 				round = r.ID
+				break
 			}
+		}
+		if round == "" && len(mine) > 0 {
+			round = mine[len(mine)-1].ID
 		}
 	}
 	if round != "" {
@@ -234,8 +245,8 @@ func (a *Intern) RoundInfo() string {
 	if r == nil {
 		return i18n.T("round.none")
 	}
-	s := RoundLabel(r)
-	if !r.WishesClose.IsZero() {
+	s := i18n.T("round.state." + string(r.State))
+	if !r.WishesClose.IsZero() && r.State.Index() <= domain.StateWishesOpen.Index() {
 		s += " — " + i18n.T("round.closes", FormatTime(r.WishesClose))
 	}
 	return s

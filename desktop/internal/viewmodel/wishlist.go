@@ -56,11 +56,18 @@ func (w *WishList) Label(i int) string {
 	if !ok {
 		return fmt.Sprintf("%d. %s — %s", i+1, id, i18n.T("wish.unknown_poste"))
 	}
-	s := fmt.Sprintf("%d. %s — %s, %s", i+1, p.Title, p.Etablissement, p.Town)
-	if p.Closed {
-		s += " (" + i18n.T("cat.closed") + ")"
-	}
+	s := fmt.Sprintf("%d. %s", i+1, w.cat.RowTitle(p))
 	return s
+}
+
+// Detail is the second line of the i-th wish: établissement, town,
+// specialty, subdivision.
+func (w *WishList) Detail(i int) string {
+	p, ok := w.cat.Poste(w.draft.List[i])
+	if !ok {
+		return w.draft.List[i]
+	}
+	return w.cat.RowDetail(p)
 }
 
 // Contains reports whether a poste is in the list.

@@ -1,0 +1,156 @@
+// Package ui is the desktop app's Fyne screens. The screens are thin: they
+// show what the view models of package viewmodel say and forward the user's
+// actions to them. Work that blocks (key derivation, network) runs in
+// goroutines and comes back to the UI through fyne.Do.
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/service"
+	"appariement/desktop/internal/viewmodel"
+	"appariement/shared/domain"
+)
+
+// Options configure the app.
+type Options struct {
+	// ServerURL is the default server address (first run) or an override.
+	ServerURL string
+	// KeyParams are the Argon2id parameters for a new key (zero: default).
+	KeyParams keystore.Params
+	// PingInterval is how often the server is pinged (default 20 s).
+	PingInterval time.Duration
+	// Synchronous runs background work inline and starts no background
+	// loop (outbox, pinger): for headless tests that drive everything.
+	Synchronous bool
+}
+
+// App is the running desktop app: one window whose content follows the
+// user's state (first run, then the screens of the user's role).
+type App struct {
+	FyneApp fyne.App
+	Window  fyne.Window
+	Store   *cache.Store
+	Opts    Options
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	svc    *service.Service
+	intern *InternScreen
+	enroll *EnrollScreen
+}
+
+// New builds the app's window on store. Call Start, then ShowAndRun.
+func New(a fyne.App, store *cache.Store, opts Options) *App {
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 20 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := a.NewWindow(i18n.T("app.title"))
+	w.Resize(fyne.NewSize(1100, 720))
+	app := &App{FyneApp: a, Window: w, Store: store, Opts: opts, ctx: ctx, cancel: cancel}
+	w.SetOnClosed(app.Stop)
+	return app
+}
+
+// Start shows the enrollment screen on first run, else the main screen.
+func (a *App) Start() error {
+	if _, err := a.Store.Profile(); errors.Is(err, cache.ErrNotFound) {
+		a.showEnroll()
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return a.openSession()
+}
+
+// Stop ends the background work. Pending items stay in the cache.
+func (a *App) Stop() {
+	a.cancel()
+}
+
+func (a *App) showEnroll() {
+	a.enroll = NewEnrollScreen(a, func(p *cache.Profile) {
+		a.showFingerprint(p)
+	})
+	a.Window.SetContent(a.enroll.Content)
+}
+
+func (a *App) showFingerprint(p *cache.Profile) {
+	vm := &viewmodel.Enrollment{Profile: p}
+	title := widget.NewLabelWithStyle(i18n.T("enroll.done_title", p.Person.FullName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	text := widget.NewLabel(i18n.T("enroll.fingerprint_help"))
+	text.Wrapping = fyne.TextWrapWord
+	groups := strings.Fields(vm.Fingerprint())
+	if len(groups) > 8 {
+		groups[7] += "\n"
+	}
+	fp := widget.NewLabelWithStyle(strings.ReplaceAll(strings.Join(groups, " "), "\n ", "\n"), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	next := widget.NewButton(i18n.T("enroll.continue"), func() {
+		if err := a.openSession(); err != nil {
+			a.showError(err)
+		}
+	})
+	next.Importance = widget.HighImportance
+	a.Window.SetContent(container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 300),
+		container.NewVBox(title, text, widget.NewCard("", i18n.T("enroll.server_key"), fp), next))))
+}
+
+func (a *App) openSession() error {
+	svc, err := service.Open(a.Store, a.overrideURL())
+	if err != nil {
+		return err
+	}
+	a.svc = svc
+	switch svc.Me().Role {
+	case domain.RoleIntern:
+		vm, err := viewmodel.NewIntern(svc)
+		if err != nil {
+			return err
+		}
+		a.intern = NewInternScreen(a, vm)
+		a.Window.SetContent(a.intern.Content)
+		a.intern.startBackground(a.ctx)
+	default:
+		// RTS, coordinator and admin screens come later.
+		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(svc.Me().Role))))
+		a.Window.SetContent(container.NewCenter(msg))
+	}
+	return nil
+}
+
+// overrideURL is the -server flag once enrolled (empty: the profile's).
+func (a *App) overrideURL() string {
+	p, err := a.Store.Profile()
+	if err != nil || a.Opts.ServerURL == "" || a.Opts.ServerURL == p.ServerURL {
+		return ""
+	}
+	return a.Opts.ServerURL
+}
+
+// runAsync runs work in the background, then done on the UI goroutine.
+func (a *App) runAsync(work func(), done func()) {
+	if a.Opts.Synchronous {
+		work()
+		done()
+		return
+	}
+	go func() {
+		work()
+		fyne.Do(done)
+	}()
+}
+
+func (a *App) showError(err error) {
+	showMessage(a.Window, i18n.T("dialog.error"), viewmodel.Message(err))
+}

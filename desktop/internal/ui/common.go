@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/i18n"
+)
+
+// showMessage shows a dialog with a wrapped message.
+func showMessage(w fyne.Window, title, msg string) {
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, i18n.T("dialog.ok"), container.NewGridWrap(fyne.NewSize(420, 80), l), w)
+	d.Show()
+}
+
+// askPassphrase asks the passphrase, then calls ok with it.
+func askPassphrase(w fyne.Window, title, help string, ok func(pass string)) *widget.Entry {
+	entry := widget.NewPasswordEntry()
+	entry.SetPlaceHolder(i18n.T("pass.placeholder"))
+	content := container.NewVBox(wrapLabel(help), widget.NewForm(widget.NewFormItem(i18n.T("pass.label"), entry)))
+	var d *dialog.ConfirmDialog
+	done := false
+	submit := func() {
+		if done || entry.Text == "" {
+			return
+		}
+		done = true
+		d.Hide()
+		ok(entry.Text)
+	}
+	d = dialog.NewCustomConfirm(title, i18n.T("dialog.confirm"), i18n.T("dialog.cancel"), content, func(confirmed bool) {
+		if confirmed {
+			submit()
+		}
+	}, w)
+	d.Resize(fyne.NewSize(480, 250))
+	entry.OnSubmitted = func(string) { submit() }
+	d.Show()
+	w.Canvas().Focus(entry)
+	return entry
+}
+
+// wrapLabel returns a word-wrapped label.
+func wrapLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}

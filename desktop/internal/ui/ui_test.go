@@ -1,0 +1,307 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/assets"
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/fakeserver"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/keystore"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+)
+
+const pass = "cheval agrafe batterie correcte"
+
+func init() {
+	if err := i18n.Load(assets.Translations, "translations"); err != nil {
+		panic(err)
+	}
+	i18n.SetLanguage("fr")
+}
+
+func newApp(t *testing.T, url string) (*App, *cache.Store) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	app := New(a, store, Options{ServerURL: url, KeyParams: keystore.TestParams, Synchronous: true})
+	t.Cleanup(app.Stop)
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return app, store
+}
+
+func fake(t *testing.T) *fakeserver.Server {
+	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND", Specialty: "CARDIO", Subdivision: "IDF"}},
+		map[string]string{"i1": "ABCD-1234"})
+	t.Cleanup(srv.Close)
+	srv.SetRound(domain.Round{ID: "r1", Name: "Choix novembre 2026", Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen})
+	srv.PutPostes("r1",
+		domain.Poste{ID: "P1", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Bichat", Service: "Cardiologie", Title: "Insuffisance cardiaque", Capacity: 1},
+		domain.Poste{ID: "P2", Specialty: "CARDIO", Subdivision: "IDF", Town: "Créteil", Etablissement: "Hôpital Henri-Mondor", Service: "Cardiologie", Title: "Soins intensifs", Capacity: 1},
+		domain.Poste{ID: "P3", Specialty: "CARDIO", Subdivision: "STETIENNE", Town: "Saint-Étienne", Etablissement: "CHU de Saint-Étienne", Service: "Rythmologie", Title: "Rythmologie", Capacity: 2})
+	return srv
+}
+
+// enrollThroughUI fills the first-run form and continues to the main screen.
+func enrollThroughUI(t *testing.T, app *App, code string) {
+	t.Helper()
+	enrollAs(t, app, "i1", code)
+}
+
+func enrollAs(t *testing.T, app *App, id, code string) {
+	t.Helper()
+	e := app.enroll
+	if e == nil {
+		t.Fatal("no enrollment screen on first run")
+	}
+	test.Type(e.id, id)
+	test.Type(e.code, code)
+	test.Type(e.pass, "azerty")
+	if !e.submit.Disabled() {
+		t.Fatal("submit enabled with a weak passphrase")
+	}
+	if !strings.HasPrefix(e.strengthText.Text, "Très faible") {
+		t.Fatalf("strength text = %q", e.strengthText.Text)
+	}
+	e.pass.SetText("")
+	test.Type(e.pass, pass)
+	test.Type(e.confirm, pass+"x")
+	if e.confirmText.Text != "Les deux phrases secrètes diffèrent." || !e.submit.Disabled() {
+		t.Fatalf("confirm text = %q", e.confirmText.Text)
+	}
+	e.confirm.SetText(pass)
+	if e.submit.Disabled() {
+		t.Fatalf("submit disabled; strength %q", e.strengthText.Text)
+	}
+	test.Tap(e.submit)
+}
+
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || o == nil {
+			return
+		}
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == text {
+				found = w
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case *widget.Card:
+			walk(w.Content)
+		default:
+			if wid, ok := o.(fyne.Widget); ok {
+				for _, c := range test.WidgetRenderer(wid).Objects() {
+					walk(c)
+				}
+			}
+		}
+	}
+	walk(o)
+	return found
+}
+
+func TestEnrollWrongCodeThenRight(t *testing.T) {
+	srv := fake(t)
+	app, store := newApp(t, srv.URL)
+	enrollThroughUI(t, app, "WRONG")
+	if got := app.enroll.errorText.Text; got != "code d'activation invalide, déjà utilisé ou expiré" {
+		t.Fatalf("error shown = %q", got)
+	}
+	app.enroll.code.SetText("ABCD-1234")
+	test.Tap(app.enroll.submit)
+	p, err := store.Profile()
+	if err != nil {
+		t.Fatalf("no profile after enrollment: %v (screen says %q)", err, app.enroll.errorText.Text)
+	}
+	cont := findButton(app.Window.Content(), "Continuer")
+	if cont == nil {
+		t.Fatal("no Continuer button on the fingerprint screen")
+	}
+	if !strings.Contains(test.RenderObjectToMarkup(app.Window.Content()), p.ServerKey.Fingerprint[:9]) {
+		t.Error("fingerprint not shown")
+	}
+	test.Tap(cont)
+	if app.intern == nil {
+		t.Fatal("intern screen not shown")
+	}
+}
+
+func TestInternFlow(t *testing.T) {
+	srv := fake(t)
+	app, store := newApp(t, srv.URL)
+	enrollThroughUI(t, app, "ABCD-1234")
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	s := app.intern
+	if s == nil {
+		t.Fatal("intern screen not shown")
+	}
+	// The first sync ran: 3 postes, round selected.
+	if got := s.count.Text; got != "3 postes affichés sur 3" {
+		t.Fatalf("count = %q", got)
+	}
+	if s.roundInfo.Text != "vœux ouverts" || s.roundSelect.Selected != "Choix novembre 2026 (vœux ouverts)" {
+		t.Fatalf("round info = %q", s.roundInfo.Text)
+	}
+	// Accent- and case-insensitive search.
+	test.Type(s.search, "SAINT etienne")
+	if got := s.count.Text; got != "1 postes affichés sur 3" {
+		t.Fatalf("search count = %q", got)
+	}
+	s.search.SetText("")
+	s.subSelect.SetSelected("Île-de-France")
+	if got := s.count.Text; got != "2 postes affichés sur 3" {
+		t.Fatalf("subdivision count = %q", got)
+	}
+	// Detail, favourite and add to the wish list.
+	s.list.Select(0) // Henri-Mondor (Créteil sorts before Paris)
+	if !strings.Contains(test.RenderObjectToMarkup(s.detailBox), "Henri-Mondor") {
+		t.Fatalf("detail does not show the selected poste: %s %v", test.RenderObjectToMarkup(s.detailBox), s.VM.Catalogue.Selected)
+	}
+	test.Tap(s.favButton)
+	if s.favButton.Text != "Retirer des favoris" {
+		t.Fatalf("fav button = %q", s.favButton.Text)
+	}
+	test.Tap(s.addButton)
+	s.list.Select(1)
+	test.Tap(s.addButton)
+	if s.VM.Wishes.Len() != 2 {
+		t.Fatalf("wishes = %d", s.VM.Wishes.Len())
+	}
+	s.favOnly.SetChecked(true)
+	if got := s.count.Text; got != "1 postes affichés sur 3" {
+		t.Fatalf("favourites count = %q", got)
+	}
+	// Reorder with the buttons.
+	s.tabs.Select(s.wishTab)
+	if got := s.VM.Wishes.Label(0); !strings.HasPrefix(got, "1. ★ Soins intensifs") {
+		t.Fatalf("first wish = %q", got)
+	}
+	s.wishList.Select(1)
+	test.Tap(s.upButton)
+	if got := s.VM.Wishes.Label(0); !strings.HasPrefix(got, "1. Insuffisance cardiaque") {
+		t.Fatalf("after up, first wish = %q", got)
+	}
+	if !strings.HasPrefix(s.draftStatus.Text, "Brouillon enregistré le") {
+		t.Fatalf("draft status = %q", s.draftStatus.Text)
+	}
+	// Saved at once: the draft in the cache has the new order.
+	d, _ := store.Draft("r1")
+	if strings.Join(d.List, ",") != "P1,P2" {
+		t.Fatalf("saved draft = %v", d.List)
+	}
+	// Candidate file: a non-PDF is refused, a PDF attached.
+	s.attach("cv", "cv.txt", []byte("hello"))
+	if s.VM.Files.Error != "Le fichier n'est pas un PDF." {
+		t.Fatalf("file error = %q", s.VM.Files.Error)
+	}
+	s.attach("cv", "cv.pdf", []byte("%PDF-1.4\nCV\n"))
+	if !strings.Contains(test.RenderObjectToMarkup(s.filesBox), "cv.pdf") {
+		t.Fatal("attached file not listed")
+	}
+	// Sign: wrong passphrase first.
+	test.Tap(s.signButton)
+	entry := focusedEntry(t, app)
+	test.Type(entry, "pas la bonne phrase")
+	entry.OnSubmitted(entry.Text)
+	if s.VM.Wishes.Error != "Phrase secrète incorrecte." {
+		t.Fatalf("wish error = %q", s.VM.Wishes.Error)
+	}
+	test.Tap(s.signButton)
+	entry = focusedEntry(t, app)
+	test.Type(entry, pass)
+	entry.OnSubmitted(entry.Text)
+	vs := s.VM.Wishes.Versions()
+	if len(vs) != 1 || vs[0].Status != "Signé, en attente d'envoi" {
+		t.Fatalf("versions = %+v (error %q)", vs, s.VM.Wishes.Error)
+	}
+	// The outbox sends the file then the list; the receipt is verified.
+	ctx := context.Background()
+	s.VM.Svc.Outbox.Step(ctx)
+	s.VM.Svc.Outbox.Step(ctx)
+	vs = s.VM.Wishes.Versions()
+	if !strings.HasPrefix(vs[0].Status, "Accepté le ") || !strings.Contains(vs[0].Status, "entrée n° 0 du journal") {
+		t.Fatalf("after send: %+v", vs)
+	}
+	if s.online.Text != "● En ligne" || !strings.HasPrefix(s.syncDetail.Text, "Rien en attente d'envoi") {
+		t.Fatalf("status bar = %q / %q", s.online.Text, s.syncDetail.Text)
+	}
+	if !strings.HasPrefix(s.draftStatus.Text, "À jour") {
+		t.Fatalf("draft status = %q", s.draftStatus.Text)
+	}
+	// Results.
+	srv.Publish("r1", map[string]string{"i1": "P1"})
+	test.Tap(s.syncButton)
+	test.Tap(s.fetchButton)
+	markup := test.RenderObjectToMarkup(s.resultsBox)
+	if !strings.Contains(markup, "✓ Vérifié") || !strings.Contains(markup, "Poste attribué : Insuffisance cardiaque") {
+		t.Fatalf("results = %s", markup)
+	}
+}
+
+// focusedEntry returns the passphrase entry of the dialog just opened.
+func focusedEntry(t *testing.T, app *App) *widget.Entry {
+	t.Helper()
+	e, ok := app.Window.Canvas().Focused().(*widget.Entry)
+	if !ok {
+		t.Fatal("no focused entry (passphrase dialog not shown?)")
+	}
+	return e
+}
+
+func TestShortcutsMoveWishes(t *testing.T) {
+	srv := fake(t)
+	app, _ := newApp(t, srv.URL)
+	enrollThroughUI(t, app, "ABCD-1234")
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	s := app.intern
+	for _, id := range []string{"P1", "P2", "P3"} {
+		if _, err := s.VM.Wishes.Add(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.tabs.Select(s.wishTab)
+	s.refreshWishes()
+	s.wishList.Select(2)
+	c := app.Window.Canvas().(interface{ TypedShortcut(fyne.Shortcut) })
+	typeShortcut := func(key fyne.KeyName) {
+		c.TypedShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
+	}
+	typeShortcut(fyne.KeyUp)
+	if got := s.VM.Wishes.ID(1); got != "P3" {
+		t.Fatalf("after Ctrl+Up: %v", []string{s.VM.Wishes.ID(0), s.VM.Wishes.ID(1), s.VM.Wishes.ID(2)})
+	}
+	typeShortcut(fyne.KeyDelete)
+	if s.VM.Wishes.Len() != 2 {
+		t.Fatalf("after Ctrl+Delete: %d wishes", s.VM.Wishes.Len())
+	}
+}
+
+func mustDecode(t *testing.T, b []byte) *envelope.Envelope {
+	t.Helper()
+	env, err := envelope.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}

@@ -1,0 +1,196 @@
+package viewmodel
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"appariement/assets"
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/catalogue"
+	"appariement/desktop/internal/fakeserver"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/outbox"
+	"appariement/desktop/internal/service"
+	"appariement/shared/api"
+	"appariement/shared/domain"
+)
+
+const pass = "cheval agrafe batterie correcte"
+
+func init() {
+	if err := i18n.Load(assets.Translations, "translations"); err != nil {
+		panic(err)
+	}
+}
+
+func session(t *testing.T) (*Intern, *fakeserver.Server) {
+	t.Helper()
+	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND", Specialty: "CARDIO", Subdivision: "IDF"}},
+		map[string]string{"i1": "C0DE"})
+	t.Cleanup(srv.Close)
+	srv.SetRound(domain.Round{ID: "r1", Name: "Tour 1", Procedure: domain.ChoixAuRang, State: domain.StateWishesOpen})
+	// A round of another specialty is not shown.
+	srv.SetRound(domain.Round{ID: "r-psy", Name: "Psychiatrie", Specialty: "PSY", State: domain.StateWishesOpen})
+	for i := 1; i <= 3; i++ {
+		srv.PutPostes("r1", domain.Poste{ID: fmt.Sprintf("P%d", i), Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital " + fmt.Sprint(i), Title: fmt.Sprintf("Poste %d", i), Capacity: 1})
+	}
+	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := &Enrollment{ServerURL: srv.URL, Identifier: "i1", Code: "C0DE", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	if !e.CanSubmit() {
+		t.Fatal("cannot submit a complete enrollment")
+	}
+	p, err := Submit(context.Background(), store, e.Request())
+	e.Done(p, err)
+	if err != nil || e.Fingerprint() == "" {
+		t.Fatalf("enroll: %v", err)
+	}
+	svc, err := service.Open(store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewIntern(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ApplySync(a.Sync(context.Background(), "")); err != nil {
+		t.Fatal(err)
+	}
+	return a, srv
+}
+
+func TestRoundsOfMySpecialtyOnly(t *testing.T) {
+	a, _ := session(t)
+	if len(a.Rounds) != 1 || a.RoundID() != "r1" || a.Catalogue.Total() != 3 {
+		t.Fatalf("rounds %+v, catalogue %d", a.Rounds, a.Catalogue.Total())
+	}
+}
+
+func TestWishListEditingIsSavedAtOnce(t *testing.T) {
+	i18n.SetLanguage("fr")
+	a, _ := session(t)
+	w := a.Wishes
+	if w.DraftStatus() != "Brouillon vide : ajoutez des postes depuis l'onglet « Postes »." {
+		t.Fatalf("empty draft status %q", w.DraftStatus())
+	}
+	for _, id := range []string{"P1", "P2", "P3"} {
+		if ok, err := w.Add(id); !ok || err != nil {
+			t.Fatalf("add %s: %v %v", id, ok, err)
+		}
+	}
+	if ok, _ := w.Add("P2"); ok {
+		t.Fatal("added a poste twice")
+	}
+	w.Move(2, -1) // P1 P3 P2
+	w.Move(0, -1) // no-op at the top
+	w.Remove(0)   // P3 P2
+	d, _ := a.Svc.Store.Draft("r1")
+	if strings.Join(d.List, " ") != "P3 P2" {
+		t.Fatalf("saved draft %v", d.List)
+	}
+	if !strings.HasPrefix(w.Label(0), "1. Poste 3") {
+		t.Fatalf("label %q", w.Label(0))
+	}
+	// Sign, send, and the statuses follow.
+	if out := w.Sign(context.Background(), "mauvaise phrase"); Message(out.Err) != "Phrase secrète incorrecte." {
+		t.Fatalf("wrong passphrase: %v", out.Err)
+	}
+	out := w.Sign(context.Background(), pass)
+	if err := w.SignDone(out); err != nil {
+		t.Fatal(err)
+	}
+	if v := w.Versions(); len(v) != 1 || v[0].Status != "Signé, en attente d'envoi" {
+		t.Fatalf("versions %+v", v)
+	}
+	a.Svc.Outbox.Step(context.Background())
+	a.Refresh()
+	if v := w.Versions(); !strings.HasPrefix(v[0].Status, "Accepté le ") {
+		t.Fatalf("versions %+v", v)
+	}
+	if !strings.HasPrefix(w.DraftStatus(), "À jour") {
+		t.Fatalf("draft status %q", w.DraftStatus())
+	}
+	w.Move(1, -1)
+	if !strings.HasPrefix(w.DraftStatus(), "Brouillon enregistré") {
+		t.Fatalf("draft status after a change %q", w.DraftStatus())
+	}
+}
+
+func TestRefusalShownInFrench(t *testing.T) {
+	i18n.SetLanguage("fr")
+	a, srv := session(t)
+	a.Wishes.Add("P1")
+	srv.Lock()
+	srv.Refuse = api.Errorf(api.CodeWindowClosed, "la période des vœux est close", "the wishes window is closed")
+	srv.Unlock()
+	a.Wishes.SignDone(a.Wishes.Sign(context.Background(), pass))
+	a.Svc.Outbox.Step(context.Background())
+	a.Refresh()
+	if v := a.Wishes.Versions(); v[0].Status != "Refusé : la période des vœux est close" {
+		t.Fatalf("status %q", v[0].Status)
+	}
+	i18n.SetLanguage("en")
+	defer i18n.SetLanguage("fr")
+	if v := a.Wishes.Versions(); v[0].Status != "Refused: the wishes window is closed" {
+		t.Fatalf("status in English %q", v[0].Status)
+	}
+}
+
+func TestStatusTexts(t *testing.T) {
+	i18n.SetLanguage("fr")
+	a := &Intern{}
+	for _, tc := range []struct {
+		st           outbox.Status
+		online, text string
+	}{
+		{outbox.Status{}, "Connexion…", "Rien en attente d'envoi"},
+		{outbox.Status{Checked: true, Online: true}, "● En ligne", "Rien en attente d'envoi"},
+		{outbox.Status{Checked: true, Pending: 2}, "● Hors ligne", "2 envoi(s) en attente"},
+		{outbox.Status{Checked: true, Pending: 1, NeedsKey: true}, "● Hors ligne", "1 envoi(s) en attente de la phrase secrète"},
+		{outbox.Status{Checked: true, Online: true, Pending: 2, Done: 1, Sending: true}, "● En ligne", "Envoi 2 sur 3…"},
+		{outbox.Status{Checked: true, Pending: 1, NextAttempt: time.Now().Add(30 * time.Second)}, "● Hors ligne", "1 envoi(s) en attente, nouvel essai dans 30s"},
+		{outbox.Status{Checked: true, Online: true, KeyMismatch: true}, "⚠ Clé du serveur différente !", "Rien en attente d'envoi"},
+	} {
+		s := a.Status(tc.st)
+		if s.Online != tc.online || !strings.HasPrefix(s.Detail, tc.text[:len(tc.text)-3]) {
+			t.Errorf("Status(%+v) = %q / %q, want %q / %q", tc.st, s.Online, s.Detail, tc.online, tc.text)
+		}
+	}
+}
+
+// BenchmarkOpen20000 measures what the app does at startup with a cached
+// catalogue of 20,000 postes: read them from bbolt and build the index.
+func BenchmarkOpen20000(b *testing.B) {
+	store, err := cache.Open(filepath.Join(b.TempDir(), "c.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	ps := make([]domain.Poste, 20000)
+	for i := range ps {
+		d := domain.DESList[i%len(domain.DESList)]
+		s := domain.Subdivisions[i%len(domain.Subdivisions)]
+		ps[i] = domain.Poste{ID: fmt.Sprintf("P%05d", i), Specialty: d.Code, Subdivision: s.Code, Town: s.Name,
+			Etablissement: "CHU de " + s.Name, Service: "Service de " + d.Name, Title: d.Name + " – CHU de " + s.Name,
+			RTSName: "Dr Martin", RTSEmail: "rts@chu.example.fr", Capacity: 2, Version: 1,
+			Description: "Stage de six mois, participation aux gardes, encadrement par un praticien hospitalier."}
+	}
+	if err := store.ApplyCatalogue(&api.CatalogueResponse{Round: "r", Version: 1, Postes: ps}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		postes, err := store.Postes("r")
+		if err != nil || len(postes) != 20000 {
+			b.Fatal(err)
+		}
+		catalogue.New(postes)
+	}
+}
