@@ -62,6 +62,7 @@ type InternScreen struct {
 	online, syncDetail *widget.Label
 	progress           *widget.ProgressBar
 	syncButton         *widget.Button
+	unlockButton       *widget.Button
 	lastAccepted       int
 }
 
@@ -550,9 +551,21 @@ func (s *InternScreen) buildStatusBar() fyne.CanvasObject {
 	s.syncDetail.Truncation = fyne.TextTruncateEllipsis
 	s.progress = widget.NewProgressBar()
 	s.syncButton = widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), func() { s.syncNow() })
+	s.unlockButton = widget.NewButtonWithIcon(i18n.T("lock.unlock"), theme.LoginIcon(), func() {
+		askPassphrase(s.app.Window, i18n.T("lock.unlock"), i18n.T("lock.unlock_help"), func(pass string) {
+			var err error
+			s.app.runAsync(func() { err = s.VM.Svc.Unlock(pass) }, func() {
+				if err != nil {
+					s.app.showError(err)
+				}
+				s.refreshStatus(s.VM.Svc.Outbox.Status())
+			})
+		})
+	})
+	s.unlockButton.Hide()
 	bar := container.NewGridWrap(fyne.NewSize(180, s.progress.MinSize().Height), s.progress)
 	return container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, container.NewHBox(s.online, s.lockStatus), container.NewHBox(bar, s.syncButton), s.syncDetail))
+		container.NewBorder(nil, nil, container.NewHBox(s.online, s.lockStatus), container.NewHBox(s.unlockButton, bar, s.syncButton), s.syncDetail))
 }
 
 func (s *InternScreen) refreshLock() {
@@ -582,6 +595,11 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 		s.progress.Hide()
 	}
 	s.refreshLock()
+	if st.NeedsKey && !s.VM.Svc.Unlocked() {
+		s.unlockButton.Show()
+	} else {
+		s.unlockButton.Hide()
+	}
 	if n := st.Accepted + st.Refused; n != s.lastAccepted {
 		s.lastAccepted = n
 		if err := s.VM.Refresh(); err != nil {

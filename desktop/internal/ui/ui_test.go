@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -304,4 +305,66 @@ func mustDecode(t *testing.T, b []byte) *envelope.Envelope {
 		t.Fatal(err)
 	}
 	return env
+}
+
+// TestRestartKeepsQueueAndAsksPassphraseForUploads signs offline, closes
+// the app, opens it again: the queue is still there, the upload waits for
+// the passphrase, and everything is sent once it is given.
+func TestRestartKeepsQueueAndAsksPassphraseForUploads(t *testing.T) {
+	srv := fake(t)
+	app, store := newApp(t, srv.URL)
+	enrollThroughUI(t, app, "ABCD-1234")
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	s := app.intern
+	s.VM.Wishes.Add("P1")
+	s.attach("cv", "cv.pdf", []byte("%PDF-1.4\nCV\n"))
+	srv.Lock()
+	srv.Down = true
+	srv.Unlock()
+	test.Tap(s.signButton)
+	entry := focusedEntry(t, app)
+	test.Type(entry, pass)
+	entry.OnSubmitted(entry.Text)
+	s.VM.Svc.Outbox.Step(context.Background())
+	app.Stop()
+	app.Window.Close()
+
+	// A new start on the same cache: no enrollment, the queue is kept.
+	app2 := New(app.FyneApp, store, Options{ServerURL: srv.URL, KeyParams: keystore.TestParams, Synchronous: true})
+	t.Cleanup(app2.Stop)
+	srv.Lock()
+	srv.Down = false
+	srv.Unlock()
+	if err := app2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := app2.intern
+	if s2 == nil || app2.enroll != nil {
+		t.Fatal("second start did not open the main screen directly")
+	}
+	ob := s2.VM.Svc.Outbox
+	now := time.Now().Add(time.Hour) // past the backoff of the failed attempt
+	ob.Now = func() time.Time { return now }
+	ob.Step(context.Background())
+	if st := ob.Status(); !st.NeedsKey || st.Pending != 2 {
+		t.Fatalf("status after restart = %+v", st)
+	}
+	if !s2.unlockButton.Visible() || !strings.Contains(s2.syncDetail.Text, "2 envoi(s) en attente de la phrase secrète") {
+		t.Fatalf("unlock button hidden or detail %q", s2.syncDetail.Text)
+	}
+	test.Tap(s2.unlockButton)
+	entry = focusedEntry(t, app2)
+	test.Type(entry, pass)
+	entry.OnSubmitted(entry.Text)
+	ob.Step(context.Background())
+	ob.Step(context.Background())
+	if v := s2.VM.Wishes.Versions(); !strings.HasPrefix(v[0].Status, "Accepté le ") {
+		t.Fatalf("after unlock: %+v (outbox %+v)", v, ob.Status())
+	}
+	if s2.unlockButton.Visible() {
+		t.Fatal("unlock button still shown")
+	}
+	if items, _ := store.Items(); len(items) != 2 {
+		t.Fatalf("outbox has %d items, want 2", len(items))
+	}
 }
