@@ -1,11 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/gorilla/mux"
 
@@ -60,7 +63,9 @@ func (s *Server) listPeople(q *req) error {
 	return q.ok(out)
 }
 
-// issueCodes issues activation codes (POST /v1/admin/codes).
+// issueCodes issues activation codes (POST /v1/admin/codes). The codes
+// are hashed in parallel outside the write transaction, then stored with
+// their e-mails and audit entries in one commit.
 func (s *Server) issueCodes(q *req) error {
 	var in api.IssueCodesRequest
 	if err := q.decode(&in); err != nil {
@@ -69,9 +74,8 @@ func (s *Server) issueCodes(q *req) error {
 	if len(in.People) == 0 && !in.AllWithoutKey {
 		return badRequest("personne désignée", "nobody designated")
 	}
-	out := api.IssueCodesResponse{Codes: []api.IssuedCode{}}
-	err := s.store.Update(func(tx *store.Tx) error {
-		var targets []domain.Person
+	var targets []domain.Person
+	err := s.store.View(func(tx *store.Tx) error {
 		if in.AllWithoutKey {
 			people, err := tx.People()
 			if err != nil {
@@ -97,8 +101,44 @@ func (s *Server) issueCodes(q *req) error {
 			}
 			targets = append(targets, *p)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	acts := make([]*store.Activation, len(targets))
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	next := make(chan int)
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				a, err := s.store.NewActivation(q.now, s.cfg.ActivationTTL)
+				mu.Lock()
+				acts[i], firstErr = a, cmp.Or(firstErr, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range targets {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	out := api.IssueCodesResponse{Codes: []api.IssuedCode{}}
+	err = s.store.Update(func(tx *store.Tx) error {
+		out.Codes = out.Codes[:0]
 		for i := range targets {
-			ic, err := s.issueCode(tx, &targets[i], q.now)
+			if _, err := tx.PublicKey(targets[i].ID); err == nil {
+				continue // enrolled meanwhile
+			}
+			ic, err := s.storeCode(tx, &targets[i], acts[i], q.now)
 			if err != nil {
 				return err
 			}
@@ -138,7 +178,11 @@ func (s *Server) resetKey(q *req) error {
 		if err := tx.RevokeKey(id, q.now); err != nil {
 			return err
 		}
-		if ic, err = s.issueCode(tx, p, q.now); err != nil {
+		a, err := s.store.NewActivation(q.now, s.cfg.ActivationTTL)
+		if err != nil {
+			return err
+		}
+		if ic, err = s.storeCode(tx, p, a, q.now); err != nil {
 			return err
 		}
 		return tx.Audit(q.audit("reset-key", "", id, in.Reason, map[string]any{"expires": ic.Expires, "outbox": ic.Outbox}))

@@ -65,17 +65,16 @@ func (s *Server) enroll(q *req) error {
 	return q.ok(api.EnrollResponse{Person: *p, ServerKey: s.store.ServerKey()})
 }
 
-// issueCode issues a code for person in tx and writes its e-mail in the
-// outbox. The outbox file is written before the transaction commits; a
+// storeCode stores activation a for person in tx and writes its e-mail in
+// the outbox. The outbox file is written before the transaction commits; a
 // failed commit leaves a harmless e-mail with a code that never worked.
-func (s *Server) issueCode(tx *store.Tx, p *domain.Person, now time.Time) (api.IssuedCode, error) {
-	code, expires, err := tx.IssueCode(p.ID, now, s.cfg.ActivationTTL)
-	if err != nil {
+func (s *Server) storeCode(tx *store.Tx, p *domain.Person, a *store.Activation, now time.Time) (api.IssuedCode, error) {
+	if err := tx.PutActivation(p.ID, a); err != nil {
 		return api.IssuedCode{}, err
 	}
-	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: code, Expires: expires}
+	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: a.Code, Expires: a.Expires}
 	if s.cfg.OutboxDir != "" {
-		name, err := s.writeMail(p, code, expires, now)
+		name, err := s.writeMail(p, a.Code, a.Expires, now)
 		if err != nil {
 			return ic, err
 		}

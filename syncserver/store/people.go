@@ -43,9 +43,13 @@ const (
 	// MaxCodeFailures is the number of wrong codes after which an
 	// identifier is locked until an admin issues a new code.
 	MaxCodeFailures = 10
-	argonTime       = 2
-	argonMemory     = 19 * 1024 // KiB
-	argonThreads    = 1
+	// Argon2id cost of activation codes. The codes carry 80 random bits,
+	// are single use, expire and lock after MaxCodeFailures: the hash only
+	// keeps a stolen database from revealing usable codes, so the cost is
+	// set for issuing tens of thousands of codes in one admin request.
+	argonTime    = 1
+	argonMemory  = 8 * 1024 // KiB
+	argonThreads = 1
 )
 
 // Person returns the person with the given id, or ErrNotFound.
@@ -159,26 +163,54 @@ func (tx *Tx) RevokeKey(id string, now time.Time) error {
 	return nil
 }
 
-// IssueCode creates a new activation code for person id, replacing any
-// pending one and clearing the failure count. The code is returned once and
-// only its Argon2id hash is kept.
-func (tx *Tx) IssueCode(id string, now time.Time, ttl time.Duration) (code string, expires time.Time, err error) {
-	if _, err := tx.Person(id); err != nil {
-		return "", time.Time{}, fmt.Errorf("store: issue code: %w", err)
-	}
-	code = NewCode()
+// Activation is a new activation code with its Argon2id hash, prepared
+// outside any transaction (hashing is slow on purpose) and stored with
+// PutActivation.
+type Activation struct {
+	Code    string // formatted, shown once
+	Expires time.Time
+	rec     codeRecord
+}
+
+// NewActivation draws a code and hashes it. Calls may run in parallel;
+// at most one hash per CPU runs at a time.
+func (s *Store) NewActivation(now time.Time, ttl time.Duration) (*Activation, error) {
+	code := NewCode()
 	rec := codeRecord{Salt: make([]byte, 16), Time: argonTime, Memory: argonMemory, Threads: argonThreads,
 		Expires: now.Add(ttl).UTC()}
 	if _, err := rand.Read(rec.Salt); err != nil {
-		return "", time.Time{}, fmt.Errorf("store: issue code: %w", err)
+		return nil, fmt.Errorf("store: new activation code: %w", err)
 	}
-	tx.s.argonSem <- struct{}{}
+	s.argonSem <- struct{}{}
 	rec.Hash = rec.hash(code)
-	<-tx.s.argonSem
-	if err := putJSON(tx.bucket(bCodes), []byte(id), rec); err != nil {
-		return "", time.Time{}, fmt.Errorf("store: issue code for %s: %w", id, err)
+	<-s.argonSem
+	return &Activation{Code: FormatCode(code), Expires: rec.Expires, rec: rec}, nil
+}
+
+// PutActivation makes a the pending activation code of person id,
+// replacing any previous one and clearing the failure count.
+func (tx *Tx) PutActivation(id string, a *Activation) error {
+	if _, err := tx.Person(id); err != nil {
+		return fmt.Errorf("store: activation code: %w", err)
 	}
-	return FormatCode(code), rec.Expires, nil
+	if err := putJSON(tx.bucket(bCodes), []byte(id), a.rec); err != nil {
+		return fmt.Errorf("store: activation code for %s: %w", id, err)
+	}
+	return nil
+}
+
+// IssueCode creates and stores a new activation code for person id (see
+// NewActivation and PutActivation). The code is returned once; only its
+// Argon2id hash is kept.
+func (tx *Tx) IssueCode(id string, now time.Time, ttl time.Duration) (code string, expires time.Time, err error) {
+	a, err := tx.s.NewActivation(now, ttl)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := tx.PutActivation(id, a); err != nil {
+		return "", time.Time{}, err
+	}
+	return a.Code, a.Expires, nil
 }
 
 // HasPendingCode reports whether person id has an unused activation code.

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -134,7 +135,7 @@ func Open(path string, opts Options) (*Store, error) {
 		appends:  make(chan *pending, 4*opts.MaxBatch),
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
-		argonSem: make(chan struct{}, 2),
+		argonSem: make(chan struct{}, runtime.NumCPU()),
 	}
 	if err := s.init(opts.Name); err != nil {
 		db.Close()

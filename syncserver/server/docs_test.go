@@ -1,0 +1,84 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"mime"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+
+	"appariement/shared/api"
+	"appariement/syncserver/servertest"
+)
+
+// TestOpenAPIDocumentsEveryRoute: each route served is in docs/openapi.yaml.
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := servertest.Start(t, servertest.Options{Empty: true})
+	r, ok := env.Server.Handler().(*mux.Router)
+	if !ok {
+		t.Fatal("handler is not a mux.Router")
+	}
+	err = r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		path, err := route.GetPathTemplate()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(doc), "\n  "+path+":\n") {
+			t.Errorf("route %s is not documented in docs/openapi.yaml", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestActivationMail: the outbox e-mail is RFC 5322, in French, with the
+// code, the identifier and the server's fingerprint.
+func TestActivationMail(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Interns: 1, Postes: 1})
+	codes, err := env.Admin.IssueCodes(context.Background(), api.IssueCodesRequest{People: []string{"i01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic := codes.Codes[0]
+	f, err := os.Open(filepath.Join(filepath.Dir(env.DBPath), "outbox", ic.Outbox))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("outbox file mode %v", fi.Mode().Perm())
+	}
+	m, err := mail.ReadMessage(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil || !strings.Contains(subject, "code d'activation") {
+		t.Errorf("subject %q, %v", subject, err)
+	}
+	to, err := mail.ParseAddress(m.Header.Get("To"))
+	if err != nil || to.Address != "i01@etu.example.fr" {
+		t.Errorf("to %v, %v", to, err)
+	}
+	if _, err := m.Header.Date(); err != nil {
+		t.Error(err)
+	}
+	body, _ := io.ReadAll(m.Body)
+	for _, want := range []string{ic.Code, "Identifiant : i01", env.ServerKey.Fingerprint, "Bonjour"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("mail body lacks %q:\n%s", want, body)
+		}
+	}
+}
