@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
+	"net"
+	"net/http"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -13,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"appariement/shared/api"
+	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
 )
 
@@ -80,5 +84,24 @@ func TestActivationMail(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("mail body lacks %q:\n%s", want, body)
 		}
+	}
+}
+
+// TestCloseBeforeServe: Close racing with a Serve that has not started yet
+// must not leave Serve running on a closed store.
+func TestCloseBeforeServe(t *testing.T) {
+	srv, err := server.Open(server.Config{DBPath: filepath.Join(t.TempDir(), "s.db"), Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("Serve after Close: %v", err)
 	}
 }

@@ -112,6 +112,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	servers []*http.Server
+	closed  bool
 }
 
 // Open opens the store and builds the routes.
@@ -169,6 +170,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 	s.mu.Lock()
+	if s.closed { // Close ran before Serve got here
+		s.mu.Unlock()
+		ln.Close()
+		return http.ErrServerClosed
+	}
 	s.servers = append(s.servers, hs)
 	s.mu.Unlock()
 	s.log.Info("server: serving", "addr", ln.Addr().String(), "tls", s.cfg.TLSCert != "")
@@ -179,13 +185,13 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Close stops serving (letting requests in flight finish for up to ten
-// seconds) and closes the store.
+// seconds) and closes the store. Serve called after Close returns at once.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.mu.Lock()
 	servers := s.servers
-	s.servers = nil
+	s.servers, s.closed = nil, true
 	s.mu.Unlock()
 	for _, hs := range servers {
 		if err := hs.Shutdown(ctx); err != nil {
