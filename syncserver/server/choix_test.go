@@ -9,6 +9,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/syncserver/demodata"
 	"appariement/syncserver/servertest"
 )
 
@@ -78,4 +79,31 @@ func TestRunRefusesTiedRanks(t *testing.T) {
 	must[*api.ImportReport](t)(env.Admin.ImportPeople(ctx, api.FormatJSON, data, false))
 	env.Transition(t, domain.StateWishesClosed)
 	wantCode(t, try(env.Admin.Run(ctx, env.Round)), api.CodeInvalidState)
+}
+
+// TestDemoData: the servertest harness seeded with demodata.Small; an
+// intern enrolls and submits a wish list of postes of its specialty.
+func TestDemoData(t *testing.T) {
+	opts := demodata.Small(7)
+	env := servertest.Start(t, servertest.Options{Demo: &opts})
+	if len(env.Interns) < 100 || len(env.Postes) < 100 {
+		t.Fatalf("demo data: %d interns, %d postes", len(env.Interns), len(env.Postes))
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	u := env.Enroll(t, env.Interns[0])
+	me := must[*domain.Person](t)(u.Client.Me(context.Background()))
+	var wishes []string
+	for _, p := range env.Postes {
+		if p.Specialty == me.Specialty && p.Subdivision == me.Subdivision {
+			wishes = append(wishes, p.ID)
+		}
+	}
+	if len(wishes) == 0 {
+		t.Skip("no poste for the first intern's specialty")
+	}
+	wl := u.WishList(env.Round, 1, wishes...)
+	rc := must[*api.Receipt](t)(u.Client.Submit(context.Background(), wl))
+	if err := env.Verifier(t).VerifyReceipt(wl, rc); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -37,6 +37,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
+	"appariement/syncserver/demodata"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
 )
@@ -82,6 +83,11 @@ type Options struct {
 	Capacity  int              // places per poste, default 2
 	// Empty starts the server with the admin only: no round, no people.
 	Empty bool
+	// Demo, if set, seeds the data set of syncserver/demodata instead (for
+	// example demodata.Small(1)): its people (admins left out) and its
+	// postes in one national round "R1". Interns, Postes and Capacity are
+	// then ignored.
+	Demo *demodata.Options
 	// NoCodes skips issuing activation codes (Argon2id is slow on purpose:
 	// load tests use Register instead of Enroll).
 	NoCodes bool
@@ -211,6 +217,57 @@ func (e *Env) Anonymous() *client.Client { return e.Client("", nil) }
 func (e *Env) seed(t testing.TB, opts Options) {
 	t.Helper()
 	ctx := context.Background()
+	if opts.Demo != nil {
+		e.seedDemo(t, opts)
+	} else {
+		e.seedSmall(t, opts)
+	}
+	if opts.NoCodes {
+		return
+	}
+	codes, err := e.Admin.IssueCodes(ctx, api.IssueCodesRequest{AllWithoutKey: true})
+	if err != nil {
+		t.Fatalf("servertest: issue codes: %v", err)
+	}
+	for _, c := range codes.Codes {
+		e.Codes[c.Person] = c.Code
+	}
+}
+
+func (e *Env) seedDemo(t testing.TB, opts Options) {
+	t.Helper()
+	ctx := context.Background()
+	data := demodata.Generate(*opts.Demo)
+	var people []domain.Person
+	for _, p := range data.People {
+		switch p.Role {
+		case domain.RoleAdmin:
+			continue
+		case domain.RoleIntern:
+			e.Interns = append(e.Interns, p.ID)
+		case domain.RoleRTS:
+			e.RTS = append(e.RTS, p.ID)
+		}
+		people = append(people, p)
+	}
+	b, _ := json.Marshal(people)
+	if _, err := e.Admin.ImportPeople(ctx, api.FormatJSON, b, false); err != nil {
+		t.Fatalf("servertest: import demo people: %v", err)
+	}
+	e.Round = "R1"
+	if _, err := e.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: e.Round, Name: "Tour 1 (démo)", Procedure: opts.Procedure}); err != nil {
+		t.Fatalf("servertest: create round: %v", err)
+	}
+	e.Postes = data.Postes
+	b, _ = json.Marshal(data.Postes)
+	if _, err := e.Admin.ImportPostes(ctx, e.Round, api.FormatJSON, b, false); err != nil {
+		t.Fatalf("servertest: import demo postes: %v", err)
+	}
+}
+
+func (e *Env) seedSmall(t testing.TB, opts Options) {
+	t.Helper()
+	ctx := context.Background()
 	var people []domain.Person
 	for i := range opts.Interns {
 		id := fmt.Sprintf("i%02d", i+1)
@@ -238,16 +295,6 @@ func (e *Env) seed(t testing.TB, opts Options) {
 	data, _ = json.Marshal(e.Postes)
 	if _, err := e.Admin.ImportPostes(ctx, e.Round, api.FormatJSON, data, false); err != nil {
 		t.Fatalf("servertest: import postes: %v", err)
-	}
-	if opts.NoCodes {
-		return
-	}
-	codes, err := e.Admin.IssueCodes(ctx, api.IssueCodesRequest{AllWithoutKey: true})
-	if err != nil {
-		t.Fatalf("servertest: issue codes: %v", err)
-	}
-	for _, c := range codes.Codes {
-		e.Codes[c.Person] = c.Code
 	}
 }
 
