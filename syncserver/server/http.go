@@ -232,9 +232,7 @@ func (s *Server) fail(q *req, err error) {
 	if e.RetryAfter > 0 {
 		q.w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	if e.Code != api.CodeRateLimited && e.Code != api.CodeInternal && e.Code != api.CodeUnauthorized {
-		s.metrics.refused(q.route, e.Code)
-	}
+	s.metrics.refused(q.route, e.Code)
 	writeJSON(q.w, status, e)
 }
 

@@ -95,10 +95,11 @@ func (q *req) finishImport(rep *api.ImportReport) error {
 		return q.ok(rep)
 	}
 	first := rep.Problems[0]
-	e := api.Errorf(api.CodeInvalidImport, "import refusé, rien n'a été importé : %d problème(s), le premier ligne %d : %s",
-		"import refused, nothing was imported: %d problem(s), the first on row %d: %s", len(rep.Problems), first.Row, "")
-	e.Message += first.Message
-	e.MessageEN += first.MessageEN
+	e := &api.Error{Code: api.CodeInvalidImport, Status: http.StatusUnprocessableEntity,
+		Message: fmt.Sprintf("import refusé, rien n'a été importé : %d problème(s), le premier ligne %d : %s",
+			len(rep.Problems), first.Row, first.Message),
+		MessageEN: fmt.Sprintf("import refused, nothing was imported: %d problem(s), the first on row %d: %s",
+			len(rep.Problems), first.Row, first.MessageEN)}
 	q.code = e.Code
 	writeJSON(q.w, http.StatusUnprocessableEntity, api.ImportRefusal{Error: *e, Report: rep})
 	return nil
