@@ -1,0 +1,346 @@
+package importer
+
+import (
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"appariement/shared/domain"
+)
+
+// MaxIDLength is the longest id accepted, in bytes.
+const MaxIDLength = 64
+
+// ParsePostes checks every row of a list of postes and returns the postes of
+// the rows without errors. Specialties and subdivisions may be given by code
+// ("MG", "IDF") or by name ("Médecine générale", "Île-de-France"), in any
+// case and with or without accents; the postes carry the codes.
+func ParsePostes(t *Table) ([]domain.Poste, *Report) {
+	l, ok := newList(t, posteColumns, "poste")
+	if !ok {
+		return nil, l.rep
+	}
+	var postes []domain.Poste
+	for _, row := range t.Rows {
+		c := l.check(row)
+		p := domain.Poste{
+			ID:            c.id,
+			Specialty:     c.des(true),
+			Subdivision:   c.subdivision(true),
+			Etablissement: c.get("etablissement"),
+			Service:       c.get("service"),
+			Town:          c.get("ville"),
+			Title:         c.get("intitule"),
+			RTS:           c.ref("rts"),
+			RTSName:       c.get("nom rts"),
+			RTSEmail:      c.email("email rts", false),
+			Capacity:      c.positive("capacite", "capacité", "capacity", true),
+			Description:   c.get("description"),
+		}
+		if c.get("email rts") == "" {
+			c.warnf("email rts", "poste sans e-mail de RTS", "poste without an RTS e-mail")
+		}
+		if !c.bad {
+			postes = append(postes, p)
+		}
+	}
+	return postes, l.rep
+}
+
+// ParsePeople checks every row of a list of people and returns the people of
+// the rows without errors. Without a role column everyone is an intern.
+// Interns and coordinators need a specialty and a subdivision. Two interns
+// with the same rank in the same specialty and subdivision, and two people
+// with the same e-mail address, are warnings.
+func ParsePeople(t *Table) ([]domain.Person, *Report) {
+	l, ok := newList(t, personColumns, "person")
+	if !ok {
+		return nil, l.rep
+	}
+	type rankKey struct {
+		specialty, subdivision string
+		rank                   int
+	}
+	ranks := make(map[rankKey]int) // line
+	emails := make(map[string]int) // line
+	var people []domain.Person
+	for _, row := range t.Rows {
+		c := l.check(row)
+		p := domain.Person{ID: c.id, Role: c.role()}
+		p.LastName = c.text("nom", "nom manquant", "missing last name")
+		p.FirstName = c.text("prenom", "prénom manquant", "missing first name")
+		p.Email = c.email("email", true)
+		assigned := p.Role == domain.RoleIntern || p.Role == domain.RoleCoordinator
+		p.Specialty = c.des(assigned)
+		p.Subdivision = c.subdivision(assigned)
+		p.Rank = c.positive("rang", "rang", "rank", false)
+
+		if p.Email != "" {
+			key := strings.ToLower(p.Email)
+			if first, dup := emails[key]; dup {
+				c.warnf("email", "adresse e-mail « %s » déjà utilisée ligne %d",
+					"e-mail address %q already used on line %d", p.Email, first)
+			} else {
+				emails[key] = row.Line
+			}
+		}
+		if p.Role == domain.RoleIntern && p.Rank > 0 && p.Specialty != "" && p.Subdivision != "" {
+			key := rankKey{p.Specialty, p.Subdivision, p.Rank}
+			if first, dup := ranks[key]; dup {
+				c.warnf("rang", "rang %d en double en %s dans la subdivision %s (déjà ligne %d)",
+					"rank %d twice in %s in subdivision %s (already on line %d)",
+					p.Rank, p.Specialty, p.Subdivision, first)
+			} else {
+				ranks[key] = row.Line
+			}
+		}
+		if !c.bad {
+			people = append(people, p)
+		}
+	}
+	return people, l.rep
+}
+
+// list binds the columns of a table to the fields of a kind of list, and
+// collects the report.
+type list struct {
+	t     *Table
+	index map[string]int // canonical name → position in a row
+	rep   *Report
+	ids   map[string]int // id → line where first seen
+}
+
+// newList maps the header of t to columns. Unknown columns are warnings;
+// a column given twice or a required column missing are errors, and then ok
+// is false: the rows are not checked.
+func newList(t *Table, columns []column, kind string) (l *list, ok bool) {
+	l = &list{
+		t:     t,
+		index: make(map[string]int),
+		rep:   &Report{Kind: kind, Rows: len(t.Rows)},
+		ids:   make(map[string]int),
+	}
+	at := func(col, fr, en string, args ...any) RowError {
+		return RowError{Line: t.HeaderLine, Column: col,
+			Message: fmt.Sprintf(fr, args...), MessageEN: fmt.Sprintf(en, args...)}
+	}
+	for i, h := range t.Header {
+		name := normalize(h)
+		col := findColumn(columns, name)
+		switch {
+		case name == "":
+		case col == nil:
+			l.rep.Warnings = append(l.rep.Warnings, at(h, "colonne inconnue, ignorée", "unknown column, ignored"))
+		default:
+			key := col.names[0]
+			if j, dup := l.index[key]; dup {
+				l.rep.Errors = append(l.rep.Errors, at(h, "colonne en double (déjà « %s »)",
+					"duplicate column (already %q)", t.Header[j]))
+				continue
+			}
+			l.index[key] = i
+		}
+	}
+	for _, col := range columns {
+		if _, found := l.index[col.names[0]]; col.required && !found {
+			names := strings.Join(col.names, ", ")
+			l.rep.Errors = append(l.rep.Errors, at(col.names[0],
+				"colonne obligatoire absente (noms acceptés : %s)",
+				"required column missing (accepted names: %s)", names))
+		}
+	}
+	return l, l.rep.OK()
+}
+
+func findColumn(columns []column, name string) *column {
+	for i := range columns {
+		for _, n := range columns[i].names {
+			if n == name {
+				return &columns[i]
+			}
+		}
+	}
+	return nil
+}
+
+// rowCheck checks the cells of one row.
+type rowCheck struct {
+	*list
+	row Row
+	id  string
+	bad bool // an error was found
+}
+
+// check starts checking row: its id must be valid and new.
+func (l *list) check(row Row) *rowCheck {
+	c := &rowCheck{list: l, row: row}
+	c.id = c.get("id")
+	if c.validID("id", c.id) {
+		if first, dup := l.ids[c.id]; dup {
+			c.errorf("id", "identifiant « %s » en double (déjà ligne %d)",
+				"duplicate id %q (already on line %d)", c.id, first)
+		} else {
+			l.ids[c.id] = row.Line
+		}
+	}
+	return c
+}
+
+// get returns the trimmed cell of the named column, "" if there is none.
+func (c *rowCheck) get(key string) string {
+	i, ok := c.index[key]
+	if !ok || i >= len(c.row.Cells) {
+		return ""
+	}
+	return strings.TrimSpace(c.row.Cells[i])
+}
+
+// column returns the header of the named column as the file spells it.
+func (c *rowCheck) column(key string) string {
+	if i, ok := c.index[key]; ok {
+		return c.t.Header[i]
+	}
+	return key
+}
+
+func (c *rowCheck) rowError(key, fr, en string, args []any) RowError {
+	return RowError{Line: c.row.Line, Column: c.column(key), ID: c.id,
+		Message: fmt.Sprintf(fr, args...), MessageEN: fmt.Sprintf(en, args...)}
+}
+
+// errorf records an error in the named column; fr and en take the same args.
+func (c *rowCheck) errorf(key, fr, en string, args ...any) {
+	c.rep.Errors = append(c.rep.Errors, c.rowError(key, fr, en, args))
+	c.bad = true
+}
+
+// warnf records a warning in the named column.
+func (c *rowCheck) warnf(key, fr, en string, args ...any) {
+	c.rep.Warnings = append(c.rep.Warnings, c.rowError(key, fr, en, args))
+}
+
+// validID checks an identifier: not empty, at most MaxIDLength bytes of
+// [A-Za-z0-9._-].
+func (c *rowCheck) validID(key, id string) bool {
+	switch {
+	case id == "":
+		c.errorf(key, "identifiant vide", "empty id")
+		return false
+	case len(id) > MaxIDLength:
+		c.errorf(key, "identifiant trop long (%d octets, %d au plus)",
+			"id too long (%d bytes, at most %d)", len(id), MaxIDLength)
+		return false
+	case strings.TrimLeft(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "":
+		c.errorf(key, "identifiant « %s » invalide (caractères permis : lettres sans accent, chiffres, « . », « _ », « - »)",
+			"invalid id %q (allowed: unaccented letters, digits, '.', '_', '-')", id)
+		return false
+	}
+	return true
+}
+
+// ref returns the optional id of another row, checked if present.
+func (c *rowCheck) ref(key string) string {
+	id := c.get(key)
+	if id != "" {
+		c.validID(key, id)
+	}
+	return id
+}
+
+// text returns a required text cell.
+func (c *rowCheck) text(key, fr, en string) string {
+	s := c.get(key)
+	if s == "" {
+		c.errorf(key, fr, en)
+	}
+	return s
+}
+
+// des returns the code of the specialty named by code or by name.
+func (c *rowCheck) des(required bool) string {
+	s := c.get("specialite")
+	code, ok := desCodes[normalize(s)]
+	switch {
+	case ok:
+		return code
+	case s != "":
+		c.errorf("specialite", "spécialité « %s » inconnue", "unknown specialty %q", s)
+	case required:
+		c.errorf("specialite", "spécialité manquante", "missing specialty")
+	}
+	return ""
+}
+
+// subdivision returns the code of the subdivision named by code or by name.
+func (c *rowCheck) subdivision(required bool) string {
+	s := c.get("subdivision")
+	code, ok := subdivisionCodes[normalize(s)]
+	switch {
+	case ok:
+		return code
+	case s != "":
+		c.errorf("subdivision", "subdivision « %s » inconnue", "unknown subdivision %q", s)
+	case required:
+		c.errorf("subdivision", "subdivision manquante", "missing subdivision")
+	}
+	return ""
+}
+
+// role returns the role, an intern's when the list has no role column.
+func (c *rowCheck) role() domain.Role {
+	if _, ok := c.index["role"]; !ok {
+		return domain.RoleIntern
+	}
+	s := c.get("role")
+	r, ok := roles[normalize(s)]
+	switch {
+	case s == "":
+		c.errorf("role", "rôle manquant", "missing role")
+	case !ok:
+		c.errorf("role", "rôle « %s » inconnu (interne, rts, coordonnateur ou admin)",
+			"unknown role %q (intern, rts, coordinator or admin)", s)
+	}
+	return r
+}
+
+// positive returns an integer ≥ 1; 0 if the cell is empty and not required.
+func (c *rowCheck) positive(key, whatFR, whatEN string, required bool) int {
+	s := c.get(key)
+	if s == "" {
+		if required {
+			c.errorf(key, "%[1]s : valeur manquante", "%[2]s: missing value", whatFR, whatEN)
+		}
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		c.errorf(key, "%[1]s « %[3]s » invalide (doit être un entier ≥ 1)",
+			"invalid %[2]s %[3]q (must be an integer ≥ 1)", whatFR, whatEN, s)
+		return 0
+	}
+	return n
+}
+
+// email returns an e-mail address: a bare address whose domain has a dot.
+func (c *rowCheck) email(key string, required bool) string {
+	s := c.get(key)
+	if s == "" {
+		if required {
+			c.errorf(key, "adresse e-mail manquante", "missing e-mail address")
+		}
+		return ""
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !validDomain(s[strings.LastIndexByte(s, '@')+1:]) {
+		c.errorf(key, "adresse e-mail « %s » invalide", "invalid e-mail address %q", s)
+		return ""
+	}
+	return s
+}
+
+// validDomain reports whether d has a dot between two labels.
+func validDomain(d string) bool {
+	i := strings.LastIndexByte(d, '.')
+	return i > 0 && i < len(d)-1
+}
