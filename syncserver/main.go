@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"appariement/syncserver/matchcmd"
+	"appariement/syncserver/servecmd"
 )
 
 func main() {
@@ -25,6 +26,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "match":
 		return matchcmd.Run(args[1:], stdout, stderr)
+	case "serve":
+		return servecmd.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -40,5 +43,7 @@ func usage(w io.Writer) {
 Commandes / commands:
   match   calcule un appariement sur fichiers / runs a matching on files
           (-in instance.json -out result.json)
+  serve   sert l'API / serves the API
+          (-db store.db -addr 127.0.0.1:8080 [-outbox dir] [-tls-cert f -tls-key f])
 `)
 }

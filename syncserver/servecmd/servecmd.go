@@ -1,0 +1,164 @@
+// Package servecmd implements the "serve" subcommand of the sync server: it
+// opens the store, serves the /v1 API on an address and shuts down
+// gracefully on SIGINT or SIGTERM.
+//
+//	syncserver serve -db store.db -addr 127.0.0.1:8080 [-name appariement.example]
+//	                 [-tls-cert cert.pem -tls-key key.pem] [-outbox dir]
+//	                 [-public-url https://appariement.example] [-log-format text|json]
+package servecmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"appariement/syncserver/server"
+)
+
+const usage = `usage : serve -db store.db -addr 127.0.0.1:8080 [options]
+
+Ouvre la base (créée si absente), sert l'API /v1 et s'arrête proprement sur
+SIGINT ou SIGTERM. L'empreinte de la clé du serveur est affichée au démarrage :
+les utilisateurs la comparent à celle que montre l'application.
+(Opens the store, serves the API, stops gracefully on SIGINT/SIGTERM.)
+
+Options :
+`
+
+// Run runs the serve subcommand with the arguments that follow "serve". It
+// returns 0 after a graceful shutdown, 1 on failure, 2 on bad usage.
+func Run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", "store.db", "fichier de la base bbolt (store file)")
+	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute (listen address)")
+	name := fs.String("name", "", "nom de la clé du serveur dans les checkpoints, fixé à la création (server key name)")
+	cert := fs.String("tls-cert", "", "certificat TLS PEM (with -tls-key: HTTPS)")
+	key := fs.String("tls-key", "", "clé TLS PEM")
+	outbox := fs.String("outbox", "", "dossier des e-mails d'activation (activation e-mail outbox)")
+	publicURL := fs.String("public-url", "", "adresse publique citée dans les e-mails (public URL)")
+	mailFrom := fs.String("mail-from", "Appariement <ne-pas-repondre@appariement.invalid>", "expéditeur des e-mails (From)")
+	logFormat := fs.String("log-format", "text", "format des journaux : text ou json")
+	logLevel := fs.String("log-level", "info", "niveau des journaux : debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve : argument inattendu %q (unexpected argument)\n", fs.Arg(0))
+		return 2
+	}
+	if (*cert == "") != (*key == "") {
+		fmt.Fprintln(stderr, "serve : -tls-cert et -tls-key vont ensemble (both or neither)")
+		return 2
+	}
+	logger, err := NewLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve : %v\n", err)
+		return 2
+	}
+	cfg := server.Config{DBPath: *db, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
+		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = Serve(ctx, cfg, *addr, func(srv *server.Server, a net.Addr) {
+		k := srv.Store().ServerKey()
+		fmt.Fprintf(stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), *db)
+		fmt.Fprintf(stdout, "Empreinte de la clé du serveur (server key fingerprint) : %s\n", k.Fingerprint)
+		fmt.Fprintf(stdout, "Nom de la clé : %s\n", k.Name)
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "serve : %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Serveur arrêté proprement (server stopped).")
+	return 0
+}
+
+// NewLogger builds the slog logger of the server: format "text" or
+// "json", level "debug", "info", "warn" or "error".
+func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("niveau de journal %q inconnu (unknown log level): %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("format de journal %q inconnu : text ou json (unknown log format)", format)
+}
+
+// URL returns the base URL clients use to reach a server configured with
+// cfg and listening on a.
+func URL(cfg server.Config, a net.Addr) string {
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + a.String()
+}
+
+// Serve opens the server described by cfg, listens on addr, calls ready
+// (if not nil) once it listens, and serves until ctx is done; it then
+// closes the server (requests in flight may finish) and returns nil. Any
+// failure to open, listen or serve is returned.
+func Serve(ctx context.Context, cfg server.Config, addr string, ready func(*server.Server, net.Addr)) error {
+	srv, err := server.Open(cfg)
+	if err != nil {
+		return fmt.Errorf("ouverture du serveur (open %s): %w", cfg.DBPath, err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("écoute sur %s (listen): %w", addr, err)
+	}
+	return ServeOn(ctx, srv, ln, ready)
+}
+
+// ServeOn serves srv on ln until ctx is done, like Serve, for callers that
+// opened the server themselves. It closes srv before returning.
+func ServeOn(ctx context.Context, srv *server.Server, ln net.Listener, ready func(*server.Server, net.Addr)) error {
+	logger := slog.Default()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(srv, ln.Addr())
+	}
+	select {
+	case err := <-done:
+		srv.Close()
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("service interrompu (serve): %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("arrêt demandé, fermeture du serveur", "addr", ln.Addr().String())
+	cerr := srv.Close()
+	serr := <-done
+	if serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("service interrompu (serve): %w", serr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("fermeture du serveur (close): %w", cerr)
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package servecmd
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"appariement/syncserver/server"
+)
+
+func TestServeHealthzAndShutdown(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	cfg := server.Config{DBPath: filepath.Join(dir, "store.db")}
+	go func() {
+		done <- Serve(ctx, cfg, "127.0.0.1:0", func(srv *server.Server, a net.Addr) {
+			if srv.Store().ServerKey().Fingerprint == "" {
+				t.Error("no fingerprint")
+			}
+			addrc <- URL(cfg, a)
+		})
+	}()
+	var url string
+	select {
+	case url = <-addrc:
+	case err := <-done:
+		t.Fatalf("Serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not start")
+	}
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after cancel: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Fatal("server still answers after shutdown")
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Run([]string{"-log-format", "xml"}, &out, &errb); code != 2 {
+		t.Fatalf("bad log format: exit %d, want 2 (%s)", code, errb.String())
+	}
+	if code := Run([]string{"-tls-cert", "x"}, &out, &errb); code != 2 {
+		t.Fatalf("cert without key: exit %d, want 2", code)
+	}
+	if code := Run([]string{"-nope"}, &out, &errb); code != 2 {
+		t.Fatalf("unknown flag: exit %d, want 2", code)
+	}
+}
+
+func TestRunListenFailure(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out, errb bytes.Buffer
+	code := Run([]string{"-db", filepath.Join(t.TempDir(), "s.db"), "-addr", ln.Addr().String()}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("busy address: exit %d, want 1 (%s)", code, errb.String())
+	}
+}
