@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"appariement/syncserver/admincmd"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
 )
@@ -24,6 +25,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case "admin":
+		return admincmd.Run(args[1:], stdout, stderr)
 	case "match":
 		return matchcmd.Run(args[1:], stdout, stderr)
 	case "serve":
@@ -41,6 +44,9 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: syncserver <commande> [options]
 
 Commandes / commands:
+  admin   administre un serveur / administers a server
+          (init, import-people, import-postes, codes, round, run, publish, export…;
+          "syncserver admin help")
   match   calcule un appariement sur fichiers / runs a matching on files
           (-in instance.json -out result.json)
   serve   sert l'API / serves the API

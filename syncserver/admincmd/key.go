@@ -1,0 +1,124 @@
+package admincmd
+
+import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"appariement/shared/domain"
+	"appariement/syncserver/store"
+)
+
+// Admin keys are stored as PEM "PRIVATE KEY" blocks (PKCS #8, the format of
+// "openssl genpkey -algorithm ed25519"), in a file of mode 0600.
+
+// WriteKey writes priv to path as a PKCS #8 PEM file of mode 0600. It
+// refuses to overwrite an existing file.
+func WriteKey(path string, priv ed25519.PrivateKey) error {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return fmt.Errorf("encodage de la clé (encode key): %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("le fichier de clé %s existe déjà : il n'est pas remplacé (key file exists, not overwritten)", path)
+	}
+	if err != nil {
+		return fmt.Errorf("écriture de la clé (write key): %w", err)
+	}
+	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("écriture de la clé %s (write key): %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("écriture de la clé %s (write key): %w", path, err)
+	}
+	return f.Close()
+}
+
+// ReadKey reads an Ed25519 private key written by WriteKey (or by
+// "openssl genpkey -algorithm ed25519").
+func ReadKey(path string) (ed25519.PrivateKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lecture de la clé (read key): %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s n'est pas une clé PEM « PRIVATE KEY » (not a PEM private key)", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("clé %s illisible (unreadable key): %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("la clé %s n'est pas une clé Ed25519 (not an Ed25519 key)", path)
+	}
+	return priv, nil
+}
+
+// Init creates the first admin in the store file dbPath, offline (the
+// server must not be running on it): a fresh Ed25519 key is written to
+// keyOut (see WriteKey) and its public half registered for admin with
+// store.Bootstrap. keyName names the server key if the store is created.
+// Init refuses to overwrite keyOut; if the bootstrap fails, the key file
+// just written is removed.
+func Init(dbPath, keyName string, admin domain.Person, keyOut string) error {
+	if strings.TrimSpace(admin.ID) == "" {
+		return errors.New("identifiant de l'administrateur vide (empty admin id)")
+	}
+	if _, err := os.Stat(keyOut); err == nil {
+		return fmt.Errorf("le fichier de clé %s existe déjà : il n'est pas remplacé (key file exists, not overwritten)", keyOut)
+	}
+	if dir := filepath.Dir(keyOut); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("dossier de la clé (key directory): %w", err)
+		}
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return fmt.Errorf("génération de la clé (generate key): %w", err)
+	}
+	if err := WriteKey(keyOut, priv); err != nil {
+		return err
+	}
+	admin.Role = domain.RoleAdmin
+	if err := store.Bootstrap(dbPath, keyName, admin, pub); err != nil {
+		os.Remove(keyOut)
+		return fmt.Errorf("création de l'administrateur %s dans %s (bootstrap): %w", admin.ID, dbPath, err)
+	}
+	return nil
+}
+
+func cmdInit(a *app, args []string) int {
+	f := a.newFlags("init", "init -db store.db -id A0001 -last-name NOM -first-name Prénom -email e-mail -key-out admin.key", false)
+	db := f.String("db", "", "fichier de la base du serveur (store file), serveur arrêté")
+	id := f.String("id", "", "identifiant du premier administrateur (admin id)")
+	last := f.String("last-name", "", "nom")
+	first := f.String("first-name", "", "prénom")
+	email := f.String("email", "", "adresse e-mail")
+	keyOut := f.String("key-out", "admin.key", "fichier où écrire la clé privée (PEM PKCS #8, mode 0600)")
+	name := f.String("name", "", "nom de la clé du serveur si la base est créée (server key name)")
+	if _, code := f.parse(args); code >= 0 {
+		return code
+	}
+	if code := f.need("db", *db, "id", *id, "last-name", *last, "email", *email, "key-out", *keyOut); code >= 0 {
+		return code
+	}
+	p := domain.Person{ID: *id, Role: domain.RoleAdmin, LastName: *last, FirstName: *first, Email: *email}
+	if err := Init(*db, *name, p, *keyOut); err != nil {
+		fmt.Fprintf(a.stderr, "admin init : %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(a.stdout, "Administrateur %s créé dans %s ; clé privée écrite dans %s (à garder secrète).\n", *id, *db, *keyOut)
+	return exitOK
+}
