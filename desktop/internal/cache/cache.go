@@ -347,3 +347,37 @@ func (s *Store) Results() ([]ResultRecord, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Round < out[j].Round })
 	return out, wrap("read results", err)
 }
+
+// RankingDraft is an RTS's ranking of one poste's candidates being edited:
+// the ordered list (best first), the candidates marked unacceptable, and
+// the candidates as last fetched (so that the editor works offline).
+type RankingDraft struct {
+	Round      string          `json:"round"`
+	Poste      string          `json:"poste"`
+	List       []string        `json:"list"`
+	Unranked   []string        `json:"unranked,omitempty"`
+	Candidates []api.Candidate `json:"candidates,omitempty"`
+	FetchedAt  time.Time       `json:"fetched_at,omitzero"`
+	UpdatedAt  time.Time       `json:"updated_at,omitzero"`
+}
+
+func rankingKey(round, poste string) []byte {
+	return []byte("ranking\x00" + round + "\x00" + poste)
+}
+
+// SaveRankingDraft stores the ranking draft of its round and poste.
+func (s *Store) SaveRankingDraft(d *RankingDraft) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return wrap("save ranking draft", put(tx.Bucket(bDrafts), rankingKey(d.Round, d.Poste), d))
+	})
+}
+
+// RankingDraft returns the ranking draft of a poste (an empty one if none).
+func (s *Store) RankingDraft(round, poste string) (*RankingDraft, error) {
+	d := &RankingDraft{Round: round, Poste: poste}
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx.Bucket(bDrafts), rankingKey(round, poste), d) })
+	if errors.Is(err, ErrNotFound) {
+		return d, nil
+	}
+	return d, wrap("read ranking draft", err)
+}

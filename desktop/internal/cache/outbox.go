@@ -42,7 +42,8 @@ type Item struct {
 	Seq      uint64   `json:"seq,omitempty"`
 	Envelope []byte   `json:"envelope,omitempty"` // encoded, exactly as signed
 	Digest   string   `json:"digest,omitempty"`
-	List     []string `json:"list,omitempty"` // the signed list, for display
+	List     []string `json:"list,omitempty"`  // the signed list, for display
+	Poste    string   `json:"poste,omitempty"` // the ranked poste (rankings only)
 	// File items.
 	FileSHA  string `json:"file_sha,omitempty"`
 	FileName string `json:"file_name,omitempty"`

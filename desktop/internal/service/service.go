@@ -238,7 +238,7 @@ func (s *Service) SyncSubmissions(ctx context.Context, round string) error {
 	}
 	var max uint64
 	for _, st := range subs {
-		if st.PayloadType == api.WishListType && st.Seq > max {
+		if (st.PayloadType == api.WishListType || st.PayloadType == api.RankingType) && st.Seq > max {
 			max = st.Seq
 		}
 	}

@@ -177,21 +177,26 @@ type Version struct {
 func (w *WishList) Versions() []Version {
 	out := make([]Version, 0, len(w.versions))
 	for _, it := range w.versions {
-		v := Version{State: it.State, Title: i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))}
-		switch it.State {
-		case cache.StatePending:
-			v.Status = i18n.T("state.signed")
-			if it.Attempts > 0 {
-				v.Status += " — " + i18n.T("state.attempts", it.Attempts)
-			}
-		case cache.StateAccepted:
-			v.Status = i18n.T("state.accepted", FormatTime(it.Receipt.ServerTime), it.Receipt.Index)
-		case cache.StateRefused:
-			v.Status = i18n.T("state.refused", Message(it.Refusal))
-		}
-		out = append(out, v)
+		out = append(out, versionOf(it, i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))))
 	}
 	return out
+}
+
+// versionOf describes the state of a signed item.
+func versionOf(it cache.Item, title string) Version {
+	v := Version{State: it.State, Title: title}
+	switch it.State {
+	case cache.StatePending:
+		v.Status = i18n.T("state.signed")
+		if it.Attempts > 0 {
+			v.Status += " — " + i18n.T("state.attempts", it.Attempts)
+		}
+	case cache.StateAccepted:
+		v.Status = i18n.T("state.accepted", FormatTime(it.Receipt.ServerTime), it.Receipt.Index)
+	case cache.StateRefused:
+		v.Status = i18n.T("state.refused", Message(it.Refusal))
+	}
+	return v
 }
 
 // SignOutcome is the result of Sign, to apply with SignDone.

@@ -1,0 +1,429 @@
+package viewmodel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/service"
+	"appariement/shared/api"
+	"appariement/shared/domain"
+)
+
+// Admin is an admin's session: the rounds, the data-quality dashboard of
+// the selected round, the round operations, imports, exports, reminders
+// and the audit log. Every network call blocks: run it in the background
+// and apply its outcome on the UI goroutine with Apply.
+type Admin struct {
+	Svc *service.Service
+
+	Rounds  []domain.Round
+	Round   *domain.Round
+	Detail  *api.RoundDetail
+	People  []api.PersonStatus
+	Postes  []domain.Poste
+	Quality *Quality
+	// Submitted is who signed a wish list in the round (from the log).
+	Submitted map[string]bool
+	// Parent is the detail of the round the current one comes from.
+	Parent *api.RoundDetail
+	Audit  []api.AuditEntry
+	// Error is the last error to show (the server's words).
+	Error string
+}
+
+// NewAdmin opens an admin session; call Load to fill it.
+func NewAdmin(svc *service.Service) *Admin { return &Admin{Svc: svc} }
+
+// AdminData is what Load brought.
+type AdminData struct {
+	Rounds    []domain.Round
+	Round     string
+	Detail    *api.RoundDetail
+	Parent    *api.RoundDetail
+	People    []api.PersonStatus
+	Postes    []domain.Poste
+	Submitted map[string]bool
+	Wished    map[string]bool
+	Audit     []api.AuditEntry
+	Err       error
+}
+
+// Load fetches everything the dashboards show for round (the last round
+// if empty). It blocks; apply with Apply. The key must be unlocked.
+func (a *Admin) Load(ctx context.Context, round string) AdminData {
+	var d AdminData
+	c, err := a.Svc.Signed()
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	rr, err := c.Rounds(ctx)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	d.Rounds = rr.Rounds
+	if d.People, err = c.People(ctx); err != nil {
+		d.Err = err
+		return d
+	}
+	if d.Audit, err = c.AuditLog(ctx, 0, 1000); err != nil {
+		d.Err = err
+		return d
+	}
+	if round == "" && len(d.Rounds) > 0 {
+		round = d.Rounds[len(d.Rounds)-1].ID
+	}
+	d.Round = round
+	if round == "" {
+		return d
+	}
+	if d.Detail, err = c.RoundDetail(ctx, round); err != nil {
+		d.Err = err
+		return d
+	}
+	if p := d.Detail.Round.Parent; p != "" {
+		d.Parent, _ = c.RoundDetail(ctx, p)
+	}
+	cat, err := c.Catalogue(ctx, round, 0)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	d.Postes = cat.Postes
+	// Who wished what: the transparency log holds the wish lists.
+	d.Submitted, d.Wished = map[string]bool{}, map[string]bool{}
+	latest := map[string][]string{}
+	for start := int64(0); ; start += 1000 {
+		le, err := c.LogEntries(ctx, start, start+1000)
+		if err != nil {
+			d.Wished, d.Submitted = nil, nil
+			break
+		}
+		for _, e := range le.Entries {
+			if e.Envelope == nil || e.Envelope.PayloadType != api.WishListType {
+				continue
+			}
+			sub, err := api.DecodeSubmission(e.Envelope.Payload)
+			if err != nil || sub.Round != round {
+				continue
+			}
+			d.Submitted[sub.Author] = true
+			latest[sub.Author] = sub.List
+		}
+		if start+1000 >= le.TreeSize {
+			break
+		}
+	}
+	if d.Wished != nil {
+		for _, l := range latest {
+			for _, p := range l {
+				d.Wished[p] = true
+			}
+		}
+	}
+	return d
+}
+
+// Apply shows the outcome of Load.
+func (a *Admin) Apply(d AdminData) error {
+	a.Error = Message(d.Err)
+	if d.Rounds != nil {
+		a.Rounds = d.Rounds
+	}
+	a.Round = nil
+	for i := range a.Rounds {
+		if a.Rounds[i].ID == d.Round {
+			a.Round = &a.Rounds[i]
+		}
+	}
+	if d.People != nil {
+		a.People = d.People
+	}
+	if d.Audit != nil {
+		a.Audit = d.Audit
+	}
+	a.Detail, a.Parent, a.Postes, a.Submitted = d.Detail, d.Parent, d.Postes, d.Submitted
+	if a.Detail != nil {
+		r := a.Detail.Round
+		a.Round = &r
+	}
+	if d.Err == nil {
+		a.Quality = ComputeQuality(a.Round, a.People, a.Postes, d.Wished)
+	}
+	return d.Err
+}
+
+// RoundID is the current round's id, or "".
+func (a *Admin) RoundID() string {
+	if a.Round == nil {
+		return ""
+	}
+	return a.Round.ID
+}
+
+// RoundLabels names the rounds for a selector.
+func (a *Admin) RoundLabels() []string {
+	out := make([]string, len(a.Rounds))
+	for i := range a.Rounds {
+		out[i] = RoundLabel(&a.Rounds[i])
+	}
+	return out
+}
+
+// RoundSummary describes the current round and its counts.
+func (a *Admin) RoundSummary() string {
+	if a.Detail == nil {
+		return i18n.T("round.none")
+	}
+	d := a.Detail
+	s := i18n.T("admin.summary", RoundLabel(&d.Round), d.Round.Number, d.Postes, d.Places, d.Eligible, d.WishLists, d.Rankings)
+	if d.Preview != nil {
+		s += "\n" + i18n.T("admin.preview", len(d.Preview.Assignments), len(d.Preview.Unmatched))
+		if d.Published {
+			s += " — " + i18n.T("admin.published")
+		}
+	}
+	return s
+}
+
+// NextState is the state the current round moves to next by a transition
+// (empty when the next step is run, publish or none).
+func (a *Admin) NextState() domain.RoundState {
+	if a.Round == nil {
+		return ""
+	}
+	st := a.Round.State
+	switch st {
+	case domain.StateDraft:
+		return domain.StateWishesOpen
+	case domain.StateWishesOpen:
+		return domain.StateWishesClosed
+	case domain.StateWishesClosed:
+		if a.Round.Procedure == domain.Appariement {
+			return domain.StateRankingsOpen
+		}
+	case domain.StateRankingsOpen:
+		return domain.StateRankingsClosed
+	}
+	return ""
+}
+
+// CanRun reports whether the matching may run now.
+func (a *Admin) CanRun() bool {
+	if a.Round == nil || a.Round.Number >= 3 {
+		return false
+	}
+	st := a.Round.State
+	return st == domain.StateRankingsClosed || (a.Round.Procedure == domain.ChoixAuRang && st == domain.StateWishesClosed) || (st == domain.StateMatched && !a.published())
+}
+
+// CanPublish reports whether a previewed result waits for publication.
+func (a *Admin) CanPublish() bool {
+	return a.Detail != nil && a.Detail.Preview != nil && !a.Detail.Published
+}
+
+// CanNextRound reports whether the next round may be created.
+func (a *Admin) CanNextRound() bool { return a.published() && a.Round.Number < 3 }
+
+func (a *Admin) published() bool { return a.Detail != nil && a.Detail.Published }
+
+// ErrReasonRequired is returned when an action needs a reason.
+var ErrReasonRequired = errors.New("a reason is required")
+
+// Transition moves the round to its next state. It blocks.
+func (a *Admin) Transition(ctx context.Context, reason string) error {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return err
+	}
+	_, err = c.Transition(ctx, a.RoundID(), a.NextState(), reason)
+	return err
+}
+
+// Run computes the preview. It blocks.
+func (a *Admin) Run(ctx context.Context) (*domain.Result, error) {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return nil, err
+	}
+	return c.Run(ctx, a.RoundID())
+}
+
+// Publish signs and publishes the preview. It blocks.
+func (a *Admin) Publish(ctx context.Context) error {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return err
+	}
+	_, err = c.Publish(ctx, a.RoundID())
+	return err
+}
+
+// NextRound creates the next round (2, then 3). It blocks.
+func (a *Admin) NextRound(ctx context.Context) (*domain.Round, error) {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return nil, err
+	}
+	n := a.Round.Number + 1
+	id := fmt.Sprintf("%s-T%d", a.Round.ID, n)
+	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: i18n.T("admin.round_name", a.Round.Name, n)})
+}
+
+// Remaining lists the interns left without a poste for a round 3: the
+// unmatched of the parent round not yet assigned by hand.
+func (a *Admin) Remaining() []domain.Person {
+	if a.Round == nil || a.Parent == nil || a.Parent.Preview == nil {
+		return nil
+	}
+	done := map[string]bool{}
+	if a.Detail != nil && a.Detail.Preview != nil {
+		for _, as := range a.Detail.Preview.Assignments {
+			done[as.Intern] = true
+		}
+	}
+	byID := map[string]domain.Person{}
+	for _, p := range a.People {
+		byID[p.Person.ID] = p.Person
+	}
+	var out []domain.Person
+	for _, id := range a.Parent.Preview.Unmatched {
+		if !done[id] {
+			p, ok := byID[id]
+			if !ok {
+				p = domain.Person{ID: id}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// FreePoste is a poste with free places in the current round.
+type FreePoste struct {
+	Poste domain.Poste
+	Free  int
+}
+
+// FreePostes lists the postes of the current round with free places,
+// optionally of one intern's specialty and subdivision.
+func (a *Admin) FreePostes(intern *domain.Person) []FreePoste {
+	taken := map[string]int{}
+	if a.Detail != nil && a.Detail.Preview != nil {
+		for _, as := range a.Detail.Preview.Assignments {
+			taken[as.Poste]++
+		}
+	}
+	var out []FreePoste
+	for _, p := range a.Postes {
+		if p.Closed || p.Capacity-taken[p.ID] <= 0 {
+			continue
+		}
+		if intern != nil && intern.Specialty != "" && (p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision) {
+			continue
+		}
+		out = append(out, FreePoste{p, p.Capacity - taken[p.ID]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Poste.ID < out[j].Poste.ID })
+	return out
+}
+
+// Assign assigns an intern to a poste by hand in a round 3. It blocks.
+func (a *Admin) Assign(ctx context.Context, intern, poste, reason string) error {
+	if reason == "" {
+		return ErrReasonRequired
+	}
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return err
+	}
+	_, err = c.Assign(ctx, a.RoundID(), api.ManualAssignmentRequest{Intern: intern, Poste: poste, Reason: reason})
+	return err
+}
+
+// Import sends a people ("people") or postes ("postes") file, as a dry run
+// or for real (refused as a whole if any row is bad). It blocks.
+func (a *Admin) Import(ctx context.Context, kind, format string, data []byte, dryRun bool) (*api.ImportReport, error) {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return nil, err
+	}
+	var rep *api.ImportReport
+	if kind == "people" {
+		rep, err = c.ImportPeople(ctx, format, data, dryRun)
+	} else {
+		rep, err = c.ImportPostes(ctx, a.RoundID(), format, data, dryRun)
+	}
+	return rep, err
+}
+
+// ReportRows formats an import report row by row.
+func ReportRows(r *api.ImportReport) []string {
+	if r == nil {
+		return nil
+	}
+	out := []string{i18n.T("import.summary", r.Rows, r.Created, r.Updated, r.Unchanged, r.Closed, len(r.Problems), len(r.Warnings))}
+	line := func(kind string, p api.ImportProblem) string {
+		s := kind + " " + i18n.T("import.row", p.Row)
+		if p.Column != "" {
+			s += " [" + p.Column + "]"
+		}
+		if p.ID != "" {
+			s += " (" + p.ID + ")"
+		}
+		return s + " : " + i18n.Pick(p.Message, p.MessageEN)
+	}
+	for _, p := range r.Problems {
+		out = append(out, line("✗", p))
+	}
+	for _, p := range r.Warnings {
+		out = append(out, line("⚠", p))
+	}
+	return out
+}
+
+// FormatFromName guesses an import format from a file name.
+func FormatFromName(name string) string {
+	n := len(name)
+	switch {
+	case n >= 5 && (name[n-5:] == ".xlsx" || name[n-5:] == ".XLSX"):
+		return api.FormatXLSX
+	case n >= 5 && name[n-5:] == ".json":
+		return api.FormatJSON
+	}
+	return api.FormatCSV
+}
+
+// Export writes the round's result as format (csv or xlsx) to w. It blocks.
+func (a *Admin) Export(ctx context.Context, format string, w io.Writer) error {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return err
+	}
+	return c.Export(ctx, a.RoundID(), format, w)
+}
+
+// AuditRows formats the audit log, newest first.
+func (a *Admin) AuditRows() []string {
+	out := make([]string, 0, len(a.Audit))
+	for _, e := range slices.Backward(a.Audit) {
+		s := fmt.Sprintf("#%d %s — %s — %s", e.Seq, FormatTime(e.Time), e.Actor, e.Action)
+		if e.Round != "" {
+			s += " — " + e.Round
+		}
+		if e.Target != "" {
+			s += " — " + e.Target
+		}
+		if e.Reason != "" {
+			s += " — « " + e.Reason + " »"
+		}
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,515 @@
+package viewmodel
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/service"
+	"appariement/shared/api"
+	"appariement/shared/domain"
+)
+
+// RTS is an RTS's session: the own postes of the current round, the
+// candidates of each after the wishes window, and a ranking editor per
+// poste whose drafts live in the cache and whose signed versions go
+// through the outbox.
+type RTS struct {
+	Svc    *service.Service
+	Rounds []domain.Round
+	Round  *domain.Round
+	Postes []domain.Poste // own postes of the round
+	// Selected is the position of the selected poste (-1: none).
+	Selected int
+	// Cursor is the selected position in the ranked list (-1: none).
+	Cursor int
+
+	draft    *cache.RankingDraft
+	versions []cache.Item
+	// Error is the last error to show.
+	Error string
+}
+
+// NewRTS opens the RTS screens on what the cache holds.
+func NewRTS(svc *service.Service) (*RTS, error) {
+	r := &RTS{Svc: svc, Selected: -1, Cursor: -1}
+	rounds, err := svc.Store.Rounds()
+	if err != nil {
+		return nil, err
+	}
+	r.setRounds(rounds)
+	return r, r.load()
+}
+
+func (r *RTS) setRounds(rounds []domain.Round) {
+	cur := ""
+	if r.Round != nil {
+		cur = r.Round.ID
+	}
+	r.Rounds, r.Round = nil, nil
+	for _, x := range rounds {
+		if x.Procedure == domain.Appariement {
+			r.Rounds = append(r.Rounds, x)
+		}
+	}
+	for i := range r.Rounds {
+		if r.Rounds[i].ID == cur {
+			r.Round = &r.Rounds[i]
+		}
+	}
+	if r.Round == nil && len(r.Rounds) > 0 {
+		// Default: the latest round not yet published, else the last one.
+		r.Round = &r.Rounds[len(r.Rounds)-1]
+		for i := range r.Rounds {
+			if r.Rounds[i].State != domain.StatePublished {
+				r.Round = &r.Rounds[i]
+			}
+		}
+	}
+}
+
+// RoundLabels names the rounds for a selector.
+func (r *RTS) RoundLabels() []string {
+	out := make([]string, len(r.Rounds))
+	for i := range r.Rounds {
+		out[i] = RoundLabel(&r.Rounds[i])
+	}
+	return out
+}
+
+// SelectRound makes the round at position i current.
+func (r *RTS) SelectRound(i int) error {
+	if i < 0 || i >= len(r.Rounds) {
+		return nil
+	}
+	r.Round = &r.Rounds[i]
+	r.Selected = -1
+	return r.load()
+}
+
+// RoundID is the current round's id, or "".
+func (r *RTS) RoundID() string {
+	if r.Round == nil {
+		return ""
+	}
+	return r.Round.ID
+}
+
+func (r *RTS) load() error {
+	r.Postes = nil
+	if r.Round != nil {
+		all, err := r.Svc.Store.Postes(r.Round.ID)
+		if err != nil {
+			return err
+		}
+		me := r.Svc.Me().ID
+		for _, p := range all {
+			if p.RTS == me && !p.Closed {
+				r.Postes = append(r.Postes, p)
+			}
+		}
+		sort.Slice(r.Postes, func(i, j int) bool { return r.Postes[i].ID < r.Postes[j].ID })
+	}
+	if r.Selected >= len(r.Postes) {
+		r.Selected = -1
+	}
+	if r.Selected < 0 && len(r.Postes) > 0 {
+		r.Selected = 0
+	}
+	return r.loadDraft()
+}
+
+func (r *RTS) loadDraft() error {
+	r.draft, r.versions, r.Cursor = &cache.RankingDraft{}, nil, -1
+	p := r.Poste()
+	if p == nil {
+		return nil
+	}
+	d, err := r.Svc.Store.RankingDraft(r.Round.ID, p.ID)
+	if err != nil {
+		return err
+	}
+	r.draft = d
+	r.versions, err = r.Svc.RankingVersions(r.Round.ID, p.ID)
+	return err
+}
+
+// RTSSync is what a sync brought, to apply with ApplySync.
+type RTSSync struct {
+	Rounds []domain.Round
+	Err    error
+}
+
+// Sync fetches the rounds and the catalogue of the current round. It may
+// run in the background.
+func (r *RTS) Sync(ctx context.Context, round string) RTSSync {
+	rounds, err := r.Svc.SyncRounds(ctx)
+	if err != nil {
+		return RTSSync{Err: err}
+	}
+	if round == "" && len(rounds) > 0 {
+		round = rounds[len(rounds)-1].ID
+	}
+	for _, x := range rounds {
+		if x.Procedure == domain.Appariement {
+			if _, err := r.Svc.SyncCatalogue(ctx, x.ID); err != nil {
+				return RTSSync{Rounds: rounds, Err: err}
+			}
+		}
+	}
+	return RTSSync{Rounds: rounds}
+}
+
+// ApplySync shows the outcome of Sync.
+func (r *RTS) ApplySync(s RTSSync) error {
+	r.Error = Message(s.Err)
+	if s.Rounds != nil {
+		r.setRounds(s.Rounds)
+	}
+	sel := r.Selected
+	if err := r.load(); err != nil {
+		return err
+	}
+	if sel >= 0 && sel < len(r.Postes) {
+		r.Selected = sel
+		return r.loadDraft()
+	}
+	return s.Err
+}
+
+// PosteLabels are the rows of the postes list.
+func (r *RTS) PosteLabels() []string {
+	out := make([]string, len(r.Postes))
+	for i, p := range r.Postes {
+		out[i] = fmt.Sprintf("%s — %s (%s)", p.ID, p.Title, i18n.T("rts.places", p.Capacity))
+	}
+	return out
+}
+
+// SelectPoste makes the i-th poste current.
+func (r *RTS) SelectPoste(i int) error {
+	if i < 0 || i >= len(r.Postes) {
+		return nil
+	}
+	r.Selected = i
+	return r.loadDraft()
+}
+
+// Poste is the selected poste, or nil.
+func (r *RTS) Poste() *domain.Poste {
+	if r.Selected < 0 || r.Selected >= len(r.Postes) {
+		return nil
+	}
+	return &r.Postes[r.Selected]
+}
+
+// PosteDetail lists the data of the selected poste as label, value pairs,
+// for the RTS to check (and ask the admin to correct).
+func (r *RTS) PosteDetail() [][2]string {
+	p := r.Poste()
+	if p == nil {
+		return nil
+	}
+	email := p.RTSEmail
+	if email == "" {
+		email = i18n.T("rts.missing")
+	} else if !ValidEmail(email) {
+		email += " — " + i18n.T("quality.bad_email")
+	}
+	return [][2]string{
+		{i18n.T("poste.title"), p.Title},
+		{i18n.T("poste.service"), p.Service},
+		{i18n.T("poste.etablissement"), p.Etablissement + ", " + p.Town},
+		{i18n.T("poste.specialty"), p.Specialty + " / " + p.Subdivision},
+		{i18n.T("poste.rts"), p.RTSName},
+		{i18n.T("poste.email"), email},
+		{i18n.T("poste.capacity"), fmt.Sprint(p.Capacity)},
+		{i18n.T("poste.description"), p.Description},
+	}
+}
+
+// CandidatesVisible reports whether the candidates may be fetched: the
+// wishes window of the round is closed.
+func (r *RTS) CandidatesVisible() bool {
+	return r.Round != nil && r.Round.State.Index() >= domain.StateWishesClosed.Index()
+}
+
+// Editable reports whether the ranking may still change (by the last known
+// state of the round; the server's clock decides).
+func (r *RTS) Editable() bool {
+	if r.Round == nil || r.Poste() == nil || !r.CandidatesVisible() {
+		return false
+	}
+	if r.Round.State.Index() > domain.StateRankingsOpen.Index() {
+		return false
+	}
+	return r.Round.RankingsClose.IsZero() || r.Svc.Now().Before(r.Round.RankingsClose)
+}
+
+// CandidatesOutcome is what FetchCandidates brought.
+type CandidatesOutcome struct {
+	Round, Poste string
+	Resp         *api.CandidatesResponse
+	Err          error
+}
+
+// FetchCandidates asks the server for the candidates of the selected poste
+// (key unlocked). It may run in the background.
+func (r *RTS) FetchCandidates(ctx context.Context) CandidatesOutcome {
+	p := r.Poste()
+	if p == nil || r.Round == nil {
+		return CandidatesOutcome{}
+	}
+	o := CandidatesOutcome{Round: r.Round.ID, Poste: p.ID}
+	o.Resp, o.Err = r.Svc.Candidates(ctx, o.Round, o.Poste)
+	return o
+}
+
+// CandidatesDone merges the candidates fetched into the draft: newcomers
+// are added at the end of the ranked list (by their rank in the intern
+// ranking), candidates who withdrew disappear.
+func (r *RTS) CandidatesDone(o CandidatesOutcome) error {
+	r.Error = Message(o.Err)
+	if o.Err != nil || o.Resp == nil {
+		return o.Err
+	}
+	d, err := r.Svc.Store.RankingDraft(o.Round, o.Poste)
+	if err != nil {
+		return err
+	}
+	mergeCandidates(d, o.Resp.Candidates)
+	d.FetchedAt = r.Svc.Now().UTC()
+	if err := r.Svc.Store.SaveRankingDraft(d); err != nil {
+		return err
+	}
+	if p := r.Poste(); p != nil && p.ID == o.Poste && r.RoundID() == o.Round {
+		r.draft = d
+	}
+	return nil
+}
+
+func mergeCandidates(d *cache.RankingDraft, cands []api.Candidate) {
+	present := map[string]bool{}
+	for _, c := range cands {
+		present[c.Intern.ID] = true
+	}
+	keep := func(l []string) []string {
+		return slices.DeleteFunc(l, func(id string) bool { return !present[id] })
+	}
+	d.List, d.Unranked = keep(d.List), keep(d.Unranked)
+	known := map[string]bool{}
+	for _, id := range append(slices.Clone(d.List), d.Unranked...) {
+		known[id] = true
+	}
+	newcomers := slices.Clone(cands)
+	sort.SliceStable(newcomers, func(i, j int) bool {
+		a, b := newcomers[i].Intern.Rank, newcomers[j].Intern.Rank
+		if a == 0 || b == 0 {
+			return a != 0 && b == 0
+		}
+		return a < b
+	})
+	for _, c := range newcomers {
+		if !known[c.Intern.ID] {
+			d.List = append(d.List, c.Intern.ID)
+		}
+	}
+	d.Candidates = cands
+}
+
+// Candidate returns what is known of a candidate of the selected poste.
+func (r *RTS) Candidate(id string) (api.Candidate, bool) {
+	for _, c := range r.draft.Candidates {
+		if c.Intern.ID == id {
+			return c, true
+		}
+	}
+	return api.Candidate{}, false
+}
+
+func (r *RTS) candidateLabel(id string) string {
+	c, ok := r.Candidate(id)
+	if !ok {
+		return id
+	}
+	s := fmt.Sprintf("%s (%s)", c.Intern.FullName(), id)
+	if c.Intern.Rank > 0 {
+		s += " — " + i18n.T("rts.intern_rank", c.Intern.Rank)
+	}
+	return s + " — " + i18n.T("rts.wish_rank", c.Rank)
+}
+
+// Ranked is the ranked list, best first, as display rows.
+func (r *RTS) Ranked() []string {
+	out := make([]string, len(r.draft.List))
+	for i, id := range r.draft.List {
+		out[i] = fmt.Sprintf("%d. %s", i+1, r.candidateLabel(id))
+	}
+	return out
+}
+
+// RankedIDs is the ranked list of intern ids.
+func (r *RTS) RankedIDs() []string { return slices.Clone(r.draft.List) }
+
+// UnrankedIDs is the list of candidates marked unacceptable.
+func (r *RTS) UnrankedIDs() []string { return slices.Clone(r.draft.Unranked) }
+
+// Unranked are the candidates marked unacceptable ("non classés").
+func (r *RTS) Unranked() []string {
+	out := make([]string, len(r.draft.Unranked))
+	for i, id := range r.draft.Unranked {
+		out[i] = r.candidateLabel(id)
+	}
+	return out
+}
+
+// Files lists the documents of a candidate.
+func (r *RTS) Files(id string) []api.Attachment {
+	c, _ := r.Candidate(id)
+	return c.Attachments
+}
+
+// FileLabel names a document.
+func FileLabel(a api.Attachment) string {
+	return fmt.Sprintf("%s — %s (%s)", i18n.T("file.kind."+a.Kind), a.Name, FormatSize(a.Size))
+}
+
+func (r *RTS) save() error {
+	r.draft.UpdatedAt = r.Svc.Now().UTC()
+	err := r.Svc.Store.SaveRankingDraft(r.draft)
+	r.Error = Message(err)
+	return err
+}
+
+// Move moves the i-th ranked candidate by delta places, keeping it under
+// the cursor.
+func (r *RTS) Move(i, delta int) error {
+	l := r.draft.List
+	j := i + delta
+	if !r.Editable() || i < 0 || i >= len(l) || j < 0 || j >= len(l) {
+		return nil
+	}
+	l[i], l[j] = l[j], l[i]
+	r.Cursor = j
+	return r.save()
+}
+
+// MarkUnacceptable moves the i-th ranked candidate to the "non classés".
+func (r *RTS) MarkUnacceptable(i int) error {
+	if !r.Editable() || i < 0 || i >= len(r.draft.List) {
+		return nil
+	}
+	id := r.draft.List[i]
+	r.draft.List = slices.Delete(r.draft.List, i, i+1)
+	r.draft.Unranked = append(r.draft.Unranked, id)
+	if r.Cursor >= len(r.draft.List) {
+		r.Cursor = len(r.draft.List) - 1
+	}
+	return r.save()
+}
+
+// Restore puts the j-th unranked candidate back at the end of the ranking.
+func (r *RTS) Restore(j int) error {
+	if !r.Editable() || j < 0 || j >= len(r.draft.Unranked) {
+		return nil
+	}
+	id := r.draft.Unranked[j]
+	r.draft.Unranked = slices.Delete(r.draft.Unranked, j, j+1)
+	r.draft.List = append(r.draft.List, id)
+	r.Cursor = len(r.draft.List) - 1
+	return r.save()
+}
+
+// DraftStatus says whether the draft has changes not signed yet.
+func (r *RTS) DraftStatus() string {
+	switch {
+	case r.Poste() == nil:
+		return i18n.T("rts.no_poste")
+	case !r.CandidatesVisible():
+		return i18n.T("rts.wait_wishes")
+	case len(r.versions) > 0 && slices.Equal(r.versions[0].List, r.draft.List):
+		return i18n.T("wish.draft_signed", r.versions[0].Seq)
+	case len(r.draft.List) == 0 && len(r.draft.Candidates) == 0:
+		return i18n.T("rts.no_candidates")
+	case r.draft.UpdatedAt.IsZero():
+		return i18n.T("rts.draft_new")
+	}
+	return i18n.T("wish.draft_status", FormatTime(r.draft.UpdatedAt))
+}
+
+// Versions are the signed rankings of the selected poste, newest first.
+func (r *RTS) Versions() []Version {
+	out := make([]Version, 0, len(r.versions))
+	for _, it := range r.versions {
+		out = append(out, versionOf(it, i18n.T("rts.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))))
+	}
+	return out
+}
+
+// Unlock opens the key (needed for candidates, files and signatures).
+func (r *RTS) Unlock(passphrase string) error {
+	err := r.Svc.Unlock(passphrase)
+	r.Error = Message(err)
+	return err
+}
+
+// Sign signs the ranking of the selected poste into the outbox (the key
+// unlocked with passphrase if not already). It blocks: run it in the
+// background, then call SignDone.
+func (r *RTS) Sign(ctx context.Context, passphrase string) SignOutcome {
+	p := r.Poste()
+	if p == nil || r.Round == nil {
+		return SignOutcome{Err: service.ErrEmptyRanking}
+	}
+	if passphrase != "" || !r.Svc.Unlocked() {
+		if err := r.Svc.Unlock(passphrase); err != nil {
+			return SignOutcome{Err: err}
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_ = r.Svc.SyncSubmissions(sctx, r.Round.ID)
+	cancel()
+	it, err := r.Svc.SignRanking(r.Round.ID, p.ID)
+	return SignOutcome{Item: it, Err: err}
+}
+
+// SignDone shows the outcome of Sign.
+func (r *RTS) SignDone(o SignOutcome) error {
+	r.Error = Message(o.Err)
+	if o.Err != nil {
+		return o.Err
+	}
+	return r.loadDraft()
+}
+
+// Refresh reloads the versions (after the outbox moved).
+func (r *RTS) Refresh() error {
+	sel, cur := r.Selected, r.Cursor
+	err := r.loadDraft()
+	r.Selected, r.Cursor = sel, cur
+	return err
+}
+
+// OpenFile downloads a document to a temporary folder and returns its
+// file:// URL for the OS viewer. It blocks.
+func (r *RTS) OpenFile(ctx context.Context, a api.Attachment) (string, error) {
+	path, err := r.Svc.DownloadFile(ctx, "", a)
+	if err != nil {
+		return "", err
+	}
+	return FileURL(path), nil
+}
+
+// FileURL is the file:// URL of a local path.
+func FileURL(path string) string {
+	path = strings.ReplaceAll(path, "\\", "/")
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	return "file://" + path
+}

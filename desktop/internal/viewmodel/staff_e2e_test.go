@@ -1,0 +1,286 @@
+package viewmodel
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/service"
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/syncserver/demodata"
+	"appariement/syncserver/servertest"
+)
+
+// adminSession opens a desktop session for the servertest admin.
+func adminSession(t *testing.T, env *servertest.Env) *service.Service {
+	t.Helper()
+	store, err := cache.Open(filepath.Join(t.TempDir(), "admin.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	sealed, err := keystore.Seal(env.AdminKey, pass, keystore.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: domain.Person{ID: env.AdminID, Role: domain.RoleAdmin, LastName: "ADMIN"}, ServerKey: env.ServerKey, Key: sealed}); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.Open(store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Client.Now = env.Clock.Now
+	if err := svc.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// enrolledSession enrolls person id through the app's own enrollment.
+func enrolledSession(t *testing.T, env *servertest.Env, id string) *service.Service {
+	t.Helper()
+	store, err := cache.Open(filepath.Join(t.TempDir(), id+".db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ctx := context.Background()
+	if _, err := service.Enroll(ctx, store, service.EnrollRequest{ServerURL: env.URL, Identifier: id, Code: env.Codes[id], Passphrase: pass, Confirm: pass, Params: keystore.TestParams}); err != nil {
+		t.Fatalf("enroll %s: %v", id, err)
+	}
+	svc, err := service.Open(store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Client.Now = env.Clock.Now
+	return svc
+}
+
+func TestStaffEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	opts := demodata.Small(1)
+	data := demodata.Generate(opts)
+	env := servertest.Start(t, servertest.Options{Demo: &opts})
+	ctx := context.Background()
+
+	// The admin's dashboard finds the planted errors.
+	adm := NewAdmin(adminSession(t, env))
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	q := adm.Quality
+	for _, pe := range data.Planted {
+		switch pe.Kind {
+		case demodata.PlantShortage:
+			if !slices.ContainsFunc(q.Shortages(), func(b Balance) bool {
+				return b.Specialty == pe.Specialty && b.Subdivision == pe.Subdivision
+			}) {
+				t.Errorf("shortage %s/%s not found in %+v", pe.Specialty, pe.Subdivision, q.Shortages())
+			}
+		case demodata.PlantBadRTSEmail:
+			for _, id := range pe.IDs[1:] {
+				if !slices.ContainsFunc(q.BadEmail, func(p domain.Poste) bool { return p.ID == id }) {
+					t.Errorf("bad e-mail of poste %s not found", id)
+				}
+			}
+			if !slices.ContainsFunc(q.BadPeople, func(p domain.Person) bool { return p.ID == pe.IDs[0] }) {
+				t.Errorf("bad e-mail of RTS %s not found", pe.IDs[0])
+			}
+		case demodata.PlantMissingRTSEmail:
+			if !slices.ContainsFunc(q.MissingEmail, func(p domain.Poste) bool { return p.ID == pe.IDs[0] }) {
+				t.Errorf("missing e-mail of poste %s not found", pe.IDs[0])
+			}
+		case demodata.PlantDuplicateIntern:
+			if !slices.ContainsFunc(q.Duplicates, func(d Duplicate) bool { return slices.Equal(d.IDs, pe.IDs) }) {
+				t.Errorf("duplicate %v not found in %+v", pe.IDs, q.Duplicates)
+			}
+		}
+	}
+	if len(q.NoKey) == 0 || q.RTSWithoutKey == 0 {
+		t.Errorf("nobody is enrolled yet, NoKey=%d RTS=%d", len(q.NoKey), q.RTSWithoutKey)
+	}
+
+	// The admin opens the wishes window.
+	if adm.NextState() != domain.StateWishesOpen {
+		t.Fatalf("next state %q", adm.NextState())
+	}
+	step := func(want domain.RoundState) {
+		t.Helper()
+		if err := adm.Transition(ctx, "test"); err != nil {
+			t.Fatalf("transition to %s: %v", want, err)
+		}
+		if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+			t.Fatal(err)
+		}
+		if adm.Round.State != want {
+			t.Fatalf("state %s, want %s", adm.Round.State, want)
+		}
+	}
+	step(domain.StateWishesOpen)
+
+	// Three interns of the poste's specialty and subdivision wish it.
+	poste := data.Postes[0]
+	var interns []string
+	for _, p := range data.People {
+		if p.Role == domain.RoleIntern && p.Specialty == poste.Specialty && p.Subdivision == poste.Subdivision && len(interns) < 3 {
+			interns = append(interns, p.ID)
+		}
+	}
+	if len(interns) < 2 {
+		t.Fatalf("only %d interns for %s", len(interns), poste.ID)
+	}
+	for _, id := range interns {
+		u := env.Enroll(t, id)
+		if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, poste.ID)); err != nil {
+			t.Fatalf("wish list of %s: %v", id, err)
+		}
+	}
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if !adm.Quality.WishesKnown || slices.ContainsFunc(adm.Quality.Unwished, func(p domain.Poste) bool { return p.ID == poste.ID }) {
+		t.Errorf("poste %s is wished", poste.ID)
+	}
+	rms := adm.Reminders()
+	if slices.ContainsFunc(rms, func(r Reminder) bool { return r.Person.ID == interns[0] }) ||
+		!slices.ContainsFunc(rms, func(r Reminder) bool { return r.Kind == "rts_no_key" && r.Person.ID == poste.RTS }) {
+		t.Errorf("reminders wrong: %d", len(rms))
+	}
+	dir := t.TempDir()
+	if n, _, err := adm.WriteReminders(dir, "ars@example.fr", rms[:2]); err != nil || n == 0 {
+		t.Fatalf("write reminders: %d %v", n, err)
+	}
+
+	step(domain.StateWishesClosed)
+	step(domain.StateRankingsOpen)
+
+	// The RTS ranks the candidates of the poste and signs.
+	rsvc := enrolledSession(t, env, poste.RTS)
+	rts, err := NewRTS(rsvc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rts.ApplySync(rts.Sync(ctx, "")); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rts.Postes, func(p domain.Poste) bool { return p.ID == poste.ID })
+	if i < 0 {
+		t.Fatalf("poste %s not among the RTS's %v", poste.ID, rts.PosteLabels())
+	}
+	if err := rts.SelectPoste(i); err != nil {
+		t.Fatal(err)
+	}
+	if !rts.Editable() {
+		t.Fatal("ranking not editable while rankings are open")
+	}
+	if err := rts.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	if err := rts.CandidatesDone(rts.FetchCandidates(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rts.RankedIDs()); got != len(interns) {
+		t.Fatalf("%d candidates, want %d", got, len(interns))
+	}
+	last := rts.RankedIDs()[len(interns)-1]
+	if err := rts.MarkUnacceptable(len(interns) - 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := rts.Move(1, -1); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rts.UnrankedIDs(), []string{last}) {
+		t.Fatalf("unranked %v", rts.UnrankedIDs())
+	}
+	want := rts.RankedIDs()
+	if err := rts.SignDone(rts.Sign(ctx, "")); err != nil {
+		t.Fatal(err)
+	}
+	rsvc.Outbox.Step(ctx)
+	if err := rts.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	vs := rts.Versions()
+	if len(vs) != 1 || vs[0].State != cache.StateAccepted {
+		t.Fatalf("versions %+v", vs)
+	}
+	subs, err := must(rsvc.Signed()).Submissions(ctx, env.Round)
+	if err != nil || len(subs) != 1 || subs[0].PayloadType != api.RankingType || subs[0].Poste != poste.ID {
+		t.Fatalf("server has %+v, %v", subs, err)
+	}
+	// Files of candidates, when any, download.
+	for _, id := range want {
+		for _, a := range rts.Files(id) {
+			if _, err := rts.OpenFile(ctx, a); err != nil {
+				t.Errorf("open file %s: %v", a.Name, err)
+			}
+		}
+	}
+
+	// The admin closes, runs, publishes and creates round 2.
+	step(domain.StateRankingsClosed)
+	if !adm.CanRun() {
+		t.Fatal("cannot run")
+	}
+	res, err := adm.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(res.Assignments, func(a domain.Assignment) bool { return a.Intern == want[0] && a.Poste == poste.ID }) {
+		t.Errorf("the RTS's first choice %s did not get %s", want[0], poste.ID)
+	}
+	if slices.ContainsFunc(res.Assignments, func(a domain.Assignment) bool { return a.Intern == last }) {
+		t.Errorf("the unacceptable candidate %s was matched", last)
+	}
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if !adm.CanPublish() {
+		t.Fatal("cannot publish")
+	}
+	if err := adm.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if !adm.CanNextRound() {
+		t.Fatal("cannot create round 2")
+	}
+	var csv bytes.Buffer
+	if err := adm.Export(ctx, "csv", &csv); err != nil || csv.Len() == 0 {
+		t.Fatalf("export: %v", err)
+	}
+	r2, err := adm.NextRound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Number != 2 || r2.Parent != env.Round {
+		t.Fatalf("round 2: %+v", r2)
+	}
+	if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if len(adm.AuditRows()) == 0 {
+		t.Error("empty audit log")
+	}
+	// An error of the server comes back in French.
+	if err := adm.Publish(ctx); err == nil || Message(err) == "" {
+		t.Errorf("publishing a draft round: %v", err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
