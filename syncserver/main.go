@@ -11,6 +11,8 @@ import (
 	"os"
 
 	"appariement/syncserver/admincmd"
+	"appariement/syncserver/crashtest"
+	"appariement/syncserver/loadtest"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
 )
@@ -31,6 +33,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return matchcmd.Run(args[1:], stdout, stderr)
 	case "serve":
 		return servecmd.Run(args[1:], stdout, stderr)
+	case "loadtest":
+		return loadtest.Run(args[1:], stdout, stderr)
+	case "crashtest":
+		return crashtest.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -51,5 +57,9 @@ Commandes / commands:
           (-in instance.json -out result.json)
   serve   sert l'API / serves the API
           (-db store.db -addr 127.0.0.1:8080 [-outbox dir] [-tls-cert f -tls-key f])
+  loadtest  dépôts simultanés de N internes, reçus vérifiés / load test
+          (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
+  crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
+          (-kills 5 -interns 2000)
 `)
 }

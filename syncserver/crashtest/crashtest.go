@@ -6,11 +6,14 @@
 //
 //   - every receipt ever handed out is in the final log: its leaf (server
 //     time + envelope) is proved included in the final checkpoint;
+//
 //   - every checkpoint ever seen is consistent with the final one;
+//
 //   - the bbolt file passes bbolt's own consistency check after every kill;
+//
 //   - an acknowledged envelope sent again gets its first receipt back.
 //
-//	syncserver crashtest -kills 5 -interns 2000
+//     syncserver crashtest -kills 5 -interns 2000
 //
 // The child is this same executable run as "syncserver crashtest -serve
 // -db FILE": it prints "ADDR host:port" and serves on loopback until killed
