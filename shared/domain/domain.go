@@ -179,4 +179,9 @@ type Result struct {
 	Assignments []Assignment `json:"assignments"`
 	Unmatched   []string     `json:"unmatched"`
 	ComputedAt  time.Time    `json:"computed_at"`
+	// CallListVersion and CallListDigest name the published call list a
+	// choix au rang followed (digest: hex SHA-256 of its signed payload);
+	// empty when the interns chose in the order of their rank.
+	CallListVersion int    `json:"call_list_version,omitempty"`
+	CallListDigest  string `json:"call_list_digest,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"appariement/shared/api"
+	"appariement/shared/calllist"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/shared/match"
@@ -25,6 +26,11 @@ type Input struct {
 	Wishes   map[string][]string // intern → postes, from its highest-seq wish list in the log
 	Rankings map[string][]string // poste → interns, from its highest-seq ranking in the log
 	Manual   []domain.Assignment // third round only
+	// CallList is the latest published call list (choix au rang), nil when
+	// none was published: the interns then choose in the order of their rank.
+	CallList *calllist.List
+	// CallListDigest is the hex SHA-256 of CallList's signed payload.
+	CallListDigest string
 }
 
 // Freeze reads the input of round from the first size leaves of the log:
@@ -59,6 +65,14 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 		in.Interns = append(in.Interns, *p)
 	}
 	if in.Manual, err = tx.Manual(round); err != nil {
+		return nil, err
+	}
+	if v, err := tx.LatestCallListVersion(round); err == nil {
+		if in.CallList, err = v.List(); err != nil {
+			return nil, errorf(round, "call list: %w", err)
+		}
+		in.CallListDigest = v.Digest
+	} else if !store.IsNotFound(err) {
 		return nil, err
 	}
 	type best struct {
@@ -129,9 +143,11 @@ func verifyAt(env *envelope.Envelope, hist []store.KeyRecord, at time.Time) erro
 
 // Instance builds the exchange-format instance of the input: only open
 // postes and eligible interns; a wish for a poste closed since is dropped,
-// a ranking of a closed poste too. A choix-au-rang call list orders the
-// interns by rank; a missing or shared rank is an error, never a silent
-// tie break.
+// a ranking of a closed poste too. A choix-au-rang round follows its
+// published call list (an intern flagged absent chooses nothing; an
+// eligible intern missing from it, or a listed intern who is not
+// eligible, is an error); without one, the interns choose by rank, and a
+// missing or shared rank is an error, never a silent tie break.
 func (in *Input) Instance() (*match.Instance, error) {
 	inst := &match.Instance{Procedure: match.Procedure(in.Round.Procedure)}
 	open := map[string]bool{}
@@ -166,6 +182,9 @@ func (in *Input) Instance() (*match.Instance, error) {
 			inst.Rankings = append(inst.Rankings, match.Ranking{Poste: p.ID, Ranking: ranking})
 		}
 	case domain.ChoixAuRang:
+		if in.CallList != nil {
+			return inst, in.followCallList(inst)
+		}
 		interns := slices.Clone(in.Interns)
 		slices.SortFunc(interns, func(a, b domain.Person) int { return cmp.Compare(a.Rank, b.Rank) })
 		var bad []string
@@ -184,6 +203,34 @@ func (in *Input) Instance() (*match.Instance, error) {
 	return inst, nil
 }
 
+// followCallList sets the call list of inst from the published one,
+// checked against the eligible interns; absent interns get no wish.
+func (in *Input) followCallList(inst *match.Instance) error {
+	eligible := make([]calllist.EligibleIntern, 0, len(in.Interns))
+	absent := map[string]bool{}
+	for _, e := range in.CallList.Entries {
+		absent[e.Intern] = e.Absent
+	}
+	for _, p := range in.Interns {
+		eligible = append(eligible, calllist.EligibleIntern{Intern: p.ID, Specialty: p.Specialty, Absent: absent[p.ID]})
+	}
+	if rep := calllist.Check(in.CallList, eligible, nil); !rep.OK() {
+		return api.Errorf(api.CodeInvalidState,
+			"la liste d'appel publiée (version %[1]d) du tour %[2]s ne correspond plus aux internes du tour : %[3]s",
+			"the published call list (version %[1]d) of round %[2]s no longer matches the round's interns: %[4]s",
+			in.CallList.Version, in.Round.ID, strings.Join(rep.Messages("fr"), " ; "), strings.Join(rep.Messages("en"), "; "))
+	}
+	for k := range inst.Interns {
+		if absent[inst.Interns[k].ID] {
+			inst.Interns[k].Wishes = []string{}
+		}
+	}
+	for _, e := range in.CallList.Entries {
+		inst.CallList = append(inst.CallList, e.Intern)
+	}
+	return nil
+}
+
 // Compute runs the matching of the input with shared/match, checks the
 // outcome with match.Check and returns the round's result. A third round's
 // result is its manual assignments.
@@ -191,6 +238,9 @@ func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, error
 	res := &domain.Result{
 		Round: in.Round.ID, Procedure: in.Round.Procedure, Checkpoint: checkpoint,
 		TreeSize: in.TreeSize, ComputedAt: now.UTC(), Assignments: []domain.Assignment{}, Unmatched: []string{},
+	}
+	if in.CallList != nil && in.Round.Procedure == domain.ChoixAuRang {
+		res.CallListVersion, res.CallListDigest = in.CallList.Version, in.CallListDigest
 	}
 	if in.Round.Number == 3 {
 		assigned := map[string]bool{}

@@ -64,6 +64,11 @@ type Config struct {
 	IdentityBurst int
 	// MaxBatch bounds the submissions committed in one transaction (default 512).
 	MaxBatch int
+	// SimulationEvery is how often the simulation des choix of every
+	// choix-au-rang round with its wishes window open is refreshed
+	// (default 1 minute); SimulationMaxAge is the age (by Clock) past which
+	// a read refreshes it first (default 1 minute).
+	SimulationEvery, SimulationMaxAge time.Duration
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout of the
 	// http.Server built by Serve (defaults 10s, 2m, 2m, 2m).
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -92,7 +97,8 @@ func (c *Config) defaults() {
 		p *time.Duration
 		v time.Duration
 	}{{&c.ReadHeaderTimeout, 10 * time.Second}, {&c.ReadTimeout, 2 * time.Minute},
-		{&c.WriteTimeout, 2 * time.Minute}, {&c.IdleTimeout, 2 * time.Minute}} {
+		{&c.WriteTimeout, 2 * time.Minute}, {&c.IdleTimeout, 2 * time.Minute},
+		{&c.SimulationEvery, time.Minute}, {&c.SimulationMaxAge, time.Minute}} {
 		if *d.p == 0 {
 			*d.p = d.v
 		}
@@ -109,6 +115,7 @@ type Server struct {
 	ipLim   *limiters
 	idLim   *limiters
 	nonces  *nonces
+	sims    *simulations
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -128,6 +135,7 @@ func Open(cfg Config) (*Server, error) {
 		ipLim:   newLimiters(cfg.IPRate, cfg.IPBurst),
 		idLim:   newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
 		nonces:  newNonces(),
+		sims:    newSimulations(),
 	}
 	st, err := store.Open(cfg.DBPath, store.Options{
 		Name: cfg.Name, Clock: cfg.Clock, MaxBatch: cfg.MaxBatch, Logger: cfg.Logger,
@@ -138,6 +146,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.store = st
 	s.routes()
+	s.startSimulations()
 	return s, nil
 }
 
@@ -185,7 +194,7 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Close stops serving (letting requests in flight finish for up to ten
-// seconds) and closes the store. Serve called after Close returns at once.
+// seconds), stops the simulation refresh loop and closes the store. Serve called after Close returns at once.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -198,6 +207,7 @@ func (s *Server) Close() error {
 			s.log.Warn("server: shutdown", "err", err)
 		}
 	}
+	s.stopSimulations()
 	return s.store.Close()
 }
 
