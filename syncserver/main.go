@@ -13,6 +13,7 @@ import (
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/crashtest"
 	"appariement/syncserver/loadtest"
+	"appariement/syncserver/democmd"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
 )
@@ -27,6 +28,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
+	case "demo":
+		return democmd.Run(args[1:], stdout, stderr)
 	case "admin":
 		return admincmd.Run(args[1:], stdout, stderr)
 	case "match":
@@ -50,6 +53,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: syncserver <commande> [options]
 
 Commandes / commands:
+  demo    démonstration nationale sur la boucle locale / national demo on loopback
+          (-dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate])
   admin   administre un serveur / administers a server
           (init, import-people, import-postes, codes, round, run, publish, export…;
           "syncserver admin help")

@@ -1,0 +1,475 @@
+// Package democmd implements the "demo" subcommand of the sync server: it
+// generates the national demo data set (syncserver/demodata), creates a
+// store with a first admin, serves it on loopback, imports the people and
+// the postes through the admin API, opens round 1 for wishes, issues an
+// activation code to everyone and writes them to DIR/codes.txt; then, in
+// the background, a share of the interns submit signed wish lists over time.
+//
+//	syncserver demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
+//
+// Run again on the same DIR, it reuses the store: nothing is regenerated.
+package democmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/client"
+	"appariement/shared/domain"
+	"appariement/syncserver/admincmd"
+	"appariement/syncserver/demodata"
+	"appariement/syncserver/importer"
+	"appariement/syncserver/servecmd"
+	"appariement/syncserver/server"
+	"appariement/syncserver/store"
+)
+
+// Files written in the demo directory.
+const (
+	StoreFile      = "store.db"
+	AdminKeyFile   = "admin.key"
+	CodesFile      = "codes.txt"
+	PostesFile     = "postes.csv"
+	PeopleFile     = "personnes.csv"
+	SimulationFile = "simulation.keys"
+	OutboxDir      = "outbox"
+)
+
+// Round is the id of the demo's first round.
+const Round = "R1"
+
+// KeyName names the demo server's key in its checkpoints.
+const KeyName = "appariement.demo"
+
+// codeBatch is the number of people per activation-code request: each
+// code costs an Argon2id hash, and a request must end well within the
+// server's write timeout.
+const codeBatch = 400
+
+// Options configures a demo.
+type Options struct {
+	Dir  string // data directory (created if missing)
+	Addr string // listen address, e.g. 127.0.0.1:8080 (port 0 picks one)
+	Data demodata.Options
+	// Window is how long the wishes stay open from now (default 72h).
+	Window time.Duration
+	// Simulate makes a share of the interns submit wish lists over time.
+	Simulate bool
+	// SimulateShare is the share of interns simulated (default 0.3).
+	SimulateShare float64
+	// SimulateEvery is the pause between two simulated submissions (default 2s).
+	SimulateEvery time.Duration
+	// Logger receives the server's logs (slog.Default if nil).
+	Logger *slog.Logger
+	// Ready, if set, is called once the demo is set up and codes.txt written,
+	// with the server's URL.
+	Ready func(url string)
+}
+
+// Run runs the demo subcommand with the arguments that follow "demo",
+// until SIGINT or SIGTERM. It returns 0 after a clean stop, 1 on failure,
+// 2 on bad usage.
+func Run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := demodata.DefaultOptions()
+	dir := fs.String("dir", "", "dossier de la démonstration (base, clé admin, codes, CSV)")
+	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute (boucle locale de préférence)")
+	seed := fs.Uint64("seed", def.Seed, "graine des données générées")
+	interns := fs.Int("interns", def.Interns, "nombre d'internes")
+	postes := fs.Int("postes", def.Postes, "nombre de postes")
+	plant := fs.Bool("plant", true, "planter les erreurs de données documentées")
+	window := fs.Duration("window", 72*time.Hour, "durée d'ouverture des vœux à partir de maintenant")
+	simulate := fs.Bool("simulate", true, "une part des internes dépose des vœux au fil du temps")
+	share := fs.Float64("simulate-share", 0.3, "part des internes simulés (0 à 1)")
+	every := fs.Duration("simulate-every", 2*time.Second, "intervalle entre deux dépôts simulés")
+	logFormat := fs.String("log-format", "text", "format des journaux : text ou json")
+	logLevel := fs.String("log-level", "warn", "niveau des journaux du serveur")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage : demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
+
+Démonstration nationale : génère les données (28 subdivisions, 44 DES, postes,
+internes, erreurs plantées), crée la base et l'administrateur, importe tout par
+l'API d'administration, ouvre les vœux du tour R1, émet les codes d'activation
+(DIR/codes.txt) et sert jusqu'à Ctrl-C. Relancée sur le même dossier, elle
+reprend la base existante.
+
+Options :
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo : argument inattendu %q\n", fs.Arg(0))
+		return 2
+	}
+	if *dir == "" {
+		fmt.Fprintln(stderr, "demo : l'option -dir est obligatoire (required)")
+		return 2
+	}
+	if *share < 0 || *share > 1 {
+		fmt.Fprintln(stderr, "demo : -simulate-share doit être entre 0 et 1")
+		return 2
+	}
+	logger, err := servecmd.NewLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "demo : %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := Options{Dir: *dir, Addr: *addr, Data: demodata.Options{Seed: *seed, Interns: *interns, Postes: *postes, Plant: *plant},
+		Window: *window, Simulate: *simulate, SimulateShare: *share, SimulateEvery: *every, Logger: logger}
+	if err := Demo(ctx, opts, stdout); err != nil {
+		fmt.Fprintf(stderr, "demo : %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Démonstration arrêtée (demo stopped).")
+	return 0
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// Demo sets up the demo in opts.Dir (or reuses it) and serves it until
+// ctx is done.
+func Demo(ctx context.Context, opts Options, out io.Writer) error {
+	if opts.Window <= 0 {
+		opts.Window = 72 * time.Hour
+	}
+	if opts.SimulateShare == 0 {
+		opts.SimulateShare = 0.3
+	}
+	if opts.SimulateEvery <= 0 {
+		opts.SimulateEvery = 2 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return fmt.Errorf("dossier de démonstration %s: %w", opts.Dir, err)
+	}
+	path := func(name string) string { return filepath.Join(opts.Dir, name) }
+	setUp := exists(path(CodesFile))
+	if setUp {
+		fmt.Fprintf(out, "Démonstration existante reprise dans %s (rien n'est régénéré) ; codes : %s\n", opts.Dir, path(CodesFile))
+	} else {
+		fmt.Fprintf(out, "Génération des données de démonstration dans %s…\n", opts.Dir)
+	}
+	data := demodata.Generate(opts.Data)
+	var admin *domain.Person
+	var people []domain.Person
+	for i, p := range data.People {
+		if p.Role == domain.RoleAdmin {
+			if admin == nil {
+				admin = &data.People[i]
+			}
+			continue
+		}
+		people = append(people, p)
+	}
+	if admin == nil {
+		return errors.New("les données générées n'ont pas d'administrateur")
+	}
+	keyPath := path(AdminKeyFile)
+	if !exists(keyPath) {
+		if err := admincmd.Init(path(StoreFile), KeyName, *admin, keyPath); err != nil {
+			return fmt.Errorf("création de l'administrateur de démonstration (supprimez %s pour repartir de zéro): %w", opts.Dir, err)
+		}
+	}
+	adminKey, err := admincmd.ReadKey(keyPath)
+	if err != nil {
+		return err
+	}
+	if !setUp {
+		if err := writeCSVs(path(PostesFile), path(PeopleFile), data.Postes, people); err != nil {
+			return err
+		}
+	}
+
+	cfg := server.Config{DBPath: path(StoreFile), Name: KeyName, OutboxDir: path(OutboxDir),
+		PublicURL: "http://" + opts.Addr, Logger: opts.Logger}
+	srv, err := server.Open(cfg)
+	if err != nil {
+		return fmt.Errorf("ouverture du serveur (open %s): %w", cfg.DBPath, err)
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("écoute sur %s (listen): %w", opts.Addr, err)
+	}
+	url := servecmd.URL(cfg, ln.Addr())
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- servecmd.ServeOn(sctx, srv, ln, nil) }()
+	fail := func(err error) error {
+		cancel()
+		<-served
+		return err
+	}
+	c, err := client.New(url, nil)
+	if err != nil {
+		return fail(err)
+	}
+	c = c.WithIdentity(admin.ID, adminKey)
+	sim, err := loadSimulated(path(SimulationFile))
+	if err != nil {
+		return fail(err)
+	}
+	if !setUp {
+		if sim, err = setup(ctx, c, srv.Store(), opts, data, people, sim, out); err != nil {
+			return fail(fmt.Errorf("mise en place de la démonstration: %w", err))
+		}
+		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, people, sim, path(CodesFile)); err != nil {
+			return fail(fmt.Errorf("codes d'activation: %w", err))
+		}
+	}
+	key := srv.Store().ServerKey()
+	fmt.Fprintf(out, `
+Serveur de démonstration : %s
+Empreinte de la clé du serveur : %s
+Codes d'activation       : %s
+Fichiers à importer      : %s, %s (avec les erreurs plantées)
+Administration           : syncserver admin round show %s -server %s -id %s -key %s
+`, url, key.Fingerprint, path(CodesFile), path(PostesFile), path(PeopleFile), Round, url, admin.ID, keyPath)
+	for _, p := range data.Planted {
+		fmt.Fprintf(out, "Erreur plantée (%s) : %s\n", p.Kind, p.Description)
+	}
+	if opts.Simulate && len(sim) > 0 {
+		fmt.Fprintf(out, "Simulation : %d internes déposent des vœux, un toutes les %s (-simulate=false pour l'arrêter).\n", len(sim), opts.SimulateEvery)
+		go simulate(sctx, url, srv.Store(), opts, data.Postes, people, sim)
+	}
+	fmt.Fprintln(out, "Ctrl-C pour arrêter.")
+	if opts.Ready != nil {
+		opts.Ready(url)
+	}
+	if err := <-served; err != nil {
+		return err
+	}
+	return nil
+}
+
+func writeCSVs(postesPath, peoplePath string, postes []domain.Poste, people []domain.Person) error {
+	var b bytes.Buffer
+	if err := importer.WritePostesCSV(&b, postes); err != nil {
+		return fmt.Errorf("écriture de %s: %w", postesPath, err)
+	}
+	if err := os.WriteFile(postesPath, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("écriture de %s: %w", postesPath, err)
+	}
+	b.Reset()
+	if err := importer.WritePeopleCSV(&b, people); err != nil {
+		return fmt.Errorf("écriture de %s: %w", peoplePath, err)
+	}
+	if err := os.WriteFile(peoplePath, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("écriture de %s: %w", peoplePath, err)
+	}
+	return nil
+}
+
+// setup imports the data through the admin API, creates and opens round
+// 1 and registers the keys of the simulated interns. Every step can be
+// run again after an interruption.
+func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options, data *demodata.Data,
+	people []domain.Person, sim map[string]ed25519.PrivateKey, out io.Writer) (map[string]ed25519.PrivateKey, error) {
+	// The generated files carry the planted errors, which the CSV import
+	// refuses (as it should): the demo imports the same rows as JSON, which
+	// the server checks less strictly, so that the errors reach the
+	// data-quality dashboard.
+	b, err := json.Marshal(people)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := c.ImportPeople(ctx, api.FormatJSON, b, false)
+	if err != nil {
+		return nil, fmt.Errorf("import des personnes: %w", err)
+	}
+	fmt.Fprintf(out, "Personnes importées : %d lignes, %d créées.\n", rep.Rows, rep.Created)
+	_, err = c.CreateRound(ctx, api.CreateRoundRequest{ID: Round, Name: "Appariement — tour 1 (démonstration)", Procedure: domain.Appariement})
+	var ae *api.Error
+	if err != nil && !(errors.As(err, &ae) && ae.Code == api.CodeConflict) {
+		return nil, fmt.Errorf("création du tour %s: %w", Round, err)
+	}
+	d, err := c.RoundDetail(ctx, Round)
+	if err != nil {
+		return nil, err
+	}
+	if d.Round.State == domain.StateDraft {
+		b, err = json.Marshal(data.Postes)
+		if err != nil {
+			return nil, err
+		}
+		rep, err = c.ImportPostes(ctx, Round, api.FormatJSON, b, false)
+		if err != nil {
+			return nil, fmt.Errorf("import des postes: %w", err)
+		}
+		fmt.Fprintf(out, "Postes importés : %d lignes, %d créés, %d RTS ajoutés.\n", rep.Rows, rep.Created, rep.RTSAdded)
+		now := st.Now()
+		closes := now.Add(opts.Window).Truncate(time.Minute)
+		if _, err := c.Schedule(ctx, Round, api.ScheduleRequest{WishesOpen: now.Add(-time.Minute).Truncate(time.Minute), WishesClose: closes,
+			RankingsOpen: closes.Add(time.Hour), RankingsClose: closes.Add(time.Hour + opts.Window), Reason: "démonstration"}); err != nil {
+			return nil, fmt.Errorf("calendrier du tour %s: %w", Round, err)
+		}
+		if _, err := c.Transition(ctx, Round, domain.StateWishesOpen, "démonstration"); err != nil {
+			return nil, fmt.Errorf("ouverture des vœux du tour %s: %w", Round, err)
+		}
+		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, closes.Format("2006-01-02 15:04 MST"))
+	}
+	if opts.Simulate && len(sim) == 0 {
+		if sim, err = registerSimulated(st, people, opts.SimulateShare, filepath.Join(opts.Dir, SimulationFile)); err != nil {
+			return nil, err
+		}
+	}
+	return sim, nil
+}
+
+// registerSimulated picks a share of the interns, spread over the list,
+// registers a fresh key for each directly in the store and saves the keys.
+func registerSimulated(st *store.Store, people []domain.Person, share float64, path string) (map[string]ed25519.PrivateKey, error) {
+	var interns []string
+	for _, p := range people {
+		if p.Role == domain.RoleIntern {
+			interns = append(interns, p.ID)
+		}
+	}
+	sim := map[string]ed25519.PrivateKey{}
+	if share <= 0 || len(interns) < 10 {
+		return sim, nil
+	}
+	step := 1 / share
+	var b strings.Builder
+	err := st.Update(func(tx *store.Tx) error {
+		// The first few interns stay for people to try with their codes.
+		for x := 5.0; int(x) < len(interns); x += step {
+			id := interns[int(x)]
+			pub, priv, err := ed25519.GenerateKey(nil)
+			if err != nil {
+				return err
+			}
+			if err := tx.RegisterKey(id, pub, st.Now()); err != nil {
+				return err
+			}
+			sim[id] = priv
+			fmt.Fprintf(&b, "%s %s\n", id, base64.StdEncoding.EncodeToString(priv.Seed()))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clés des internes simulés: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return nil, fmt.Errorf("écriture de %s: %w", path, err)
+	}
+	return sim, nil
+}
+
+func loadSimulated(path string) (map[string]ed25519.PrivateKey, error) {
+	sim := map[string]ed25519.PrivateKey{}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return sim, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lecture de %s: %w", path, err)
+	}
+	for n, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		seed, err := base64.StdEncoding.DecodeString(f[len(f)-1])
+		if len(f) != 2 || err != nil || len(seed) != ed25519.SeedSize {
+			return nil, fmt.Errorf("%s, ligne %d : clé illisible", path, n+1)
+		}
+		sim[f[0]] = ed25519.NewKeyFromSeed(seed)
+	}
+	return sim, nil
+}
+
+// writeCodes issues an activation code to everyone without a key, in
+// batches, and writes codes.txt (atomically: scripts wait for the file).
+func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url string, admin domain.Person,
+	people []domain.Person, sim map[string]ed25519.PrivateKey, path string) error {
+	status, err := c.People(ctx)
+	if err != nil {
+		return err
+	}
+	enrolled := map[string]bool{}
+	for _, s := range status {
+		enrolled[s.Person.ID] = s.Enrolled
+	}
+	var ids []string
+	for _, p := range people {
+		if !enrolled[p.ID] {
+			ids = append(ids, p.ID)
+		}
+	}
+	codes := map[string]string{}
+	for len(ids) > 0 {
+		n := min(codeBatch, len(ids))
+		res, err := c.IssueCodes(ctx, api.IssueCodesRequest{People: ids[:n]})
+		if err != nil {
+			return err
+		}
+		for _, ic := range res.Codes {
+			codes[ic.Person] = ic.Code
+		}
+		ids = ids[n:]
+	}
+	// A few interns, RTS and coordinators first, then everyone else.
+	var first, rest []domain.Person
+	quota := map[domain.Role]int{domain.RoleIntern: 4, domain.RoleRTS: 2, domain.RoleCoordinator: 1}
+	for _, p := range people {
+		if codes[p.ID] == "" {
+			continue
+		}
+		if quota[p.Role] > 0 {
+			quota[p.Role]--
+			first = append(first, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Appariement, démonstration : codes d'activation (personnels, à usage unique).\n")
+	fmt.Fprintf(&b, "# Pour s'inscrire dans l'application : serveur %s, identifiant et code ci-dessous.\n", url)
+	fmt.Fprintf(&b, "# Empreinte du serveur à vérifier : %s\n", key.Fingerprint)
+	fmt.Fprintf(&b, "# identifiant\trôle\tnom\tcode\n")
+	fmt.Fprintf(&b, "%s\t%s\t%s\t(pas de code : clé dans %s, pour syncserver admin)\n", admin.ID, admin.Role, admin.FullName(), AdminKeyFile)
+	for _, p := range append(first, rest...) {
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", p.ID, p.Role, p.FullName(), codes[p.ID])
+	}
+	if len(sim) > 0 {
+		fmt.Fprintf(&b, "# %d internes simulés (sans code) déposent leurs vœux automatiquement.\n", len(sim))
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
