@@ -11,9 +11,10 @@ import (
 	"os"
 
 	"appariement/syncserver/admincmd"
+	"appariement/syncserver/backup"
 	"appariement/syncserver/crashtest"
-	"appariement/syncserver/loadtest"
 	"appariement/syncserver/democmd"
+	"appariement/syncserver/loadtest"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
 )
@@ -40,6 +41,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return loadtest.Run(args[1:], stdout, stderr)
 	case "crashtest":
 		return crashtest.Run(args[1:], stdout, stderr)
+	case "backup":
+		return backup.Run(args[1:], stdout, stderr)
+	case "restore":
+		return backup.RunRestore(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -66,5 +71,9 @@ Commandes / commands:
           (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
   crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
           (-kills 5 -interns 2000)
+  backup  copie à chaud ou à froid du fichier bbolt / backs up the store
+          (-db store.db -out backup.db)
+  restore  vérifie et restaure une copie / verifies and restores a backup
+          (-from backup.db -db store.db [-force])
 `)
 }

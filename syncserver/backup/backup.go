@@ -1,0 +1,327 @@
+// Package backup is "syncserver backup" and "syncserver restore": a copy of
+// the server's bbolt file, and its verified return.
+//
+//	syncserver backup -db store.db -out backup.db
+//	syncserver restore -from backup.db -db store.db [-force]
+//
+// bbolt lets one process at a time open a file for writing, and the running
+// server holds that lock: "syncserver backup" therefore copies a file the
+// server is not running on (it says so, in French, when the file is locked).
+// A hot backup of a running server is made inside the server process by
+// store.(*Store).Backup, which copies within one read transaction while
+// submissions go on.
+//
+// Every backup and every restore is verified: bbolt's consistency check,
+// then the transparency log's tree hash recomputed from every leaf must
+// equal the hash the store keeps for it, and the signed checkpoint must
+// verify under the store's own key.
+package backup
+
+import (
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"appariement/shared/translog"
+	"appariement/syncserver/store"
+)
+
+// lockTimeout is how long to wait for the file lock before deciding that a
+// server is running on the file.
+const lockTimeout = 2 * time.Second
+
+// ErrLocked is returned when another process (the server) holds the file.
+var ErrLocked = errors.New("fichier verrouillé par un autre processus (le serveur tourne-t-il dessus ?) / file locked by another process")
+
+// Report describes a verified store file.
+type Report struct {
+	Size     int64 // bytes
+	TreeSize int64 // leaves in the log
+	Hash     tlog.Hash
+}
+
+// Run is the "syncserver backup" command.
+func Run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", "", "fichier du serveur à copier / store file")
+	out := fs.String("out", "", "fichier de sauvegarde à écrire / backup file to write")
+	force := fs.Bool("force", false, "écraser -out s'il existe / overwrite -out")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *db == "" || *out == "" {
+		fmt.Fprintln(stderr, "backup : -db et -out sont obligatoires / -db and -out are required")
+		return 2
+	}
+	rep, err := File(*db, *out, *force)
+	if err != nil {
+		fmt.Fprintln(stderr, "backup :", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "sauvegarde %s : %d octets, journal de %d feuilles vérifié (hash %s)\n", *out, rep.Size, rep.TreeSize, rep.Hash)
+	return 0
+}
+
+// RunRestore is the "syncserver restore" command.
+func RunRestore(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "sauvegarde à restaurer / backup file")
+	db := fs.String("db", "", "fichier du serveur à écrire / store file to write")
+	force := fs.Bool("force", false, "remplacer -db s'il existe / replace an existing -db")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *from == "" || *db == "" {
+		fmt.Fprintln(stderr, "restore : -from et -db sont obligatoires / -from and -db are required")
+		return 2
+	}
+	rep, err := Restore(*from, *db, *force)
+	if err != nil {
+		fmt.Fprintln(stderr, "restore :", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s restauré depuis %s : journal de %d feuilles vérifié (hash %s)\n", *db, *from, rep.TreeSize, rep.Hash)
+	return 0
+}
+
+// File copies the store file db (no server running on it) to out, then
+// verifies the copy. out is written whole or not at all.
+func File(db, out string, force bool) (*Report, error) {
+	if err := refuseExisting(out, force); err != nil {
+		return nil, err
+	}
+	bdb, err := openRead(db)
+	if err != nil {
+		return nil, err
+	}
+	defer bdb.Close()
+	err = writeAtomic(out, func(w io.Writer) error {
+		return bdb.View(func(tx *bolt.Tx) error {
+			_, err := tx.WriteTo(w)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copie de %s : %w", db, err)
+	}
+	rep, err := Verify(out)
+	if err != nil {
+		os.Remove(out)
+		return nil, err
+	}
+	return rep, nil
+}
+
+// Restore verifies the backup from and, if it is sound, copies it to db,
+// which must not exist unless force is set (and then no process may hold it).
+func Restore(from, db string, force bool) (*Report, error) {
+	if err := refuseExisting(db, force); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(db); err == nil {
+		// Replacing a file: make sure no server is running on it.
+		old, err := openRead(db)
+		if err != nil {
+			return nil, err
+		}
+		old.Close()
+	}
+	rep, err := Verify(from)
+	if err != nil {
+		return nil, err
+	}
+	src, err := os.Open(from)
+	if err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	defer src.Close()
+	err = writeAtomic(db, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("restauration vers %s : %w", db, err)
+	}
+	return rep, nil
+}
+
+// Verify checks a store file that no process holds: bbolt's consistency
+// check, then the log's tree hash recomputed from every leaf against the
+// stored hash, and the signed checkpoint against the store's key. The file
+// is not modified (the store is opened on a temporary copy).
+func Verify(path string) (*Report, error) {
+	bdb, err := openRead(path)
+	if err != nil {
+		return nil, err
+	}
+	var checkErrs []error
+	err = bdb.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			checkErrs = append(checkErrs, err)
+		}
+		return nil
+	})
+	bdb.Close()
+	if err == nil && len(checkErrs) > 0 {
+		err = errors.Join(checkErrs...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s : vérification bbolt échouée / bbolt check failed: %w", path, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+
+	// store.Open writes (buckets, key on first open): work on a copy.
+	dir, err := os.MkdirTemp("", "appariement-verify-")
+	if err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "verify.db")
+	if err := copyFile(path, tmp); err != nil {
+		return nil, err
+	}
+	s, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s : %w", path, err)
+	}
+	defer s.Close()
+	rep := &Report{Size: fi.Size()}
+	var stored tlog.Hash
+	err = s.View(func(tx *store.Tx) error {
+		rep.TreeSize = tx.TreeSize()
+		leaves := make([]tlog.Hash, 0, rep.TreeSize)
+		if err := tx.ForEachLeaf(0, rep.TreeSize, func(_ int64, data []byte) error {
+			leaves = append(leaves, tlog.RecordHash(data))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if int64(len(leaves)) != rep.TreeSize {
+			return fmt.Errorf("%d feuilles lues pour un journal de %d", len(leaves), rep.TreeSize)
+		}
+		rep.Hash = merkleRoot(leaves)
+		var err error
+		stored, err = tx.TreeHash(rep.TreeSize)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s : lecture du journal / reading the log: %w", path, err)
+	}
+	if stored != rep.Hash {
+		return nil, fmt.Errorf("%s : le hash recalculé du journal (%s) diffère du hash stocké (%s) / recomputed log hash differs from the stored one",
+			path, rep.Hash, stored)
+	}
+	cp, tree, err := s.Checkpoint()
+	if err != nil {
+		return nil, fmt.Errorf("%s : %w", path, err)
+	}
+	v, err := translog.NewVerifier(s.ServerKey())
+	if err != nil {
+		return nil, fmt.Errorf("%s : %w", path, err)
+	}
+	if got, err := v.OpenCheckpoint(cp); err != nil || got != tree || tree.Hash != rep.Hash || tree.N != rep.TreeSize {
+		return nil, fmt.Errorf("%s : le point de contrôle signé ne correspond pas au journal recalculé / the signed checkpoint does not match the recomputed log (%v)", path, err)
+	}
+	return rep, nil
+}
+
+// merkleRoot is RFC 6962's Merkle tree hash of the leaf hashes, computed
+// independently of the store's stored interior hashes.
+func merkleRoot(leaves []tlog.Hash) tlog.Hash {
+	switch len(leaves) {
+	case 0:
+		return sha256.Sum256(nil) // RFC 6962: MTH({}) = SHA-256()
+	case 1:
+		return leaves[0]
+	}
+	k := 1
+	for k*2 < len(leaves) {
+		k *= 2
+	}
+	return tlog.NodeHash(merkleRoot(leaves[:k]), merkleRoot(leaves[k:]))
+}
+
+func refuseExisting(path string, force bool) error {
+	if _, err := os.Stat(path); err == nil && !force {
+		return fmt.Errorf("%s existe déjà : refus de l'écraser sans -force / %s exists, refusing to overwrite without -force", path, path)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w", err)
+	}
+	return nil
+}
+
+// openRead opens a bbolt file read-only, telling a held lock apart.
+func openRead(path string) (*bolt.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s : %w. Le serveur garde le fichier verrouillé tant qu'il tourne : arrêtez-le, "+
+			"ou faites une sauvegarde à chaud depuis le processus serveur (store.Backup)", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ouverture de %s : %w", path, err)
+	}
+	return db, nil
+}
+
+// writeAtomic writes path through a temporary file in the same directory,
+// synced, then renamed over path, and syncs the directory.
+func writeAtomic(path string, fill func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("%w", err)
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("%w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	defer src.Close()
+	return writeAtomic(to, func(w io.Writer) error {
+		_, err := io.Copy(w, src)
+		return err
+	})
+}

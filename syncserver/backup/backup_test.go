@@ -1,0 +1,194 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/time/rate"
+
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/shared/translog"
+	"appariement/syncserver/backup"
+	"appariement/syncserver/server"
+	"appariement/syncserver/servertest"
+	"appariement/syncserver/store"
+)
+
+type sent struct {
+	env *envelope.Envelope
+	rc  *api.Receipt
+}
+
+// TestHotBackupRestore: a hot backup taken while interns submit holds every
+// submission acknowledged before it began; the restored file verifies and
+// every such receipt is proved included in its log.
+func TestHotBackupRestore(t *testing.T) {
+	const n = 120
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Interns: n, Postes: 8, NoCodes: true, Configure: func(c *server.Config) {
+		c.IPRate, c.IdentityRate = rate.Inf, rate.Inf
+	}})
+	users := make([]*servertest.User, n)
+	for i, id := range env.Interns {
+		users[i] = env.Register(t, id)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+
+	var (
+		mu     sync.Mutex
+		before []sent // acknowledged before the backup began
+		count  atomic.Int64
+		began  atomic.Bool
+		wg     sync.WaitGroup
+	)
+	for i, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := uint64(1); seq <= 3; seq++ {
+				e := u.WishList(env.Round, seq, env.Postes[(i+int(seq))%8].ID)
+				rc, err := u.Client.Submit(ctx, e)
+				if err != nil {
+					t.Errorf("%s: %v", u.ID, err)
+					return
+				}
+				count.Add(1)
+				if !began.Load() {
+					mu.Lock()
+					before = append(before, sent{e, rc})
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for count.Load() < n {
+		if t.Failed() {
+			t.FailNow()
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mu.Lock() // no receipt recorded as "before" once the backup begins
+	began.Store(true)
+	mu.Unlock()
+	var buf bytes.Buffer
+	if err := env.Server.Store().Backup(&buf); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if len(before) < n {
+		t.Fatalf("only %d receipts before the backup", len(before))
+	}
+
+	dir := t.TempDir()
+	bak := filepath.Join(dir, "backup.db")
+	if err := os.WriteFile(bak, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	restored := filepath.Join(dir, "restored.db")
+	var out, errw bytes.Buffer
+	if code := backup.RunRestore([]string{"-from", bak, "-db", restored}, &out, &errw); code != 0 {
+		t.Fatalf("restore: %d %s", code, errw.String())
+	}
+	t.Log(strings.TrimSpace(out.String()))
+	// Refuses to overwrite without -force.
+	errw.Reset()
+	if code := backup.RunRestore([]string{"-from", bak, "-db", restored}, &out, &errw); code == 0 || !strings.Contains(errw.String(), "-force") {
+		t.Fatalf("overwrite without -force: %d %s", code, errw.String())
+	}
+
+	s, err := store.Open(restored, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.ServerKey().NoteKey != env.ServerKey.NoteKey {
+		t.Fatal("restored store has another server key")
+	}
+	v, err := translog.NewVerifier(env.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, tree, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range before {
+		if err := v.VerifyReceipt(g.env, g.rc); err != nil {
+			t.Fatal(err)
+		}
+		proof, err := s.InclusionProof(g.rc.Index, tree.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.VerifyInclusion(cp, g.rc.Index, translog.LeafHash(g.rc.ServerTime, g.env), proof); err != nil {
+			t.Fatalf("receipt %d missing from the restored store: %v", g.rc.Index, err)
+		}
+	}
+	t.Logf("%d receipts before the backup, restored log of %d leaves", len(before), tree.N)
+
+	// A backup whose log was altered (one leaf rewritten) is refused, and
+	// nothing is written.
+	tampered := filepath.Join(dir, "tampered.db")
+	if err := os.WriteFile(tampered, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bdb, err := bolt.Open(tampered, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bdb.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("leaves"))
+		k, v := b.Cursor().First()
+		v = bytes.Clone(v)
+		v[len(v)/2] ^= 1
+		return b.Put(bytes.Clone(k), v)
+	})
+	bdb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errw.Reset()
+	if code := backup.RunRestore([]string{"-from", tampered, "-db", filepath.Join(dir, "r.db")}, &out, &errw); code == 0 ||
+		!strings.Contains(errw.String(), "hash recalculé") {
+		t.Fatalf("tampered backup: %d %s", code, errw.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.db")); err == nil {
+		t.Fatal("a refused restore left a file")
+	}
+}
+
+// TestBackupCLI: the CLI copies a stopped store and verifies it, and says
+// in French that a running server holds the file.
+func TestBackupCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "store.db")
+	s, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errw bytes.Buffer
+	if code := backup.Run([]string{"-db", db, "-out", filepath.Join(dir, "held.db")}, &out, &errw); code == 0 ||
+		!strings.Contains(errw.String(), "verrouillé") {
+		t.Fatalf("backup of a held file: %d %q", code, errw.String())
+	}
+	s.Close()
+	out.Reset()
+	errw.Reset()
+	if code := backup.Run([]string{"-db", db, "-out", filepath.Join(dir, "b.db")}, &out, &errw); code != 0 {
+		t.Fatalf("backup: %d %s", code, errw.String())
+	}
+	if !strings.Contains(out.String(), "vérifié") {
+		t.Fatalf("backup said %q", out.String())
+	}
+
+}
