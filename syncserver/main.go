@@ -71,7 +71,7 @@ Commandes / commands:
           (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
   crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
           (-kills 5 -interns 2000)
-  backup  copie à chaud ou à froid du fichier bbolt / backs up the store
+  backup  copie vérifiée du fichier, serveur arrêté / verified copy of a stopped store
           (-db store.db -out backup.db)
   restore  vérifie et restaure une copie / verifies and restores a backup
           (-from backup.db -db store.db [-force])

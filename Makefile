@@ -1,0 +1,17 @@
+# Appariement's usual tasks; the scripts hold the logic.
+.PHONY: test bench fuzz-smoke loadtest crashtest
+
+test:
+	./scripts/test
+
+bench:
+	./scripts/bench
+
+fuzz-smoke:
+	./scripts/fuzz-smoke
+
+loadtest:
+	go run ./syncserver loadtest -interns 20000 -window 60s
+
+crashtest:
+	go run ./syncserver crashtest -kills 5 -interns 2000
