@@ -36,7 +36,8 @@ func TestTranslationsComplete(t *testing.T) {
 	dynamic := map[string][]string{
 		"pass.score.":     {"0", "1", "2", "3", "4"},
 		"round.state.":    {"draft", "wishes_open", "wishes_closed", "rankings_open", "rankings_closed", "matched", "published"},
-		"file.kind.":      {"cv", "lettre", "contrat"},
+		"file.kind.":      {"cv", "lettre", "contrat", "autre"},
+		"reminder.":       {"rts_no_key", "intern_no_wishes"},
 		"role.":           {"intern", "rts", "coordinator", "admin"},
 		"result.problem.": {"signature", "decode", "other_person", "missing", "digest", "inclusion", "checkpoint", "no_local_copy"},
 	}

@@ -47,6 +47,9 @@ type App struct {
 	cancel context.CancelFunc
 	svc    *service.Service
 	intern *InternScreen
+	rts    *RTSScreen
+	admin  *AdminScreen
+	coord  *CoordinatorScreen
 	enroll *EnrollScreen
 }
 
@@ -121,8 +124,23 @@ func (a *App) openSession() error {
 		a.intern = NewInternScreen(a, vm)
 		a.Window.SetContent(a.intern.Content)
 		a.intern.startBackground(a.ctx)
+	case domain.RoleRTS:
+		vm, err := viewmodel.NewRTS(svc)
+		if err != nil {
+			return err
+		}
+		a.rts = NewRTSScreen(a, vm)
+		a.Window.SetContent(a.rts.Content)
+		a.rts.startBackground(a.ctx)
+	case domain.RoleAdmin:
+		a.admin = NewAdminScreen(a, viewmodel.NewAdmin(svc))
+		a.Window.SetContent(a.admin.Content)
+		a.admin.reload("")
+	case domain.RoleCoordinator:
+		a.coord = NewCoordinatorScreen(a, viewmodel.NewCoordinator(svc))
+		a.Window.SetContent(a.coord.Content)
+		a.coord.reload()
 	default:
-		// RTS, coordinator and admin screens come later.
 		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(svc.Me().Role))))
 		a.Window.SetContent(container.NewCenter(msg))
 	}

@@ -120,6 +120,10 @@ func (a *Admin) Load(ctx context.Context, round string) AdminData {
 			break
 		}
 	}
+	if d.Detail.Round.State == domain.StateDraft {
+		// Nobody could wish yet: "never wished" would flag every poste.
+		d.Wished, d.Submitted = nil, nil
+	}
 	if d.Wished != nil {
 		for _, l := range latest {
 			for _, p := range l {

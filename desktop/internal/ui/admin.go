@@ -1,0 +1,431 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/viewmodel"
+	"appariement/shared/api"
+	"appariement/shared/domain"
+)
+
+// AdminScreen is an admin's window: data quality, round operations,
+// imports, reminders and the audit log in tabs.
+type AdminScreen struct {
+	Content fyne.CanvasObject
+	VM      *viewmodel.Admin
+	app     *App
+
+	Tabs        *container.AppTabs
+	roundSelect *widget.Select
+	errLabel    *widget.Label
+
+	quality *fyne.Container
+
+	summary                        *widget.Label
+	transition, run, publish, next *widget.Button
+	exportCSV, exportXLSX          *widget.Button
+	remaining, free                *widget.List
+	remainingSel, freeSel          int
+	freeRows                       []viewmodel.FreePoste
+	reason                         *widget.Entry
+	assign                         *widget.Button
+	round3                         *fyne.Container
+	importKind                     *widget.RadioGroup
+	importRows                     []string
+	importList                     *widget.List
+	importReal                     *widget.Button
+	importName                     string
+	importData                     []byte
+	reminders                      []viewmodel.Reminder
+	reminderList, auditList        *widget.List
+	reminderCount                  *widget.Label
+}
+
+// NewAdminScreen builds the admin screens; the data comes with reload.
+func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
+	s := &AdminScreen{VM: vm, app: a, remainingSel: -1, freeSel: -1}
+	s.roundSelect = widget.NewSelect(nil, nil)
+	s.errLabel = widget.NewLabel("")
+	s.errLabel.Importance = widget.DangerImportance
+	me := vm.Svc.Me()
+	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.admin"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), func() { s.reload(s.VM.RoundID()) })
+	header := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewLabel(i18n.T("round.label")), container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)),
+		container.NewHBox(who, reloadB), s.errLabel)
+	s.quality = container.NewVBox()
+	s.Tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(i18n.T("admin.tab.quality"), theme.WarningIcon(), container.NewVScroll(s.quality)),
+		container.NewTabItemWithIcon(i18n.T("admin.tab.round"), theme.MediaPlayIcon(), s.buildRound()),
+		container.NewTabItemWithIcon(i18n.T("admin.tab.import"), theme.UploadIcon(), s.buildImport()),
+		container.NewTabItemWithIcon(i18n.T("admin.tab.reminders"), theme.MailComposeIcon(), s.buildReminders()),
+		container.NewTabItemWithIcon(i18n.T("admin.tab.audit"), theme.HistoryIcon(), s.buildAudit()),
+	)
+	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, s.Tabs)
+	s.refreshAll()
+	return s
+}
+
+// reload fetches everything for round (key unlocked first).
+func (s *AdminScreen) reload(round string) {
+	s.app.ensureUnlocked(func() {
+		var d viewmodel.AdminData
+		s.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(s.app.ctx, 2*time.Minute)
+			d = s.VM.Load(ctx, round)
+			cancel()
+		}, func() {
+			_ = s.VM.Apply(d)
+			s.refreshAll()
+		})
+	})
+}
+
+func (s *AdminScreen) refreshAll() {
+	s.roundSelect.OnChanged = nil
+	s.roundSelect.Options = s.VM.RoundLabels()
+	for i := range s.VM.Rounds {
+		if s.VM.Rounds[i].ID == s.VM.RoundID() {
+			s.roundSelect.SetSelectedIndex(i)
+		}
+	}
+	s.roundSelect.Refresh()
+	s.roundSelect.OnChanged = func(string) {
+		if i := s.roundSelect.SelectedIndex(); i >= 0 && i < len(s.VM.Rounds) {
+			s.reload(s.VM.Rounds[i].ID)
+		}
+	}
+	s.errLabel.SetText(s.VM.Error)
+	s.refreshQuality()
+	s.refreshRound()
+	s.reminders = s.VM.Reminders()
+	s.reminderCount.SetText(i18n.T("admin.reminders_count", len(s.reminders)))
+	s.reminderList.Refresh()
+	s.auditList.Refresh()
+}
+
+// ---- Data quality ----
+
+func (s *AdminScreen) refreshQuality() {
+	s.quality.RemoveAll()
+	q := s.VM.Quality
+	if q == nil {
+		s.quality.Add(wrapLabel(i18n.T("admin.loading")))
+		return
+	}
+	s.quality.Add(bold(i18n.T("quality.totals", q.Interns, q.Places, q.Postes, len(q.Shortages()))))
+	issues := container.NewVBox()
+	section := func(title string, n int, lines []string) {
+		l := bold(fmt.Sprintf("%s (%d)", title, n))
+		if n > 0 {
+			l.Importance = widget.DangerImportance
+		} else {
+			l.Importance = widget.SuccessImportance
+		}
+		issues.Add(l)
+		for i, s := range lines {
+			if i == 12 {
+				issues.Add(widget.NewLabel(i18n.T("quality.more", len(lines)-12)))
+				break
+			}
+			lab := widget.NewLabel("• " + s)
+			lab.Truncation = fyne.TextTruncateEllipsis
+			issues.Add(lab)
+		}
+	}
+	var sh []string
+	for _, b := range q.Shortages() {
+		sh = append(sh, i18n.T("quality.shortage_line", b.Specialty, b.Subdivision, b.Interns, b.Places, b.Diff()))
+	}
+	section(i18n.T("quality.shortages"), len(sh), sh)
+	postes := func(ps []domain.Poste) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("%s — %s — %s <%s>", p.ID, p.Title, p.RTSName, p.RTSEmail))
+		}
+		return out
+	}
+	section(i18n.T("quality.missing_email"), len(q.MissingEmail), postes(q.MissingEmail))
+	section(i18n.T("quality.bad_emails"), len(q.BadEmail), postes(q.BadEmail))
+	var bp []string
+	for _, p := range q.BadPeople {
+		bp = append(bp, fmt.Sprintf("%s — %s — %s <%s>", p.ID, p.FullName(), i18n.T("role."+string(p.Role)), p.Email))
+	}
+	section(i18n.T("quality.bad_people"), len(bp), bp)
+	var du []string
+	for _, d := range q.Duplicates {
+		du = append(du, fmt.Sprintf("%s <%s> : %s", d.Name, d.Email, strings.Join(d.IDs, ", ")))
+	}
+	section(i18n.T("quality.duplicates"), len(du), du)
+	var nk []string
+	for _, p := range q.NoKey {
+		nk = append(nk, fmt.Sprintf("%s — %s (%s)", p.Person.ID, p.Person.FullName(), i18n.T("role."+string(p.Person.Role))))
+	}
+	section(i18n.T("quality.no_key", q.RTSWithoutKey), len(nk), nk)
+	if q.WishesKnown {
+		section(i18n.T("quality.unwished"), len(q.Unwished), postes(q.Unwished))
+	}
+	chart := container.NewVBox(bold(i18n.T("quality.chart")), barChart(q.Balances, 40))
+	s.quality.Add(container.NewGridWithColumns(2, chart, issues))
+}
+
+// ---- Round ----
+
+func (s *AdminScreen) buildRound() fyne.CanvasObject {
+	s.summary = wrapLabel("")
+	s.transition = widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() {
+		to := s.VM.NextState()
+		s.app.confirmThen(i18n.T("admin.transition"), i18n.T("admin.confirm_transition", i18n.T("round.state."+string(to))),
+			func(ctx context.Context) error { return s.VM.Transition(ctx, "") }, s.reloadCurrent)
+	})
+	s.run = widget.NewButtonWithIcon(i18n.T("admin.run"), theme.MediaPlayIcon(), func() {
+		s.app.confirmThen(i18n.T("admin.run"), i18n.T("admin.confirm_run"),
+			func(ctx context.Context) error { _, err := s.VM.Run(ctx); return err }, s.reloadCurrent)
+	})
+	s.publish = widget.NewButtonWithIcon(i18n.T("admin.publish"), theme.ConfirmIcon(), func() {
+		s.app.confirmThen(i18n.T("admin.publish"), i18n.T("admin.confirm_publish"),
+			func(ctx context.Context) error { return s.VM.Publish(ctx) }, s.reloadCurrent)
+	})
+	s.publish.Importance = widget.HighImportance
+	s.next = widget.NewButtonWithIcon(i18n.T("admin.next_round"), theme.ContentAddIcon(), func() {
+		var r *domain.Round
+		s.app.confirmThen(i18n.T("admin.next_round"), i18n.T("admin.confirm_next", s.VM.Round.Number+1),
+			func(ctx context.Context) (err error) { r, err = s.VM.NextRound(ctx); return err },
+			func() {
+				if r != nil {
+					s.reload(r.ID)
+				}
+			})
+	})
+	s.exportCSV = widget.NewButtonWithIcon(i18n.T("admin.export", "CSV"), theme.DocumentSaveIcon(), func() { s.export(api.FormatCSV) })
+	s.exportXLSX = widget.NewButtonWithIcon(i18n.T("admin.export", "XLSX"), theme.DocumentSaveIcon(), func() { s.export(api.FormatXLSX) })
+
+	// Round 3: remaining interns, free postes, reason.
+	var remaining []domain.Person
+	s.remaining = widget.NewList(func() int { remaining = s.VM.Remaining(); return len(remaining) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(remaining) {
+				p := remaining[i]
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s (%s/%s, %s)", p.ID, p.FullName(), p.Specialty, p.Subdivision, i18n.T("rts.intern_rank", p.Rank)))
+			}
+		})
+	s.remaining.OnSelected = func(i widget.ListItemID) {
+		s.remainingSel = i
+		if i < len(remaining) {
+			s.freeRows = s.VM.FreePostes(&remaining[i])
+		}
+		s.freeSel = -1
+		s.free.UnselectAll()
+		s.free.Refresh()
+		s.refreshAssign()
+	}
+	s.free = widget.NewList(func() int { return len(s.freeRows) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(s.freeRows) {
+				f := s.freeRows[i]
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s (%s)", f.Poste.ID, f.Poste.Title, f.Poste.Town, i18n.T("admin.free", f.Free)))
+			}
+		})
+	s.free.OnSelected = func(i widget.ListItemID) { s.freeSel = i; s.refreshAssign() }
+	s.reason = widget.NewEntry()
+	s.reason.SetPlaceHolder(i18n.T("admin.reason"))
+	s.reason.OnChanged = func(string) { s.refreshAssign() }
+	s.assign = widget.NewButtonWithIcon(i18n.T("admin.assign"), theme.ConfirmIcon(), func() {
+		if s.remainingSel < 0 || s.freeSel < 0 || s.freeSel >= len(s.freeRows) {
+			return
+		}
+		in := s.VM.Remaining()[s.remainingSel]
+		p := s.freeRows[s.freeSel].Poste
+		reason := s.reason.Text
+		s.app.confirmThen(i18n.T("admin.assign"), i18n.T("admin.confirm_assign", in.FullName(), p.ID, p.Title, reason),
+			func(ctx context.Context) error { return s.VM.Assign(ctx, in.ID, p.ID, reason) },
+			func() { s.reason.SetText(""); s.reloadCurrent() })
+	})
+	lists := container.NewGridWithColumns(2,
+		container.NewBorder(bold(i18n.T("admin.remaining")), nil, nil, nil, s.remaining),
+		container.NewBorder(bold(i18n.T("admin.free_postes")), container.NewBorder(nil, nil, nil, s.assign, s.reason), nil, nil, s.free))
+	s.round3 = container.NewStack(lists)
+	top := container.NewVBox(s.summary,
+		container.NewHBox(s.transition, s.run, s.publish, s.next),
+		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())
+	return container.NewBorder(top, nil, nil, nil, s.round3)
+}
+
+func (s *AdminScreen) reloadCurrent() { s.reload(s.VM.RoundID()) }
+
+func (s *AdminScreen) refreshRound() {
+	s.summary.SetText(s.VM.RoundSummary())
+	if to := s.VM.NextState(); to != "" {
+		s.transition.SetText(i18n.T("admin.go_to", i18n.T("round.state."+string(to))))
+		s.transition.Enable()
+	} else {
+		s.transition.SetText(i18n.T("admin.transition"))
+		s.transition.Disable()
+	}
+	setEnabled(s.run, s.VM.CanRun())
+	setEnabled(s.publish, s.VM.CanPublish())
+	setEnabled(s.next, s.VM.CanNextRound())
+	pub := s.VM.Detail != nil && s.VM.Detail.Published
+	setEnabled(s.exportCSV, pub)
+	setEnabled(s.exportXLSX, pub)
+	if s.VM.Round != nil && s.VM.Round.Number == 3 {
+		s.round3.Show()
+	} else {
+		s.round3.Hide()
+	}
+	s.remainingSel, s.freeSel, s.freeRows = -1, -1, nil
+	s.remaining.UnselectAll()
+	s.remaining.Refresh()
+	s.free.Refresh()
+	s.refreshAssign()
+}
+
+func (s *AdminScreen) refreshAssign() {
+	setEnabled(s.assign, s.remainingSel >= 0 && s.freeSel >= 0 && strings.TrimSpace(s.reason.Text) != "")
+}
+
+func (s *AdminScreen) export(format string) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		var werr error
+		s.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(s.app.ctx, 2*time.Minute)
+			werr = s.VM.Export(ctx, format, w)
+			if cerr := w.Close(); werr == nil {
+				werr = cerr
+			}
+			cancel()
+		}, func() {
+			if werr != nil {
+				s.app.showError(werr)
+				return
+			}
+			showMessage(s.app.Window, i18n.T("admin.export_done_title"), i18n.T("admin.export_done", w.URI().Path()))
+		})
+	}, s.app.Window)
+	d.SetFileName(fmt.Sprintf("resultat-%s.%s", s.VM.RoundID(), format))
+	d.Show()
+}
+
+// ---- Import ----
+
+func (s *AdminScreen) buildImport() fyne.CanvasObject {
+	s.importKind = widget.NewRadioGroup([]string{i18n.T("admin.import_people"), i18n.T("admin.import_postes")}, nil)
+	s.importKind.Horizontal = true
+	s.importKind.SetSelected(i18n.T("admin.import_postes"))
+	s.importList = widget.NewList(func() int { return len(s.importRows) },
+		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(s.importRows) {
+				o.(*widget.Label).SetText(s.importRows[i])
+			}
+		})
+	choose := widget.NewButtonWithIcon(i18n.T("admin.import_choose"), theme.FolderOpenIcon(), func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			data, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				s.app.showError(err)
+				return
+			}
+			s.importName, s.importData = r.URI().Name(), data
+			s.runImport(true)
+		}, s.app.Window)
+	})
+	s.importReal = widget.NewButtonWithIcon(i18n.T("admin.import_real"), theme.ConfirmIcon(), func() {
+		s.app.confirmThen(i18n.T("admin.import_real"), i18n.T("admin.confirm_import", s.importName), func(context.Context) error { return nil }, func() { s.runImport(false) })
+	})
+	s.importReal.Importance = widget.HighImportance
+	s.importReal.Disable()
+	top := container.NewVBox(wrapLabel(i18n.T("admin.import_help")), s.importKind, container.NewHBox(choose, s.importReal))
+	return container.NewBorder(top, nil, nil, nil, s.importList)
+}
+
+func (s *AdminScreen) runImport(dry bool) {
+	kind := "postes"
+	if s.importKind.Selected == i18n.T("admin.import_people") {
+		kind = "people"
+	}
+	name, data := s.importName, s.importData
+	s.app.ensureUnlocked(func() {
+		var rep *api.ImportReport
+		var err error
+		s.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(s.app.ctx, 2*time.Minute)
+			rep, err = s.VM.Import(ctx, kind, viewmodel.FormatFromName(name), data, dry)
+			cancel()
+		}, func() {
+			s.importRows = append([]string{name}, viewmodel.ReportRows(rep)...)
+			s.importList.Refresh()
+			setEnabled(s.importReal, dry && err == nil && rep != nil && rep.Valid)
+			if err != nil {
+				s.app.showError(err)
+				return
+			}
+			if !dry {
+				s.importData = nil
+				s.reloadCurrent()
+			}
+		})
+	})
+}
+
+// ---- Reminders and audit ----
+
+func (s *AdminScreen) buildReminders() fyne.CanvasObject {
+	s.reminderCount = bold("")
+	s.reminderList = widget.NewList(func() int { return len(s.reminders) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(s.reminders) {
+				r := s.reminders[i]
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s <%s>", i18n.T("reminder."+r.Kind), r.Person.ID, r.Person.FullName(), r.Person.Email))
+			}
+		})
+	from := widget.NewEntry()
+	from.SetText("ars-appariement@sante.gouv.fr")
+	save := widget.NewButtonWithIcon(i18n.T("admin.reminders_export"), theme.MailSendIcon(), func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err != nil || u == nil {
+				return
+			}
+			n, skipped, err := s.VM.WriteReminders(u.Path(), from.Text, s.reminders)
+			if err != nil {
+				s.app.showError(err)
+				return
+			}
+			showMessage(s.app.Window, i18n.T("admin.reminders_export"), i18n.T("admin.reminders_done", n, u.Path(), len(skipped)))
+		}, s.app.Window)
+	})
+	top := container.NewVBox(s.reminderCount, container.NewBorder(nil, nil, widget.NewLabel(i18n.T("admin.from")), save, from))
+	return container.NewBorder(top, nil, nil, nil, s.reminderList)
+}
+
+func (s *AdminScreen) buildAudit() fyne.CanvasObject {
+	s.auditList = widget.NewList(func() int { return len(s.VM.Audit) },
+		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if rows := s.VM.AuditRows(); i < len(rows) {
+				o.(*widget.Label).SetText(rows[i])
+			}
+		})
+	return s.auditList
+}

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/viewmodel"
+)
+
+// CoordinatorScreen shows read-only dashboards of postes (and interns when
+// the server allows) per specialty and subdivision.
+type CoordinatorScreen struct {
+	Content fyne.CanvasObject
+	VM      *viewmodel.Coordinator
+	app     *App
+
+	body  *fyne.Container
+	table *widget.List
+}
+
+// NewCoordinatorScreen builds the coordinator's screen; data comes with reload.
+func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen {
+	s := &CoordinatorScreen{VM: vm, app: a}
+	me := vm.Svc.Me()
+	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.coordinator"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), s.reload)
+	s.body = container.NewVBox()
+	s.table = widget.NewList(func() int {
+		if vm.Quality == nil {
+			return 0
+		}
+		return len(vm.Quality.Balances)
+	}, func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			b := vm.Quality.Balances[i]
+			l := o.(*widget.Label)
+			l.SetText(i18n.T("coord.row", b.Specialty, b.Subdivision, b.Postes, b.Places, b.Interns, b.Diff()))
+			if b.Shortage() {
+				l.Importance = widget.DangerImportance
+			} else {
+				l.Importance = widget.MediumImportance
+			}
+			l.Refresh()
+		})
+	split := container.NewHSplit(container.NewVScroll(s.body), s.table)
+	s.Content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(who, reloadB)), widget.NewSeparator()), nil, nil, nil, split)
+	s.refresh()
+	return s
+}
+
+func (s *CoordinatorScreen) reload() {
+	s.app.ensureUnlocked(func() {
+		var d viewmodel.CoordData
+		round := ""
+		if s.VM.Round != nil {
+			round = s.VM.Round.ID
+		}
+		s.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
+			d = s.VM.Load(ctx, round)
+			cancel()
+		}, func() {
+			if err := s.VM.Apply(d); err != nil {
+				s.app.showError(err)
+			}
+			s.refresh()
+		})
+	})
+}
+
+func (s *CoordinatorScreen) refresh() {
+	s.body.RemoveAll()
+	q := s.VM.Quality
+	if q == nil {
+		s.body.Add(wrapLabel(i18n.T("admin.loading")))
+		return
+	}
+	if s.VM.Round != nil {
+		s.body.Add(bold(viewmodel.RoundLabel(s.VM.Round)))
+	}
+	s.body.Add(wrapLabel(s.VM.Note()))
+	s.body.Add(bold(fmt.Sprint(i18n.T("quality.totals", q.Interns, q.Places, q.Postes, len(q.Shortages())))))
+	s.body.Add(barChart(q.Balances, 60))
+	s.table.Refresh()
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/keystore"
+	"appariement/shared/domain"
+	"appariement/syncserver/demodata"
+	"appariement/syncserver/servertest"
+)
+
+// staffApp starts the app on a store already holding profile p (with the
+// private key sealed under pass).
+func staffApp(t *testing.T, env *servertest.Env, p *cache.Profile) *App {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.LightTheme())
+	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if p != nil {
+		if err := store.SaveProfile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := New(a, store, Options{ServerURL: env.URL, KeyParams: keystore.TestParams, Synchronous: true})
+	t.Cleanup(app.Stop)
+	app.Window.Resize(fyne.NewSize(1280, 800))
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+func typePassphrase(t *testing.T, app *App) {
+	t.Helper()
+	e := focusedEntry(t, app)
+	test.Type(e, pass)
+	e.OnSubmitted(e.Text)
+}
+
+// shoot saves the window as docs/screenshots/name.png when SCREENSHOTS
+// names the folder (go test -run Staff ./desktop/internal/ui with
+// SCREENSHOTS=$PWD/docs/screenshots).
+func shoot(t *testing.T, app *App, name string) {
+	dir := os.Getenv("SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	img := app.Window.Canvas().Capture()
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStaffScreens(t *testing.T) {
+	opts := demodata.Small(1)
+	data := demodata.Generate(opts)
+	env := servertest.Start(t, servertest.Options{Demo: &opts})
+	ctx := context.Background()
+	sealed, err := keystore.Seal(env.AdminKey, pass, keystore.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminApp := staffApp(t, env, &cache.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+		Person: domain.Person{ID: env.AdminID, Role: domain.RoleAdmin, FirstName: "Claire", LastName: "MARTIN"}})
+	typePassphrase(t, adminApp)
+	adm := adminApp.admin
+	if adm == nil {
+		t.Fatal("no admin screen")
+	}
+	markup := test.RenderObjectToMarkup(adm.quality)
+	for _, pe := range data.Planted {
+		want := ""
+		switch pe.Kind {
+		case demodata.PlantBadRTSEmail, demodata.PlantMissingRTSEmail:
+			want = "• " + pe.IDs[len(pe.IDs)-1] + " — "
+		case demodata.PlantShortage:
+			want = "• " + pe.Specialty + " / " + pe.Subdivision + " : "
+		case demodata.PlantDuplicateIntern:
+			want = strings.Join(pe.IDs, ", ")
+		}
+		if !strings.Contains(markup, want) {
+			t.Errorf("dashboard misses %s (%q): no %q", pe.Kind, adm.VM.Error, want)
+		}
+	}
+	shoot(t, adminApp, "admin-1-qualite")
+	adm.Tabs.SelectIndex(1)
+	if !strings.Contains(adm.transition.Text, "vœux ouverts") || adm.transition.Disabled() {
+		t.Fatalf("transition button %q", adm.transition.Text)
+	}
+	shoot(t, adminApp, "admin-2-tour")
+
+	// Open the wishes; three interns wish the first poste.
+	if err := adm.VM.Transition(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	poste := data.Postes[0]
+	var n int
+	for _, p := range data.People {
+		if p.Role == domain.RoleIntern && p.Specialty == poste.Specialty && p.Subdivision == poste.Subdivision && n < 3 {
+			u := env.Enroll(t, p.ID)
+			if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, poste.ID)); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+	}
+	env.Transition(t, domain.StateRankingsOpen)
+	adm.reload(env.Round)
+	adm.Tabs.SelectIndex(3)
+	if len(adm.reminders) == 0 {
+		t.Fatal("no reminders")
+	}
+	shoot(t, adminApp, "admin-3-relances")
+	adm.Tabs.SelectIndex(4)
+	shoot(t, adminApp, "admin-4-journal")
+
+	// The RTS enrolls through the UI and ranks.
+	rtsApp := staffApp(t, env, nil)
+	enrollAs(t, rtsApp, poste.RTS, env.Codes[poste.RTS])
+	test.Tap(findButton(rtsApp.Window.Content(), "Continuer"))
+	s := rtsApp.rts
+	if s == nil {
+		t.Fatal("no RTS screen")
+	}
+	i := slices.IndexFunc(s.VM.Postes, func(p domain.Poste) bool { return p.ID == poste.ID })
+	if i < 0 {
+		t.Fatalf("poste %s missing: %v", poste.ID, s.VM.PosteLabels())
+	}
+	s.postes.Select(i)
+	test.Tap(s.fetch)
+	typePassphrase(t, rtsApp)
+	if len(s.VM.RankedIDs()) != n {
+		t.Fatalf("%d candidates ranked, want %d (%q)", len(s.VM.RankedIDs()), n, s.VM.Error)
+	}
+	s.ranked.Select(1)
+	test.Tap(s.up)
+	s.ranked.Select(n - 1)
+	test.Tap(s.reject)
+	if len(s.VM.UnrankedIDs()) != 1 {
+		t.Fatalf("unranked %v", s.VM.UnrankedIDs())
+	}
+	s.ranked.Select(0)
+	shoot(t, rtsApp, "rts-1-classement")
+	test.Tap(s.sign)
+	typePassphrase(t, rtsApp)
+	s.VM.Svc.Outbox.Step(ctx)
+	vs := s.VM.Versions()
+	if len(vs) != 1 || vs[0].State != cache.StateAccepted {
+		t.Fatalf("versions %+v (%q)", vs, s.VM.Error)
+	}
+	if !strings.HasPrefix(vs[0].Status, "Accepté le ") {
+		t.Fatalf("status %q", vs[0].Status)
+	}
+	shoot(t, rtsApp, "rts-2-signe")
+}
