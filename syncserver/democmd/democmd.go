@@ -245,7 +245,7 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		if sim, err = setup(ctx, c, srv.Store(), opts, data, people, sim, out); err != nil {
 			return fail(fmt.Errorf("mise en place de la démonstration: %w", err))
 		}
-		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, people, sim, path(CodesFile)); err != nil {
+		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, people, sim, path(CodesFile), out); err != nil {
 			return fail(fmt.Errorf("codes d'activation: %w", err))
 		}
 	}
@@ -338,7 +338,7 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 		if _, err := c.Transition(ctx, Round, domain.StateWishesOpen, "démonstration"); err != nil {
 			return nil, fmt.Errorf("ouverture des vœux du tour %s: %w", Round, err)
 		}
-		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, closes.Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, parisTime(closes))
 	}
 	if opts.Simulate && len(sim) == 0 {
 		if sim, err = registerSimulated(st, people, opts.SimulateShare, filepath.Join(opts.Dir, SimulationFile)); err != nil {
@@ -414,7 +414,7 @@ func loadSimulated(path string) (map[string]ed25519.PrivateKey, error) {
 // writeCodes issues an activation code to everyone without a key, in
 // batches, and writes codes.txt (atomically: scripts wait for the file).
 func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url string, admin domain.Person,
-	people []domain.Person, sim map[string]ed25519.PrivateKey, path string) error {
+	people []domain.Person, sim map[string]ed25519.PrivateKey, path string, out io.Writer) error {
 	status, err := c.People(ctx)
 	if err != nil {
 		return err
@@ -429,6 +429,7 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 			ids = append(ids, p.ID)
 		}
 	}
+	fmt.Fprintf(out, "Émission de %d codes d'activation (haché chacun par Argon2id : environ une minute)…\n", len(ids))
 	codes := map[string]string{}
 	for len(ids) > 0 {
 		n := min(codeBatch, len(ids))
@@ -441,19 +442,25 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 		}
 		ids = ids[n:]
 	}
-	// A few interns, RTS and coordinators first, then everyone else.
-	var first, rest []domain.Person
+	// A few interns, then RTS, then a coordinator first; everyone else after.
+	roles := []domain.Role{domain.RoleIntern, domain.RoleRTS, domain.RoleCoordinator}
 	quota := map[domain.Role]int{domain.RoleIntern: 4, domain.RoleRTS: 2, domain.RoleCoordinator: 1}
+	firsts := map[domain.Role][]domain.Person{}
+	var rest []domain.Person
 	for _, p := range people {
 		if codes[p.ID] == "" {
 			continue
 		}
 		if quota[p.Role] > 0 {
 			quota[p.Role]--
-			first = append(first, p)
+			firsts[p.Role] = append(firsts[p.Role], p)
 		} else {
 			rest = append(rest, p)
 		}
+	}
+	var first []domain.Person
+	for _, r := range roles {
+		first = append(first, firsts[r]...)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Appariement, démonstration : codes d'activation (personnels, à usage unique).\n")
@@ -472,4 +479,11 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+func parisTime(t time.Time) string {
+	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
+		t = t.In(loc)
+	}
+	return t.Format("02/01/2006 à 15:04 MST")
 }
