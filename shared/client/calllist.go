@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -65,7 +67,33 @@ func (c *Client) CallList(ctx context.Context, round string, v int) (*envelope.E
 	if err := c.Do(ctx, http.MethodGet, path, nil, "", true, &buf); err != nil {
 		return nil, err
 	}
-	return envelope.Decode(buf.Bytes())
+	return decodeSigned(buf.Bytes())
+}
+
+// maxSigned bounds a call list or result signed by the server: larger than
+// envelope.MaxSize (meant for submissions), since a national list of
+// 100,000 interns does not fit in it.
+const maxSigned = 64 << 20
+
+// decodeSigned decodes an envelope signed by the server, strictly but up
+// to maxSigned bytes. Verify it against the pinned server key.
+func decodeSigned(data []byte) (*envelope.Envelope, error) {
+	if len(data) > maxSigned {
+		return nil, fmt.Errorf("decode signed envelope: %d bytes exceeds the limit of %d", len(data), maxSigned)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var e envelope.Envelope
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("decode signed envelope: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("decode signed envelope: trailing data")
+	}
+	if e.PayloadType == "" || len(e.Signatures) == 0 {
+		return nil, errors.New("decode signed envelope: no payload type or no signature")
+	}
+	return &e, nil
 }
 
 // CallListVersions lists the published versions of a round's call list

@@ -271,7 +271,7 @@ func (c *Client) FullResult(ctx context.Context, round string) (*envelope.Envelo
 	if err := c.Do(ctx, http.MethodGet, "/v1/rounds/"+url.PathEscape(round)+"/result/full", nil, "", true, &buf); err != nil {
 		return nil, err
 	}
-	return envelope.Decode(buf.Bytes())
+	return decodeSigned(buf.Bytes())
 }
 
 // Checkpoint fetches the latest signed checkpoint (GET /v1/log/checkpoint).

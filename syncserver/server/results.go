@@ -10,7 +10,6 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
-	"appariement/shared/envelope"
 	"appariement/syncserver/store"
 )
 
@@ -93,7 +92,7 @@ func (s *Server) personalResult(q *req) error {
 	if err != nil {
 		return err
 	}
-	full, err := envelope.Decode(signed)
+	full, err := store.DecodeOwnEnvelope(signed)
 	if err != nil {
 		return err
 	}
