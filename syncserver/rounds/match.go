@@ -37,7 +37,9 @@ type Input struct {
 // every wish list and ranking of the round is re-verified against its
 // author's registered keys, and each author's highest sequence number per
 // poste wins. It reads nothing else from the submissions bookkeeping, so
-// the result depends on the log alone.
+// the result depends on the log alone, and, for a choix au rang, on the
+// latest published call list, signed by the server and named in the
+// result (domain.Result.CallListVersion and CallListDigest).
 func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 	rec, err := tx.Round(round)
 	if err != nil {

@@ -274,12 +274,10 @@ func (s *Server) computeCallList(q *req) error {
 		return api.Errorf(api.CodeInvalidState, "classement inconnu pour %s : liste d'appel du tour %s incalculable",
 			"unknown classement for %s: the call list of round %s cannot be computed", strings.Join(unranked, ", "), round)
 	}
-	for _, m := range []map[string]int{in.Seniority} {
-		for id := range m {
-			if !known[id] {
-				return api.Errorf(api.CodeUnknownIntern, "ancienneté donnée pour %s, qui n'est pas du tour %s",
-					"seniority given for %s, who is not in round %s", id, round)
-			}
+	for id := range in.Seniority {
+		if !known[id] {
+			return api.Errorf(api.CodeUnknownIntern, "ancienneté donnée pour %s, qui n'est pas du tour %s",
+				"seniority given for %s, who is not in round %s", id, round)
 		}
 	}
 	for id := range in.Notes {

@@ -131,6 +131,7 @@ func (s *Server) refreshOpenSimulations() {
 		s.log.Warn("server: simulation: rounds", "err", err)
 		return
 	}
+	s.dropClosedSimulations(open)
 	for _, id := range open {
 		select {
 		case <-s.sims.stop:
@@ -140,6 +141,29 @@ func (s *Server) refreshOpenSimulations() {
 		if _, err := s.simulation(id, 0, false); err != nil {
 			s.log.Warn("server: simulation", "round", id, "err", err)
 		}
+	}
+}
+
+// dropClosedSimulations frees the simulations of rounds whose wishes
+// window is no longer open (a national one holds tens of megabytes).
+func (s *Server) dropClosedSimulations(open []string) {
+	keep := map[string]bool{}
+	for _, id := range open {
+		keep[id] = true
+	}
+	s.sims.mu.Lock()
+	var closed []*simRound
+	for id, r := range s.sims.rounds {
+		if !keep[id] {
+			closed = append(closed, r)
+			delete(s.sims.rounds, id)
+		}
+	}
+	s.sims.mu.Unlock()
+	for _, r := range closed {
+		r.mu.Lock()
+		r.cur = nil
+		r.mu.Unlock()
 	}
 }
 
