@@ -38,7 +38,7 @@ func TestInstanceFollowsCallList(t *testing.T) {
 	in.Interns = append(in.Interns, domain.Person{ID: "d", Rank: 4})
 	_, err = in.Instance()
 	var e *api.Error
-	if !errors.As(err, &e) || e.Code != api.CodeInvalidState || !strings.Contains(e.Message, "Interne d ") || !strings.Contains(e.MessageEN, "version 2") {
+	if !errors.As(err, &e) || e.Code != api.CodeInvalidState || !strings.Contains(e.Message, `Interne "d"`) || !strings.Contains(e.MessageEN, "version 2") {
 		t.Fatalf("want invalid_state naming d, got %v", err)
 	}
 }
