@@ -65,7 +65,8 @@ type Report struct {
 	Elapsed                   time.Duration
 	PerSecond                 float64
 	P50, P90, P99, Max        time.Duration
-	Retries                   int64
+	Retries                   int64 // submissions sent again (429/503, network)
+	VerifyRetries             int64 // proof requests sent again while verifying
 	Refusals                  map[string]int
 	Verified, Lost            int
 	Checkpoints               int // distinct receipt checkpoints proved consistent with the final one
@@ -290,23 +291,21 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 	return results, got, nil
 }
 
-// maxAttempts bounds the retries of one submission.
+// maxAttempts bounds the attempts of one request.
 const maxAttempts = 30
 
-// submitOne sends env until it gets a receipt, a refusal that is not worth
-// retrying, or maxAttempts. The latency is that of the successful attempt.
-func submitOne(ctx context.Context, c *client.Client, env *envelope.Envelope, retries *atomic.Int64) (*api.Receipt, time.Duration, error) {
+// retry calls fn until it succeeds, fails with an error not worth retrying
+// (client.Retryable), or maxAttempts is reached, waiting as the server asks
+// (Retry-After) or with a growing backoff. Retries are counted in retries.
+func retry(ctx context.Context, retries *atomic.Int64, fn func() error) error {
 	var err error
 	for attempt := range maxAttempts {
-		t0 := time.Now()
-		var rc *api.Receipt
-		rc, err = c.Submit(ctx, env)
-		if err == nil {
-			return rc, time.Since(t0), nil
+		if err = fn(); err == nil {
+			return nil
 		}
 		again, after := client.Retryable(err)
 		if !again || ctx.Err() != nil {
-			return nil, 0, err
+			return err
 		}
 		retries.Add(1)
 		if after <= 0 {
@@ -315,17 +314,50 @@ func submitOne(ctx context.Context, c *client.Client, env *envelope.Envelope, re
 		select {
 		case <-time.After(min(after, 10*time.Second)):
 		case <-ctx.Done():
-			return nil, 0, fmt.Errorf("loadtest: %w", ctx.Err())
+			return fmt.Errorf("loadtest: %w", ctx.Err())
 		}
 	}
-	return nil, 0, fmt.Errorf("loadtest: %d attempts: %w", maxAttempts, err)
+	return fmt.Errorf("loadtest: %d attempts: %w", maxAttempts, err)
 }
+
+// submitOne sends env until it gets a receipt (see retry). The latency is
+// that of the successful attempt.
+func submitOne(ctx context.Context, c *client.Client, env *envelope.Envelope, retries *atomic.Int64) (*api.Receipt, time.Duration, error) {
+	var (
+		rc *api.Receipt
+		d  time.Duration
+	)
+	err := retry(ctx, retries, func() error {
+		t0 := time.Now()
+		var err error
+		rc, err = c.Submit(ctx, env)
+		d = time.Since(t0)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return rc, d, nil
+}
+
+// verifyTimeout bounds the verification phase.
+const verifyTimeout = 15 * time.Minute
 
 // verifyAll checks every receipt: its own signed checkpoint and inclusion
 // proof (VerifyReceipt), its leaf's inclusion in a fresh checkpoint, and the
 // consistency of each distinct receipt checkpoint with that fresh one.
 func verifyAll(ctx context.Context, c *client.Client, v *translog.Verifier, envs []*envelope.Envelope, results []*api.Receipt, rep *Report) error {
-	cp, err := c.Checkpoint(ctx)
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	var (
+		cp      string
+		retries atomic.Int64
+	)
+	defer func() { rep.VerifyRetries = retries.Load() }()
+	err := retry(ctx, &retries, func() (err error) {
+		cp, err = c.Checkpoint(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("loadtest: checkpoint: %w", err)
 	}
@@ -363,7 +395,11 @@ func verifyAll(ctx context.Context, c *client.Client, v *translog.Verifier, envs
 					fail(fmt.Errorf("reçu %d : %w", rc.Index, err))
 					continue
 				}
-				proof, err := c.InclusionProof(ctx, rc.Index, tree.N)
+				var proof [][]byte
+				err := retry(ctx, &retries, func() (err error) {
+					proof, err = c.InclusionProof(ctx, rc.Index, tree.N)
+					return err
+				})
 				if err == nil {
 					err = v.VerifyInclusion(cp, rc.Index, translog.LeafHash(rc.ServerTime, envs[i]), proof)
 				}
@@ -383,20 +419,25 @@ func verifyAll(ctx context.Context, c *client.Client, v *translog.Verifier, envs
 	}
 	close(jobs)
 	wg.Wait()
+	rep.Verified, rep.Lost = int(verified.Load()), int(lost.Load())
 	for old := range cps {
 		ot, err := v.OpenCheckpoint(old)
 		if err != nil {
 			return fmt.Errorf("loadtest: %w", err)
 		}
-		proof, err := c.ConsistencyProof(ctx, ot.N, tree.N)
+		var proof [][]byte
+		err = retry(ctx, &retries, func() (err error) {
+			proof, err = c.ConsistencyProof(ctx, ot.N, tree.N)
+			return err
+		})
 		if err == nil {
 			err = v.VerifyConsistency(old, cp, proof)
 		}
 		if err != nil {
 			return fmt.Errorf("loadtest: checkpoint %d inconsistent with %d: %w", ot.N, tree.N, err)
 		}
+		rep.Checkpoints++
 	}
-	rep.Verified, rep.Lost, rep.Checkpoints = int(verified.Load()), int(lost.Load()), len(cps)
 	if firstErr != nil {
 		return fmt.Errorf("loadtest: %w", firstErr)
 	}
@@ -470,5 +511,8 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "catalogue           %d postes en %s (client neuf)\n", r.CataloguePostes, ms(r.CatalogueTime))
 	}
 	fmt.Fprintf(w, "reçus vérifiés      %d / %d, %d points de contrôle cohérents avec le final\n", r.Verified, r.Interns, r.Checkpoints)
+	if r.VerifyRetries > 0 {
+		fmt.Fprintf(w, "                    (%d nouvelles tentatives pendant la vérification)\n", r.VerifyRetries)
+	}
 	fmt.Fprintf(w, "%d perdu(s)\n", r.Lost)
 }
