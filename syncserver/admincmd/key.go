@@ -94,7 +94,7 @@ func Init(dbPath, keyName string, admin domain.Person, keyOut string) error {
 	admin.Role = domain.RoleAdmin
 	if err := store.Bootstrap(dbPath, keyName, admin, pub); err != nil {
 		os.Remove(keyOut)
-		return fmt.Errorf("création de l'administrateur %s dans %s (bootstrap): %w", admin.ID, dbPath, err)
+		return fmt.Errorf("création de l'administrateur %s dans %s (le serveur doit être arrêté) (bootstrap): %w", admin.ID, dbPath, err)
 	}
 	return nil
 }

@@ -136,7 +136,6 @@ func Serve(ctx context.Context, cfg server.Config, addr string, ready func(*serv
 // ServeOn serves srv on ln until ctx is done, like Serve, for callers that
 // opened the server themselves. It closes srv before returning.
 func ServeOn(ctx context.Context, srv *server.Server, ln net.Listener, ready func(*server.Server, net.Addr)) error {
-	logger := slog.Default()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	if ready != nil {
@@ -151,7 +150,6 @@ func ServeOn(ctx context.Context, srv *server.Server, ln net.Listener, ready fun
 		return fmt.Errorf("service interrompu (serve): %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("arrêt demandé, fermeture du serveur", "addr", ln.Addr().String())
 	cerr := srv.Close()
 	serr := <-done
 	if serr != nil && !errors.Is(serr, http.ErrServerClosed) {
