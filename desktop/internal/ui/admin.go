@@ -41,6 +41,11 @@ type AdminScreen struct {
 	reason                         *widget.Entry
 	assign                         *widget.Button
 	round3                         *fyne.Container
+	preview                        *widget.List
+	roundTab                       *fyne.Container
+	actions                        *fyne.Container
+	previewRows                    []string
+	previewBox                     *fyne.Container
 	importKind                     *widget.RadioGroup
 	importRows                     []string
 	importList                     *widget.List
@@ -183,7 +188,7 @@ func (s *AdminScreen) refreshQuality() {
 // ---- Round ----
 
 func (s *AdminScreen) buildRound() fyne.CanvasObject {
-	s.summary = wrapLabel("")
+	s.summary = widget.NewLabel("")
 	s.transition = widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() {
 		to := s.VM.NextState()
 		s.app.confirmThen(i18n.T("admin.transition"), i18n.T("admin.confirm_transition", i18n.T("round.state."+string(to))),
@@ -258,10 +263,20 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 		container.NewBorder(bold(i18n.T("admin.remaining")), nil, nil, nil, s.remaining),
 		container.NewBorder(bold(i18n.T("admin.free_postes")), container.NewBorder(nil, nil, nil, s.assign, s.reason), nil, nil, s.free))
 	s.round3 = container.NewStack(lists)
+	s.preview = widget.NewList(func() int { return len(s.previewRows) },
+		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(s.previewRows) {
+				o.(*widget.Label).SetText(s.previewRows[i])
+			}
+		})
+	s.previewBox = container.NewBorder(bold(i18n.T("admin.result")), nil, nil, nil, s.preview)
+	s.actions = container.NewHBox(s.transition, s.run, s.publish, s.next)
 	top := container.NewVBox(s.summary,
-		container.NewHBox(s.transition, s.run, s.publish, s.next),
+		s.actions,
 		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())
-	return container.NewBorder(top, nil, nil, nil, s.round3)
+	s.roundTab = container.NewBorder(top, nil, nil, nil, container.NewStack(s.previewBox, s.round3))
+	return s.roundTab
 }
 
 func (s *AdminScreen) reloadCurrent() { s.reload(s.VM.RoundID()) }
@@ -275,22 +290,28 @@ func (s *AdminScreen) refreshRound() {
 		s.transition.SetText(i18n.T("admin.transition"))
 		s.transition.Disable()
 	}
+	s.actions.Refresh()
 	setEnabled(s.run, s.VM.CanRun())
 	setEnabled(s.publish, s.VM.CanPublish())
 	setEnabled(s.next, s.VM.CanNextRound())
 	pub := s.VM.Detail != nil && s.VM.Detail.Published
 	setEnabled(s.exportCSV, pub)
 	setEnabled(s.exportXLSX, pub)
+	s.previewRows = s.VM.PreviewRows()
+	s.preview.Refresh()
 	if s.VM.Round != nil && s.VM.Round.Number == 3 {
 		s.round3.Show()
+		s.previewBox.Hide()
 	} else {
 		s.round3.Hide()
+		s.previewBox.Show()
 	}
 	s.remainingSel, s.freeSel, s.freeRows = -1, -1, nil
 	s.remaining.UnselectAll()
 	s.remaining.Refresh()
 	s.free.Refresh()
 	s.refreshAssign()
+	s.roundTab.Refresh()
 }
 
 func (s *AdminScreen) refreshAssign() {

@@ -26,7 +26,7 @@ type RTSScreen struct {
 
 	roundSelect              *widget.Select
 	postes                   *widget.List
-	detail                   *widget.Form
+	detail, detail2          *widget.Form
 	ranked, unranked         *widget.List
 	up, down, reject, revive *widget.Button
 	fetch, sign              *widget.Button
@@ -59,7 +59,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 			s.action(func() error { return s.VM.SelectPoste(i) })
 		}
 	}
-	s.detail = widget.NewForm()
+	s.detail, s.detail2 = widget.NewForm(), widget.NewForm()
 
 	s.ranked = widget.NewList(func() int { return len(s.VM.Ranked()) },
 		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
@@ -104,8 +104,8 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	lists := container.NewHSplit(container.NewVSplit(rankBox, unrankBox), side)
 	lists.Offset = 0.6
 	editor := container.NewBorder(container.NewVBox(s.status, container.NewHBox(s.fetch, s.sign)), s.errLabel, nil, nil, lists)
-	right := container.NewVSplit(container.NewVScroll(s.detail), editor)
-	right.Offset = 0.3
+	right := container.NewVSplit(container.NewVScroll(container.NewGridWithColumns(2, s.detail, s.detail2)), editor)
+	right.Offset = 0.28
 	left := container.NewBorder(bold(i18n.T("rts.my_postes")), nil, nil, nil, s.postes)
 	split := container.NewHSplit(left, container.NewPadded(right))
 	split.Offset = 0.28
@@ -142,13 +142,18 @@ func (s *RTSScreen) refreshAll() {
 	if s.VM.Selected >= 0 {
 		s.postes.Select(s.VM.Selected)
 	}
-	s.detail.Items = nil
-	for _, kv := range s.VM.PosteDetail() {
+	s.detail.Items, s.detail2.Items = nil, nil
+	for i, kv := range s.VM.PosteDetail() {
 		v := widget.NewLabel(kv[1])
 		v.Wrapping = fyne.TextWrapWord
-		s.detail.Append(kv[0], v)
+		if i < 4 {
+			s.detail.Append(kv[0], v)
+		} else {
+			s.detail2.Append(kv[0], v)
+		}
 	}
 	s.detail.Refresh()
+	s.detail2.Refresh()
 	s.ranked.Refresh()
 	s.unranked.Refresh()
 	if c := s.VM.Cursor; c >= 0 && c < len(s.VM.RankedIDs()) {

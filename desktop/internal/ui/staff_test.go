@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -15,6 +16,7 @@ import (
 
 	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/servertest"
@@ -118,7 +120,14 @@ func TestStaffScreens(t *testing.T) {
 	for _, p := range data.People {
 		if p.Role == domain.RoleIntern && p.Specialty == poste.Specialty && p.Subdivision == poste.Subdivision && n < 3 {
 			u := env.Enroll(t, p.ID)
-			if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, poste.ID)); err != nil {
+			pdf := []byte("%PDF-1.4\n% CV de " + p.FullName() + "\n%%EOF\n")
+			fr, err := u.Client.UploadFile(ctx, "cv.pdf", pdf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := u.Sign(api.WishListType, api.Submission{Round: env.Round, Author: p.ID, Seq: 1, ClientTime: time.Now().UTC().Truncate(time.Second),
+				List: []string{poste.ID}, Attachments: []api.Attachment{{Kind: "cv", Name: "cv.pdf", SHA256: fr.SHA256, Size: fr.Size}}})
+			if _, err := u.Client.Submit(ctx, env); err != nil {
 				t.Fatal(err)
 			}
 			n++
@@ -160,7 +169,14 @@ func TestStaffScreens(t *testing.T) {
 		t.Fatalf("unranked %v", s.VM.UnrankedIDs())
 	}
 	s.ranked.Select(0)
+	if len(s.files.Objects) != 1 {
+		t.Fatalf("files of the candidate: %d", len(s.files.Objects))
+	}
 	shoot(t, rtsApp, "rts-1-classement")
+	path, err := s.VM.Svc.DownloadFile(ctx, t.TempDir(), s.VM.Files(s.VM.RankedIDs()[0])[0])
+	if b, _ := os.ReadFile(path); err != nil || !strings.HasPrefix(string(b), "%PDF-") {
+		t.Fatalf("download: %v", err)
+	}
 	test.Tap(s.sign)
 	typePassphrase(t, rtsApp)
 	s.VM.Svc.Outbox.Step(ctx)
@@ -172,4 +188,63 @@ func TestStaffScreens(t *testing.T) {
 		t.Fatalf("status %q", vs[0].Status)
 	}
 	shoot(t, rtsApp, "rts-2-signe")
+
+	// The admin runs and publishes, then rounds 2 and 3.
+	env.Transition(t, domain.StateRankingsClosed)
+	adm.reload(env.Round)
+	adm.Tabs.SelectIndex(1)
+	if _, err := adm.VM.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	adm.reload(env.Round)
+	if len(adm.previewRows) == 0 || adm.publish.Disabled() {
+		t.Fatalf("preview %d rows", len(adm.previewRows))
+	}
+	shoot(t, adminApp, "admin-5-previsualisation")
+	if err := adm.VM.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	adm.reload(env.Round)
+	r2, err := adm.VM.NextRound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.TransitionRound(t, r2.ID, domain.StateRankingsClosed)
+	env.Run(t, r2.ID)
+	env.Publish(t, r2.ID)
+	adm.reload(r2.ID)
+	r3, err := adm.VM.NextRound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm.reload(r3.ID)
+	if adm.round3.Hidden || len(adm.VM.Remaining()) == 0 {
+		t.Fatalf("round 3: hidden %v, %d remaining", adm.round3.Hidden, len(adm.VM.Remaining()))
+	}
+	var target int = -1
+	for i, p := range adm.VM.Remaining() {
+		adm.remaining.Select(i)
+		if len(adm.freeRows) > 0 {
+			target = i
+			_ = p
+			break
+		}
+	}
+	if target < 0 {
+		t.Fatal("no remaining intern with a free poste")
+	}
+	adm.free.Select(0)
+	test.Type(adm.reason, "Accord de l'interne en séance")
+	if adm.assign.Disabled() {
+		t.Fatal("assign disabled")
+	}
+	shoot(t, adminApp, "admin-6-tour3")
+	in, p := adm.VM.Remaining()[target], adm.freeRows[0].Poste
+	if err := adm.VM.Assign(ctx, in.ID, p.ID, "Accord de l'interne en séance"); err != nil {
+		t.Fatal(err)
+	}
+	adm.reload(r3.ID)
+	if slices.ContainsFunc(adm.VM.Remaining(), func(x domain.Person) bool { return x.ID == in.ID }) {
+		t.Error("assigned intern still remaining")
+	}
 }

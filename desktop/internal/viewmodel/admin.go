@@ -2,11 +2,13 @@ package viewmodel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
+	"strings"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
@@ -72,9 +74,17 @@ func (a *Admin) Load(ctx context.Context, round string) AdminData {
 		d.Err = err
 		return d
 	}
-	if d.Audit, err = c.AuditLog(ctx, 0, 1000); err != nil {
-		d.Err = err
-		return d
+	for after := uint64(0); ; {
+		page, err := c.AuditLog(ctx, after, 500)
+		if err != nil {
+			d.Err = err
+			return d
+		}
+		d.Audit = append(d.Audit, page...)
+		if len(page) < 500 {
+			break
+		}
+		after = page[len(page)-1].Seq
 	}
 	if round == "" && len(d.Rounds) > 0 {
 		round = d.Rounds[len(d.Rounds)-1].ID
@@ -199,8 +209,8 @@ func (a *Admin) RoundSummary() string {
 // NextState is the state the current round moves to next by a transition
 // (empty when the next step is run, publish or none).
 func (a *Admin) NextState() domain.RoundState {
-	if a.Round == nil {
-		return ""
+	if a.Round == nil || a.Round.Number >= 3 {
+		return "" // round 3 is in person: assignments, no windows
 	}
 	st := a.Round.State
 	switch st {
@@ -276,8 +286,31 @@ func (a *Admin) NextRound(ctx context.Context) (*domain.Round, error) {
 		return nil, err
 	}
 	n := a.Round.Number + 1
-	id := fmt.Sprintf("%s-T%d", a.Round.ID, n)
-	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: i18n.T("admin.round_name", a.Round.Name, n)})
+	baseID, _, _ := strings.Cut(a.Round.ID, "-T")
+	id := fmt.Sprintf("%s-T%d", baseID, n)
+	base, _, _ := strings.Cut(a.Round.Name, " — ")
+	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: i18n.T("admin.round_name", base, n)})
+}
+
+// manual returns the manual assignments of the current round, as the
+// audit log records them (no endpoint lists them before the round runs).
+func (a *Admin) manual() []domain.Assignment {
+	var out []domain.Assignment
+	if a.Detail != nil && a.Detail.Preview != nil {
+		out = append(out, a.Detail.Preview.Assignments...)
+	}
+	for _, e := range a.Audit {
+		if e.Action != "manual-assignment" || e.Round != a.RoundID() {
+			continue
+		}
+		var d struct {
+			Poste string `json:"poste"`
+		}
+		if json.Unmarshal(e.Detail, &d) == nil && !slices.ContainsFunc(out, func(x domain.Assignment) bool { return x.Intern == e.Target }) {
+			out = append(out, domain.Assignment{Intern: e.Target, Poste: d.Poste, Manual: true, Author: e.Actor, Reason: e.Reason})
+		}
+	}
+	return out
 }
 
 // Remaining lists the interns left without a poste for a round 3: the
@@ -287,10 +320,8 @@ func (a *Admin) Remaining() []domain.Person {
 		return nil
 	}
 	done := map[string]bool{}
-	if a.Detail != nil && a.Detail.Preview != nil {
-		for _, as := range a.Detail.Preview.Assignments {
-			done[as.Intern] = true
-		}
+	for _, as := range a.manual() {
+		done[as.Intern] = true
 	}
 	byID := map[string]domain.Person{}
 	for _, p := range a.People {
@@ -319,10 +350,8 @@ type FreePoste struct {
 // optionally of one intern's specialty and subdivision.
 func (a *Admin) FreePostes(intern *domain.Person) []FreePoste {
 	taken := map[string]int{}
-	if a.Detail != nil && a.Detail.Preview != nil {
-		for _, as := range a.Detail.Preview.Assignments {
-			taken[as.Poste]++
-		}
+	for _, as := range a.manual() {
+		taken[as.Poste]++
 	}
 	var out []FreePoste
 	for _, p := range a.Postes {
@@ -428,6 +457,34 @@ func (a *Admin) AuditRows() []string {
 			s += " — « " + e.Reason + " »"
 		}
 		out = append(out, s)
+	}
+	return out
+}
+
+// PreviewRows lists the previewed (or published) result: each assignment,
+// then the unmatched interns.
+func (a *Admin) PreviewRows() []string {
+	if a.Detail == nil || a.Detail.Preview == nil {
+		return nil
+	}
+	name := map[string]string{}
+	for _, p := range a.People {
+		name[p.Person.ID] = p.Person.FullName()
+	}
+	title := map[string]string{}
+	for _, p := range a.Postes {
+		title[p.ID] = p.Title
+	}
+	var out []string
+	for _, as := range a.Detail.Preview.Assignments {
+		s := fmt.Sprintf("%s (%s) → %s — %s", name[as.Intern], as.Intern, as.Poste, title[as.Poste])
+		if as.Manual {
+			s += " — " + i18n.T("admin.manual", as.Reason)
+		}
+		out = append(out, s)
+	}
+	for _, id := range a.Detail.Preview.Unmatched {
+		out = append(out, fmt.Sprintf("%s (%s) — %s", name[id], id, i18n.T("admin.unmatched")))
 	}
 	return out
 }
