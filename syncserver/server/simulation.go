@@ -52,6 +52,9 @@ type simulations struct {
 	mu     sync.Mutex
 	rounds map[string]*simRound
 	live   map[string]*liveState
+	// liveMu serialises the replays, so that a crowd asking at once for a
+	// new one computes it once.
+	liveMu sync.Mutex
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -391,6 +394,8 @@ func (s *Server) live(q *req) error {
 // liveSteps replays the choices of a run round on its frozen input and
 // checks that they give its result.
 func (s *Server) liveSteps(rec *store.RoundRecord) (*liveState, error) {
+	s.sims.liveMu.Lock()
+	defer s.sims.liveMu.Unlock()
 	s.sims.mu.Lock()
 	ls, ok := s.sims.live[rec.ID]
 	s.sims.mu.Unlock()
