@@ -112,6 +112,13 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "import-postes", "-round", "R1", "-file", postesFile); !strings.Contains(out, "2 créé(s)") {
 		t.Fatalf("import postes: %s", out)
 	}
+	// A partial list updates what it lists and closes nothing.
+	changed := []domain.Poste{postes[1]}
+	changed[0].Capacity = 2
+	partialFile := writeCSV(t, dir, "postes-partiel.csv", func(b *bytes.Buffer) error { return importer.WritePostesCSV(b, changed) })
+	if out := mustOK(t, conn, "import-postes", "-round", "R1", "-file", partialFile, "-partial"); !strings.Contains(out, "1 modifié(s)") || !strings.Contains(out, "0 fermé(s)") {
+		t.Fatalf("partial import: %s", out)
+	}
 	now := time.Now()
 	mustOK(t, conn, "round", "schedule", "R1", "-wishes-open", now.Add(-time.Minute).Format(time.RFC3339),
 		"-wishes-close", now.Add(time.Hour).Format(time.RFC3339))
@@ -179,6 +186,18 @@ func TestAdminEndToEnd(t *testing.T) {
 	text := string(data)
 	if !strings.Contains(text, "I1") || !strings.Contains(text, "P2") || !strings.Contains(text, "I2") || !strings.Contains(text, "P1") {
 		t.Fatalf("export:\n%s", text)
+	}
+	xlsx := filepath.Join(dir, "resultats.xlsx")
+	mustOK(t, conn, "export", "-round", "R1", "-out", xlsx)
+	if data, err := os.ReadFile(xlsx); err != nil || !bytes.HasPrefix(data, []byte("PK")) {
+		t.Fatalf("xlsx export: %v %.4q", err, data)
+	}
+	code, _, errs = admin(t, conn, "assign", "-round", "R1", "-intern", "I1", "-poste", "P1", "-reason", "test")
+	if code != 1 || !strings.Contains(errs, "refusé par le serveur") {
+		t.Fatalf("assign in round 1: exit %d %s", code, errs)
+	}
+	if out := mustOK(t, conn, "next", "R1", "-name", "Tour 2"); !strings.Contains(out, "Tour R2 créé") {
+		t.Fatalf("next: %s", out)
 	}
 	if out := mustOK(t, conn, "audit"); !strings.Contains(out, "import-people") || !strings.Contains(out, "publish") {
 		t.Fatalf("audit: %s", out)
