@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // Paris time on every OS (deadlines in reminders)
 
 	"appariement/shared/domain"
 )
