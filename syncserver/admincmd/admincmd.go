@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -196,7 +197,7 @@ func (f *flags) client() (*client.Client, int) {
 		fmt.Fprintf(f.a.stderr, "%s : %v\n", f.Name(), err)
 		return nil, exitFailure
 	}
-	c, err := client.New(*f.server, nil)
+	c, err := client.New(*f.server, &http.Client{Timeout: requestTimeout})
 	if err != nil {
 		fmt.Fprintf(f.a.stderr, "%s : adresse du serveur invalide (bad server URL): %v\n", f.Name(), err)
 		return nil, exitFailure

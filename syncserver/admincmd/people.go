@@ -189,6 +189,9 @@ func PrintCodes(w io.Writer, codes []api.IssuedCode) {
 	tw.Flush()
 }
 
+// CodeBatch is the number of people per activation-code request.
+const CodeBatch = 400
+
 func cmdCodes(a *app, args []string) int {
 	f := a.newFlags("codes", "codes -id X[,Y…] | -all", true)
 	who := f.String("for", "", "personnes à qui émettre un code, séparées par des virgules (alias de -people)")
@@ -214,9 +217,29 @@ func cmdCodes(a *app, args []string) int {
 	}
 	ctx, cancel := timeout()
 	defer cancel()
-	res, err := c.IssueCodes(ctx, api.IssueCodesRequest{People: ids, AllWithoutKey: *all})
-	if err != nil {
-		return f.fail("émission des codes", err)
+	if *all {
+		// Everyone without a key, in batches: each code costs an Argon2id
+		// hash and one request must end within the server's write timeout.
+		people, err := c.People(ctx)
+		if err != nil {
+			return f.fail("liste des personnes", err)
+		}
+		for _, p := range people {
+			if !p.Enrolled {
+				ids = append(ids, p.Person.ID)
+			}
+		}
+	}
+	res := &api.IssueCodesResponse{}
+	for rest := ids; len(rest) > 0; {
+		n := min(CodeBatch, len(rest))
+		part, err := c.IssueCodes(ctx, api.IssueCodesRequest{People: rest[:n]})
+		if err != nil {
+			PrintCodes(a.stdout, res.Codes)
+			return f.fail("émission des codes", err)
+		}
+		res.Codes = append(res.Codes, part.Codes...)
+		rest = rest[n:]
 	}
 	PrintCodes(a.stdout, res.Codes)
 	fmt.Fprintf(a.stdout, "%d code(s) émis. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi écrit l'e-mail dans son dossier d'envoi (-outbox).\n", len(res.Codes))

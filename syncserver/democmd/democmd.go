@@ -58,11 +58,6 @@ const Round = "R1"
 // KeyName names the demo server's key in its checkpoints.
 const KeyName = "appariement.demo"
 
-// codeBatch is the number of people per activation-code request: each
-// code costs an Argon2id hash, and a request must end well within the
-// server's write timeout.
-const codeBatch = 400
-
 // Options configures a demo.
 type Options struct {
 	Dir  string // data directory (created if missing)
@@ -432,7 +427,7 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 	fmt.Fprintf(out, "Émission de %d codes d'activation (haché chacun par Argon2id : environ une minute)…\n", len(ids))
 	codes := map[string]string{}
 	for len(ids) > 0 {
-		n := min(codeBatch, len(ids))
+		n := min(admincmd.CodeBatch, len(ids))
 		res, err := c.IssueCodes(ctx, api.IssueCodesRequest{People: ids[:n]})
 		if err != nil {
 			return err
