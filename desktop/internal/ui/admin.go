@@ -181,7 +181,7 @@ func (s *AdminScreen) refreshQuality() {
 	if q.WishesKnown {
 		section(i18n.T("quality.unwished"), len(q.Unwished), postes(q.Unwished))
 	}
-	chart := container.NewVBox(bold(i18n.T("quality.chart")), barChart(q.Balances, 40))
+	chart := container.NewVBox(bold(i18n.T("quality.chart")), barChart(q.Balances, 40, true))
 	s.quality.Add(container.NewGridWithColumns(2, chart, issues))
 }
 

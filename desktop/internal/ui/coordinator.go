@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -41,7 +40,11 @@ func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen 
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			b := vm.Quality.Balances[i]
 			l := o.(*widget.Label)
-			l.SetText(i18n.T("coord.row", b.Specialty, b.Subdivision, b.Postes, b.Places, b.Interns, b.Diff()))
+			if vm.InternsKnown {
+				l.SetText(i18n.T("coord.row", b.Specialty, b.Subdivision, b.Postes, b.Places, b.Interns, b.Diff()))
+			} else {
+				l.SetText(i18n.T("coord.row_postes", b.Specialty, b.Subdivision, b.Postes, b.Places))
+			}
 			if b.Shortage() {
 				l.Importance = widget.DangerImportance
 			} else {
@@ -86,7 +89,11 @@ func (s *CoordinatorScreen) refresh() {
 		s.body.Add(bold(viewmodel.RoundLabel(s.VM.Round)))
 	}
 	s.body.Add(wrapLabel(s.VM.Note()))
-	s.body.Add(bold(fmt.Sprint(i18n.T("quality.totals", q.Interns, q.Places, q.Postes, len(q.Shortages())))))
-	s.body.Add(barChart(q.Balances, 60))
+	if s.VM.InternsKnown {
+		s.body.Add(bold(i18n.T("quality.totals", q.Interns, q.Places, q.Postes, len(q.Shortages()))))
+	} else {
+		s.body.Add(bold(i18n.T("coord.totals", q.Places, q.Postes)))
+	}
+	s.body.Add(barChart(q.Balances, 60, s.VM.InternsKnown))
 	s.table.Refresh()
 }

@@ -24,7 +24,7 @@ var (
 
 // barChart draws interns and places per specialty and subdivision as
 // horizontal bars (canvas rectangles), shortages in red, at most limit rows.
-func barChart(bs []viewmodel.Balance, limit int) fyne.CanvasObject {
+func barChart(bs []viewmodel.Balance, limit int, interns bool) fyne.CanvasObject {
 	if len(bs) > limit {
 		bs = bs[:limit]
 	}
@@ -38,8 +38,11 @@ func barChart(bs []viewmodel.Balance, limit int) fyne.CanvasObject {
 		r.SetMinSize(fyne.NewSize(float32(max(1, v*width/maxV)), 9))
 		return container.NewHBox(r, canvasText(fmt.Sprint(v), c))
 	}
-	rows := container.NewVBox(container.NewHBox(
-		legend(colInterns, i18n.T("quality.interns")), legend(colPlaces, i18n.T("quality.places")), legend(colShortage, i18n.T("quality.shortage"))))
+	rows := container.NewVBox(container.NewHBox(legend(colPlaces, i18n.T("quality.places"))))
+	if interns {
+		rows = container.NewVBox(container.NewHBox(
+			legend(colInterns, i18n.T("quality.interns")), legend(colPlaces, i18n.T("quality.places")), legend(colShortage, i18n.T("quality.shortage"))))
+	}
 	for _, b := range bs {
 		name := widget.NewLabel(fmt.Sprintf("%s / %s", b.Specialty, b.Subdivision))
 		ic := color.Color(colInterns)
@@ -47,6 +50,10 @@ func barChart(bs []viewmodel.Balance, limit int) fyne.CanvasObject {
 			ic = colShortage
 			name.Importance = widget.DangerImportance
 			name.TextStyle.Bold = true
+		}
+		if !interns {
+			rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(190, 30), name), nil, container.NewCenter(bar(b.Places, colPlaces))))
+			continue
 		}
 		diff := canvasText(fmt.Sprintf("%+d", b.Diff()), ic)
 		rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(190, 30), name), diff,

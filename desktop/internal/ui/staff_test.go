@@ -248,3 +248,34 @@ func TestStaffScreens(t *testing.T) {
 		t.Error("assigned intern still remaining")
 	}
 }
+
+func TestCoordinatorScreen(t *testing.T) {
+	opts := demodata.Small(1)
+	data := demodata.Generate(opts)
+	env := servertest.Start(t, servertest.Options{Demo: &opts})
+	env.Transition(t, domain.StateWishesOpen)
+	var coord domain.Person
+	for _, p := range data.People {
+		if p.Role == domain.RoleCoordinator {
+			coord = p
+			break
+		}
+	}
+	app := staffApp(t, env, nil)
+	enrollAs(t, app, coord.ID, env.Codes[coord.ID])
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	typePassphrase(t, app)
+	s := app.coord
+	if s == nil || s.VM.Quality == nil {
+		t.Fatalf("no coordinator dashboard (%q)", s.VM.Error)
+	}
+	if s.VM.Quality.Postes == 0 {
+		t.Fatalf("no postes for %s/%s", coord.Specialty, coord.Subdivision)
+	}
+	for _, b := range s.VM.Quality.Balances {
+		if (coord.Specialty != "" && b.Specialty != coord.Specialty) || (coord.Subdivision != "" && b.Subdivision != coord.Subdivision) {
+			t.Errorf("out of scope: %+v", b)
+		}
+	}
+	shoot(t, app, "coordinator-1-tableau")
+}
