@@ -20,6 +20,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/time/rate"
+
 	"appariement/syncserver/server"
 )
 
@@ -48,6 +50,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	mailFrom := fs.String("mail-from", "Appariement <ne-pas-repondre@appariement.invalid>", "expéditeur des e-mails (From)")
 	logFormat := fs.String("log-format", "text", "format des journaux : text ou json")
 	logLevel := fs.String("log-level", "info", "niveau des journaux : debug, info, warn, error")
+	ipRate := fs.Float64("ip-rate", 0, "requêtes par seconde et par adresse cliente (0 : défaut du serveur, 50)")
+	ipBurst := fs.Int("ip-burst", 0, "rafale par adresse cliente (0 : défaut, 200)")
+	idRate := fs.Float64("identity-rate", 0, "requêtes par seconde et par identité signée (0 : défaut, 5)")
+	idBurst := fs.Int("identity-burst", 0, "rafale par identité (0 : défaut, 30)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -72,7 +78,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := server.Config{DBPath: *db, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
-		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger}
+		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
+		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = Serve(ctx, cfg, *addr, func(srv *server.Server, a net.Addr) {
