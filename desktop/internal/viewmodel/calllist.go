@@ -1,0 +1,268 @@
+package viewmodel
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/service"
+	"appariement/shared/api"
+)
+
+// CallList is the "Liste d'appel" tab of a choix au rang: the signed call
+// list in full (verified, kept for offline use), the notices of the
+// intern's rank changes, and the live replay of the choices once the
+// round is published.
+type CallList struct {
+	svc *service.Service
+	// PosteName names a poste for display.
+	PosteName func(id string) string
+
+	Round   string
+	Record  *cache.CallListRecord
+	Notices *cache.NoticesRecord
+	Live    *api.LiveReplay
+	// Filter keeps the rows whose intern id contains it (case-insensitive).
+	Filter string
+	Error  string
+}
+
+// NewCallList returns the call list view model of svc's intern.
+func NewCallList(svc *service.Service, posteName func(string) string) *CallList {
+	if posteName == nil {
+		posteName = func(id string) string { return id }
+	}
+	return &CallList{svc: svc, PosteName: posteName}
+}
+
+// Load shows what the cache holds for round (offline).
+func (c *CallList) Load(round string) error {
+	c.Round, c.Record, c.Notices, c.Live, c.Error = round, nil, nil, nil, ""
+	if round == "" {
+		return nil
+	}
+	rec, err := c.svc.Store.CallList(round)
+	if err != nil && !errors.Is(err, cache.ErrNotFound) {
+		return err
+	}
+	c.Record = rec
+	n, err := c.svc.Store.Notices(round)
+	if err != nil && !errors.Is(err, cache.ErrNotFound) {
+		return err
+	}
+	c.Notices = n
+	return nil
+}
+
+// CallListData is what Sync brought back, to Apply on the UI goroutine.
+type CallListData struct {
+	Round   string
+	Record  *cache.CallListRecord
+	Notices *cache.NoticesRecord
+	Err     error
+}
+
+// Sync fetches and verifies the call list and the notices of round (both
+// cached by the service). It blocks and changes nothing on screen.
+func (c *CallList) Sync(ctx context.Context, round string) CallListData {
+	d := CallListData{Round: round}
+	d.Notices, d.Err = c.svc.SyncNotices(ctx, round)
+	if d.Err != nil {
+		return d
+	}
+	d.Record, d.Err = c.svc.FetchCallList(ctx, round)
+	return d
+}
+
+// Apply shows the outcome of Sync; a failure keeps the cached copies.
+func (c *CallList) Apply(d CallListData) {
+	if d.Round != c.Round {
+		c.Round, c.Record, c.Notices, c.Live = d.Round, nil, nil, nil
+	}
+	c.Error = ""
+	if d.Notices != nil {
+		c.Notices = d.Notices
+	}
+	if d.Record != nil {
+		c.Record = d.Record
+	}
+	if d.Err != nil {
+		var apiErr *api.Error
+		if errors.As(d.Err, &apiErr) && apiErr.Code == api.CodeNotFound {
+			c.Error = i18n.T("calllist.unpublished")
+			return
+		}
+		c.Error = Message(d.Err)
+	}
+}
+
+// Header says which version is shown, when it was fetched and why it was
+// published.
+func (c *CallList) Header() string {
+	if c.Record == nil || c.Record.List == nil {
+		return i18n.T("calllist.none")
+	}
+	l := c.Record.List
+	reason := l.Reason
+	if reason == "" {
+		reason = "—"
+	}
+	return i18n.T("calllist.header", l.Version, len(l.Entries), c.Record.FetchedAt.Local().Format("02/01/2006 15:04"), reason)
+}
+
+// MyRank returns the intern's rank in the list shown, 0 if absent from it.
+func (c *CallList) MyRank() int {
+	if c.Record == nil || c.Record.List == nil {
+		return 0
+	}
+	me := c.svc.Me().ID
+	for _, e := range c.Record.List.Entries {
+		if e.Intern == me {
+			return e.Rank
+		}
+	}
+	return 0
+}
+
+// CallRow is one entry of the call list.
+type CallRow struct {
+	Rank   int
+	Intern string
+	Absent bool
+	Me     bool
+	Text   string
+}
+
+// Rows returns the entries matching Filter, in call order.
+func (c *CallList) Rows() []CallRow {
+	if c.Record == nil || c.Record.List == nil {
+		return nil
+	}
+	me := c.svc.Me().ID
+	f := strings.ToLower(strings.TrimSpace(c.Filter))
+	var out []CallRow
+	for _, e := range c.Record.List.Entries {
+		if f != "" && !strings.Contains(strings.ToLower(e.Intern), f) {
+			continue
+		}
+		r := CallRow{Rank: e.Rank, Intern: e.Intern, Absent: e.Absent, Me: e.Intern == me}
+		r.Text = i18n.T("calllist.row", e.Rank, e.Intern)
+		if e.Absent {
+			r.Text += " — " + i18n.T("calllist.absent")
+		}
+		if r.Me {
+			r.Text += " — " + i18n.T("calllist.you")
+		}
+		if e.Note != "" {
+			r.Text += " (" + e.Note + ")"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Banner returns the notices newer than the last one seen, newest last,
+// as sentences; empty when there is nothing new.
+func (c *CallList) Banner() string {
+	if c.Notices == nil || c.Notices.Notices == nil {
+		return ""
+	}
+	var msgs []string
+	for _, n := range c.Notices.Notices.Notices {
+		if n.ToVersion > c.Notices.SeenTo {
+			msgs = append(msgs, i18n.T("calllist.notice", n.ToVersion, i18n.Pick(n.Message, n.MessageEN)))
+		}
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// MarkSeen hides the banner until a newer notice comes.
+func (c *CallList) MarkSeen() error {
+	if c.Notices == nil || c.Notices.Notices == nil {
+		return nil
+	}
+	last := c.Notices.SeenTo
+	for _, n := range c.Notices.Notices.Notices {
+		last = max(last, n.ToVersion)
+	}
+	if err := c.svc.MarkNoticesSeen(c.Round, last); err != nil {
+		return err
+	}
+	c.Notices.SeenTo = last
+	return nil
+}
+
+// History returns every notice received, oldest first.
+func (c *CallList) History() []string {
+	if c.Notices == nil || c.Notices.Notices == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range c.Notices.Notices.Notices {
+		out = append(out, i18n.T("calllist.notice_dated", n.PublishedAt.Local().Format("02/01/2006 15:04"), n.ToVersion, i18n.Pick(n.Message, n.MessageEN)))
+	}
+	return out
+}
+
+// FetchLive fetches the live replay from rank from (limit 0: all). It
+// blocks and changes nothing on screen.
+func (c *CallList) FetchLive(ctx context.Context, round string, from int) (*api.LiveReplay, error) {
+	return c.svc.Live(ctx, round, from, 0)
+}
+
+// ApplyLive shows the outcome of FetchLive.
+func (c *CallList) ApplyLive(l *api.LiveReplay, err error) {
+	c.Error = ""
+	if err != nil {
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) && apiErr.Code == api.CodeInvalidState {
+			c.Error = i18n.T("live.not_published")
+			return
+		}
+		c.Error = Message(err)
+		return
+	}
+	c.Live = l
+}
+
+// LiveRow is one turn of the replay.
+type LiveRow struct {
+	Rank int
+	Me   bool
+	Text string
+}
+
+// LiveRows returns the turns of the replay: rank, intern, poste taken and
+// the places left on it.
+func (c *CallList) LiveRows() []LiveRow {
+	if c.Live == nil {
+		return nil
+	}
+	me := c.svc.Me().ID
+	out := make([]LiveRow, len(c.Live.Steps))
+	for i, st := range c.Live.Steps {
+		r := LiveRow{Rank: st.Rank, Me: st.Intern == me}
+		if st.Poste == "" {
+			r.Text = i18n.T("live.nothing", st.Rank, st.Intern)
+		} else {
+			r.Text = i18n.T("live.step", st.Rank, st.Intern, c.PosteName(st.Poste), st.Left)
+		}
+		if r.Me {
+			r.Text += " — " + i18n.T("calllist.you")
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// LiveIndexOf returns the row index of the intern's own turn, -1 if none.
+func (c *CallList) LiveIndexOf() int {
+	for i, r := range c.LiveRows() {
+		if r.Me {
+			return i
+		}
+	}
+	return -1
+}
