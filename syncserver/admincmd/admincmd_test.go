@@ -80,6 +80,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	interns := []domain.Person{
 		{ID: "I1", Role: domain.RoleIntern, LastName: "Martin", FirstName: "Léa", Email: "lea.martin@etu.example.fr", Specialty: "CARDIO", Subdivision: "LYON", Rank: 1},
 		{ID: "I2", Role: domain.RoleIntern, LastName: "Bernard", FirstName: "Hugo", Email: "hugo.bernard@etu.example.fr", Specialty: "CARDIO", Subdivision: "LYON", Rank: 2},
+		{ID: "I3", Role: domain.RoleIntern, LastName: "Petit", FirstName: "Inès", Email: "ines.petit@etu.example.fr", Specialty: "CARDIO", Subdivision: "LYON", Rank: 3},
 	}
 	bad := append([]domain.Person{}, interns...)
 	bad[1].Specialty = "PASUNDES"
@@ -96,7 +97,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "import-people", "-file", goodFile, "-dry-run"); !strings.Contains(out, "rien n'a été importé") {
 		t.Fatalf("dry run: %s", out)
 	}
-	if out := mustOK(t, conn, "import-people", "-file", goodFile); !strings.Contains(out, "2 créé(s)") {
+	if out := mustOK(t, conn, "import-people", "-file", goodFile); !strings.Contains(out, "3 créé(s)") {
 		t.Fatalf("import: %s", out)
 	}
 
@@ -123,7 +124,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	mustOK(t, conn, "round", "schedule", "R1", "-wishes-open", now.Add(-time.Minute).Format(time.RFC3339),
 		"-wishes-close", now.Add(time.Hour).Format(time.RFC3339))
 	mustOK(t, conn, "round", "open-wishes", "R1")
-	if out := mustOK(t, conn, "round", "show", "R1"); !strings.Contains(out, "wishes_open") || !strings.Contains(out, "2 participants") {
+	if out := mustOK(t, conn, "round", "show", "R1"); !strings.Contains(out, "wishes_open") || !strings.Contains(out, "3 participants") {
 		t.Fatalf("round show: %s", out)
 	}
 
@@ -132,14 +133,14 @@ func TestAdminEndToEnd(t *testing.T) {
 	codes := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 2 && (f[0] == "I1" || f[0] == "I2" || f[0] == "R1S") {
+		if len(f) >= 2 && (f[0] == "I1" || f[0] == "I2" || f[0] == "I3" || f[0] == "R1S") {
 			codes[f[0]] = f[1]
 		}
 	}
-	if len(codes) != 3 {
+	if len(codes) != 4 {
 		t.Fatalf("codes: %v", codes)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(dir, "outbox")); len(ents) != 3 {
+	if ents, _ := os.ReadDir(filepath.Join(dir, "outbox")); len(ents) != 4 {
 		t.Fatalf("outbox: %d e-mails", len(ents))
 	}
 	enroll := func(id string) *client.Client {
@@ -173,7 +174,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	submit(rts, api.RankingType, api.Submission{Round: "R1", Author: "R1S", Seq: 1, ClientTime: now, Poste: "P1", List: []string{"I2", "I1"}})
 	submit(rts, api.RankingType, api.Submission{Round: "R1", Author: "R1S", Seq: 1, ClientTime: now, Poste: "P2", List: []string{"I1"}})
 	mustOK(t, conn, "round", "close-rankings", "R1")
-	if out := mustOK(t, conn, "run", "R1"); !strings.Contains(out, "2 interne(s) affecté(s), 0 sans poste") {
+	if out := mustOK(t, conn, "run", "R1"); !strings.Contains(out, "2 interne(s) affecté(s), 1 sans poste") {
 		t.Fatalf("run: %s", out)
 	}
 	mustOK(t, conn, "publish", "R1")
@@ -199,6 +200,20 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "next", "R1", "-name", "Tour 2"); !strings.Contains(out, "Tour R2 créé") {
 		t.Fatalf("next: %s", out)
 	}
+	// Round 2 with nobody's list, then round 3 where I3 is assigned by hand.
+	for _, step := range []string{"open-wishes", "close-wishes", "open-rankings", "close-rankings"} {
+		mustOK(t, conn, "round", step, "R2")
+	}
+	mustOK(t, conn, "run", "R2")
+	mustOK(t, conn, "publish", "R2")
+	mustOK(t, conn, "next", "R2", "-name", "Tour 3")
+	if out := mustOK(t, conn, "assign", "-round", "R3", "-intern", "I3", "-poste", "P2", "-reason", "choix en amphi"); !strings.Contains(out, "I3 affecté(e) au poste P2") {
+		t.Fatalf("assign: %s", out)
+	}
+	if out := mustOK(t, conn, "run", "R3"); !strings.Contains(out, "1 affectation(s) manuelle(s)") {
+		t.Fatalf("run R3: %s", out)
+	}
+	mustOK(t, conn, "publish", "R3")
 	if out := mustOK(t, conn, "audit"); !strings.Contains(out, "import-people") || !strings.Contains(out, "publish") {
 		t.Fatalf("audit: %s", out)
 	}
