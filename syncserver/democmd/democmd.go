@@ -206,18 +206,18 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		}
 	}
 
-	cfg := server.Config{DBPath: path(StoreFile), Name: KeyName, OutboxDir: path(OutboxDir),
-		PublicURL: "http://" + opts.Addr, Logger: opts.Logger}
-	srv, err := server.Open(cfg)
-	if err != nil {
-		return fmt.Errorf("ouverture du serveur (open %s): %w", cfg.DBPath, err)
-	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		srv.Close()
 		return fmt.Errorf("écoute sur %s (listen): %w", opts.Addr, err)
 	}
+	cfg := server.Config{DBPath: path(StoreFile), Name: KeyName, OutboxDir: path(OutboxDir), Logger: opts.Logger}
 	url := servecmd.URL(cfg, ln.Addr())
+	cfg.PublicURL = url
+	srv, err := server.Open(cfg)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("ouverture du serveur (open %s): %w", cfg.DBPath, err)
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)

@@ -142,3 +142,12 @@ func TestDemo(t *testing.T) {
 		t.Error("codes.txt rewritten by a second run")
 	}
 }
+
+func TestRunUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{{}, {"-dir", t.TempDir(), "-simulate-share", "2"}, {"-dir", t.TempDir(), "extra"}, {"-nope"}} {
+		if code := Run(args, &out, &errb); code != 2 {
+			t.Errorf("demo %v: exit %d, want 2", args, code)
+		}
+	}
+}

@@ -114,13 +114,18 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 }
 
 // URL returns the base URL clients use to reach a server configured with
-// cfg and listening on a.
+// cfg and listening on a. A server listening on every interface (":8080")
+// is reached on loopback here.
 func URL(cfg server.Config, a net.Addr) string {
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		scheme = "https"
 	}
-	return scheme + "://" + a.String()
+	host := a.String()
+	if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		host = net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
+	}
+	return scheme + "://" + host
 }
 
 // Serve opens the server described by cfg, listens on addr, calls ready

@@ -84,3 +84,14 @@ func TestRunListenFailure(t *testing.T) {
 		t.Fatalf("busy address: exit %d, want 1 (%s)", code, errb.String())
 	}
 }
+
+func TestURL(t *testing.T) {
+	a := &net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}
+	if got := URL(server.Config{}, a); got != "http://127.0.0.1:8080" {
+		t.Errorf("URL(%v) = %s", a, got)
+	}
+	a = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8443}
+	if got := URL(server.Config{TLSCert: "c", TLSKey: "k"}, a); got != "https://127.0.0.1:8443" {
+		t.Errorf("URL(%v) = %s", a, got)
+	}
+}
