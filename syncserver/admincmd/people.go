@@ -193,18 +193,17 @@ func PrintCodes(w io.Writer, codes []api.IssuedCode) {
 const CodeBatch = 400
 
 func cmdCodes(a *app, args []string) int {
-	f := a.newFlags("codes", "codes -id X[,Y…] | -all", true)
-	who := f.String("for", "", "personnes à qui émettre un code, séparées par des virgules (alias de -people)")
+	f := a.newFlags("codes", "codes -people X[,Y…] | -all  (ou : codes X Y …)", true)
 	people := f.String("people", "", "personnes à qui émettre un code, séparées par des virgules")
 	all := f.Bool("all", false, "toutes les personnes sans clé enregistrée")
-	// -id is the admin's own identifier; "codes -id X" in the brief means the
-	// person: accept a positional list too.
+	// -id is the signing admin; the people are given by -people or as
+	// arguments.
 	if pos, code := f.parseLoose(args); code >= 0 {
 		return code
 	} else if len(pos) > 0 {
 		*people = strings.Join(append(splitList(*people), pos...), ",")
 	}
-	ids := append(splitList(*who), splitList(*people)...)
+	ids := splitList(*people)
 	if len(ids) == 0 && !*all {
 		return f.usageErr("indiquez les personnes (-people X,Y ou en arguments) ou -all")
 	}
