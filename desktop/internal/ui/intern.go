@@ -64,6 +64,9 @@ type InternScreen struct {
 	syncButton         *widget.Button
 	unlockButton       *widget.Button
 	lastAccepted       int
+
+	// Choix au rang: simulation and call list tabs.
+	choix *choixTabs
 }
 
 // NewInternScreen builds the intern's screens on the view model.
@@ -84,7 +87,10 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 		container.NewTabItemWithIcon(i18n.T("tab.files"), theme.MailAttachmentIcon(), s.buildFiles()),
 		container.NewTabItemWithIcon(i18n.T("tab.results"), theme.ConfirmIcon(), s.buildResults()),
 	)
-	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), s.buildStatusBar(), nil, nil, s.tabs)
+	s.choix = newChoixTabs(s)
+	s.tabs.Append(s.choix.simTab)
+	s.tabs.Append(s.choix.callTab)
+	s.Content = container.NewBorder(container.NewVBox(header, s.choix.w.Banner, widget.NewSeparator()), s.buildStatusBar(), nil, nil, s.tabs)
 	s.refreshRounds()
 	s.refreshAll()
 	s.addShortcuts(a.Window)
@@ -117,6 +123,7 @@ func (s *InternScreen) refreshAll() {
 	s.refreshWishes()
 	s.refreshFiles()
 	s.refreshResults()
+	s.choix.refresh()
 	s.refreshStatus(s.VM.Svc.Outbox.Status())
 }
 
@@ -626,6 +633,7 @@ func (s *InternScreen) syncNow() {
 		}
 		s.refreshRounds()
 		s.refreshAll()
+		s.choix.onSync()
 		if s.VM.SyncError != "" {
 			s.syncDetail.SetText(i18n.T("sync.failed", s.VM.SyncError))
 		}
@@ -642,6 +650,7 @@ func (s *InternScreen) startBackground(ctx context.Context) {
 	}
 	go ob.Run(ctx)
 	go ob.RunPinger(ctx, s.app.Opts.PingInterval)
+	s.choix.start(ctx)
 	s.syncNow()
 	go func() {
 		// Refresh the "retry in …" countdown.

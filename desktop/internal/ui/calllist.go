@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/viewmodel"
+	"appariement/shared/api"
+)
+
+// callListWidgets are the widgets of the call list tab and of the notice
+// banner shown above every tab.
+type callListWidgets struct {
+	Banner      *fyne.Container
+	bannerText  *widget.Label
+	clHeader    *widget.Label
+	clRank      *widget.Label
+	clError     *widget.Label
+	clSearch    *widget.Entry
+	clList      *widget.List
+	clRows      []viewmodel.CallRow
+	clHistory   *fyne.Container
+	liveList    *widget.List
+	liveRows    []viewmodel.LiveRow
+	clSync      *widget.Button
+	liveJump    *widget.Button
+	clSyncBusy  bool
+	liveLoading bool
+}
+
+func (c *choixTabs) buildCallList() fyne.CanvasObject {
+	w := &c.w
+	w.bannerText = wrapLabel("")
+	w.bannerText.Importance = widget.WarningImportance
+	seen := widget.NewButtonWithIcon(i18n.T("calllist.seen"), theme.ConfirmIcon(), func() {
+		if err := c.CL.MarkSeen(); err != nil {
+			c.s.app.showError(err)
+		}
+		c.showCallList()
+	})
+	w.Banner = container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), seen, w.bannerText))
+	w.Banner.Hide()
+
+	w.clHeader = wrapLabel("")
+	w.clRank = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	w.clError = wrapLabel("")
+	w.clError.Importance = widget.DangerImportance
+	w.clSearch = widget.NewEntry()
+	w.clSearch.SetPlaceHolder(i18n.T("calllist.search"))
+	w.clSearch.OnChanged = func(s string) {
+		c.CL.Filter = s
+		c.showCallList()
+	}
+	w.clSync = widget.NewButtonWithIcon(i18n.T("calllist.sync"), theme.ViewRefreshIcon(), func() { c.syncCallList() })
+	w.clList = widget.NewList(func() int { return len(w.clRows) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			r := w.clRows[i]
+			l.Text = r.Text
+			l.TextStyle = fyne.TextStyle{Bold: r.Me}
+			switch {
+			case r.Me:
+				l.Importance = widget.HighImportance
+			case r.Absent:
+				l.Importance = widget.WarningImportance
+			default:
+				l.Importance = widget.MediumImportance
+			}
+			l.Refresh()
+		})
+	w.clHistory = container.NewVBox()
+	w.liveList = widget.NewList(func() int { return len(w.liveRows) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			r := w.liveRows[i]
+			l.Text = r.Text
+			l.TextStyle = fyne.TextStyle{Bold: r.Me}
+			l.Importance = widget.MediumImportance
+			if r.Me {
+				l.Importance = widget.HighImportance
+			}
+			l.Refresh()
+		})
+	load := widget.NewButtonWithIcon(i18n.T("live.load"), theme.MediaPlayIcon(), func() { c.loadLive() })
+	w.liveJump = widget.NewButtonWithIcon(i18n.T("live.jump"), theme.NavigateNextIcon(), func() {
+		if i := c.CL.LiveIndexOf(); i >= 0 {
+			w.liveList.ScrollTo(i)
+			w.liveList.Select(i)
+		}
+	})
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.clSync, w.clHeader), w.clRank, w.clError, w.clSearch)
+	listPane := container.NewBorder(top, nil, nil, nil, w.clList)
+	histPane := container.NewBorder(widget.NewLabelWithStyle(i18n.T("calllist.history"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
+		container.NewVScroll(w.clHistory))
+	livePane := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(i18n.T("live.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewHBox(load, w.liveJump)), nil, nil, nil, w.liveList)
+	right := container.NewVSplit(histPane, livePane)
+	split := container.NewHSplit(listPane, right)
+	split.Offset = 0.55
+	return container.NewPadded(split)
+}
+
+func (c *choixTabs) showCallList() {
+	w := &c.w
+	cl := c.CL
+	w.clHeader.SetText(cl.Header())
+	if r := cl.MyRank(); r > 0 {
+		w.clRank.SetText(i18n.T("calllist.my_rank", r))
+	} else {
+		w.clRank.SetText("")
+	}
+	w.clError.SetText(cl.Error)
+	w.clRows = cl.Rows()
+	w.clList.Refresh()
+	w.clHistory.RemoveAll()
+	for _, h := range cl.History() {
+		w.clHistory.Add(wrapLabel(h))
+	}
+	w.liveRows = cl.LiveRows()
+	w.liveList.Refresh()
+	setEnabled(w.liveJump, cl.LiveIndexOf() >= 0)
+	if b := cl.Banner(); b != "" {
+		w.bannerText.SetText(b)
+		w.Banner.Show()
+	} else {
+		w.Banner.Hide()
+	}
+}
+
+// syncCallList fetches the notices and the call list of the current round
+// (signed requests: skipped while the key is locked).
+func (c *choixTabs) syncCallList() {
+	w := &c.w
+	round := c.s.VM.RoundID()
+	if w.clSyncBusy || round == "" || !c.s.VM.Svc.Unlocked() {
+		return
+	}
+	w.clSyncBusy = true
+	w.clSync.Disable()
+	var d viewmodel.CallListData
+	c.s.app.runAsync(func() {
+		ctx, cancel := context.WithTimeout(c.s.app.ctx, time.Minute)
+		d = c.CL.Sync(ctx, round)
+		cancel()
+	}, func() {
+		w.clSyncBusy = false
+		w.clSync.Enable()
+		c.CL.Apply(d)
+		c.showCallList()
+	})
+}
+
+func (c *choixTabs) loadLive() {
+	w := &c.w
+	round := c.s.VM.RoundID()
+	if w.liveLoading || round == "" {
+		return
+	}
+	w.liveLoading = true
+	var res struct {
+		replay *api.LiveReplay
+		err    error
+	}
+	c.s.app.runAsync(func() {
+		ctx, cancel := context.WithTimeout(c.s.app.ctx, time.Minute)
+		res.replay, res.err = c.CL.FetchLive(ctx, round, 1)
+		cancel()
+	}, func() {
+		w.liveLoading = false
+		c.CL.ApplyLive(res.replay, res.err)
+		c.showCallList()
+	})
+}
+
+// refresh shows the current round's call list and simulation from the
+// view models (the cache when the round changed).
+func (c *choixTabs) refresh() {
+	if id := c.s.VM.RoundID(); c.CL.Round != id {
+		if err := c.CL.Load(id); err != nil {
+			c.s.app.showError(err)
+		}
+	}
+	c.showCallList()
+	c.showSimulation()
+}
+
+// onSync follows a sync: the notices and call list are polled, and the
+// simulation refreshed if due.
+func (c *choixTabs) onSync() {
+	c.syncCallList()
+	c.refreshSimulation(false)
+}
+
+// start refreshes the simulation when due (at most once a minute, while
+// online and unlocked) until ctx is done.
+func (c *choixTabs) start(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(viewmodel.SimulationInterval / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fyne.Do(func() { c.refreshSimulation(false) })
+			}
+		}
+	}()
+}

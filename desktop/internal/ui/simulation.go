@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/viewmodel"
+)
+
+// choixTabs are the intern's choix-au-rang tabs: the simulation of the
+// choices and the call list (with its notices and the live replay).
+type choixTabs struct {
+	s   *InternScreen
+	Sim *viewmodel.Simulation
+	CL  *viewmodel.CallList
+
+	simTab, callTab *container.TabItem
+
+	// Simulation tab.
+	simStatus, simRank, simPoste *widget.Label
+	simWishes, amphiBox          *fyne.Container
+	amphiTitle                   *widget.Label
+	amphiRank                    *widget.Entry
+	simRefresh                   *widget.Button
+	busy                         bool
+
+	w callListWidgets
+}
+
+func newChoixTabs(s *InternScreen) *choixTabs {
+	name := func(id string) string {
+		if p, ok := s.VM.Catalogue.Poste(id); ok {
+			return fmt.Sprintf("%s — %s (%s)", p.Title, p.Town, id)
+		}
+		return id
+	}
+	c := &choixTabs{s: s, Sim: viewmodel.NewSimulation(s.VM.Svc, name), CL: viewmodel.NewCallList(s.VM.Svc, name)}
+	c.simTab = container.NewTabItemWithIcon(i18n.T("tab.simulation"), theme.MediaPlayIcon(), c.buildSimulation())
+	c.callTab = container.NewTabItemWithIcon(i18n.T("tab.calllist"), theme.ListIcon(), c.buildCallList())
+	if err := c.CL.Load(s.VM.RoundID()); err != nil {
+		s.app.showError(err)
+	}
+	return c
+}
+
+// ---- Simulation ----
+
+func (c *choixTabs) buildSimulation() fyne.CanvasObject {
+	c.simStatus = wrapLabel("")
+	c.simRank = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.simPoste = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	warn := wrapLabel(i18n.T("sim.warning"))
+	warn.Importance = widget.WarningImportance
+	c.simRefresh = widget.NewButtonWithIcon(i18n.T("sim.refresh"), theme.ViewRefreshIcon(), func() { c.refreshSimulation(true) })
+	c.simWishes = container.NewVBox()
+	c.amphiTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.amphiRank = widget.NewEntry()
+	c.amphiRank.SetPlaceHolder(i18n.T("sim.amphi.rank"))
+	c.amphiRank.OnSubmitted = func(string) { c.refreshSimulation(true) }
+	show := widget.NewButton(i18n.T("sim.amphi.show"), func() { c.refreshSimulation(true) })
+	c.amphiBox = container.NewVBox()
+	rankBox := container.NewGridWrap(fyne.NewSize(200, c.amphiRank.MinSize().Height), c.amphiRank)
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, nil, container.NewHBox(c.simRefresh), c.simStatus),
+		warn, wrapLabel(i18n.T("sim.auto")), widget.NewSeparator(), c.simRank, c.simPoste)
+	left := container.NewBorder(widget.NewLabelWithStyle(i18n.T("sim.wishes"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
+		container.NewVScroll(c.simWishes))
+	right := container.NewBorder(container.NewVBox(
+		widget.NewLabelWithStyle(i18n.T("sim.amphi"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewHBox(rankBox, show), c.amphiTitle), nil, nil, nil, container.NewVScroll(c.amphiBox))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.6
+	return container.NewPadded(container.NewBorder(top, nil, nil, nil, split))
+}
+
+// refreshSimulation fetches the simulation in the background; auto runs
+// are skipped unless due, online and unlocked.
+func (c *choixTabs) refreshSimulation(force bool) {
+	round := c.s.VM.Round
+	if c.busy || !viewmodel.SimulationApplies(round) {
+		c.showSimulation()
+		return
+	}
+	if !force && (!c.Sim.Due() || !c.s.VM.Svc.Unlocked() || !c.s.VM.Svc.Outbox.Status().Online) {
+		return
+	}
+	rank, err := viewmodel.ParseRank(c.amphiRank.Text)
+	if err != nil {
+		c.simStatus.SetText(err.Error())
+		return
+	}
+	c.busy = true
+	c.simRefresh.Disable()
+	c.Sim.Start()
+	var d viewmodel.SimulationData
+	id := round.ID
+	c.s.app.runAsync(func() {
+		ctx, cancel := context.WithTimeout(c.s.app.ctx, time.Minute)
+		d = c.Sim.Fetch(ctx, id, rank)
+		cancel()
+	}, func() {
+		c.busy = false
+		c.simRefresh.Enable()
+		c.Sim.Apply(d)
+		c.showSimulation()
+	})
+}
+
+func (c *choixTabs) showSimulation() {
+	sim := c.Sim
+	if !viewmodel.SimulationApplies(c.s.VM.Round) {
+		sim.Me, sim.Amphi, sim.Closed = nil, nil, true
+	} else if sim.Round != c.s.VM.RoundID() {
+		sim.Me, sim.Amphi, sim.Closed = nil, nil, false
+	}
+	c.simStatus.SetText(sim.Status())
+	if sim.Closed || sim.Error != "" {
+		c.simStatus.Importance = widget.WarningImportance
+	} else {
+		c.simStatus.Importance = widget.MediumImportance
+	}
+	c.simStatus.Refresh()
+	c.simRank.SetText(sim.RankText())
+	c.simPoste.SetText(sim.PosteText())
+	c.simWishes.RemoveAll()
+	for _, w := range sim.WishRows() {
+		name := widget.NewLabelWithStyle(fmt.Sprintf("%d. %s", w.Order, w.Name), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		name.Wrapping = fyne.TextWrapWord
+		figures := widget.NewLabel(w.Places + " · " + w.Demand + " · " + w.Taken)
+		figures.Wrapping = fyne.TextWrapWord
+		row := container.NewVBox(name, figures)
+		if w.Marker != "" {
+			m := widget.NewLabelWithStyle(w.Marker, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			icon := widget.NewIcon(theme.ConfirmIcon())
+			m.Importance = widget.SuccessImportance
+			if w.OutOfReach {
+				m.Importance = widget.DangerImportance
+				icon = widget.NewIcon(theme.CancelIcon())
+			}
+			row.Add(container.NewHBox(icon, m))
+		}
+		c.simWishes.Add(row)
+		c.simWishes.Add(widget.NewSeparator())
+	}
+	c.amphiTitle.SetText(sim.AmphiTitle())
+	c.amphiBox.RemoveAll()
+	for _, p := range sim.AmphiRows() {
+		l := widget.NewLabel(p.Name + " : " + p.Text)
+		l.Wrapping = fyne.TextWrapWord
+		if p.Free == 0 {
+			l.Importance = widget.LowImportance
+		}
+		c.amphiBox.Add(l)
+	}
+}
