@@ -55,6 +55,14 @@ const (
 // Round is the id of the demo's first round.
 const Round = "R1"
 
+// ChoixRound is the demo's "choix au rang" round, limited to the
+// subdivision ChoixSubdivision, with a published call list: its interns see
+// the simulation des choix move as the simulated interns submit.
+const ChoixRound = "C1"
+
+// ChoixSubdivision is the subdivision of ChoixRound.
+const ChoixSubdivision = "AMIENS"
+
 // KeyName names the demo server's key in its checkpoints.
 const KeyName = "appariement.demo"
 
@@ -335,12 +343,71 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 		}
 		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, parisTime(closes))
 	}
+	if err := setupChoix(ctx, c, st, opts, data, out); err != nil {
+		return nil, err
+	}
 	if opts.Simulate && len(sim) == 0 {
 		if sim, err = registerSimulated(st, people, opts.SimulateShare, filepath.Join(opts.Dir, SimulationFile)); err != nil {
 			return nil, err
 		}
 	}
 	return sim, nil
+}
+
+// setupChoix creates ChoixRound with the postes of ChoixSubdivision,
+// computes and publishes its call list from the interns' ranks with a
+// published seed, and opens its wishes window. A call list that fails its
+// checks is reported and left as a draft: the admin sees why.
+func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Options, data *demodata.Data, out io.Writer) error {
+	_, err := c.CreateRound(ctx, api.CreateRoundRequest{ID: ChoixRound, Procedure: domain.ChoixAuRang, Subdivision: ChoixSubdivision,
+		Name: "Choix au rang — " + domain.LookupSubdivision(ChoixSubdivision).Name + " (démonstration)"})
+	var ae *api.Error
+	if err != nil && !(errors.As(err, &ae) && ae.Code == api.CodeConflict) {
+		return fmt.Errorf("création du tour %s: %w", ChoixRound, err)
+	}
+	d, err := c.RoundDetail(ctx, ChoixRound)
+	if err != nil {
+		return err
+	}
+	if d.Round.State != domain.StateDraft {
+		return nil
+	}
+	var postes []domain.Poste
+	for _, p := range data.Postes {
+		if p.Subdivision == ChoixSubdivision {
+			postes = append(postes, p)
+		}
+	}
+	b, err := json.Marshal(postes)
+	if err != nil {
+		return err
+	}
+	if _, err := c.ImportPostes(ctx, ChoixRound, api.FormatJSON, b, false); err != nil {
+		return fmt.Errorf("import des postes du tour %s: %w", ChoixRound, err)
+	}
+	draft, err := c.ComputeCallList(ctx, ChoixRound, api.ComputeCallListRequest{Seed: "demonstration-" + ChoixRound})
+	if err != nil {
+		return fmt.Errorf("liste d'appel du tour %s: %w", ChoixRound, err)
+	}
+	if draft.Report != nil && !draft.Report.OK {
+		fmt.Fprintf(out, "Liste d'appel du tour %s non publiée :\n  %s\n", ChoixRound, strings.Join(draft.Report.Messages, "\n  "))
+	} else if pub, err := c.PublishCallList(ctx, ChoixRound, "liste d'appel initiale"); err != nil {
+		fmt.Fprintf(out, "Liste d'appel du tour %s non publiée : %v\n", ChoixRound, err)
+	} else {
+		fmt.Fprintf(out, "Liste d'appel du tour %s publiée (version %d, %d internes).\n", ChoixRound, pub.Version, len(draft.List.Entries))
+	}
+	now := st.Now()
+	closes := now.Add(opts.Window).Truncate(time.Minute)
+	if _, err := c.Schedule(ctx, ChoixRound, api.ScheduleRequest{WishesOpen: now.Add(-time.Minute).Truncate(time.Minute), WishesClose: closes,
+		Reason: "démonstration"}); err != nil {
+		return fmt.Errorf("calendrier du tour %s: %w", ChoixRound, err)
+	}
+	if _, err := c.Transition(ctx, ChoixRound, domain.StateWishesOpen, "démonstration"); err != nil {
+		return fmt.Errorf("ouverture des vœux du tour %s: %w", ChoixRound, err)
+	}
+	fmt.Fprintf(out, "Tour %s (choix au rang, %s) : vœux ouverts jusqu'au %s ; simulation des choix recalculée chaque minute.\n",
+		ChoixRound, domain.LookupSubdivision(ChoixSubdivision).Name, parisTime(closes))
+	return nil
 }
 
 // registerSimulated picks a share of the interns, spread over the list,

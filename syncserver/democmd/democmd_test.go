@@ -126,6 +126,21 @@ func TestDemo(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The choix-au-rang round is open, with a published call list listing
+	// every intern of its subdivision.
+	cd, err := ac.RoundDetail(ctx, ChoixRound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.Round.Procedure != domain.ChoixAuRang || cd.Round.State != domain.StateWishesOpen || cd.Round.Subdivision != ChoixSubdivision {
+		t.Fatalf("round %s: %+v", ChoixRound, cd.Round)
+	}
+	if !strings.Contains(out.String(), "Liste d'appel du tour "+ChoixRound+" publiée") {
+		t.Errorf("call list of %s not published; output:\n%s", ChoixRound, out)
+	}
+	if _, err := ac.CallList(ctx, ChoixRound, 0); err != nil {
+		t.Errorf("call list of %s: %v", ChoixRound, err)
+	}
 	stop()
 	if !strings.Contains(out.String(), "Empreinte") {
 		t.Errorf("output:\n%s", out)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"appariement/shared/api"
@@ -64,7 +65,12 @@ func simulate(ctx context.Context, url string, st *store.Store, opts Options, po
 		} else {
 			i++
 		}
-		err := submitOne(ctx, base.WithIdentity(id, sim[id]), st, id, byScope[scope[id]], rng)
+		c := base.WithIdentity(id, sim[id])
+		err := submitOne(ctx, c, st, Round, id, byScope[scope[id]], rng)
+		if err == nil && strings.HasSuffix(scope[id], "/"+ChoixSubdivision) {
+			// Interns of the choix-au-rang subdivision take part in both rounds.
+			err = submitOne(ctx, c, st, ChoixRound, id, byScope[scope[id]], rng)
+		}
 		var ae *api.Error
 		switch {
 		case err == nil:
@@ -82,15 +88,15 @@ func simulate(ctx context.Context, url string, st *store.Store, opts Options, po
 	log.Info("simulation terminée", "dépôts", done)
 }
 
-// submitOne signs and sends a wish list for intern id: a few postes of its
-// scope, in a random order, with the next sequence number.
-func submitOne(ctx context.Context, c *client.Client, st *store.Store, id string, scope []string, rng *rand.Rand) error {
+// submitOne signs and sends a wish list of round for intern id: a few
+// postes of its scope, in a random order, with the next sequence number.
+func submitOne(ctx context.Context, c *client.Client, st *store.Store, round, id string, scope []string, rng *rand.Rand) error {
 	if len(scope) == 0 {
 		return nil
 	}
 	var seq uint64 = 1
 	err := st.View(func(tx *store.Tx) error {
-		cur, err := tx.CurrentWishList(Round, id)
+		cur, err := tx.CurrentWishList(round, id)
 		if err == nil {
 			seq = cur.Seq + 1
 		} else if !store.IsNotFound(err) {
@@ -107,7 +113,7 @@ func submitOne(ctx context.Context, c *client.Client, st *store.Store, id string
 	h.Write([]byte(id))
 	n := 3 + int(h.Sum32()%10)
 	list = list[:min(n, len(list))]
-	b, err := json.Marshal(api.Submission{Round: Round, Author: id, Seq: seq, ClientTime: time.Now().UTC(), List: list})
+	b, err := json.Marshal(api.Submission{Round: round, Author: id, Seq: seq, ClientTime: time.Now().UTC(), List: list})
 	if err != nil {
 		return err
 	}
