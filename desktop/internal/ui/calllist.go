@@ -127,11 +127,16 @@ func (c *choixTabs) showCallList() {
 	w.liveRows = cl.LiveRows()
 	w.liveList.Refresh()
 	setEnabled(w.liveJump, cl.LiveIndexOf() >= 0)
+	was := w.Banner.Visible()
 	if b := cl.Banner(); b != "" {
 		w.bannerText.SetText(b)
 		w.Banner.Show()
 	} else {
 		w.Banner.Hide()
+	}
+	if was != w.Banner.Visible() && c.s.Content != nil {
+		// The header's height changed: lay the screen out again.
+		c.s.Content.Refresh()
 	}
 }
 

@@ -27,7 +27,7 @@ func userSession(t *testing.T, env *servertest.Env, u *servertest.User) *service
 	if err != nil {
 		t.Fatal(err)
 	}
-	me := domain.Person{ID: u.ID, Role: domain.RoleIntern, Specialty: servertest.Specialty}
+	me := domain.Person{ID: u.ID, Role: domain.RoleIntern, Specialty: servertest.Specialty, Subdivision: servertest.Subdivision}
 	if err := store.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: me, ServerKey: env.ServerKey, Key: sealed}); err != nil {
 		t.Fatal(err)
 	}
