@@ -101,8 +101,10 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	unrankBox := container.NewBorder(
 		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil, s.unranked)
 	side := container.NewVScroll(container.NewVBox(bold(i18n.T("rts.files")), s.files, widget.NewSeparator(), bold(i18n.T("wish.versions")), s.versions))
-	lists := container.NewHSplit(container.NewVSplit(rankBox, unrankBox), side)
-	lists.Offset = 0.6
+	rightCol := container.NewVSplit(unrankBox, side)
+	rightCol.Offset = 0.4
+	lists := container.NewHSplit(rankBox, rightCol)
+	lists.Offset = 0.58
 	editor := container.NewBorder(container.NewVBox(s.status, container.NewHBox(s.fetch, s.sign)), s.errLabel, nil, nil, lists)
 	right := container.NewVSplit(container.NewVScroll(container.NewGridWithColumns(2, s.detail, s.detail2)), editor)
 	right.Offset = 0.28
@@ -180,7 +182,9 @@ func (s *RTSScreen) refreshAll() {
 		default:
 			st.Importance = widget.WarningImportance
 		}
-		s.versions.Add(container.NewVBox(bold(v.Title), st))
+		title := wrapLabel(v.Title)
+		title.TextStyle.Bold = true
+		s.versions.Add(container.NewVBox(title, st))
 	}
 	s.refreshFiles()
 	s.refreshButtons()
