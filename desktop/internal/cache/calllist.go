@@ -21,6 +21,9 @@ type CallListRecord struct {
 	Envelope  []byte         `json:"envelope"` // as received
 	List      *calllist.List `json:"list"`
 	FetchedAt time.Time      `json:"fetched_at"`
+	// PublishedAt is the publication time of the version, by the server
+	// (zero when the version list could not be read).
+	PublishedAt time.Time `json:"published_at,omitzero"`
 }
 
 // NoticesRecord is the history of the call list notices of a round and

@@ -63,7 +63,19 @@ func (s *Service) FetchCallList(ctx context.Context, round string) (*cache.CallL
 	if err != nil {
 		return nil, fmt.Errorf("call list of %s: %w", round, err)
 	}
+	if l.ID != round {
+		return nil, fmt.Errorf("call list of %s: the signed list is %q's", round, l.ID)
+	}
 	rec := &cache.CallListRecord{Round: round, Envelope: env.Encode(), List: l, FetchedAt: s.Now().UTC()}
+	// The publication date is not in the signed list: taken from the
+	// version list, informative only.
+	if vs, err := c.CallListVersions(ctx, round); err == nil {
+		for _, v := range vs {
+			if v.Version == l.Version {
+				rec.PublishedAt = v.PublishedAt
+			}
+		}
+	}
 	if err := s.Store.SaveCallList(rec); err != nil {
 		return nil, err
 	}

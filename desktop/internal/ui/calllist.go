@@ -12,6 +12,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/api"
+	"appariement/shared/domain"
 )
 
 // callListWidgets are the widgets of the call list tab and of the notice
@@ -145,7 +146,7 @@ func (c *choixTabs) showCallList() {
 func (c *choixTabs) syncCallList() {
 	w := &c.w
 	round := c.s.VM.RoundID()
-	if w.clSyncBusy || round == "" || !c.s.VM.Svc.Unlocked() {
+	if r := c.s.VM.Round; w.clSyncBusy || r == nil || r.Procedure != domain.ChoixAuRang || !c.s.VM.Svc.Unlocked() {
 		return
 	}
 	w.clSyncBusy = true

@@ -109,7 +109,11 @@ func (c *CallList) Header() string {
 	if reason == "" {
 		reason = "—"
 	}
-	return i18n.T("calllist.header", l.Version, len(l.Entries), c.Record.FetchedAt.Local().Format("02/01/2006 15:04"), reason)
+	when := c.Record.PublishedAt
+	if when.IsZero() {
+		when = c.Record.FetchedAt
+	}
+	return i18n.T("calllist.header", l.Version, len(l.Entries), when.Local().Format("02/01/2006 15:04"), reason)
 }
 
 // MyRank returns the intern's rank in the list shown, 0 if absent from it.
