@@ -165,7 +165,11 @@ func (s *RTSScreen) refreshAll() {
 	}
 	s.unranked.UnselectAll()
 	s.unrankedSel = -1
-	s.status.SetText(s.VM.DraftStatus())
+	st := s.VM.DraftStatus()
+	if w := s.VM.WindowInfo(); w != "" {
+		st += "\n" + w
+	}
+	s.status.SetText(st)
 	s.errLabel.SetText(s.VM.Error)
 	s.versions.RemoveAll()
 	vs := s.VM.Versions()

@@ -513,3 +513,21 @@ func FileURL(path string) string {
 	}
 	return "file://" + path
 }
+
+// WindowInfo describes the rankings window of the round, by the server's
+// schedule (empty when none is scheduled).
+func (r *RTS) WindowInfo() string {
+	if r.Round == nil {
+		return ""
+	}
+	o, c := r.Round.RankingsOpen, r.Round.RankingsClose
+	switch {
+	case !o.IsZero() && r.Svc.Now().Before(o):
+		return i18n.T("rts.window_later", FormatTime(o))
+	case !c.IsZero() && r.Svc.Now().Before(c):
+		return i18n.T("rts.window_until", FormatTime(c))
+	case !c.IsZero():
+		return i18n.T("rts.window_closed", FormatTime(c))
+	}
+	return ""
+}
