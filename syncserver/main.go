@@ -71,8 +71,9 @@ Commandes / commands:
           (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
   crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
           (-kills 5 -interns 2000)
-  backup  copie vérifiée du fichier, serveur arrêté / verified copy of a stopped store
-          (-db store.db -out backup.db)
+  backup  copie vérifiée : à chaud d'un serveur en marche, ou du fichier d'un serveur arrêté
+          / verified copy: hot from a running server, or of a stopped store's file
+          (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
   restore  vérifie et restaure une copie / verifies and restores a backup
           (-from backup.db -db store.db [-force])
 `)

@@ -1,15 +1,16 @@
 // Package backup is "syncserver backup" and "syncserver restore": a copy of
 // the server's bbolt file, and its verified return.
 //
-//	syncserver backup -db store.db -out backup.db
+//	syncserver backup -server URL -id A0001 -key admin.key -out backup.db   (hot)
+//	syncserver backup -db store.db -out backup.db                          (stopped server)
 //	syncserver restore -from backup.db -db store.db [-force]
 //
 // bbolt lets one process at a time open a file for writing, and the running
-// server holds that lock: "syncserver backup" therefore copies a file the
-// server is not running on (it says so, in French, when the file is locked).
-// A hot backup of a running server is made inside the server process by
-// store.(*Store).Backup, which copies within one read transaction while
-// submissions go on.
+// server holds that lock: a hot backup is therefore asked of the running
+// server (GET /v1/admin/backup, an admin's signed request), which copies
+// its store within one read transaction (store.(*Store).Backup) while
+// submissions go on. With -db, the command copies the file of a stopped
+// server (it says so, in French, when the file is locked).
 //
 // Every backup and every restore is verified: bbolt's consistency check,
 // then the transparency log's tree hash recomputed from every leaf must
@@ -18,11 +19,13 @@
 package backup
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -31,7 +34,9 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"appariement/shared/client"
 	"appariement/shared/translog"
+	"appariement/syncserver/admincmd"
 	"appariement/syncserver/store"
 )
 
@@ -53,17 +58,26 @@ type Report struct {
 func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "fichier du serveur à copier / store file")
+	db := fs.String("db", "", "fichier du serveur à copier, serveur arrêté / store file of a stopped server")
+	srv := fs.String("server", "", "copie à chaud d'un serveur en marche (URL) / hot copy of a running server (URL; "+admincmd.EnvServer+")")
+	id := fs.String("id", os.Getenv(admincmd.EnvID), "administrateur, avec -server / admin id ("+admincmd.EnvID+")")
+	keyPath := fs.String("key", os.Getenv(admincmd.EnvKey), "clé de l'administrateur, avec -server / admin key file ("+admincmd.EnvKey+")")
 	out := fs.String("out", "", "fichier de sauvegarde à écrire / backup file to write")
 	force := fs.Bool("force", false, "écraser -out s'il existe / overwrite -out")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *db == "" || *out == "" {
-		fmt.Fprintln(stderr, "backup : -db et -out sont obligatoires / -db and -out are required")
+	if (*db == "") == (*srv == "") || *out == "" {
+		fmt.Fprintln(stderr, "backup : -out et soit -db (serveur arrêté) soit -server (à chaud) / -out and either -db or -server")
 		return 2
 	}
-	rep, err := File(*db, *out, *force)
+	var rep *Report
+	var err error
+	if *srv != "" {
+		rep, err = remote(*srv, *id, *keyPath, *out, *force)
+	} else {
+		rep, err = File(*db, *out, *force)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "backup :", err)
 		return 1
@@ -114,6 +128,41 @@ func File(db, out string, force bool) (*Report, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copie de %s : %w", db, err)
+	}
+	rep, err := Verify(out)
+	if err != nil {
+		os.Remove(out)
+		return nil, err
+	}
+	return rep, nil
+}
+
+func remote(url, id, keyPath, out string, force bool) (*Report, error) {
+	if id == "" || keyPath == "" {
+		return nil, errors.New("-server demande -id et -key (l'administrateur qui signe la demande)")
+	}
+	key, err := admincmd.ReadKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(url, &http.Client{}) // no timeout: a national store takes a while
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	return Remote(ctx, c.WithIdentity(id, key), out, force)
+}
+
+// Remote asks the running server of c (an admin identity) for a hot copy
+// of its store (GET /v1/admin/backup), writes it to out whole or not at
+// all, and verifies it.
+func Remote(ctx context.Context, c *client.Client, out string, force bool) (*Report, error) {
+	if err := refuseExisting(out, force); err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(out, func(w io.Writer) error { return c.Backup(ctx, w) }); err != nil {
+		return nil, fmt.Errorf("copie à chaud depuis %s : %w", c.BaseURL(), err)
 	}
 	rep, err := Verify(out)
 	if err != nil {

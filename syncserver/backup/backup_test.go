@@ -192,3 +192,73 @@ func TestBackupCLI(t *testing.T) {
 	}
 
 }
+
+// TestRemoteHotBackup asks a running server for its store over HTTP, as
+// "syncserver backup -server" does: the copy verifies, holds every receipt
+// handed out before it, and records the backup in its own audit log. A
+// non-admin is refused and leaves no file.
+func TestRemoteHotBackup(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Interns: 5, Postes: 3, NoCodes: true})
+	env.Transition(t, domain.StateWishesOpen)
+	var got []sent
+	var intern *servertest.User
+	for _, id := range env.Interns {
+		u := env.Register(t, id)
+		intern = u
+		e := u.WishList(env.Round, 1, env.Postes[0].ID)
+		rc, err := u.Client.Submit(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, sent{e, rc})
+	}
+	out := filepath.Join(t.TempDir(), "hot.db")
+	rep, err := backup.Remote(ctx, env.Admin, out, false)
+	if err != nil {
+		t.Fatalf("Remote: %v", err)
+	}
+	if rep.TreeSize != int64(len(got)) {
+		t.Fatalf("backup holds a log of %d leaves, want %d", rep.TreeSize, len(got))
+	}
+	st, err := store.Open(out, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v := env.Verifier(t)
+	cp, _, err := st.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		p, err := st.InclusionProof(s.rc.Index, rep.TreeSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.VerifyInclusion(cp, s.rc.Index, translog.LeafHash(s.rc.ServerTime, s.env), p); err != nil {
+			t.Errorf("receipt %d not in the backup: %v", s.rc.Index, err)
+		}
+	}
+	found := false
+	st.View(func(tx *store.Tx) error {
+		entries, _ := tx.AuditLog(0, 5000)
+		for _, e := range entries {
+			found = found || e.Action == "backup"
+		}
+		return nil
+	})
+	if !found {
+		t.Error("the backup is not in the audit log")
+	}
+	if _, err := backup.Remote(ctx, env.Admin, out, false); err == nil {
+		t.Error("an existing backup was overwritten without force")
+	}
+	denied := filepath.Join(t.TempDir(), "denied.db")
+	if _, err := backup.Remote(ctx, intern.Client, denied, false); err == nil {
+		t.Error("an intern got a backup")
+	}
+	if _, err := os.Stat(denied); !os.IsNotExist(err) {
+		t.Error("a refused backup left a file")
+	}
+}

@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	a("POST", "/rounds/{round}/call-list/publish", s.publishCallList)
 	a("POST", "/rounds/{round}/simulation/refresh", s.refreshSimulation)
 	a("GET", "/audit", s.auditLog)
+	a("GET", "/backup", s.backup)
 	a("GET", "/log/entries", s.logEntries)
 	s.router = r
 }
