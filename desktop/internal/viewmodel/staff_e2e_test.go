@@ -201,6 +201,17 @@ func TestStaffEndToEnd(t *testing.T) {
 		t.Fatalf("unranked %v", rts.UnrankedIDs())
 	}
 	want := rts.RankedIDs()
+	// The draft is in the cache: a restarted app finds it, offline.
+	again, err := NewRTS(rsvc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.SelectPoste(i); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.RankedIDs(), want) || !slices.Equal(again.UnrankedIDs(), []string{last}) {
+		t.Fatalf("after restart: %v / %v", again.RankedIDs(), again.UnrankedIDs())
+	}
 	if err := rts.SignDone(rts.Sign(ctx, "")); err != nil {
 		t.Fatal(err)
 	}
