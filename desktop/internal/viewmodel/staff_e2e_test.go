@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"appariement/desktop/internal/cache"
@@ -106,6 +107,20 @@ func TestStaffEndToEnd(t *testing.T) {
 	}
 	if len(q.NoKey) == 0 || q.RTSWithoutKey == 0 {
 		t.Errorf("nobody is enrolled yet, NoKey=%d RTS=%d", len(q.NoKey), q.RTSWithoutKey)
+	}
+
+	// A dry-run import reports the bad rows and changes nothing.
+	badCSV := "Identifiant;Spécialité;Subdivision;Établissement;Service;Ville;Intitulé;RTS;Nom RTS;E-mail RTS;Capacité;Description\n" +
+		"P-NEW-1;CARDIO;LYON;CHU;Cardio;Lyon;Cardiologie;R00001;Dr X;x@chu.fr;deux;\n"
+	rep, err := adm.Import(ctx, "postes", FormatFromName("postes.csv"), []byte(badCSV), true)
+	if err != nil || rep == nil || rep.Valid || len(rep.Problems) == 0 {
+		t.Fatalf("dry run: %+v, %v", rep, err)
+	}
+	if rows := ReportRows(rep); len(rows) < 2 || !strings.Contains(rows[1], "ligne 2") && !strings.Contains(rows[1], "ligne 1") {
+		t.Errorf("report rows %q", rows)
+	}
+	if _, err := adm.Import(ctx, "postes", "csv", []byte(badCSV), false); err == nil || Message(err) == "" {
+		t.Errorf("a bad real import must be refused: %v", err)
 	}
 
 	// The admin opens the wishes window.
