@@ -31,6 +31,7 @@ type callListWidgets struct {
 	liveRows    []viewmodel.LiveRow
 	clSync      *widget.Button
 	liveJump    *widget.Button
+	liveMore    *widget.Button
 	clSyncBusy  bool
 	liveLoading bool
 }
@@ -90,11 +91,17 @@ func (c *choixTabs) buildCallList() fyne.CanvasObject {
 			}
 			l.Refresh()
 		})
-	load := widget.NewButtonWithIcon(i18n.T("live.load"), theme.MediaPlayIcon(), func() { c.loadLive() })
+	load := widget.NewButtonWithIcon(i18n.T("live.load"), theme.MediaPlayIcon(), func() { c.loadLive(1, false) })
 	w.liveJump = widget.NewButtonWithIcon(i18n.T("live.jump"), theme.NavigateNextIcon(), func() {
-		if i := c.CL.LiveIndexOf(); i >= 0 {
-			w.liveList.ScrollTo(i)
-			w.liveList.Select(i)
+		if c.CL.LiveIndexOf() >= 0 {
+			c.scrollToMe()
+			return
+		}
+		c.loadLive(c.CL.LiveJumpFrom(), true)
+	})
+	w.liveMore = widget.NewButtonWithIcon(i18n.T("live.more"), theme.MoreVerticalIcon(), func() {
+		if next, ok := c.CL.LiveNext(); ok {
+			c.loadLive(next, false)
 		}
 	})
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.clSync, w.clHeader), w.clRank, w.clError, w.clSearch)
@@ -102,7 +109,7 @@ func (c *choixTabs) buildCallList() fyne.CanvasObject {
 	histPane := container.NewBorder(widget.NewLabelWithStyle(i18n.T("calllist.history"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
 		container.NewVScroll(w.clHistory))
 	livePane := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(i18n.T("live.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewHBox(load, w.liveJump)), nil, nil, nil, w.liveList)
+		container.NewHBox(load, w.liveJump, w.liveMore)), nil, nil, nil, w.liveList)
 	right := container.NewVSplit(histPane, livePane)
 	split := container.NewHSplit(listPane, right)
 	split.Offset = 0.55
@@ -127,7 +134,9 @@ func (c *choixTabs) showCallList() {
 	}
 	w.liveRows = cl.LiveRows()
 	w.liveList.Refresh()
-	setEnabled(w.liveJump, cl.LiveIndexOf() >= 0)
+	setEnabled(w.liveJump, cl.LiveIndexOf() >= 0 || cl.MyRank() > 0)
+	_, more := cl.LiveNext()
+	setEnabled(w.liveMore, cl.Live != nil && more)
 	was := w.Banner.Visible()
 	if b := cl.Banner(); b != "" {
 		w.bannerText.SetText(b)
@@ -164,7 +173,16 @@ func (c *choixTabs) syncCallList() {
 	})
 }
 
-func (c *choixTabs) loadLive() {
+func (c *choixTabs) scrollToMe() {
+	if i := c.CL.LiveIndexOf(); i >= 0 {
+		c.w.liveList.ScrollTo(i)
+		c.w.liveList.Select(i)
+	}
+}
+
+// loadLive fetches the replay from rank from, then scrolls to the
+// intern's turn if jump is set.
+func (c *choixTabs) loadLive(from int, jump bool) {
 	w := &c.w
 	round := c.s.VM.RoundID()
 	if w.liveLoading || round == "" {
@@ -177,12 +195,15 @@ func (c *choixTabs) loadLive() {
 	}
 	c.s.app.runAsync(func() {
 		ctx, cancel := context.WithTimeout(c.s.app.ctx, time.Minute)
-		res.replay, res.err = c.CL.FetchLive(ctx, round, 1)
+		res.replay, res.err = c.CL.FetchLive(ctx, round, from)
 		cancel()
 	}, func() {
 		w.liveLoading = false
 		c.CL.ApplyLive(res.replay, res.err)
 		c.showCallList()
+		if jump {
+			c.scrollToMe()
+		}
 	})
 }
 

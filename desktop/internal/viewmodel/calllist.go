@@ -9,6 +9,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
+	"appariement/shared/simulation"
 )
 
 // CallList is the "Liste d'appel" tab of a choix au rang: the signed call
@@ -210,13 +211,33 @@ func (c *CallList) History() []string {
 	return out
 }
 
-// FetchLive fetches the live replay from rank from (limit 0: all). It
+// LivePage is the number of turns fetched at a time.
+const LivePage = 500
+
+// FetchLive fetches LivePage turns of the live replay from rank from. It
 // blocks and changes nothing on screen.
 func (c *CallList) FetchLive(ctx context.Context, round string, from int) (*api.LiveReplay, error) {
-	return c.svc.Live(ctx, round, from, 0)
+	return c.svc.Live(ctx, round, from, LivePage)
 }
 
-// ApplyLive shows the outcome of FetchLive.
+// LiveJumpFrom is where to fetch the replay to show the intern's own turn
+// with a few turns before it (1 when its rank is unknown).
+func (c *CallList) LiveJumpFrom() int {
+	return max(1, c.MyRank()-10)
+}
+
+// LiveNext returns the rank after the turns shown, false when the replay
+// is complete.
+func (c *CallList) LiveNext() (int, bool) {
+	if c.Live == nil {
+		return 1, true
+	}
+	next := c.Live.From + len(c.Live.Steps)
+	return next, next <= c.Live.Total
+}
+
+// ApplyLive shows the outcome of FetchLive: turns following those shown
+// are appended, others replace them.
 func (c *CallList) ApplyLive(l *api.LiveReplay, err error) {
 	c.Error = ""
 	if err != nil {
@@ -226,6 +247,12 @@ func (c *CallList) ApplyLive(l *api.LiveReplay, err error) {
 			return
 		}
 		c.Error = Message(err)
+		return
+	}
+	if next, _ := c.LiveNext(); c.Live != nil && l.From == next && l.From > 1 && l.CallListVersion == c.Live.CallListVersion {
+		merged := *c.Live
+		merged.Steps = append(append([]simulation.Step(nil), c.Live.Steps...), l.Steps...)
+		c.Live = &merged
 		return
 	}
 	c.Live = l

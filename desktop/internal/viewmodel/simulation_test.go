@@ -78,3 +78,31 @@ func TestSimulationTexts(t *testing.T) {
 		t.Fatalf("none: %q", s.PosteText())
 	}
 }
+
+func TestLivePaging(t *testing.T) {
+	c := NewCallList(nil, nil)
+	if from, ok := c.LiveNext(); from != 1 || !ok {
+		t.Fatalf("empty: %d %v", from, ok)
+	}
+	step := func(r int) simulation.Step { return simulation.Step{Rank: r, Intern: "x", Poste: "P1", Left: 1} }
+	c.ApplyLive(&api.LiveReplay{Total: 5, From: 1, CallListVersion: 2, Steps: []simulation.Step{step(1), step(2)}}, nil)
+	if from, ok := c.LiveNext(); from != 3 || !ok {
+		t.Fatalf("after 2: %d %v", from, ok)
+	}
+	c.ApplyLive(&api.LiveReplay{Total: 5, From: 3, CallListVersion: 2, Steps: []simulation.Step{step(3), step(4), step(5)}}, nil)
+	if len(c.Live.Steps) != 5 || c.Live.From != 1 {
+		t.Fatalf("appended: %+v", c.Live)
+	}
+	if _, ok := c.LiveNext(); ok {
+		t.Fatal("complete replay has more")
+	}
+	// A jump elsewhere replaces the turns shown.
+	c.ApplyLive(&api.LiveReplay{Total: 5, From: 4, CallListVersion: 2, Steps: []simulation.Step{step(4)}}, nil)
+	if len(c.Live.Steps) != 1 || c.Live.From != 4 {
+		t.Fatalf("replaced: %+v", c.Live)
+	}
+	c.ApplyLive(nil, &api.Error{Code: api.CodeInvalidState})
+	if c.Error != "Le déroulé n'est disponible qu'après la publication des résultats." {
+		t.Fatalf("error %q", c.Error)
+	}
+}
