@@ -65,12 +65,17 @@ type CallListData struct {
 	Err     error
 }
 
-// Sync fetches and verifies the call list and the notices of round (both
-// cached by the service). It blocks and changes nothing on screen.
+// Sync fetches the notices of round and, when the notices name a version
+// the cache does not hold, fetches and verifies the call list (both cached
+// by the service). It blocks and changes nothing on screen.
 func (c *CallList) Sync(ctx context.Context, round string) CallListData {
 	d := CallListData{Round: round}
 	d.Notices, d.Err = c.svc.SyncNotices(ctx, round)
 	if d.Err != nil {
+		return d
+	}
+	if rec, err := c.svc.Store.CallList(round); err == nil && rec.List != nil && d.Notices.Notices != nil && rec.List.Version == d.Notices.Notices.Version {
+		d.Record = rec
 		return d
 	}
 	d.Record, d.Err = c.svc.FetchCallList(ctx, round)

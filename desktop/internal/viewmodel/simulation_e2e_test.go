@@ -137,6 +137,12 @@ func TestChoixAuRangEndToEnd(t *testing.T) {
 	if cl.Error != "" || cl.MyRank() != 4 || cl.Record.List.Version != 2 {
 		t.Fatalf("call list v2: %q rank %d", cl.Error, cl.MyRank())
 	}
+	fetched := cl.Record.FetchedAt
+	env.Clock.Advance(time.Second)
+	cl.Apply(cl.Sync(ctx, env.Round))
+	if cl.Error != "" || !cl.Record.FetchedAt.Equal(fetched) || cl.Record.List.Version != 2 {
+		t.Fatalf("unchanged version fetched again: %q %v %v", cl.Error, cl.Record.FetchedAt, fetched)
+	}
 	banner := cl.Banner()
 	if !strings.Contains(banner, "3") || !strings.Contains(banner, "4") || !strings.Contains(banner, "version 2") {
 		t.Fatalf("banner: %q", banner)
