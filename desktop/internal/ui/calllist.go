@@ -59,7 +59,9 @@ func (c *choixTabs) buildCallList() fyne.CanvasObject {
 		c.CL.Filter = s
 		c.showCallList()
 	}
-	w.clSync = widget.NewButtonWithIcon(i18n.T("calllist.sync"), theme.ViewRefreshIcon(), func() { c.syncCallList() })
+	w.clSync = widget.NewButtonWithIcon(i18n.T("calllist.sync"), theme.ViewRefreshIcon(), func() {
+		c.withKey(i18n.T("calllist.sync"), c.syncCallList)
+	})
 	w.clList = widget.NewList(func() int { return len(w.clRows) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -91,7 +93,9 @@ func (c *choixTabs) buildCallList() fyne.CanvasObject {
 			}
 			l.Refresh()
 		})
-	load := widget.NewButtonWithIcon(i18n.T("live.load"), theme.MediaPlayIcon(), func() { c.loadLive(1, false) })
+	load := widget.NewButtonWithIcon(i18n.T("live.load"), theme.MediaPlayIcon(), func() {
+		c.withKey(i18n.T("live.load"), func() { c.loadLive(1, false) })
+	})
 	w.liveJump = widget.NewButtonWithIcon(i18n.T("live.jump"), theme.NavigateNextIcon(), func() {
 		if c.CL.LiveIndexOf() >= 0 {
 			c.scrollToMe()

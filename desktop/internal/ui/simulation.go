@@ -58,7 +58,9 @@ func (c *choixTabs) buildSimulation() fyne.CanvasObject {
 	c.simPoste = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	warn := wrapLabel(i18n.T("sim.warning"))
 	warn.Importance = widget.WarningImportance
-	c.simRefresh = widget.NewButtonWithIcon(i18n.T("sim.refresh"), theme.ViewRefreshIcon(), func() { c.refreshSimulation(true) })
+	c.simRefresh = widget.NewButtonWithIcon(i18n.T("sim.refresh"), theme.ViewRefreshIcon(), func() {
+		c.withKey(i18n.T("sim.refresh"), func() { c.refreshSimulation(true) })
+	})
 	c.simWishes = container.NewVBox()
 	c.amphiTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.amphiRank = widget.NewEntry()
@@ -159,4 +161,24 @@ func (c *choixTabs) showSimulation() {
 		}
 		c.amphiBox.Add(l)
 	}
+}
+
+// withKey runs f once the key is unlocked, asking for the passphrase if
+// needed (the simulation and the call list are signed requests).
+func (c *choixTabs) withKey(title string, f func()) {
+	if c.s.VM.Svc.Unlocked() {
+		f()
+		return
+	}
+	askPassphrase(c.s.app.Window, title, i18n.T("sim.pass_help"), func(pass string) {
+		var err error
+		c.s.app.runAsync(func() { err = c.s.VM.Svc.Unlock(pass) }, func() {
+			c.s.refreshLock()
+			if err != nil {
+				c.s.app.showError(err)
+				return
+			}
+			f()
+		})
+	})
 }

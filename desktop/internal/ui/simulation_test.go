@@ -62,10 +62,9 @@ func TestInternSimulationTabs(t *testing.T) {
 		t.Fatal(err)
 	}
 	test.Tap(s.syncButton)
-	if err := s.VM.Svc.Unlock(pass); err != nil {
-		t.Fatal(err)
-	}
+	// Locked: the refresh button asks for the passphrase first.
 	test.Tap(c.simRefresh)
+	typePassphrase(t, app)
 	if !strings.Contains(c.simStatus.Text, "sur 6 listes (12 internes), liste d'appel version 1") {
 		t.Fatalf("status: %q (%q)", c.simStatus.Text, c.Sim.Error)
 	}
