@@ -39,6 +39,7 @@ var (
 	ErrFileTooLarge       = errors.New("the file is too large")
 	ErrFileEmpty          = errors.New("the file is empty")
 	ErrWindowClosed       = errors.New("the wishes window is closed")
+	ErrNotEligible        = errors.New("the poste is not of the intern's specialty and subdivision")
 	ErrMissingField       = errors.New("a required field is empty")
 )
 

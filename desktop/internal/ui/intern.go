@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -134,16 +135,21 @@ func (s *InternScreen) buildCatalogue() fyne.CanvasObject {
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder(i18n.T("cat.search_placeholder"))
 	s.search.OnChanged = func(t string) { c.SetText(t); s.refreshCatalogue() }
+	// Start on the intern's own specialty and subdivision: the postes it
+	// may wish. The filters stay open for browsing the rest.
+	me := s.VM.Svc.Me()
 	specLabels, specCodes := viewmodel.SpecialtyOptions()
 	s.specSelect = widget.NewSelect(specLabels, nil)
-	s.specSelect.SetSelectedIndex(0)
+	s.specSelect.SetSelectedIndex(max(0, slices.Index(specCodes, me.Specialty)))
+	c.SetSpecialty(specCodes[s.specSelect.SelectedIndex()])
 	s.specSelect.OnChanged = func(string) {
 		c.SetSpecialty(specCodes[max(0, s.specSelect.SelectedIndex())])
 		s.refreshCatalogue()
 	}
 	subLabels, subCodes := viewmodel.SubdivisionOptions()
 	s.subSelect = widget.NewSelect(subLabels, nil)
-	s.subSelect.SetSelectedIndex(0)
+	s.subSelect.SetSelectedIndex(max(0, slices.Index(subCodes, me.Subdivision)))
+	c.SetSubdivision(subCodes[s.subSelect.SelectedIndex()])
 	s.subSelect.OnChanged = func(string) {
 		c.SetSubdivision(subCodes[max(0, s.subSelect.SelectedIndex())])
 		s.refreshCatalogue()

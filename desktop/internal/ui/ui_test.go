@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"appariement/desktop/internal/service"
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,7 +56,8 @@ func fake(t *testing.T) *fakeserver.Server {
 	srv.PutPostes("r1",
 		domain.Poste{ID: "P1", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Bichat", Service: "Cardiologie", Title: "Insuffisance cardiaque", Capacity: 1},
 		domain.Poste{ID: "P2", Specialty: "CARDIO", Subdivision: "IDF", Town: "Créteil", Etablissement: "Hôpital Henri-Mondor", Service: "Cardiologie", Title: "Soins intensifs", Capacity: 1},
-		domain.Poste{ID: "P3", Specialty: "CARDIO", Subdivision: "STETIENNE", Town: "Saint-Étienne", Etablissement: "CHU de Saint-Étienne", Service: "Rythmologie", Title: "Rythmologie", Capacity: 2})
+		domain.Poste{ID: "P3", Specialty: "CARDIO", Subdivision: "STETIENNE", Town: "Saint-Étienne", Etablissement: "CHU de Saint-Étienne", Service: "Rythmologie", Title: "Rythmologie", Capacity: 2},
+		domain.Poste{ID: "P4", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Lariboisière", Service: "Cardiologie", Title: "Valvulopathies", Capacity: 1})
 	return srv
 }
 
@@ -157,21 +160,33 @@ func TestInternFlow(t *testing.T) {
 	if s == nil {
 		t.Fatal("intern screen not shown")
 	}
-	// The first sync ran: 3 postes, round selected.
-	if got := s.count.Text; got != "3 postes affichés sur 3" {
+	// The first sync ran: the catalogue starts on the intern's own
+	// specialty and subdivision (3 of the 4 postes), round selected.
+	if got := s.count.Text; got != "3 postes affichés sur 4" {
 		t.Fatalf("count = %q", got)
+	}
+	if s.specSelect.Selected != "Médecine cardiovasculaire" || s.subSelect.Selected != "Île-de-France" {
+		t.Fatalf("default filters = %q, %q", s.specSelect.Selected, s.subSelect.Selected)
+	}
+	s.subSelect.SetSelectedIndex(0) // every subdivision
+	if got := s.count.Text; got != "4 postes affichés sur 4" {
+		t.Fatalf("count, every subdivision = %q", got)
 	}
 	if s.roundInfo.Text != "vœux ouverts" || s.roundSelect.Selected != "Choix novembre 2026 (vœux ouverts)" {
 		t.Fatalf("round info = %q", s.roundInfo.Text)
 	}
 	// Accent- and case-insensitive search.
 	test.Type(s.search, "SAINT etienne")
-	if got := s.count.Text; got != "1 postes affichés sur 3" {
+	if got := s.count.Text; got != "1 postes affichés sur 4" {
 		t.Fatalf("search count = %q", got)
+	}
+	// A poste of another subdivision can be browsed, not wished.
+	if _, err := s.VM.Wishes.Add("P3"); !errors.Is(err, service.ErrNotEligible) {
+		t.Fatalf("Add(P3) of another subdivision = %v, want ErrNotEligible", err)
 	}
 	s.search.SetText("")
 	s.subSelect.SetSelected("Île-de-France")
-	if got := s.count.Text; got != "2 postes affichés sur 3" {
+	if got := s.count.Text; got != "3 postes affichés sur 4" {
 		t.Fatalf("subdivision count = %q", got)
 	}
 	// Detail, favourite and add to the wish list.
@@ -190,7 +205,7 @@ func TestInternFlow(t *testing.T) {
 		t.Fatalf("wishes = %d", s.VM.Wishes.Len())
 	}
 	s.favOnly.SetChecked(true)
-	if got := s.count.Text; got != "1 postes affichés sur 3" {
+	if got := s.count.Text; got != "1 postes affichés sur 4" {
 		t.Fatalf("favourites count = %q", got)
 	}
 	// Reorder with the buttons.
@@ -276,7 +291,7 @@ func TestShortcutsMoveWishes(t *testing.T) {
 	enrollThroughUI(t, app, "ABCD-1234")
 	test.Tap(findButton(app.Window.Content(), "Continuer"))
 	s := app.intern
-	for _, id := range []string{"P1", "P2", "P3"} {
+	for _, id := range []string{"P1", "P2", "P4"} {
 		if _, err := s.VM.Wishes.Add(id); err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +304,7 @@ func TestShortcutsMoveWishes(t *testing.T) {
 		c.TypedShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
 	}
 	typeShortcut(fyne.KeyUp)
-	if got := s.VM.Wishes.ID(1); got != "P3" {
+	if got := s.VM.Wishes.ID(1); got != "P4" {
 		t.Fatalf("after Ctrl+Up: %v", []string{s.VM.Wishes.ID(0), s.VM.Wishes.ID(1), s.VM.Wishes.ID(2)})
 	}
 	typeShortcut(fyne.KeyDelete)

@@ -37,6 +37,7 @@ func Message(err error) string {
 		service.ErrPassphraseMismatch: "err.passphrase_mismatch",
 		service.ErrServerKeyMismatch:  "err.server_key_mismatch",
 		service.ErrLocked:             "err.locked",
+		service.ErrNotEligible:        "err.not_eligible",
 		service.ErrEmptyList:          "err.empty_list",
 		service.ErrNotPDF:             "err.not_pdf",
 		service.ErrFileTooLarge:       "err.file_too_large",

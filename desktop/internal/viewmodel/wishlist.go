@@ -93,6 +93,10 @@ func (w *WishList) Add(id string) (bool, error) {
 		w.Error = Message(service.ErrWindowClosed)
 		return false, service.ErrWindowClosed
 	}
+	if p, ok := w.cat.Poste(id); ok && !eligible(w.svc.Me(), *p) {
+		w.Error = Message(service.ErrNotEligible)
+		return false, service.ErrNotEligible
+	}
 	w.draft.List = append(w.draft.List, id)
 	w.Selected = len(w.draft.List) - 1
 	return true, w.save()
@@ -229,4 +233,10 @@ func (w *WishList) SignDone(o SignOutcome) error {
 		return o.Err
 	}
 	return w.load(w.round)
+}
+
+// eligible reports whether intern me may wish poste p: a poste of its own
+// specialty and subdivision, as the server checks.
+func eligible(me domain.Person, p domain.Poste) bool {
+	return (me.Specialty == "" || p.Specialty == me.Specialty) && (me.Subdivision == "" || p.Subdivision == me.Subdivision)
 }
