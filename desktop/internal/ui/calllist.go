@@ -241,7 +241,13 @@ func (c *choixTabs) start(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				fyne.Do(func() { c.refreshSimulation(false) })
+				fyne.Do(func() {
+					// Notices missed while the key was locked.
+					if n := c.CL.Notices; n == nil || c.s.VM.Svc.Now().Sub(n.FetchedAt) > 5*time.Minute {
+						c.syncCallList()
+					}
+					c.refreshSimulation(false)
+				})
 			}
 		}
 	}()

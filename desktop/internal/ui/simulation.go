@@ -178,6 +178,7 @@ func (c *choixTabs) withKey(title string, f func()) {
 				c.s.app.showError(err)
 				return
 			}
+			c.syncCallList()
 			f()
 		})
 	})

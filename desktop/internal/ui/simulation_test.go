@@ -17,8 +17,9 @@ import (
 // TestInternSimulationTabs: a choix au rang with a published call list;
 // the intern i06 sees its simulation, the call list with its rank, a
 // reclassification notice in the banner, and the live replay after
-// publication (screenshots intern-simulation and intern-calllist when
-// SCREENSHOTS is set).
+// publication (screenshots intern-9-simulation, intern-10-liste-appel and
+// intern-11-direct when SCREENSHOTS is set; intern-simulation and
+// intern-calllist are the real app under Xvfb).
 func TestInternSimulationTabs(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 12, Postes: 5, Capacity: 3})
@@ -104,14 +105,14 @@ func TestInternSimulationTabs(t *testing.T) {
 	}
 	c.refreshSimulation(true)
 	s.tabs.Select(c.simTab)
-	shoot(t, app, "intern-simulation")
+	shoot(t, app, "intern-9-simulation")
 	s.tabs.Select(c.callTab)
 	test.Type(c.w.clSearch, "i0")
 	if len(c.w.clRows) != 9 {
 		t.Fatalf("search: %d rows", len(c.w.clRows))
 	}
 	c.w.clSearch.SetText("")
-	shoot(t, app, "intern-calllist")
+	shoot(t, app, "intern-10-liste-appel")
 	test.Tap(findButton(c.w.Banner, "J'ai compris"))
 	if c.w.Banner.Visible() {
 		t.Fatal("banner still shown once seen")
@@ -126,5 +127,5 @@ func TestInternSimulationTabs(t *testing.T) {
 		t.Fatalf("live: %d rows (%q)", len(c.w.liveRows), c.CL.Error)
 	}
 	test.Tap(c.w.liveJump)
-	shoot(t, app, "intern-live")
+	shoot(t, app, "intern-11-direct")
 }
