@@ -233,6 +233,20 @@ func describe(prefix string, err error) string {
 	return fmt.Sprintf("%s : %v", prefix, err)
 }
 
+// connect parses the arguments like parse, then builds the signed client
+// like client: the start of every command that talks to the server.
+func (f *flags) connect(args []string, positional ...string) ([]string, *client.Client, int) {
+	pos, code := f.parse(args, positional...)
+	if code >= 0 {
+		return nil, nil, code
+	}
+	c, code := f.client()
+	if code >= 0 {
+		return nil, nil, code
+	}
+	return pos, c, -1
+}
+
 func timeout() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), requestTimeout)
 }

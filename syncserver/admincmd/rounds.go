@@ -151,11 +151,7 @@ func orDash(s string) string {
 
 func roundShow(a *app, args []string) int {
 	f := a.newFlags("round show", "round show R", true)
-	pos, code := f.parse(args, "R")
-	if code >= 0 {
-		return code
-	}
-	c, code := f.client()
+	pos, c, code := f.connect(args, "R")
 	if code >= 0 {
 		return code
 	}
@@ -220,11 +216,7 @@ func roundTransition(to domain.RoundState) func(a *app, args []string) int {
 	return func(a *app, args []string) int {
 		f := a.newFlags("round", "round <transition> R [-reason …]", true)
 		reason := f.String("reason", "", "motif (journalisé)")
-		pos, code := f.parse(args, "R")
-		if code >= 0 {
-			return code
-		}
-		c, code := f.client()
+		pos, c, code := f.connect(args, "R")
 		if code >= 0 {
 			return code
 		}
@@ -257,11 +249,7 @@ func PrintResult(w io.Writer, res *domain.Result) {
 
 func cmdRun(a *app, args []string) int {
 	f := a.newFlags("run", "run R", true)
-	pos, code := f.parse(args, "R")
-	if code >= 0 {
-		return code
-	}
-	c, code := f.client()
+	pos, c, code := f.connect(args, "R")
 	if code >= 0 {
 		return code
 	}
@@ -279,11 +267,7 @@ func cmdRun(a *app, args []string) int {
 
 func cmdPublish(a *app, args []string) int {
 	f := a.newFlags("publish", "publish R", true)
-	pos, code := f.parse(args, "R")
-	if code >= 0 {
-		return code
-	}
-	c, code := f.client()
+	pos, c, code := f.connect(args, "R")
 	if code >= 0 {
 		return code
 	}
