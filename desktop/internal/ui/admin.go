@@ -98,19 +98,11 @@ func (s *AdminScreen) reload(round string) {
 }
 
 func (s *AdminScreen) refreshAll() {
-	s.roundSelect.OnChanged = nil
-	s.roundSelect.Options = s.VM.RoundLabels()
-	for i := range s.VM.Rounds {
-		if s.VM.Rounds[i].ID == s.VM.RoundID() {
-			s.roundSelect.SetSelectedIndex(i)
-		}
-	}
-	s.roundSelect.Refresh()
-	s.roundSelect.OnChanged = func(string) {
-		if i := s.roundSelect.SelectedIndex(); i >= 0 && i < len(s.VM.Rounds) {
+	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
+		if i >= 0 && i < len(s.VM.Rounds) {
 			s.reload(s.VM.Rounds[i].ID)
 		}
-	}
+	})
 	s.errLabel.SetText(s.VM.Error)
 	s.refreshQuality()
 	s.refreshRound()

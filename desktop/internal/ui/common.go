@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/i18n"
+	"appariement/shared/domain"
 )
 
 // showMessage shows a dialog with a wrapped message.
@@ -49,4 +50,19 @@ func wrapLabel(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// showRounds fills a round selector: the labels, the current round (by id)
+// selected, and onSelect called with the index the user picks. Filling it
+// does not call onSelect.
+func showRounds(sel *widget.Select, labels []string, rounds []domain.Round, current string, onSelect func(i int)) {
+	sel.OnChanged = nil
+	sel.Options = labels
+	for i := range rounds {
+		if rounds[i].ID == current {
+			sel.SetSelectedIndex(i)
+		}
+	}
+	sel.Refresh()
+	sel.OnChanged = func(string) { onSelect(sel.SelectedIndex()) }
 }

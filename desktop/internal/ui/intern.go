@@ -99,23 +99,15 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 }
 
 func (s *InternScreen) refreshRounds() {
-	s.roundSelect.OnChanged = nil
-	s.roundSelect.Options = s.VM.RoundLabels()
-	for i := range s.VM.Rounds {
-		if s.VM.Round != nil && s.VM.Rounds[i].ID == s.VM.Round.ID {
-			s.roundSelect.SetSelectedIndex(i)
-		}
-	}
 	if len(s.VM.Rounds) == 0 {
 		s.roundSelect.PlaceHolder = i18n.T("round.none_yet")
 	}
-	s.roundSelect.Refresh()
-	s.roundSelect.OnChanged = func(string) {
-		if err := s.VM.SelectRound(s.roundSelect.SelectedIndex()); err != nil {
+	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
+		if err := s.VM.SelectRound(i); err != nil {
 			s.app.showError(err)
 		}
 		s.refreshAll()
-	}
+	})
 }
 
 func (s *InternScreen) refreshAll() {

@@ -119,17 +119,9 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 }
 
 func (s *RTSScreen) refreshRounds() {
-	s.roundSelect.OnChanged = nil
-	s.roundSelect.Options = s.VM.RoundLabels()
-	for i := range s.VM.Rounds {
-		if s.VM.Round != nil && s.VM.Rounds[i].ID == s.VM.Round.ID {
-			s.roundSelect.SetSelectedIndex(i)
-		}
-	}
-	s.roundSelect.Refresh()
-	s.roundSelect.OnChanged = func(string) {
-		s.action(func() error { return s.VM.SelectRound(s.roundSelect.SelectedIndex()) })
-	}
+	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
+		s.action(func() error { return s.VM.SelectRound(i) })
+	})
 }
 
 func (s *RTSScreen) action(f func() error) {
