@@ -169,11 +169,57 @@ type SimulationAmphi struct {
 }
 
 // LiveReplay answers GET /v1/rounds/{round}/live: the choices of a run
-// round in call-list order, from rank From, for a live replay.
+// round in call-list order, from rank From, for a live replay or a live
+// reveal. Steps stop at rank Revealed.
 type LiveReplay struct {
 	Round           string            `json:"round"`
 	Total           int               `json:"total"`
 	From            int               `json:"from"`
 	CallListVersion int               `json:"call_list_version"`
 	Steps           []simulation.Step `json:"steps"`
+	// Revealed is the number of turns the caller may see: Total once the
+	// round is published (and for admins), the reveal's cursor while a
+	// live reveal of the matched round runs.
+	Revealed int `json:"revealed"`
+	// Live is set while a live reveal runs: more turns will come, at Pace
+	// ranks a minute, the next one at NextAt (server time).
+	Live   bool      `json:"live,omitempty"`
+	Pace   int       `json:"pace,omitempty"`
+	NextAt time.Time `json:"next_at,omitzero"`
+	// ServerTime is the server's clock when it answered.
+	ServerTime time.Time `json:"server_time"`
+}
+
+// MaxLivePace bounds the pace of a live reveal, in ranks a minute.
+const MaxLivePace = 100000
+
+// LiveStartRequest starts (or re-paces) the live reveal of a matched
+// choix-au-rang round (POST /v1/admin/rounds/{round}/live): the turns are
+// revealed to every signed caller at RanksPerMinute ranks a minute (1 to
+// MaxLivePace), the first one at once. Reason is audited.
+type LiveStartRequest struct {
+	RanksPerMinute int    `json:"ranks_per_minute"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+// LiveCursor returns how many of total turns a live reveal started at
+// start, at pace ranks a minute, has revealed at now: the first at once,
+// then one every minute/pace, never more than total. next is when the
+// next turn comes (zero once all are revealed, or when start is zero or
+// pace not positive, which reveal nothing).
+func LiveCursor(start time.Time, pace, total int, now time.Time) (revealed int, next time.Time) {
+	if start.IsZero() || pace <= 0 || total <= 0 {
+		return 0, time.Time{}
+	}
+	elapsed := max(now.Sub(start), 0)
+	// elapsed×pace/minute without overflow: whole minutes, then the rest.
+	n := int64(elapsed/time.Minute)*int64(pace) + int64(elapsed%time.Minute)*int64(pace)/int64(time.Minute)
+	if n >= int64(total-1) {
+		return total, time.Time{}
+	}
+	revealed = int(n) + 1
+	// The turn after is revealed once elapsed×pace ≥ revealed minutes.
+	k := int64(revealed)
+	wait := time.Duration((k*int64(time.Minute) + int64(pace) - 1) / int64(pace))
+	return revealed, start.Add(wait)
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"appariement/shared/api"
+	"appariement/shared/domain"
 	"appariement/shared/envelope"
 )
 
@@ -157,4 +158,13 @@ func (c *Client) Live(ctx context.Context, round string, from, limit int) (*api.
 	}
 	var r api.LiveReplay
 	return &r, c.getJSON(ctx, path, true, &r)
+}
+
+// StartLive starts the live reveal of a matched choix-au-rang round at
+// ranksPerMinute ranks a minute, or changes the pace of a running one
+// (POST /v1/admin/rounds/{round}/live). It returns the round with its
+// LiveStart and LivePace.
+func (c *Client) StartLive(ctx context.Context, round string, ranksPerMinute int, reason string) (*domain.Round, error) {
+	var r domain.Round
+	return &r, c.postJSON(ctx, adminRoundPath(round, "/live"), api.LiveStartRequest{RanksPerMinute: ranksPerMinute, Reason: reason}, true, &r)
 }

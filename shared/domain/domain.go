@@ -5,6 +5,8 @@ package domain
 
 import (
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 )
 
@@ -93,6 +95,11 @@ type Round struct {
 	// Checkpoint is the signed transparency-log checkpoint at which the
 	// round's input was frozen; set when the round is matched.
 	Checkpoint string `json:"checkpoint,omitempty"`
+	// LiveStart and LivePace describe the live reveal of a matched choix
+	// au rang, once an admin starts it: from LiveStart (server clock),
+	// LivePace ranks a minute are revealed to everyone (api.LiveCursor).
+	LiveStart time.Time `json:"live_start,omitzero"`
+	LivePace  int       `json:"live_pace,omitempty"`
 }
 
 // Poste is an internship post ("terrain de stage") offering Capacity places.
@@ -140,6 +147,19 @@ type Person struct {
 	Specialty   string `json:"specialty,omitempty"`
 	Subdivision string `json:"subdivision,omitempty"`
 	Rank        int    `json:"rank,omitempty"` // classement, 1 is best; 0 unknown
+}
+
+// ValidEmail reports whether s is a plausible, reachable e-mail address:
+// RFC 5322 syntax, a bare address, and a domain with a top-level domain of
+// at least two letters.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	dom := s[strings.LastIndexByte(s, '@')+1:]
+	dot := strings.LastIndexByte(dom, '.')
+	return dot > 0 && dot < len(dom)-2
 }
 
 // FullName returns "First LAST".

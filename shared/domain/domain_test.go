@@ -69,3 +69,19 @@ func TestRoundStateOrder(t *testing.T) {
 		t.Fatal("Role.Valid wrong")
 	}
 }
+
+func TestValidEmail(t *testing.T) {
+	for s, want := range map[string]bool{
+		"yann.boyer@ch-laval.fr": true,
+		"a@b.co":                 true,
+		"yann.boyer@ch-laval":    false, // no top-level domain (planted in demodata)
+		"":                       false,
+		"Yann <y@ch-laval.fr>":   false,
+		"y@ch-laval.f":           false,
+		"pas une adresse":        false,
+	} {
+		if got := ValidEmail(s); got != want {
+			t.Errorf("ValidEmail(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

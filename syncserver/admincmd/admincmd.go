@@ -64,6 +64,7 @@ func init() {
 		{"round", "tours : create, show, schedule, open-wishes, close-wishes, open-rankings, close-rankings", cmdRound},
 		{"run", "lance l'appariement d'un tour (aperçu) : run R", cmdRun},
 		{"publish", "signe et publie le résultat d'un tour : publish R", cmdPublish},
+		{"live", "lance (ou règle) le direct d'un choix au rang apparié : live R -pace N [-reason …]", cmdLive},
 		{"next", "crée le tour suivant (2e ou 3e) d'un tour publié : next R [-new-id R2] [-name …]", cmdNext},
 		{"assign", "affecte à la main au 3e tour (-round R -intern I -poste P -reason …)", cmdAssign},
 		{"export", "exporte le résultat (-round R -format csv|xlsx -out fichier)", cmdExport},

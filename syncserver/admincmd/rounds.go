@@ -265,6 +265,28 @@ func cmdRun(a *app, args []string) int {
 	return exitOK
 }
 
+// cmdLive starts the live reveal of a matched choix-au-rang round, or
+// changes its pace.
+func cmdLive(a *app, args []string) int {
+	f := a.newFlags("live", "live R -pace N [-reason …]", true)
+	pace := f.Int("pace", 60, "rangs révélés par minute (1 à 100000)")
+	reason := f.String("reason", "", "motif (journalisé)")
+	pos, c, code := f.connect(args, "R")
+	if code >= 0 {
+		return code
+	}
+	ctx, cancel := timeout()
+	defer cancel()
+	r, err := c.StartLive(ctx, pos[0], *pace, *reason)
+	if err != nil {
+		return f.fail("direct du tour "+pos[0], err)
+	}
+	fmt.Fprintf(a.stdout, "Tour %s : direct lancé à %s (heure du serveur), %d rang(s) par minute.\n",
+		r.ID, r.LiveStart.Format(time.RFC3339), r.LivePace)
+	fmt.Fprintf(a.stdout, "Publiez le résultat quand vous le voulez : admin publish %s\n", r.ID)
+	return exitOK
+}
+
 func cmdPublish(a *app, args []string) int {
 	f := a.newFlags("publish", "publish R", true)
 	pos, c, code := f.connect(args, "R")

@@ -399,6 +399,10 @@ func (s *Server) run(q *req) error {
 	if err := rounds.CheckRun(&rec.Round, q.now); err != nil {
 		return err
 	}
+	if rec.State == domain.StateMatched && !rec.LiveStart.IsZero() {
+		return api.Errorf(api.CodeInvalidState, "le direct du tour %s a commencé : son appariement ne peut plus être relancé",
+			"the live reveal of round %s has started: it cannot be run again", id)
+	}
 	checkpoint, size := rec.Checkpoint, rec.TreeSize
 	if rec.State != domain.StateMatched {
 		text, tree, err := s.store.Checkpoint()
@@ -420,7 +424,7 @@ func (s *Server) run(q *req) error {
 		return err
 	}
 	_, err = s.updateRound(q, id, func(tx *store.Tx, cur *store.RoundRecord) (store.AuditEntry, error) {
-		if cur.State != rec.State {
+		if cur.State != rec.State || !cur.LiveStart.Equal(rec.LiveStart) {
 			return store.AuditEntry{}, api.Errorf(api.CodeConflict, "le tour %s a changé d'état pendant le calcul",
 				"round %s changed state during the run", id)
 		}

@@ -86,29 +86,11 @@ func (s *Server) storeCode(tx *store.Tx, p *domain.Person, a *store.Activation, 
 // writeMail writes the activation e-mail of p (RFC 5322, French, UTF-8)
 // into the outbox directory and returns the file name.
 func (s *Server) writeMail(p *domain.Person, code string, expires, now time.Time) (string, error) {
-	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
-		return "", fmt.Errorf("server: outbox: %w", err)
-	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	id := hex.EncodeToString(rnd[:])
-	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
 	key := s.store.ServerKey()
 	url := s.cfg.PublicURL
 	if url == "" {
 		url = "(adresse communiquée par votre administration)"
 	}
-	var b bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	hdr("From", s.cfg.MailFrom)
-	hdr("To", mime.QEncoding.Encode("utf-8", p.FullName())+" <"+sanitizeHeader(p.Email)+">")
-	hdr("Subject", mime.QEncoding.Encode("utf-8", "Appariement : votre code d'activation"))
-	hdr("Date", now.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+id+"."+now.UTC().Format("20060102150405")+"@appariement>")
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=utf-8")
-	hdr("Content-Transfer-Encoding", "8bit")
-	b.WriteString("\r\n")
 	body := fmt.Sprintf(`Bonjour %s,
 
 Voici votre code d'activation pour l'application Appariement :
@@ -128,10 +110,32 @@ Pour activer votre compte :
 Ne communiquez ce code à personne : l'administration ne vous le demandera
 jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
 administration (ARS ou UFR).
-
--- 
-Appariement — message automatique, merci de ne pas y répondre.
 `, p.FullName(), p.ID, code, parisTime(expires), url, key.Fingerprint)
+	return s.writeOutbox(p, "Appariement : votre code d'activation", body, now)
+}
+
+// writeOutbox writes an e-mail to p (RFC 5322, UTF-8, with the automatic
+// message signature) into the outbox directory and returns the file name.
+func (s *Server) writeOutbox(p *domain.Person, subject, body string, now time.Time) (string, error) {
+	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
+		return "", fmt.Errorf("server: outbox: %w", err)
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	id := hex.EncodeToString(rnd[:])
+	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
+	var b bytes.Buffer
+	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	hdr("From", s.cfg.MailFrom)
+	hdr("To", mime.QEncoding.Encode("utf-8", p.FullName())+" <"+sanitizeHeader(p.Email)+">")
+	hdr("Subject", mime.QEncoding.Encode("utf-8", subject))
+	hdr("Date", now.Format(time.RFC1123Z))
+	hdr("Message-ID", "<"+id+"."+now.UTC().Format("20060102150405")+"@appariement>")
+	hdr("MIME-Version", "1.0")
+	hdr("Content-Type", "text/plain; charset=utf-8")
+	hdr("Content-Transfer-Encoding", "8bit")
+	b.WriteString("\r\n")
+	body += "\n-- \nAppariement — message automatique, merci de ne pas y répondre.\n"
 	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
 	path := filepath.Join(s.cfg.OutboxDir, name)
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {

@@ -134,3 +134,18 @@ func FuzzImportPostesBody(f *testing.F) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func FuzzCorrectionBody(f *testing.F) {
+	srv, _, adminKey := fuzzServer(f)
+	f.Add([]byte(`{"round":"R1","poste":"P1","field":"capacity","proposed":"3","message":"une place de plus"}`))
+	f.Add([]byte(`{"round":"R1","poste":"P1","field":"rts_email","proposed":"a@b","message":"faux"}`))
+	f.Add([]byte(`{"specialty":"CARDIO","subdivision":"LYON","field":"other","message":"plus d'internes que de places"}`))
+	f.Add([]byte(`{"person":"i01","field":"email","proposed":"x\u0000@y.fr","message":"\u00e9"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/v1/corrections", bytes.NewReader(body))
+		req.Header.Set("Authorization", api.SignRequest(adminKey, "admin", "POST", req.URL.RequestURI(), body, time.Now()))
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, req)
+		checkAnswer(t, w)
+	})
+}

@@ -351,7 +351,9 @@ func (s *Server) refreshSimulation(q *req) error {
 // live answers the choices of a run round, rank by rank from ?from=
 // (default 1, at most ?limit=, default 1000, at most 5000), for the live
 // replay (GET /v1/rounds/{round}/live): once published for everyone, once
-// matched for admins.
+// matched for admins, and while matched with a live reveal started, to
+// every signed caller up to the reveal's cursor (api.LiveCursor by the
+// server's clock).
 func (s *Server) live(q *req) error {
 	round := mux.Vars(q.r)["round"]
 	from, limit := 1, 1000
@@ -373,9 +375,11 @@ func (s *Server) live(q *req) error {
 	if err != nil {
 		return err
 	}
+	live := rec.State == domain.StateMatched && !rec.LiveStart.IsZero()
 	switch {
 	case rec.State == domain.StatePublished:
 	case rec.State == domain.StateMatched && q.who.Role == domain.RoleAdmin:
+	case live:
 	default:
 		return api.Errorf(api.CodeInvalidState, "le déroulé des choix du tour %s n'est pas encore publié (état %s)",
 			"the choices of round %s are not published yet (state %s)", round, rec.State)
@@ -384,11 +388,84 @@ func (s *Server) live(q *req) error {
 	if err != nil {
 		return err
 	}
-	out := api.LiveReplay{Round: round, Total: len(ls.steps), From: from, CallListVersion: ls.version, Steps: []simulation.Step{}}
-	if from <= len(ls.steps) {
-		out.Steps = ls.steps[from-1 : min(len(ls.steps), from-1+limit)]
+	total := len(ls.steps)
+	out := api.LiveReplay{Round: round, Total: total, From: from, CallListVersion: ls.version, Steps: []simulation.Step{},
+		Revealed: total, ServerTime: q.now.UTC()}
+	if live {
+		revealed, next := api.LiveCursor(rec.LiveStart, rec.LivePace, total, q.now)
+		out.Live, out.Pace = revealed < total, rec.LivePace
+		if out.Live {
+			out.NextAt = next.UTC()
+		}
+		if q.who.Role != domain.RoleAdmin {
+			out.Revealed = revealed
+		}
+	}
+	if from <= out.Revealed {
+		out.Steps = ls.steps[from-1 : min(out.Revealed, from-1+limit)]
 	}
 	return q.ok(out)
+}
+
+// startLive starts the live reveal of a matched choix-au-rang round at the
+// pace asked, or changes the pace of a running one from the rank reached
+// (POST /v1/admin/rounds/{round}/live). Audited as "live-start".
+func (s *Server) startLive(q *req) error {
+	id := mux.Vars(q.r)["round"]
+	var in api.LiveStartRequest
+	if err := q.decode(&in); err != nil {
+		return err
+	}
+	if in.RanksPerMinute < 1 || in.RanksPerMinute > api.MaxLivePace {
+		return badRequest("rythme invalide : de 1 à %d rangs par minute", "invalid pace: 1 to %d ranks a minute", api.MaxLivePace)
+	}
+	if len(in.Reason) > 2000 {
+		return badRequest("motif trop long (2000 caractères au plus)", "reason too long (at most 2000 characters)")
+	}
+	notMatched := func(rec *store.RoundRecord) error {
+		if rec.State != domain.StateMatched {
+			return api.Errorf(api.CodeInvalidState, "le direct du tour %s ne peut commencer qu'une fois l'appariement lancé et avant la publication (état %s)",
+				"the live reveal of round %s can only start once the round is run and before it is published (state %s)", id, rec.State)
+		}
+		return nil
+	}
+	var rec *store.RoundRecord
+	if err := s.store.View(func(tx *store.Tx) error {
+		var err error
+		if rec, err = choixRound(tx, id); err != nil {
+			return err
+		}
+		return notMatched(rec)
+	}); err != nil {
+		return err
+	}
+	// The steps are replayed (and checked against the result) before any
+	// of them is shown.
+	ls, err := s.liveSteps(rec)
+	if err != nil {
+		return err
+	}
+	total := len(ls.steps)
+	out, err := s.updateRound(q, id, func(tx *store.Tx, cur *store.RoundRecord) (store.AuditEntry, error) {
+		if err := notMatched(cur); err != nil {
+			return store.AuditEntry{}, err
+		}
+		detail := map[string]any{"pace": in.RanksPerMinute, "total": total}
+		start := q.now.UTC()
+		if !cur.LiveStart.IsZero() {
+			// Re-paced: the rank reached stays revealed, the next ones
+			// follow at the new pace.
+			reached, _ := api.LiveCursor(cur.LiveStart, cur.LivePace, total, q.now)
+			start = start.Add(-time.Duration(int64(reached-1) * int64(time.Minute) / int64(in.RanksPerMinute)))
+			detail["previous_pace"], detail["revealed"] = cur.LivePace, reached
+		}
+		cur.LiveStart, cur.LivePace = start, in.RanksPerMinute
+		return q.audit("live-start", id, "", in.Reason, detail), nil
+	})
+	if err != nil {
+		return err
+	}
+	return q.ok(out.Round)
 }
 
 // liveSteps replays the choices of a run round on its frozen input and

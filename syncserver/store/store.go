@@ -49,23 +49,24 @@ const DefaultName = "appariement"
 
 // Bucket names. Every top-level bucket is created on open.
 var (
-	bMeta     = []byte("meta")    // server key, name, tree size, counters
-	bPeople   = []byte("people")  // person id → domain.Person
-	bKeys     = []byte("keys")    // person id → KeyRecord (current key)
-	bKeyHist  = []byte("keyhist") // person id \x00 seq → KeyRecord (every key ever registered)
-	bCodes    = []byte("codes")   // person id → codeRecord
-	bRounds   = []byte("rounds")  // round id → RoundRecord
-	bSubs     = []byte("subs")    // round \x00 author \x00 poste → Current
-	bDigests  = []byte("digests") // envelope digest → leaf index
-	bLeaves   = []byte("leaves")  // leaf index → leaf data
-	bHashes   = []byte("hashes")  // tlog stored hash index → hash
-	bFiles    = []byte("files")   // sha256 \x00 owner → FileInfo
-	bBlobs    = []byte("blobs")   // sha256 → file bytes
-	bAudit    = []byte("audit")   // sequence → AuditEntry
-	bNonces   = []byte("nonces")  // nonce → expiry (unix nanoseconds)
-	bRoundsOf = []byte("r")       // round id → bucket of the round's postes, eligible, results
+	bMeta     = []byte("meta")        // server key, name, tree size, counters
+	bPeople   = []byte("people")      // person id → domain.Person
+	bKeys     = []byte("keys")        // person id → KeyRecord (current key)
+	bKeyHist  = []byte("keyhist")     // person id \x00 seq → KeyRecord (every key ever registered)
+	bCodes    = []byte("codes")       // person id → codeRecord
+	bRounds   = []byte("rounds")      // round id → RoundRecord
+	bSubs     = []byte("subs")        // round \x00 author \x00 poste → Current
+	bDigests  = []byte("digests")     // envelope digest → leaf index
+	bLeaves   = []byte("leaves")      // leaf index → leaf data
+	bHashes   = []byte("hashes")      // tlog stored hash index → hash
+	bFiles    = []byte("files")       // sha256 \x00 owner → FileInfo
+	bBlobs    = []byte("blobs")       // sha256 → file bytes
+	bAudit    = []byte("audit")       // sequence → AuditEntry
+	bNonces   = []byte("nonces")      // nonce → expiry (unix nanoseconds)
+	bRoundsOf = []byte("r")           // round id → bucket of the round's postes, eligible, results
+	bCorrect  = []byte("corrections") // correction id → api.Correction
 	allBucket = [][]byte{bMeta, bPeople, bKeys, bKeyHist, bCodes, bRounds, bSubs, bDigests,
-		bLeaves, bHashes, bFiles, bBlobs, bAudit, bNonces, bRoundsOf}
+		bLeaves, bHashes, bFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect}
 )
 
 // Keys in the meta bucket.

@@ -1,26 +1,12 @@
 package viewmodel
 
 import (
-	"net/mail"
 	"sort"
 	"strings"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
 )
-
-// ValidEmail reports whether s is a plausible, reachable e-mail address:
-// RFC 5322 syntax, a bare address, and a domain with a top-level domain.
-func ValidEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	dom := s[at+1:]
-	dot := strings.LastIndexByte(dom, '.')
-	return dot > 0 && dot < len(dom)-2
-}
 
 // Balance is the count of interns and places of one specialty in one
 // subdivision.
@@ -100,7 +86,7 @@ func ComputeQuality(round *domain.Round, people []api.PersonStatus, postes []dom
 		switch {
 		case strings.TrimSpace(p.RTSEmail) == "":
 			q.MissingEmail = append(q.MissingEmail, p)
-		case !ValidEmail(p.RTSEmail):
+		case !domain.ValidEmail(p.RTSEmail):
 			q.BadEmail = append(q.BadEmail, p)
 		}
 		if wished != nil && !wished[p.ID] {
@@ -118,7 +104,7 @@ func ComputeQuality(round *domain.Round, people []api.PersonStatus, postes []dom
 			get(p.Specialty, p.Subdivision).Interns++
 			q.Interns++
 		}
-		if p.Email != "" && !ValidEmail(p.Email) {
+		if p.Email != "" && !domain.ValidEmail(p.Email) {
 			q.BadPeople = append(q.BadPeople, p)
 		}
 		if !ps.Enrolled && (p.Role == domain.RoleIntern || p.Role == domain.RoleRTS) {

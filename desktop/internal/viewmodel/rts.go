@@ -218,7 +218,7 @@ func (r *RTS) PosteDetail() [][2]string {
 	email := p.RTSEmail
 	if email == "" {
 		email = i18n.T("rts.missing")
-	} else if !ValidEmail(email) {
+	} else if !domain.ValidEmail(email) {
 		email += " — " + i18n.T("quality.bad_email")
 	}
 	return [][2]string{
