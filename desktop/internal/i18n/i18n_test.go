@@ -34,11 +34,14 @@ func TestTranslationsComplete(t *testing.T) {
 	// Every key the code asks for exists (dynamic keys end with "." and
 	// are listed here with their suffixes).
 	dynamic := map[string][]string{
-		"pass.score.":     {"0", "1", "2", "3", "4"},
-		"round.state.":    {"draft", "wishes_open", "wishes_closed", "rankings_open", "rankings_closed", "matched", "published"},
-		"file.kind.":      {"cv", "lettre", "contrat", "autre"},
-		"reminder.":       {"rts_no_key", "intern_no_wishes"},
-		"role.":           {"intern", "rts", "coordinator", "admin"},
+		"pass.score.":  {"0", "1", "2", "3", "4"},
+		"round.state.": {"draft", "wishes_open", "wishes_closed", "rankings_open", "rankings_closed", "matched", "published"},
+		"file.kind.":   {"cv", "lettre", "contrat", "autre"},
+		"reminder.":    {"rts_no_key", "intern_no_wishes"},
+		"role.":        {"intern", "rts", "coordinator", "admin"},
+		"corr.status.": {"requested", "accepted", "applied", "refused"},
+		"corr.field.": {"title", "service", "rts_name", "rts_email", "description", "capacity",
+			"email", "last_name", "first_name", "specialty", "subdivision", "other"},
 		"result.problem.": {"signature", "decode", "other_person", "missing", "digest", "inclusion", "checkpoint", "no_local_copy"},
 	}
 	re := regexp.MustCompile(`(?:i18n\.)?T\("([a-z_.0-9]+)"|"((?:err|pass|result\.problem)\.[a-z_]+)"`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type AdminScreen struct {
 
 	summary                        *widget.Label
 	transition, run, publish, next *widget.Button
+	liveStart                      *widget.Button
+	livePace                       *widget.Entry
+	liveStatus                     *widget.Label
 	exportCSV, exportXLSX          *widget.Button
 	remaining, free                *widget.List
 	remainingSel, freeSel          int
@@ -55,6 +59,7 @@ type AdminScreen struct {
 	reminders                      []viewmodel.Reminder
 	reminderList, auditList        *widget.List
 	reminderCount                  *widget.Label
+	corr                           *correctionsPanel
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -70,16 +75,35 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 		container.NewHBox(widget.NewLabel(i18n.T("round.label")), container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)),
 		container.NewHBox(who, reloadB), s.errLabel)
 	s.quality = container.NewVBox()
+	s.corr = newCorrectionsPanel(a, viewmodel.NewCorrections(vm.Svc), true,
+		widget.NewButtonWithIcon(i18n.T("corr.new"), theme.DocumentCreateIcon(), s.newCorrection))
+	s.corr.vm.OpenOnly = true
+	s.corr.onDecided = s.reloadCurrent
+	corrTab := container.NewTabItemWithIcon(i18n.T("admin.tab.corrections"), theme.DocumentCreateIcon(),
+		container.NewBorder(wrapLabel(i18n.T("corr.queue_help")), nil, nil, nil, s.corr.Content))
 	s.Tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(i18n.T("admin.tab.quality"), theme.WarningIcon(), container.NewVScroll(s.quality)),
+		corrTab,
 		container.NewTabItemWithIcon(i18n.T("admin.tab.round"), theme.MediaPlayIcon(), s.buildRound()),
 		container.NewTabItemWithIcon(i18n.T("admin.tab.import"), theme.UploadIcon(), s.buildImport()),
 		container.NewTabItemWithIcon(i18n.T("admin.tab.reminders"), theme.MailComposeIcon(), s.buildReminders()),
 		container.NewTabItemWithIcon(i18n.T("admin.tab.audit"), theme.HistoryIcon(), s.buildAudit()),
 	)
+	s.Tabs.OnSelected = func(t *container.TabItem) {
+		if t == corrTab {
+			s.corr.reload()
+		}
+	}
 	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, s.Tabs)
 	s.refreshAll()
 	return s
+}
+
+// newCorrection opens the form of a request filed by the admin (about a
+// poste of the current round, a person or a specialty × subdivision).
+func (s *AdminScreen) newCorrection() {
+	s.app.showCorrectionForm(i18n.T("corr.new"), correctionScope{round: s.VM.RoundID(), postes: s.VM.Postes, people: true, cells: true},
+		s.corr.vm, s.corr.reload)
 }
 
 // reload fetches everything for round (key unlocked first).
@@ -263,8 +287,23 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			}
 		})
 	s.previewBox = container.NewBorder(bold(i18n.T("admin.result")), nil, nil, nil, s.preview)
-	s.actions = container.NewHBox(s.transition, s.run, s.publish, s.next)
-	top := container.NewVBox(s.summary,
+	s.livePace = widget.NewEntry()
+	s.livePace.SetText(strconv.Itoa(viewmodel.DefaultLivePace))
+	s.livePace.SetPlaceHolder(i18n.T("admin.live_pace"))
+	s.liveStart = widget.NewButtonWithIcon(i18n.T("admin.live"), theme.MediaRecordIcon(), func() {
+		pace, err := viewmodel.ParsePace(s.livePace.Text)
+		if err != nil {
+			s.app.showError(err)
+			return
+		}
+		s.app.confirmThen(i18n.T("admin.live"), i18n.T("admin.confirm_live", pace),
+			func(ctx context.Context) error { return s.VM.StartLive(ctx, pace) }, s.reloadCurrent)
+	})
+	s.liveStatus = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	paceBox := container.NewHBox(widget.NewLabel(i18n.T("admin.live_pace")),
+		container.NewGridWrap(fyne.NewSize(90, s.livePace.MinSize().Height), s.livePace), s.liveStart)
+	s.actions = container.NewHBox(s.transition, s.run, paceBox, s.publish, s.next)
+	top := container.NewVBox(s.summary, s.liveStatus,
 		s.actions,
 		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())
 	s.roundTab = container.NewBorder(top, nil, nil, nil, container.NewStack(s.previewBox, s.round3))
@@ -285,6 +324,13 @@ func (s *AdminScreen) refreshRound() {
 	s.actions.Refresh()
 	setEnabled(s.run, s.VM.CanRun())
 	setEnabled(s.publish, s.VM.CanPublish())
+	setEnabled(s.liveStart, s.VM.CanStartLive())
+	if s.VM.CanStartLive() {
+		s.livePace.Enable()
+	} else {
+		s.livePace.Disable()
+	}
+	s.liveStatus.SetText(s.VM.LiveStatus(s.VM.Svc.Now()))
 	setEnabled(s.next, s.VM.CanNextRound())
 	pub := s.VM.Detail != nil && s.VM.Detail.Published
 	setEnabled(s.exportCSV, pub)

@@ -22,6 +22,7 @@ type CoordinatorScreen struct {
 
 	body  *fyne.Container
 	table *widget.List
+	corr  *correctionsPanel
 }
 
 // NewCoordinatorScreen builds the coordinator's screen; data comes with reload.
@@ -53,9 +54,30 @@ func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen 
 			l.Refresh()
 		})
 	split := container.NewHSplit(container.NewVScroll(s.body), s.table)
-	s.Content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(who, reloadB)), widget.NewSeparator()), nil, nil, nil, split)
+	flag := widget.NewButtonWithIcon(i18n.T("corr.flag"), theme.WarningIcon(), s.flag)
+	s.corr = newCorrectionsPanel(a, viewmodel.NewCorrections(vm.Svc), false)
+	tabs := container.NewAppTabs(
+		container.NewTabItemWithIcon(i18n.T("coord.tab.dashboard"), theme.GridIcon(), split),
+		container.NewTabItemWithIcon(i18n.T("coord.tab.flags"), theme.ListIcon(), s.corr.Content),
+	)
+	tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == s.corr.Content {
+			s.corr.reload()
+		}
+	}
+	s.Content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(flag, who, reloadB)), widget.NewSeparator()), nil, nil, nil, tabs)
 	s.refresh()
 	return s
+}
+
+// flag opens the form to report a data error in the coordinator's scope.
+func (s *CoordinatorScreen) flag() {
+	round := ""
+	if s.VM.Round != nil {
+		round = s.VM.Round.ID
+	}
+	s.app.showCorrectionForm(i18n.T("corr.flag"), correctionScope{round: round, postes: s.VM.ScopePostes(), people: true, cells: true,
+		spec: s.VM.Scope.Specialty, sub: s.VM.Scope.Subdivision}, s.corr.vm, s.corr.reload)
 }
 
 func (s *CoordinatorScreen) reload() {
@@ -95,5 +117,15 @@ func (s *CoordinatorScreen) refresh() {
 		s.body.Add(bold(i18n.T("coord.totals", q.Places, q.Postes)))
 	}
 	s.body.Add(barChart(q.Balances, 60, s.VM.InternsKnown))
+	s.body.Add(bold(i18n.T("coord.issues")))
+	issues := s.VM.Issues()
+	if len(issues) == 0 {
+		s.body.Add(wrapLabel(i18n.T("coord.issue.none")))
+	}
+	for _, line := range issues {
+		l := wrapLabel(line)
+		l.Importance = widget.DangerImportance
+		s.body.Add(l)
+	}
 	s.table.Refresh()
 }

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -15,6 +16,7 @@ import (
 	"appariement/desktop/internal/outbox"
 	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/api"
+	"appariement/shared/domain"
 )
 
 // RTSScreen is an RTS's window: own postes on the left; on the right the
@@ -34,6 +36,9 @@ type RTSScreen struct {
 	files, versions          *fyne.Container
 	unrankedSel              int
 	lastDone                 int
+	corr                     *viewmodel.Corrections
+	corrSummary              *widget.Label
+	askCorr                  *widget.Button
 }
 
 // NewRTSScreen builds the RTS screens on the view model.
@@ -106,7 +111,12 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	lists := container.NewHSplit(rankBox, rightCol)
 	lists.Offset = 0.58
 	editor := container.NewBorder(container.NewVBox(s.status, container.NewHBox(s.fetch, s.sign)), s.errLabel, nil, nil, lists)
-	right := container.NewVSplit(container.NewVScroll(container.NewGridWithColumns(2, s.detail, s.detail2)), editor)
+	s.corr = viewmodel.NewCorrections(vm.Svc)
+	s.corrSummary = widget.NewLabel("")
+	s.askCorr = widget.NewButtonWithIcon(i18n.T("corr.request"), theme.DocumentCreateIcon(), s.requestCorrection)
+	mine := widget.NewButtonWithIcon(i18n.T("corr.mine"), theme.ListIcon(), s.showCorrections)
+	corrBar := container.NewHBox(s.askCorr, mine, s.corrSummary)
+	right := container.NewVSplit(container.NewVScroll(container.NewVBox(container.NewGridWithColumns(2, s.detail, s.detail2), corrBar)), editor)
 	right.Offset = 0.28
 	left := container.NewBorder(bold(i18n.T("rts.my_postes")), nil, nil, nil, s.postes)
 	split := container.NewHSplit(left, container.NewPadded(right))
@@ -221,6 +231,44 @@ func (s *RTSScreen) refreshButtons() {
 	setEnabled(s.revive, ok && s.unrankedSel >= 0)
 	setEnabled(s.fetch, s.VM.CandidatesVisible())
 	setEnabled(s.sign, ok && n > 0)
+	setEnabled(s.askCorr, s.VM.Poste() != nil)
+}
+
+// requestCorrection opens the correction form on the selected poste.
+func (s *RTSScreen) requestCorrection() {
+	p := s.VM.Poste()
+	if p == nil {
+		return
+	}
+	s.app.showCorrectionForm(i18n.T("corr.request"), correctionScope{round: s.VM.RoundID(), postes: []domain.Poste{*p}, fixed: true},
+		s.corr, s.loadCorrections)
+}
+
+// loadCorrections fetches the RTS's requests for the summary line.
+func (s *RTSScreen) loadCorrections() {
+	if !s.VM.Svc.Unlocked() {
+		return
+	}
+	var items []api.Correction
+	var err error
+	s.app.runAsync(func() {
+		ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
+		items, err = s.corr.Load(ctx)
+		cancel()
+	}, func() {
+		_ = s.corr.Apply(items, err)
+		s.corrSummary.SetText(s.corr.Summary())
+	})
+}
+
+// showCorrections shows the RTS's requests and their status.
+func (s *RTSScreen) showCorrections() {
+	p := newCorrectionsPanel(s.app, s.corr, false)
+	d := dialog.NewCustom(i18n.T("corr.mine"), i18n.T("dialog.close"), p.Content, s.app.Window)
+	d.Resize(fyne.NewSize(980, 560))
+	d.SetOnClosed(func() { s.corrSummary.SetText(s.corr.Summary()) })
+	d.Show()
+	p.reload()
 }
 
 func (s *RTSScreen) refreshOutbox(st outbox.Status) {
@@ -311,6 +359,7 @@ func (s *RTSScreen) syncNow() {
 		}
 		s.refreshRounds()
 		s.refreshAll()
+		s.loadCorrections()
 	})
 }
 

@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"context"
+	"strings"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
@@ -21,7 +22,9 @@ type Coordinator struct {
 	Quality *Quality
 	// InternsKnown is false when the server refused the list of people.
 	InternsKnown bool
-	Error        string
+	// Scope is the specialty and subdivision shown (empty: all).
+	Scope domain.Round
+	Error string
 }
 
 // NewCoordinator opens a coordinator session; call Load to fill it.
@@ -56,7 +59,9 @@ func (c *Coordinator) Load(ctx context.Context, round string) CoordData {
 	cl := c.Svc.Client
 	if s, err := c.Svc.Signed(); err == nil {
 		cl = s
-		d.People, _ = s.People(ctx) // refused to coordinators: postes only
+		if sp, err := s.ScopePeople(ctx); err == nil {
+			d.People = sp.People
+		} // else: an older server, postes only
 	}
 	cat, err := cl.Catalogue(ctx, round, 0)
 	if err != nil {
@@ -91,9 +96,53 @@ func (c *Coordinator) Apply(d CoordData) error {
 		}
 	}
 	c.Postes = d.Postes
+	c.Scope = scope
 	c.InternsKnown = d.People != nil
 	c.Quality = ComputeQuality(&scope, d.People, d.Postes, nil)
 	return nil
+}
+
+// ScopePostes returns the open postes of the coordinator's specialty and
+// subdivision, the ones a flag may name.
+func (c *Coordinator) ScopePostes() []domain.Poste {
+	var out []domain.Poste
+	for _, p := range c.Postes {
+		if !p.Closed && (c.Scope.Specialty == "" || c.Scope.Specialty == p.Specialty) &&
+			(c.Scope.Subdivision == "" || c.Scope.Subdivision == p.Subdivision) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Issues lists the data errors of the dashboard as lines, the ones a
+// coordinator would flag: shortages, postes without or with a bad RTS
+// e-mail, people with a bad e-mail, duplicates, people without a key.
+func (c *Coordinator) Issues() []string {
+	q := c.Quality
+	if q == nil {
+		return nil
+	}
+	var out []string
+	for _, b := range q.Shortages() {
+		out = append(out, i18n.T("coord.issue.shortage", b.Specialty, b.Subdivision, b.Interns, b.Places, -b.Diff()))
+	}
+	for _, p := range q.MissingEmail {
+		out = append(out, i18n.T("coord.issue.missing_email", p.ID, p.RTSName))
+	}
+	for _, p := range q.BadEmail {
+		out = append(out, i18n.T("coord.issue.bad_email", p.ID, p.RTSEmail))
+	}
+	for _, p := range q.BadPeople {
+		out = append(out, i18n.T("coord.issue.bad_person", p.ID, p.Email))
+	}
+	for _, d := range q.Duplicates {
+		out = append(out, i18n.T("coord.issue.duplicate", d.Name, strings.Join(d.IDs, ", ")))
+	}
+	if c.InternsKnown && len(q.NoKey) > 0 {
+		out = append(out, i18n.T("coord.issue.no_key", len(q.NoKey)-q.RTSWithoutKey, q.RTSWithoutKey))
+	}
+	return out
 }
 
 // Note explains what the dashboard shows.

@@ -58,6 +58,10 @@ func Message(err error) string {
 	if ok, _ := client.Retryable(err); ok {
 		return i18n.T("err.unreachable")
 	}
+	var form *ErrCorrection
+	if errors.As(err, &form) {
+		return form.Msg
+	}
 	return i18n.T("err.generic", err.Error())
 }
 

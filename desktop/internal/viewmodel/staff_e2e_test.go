@@ -3,6 +3,8 @@ package viewmodel
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,21 +17,29 @@ import (
 	"appariement/shared/domain"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/servertest"
+	"appariement/syncserver/store"
 )
 
 // adminSession opens a desktop session for the servertest admin.
 func adminSession(t *testing.T, env *servertest.Env) *service.Service {
 	t.Helper()
-	store, err := cache.Open(filepath.Join(t.TempDir(), "admin.db"))
+	return keySession(t, env, domain.Person{ID: env.AdminID, Role: domain.RoleAdmin, LastName: "ADMIN"}, env.AdminKey)
+}
+
+// keySession opens an unlocked desktop session for person p whose key is
+// already registered on the server.
+func keySession(t *testing.T, env *servertest.Env, p domain.Person, key ed25519.PrivateKey) *service.Service {
+	t.Helper()
+	store, err := cache.Open(filepath.Join(t.TempDir(), p.ID+".db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	sealed, err := keystore.Seal(env.AdminKey, pass, keystore.TestParams)
+	sealed, err := keystore.Seal(key, pass, keystore.TestParams)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: domain.Person{ID: env.AdminID, Role: domain.RoleAdmin, LastName: "ADMIN"}, ServerKey: env.ServerKey, Key: sealed}); err != nil {
+	if err := store.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: p, ServerKey: env.ServerKey, Key: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := service.Open(store, "")
@@ -109,6 +119,129 @@ func TestStaffEndToEnd(t *testing.T) {
 		t.Errorf("nobody is enrolled yet, NoKey=%d RTS=%d", len(q.NoKey), q.RTSWithoutKey)
 	}
 
+	// The planted errors are corrected through the queue: a coordinator
+	// flags the specialty short of places, the RTS of a poste there asks
+	// for more places, the RTS with the malformed address asks to fix it;
+	// the admin applies the two corrections and closes the flag.
+	sessions := map[string]*service.Service{}
+	rtsSession := func(id string) *service.Service {
+		if sessions[id] == nil {
+			sessions[id] = enrolledSession(t, env, id)
+			if err := sessions[id].Unlock(pass); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return sessions[id]
+	}
+	plant := func(kind demodata.PlantKind) demodata.PlantedError {
+		i := slices.IndexFunc(data.Planted, func(p demodata.PlantedError) bool { return p.Kind == kind })
+		if i < 0 {
+			t.Fatalf("no planted %s", kind)
+		}
+		return data.Planted[i]
+	}
+	short, bad := plant(demodata.PlantShortage), plant(demodata.PlantBadRTSEmail)
+	coordP := domain.Person{ID: "C9999", Role: domain.RoleCoordinator, LastName: "COORD", FirstName: "Claude",
+		Email: "coord@chu.example.fr", Specialty: short.Specialty, Subdivision: short.Subdivision}
+	if err := env.Server.Store().Update(func(tx *store.Tx) error { return tx.PutPerson(coordP) }); err != nil {
+		t.Fatal(err)
+	}
+	coordSvc := keySession(t, env, coordP, env.Register(t, coordP.ID).Key)
+	coord := NewCoordinator(coordSvc)
+	if err := coord.Apply(coord.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if !coord.InternsKnown || len(coord.Quality.Shortages()) != 1 || len(coord.Issues()) == 0 {
+		t.Fatalf("coordinator's dashboard: interns known %v, shortages %+v, issues %q", coord.InternsKnown, coord.Quality.Shortages(), coord.Issues())
+	}
+	cell := coord.Quality.Shortages()[0]
+	deficit := cell.Interns - cell.Places
+	coordQ := NewCorrections(coordSvc)
+	flag, err := coordQ.File(ctx, Form{Round: env.Round, Specialty: cell.Specialty, Subdivision: cell.Subdivision,
+		Field: api.FieldOther, Message: fmt.Sprintf("%d internes pour %d places", cell.Interns, cell.Places)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The form refuses what the server would refuse, in French.
+	if _, err := coordQ.File(ctx, Form{Round: env.Round, Poste: coord.ScopePostes()[0].ID, Field: api.FieldCapacity, Proposed: "zéro", Message: "faux"}); err == nil || !strings.Contains(Message(err), "Capacité « zéro » invalide") {
+		t.Errorf("bad capacity: %v", err)
+	}
+	shortPoste := coord.ScopePostes()[0]
+	capRTS, err := NewRTS(rtsSession(shortPoste.RTS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := capRTS.ApplySync(capRTS.Sync(ctx, "")); err != nil {
+		t.Fatal(err)
+	}
+	capQ := NewCorrections(capRTS.Svc)
+	capReq, err := capQ.File(ctx, Form{Round: env.Round, Poste: shortPoste.ID, Field: api.FieldCapacity,
+		Proposed: fmt.Sprint(shortPoste.Capacity + deficit), Message: "Le service peut accueillir plus d'internes ce semestre."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	badRTS, err := NewRTS(rtsSession(bad.IDs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := badRTS.ApplySync(badRTS.Sync(ctx, "")); err != nil {
+		t.Fatal(err)
+	}
+	if len(badRTS.Postes) == 0 || badRTS.SelectPoste(0) != nil || !strings.Contains(badRTS.PosteDetail()[5][1], "mal formée") {
+		t.Fatalf("the RTS does not see their malformed address: %v", badRTS.PosteDetail())
+	}
+	badP := badRTS.Poste()
+	goodEmail := badP.RTSEmail + ".fr"
+	mailReq, err := NewCorrections(badRTS.Svc).File(ctx, Form{Round: env.Round, Poste: badP.ID, Field: api.FieldRTSEmail,
+		Proposed: goodEmail, Message: "Il manque « .fr » à mon adresse."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := NewCorrections(adm.Svc)
+	queue.OpenOnly = true
+	if err := queue.Apply(queue.Load(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if len(queue.Items) != 3 || queue.Items[0].ID != mailReq.ID {
+		t.Fatalf("admin queue %q", queue.Labels())
+	}
+	decide := func(id string, to api.CorrectionStatus, reason string) {
+		t.Helper()
+		queue.Selected = slices.IndexFunc(queue.Items, func(c api.Correction) bool { return c.ID == id })
+		if !queue.CanDecide(to) {
+			t.Fatalf("cannot move %s to %s", id, to)
+		}
+		if _, err := queue.Decide(ctx, id, to, reason, ""); err != nil {
+			t.Fatalf("%s → %s: %v", id, to, err)
+		}
+		if err := queue.Apply(queue.Load(ctx)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decide(capReq.ID, api.CorrectionAccepted, "")
+	decide(capReq.ID, api.CorrectionApplied, "")
+	decide(mailReq.ID, api.CorrectionApplied, "")
+	decide(flag.ID, api.CorrectionApplied, fmt.Sprintf("capacité du poste %s portée à %d (%s)", shortPoste.ID, shortPoste.Capacity+deficit, capReq.ID))
+	if len(queue.Items) != 0 {
+		t.Errorf("queue not empty: %q", queue.Labels())
+	}
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if sh := adm.Quality.Shortages(); slices.ContainsFunc(sh, func(b Balance) bool { return b.Specialty == cell.Specialty && b.Subdivision == cell.Subdivision }) {
+		t.Errorf("still short of places after the correction: %+v", sh)
+	}
+	if len(adm.Quality.BadEmail) != 0 || slices.ContainsFunc(adm.Quality.BadPeople, func(p domain.Person) bool { return p.ID == bad.IDs[0] }) {
+		t.Errorf("malformed addresses left: postes %d, people %+v", len(adm.Quality.BadEmail), adm.Quality.BadPeople)
+	}
+	// The requesters see their requests applied.
+	if err := capQ.Apply(capQ.Load(ctx)); err != nil || len(capQ.Items) != 1 || capQ.Items[0].Status != api.CorrectionApplied {
+		t.Errorf("RTS's requests: %q, %v", capQ.Labels(), err)
+	}
+	if err := coordQ.Apply(coordQ.Load(ctx)); err != nil || len(coordQ.Items) != 1 || coordQ.Items[0].Status != api.CorrectionApplied || coordQ.Items[0].Reason == "" {
+		t.Errorf("coordinator's flags: %q, %v", coordQ.Labels(), err)
+	}
+
 	// A dry-run import reports the bad rows and changes nothing.
 	badCSV := "Identifiant;Spécialité;Subdivision;Établissement;Service;Ville;Intitulé;RTS;Nom RTS;E-mail RTS;Capacité;Description\n" +
 		"P-NEW-1;CARDIO;LYON;CHU;Cardio;Lyon;Cardiologie;R00001;Dr X;x@chu.fr;deux;\n"
@@ -178,7 +311,8 @@ func TestStaffEndToEnd(t *testing.T) {
 	step(domain.StateRankingsOpen)
 
 	// The RTS ranks the candidates of the poste and signs.
-	rsvc := enrolledSession(t, env, poste.RTS)
+	rsvc := rtsSession(poste.RTS)
+	rsvc.Lock()
 	rts, err := NewRTS(rsvc)
 	if err != nil {
 		t.Fatal(err)
@@ -295,8 +429,62 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil {
 		t.Fatal(err)
 	}
-	if len(adm.AuditRows()) == 0 {
-		t.Error("empty audit log")
+	// Round 2 runs its course from the app, then round 3 assigns the
+	// remaining interns by hand.
+	for _, st := range []domain.RoundState{domain.StateWishesOpen, domain.StateWishesClosed, domain.StateRankingsOpen, domain.StateRankingsClosed} {
+		if err := adm.Transition(ctx, "tour 2"); err != nil {
+			t.Fatalf("round 2 to %s: %v", st, err)
+		}
+		if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil || adm.Round.State != st {
+			t.Fatalf("round 2 in %s, want %s (%v)", adm.Round.State, st, err)
+		}
+	}
+	if _, err := adm.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil {
+		t.Fatal(err)
+	}
+	r3, err := adm.NextRound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if r3.Number != 3 || len(adm.Remaining()) == 0 {
+		t.Fatalf("round 3 %+v: %d remaining", r3, len(adm.Remaining()))
+	}
+	assigned := false
+	for _, in := range adm.Remaining() {
+		if free := adm.FreePostes(&in); len(free) > 0 {
+			if err := adm.Assign(ctx, in.ID, free[0].Poste.ID, "Choix de l'interne en séance"); err != nil {
+				t.Fatal(err)
+			}
+			if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil {
+				t.Fatal(err)
+			}
+			if slices.ContainsFunc(adm.Remaining(), func(p domain.Person) bool { return p.ID == in.ID }) {
+				t.Errorf("%s still remaining after the assignment", in.ID)
+			}
+			assigned = true
+			break
+		}
+	}
+	if !assigned {
+		t.Fatal("no remaining intern with a free poste in round 3")
+	}
+	rows := strings.Join(adm.AuditRows(), "\n")
+	for _, action := range []string{"correction-request", "correction-applied", "transition", "run", "publish", "next-round", "assign"} {
+		if !strings.Contains(rows, action) {
+			t.Errorf("audit log without %q", action)
+		}
 	}
 	// An error of the server comes back in French.
 	if err := adm.Publish(ctx); err == nil || Message(err) == "" {

@@ -1,0 +1,366 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/viewmodel"
+	"appariement/shared/api"
+	"appariement/shared/domain"
+)
+
+// correctionsPanel lists the correction requests a person may see, with
+// the selected one in detail; for an admin, the decision controls.
+type correctionsPanel struct {
+	Content fyne.CanvasObject
+	app     *App
+	vm      *viewmodel.Corrections
+	admin   bool
+
+	list          *widget.List
+	detail        *widget.Form
+	summary       *widget.Label
+	value, reason *widget.Entry
+	accept, apply *widget.Button
+	refuse        *widget.Button
+	decisionBox   *fyne.Container
+	onDecided     func() // after a decision, e.g. to reload the round
+	loading       bool
+	lastID        string // request whose proposed value is in the value entry
+}
+
+// newCorrectionsPanel builds the panel; tools are extra buttons shown above
+// the list (e.g. "new request").
+func newCorrectionsPanel(a *App, vm *viewmodel.Corrections, admin bool, tools ...fyne.CanvasObject) *correctionsPanel {
+	p := &correctionsPanel{app: a, vm: vm, admin: admin}
+	p.list = widget.NewList(func() int { return len(p.vm.Items) },
+		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(p.vm.Items) {
+				return
+			}
+			it := &p.vm.Items[i]
+			l := o.(*widget.Label)
+			l.SetText(viewmodel.Label(it))
+			switch it.Status {
+			case api.CorrectionRequested, api.CorrectionAccepted:
+				l.Importance = widget.WarningImportance
+			case api.CorrectionRefused:
+				l.Importance = widget.DangerImportance
+			default:
+				l.Importance = widget.SuccessImportance
+			}
+			l.Refresh()
+		})
+	p.list.OnSelected = func(i widget.ListItemID) {
+		p.vm.Selected = i
+		p.refreshDetail()
+	}
+	p.detail = widget.NewForm()
+	p.summary = widget.NewLabel("")
+	openOnly := widget.NewCheck(i18n.T("corr.open_only"), func(on bool) {
+		p.vm.OpenOnly = on
+		p.reload()
+	})
+	openOnly.SetChecked(vm.OpenOnly)
+	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), p.reload)
+	top := container.NewVBox(container.NewHBox(append(tools, openOnly, reloadB)...), p.summary)
+	right := fyne.CanvasObject(container.NewVScroll(p.detail))
+	if admin {
+		p.value = widget.NewEntry()
+		p.value.SetPlaceHolder(i18n.T("corr.value_to_apply"))
+		p.reason = widget.NewMultiLineEntry()
+		p.reason.SetPlaceHolder(i18n.T("corr.reason_hint"))
+		p.reason.Wrapping = fyne.TextWrapWord
+		p.reason.SetMinRowsVisible(2)
+		p.accept = widget.NewButtonWithIcon(i18n.T("corr.accept"), theme.ConfirmIcon(), func() { p.decide(api.CorrectionAccepted) })
+		p.apply = widget.NewButtonWithIcon(i18n.T("corr.apply"), theme.DocumentSaveIcon(), func() { p.decide(api.CorrectionApplied) })
+		p.apply.Importance = widget.HighImportance
+		p.refuse = widget.NewButtonWithIcon(i18n.T("corr.refuse"), theme.CancelIcon(), func() { p.decide(api.CorrectionRefused) })
+		p.refuse.Importance = widget.DangerImportance
+		p.decisionBox = container.NewVBox(widget.NewSeparator(),
+			widget.NewForm(widget.NewFormItem(i18n.T("corr.value_to_apply"), p.value), widget.NewFormItem(i18n.T("corr.reason"), p.reason)),
+			container.NewHBox(p.accept, p.apply, p.refuse))
+		right = container.NewBorder(nil, p.decisionBox, nil, nil, right)
+	}
+	split := container.NewHSplit(p.list, container.NewPadded(right))
+	split.Offset = 0.5
+	p.Content = container.NewBorder(top, nil, nil, nil, split)
+	p.refresh()
+	return p
+}
+
+// reload fetches the requests in the background.
+func (p *correctionsPanel) reload() {
+	if p.loading {
+		return
+	}
+	p.app.ensureUnlocked(func() {
+		p.loading = true
+		var items []api.Correction
+		var err error
+		p.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(p.app.ctx, time.Minute)
+			items, err = p.vm.Load(ctx)
+			cancel()
+		}, func() {
+			p.loading = false
+			_ = p.vm.Apply(items, err)
+			p.refresh()
+		})
+	})
+}
+
+func (p *correctionsPanel) refresh() {
+	if p.vm.Error != "" {
+		p.summary.SetText(p.vm.Error)
+		p.summary.Importance = widget.DangerImportance
+	} else {
+		p.summary.SetText(p.vm.Summary())
+		p.summary.Importance = widget.MediumImportance
+	}
+	p.summary.Refresh()
+	p.list.Refresh()
+	if p.vm.Selected >= 0 {
+		p.list.Select(p.vm.Selected)
+	} else {
+		p.list.UnselectAll()
+	}
+	p.refreshDetail()
+}
+
+func (p *correctionsPanel) refreshDetail() {
+	p.detail.Items = nil
+	rows := p.vm.Detail()
+	if rows == nil {
+		p.detail.Append("", widget.NewLabel(i18n.T("corr.select")))
+	}
+	for _, r := range rows {
+		p.detail.Append(r[0], wrapLabel(r[1]))
+	}
+	p.detail.Refresh()
+	if !p.admin {
+		return
+	}
+	it := p.vm.Current()
+	if it != nil && it.ID != p.lastID {
+		p.value.SetText(it.Proposed)
+		p.reason.SetText("")
+		p.lastID = it.ID
+	}
+	setEnabled(p.accept, p.vm.CanDecide(api.CorrectionAccepted))
+	setEnabled(p.apply, p.vm.CanDecide(api.CorrectionApplied))
+	setEnabled(p.refuse, p.vm.CanDecide(api.CorrectionRefused))
+	if it != nil && it.Field == api.FieldOther {
+		p.value.Disable()
+	} else {
+		p.value.Enable()
+	}
+}
+
+// decide sends the admin's decision on the selected request.
+func (p *correctionsPanel) decide(to api.CorrectionStatus) {
+	it := p.vm.Current()
+	if it == nil {
+		return
+	}
+	id, reason, value := it.ID, p.reason.Text, p.value.Text
+	if it.Field == api.FieldOther {
+		value = ""
+	}
+	var got *api.Correction
+	var err error
+	p.app.ensureUnlocked(func() {
+		p.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(p.app.ctx, time.Minute)
+			got, err = p.vm.Decide(ctx, id, to, reason, value)
+			cancel()
+		}, func() {
+			if err != nil {
+				p.app.showError(err)
+				return
+			}
+			p.lastID = ""
+			dialog.ShowInformation(i18n.T("admin.tab.corrections"), i18n.T("corr.decided", got.ID, viewmodel.StatusLabel(got.Status)), p.app.Window)
+			p.reload()
+			if p.onDecided != nil {
+				p.onDecided()
+			}
+		})
+	})
+}
+
+// correctionScope says what a person may name in a new request.
+type correctionScope struct {
+	round  string
+	postes []domain.Poste // postes the person may name (first is preselected)
+	people bool           // may name an intern by id
+	cells  bool           // may name a specialty × subdivision
+	fixed  bool           // the poste is fixed (an RTS's selected poste)
+	// spec and sub preset the specialty and subdivision of a cell.
+	spec, sub string
+}
+
+// showCorrectionForm opens the form of a new request; done runs after it
+// was filed.
+func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel.Corrections, done func()) {
+	kinds := []string{i18n.T("corr.kind.poste")}
+	if sc.people {
+		kinds = append(kinds, i18n.T("corr.kind.person"))
+	}
+	if sc.cells {
+		kinds = append(kinds, i18n.T("corr.kind.cell"))
+	}
+	posteIDs := make([]string, len(sc.postes))
+	byID := map[string]*domain.Poste{}
+	for i := range sc.postes {
+		posteIDs[i] = sc.postes[i].ID
+		byID[sc.postes[i].ID] = &sc.postes[i]
+	}
+	kind := widget.NewRadioGroup(kinds, nil)
+	kind.Horizontal = true
+	posteE := widget.NewSelectEntry(posteIDs)
+	personE := widget.NewEntry()
+	personE.SetPlaceHolder("I000123")
+	specE, subE := widget.NewEntry(), widget.NewEntry()
+	specE.SetPlaceHolder("CARDIO")
+	subE.SetPlaceHolder("LYON")
+	specE.SetText(sc.spec)
+	subE.SetText(sc.sub)
+	field := widget.NewSelect(nil, nil)
+	current := wrapLabel("")
+	proposed := widget.NewEntry()
+	message := widget.NewMultiLineEntry()
+	message.SetPlaceHolder(i18n.T("corr.message_hint"))
+	message.Wrapping = fyne.TextWrapWord
+	message.SetMinRowsVisible(3)
+	errLabel := wrapLabel("")
+	errLabel.Importance = widget.DangerImportance
+
+	var fieldCodes []string
+	setFields := func(codes []string) {
+		fieldCodes = codes
+		labels := make([]string, len(codes))
+		for i, c := range codes {
+			labels[i] = viewmodel.FieldLabel(c)
+		}
+		field.Options = labels
+		field.ClearSelected()
+		field.Refresh()
+	}
+	fieldCode := func() string {
+		if i := field.SelectedIndex(); i >= 0 && i < len(fieldCodes) {
+			return fieldCodes[i]
+		}
+		return ""
+	}
+	showCurrent := func() {
+		f := fieldCode()
+		if p := byID[posteE.Text]; p != nil && kind.Selected == i18n.T("corr.kind.poste") && f != "" && f != api.FieldOther {
+			current.SetText(viewmodel.PosteValue(p, f))
+		} else {
+			current.SetText("")
+		}
+		if f == api.FieldOther {
+			proposed.Disable()
+		} else {
+			proposed.Enable()
+		}
+	}
+	targetBox := container.NewStack()
+	kind.OnChanged = func(k string) {
+		switch k {
+		case i18n.T("corr.kind.person"):
+			targetBox.Objects = []fyne.CanvasObject{widget.NewForm(widget.NewFormItem(i18n.T("corr.person_id"), personE))}
+			setFields(api.PersonFields)
+		case i18n.T("corr.kind.cell"):
+			targetBox.Objects = []fyne.CanvasObject{widget.NewForm(
+				widget.NewFormItem(i18n.T("corr.field.specialty"), specE), widget.NewFormItem(i18n.T("corr.field.subdivision"), subE),
+			)}
+			setFields([]string{api.FieldOther})
+			field.SetSelectedIndex(0)
+		default:
+			targetBox.Objects = []fyne.CanvasObject{widget.NewForm(widget.NewFormItem(i18n.T("corr.poste_id"), posteE))}
+			setFields(api.PosteFields)
+		}
+		targetBox.Refresh()
+		showCurrent()
+	}
+	field.OnChanged = func(string) { showCurrent() }
+	posteE.OnChanged = func(string) { showCurrent() }
+	if len(posteIDs) > 0 {
+		posteE.SetText(posteIDs[0])
+	}
+	if sc.fixed {
+		posteE.Disable()
+	}
+	kind.SetSelected(kinds[0])
+
+	var d dialog.Dialog
+	send := widget.NewButtonWithIcon(i18n.T("corr.send"), theme.MailSendIcon(), nil)
+	send.Importance = widget.HighImportance
+	cancelB := widget.NewButtonWithIcon(i18n.T("dialog.cancel"), theme.CancelIcon(), func() { d.Hide() })
+	send.OnTapped = func() {
+		f := viewmodel.Form{Round: sc.round, Field: fieldCode(), Proposed: proposed.Text, Message: message.Text}
+		switch kind.Selected {
+		case i18n.T("corr.kind.person"):
+			f.Person = personE.Text
+		case i18n.T("corr.kind.cell"):
+			f.Specialty, f.Subdivision = specE.Text, subE.Text
+		default:
+			f.Poste = posteE.Text
+		}
+		if f.Poste == "" && f.Person == "" && (f.Specialty == "" || f.Subdivision == "") {
+			errLabel.SetText(i18n.T("corr.err.target"))
+			return
+		}
+		if err := f.Check(); err != nil {
+			errLabel.SetText(viewmodel.Message(err))
+			return
+		}
+		send.Disable()
+		var c *api.Correction
+		var err error
+		a.ensureUnlocked(func() {
+			a.runAsync(func() {
+				ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
+				c, err = vm.File(ctx, f)
+				cancel()
+			}, func() {
+				send.Enable()
+				if err != nil {
+					errLabel.SetText(viewmodel.Message(err))
+					return
+				}
+				d.Hide()
+				dialog.ShowInformation(title, i18n.T("corr.filed", c.ID), a.Window)
+				if done != nil {
+					done()
+				}
+			})
+		})
+	}
+	note := widget.NewLabel(i18n.T("corr.online"))
+	note.SizeName = theme.SizeNameCaptionText
+	form := widget.NewForm(
+		widget.NewFormItem(i18n.T("corr.field"), field),
+		widget.NewFormItem(i18n.T("corr.current"), current),
+		widget.NewFormItem(i18n.T("corr.proposed"), proposed),
+		widget.NewFormItem(i18n.T("corr.message"), message),
+	)
+	content := container.NewVBox(kind, targetBox, form, errLabel, note, container.NewHBox(layout.NewSpacer(), cancelB, send))
+	if len(kinds) == 1 {
+		kind.Hide()
+	}
+	d = dialog.NewCustomWithoutButtons(title, content, a.Window)
+	d.Resize(fyne.NewSize(620, 520))
+	d.Show()
+}
