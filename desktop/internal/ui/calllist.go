@@ -221,6 +221,7 @@ func (c *choixTabs) refresh() {
 	}
 	c.showCallList()
 	c.showSimulation()
+	c.showLiveFollow()
 }
 
 // onSync follows a sync: the notices and call list are polled, and the

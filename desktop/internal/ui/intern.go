@@ -91,6 +91,12 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s.choix = newChoixTabs(s)
 	s.tabs.Append(s.choix.simTab)
 	s.tabs.Append(s.choix.callTab)
+	s.tabs.Append(s.choix.liveTab)
+	s.tabs.OnSelected = func(t *container.TabItem) {
+		if t != s.choix.liveTab {
+			s.choix.stopFollow() // the live follow-along polls only while shown
+		}
+	}
 	s.Content = container.NewBorder(container.NewVBox(header, s.choix.w.Banner, widget.NewSeparator()), s.buildStatusBar(), nil, nil, s.tabs)
 	s.refreshRounds()
 	s.refreshAll()

@@ -15,13 +15,15 @@ import (
 )
 
 // choixTabs are the intern's choix-au-rang tabs: the simulation of the
-// choices and the call list (with its notices and the live replay).
+// choices, the call list (with its notices and the live replay) and the
+// live follow-along of the reveal.
 type choixTabs struct {
 	s   *InternScreen
 	Sim *viewmodel.Simulation
 	CL  *viewmodel.CallList
+	LF  *viewmodel.LiveFollow
 
-	simTab, callTab *container.TabItem
+	simTab, callTab, liveTab *container.TabItem
 
 	// Simulation tab.
 	simStatus, simRank, simPoste *widget.Label
@@ -31,7 +33,8 @@ type choixTabs struct {
 	simRefresh                   *widget.Button
 	busy                         bool
 
-	w callListWidgets
+	w  callListWidgets
+	lf liveFollowWidgets
 }
 
 func newChoixTabs(s *InternScreen) *choixTabs {
@@ -44,6 +47,15 @@ func newChoixTabs(s *InternScreen) *choixTabs {
 	c := &choixTabs{s: s, Sim: viewmodel.NewSimulation(s.VM.Svc, name), CL: viewmodel.NewCallList(s.VM.Svc, name)}
 	c.simTab = container.NewTabItemWithIcon(i18n.T("tab.simulation"), theme.MediaPlayIcon(), c.buildSimulation())
 	c.callTab = container.NewTabItemWithIcon(i18n.T("tab.calllist"), theme.ListIcon(), c.buildCallList())
+	c.LF = viewmodel.NewLiveFollow(s.VM.Svc)
+	c.LF.PosteName, c.LF.MyRank, c.LF.Wishes = name, c.CL.MyRank, s.VM.Wishes.Counted
+	c.LF.Capacity = func(id string) (int, bool) {
+		if p, ok := s.VM.Catalogue.Poste(id); ok {
+			return p.Capacity, true
+		}
+		return 0, false
+	}
+	c.liveTab = container.NewTabItemWithIcon(i18n.T("tab.live"), theme.MediaRecordIcon(), c.buildLiveFollow())
 	if err := c.CL.Load(s.VM.RoundID()); err != nil {
 		s.app.showError(err)
 	}

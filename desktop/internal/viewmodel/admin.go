@@ -234,7 +234,8 @@ func (a *Admin) CanRun() bool {
 		return false
 	}
 	st := a.Round.State
-	return st == domain.StateRankingsClosed || (a.Round.Procedure == domain.ChoixAuRang && st == domain.StateWishesClosed) || (st == domain.StateMatched && !a.published())
+	return st == domain.StateRankingsClosed || (a.Round.Procedure == domain.ChoixAuRang && st == domain.StateWishesClosed) ||
+		(st == domain.StateMatched && !a.published() && a.Round.LiveStart.IsZero()) // once the live reveal started, the result shown stays
 }
 
 // CanPublish reports whether a previewed result waits for publication.
