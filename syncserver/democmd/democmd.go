@@ -504,9 +504,11 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 		}
 		ids = ids[n:]
 	}
-	// A few interns, then RTS, then a coordinator first; everyone else after.
-	roles := []domain.Role{domain.RoleIntern, domain.RoleRTS, domain.RoleCoordinator}
-	quota := map[domain.Role]int{domain.RoleIntern: 4, domain.RoleRTS: 2, domain.RoleCoordinator: 1}
+	// A few interns, then RTS, a coordinator and an admin (who signs in
+	// with the app: the bootstrap admin's key is for the command line)
+	// first; everyone else after.
+	roles := []domain.Role{domain.RoleIntern, domain.RoleRTS, domain.RoleCoordinator, domain.RoleAdmin}
+	quota := map[domain.Role]int{domain.RoleIntern: 4, domain.RoleRTS: 2, domain.RoleCoordinator: 1, domain.RoleAdmin: 1}
 	firsts := map[domain.Role][]domain.Person{}
 	var rest []domain.Person
 	for _, p := range people {

@@ -60,6 +60,7 @@ type AdminScreen struct {
 	reminderList, auditList        *widget.List
 	reminderCount                  *widget.Label
 	corr                           *correctionsPanel
+	form                           *correctionForm // the last request form opened
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -75,9 +76,10 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 		container.NewHBox(widget.NewLabel(i18n.T("round.label")), container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)),
 		container.NewHBox(who, reloadB), s.errLabel)
 	s.quality = container.NewVBox()
-	s.corr = newCorrectionsPanel(a, viewmodel.NewCorrections(vm.Svc), true,
+	queue := viewmodel.NewCorrections(vm.Svc)
+	queue.OpenOnly = true
+	s.corr = newCorrectionsPanel(a, queue, true,
 		widget.NewButtonWithIcon(i18n.T("corr.new"), theme.DocumentCreateIcon(), s.newCorrection))
-	s.corr.vm.OpenOnly = true
 	s.corr.onDecided = s.reloadCurrent
 	corrTab := container.NewTabItemWithIcon(i18n.T("admin.tab.corrections"), theme.DocumentCreateIcon(),
 		container.NewBorder(wrapLabel(i18n.T("corr.queue_help")), nil, nil, nil, s.corr.Content))
@@ -102,7 +104,7 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 // newCorrection opens the form of a request filed by the admin (about a
 // poste of the current round, a person or a specialty × subdivision).
 func (s *AdminScreen) newCorrection() {
-	s.app.showCorrectionForm(i18n.T("corr.new"), correctionScope{round: s.VM.RoundID(), postes: s.VM.Postes, people: true, cells: true},
+	s.form = s.app.showCorrectionForm(i18n.T("corr.new"), correctionScope{round: s.VM.RoundID(), postes: s.VM.Postes, people: true, cells: true},
 		s.corr.vm, s.corr.reload)
 }
 

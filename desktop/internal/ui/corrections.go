@@ -26,7 +26,7 @@ type correctionsPanel struct {
 	admin   bool
 
 	list          *widget.List
-	detail        *widget.Form
+	detail        *fyne.Container // label, value pairs in a form layout
 	summary       *widget.Label
 	value, reason *widget.Entry
 	accept, apply *widget.Button
@@ -64,13 +64,14 @@ func newCorrectionsPanel(a *App, vm *viewmodel.Corrections, admin bool, tools ..
 		p.vm.Selected = i
 		p.refreshDetail()
 	}
-	p.detail = widget.NewForm()
+	p.detail = container.New(layout.NewFormLayout())
 	p.summary = widget.NewLabel("")
-	openOnly := widget.NewCheck(i18n.T("corr.open_only"), func(on bool) {
+	openOnly := widget.NewCheck(i18n.T("corr.open_only"), nil)
+	openOnly.Checked = vm.OpenOnly // before OnChanged: building the panel loads nothing
+	openOnly.OnChanged = func(on bool) {
 		p.vm.OpenOnly = on
 		p.reload()
-	})
-	openOnly.SetChecked(vm.OpenOnly)
+	}
 	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), p.reload)
 	top := container.NewVBox(container.NewHBox(append(tools, openOnly, reloadB)...), p.summary)
 	right := fyne.CanvasObject(container.NewVScroll(p.detail))
@@ -138,13 +139,15 @@ func (p *correctionsPanel) refresh() {
 }
 
 func (p *correctionsPanel) refreshDetail() {
-	p.detail.Items = nil
+	p.detail.RemoveAll()
 	rows := p.vm.Detail()
 	if rows == nil {
-		p.detail.Append("", widget.NewLabel(i18n.T("corr.select")))
+		p.detail.Add(widget.NewLabel(""))
+		p.detail.Add(widget.NewLabel(i18n.T("corr.select")))
 	}
 	for _, r := range rows {
-		p.detail.Append(r[0], wrapLabel(r[1]))
+		p.detail.Add(bold(r[0]))
+		p.detail.Add(wrapLabel(r[1]))
 	}
 	p.detail.Refresh()
 	if !p.admin {
@@ -209,9 +212,22 @@ type correctionScope struct {
 	spec, sub string
 }
 
+// correctionForm is an open request form (its widgets, for tests).
+type correctionForm struct {
+	kind              *widget.RadioGroup
+	poste             *widget.SelectEntry
+	person, spec, sub *widget.Entry
+	field             *widget.Select
+	current           *widget.Label
+	proposed, message *widget.Entry
+	send              *widget.Button
+	errLabel          *widget.Label
+	dialog            dialog.Dialog
+}
+
 // showCorrectionForm opens the form of a new request; done runs after it
 // was filed.
-func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel.Corrections, done func()) {
+func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel.Corrections, done func()) *correctionForm {
 	kinds := []string{i18n.T("corr.kind.poste")}
 	if sc.people {
 		kinds = append(kinds, i18n.T("corr.kind.person"))
@@ -309,6 +325,7 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	send.Importance = widget.HighImportance
 	cancelB := widget.NewButtonWithIcon(i18n.T("dialog.cancel"), theme.CancelIcon(), func() { d.Hide() })
 	send.OnTapped = func() {
+		errLabel.SetText("")
 		f := viewmodel.Form{Round: sc.round, Field: fieldCode(), Proposed: proposed.Text, Message: message.Text}
 		switch kind.Selected {
 		case i18n.T("corr.kind.person"):
@@ -363,4 +380,6 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	d = dialog.NewCustomWithoutButtons(title, content, a.Window)
 	d.Resize(fyne.NewSize(620, 520))
 	d.Show()
+	return &correctionForm{kind: kind, poste: posteE, person: personE, spec: specE, sub: subE, field: field, current: current,
+		proposed: proposed, message: message, send: send, errLabel: errLabel, dialog: d}
 }

@@ -39,6 +39,7 @@ type RTSScreen struct {
 	corr                     *viewmodel.Corrections
 	corrSummary              *widget.Label
 	askCorr                  *widget.Button
+	form                     *correctionForm // the last request form opened
 }
 
 // NewRTSScreen builds the RTS screens on the view model.
@@ -240,7 +241,7 @@ func (s *RTSScreen) requestCorrection() {
 	if p == nil {
 		return
 	}
-	s.app.showCorrectionForm(i18n.T("corr.request"), correctionScope{round: s.VM.RoundID(), postes: []domain.Poste{*p}, fixed: true},
+	s.form = s.app.showCorrectionForm(i18n.T("corr.request"), correctionScope{round: s.VM.RoundID(), postes: []domain.Poste{*p}, fixed: true},
 		s.corr, s.loadCorrections)
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func TestStaffScreens(t *testing.T) {
 		}
 	}
 	shoot(t, adminApp, "admin-1-qualite")
-	adm.Tabs.SelectIndex(1)
+	adm.Tabs.SelectIndex(2)
 	if !strings.Contains(adm.transition.Text, "vœux ouverts") || adm.transition.Disabled() {
 		t.Fatalf("transition button %q", adm.transition.Text)
 	}
@@ -135,12 +136,12 @@ func TestStaffScreens(t *testing.T) {
 	}
 	env.Transition(t, domain.StateRankingsOpen)
 	adm.reload(env.Round)
-	adm.Tabs.SelectIndex(3)
+	adm.Tabs.SelectIndex(4)
 	if len(adm.reminders) == 0 {
 		t.Fatal("no reminders")
 	}
 	shoot(t, adminApp, "admin-3-relances")
-	adm.Tabs.SelectIndex(4)
+	adm.Tabs.SelectIndex(5)
 	shoot(t, adminApp, "admin-4-journal")
 
 	// The RTS enrolls through the UI and ranks.
@@ -156,8 +157,61 @@ func TestStaffScreens(t *testing.T) {
 		t.Fatalf("poste %s missing: %v", poste.ID, s.VM.PosteLabels())
 	}
 	s.postes.Select(i)
+
+	// The RTS asks for one more place on their poste; the form refuses a
+	// bad value in French before anything is sent.
+	if s.askCorr.Disabled() {
+		t.Fatal("no correction request on a selected poste")
+	}
+	test.Tap(s.askCorr)
+	f := s.form
+	f.field.SetSelected("Capacité (places)")
+	if f.current.Text != strconv.Itoa(poste.Capacity) {
+		t.Errorf("current capacity shown %q, want %d", f.current.Text, poste.Capacity)
+	}
+	test.Type(f.proposed, "0")
+	test.Type(f.message, "Le service ouvre une place de plus ce semestre.")
+	test.Tap(f.send)
+	if !strings.Contains(f.errLabel.Text, "Capacité « 0 » invalide") {
+		t.Errorf("bad capacity: error %q", f.errLabel.Text)
+	}
+	f.proposed.SetText(strconv.Itoa(poste.Capacity + 1))
+	shoot(t, rtsApp, "rts-3-correction")
+	test.Tap(f.send)
+	if !s.VM.Svc.Unlocked() {
+		typePassphrase(t, rtsApp)
+	}
+	if f.errLabel.Text != "" || !strings.HasPrefix(s.corrSummary.Text, "1 demandée") {
+		t.Fatalf("request not filed: error %q, summary %q", f.errLabel.Text, s.corrSummary.Text)
+	}
+
+	// The admin applies it from the queue; the catalogue changes.
+	adm.Tabs.SelectIndex(1)
+	if len(adm.corr.vm.Items) != 1 {
+		t.Fatalf("admin queue %q", adm.corr.vm.Labels())
+	}
+	adm.corr.list.Select(0)
+	if adm.corr.value.Text != strconv.Itoa(poste.Capacity+1) || adm.corr.apply.Disabled() {
+		t.Fatalf("value to apply %q, apply disabled %v", adm.corr.value.Text, adm.corr.apply.Disabled())
+	}
+	shoot(t, adminApp, "admin-7-corrections")
+	test.Tap(adm.corr.apply)
+	cat, err := env.Anonymous().Catalogue(ctx, env.Round, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := slices.IndexFunc(cat.Postes, func(p domain.Poste) bool { return p.ID == poste.ID }); j < 0 || cat.Postes[j].Capacity != poste.Capacity+1 {
+		t.Errorf("capacity not applied: %+v", cat.Postes[j])
+	}
+	s.loadCorrections()
+	if !strings.HasPrefix(s.corrSummary.Text, "1 appliquée") {
+		t.Errorf("RTS summary after the decision: %q", s.corrSummary.Text)
+	}
+
 	test.Tap(s.fetch)
-	typePassphrase(t, rtsApp)
+	if !s.VM.Svc.Unlocked() {
+		typePassphrase(t, rtsApp)
+	}
 	if len(s.VM.RankedIDs()) != n {
 		t.Fatalf("%d candidates ranked, want %d (%q)", len(s.VM.RankedIDs()), n, s.VM.Error)
 	}
@@ -192,7 +246,7 @@ func TestStaffScreens(t *testing.T) {
 	// The admin runs and publishes, then rounds 2 and 3.
 	env.Transition(t, domain.StateRankingsClosed)
 	adm.reload(env.Round)
-	adm.Tabs.SelectIndex(1)
+	adm.Tabs.SelectIndex(2)
 	if _, err := adm.VM.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -278,4 +332,27 @@ func TestCoordinatorScreen(t *testing.T) {
 		}
 	}
 	shoot(t, app, "coordinator-1-tableau")
+
+	// The coordinator flags an error on a poste of their scope.
+	flag := findButton(s.Content, "Signaler une erreur…")
+	if flag == nil {
+		t.Fatal("no flag button")
+	}
+	test.Tap(flag)
+	f := s.form
+	if f.poste.Text == "" || f.kind.Hidden {
+		t.Fatalf("flag form: poste %q, kinds hidden %v", f.poste.Text, f.kind.Hidden)
+	}
+	f.field.SetSelected("E-mail du RTS")
+	test.Type(f.proposed, "secretariat.rts@chu.example.fr")
+	test.Type(f.message, "Le RTS a changé d'adresse.")
+	shoot(t, app, "coordinator-2-signalement")
+	test.Tap(f.send)
+	if f.errLabel.Text != "" {
+		t.Fatalf("flag refused: %q", f.errLabel.Text)
+	}
+	s.corr.reload()
+	if len(s.corr.vm.Items) != 1 || s.corr.vm.Items[0].Field != api.FieldRTSEmail || s.corr.vm.Items[0].Status != api.CorrectionRequested {
+		t.Fatalf("coordinator's flags: %q", s.corr.vm.Labels())
+	}
 }
