@@ -40,6 +40,7 @@ func TestTranslationsComplete(t *testing.T) {
 		"reminder.":    {"rts_no_key", "intern_no_wishes"},
 		"role.":        {"intern", "rts", "coordinator", "admin"},
 		"corr.status.": {"requested", "accepted", "applied", "refused"},
+		"schedule.":    {"wishes_open", "wishes_close", "rankings_open", "rankings_close"},
 		"corr.field.": {"title", "service", "rts_name", "rts_email", "description", "capacity",
 			"email", "last_name", "first_name", "specialty", "subdivision", "other"},
 		"result.problem.": {"signature", "decode", "other_person", "missing", "digest", "inclusion", "checkpoint", "no_local_copy"},

@@ -60,6 +60,10 @@ type AdminScreen struct {
 	reminderList, auditList        *widget.List
 	reminderCount                  *widget.Label
 	corr                           *correctionsPanel
+	people                         *peopleTab
+	scheduleB, scheduleSave        *widget.Button
+	schedule                       [4]*widget.Entry // the open schedule dialog's entries
+	scheduleErr                    *widget.Label
 	form                           *correctionForm // the last request form opened
 }
 
@@ -88,6 +92,7 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 		corrTab,
 		container.NewTabItemWithIcon(i18n.T("admin.tab.round"), theme.MediaPlayIcon(), s.buildRound()),
 		container.NewTabItemWithIcon(i18n.T("admin.tab.import"), theme.UploadIcon(), s.buildImport()),
+		container.NewTabItemWithIcon(i18n.T("admin.tab.people"), theme.AccountIcon(), s.buildPeople()),
 		container.NewTabItemWithIcon(i18n.T("admin.tab.reminders"), theme.MailComposeIcon(), s.buildReminders()),
 		container.NewTabItemWithIcon(i18n.T("admin.tab.audit"), theme.HistoryIcon(), s.buildAudit()),
 	)
@@ -136,6 +141,8 @@ func (s *AdminScreen) refreshAll() {
 	s.reminderCount.SetText(i18n.T("admin.reminders_count", len(s.reminders)))
 	s.reminderList.Refresh()
 	s.auditList.Refresh()
+	s.people.refresh()
+	setEnabled(s.scheduleB, s.VM.Round != nil && s.VM.Round.Number < 3 && s.VM.Round.State.Index() < domain.StateMatched.Index())
 }
 
 // ---- Data quality ----
@@ -304,7 +311,8 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 	s.liveStatus = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	paceBox := container.NewHBox(widget.NewLabel(i18n.T("admin.live_pace")),
 		container.NewGridWrap(fyne.NewSize(90, s.livePace.MinSize().Height), s.livePace), s.liveStart)
-	s.actions = container.NewHBox(s.transition, s.run, paceBox, s.publish, s.next)
+	s.scheduleB = widget.NewButtonWithIcon(i18n.T("schedule.title"), theme.HistoryIcon(), s.showSchedule)
+	s.actions = container.NewHBox(s.scheduleB, s.transition, s.run, paceBox, s.publish, s.next)
 	top := container.NewVBox(s.summary, s.liveStatus,
 		s.actions,
 		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())

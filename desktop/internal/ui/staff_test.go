@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -106,11 +107,59 @@ func TestStaffScreens(t *testing.T) {
 		}
 	}
 	shoot(t, adminApp, "admin-1-qualite")
-	adm.Tabs.SelectIndex(2)
+	selectTab(t, adm.Tabs, "Tour")
 	if !strings.Contains(adm.transition.Text, "vœux ouverts") || adm.transition.Disabled() {
 		t.Fatalf("transition button %q", adm.transition.Text)
 	}
 	shoot(t, adminApp, "admin-2-tour")
+
+	// The admin schedules the windows: a date out of order is refused
+	// with the bound named, a good schedule reaches the server.
+	test.Tap(adm.scheduleB)
+	for i, v := range []string{"01/12/2026 09:00", "15/12/2026 18:00", "10/12/2026 09:00", "20/12/2026 18:00"} {
+		adm.schedule[i].SetText(v)
+	}
+	test.Tap(adm.scheduleSave)
+	if !strings.Contains(adm.scheduleErr.Text, "Ouverture des classements doit venir après Clôture des vœux") {
+		t.Errorf("schedule out of order: %q", adm.scheduleErr.Text)
+	}
+	adm.schedule[2].SetText("16/12/2026 09:00")
+	test.Tap(adm.scheduleSave)
+	rs, err := env.Anonymous().Rounds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	if r := rs.Rounds[0]; !r.WishesClose.Equal(time.Date(2026, 12, 15, 18, 0, 0, 0, paris)) || !r.RankingsOpen.Equal(time.Date(2026, 12, 16, 9, 0, 0, 0, paris)) {
+		t.Errorf("windows on the server: %+v (error %q)", r, adm.scheduleErr.Text)
+	}
+	if w := adm.VM.Windows(); w[1] != "15/12/2026 18:00" {
+		t.Errorf("windows shown after saving: %q", w)
+	}
+	// Back to no schedule: the rest of the test moves the round by hand.
+	test.Tap(adm.scheduleB)
+	for _, e := range adm.schedule {
+		e.SetText("")
+	}
+	test.Tap(adm.scheduleSave)
+
+	// The people tab finds an RTS and issues their code.
+	selectTab(t, adm.Tabs, "Personnes")
+	rtsID := data.Postes[1].RTS
+	test.Type(adm.people.filter, rtsID)
+	if len(adm.people.rows) != 1 || adm.people.issue.Disabled() == false {
+		t.Fatalf("people search %q: %d rows", rtsID, len(adm.people.rows))
+	}
+	adm.people.list.Select(0)
+	if adm.people.issue.Disabled() || !adm.people.reset.Disabled() {
+		t.Fatal("issue a code to a person without a key: buttons wrong")
+	}
+	shoot(t, adminApp, "admin-8-personnes")
+	test.Tap(adm.people.issue)
+	if top := adminApp.Window.Canvas().Overlays().Top(); top == nil || !strings.Contains(test.RenderObjectToMarkup(top), rtsID) {
+		t.Fatal("issued code not shown")
+	}
+	adminApp.Window.Canvas().Overlays().Top().Hide()
 
 	// Open the wishes; three interns wish the first poste.
 	if err := adm.VM.Transition(ctx, ""); err != nil {
@@ -136,12 +185,12 @@ func TestStaffScreens(t *testing.T) {
 	}
 	env.Transition(t, domain.StateRankingsOpen)
 	adm.reload(env.Round)
-	adm.Tabs.SelectIndex(4)
+	selectTab(t, adm.Tabs, "Relances")
 	if len(adm.reminders) == 0 {
 		t.Fatal("no reminders")
 	}
 	shoot(t, adminApp, "admin-3-relances")
-	adm.Tabs.SelectIndex(5)
+	selectTab(t, adm.Tabs, "Journal d'audit")
 	shoot(t, adminApp, "admin-4-journal")
 
 	// The RTS enrolls through the UI and ranks.
@@ -186,7 +235,7 @@ func TestStaffScreens(t *testing.T) {
 	}
 
 	// The admin applies it from the queue; the catalogue changes.
-	adm.Tabs.SelectIndex(1)
+	selectTab(t, adm.Tabs, "Corrections")
 	if len(adm.corr.vm.Items) != 1 {
 		t.Fatalf("admin queue %q", adm.corr.vm.Labels())
 	}
@@ -246,7 +295,7 @@ func TestStaffScreens(t *testing.T) {
 	// The admin runs and publishes, then rounds 2 and 3.
 	env.Transition(t, domain.StateRankingsClosed)
 	adm.reload(env.Round)
-	adm.Tabs.SelectIndex(2)
+	selectTab(t, adm.Tabs, "Tour")
 	if _, err := adm.VM.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -355,4 +404,16 @@ func TestCoordinatorScreen(t *testing.T) {
 	if len(s.corr.vm.Items) != 1 || s.corr.vm.Items[0].Field != api.FieldRTSEmail || s.corr.vm.Items[0].Status != api.CorrectionRequested {
 		t.Fatalf("coordinator's flags: %q", s.corr.vm.Labels())
 	}
+}
+
+// selectTab selects the tab of the given title.
+func selectTab(t *testing.T, tabs *container.AppTabs, title string) {
+	t.Helper()
+	for i, it := range tabs.Items {
+		if it.Text == title {
+			tabs.SelectIndex(i)
+			return
+		}
+	}
+	t.Fatalf("no tab %q", title)
 }

@@ -181,11 +181,12 @@ func (c *Corrections) CanDecide(to api.CorrectionStatus) bool {
 	return it != nil && it.Status.CanMove(to)
 }
 
-// ErrCorrection is a request the form refuses before sending it; its
-// message is for the user.
-type ErrCorrection struct{ Msg string }
+// UserError is input refused before anything is sent (a correction
+// request, a schedule, a reason); its message, for the user, names what
+// is wrong.
+type UserError struct{ Msg string }
 
-func (e *ErrCorrection) Error() string { return e.Msg }
+func (e *UserError) Error() string { return e.Msg }
 
 // Form is a correction request being written.
 type Form struct {
@@ -197,7 +198,7 @@ type Form struct {
 // Check validates the form as the server will, with a message naming the
 // faulty field, so that a request is not sent only to be refused.
 func (f *Form) Check() error {
-	bad := func(key string, args ...any) error { return &ErrCorrection{Msg: i18n.T(key, args...)} }
+	bad := func(key string, args ...any) error { return &UserError{Msg: i18n.T(key, args...)} }
 	f.Proposed = strings.TrimSpace(f.Proposed)
 	f.Message = strings.TrimSpace(f.Message)
 	if f.Field == "" {
@@ -252,7 +253,7 @@ func (c *Corrections) File(ctx context.Context, f Form) (*api.Correction, error)
 func (c *Corrections) Decide(ctx context.Context, id string, to api.CorrectionStatus, reason, value string) (*api.Correction, error) {
 	reason = strings.TrimSpace(reason)
 	if (to == api.CorrectionRefused) && len(reason) < 3 {
-		return nil, &ErrCorrection{Msg: i18n.T("corr.err.reason")}
+		return nil, &UserError{Msg: i18n.T("corr.err.reason")}
 	}
 	cl, err := c.Svc.Signed()
 	if err != nil {

@@ -58,7 +58,7 @@ func Message(err error) string {
 	if ok, _ := client.Retryable(err); ok {
 		return i18n.T("err.unreachable")
 	}
-	var form *ErrCorrection
+	var form *UserError
 	if errors.As(err, &form) {
 		return form.Msg
 	}
