@@ -68,6 +68,8 @@ func init() {
 		{"next", "crée le tour suivant (2e ou 3e) d'un tour publié : next R [-new-id R2] [-name …]", cmdNext},
 		{"assign", "affecte à la main au 3e tour (-round R -intern I -poste P -reason …)", cmdAssign},
 		{"export", "exporte le résultat (-round R -format csv|xlsx -out fichier)", cmdExport},
+		{"corrections", "liste la file des corrections ([-status open|…] [-round R])", cmdCorrections},
+		{"decide", "décide d'une demande de correction : decide CR000001 -status accepted|applied|refused [-reason …] [-value …]", cmdDecide},
 		{"audit", "affiche le journal d'audit ([-after N] [-limit N])", cmdAudit},
 		{"log-entries", "affiche les feuilles du journal de transparence ([-start N] [-end N])", cmdLogEntries},
 	}

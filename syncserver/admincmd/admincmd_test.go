@@ -120,6 +120,33 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "import-postes", "-round", "R1", "-file", partialFile, "-partial"); !strings.Contains(out, "1 modifié(s)") || !strings.Contains(out, "0 fermé(s)") {
 		t.Fatalf("partial import: %s", out)
 	}
+	// The correction queue: a request filed through the API, listed and
+	// applied from the command line.
+	key, err := ReadKey(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := client.New(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.WithIdentity("A0001", key).FileCorrection(context.Background(), api.CorrectionRequest{Round: "R1", Poste: "P1",
+		Field: api.FieldDescription, Proposed: "Salle de cathétérisme, astreintes partagées", Message: "description manquante"}); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustOK(t, conn, "corrections"); !strings.Contains(out, "CR000001") || !strings.Contains(out, "requested") || !strings.Contains(out, "1 demande(s)") {
+		t.Fatalf("corrections: %s", out)
+	}
+	if code, _, errs := admin(t, conn, "decide", "CR000001", "-status", "refused"); code != 1 || !strings.Contains(errs, "motif obligatoire") {
+		t.Fatalf("refusal without a reason: exit %d %s", code, errs)
+	}
+	if out := mustOK(t, conn, "decide", "CR000001", "-status", "applied"); !strings.Contains(out, "CR000001 : applied") {
+		t.Fatalf("decide: %s", out)
+	}
+	if out := mustOK(t, conn, "corrections", "-status", "applied"); !strings.Contains(out, "CR000001") {
+		t.Fatalf("applied corrections: %s", out)
+	}
+
 	now := time.Now()
 	mustOK(t, conn, "round", "schedule", "R1", "-wishes-open", now.Add(-time.Minute).Format(time.RFC3339),
 		"-wishes-close", now.Add(time.Hour).Format(time.RFC3339))

@@ -278,8 +278,8 @@ func (s *Server) listCorrections(q *req) error {
 // /v1/admin/corrections/{id}/decision). Applying a poste field changes
 // the poste (a new catalogue version, so that every app gets it); applying
 // an RTS e-mail also corrects the RTS's record and their other postes of
-// the round that carried the same wrong address. The author is told by an
-// e-mail in the outbox.
+// the round that carried the same wrong address. The author, unless it is
+// the deciding admin, is told by an e-mail in the outbox.
 func (s *Server) decideCorrection(q *req) error {
 	id := mux.Vars(q.r)["id"]
 	var in api.CorrectionDecision
@@ -337,7 +337,7 @@ func (s *Server) decideCorrection(q *req) error {
 		if err := tx.PutCorrection(c); err != nil {
 			return err
 		}
-		if s.cfg.OutboxDir != "" {
+		if s.cfg.OutboxDir != "" && c.Author != q.who.ID { // an admin deciding their own request is not told
 			if author, err := tx.Person(c.Author); err == nil && author.Email != "" {
 				if mail, err = s.writeOutbox(author, "Appariement : votre demande de correction "+c.ID, correctionMail(author, c), q.now); err != nil {
 					return err
