@@ -186,10 +186,13 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 	data := demodata.Generate(opts.Data)
 	var admin *domain.Person
 	var people []domain.Person
+	var admins []domain.Person // the other admins: they enroll with the app
 	for i, p := range data.People {
 		if p.Role == domain.RoleAdmin {
 			if admin == nil {
 				admin = &data.People[i]
+			} else {
+				admins = append(admins, p)
 			}
 			continue
 		}
@@ -248,7 +251,24 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		if sim, err = setup(ctx, c, srv.Store(), opts, data, people, sim, out); err != nil {
 			return fail(fmt.Errorf("mise en place de la démonstration: %w", err))
 		}
-		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, people, sim, path(CodesFile), out); err != nil {
+		// The import refuses admins (only an admin creates an admin): the
+		// demo writes the other admins in the store itself, as "admin
+		// init" does, and issues their codes like everyone's.
+		err := srv.Store().Update(func(tx *store.Tx) error {
+			for _, a := range admins {
+				if err := tx.PutPerson(a); err != nil {
+					return err
+				}
+				if err := tx.Audit(store.AuditEntry{Time: time.Now(), Actor: admin.ID, Action: "demo-admin", Target: a.ID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fail(fmt.Errorf("administrateurs de démonstration: %w", err))
+		}
+		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, append(people, admins...), sim, path(CodesFile), out); err != nil {
 			return fail(fmt.Errorf("codes d'activation: %w", err))
 		}
 	}

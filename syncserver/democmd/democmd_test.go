@@ -103,6 +103,22 @@ func TestDemo(t *testing.T) {
 	if _, err := c.Submit(ctx, envelope.Sign(priv, api.WishListType, b)); err != nil {
 		t.Fatalf("the round's wishes are not open: %v", err)
 	}
+	// An admin with a code is among the first lines (the app enrolls as
+	// admin with it) and enrolls as an admin.
+	var adminID, adminCode string
+	for i, line := range strings.Split(string(codesText), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 4 && f[1] == string(domain.RoleAdmin) && !strings.HasPrefix(f[3], "(") {
+			if i > 14 {
+				t.Errorf("the admin with a code is on line %d of codes.txt, past the first lines shown", i+1)
+			}
+			adminID, adminCode = f[0], f[3]
+			break
+		}
+	}
+	apub, _, _ := ed25519.GenerateKey(nil)
+	if ar, err := c.Enroll(ctx, adminID, adminCode, apub); err != nil || ar.Person.Role != domain.RoleAdmin {
+		t.Fatalf("enroll admin %q: %+v, %v", adminID, ar, err)
+	}
 	// The simulation submits wish lists.
 	key, err := admincmd.ReadKey(filepath.Join(dir, AdminKeyFile))
 	if err != nil {
