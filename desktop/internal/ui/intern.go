@@ -95,7 +95,9 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		if t != s.choix.liveTab {
 			s.choix.stopFollow() // the live follow-along polls only while shown
+			return
 		}
+		s.choix.showLiveFollow() // the wish list may have changed meanwhile
 	}
 	s.Content = container.NewBorder(container.NewVBox(header, s.choix.w.Banner, widget.NewSeparator()), s.buildStatusBar(), nil, nil, s.tabs)
 	s.refreshRounds()

@@ -21,6 +21,7 @@ type liveFollowWidgets struct {
 	toggle                *widget.Button
 	openBox, goneBox      *fyne.Container
 	goneTitle             *widget.Label
+	wishScroll            *container.Scroll
 	last                  *widget.List
 	lastRows              []viewmodel.LiveRow
 	// cancel stops the running poller (nil when not following).
@@ -66,8 +67,8 @@ func (c *choixTabs) buildLiveFollow() fyne.CanvasObject {
 			l.Refresh()
 		})
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.toggle, w.status), w.current, w.mine, widget.NewSeparator())
-	wishes := container.NewBorder(bold(i18n.T("follow.open")), nil, nil, nil,
-		container.NewVScroll(container.NewVBox(w.openBox, widget.NewSeparator(), w.goneTitle, w.goneBox)))
+	w.wishScroll = container.NewVScroll(container.NewVBox(w.openBox, widget.NewSeparator(), w.goneTitle, w.goneBox))
+	wishes := container.NewBorder(bold(i18n.T("follow.open")), nil, nil, nil, w.wishScroll)
 	last := container.NewBorder(bold(i18n.T("follow.last")), nil, nil, nil, w.last)
 	split := container.NewHSplit(wishes, last)
 	split.Offset = 0.55
@@ -174,6 +175,11 @@ func (c *choixTabs) showLiveFollow() {
 		r != nil && r.State == domain.StateMatched && !r.LiveStart.IsZero() {
 		status = i18n.T("follow.running")
 	}
+	applies := viewmodel.LiveApplies(c.s.VM.Round)
+	if !applies {
+		status = i18n.T("follow.not_choix")
+	}
+	setEnabled(w.toggle, applies || w.cancel != nil)
 	w.status.SetText(status)
 	if lf.Error != "" || lf.Waiting {
 		w.status.Importance = widget.WarningImportance
@@ -185,7 +191,9 @@ func (c *choixTabs) showLiveFollow() {
 	w.mine.SetText(lf.MineText())
 	open, gone := lf.WishRows()
 	w.openBox.RemoveAll()
-	if len(open)+len(gone) == 0 {
+	if !applies {
+		open, gone = nil, nil
+	} else if len(open)+len(gone) == 0 {
 		w.openBox.Add(wrapLabel(i18n.T("follow.no_wishes")))
 	}
 	for _, x := range open {
@@ -210,6 +218,9 @@ func (c *choixTabs) showLiveFollow() {
 	} else {
 		w.goneTitle.Show()
 	}
+	// The rows' heights changed: lay the scrolled column out again.
+	w.wishScroll.Content.Refresh()
+	w.wishScroll.Refresh()
 	w.lastRows = lf.LastRows(liveLastRows)
 	w.last.Refresh()
 }

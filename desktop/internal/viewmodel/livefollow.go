@@ -10,6 +10,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
+	"appariement/shared/domain"
 	"appariement/shared/simulation"
 )
 
@@ -64,6 +65,12 @@ func NewLiveFollow(svc *service.Service) *LiveFollow {
 		MyRank:    func() int { return 0 },
 		Wishes:    func() []string { return nil },
 	}
+}
+
+// LiveApplies reports whether a round can have a live reveal: an online
+// choix au rang.
+func LiveApplies(r *domain.Round) bool {
+	return r != nil && r.Procedure == domain.ChoixAuRang && r.Number < 3
 }
 
 // Reset forgets what was shown and follows round.
@@ -237,10 +244,13 @@ func (l *LiveFollow) WishRows() (open, gone []LiveWish) {
 	return SplitWishes(w, l.capacities(w), l.Steps, l.MyRank())
 }
 
-// WishText describes a wish: its order, the poste, and the places left or
-// who took the last one.
+// WishText describes a wish: its order, the poste, and the places left,
+// who took the last one, or that the intern took it.
 func (l *LiveFollow) WishText(w LiveWish) string {
 	s := fmt.Sprintf("%d. %s — ", w.Order, l.PosteName(w.Poste))
+	if w.Got {
+		return s + i18n.T("follow.yours")
+	}
 	switch {
 	case w.Left == 0:
 		s += i18n.T("follow.full", w.FullAt, w.FullBy)
@@ -250,9 +260,6 @@ func (l *LiveFollow) WishText(w LiveWish) string {
 		s += i18n.T("follow.left", w.Left, w.Capacity)
 	default:
 		s += i18n.T("follow.left_only", w.Left)
-	}
-	if w.Got {
-		s += " — " + i18n.T("follow.yours")
 	}
 	return s
 }

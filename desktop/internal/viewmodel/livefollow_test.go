@@ -143,7 +143,7 @@ func TestLiveFollowApply(t *testing.T) {
 	if !l.Finished() || l.MineText() != "Votre tour (rang 5) : vous obtenez P3" || !strings.HasPrefix(l.StatusText(), "Direct terminé") {
 		t.Fatalf("end: %v %q %q", l.Finished(), l.MineText(), l.StatusText())
 	}
-	if open, _ := l.WishRows(); !open[0].Got || !strings.HasSuffix(l.WishText(open[0]), "— votre poste") {
+	if open, _ := l.WishRows(); !open[0].Got || l.WishText(open[0]) != "2. P3 — votre poste" {
 		t.Fatalf("got: %+v", open)
 	}
 	// A poll from rank 1 replaces; another round forgets everything.
