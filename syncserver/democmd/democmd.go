@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -268,7 +269,26 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		if err != nil {
 			return fail(fmt.Errorf("administrateurs de démonstration: %w", err))
 		}
-		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, append(people, admins...), sim, path(CodesFile), out); err != nil {
+		// The coordinator listed first is the one of the cell planted
+		// short of places: the demo shows them flagging it.
+		listed := append(slices.Clone(people), admins...)
+		for _, pe := range data.Planted {
+			if pe.Kind == demodata.PlantShortage {
+				slices.SortStableFunc(listed, func(a, b domain.Person) int {
+					in := func(p domain.Person) bool {
+						return p.Role == domain.RoleCoordinator && p.Specialty == pe.Specialty && p.Subdivision == pe.Subdivision
+					}
+					switch {
+					case in(a) && !in(b):
+						return -1
+					case in(b) && !in(a):
+						return 1
+					}
+					return 0
+				})
+			}
+		}
+		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, listed, sim, path(CodesFile), out); err != nil {
 			return fail(fmt.Errorf("codes d'activation: %w", err))
 		}
 	}

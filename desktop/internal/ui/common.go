@@ -57,6 +57,7 @@ func wrapLabel(s string) *widget.Label {
 // does not call onSelect.
 func showRounds(sel *widget.Select, labels []string, rounds []domain.Round, current string, onSelect func(i int)) {
 	sel.OnChanged = nil
+	sel.PlaceHolder = i18n.T("round.choose")
 	sel.Options = labels
 	for i := range rounds {
 		if rounds[i].ID == current {

@@ -77,7 +77,7 @@ func (s *CoordinatorScreen) flag() {
 	if s.VM.Round != nil {
 		round = s.VM.Round.ID
 	}
-	s.form = s.app.showCorrectionForm(i18n.T("corr.flag"), correctionScope{round: round, postes: s.VM.ScopePostes(), people: true, cells: true,
+	s.form = s.app.showCorrectionForm(i18n.T("corr.title.flag"), correctionScope{round: round, postes: s.VM.ScopePostes(), people: true, cells: true,
 		spec: s.VM.Scope.Specialty, sub: s.VM.Scope.Subdivision}, s.corr.vm, s.corr.reload)
 }
 

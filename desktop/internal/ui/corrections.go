@@ -154,6 +154,10 @@ func (p *correctionsPanel) refreshDetail() {
 		return
 	}
 	it := p.vm.Current()
+	if it == nil && p.lastID != "" {
+		p.value.SetText("")
+		p.lastID = ""
+	}
 	if it != nil && it.ID != p.lastID {
 		p.value.SetText(it.Proposed)
 		p.reason.SetText("")
@@ -252,6 +256,7 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	specE.SetText(sc.spec)
 	subE.SetText(sc.sub)
 	field := widget.NewSelect(nil, nil)
+	field.PlaceHolder = i18n.T("corr.choose_field")
 	current := wrapLabel("")
 	proposed := widget.NewEntry()
 	message := widget.NewMultiLineEntry()

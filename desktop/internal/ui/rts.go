@@ -118,7 +118,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	mine := widget.NewButtonWithIcon(i18n.T("corr.mine"), theme.ListIcon(), s.showCorrections)
 	corrBar := container.NewHBox(s.askCorr, mine, s.corrSummary)
 	right := container.NewVSplit(container.NewVScroll(container.NewVBox(container.NewGridWithColumns(2, s.detail, s.detail2), corrBar)), editor)
-	right.Offset = 0.28
+	right.Offset = 0.34
 	left := container.NewBorder(bold(i18n.T("rts.my_postes")), nil, nil, nil, s.postes)
 	split := container.NewHSplit(left, container.NewPadded(right))
 	split.Offset = 0.28
@@ -241,7 +241,7 @@ func (s *RTSScreen) requestCorrection() {
 	if p == nil {
 		return
 	}
-	s.form = s.app.showCorrectionForm(i18n.T("corr.request"), correctionScope{round: s.VM.RoundID(), postes: []domain.Poste{*p}, fixed: true},
+	s.form = s.app.showCorrectionForm(i18n.T("corr.title.request"), correctionScope{round: s.VM.RoundID(), postes: []domain.Poste{*p}, fixed: true},
 		s.corr, s.loadCorrections)
 }
 

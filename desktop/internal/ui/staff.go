@@ -102,7 +102,7 @@ func (a *App) ensureUnlocked(f func()) {
 		f()
 		return
 	}
-	askPassphrase(a.Window, i18n.T("lock.unlock"), i18n.T("lock.unlock_help"), func(pass string) {
+	askPassphrase(a.Window, i18n.T("lock.unlock"), i18n.T("lock.sign_help"), func(pass string) {
 		var err error
 		a.runAsync(func() { err = a.svc.Unlock(pass) }, func() {
 			if err != nil {
