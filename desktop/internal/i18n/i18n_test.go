@@ -39,6 +39,7 @@ func TestTranslationsComplete(t *testing.T) {
 		"file.kind.":   {"cv", "lettre", "contrat", "autre"},
 		"reminder.":    {"rts_no_key", "intern_no_wishes"},
 		"role.":        {"intern", "rts", "coordinator", "admin"},
+		"corr.count.":  {"requested", "accepted", "applied", "refused"},
 		"corr.status.": {"requested", "accepted", "applied", "refused"},
 		"schedule.":    {"wishes_open", "wishes_close", "rankings_open", "rankings_close"},
 		"corr.field.": {"title", "service", "rts_name", "rts_email", "description", "capacity",

@@ -154,7 +154,7 @@ func (p *correctionsPanel) refreshDetail() {
 		return
 	}
 	it := p.vm.Current()
-	if it == nil && p.lastID != "" {
+	if it == nil {
 		p.value.SetText("")
 		p.lastID = ""
 	}
@@ -296,23 +296,44 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 			proposed.Enable()
 		}
 	}
-	targetBox := container.NewStack()
+	// One form layout for every row, so that the labels line up; the rows
+	// of the targets not chosen are hidden (the layout skips them).
+	formLabel := func(key string) *widget.Label {
+		return widget.NewLabelWithStyle(i18n.T(key), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	}
+	posteRow := []fyne.CanvasObject{formLabel("corr.poste_id"), posteE}
+	personRow := []fyne.CanvasObject{formLabel("corr.person_id"), personE}
+	cellRows := []fyne.CanvasObject{formLabel("corr.field.specialty"), specE, formLabel("corr.field.subdivision"), subE}
+	var rows []fyne.CanvasObject
+	rows = append(rows, posteRow...)
+	rows = append(rows, personRow...)
+	rows = append(rows, cellRows...)
+	rows = append(rows, formLabel("corr.field"), field, formLabel("corr.current"), current,
+		formLabel("corr.proposed"), proposed, formLabel("corr.message"), message)
+	form := container.New(layout.NewFormLayout(), rows...)
+	show := func(objs []fyne.CanvasObject, on bool) {
+		for _, o := range objs {
+			if on {
+				o.Show()
+			} else {
+				o.Hide()
+			}
+		}
+	}
 	kind.OnChanged = func(k string) {
+		show(posteRow, k == i18n.T("corr.kind.poste"))
+		show(personRow, k == i18n.T("corr.kind.person"))
+		show(cellRows, k == i18n.T("corr.kind.cell"))
 		switch k {
 		case i18n.T("corr.kind.person"):
-			targetBox.Objects = []fyne.CanvasObject{widget.NewForm(widget.NewFormItem(i18n.T("corr.person_id"), personE))}
 			setFields(api.PersonFields)
 		case i18n.T("corr.kind.cell"):
-			targetBox.Objects = []fyne.CanvasObject{widget.NewForm(
-				widget.NewFormItem(i18n.T("corr.field.specialty"), specE), widget.NewFormItem(i18n.T("corr.field.subdivision"), subE),
-			)}
 			setFields([]string{api.FieldOther})
 			field.SetSelectedIndex(0)
 		default:
-			targetBox.Objects = []fyne.CanvasObject{widget.NewForm(widget.NewFormItem(i18n.T("corr.poste_id"), posteE))}
 			setFields(api.PosteFields)
 		}
-		targetBox.Refresh()
+		form.Refresh()
 		showCurrent()
 	}
 	field.OnChanged = func(string) { showCurrent() }
@@ -372,13 +393,7 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	}
 	note := widget.NewLabel(i18n.T("corr.online"))
 	note.SizeName = theme.SizeNameCaptionText
-	form := widget.NewForm(
-		widget.NewFormItem(i18n.T("corr.field"), field),
-		widget.NewFormItem(i18n.T("corr.current"), current),
-		widget.NewFormItem(i18n.T("corr.proposed"), proposed),
-		widget.NewFormItem(i18n.T("corr.message"), message),
-	)
-	content := container.NewVBox(kind, targetBox, form, errLabel, note, container.NewHBox(layout.NewSpacer(), cancelB, send))
+	content := container.NewVBox(kind, form, errLabel, note, container.NewHBox(layout.NewSpacer(), cancelB, send))
 	if len(kinds) == 1 {
 		kind.Hide()
 	}

@@ -94,7 +94,7 @@ func (c *Corrections) Summary() string {
 	var parts []string
 	for _, s := range []api.CorrectionStatus{api.CorrectionRequested, api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused} {
 		if n[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[s], StatusLabel(s)))
+			parts = append(parts, i18n.T("corr.count."+string(s), n[s]))
 		}
 	}
 	return strings.Join(parts, ", ")
