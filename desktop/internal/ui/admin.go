@@ -38,6 +38,7 @@ type AdminScreen struct {
 	liveStart                      *widget.Button
 	livePace                       *widget.Entry
 	liveStatus                     *widget.Label
+	paceBox                        *fyne.Container // live reveal controls, choix au rang only
 	exportCSV, exportXLSX          *widget.Button
 	remaining, free                *widget.List
 	remainingSel, freeSel          int
@@ -220,7 +221,11 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			func(ctx context.Context) error { return s.VM.Transition(ctx, "") }, s.reloadCurrent)
 	})
 	s.run = widget.NewButtonWithIcon(i18n.T("admin.run"), theme.MediaPlayIcon(), func() {
-		s.app.confirmThen(i18n.T("admin.run"), i18n.T("admin.confirm_run"),
+		msg := i18n.T("admin.confirm_run")
+		if w := s.VM.RunWarning(); w != "" {
+			msg = w + "\n\n" + msg
+		}
+		s.app.confirmThen(i18n.T("admin.run"), msg,
 			func(ctx context.Context) error { _, err := s.VM.Run(ctx); return err }, s.reloadCurrent)
 	})
 	s.publish = widget.NewButtonWithIcon(i18n.T("admin.publish"), theme.ConfirmIcon(), func() {
@@ -309,10 +314,10 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			func(ctx context.Context) error { return s.VM.StartLive(ctx, pace) }, s.reloadCurrent)
 	})
 	s.liveStatus = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	paceBox := container.NewHBox(widget.NewLabel(i18n.T("admin.live_pace")),
+	s.paceBox = container.NewHBox(widget.NewLabel(i18n.T("admin.live_pace")),
 		container.NewGridWrap(fyne.NewSize(90, s.livePace.MinSize().Height), s.livePace), s.liveStart)
 	s.scheduleB = widget.NewButtonWithIcon(i18n.T("schedule.title"), theme.HistoryIcon(), s.showSchedule)
-	s.actions = container.NewHBox(s.scheduleB, s.transition, s.run, paceBox, s.publish, s.next)
+	s.actions = container.NewHBox(s.scheduleB, s.transition, s.run, s.paceBox, s.publish, s.next)
 	top := container.NewVBox(s.summary, s.liveStatus,
 		s.actions,
 		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())
@@ -341,6 +346,11 @@ func (s *AdminScreen) refreshRound() {
 		s.livePace.Disable()
 	}
 	s.liveStatus.SetText(s.VM.LiveStatus(s.VM.Svc.Now()))
+	if s.VM.Round != nil && s.VM.Round.Procedure == domain.ChoixAuRang {
+		s.paceBox.Show()
+	} else {
+		s.paceBox.Hide()
+	}
 	setEnabled(s.next, s.VM.CanNextRound())
 	pub := s.VM.Detail != nil && s.VM.Detail.Published
 	setEnabled(s.exportCSV, pub)

@@ -238,6 +238,22 @@ func (a *Admin) CanRun() bool {
 		(st == domain.StateMatched && !a.published() && a.Round.LiveStart.IsZero()) // once the live reveal started, the result shown stays
 }
 
+// RunWarning says what the admin should know before running the current
+// round: no wish list received, or (appariement) no ranking, so that
+// nobody would be matched. Empty when nothing is amiss.
+func (a *Admin) RunWarning() string {
+	if a.Detail == nil || a.Round == nil {
+		return ""
+	}
+	switch {
+	case a.Detail.WishLists == 0:
+		return i18n.T("admin.warn_no_wishes")
+	case a.Round.Procedure == domain.Appariement && a.Detail.Rankings == 0:
+		return i18n.T("admin.warn_no_rankings", a.Detail.WishLists)
+	}
+	return ""
+}
+
 // CanPublish reports whether a previewed result waits for publication.
 func (a *Admin) CanPublish() bool {
 	return a.Detail != nil && a.Detail.Preview != nil && !a.Detail.Published

@@ -88,3 +88,24 @@ func TestPeopleRows(t *testing.T) {
 		t.Errorf("without key: %d", a.WithoutKey())
 	}
 }
+
+func TestRunWarning(t *testing.T) {
+	i18n.SetLanguage("fr")
+	for _, tt := range []struct {
+		proc             domain.Procedure
+		wishes, rankings int
+		want             string
+	}{
+		{domain.Appariement, 0, 0, "aucune liste de vœux"},
+		{domain.Appariement, 183, 0, "aucun des 183 interne(s)"},
+		{domain.Appariement, 183, 12, ""},
+		{domain.ChoixAuRang, 40, 0, ""},
+	} {
+		r := domain.Round{Procedure: tt.proc}
+		a := &Admin{Round: &r, Detail: &api.RoundDetail{WishLists: tt.wishes, Rankings: tt.rankings}}
+		got := a.RunWarning()
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s %d/%d: %q, want %q", tt.proc, tt.wishes, tt.rankings, got, tt.want)
+		}
+	}
+}
