@@ -177,3 +177,16 @@ type PersonStatus struct {
 	Enrolled    bool          `json:"enrolled"`
 	PendingCode bool          `json:"pending_code"`
 }
+
+// Participation answers GET /v1/admin/rounds/{round}/participation: who
+// has submitted so far and what, from the server's current submissions,
+// for the data-quality dashboard and the reminders (no log download).
+type Participation struct {
+	Round string `json:"round"`
+	// Submitted lists the interns with a current wish list, sorted.
+	Submitted []string `json:"submitted"`
+	// Wished counts, per poste, the interns whose current list names it.
+	Wished map[string]int `json:"wished"`
+	// Ranked counts, per poste, the candidates of its current ranking.
+	Ranked map[string]int `json:"ranked"`
+}

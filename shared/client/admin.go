@@ -90,6 +90,13 @@ func (c *Client) RoundDetail(ctx context.Context, round string) (*api.RoundDetai
 	return &r, c.getJSON(ctx, "/v1/admin/rounds/"+url.PathEscape(round), true, &r)
 }
 
+// Participation tells who has submitted what so far in a round (GET
+// /v1/admin/rounds/{round}/participation).
+func (c *Client) Participation(ctx context.Context, round string) (*api.Participation, error) {
+	var r api.Participation
+	return &r, c.getJSON(ctx, "/v1/admin/rounds/"+url.PathEscape(round)+"/participation", true, &r)
+}
+
 // Schedule sets the windows of a round (PUT /v1/admin/rounds/{round}/schedule).
 func (c *Client) Schedule(ctx context.Context, round string, req api.ScheduleRequest) (*domain.Round, error) {
 	b, err := json.Marshal(req)

@@ -81,6 +81,7 @@ var authzRoutes = []authzRoute{
 	{method: "POST", tmpl: "/v1/admin/people/{person}/reset-key", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/rounds/{round}", signed: true, only: []caller{admin}},
+	{method: "GET", tmpl: "/v1/admin/rounds/{round}/participation", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/postes", signed: true, only: []caller{admin}},
 	{method: "PUT", tmpl: "/v1/admin/rounds/{round}/schedule", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/transition", signed: true, only: []caller{admin}},

@@ -75,6 +75,7 @@ func (s *Server) routes() {
 	a("POST", "/people/{person}/reset-key", s.resetKey)
 	a("POST", "/rounds", s.createRound)
 	a("GET", "/rounds/{round}", s.roundDetail)
+	a("GET", "/rounds/{round}/participation", s.participation)
 	add("POST", "/v1/admin/rounds/{round}/postes", endpoint{signed: true, roles: admins, limit: api.MaxFileSize, fn: s.importPostes})
 	a("PUT", "/rounds/{round}/schedule", s.schedule)
 	a("POST", "/rounds/{round}/transition", s.transition)

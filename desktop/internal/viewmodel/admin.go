@@ -29,7 +29,7 @@ type Admin struct {
 	People  []api.PersonStatus
 	Postes  []domain.Poste
 	Quality *Quality
-	// Submitted is who signed a wish list in the round (from the log).
+	// Submitted is who has a current signed wish list in the round.
 	Submitted map[string]bool
 	// Parent is the detail of the round the current one comes from.
 	Parent *api.RoundDetail
@@ -106,39 +106,19 @@ func (a *Admin) Load(ctx context.Context, round string) AdminData {
 		return d
 	}
 	d.Postes = cat.Postes
-	// Who wished what: the transparency log holds the wish lists.
-	d.Submitted, d.Wished = map[string]bool{}, map[string]bool{}
-	latest := map[string][]string{}
-	for start := int64(0); ; start += 1000 {
-		le, err := c.LogEntries(ctx, start, start+1000)
+	// Who wished what, from the server's current submissions.
+	if d.Detail.Round.State != domain.StateDraft { // in draft nobody could wish yet
+		part, err := c.Participation(ctx, round)
 		if err != nil {
-			d.Wished, d.Submitted = nil, nil
-			break
+			d.Err = err
+			return d
 		}
-		for _, e := range le.Entries {
-			if e.Envelope == nil || e.Envelope.PayloadType != api.WishListType {
-				continue
-			}
-			sub, err := api.DecodeSubmission(e.Envelope.Payload)
-			if err != nil || sub.Round != round {
-				continue
-			}
-			d.Submitted[sub.Author] = true
-			latest[sub.Author] = sub.List
+		d.Submitted, d.Wished = map[string]bool{}, map[string]bool{}
+		for _, id := range part.Submitted {
+			d.Submitted[id] = true
 		}
-		if start+1000 >= le.TreeSize {
-			break
-		}
-	}
-	if d.Detail.Round.State == domain.StateDraft {
-		// Nobody could wish yet: "never wished" would flag every poste.
-		d.Wished, d.Submitted = nil, nil
-	}
-	if d.Wished != nil {
-		for _, l := range latest {
-			for _, p := range l {
-				d.Wished[p] = true
-			}
+		for p, n := range part.Wished {
+			d.Wished[p] = n > 0 // always: a poste is listed only when named
 		}
 	}
 	return d
