@@ -117,8 +117,8 @@ func (a *Admin) Load(ctx context.Context, round string) AdminData {
 		for _, id := range part.Submitted {
 			d.Submitted[id] = true
 		}
-		for p, n := range part.Wished {
-			d.Wished[p] = n > 0 // always: a poste is listed only when named
+		for p := range part.Wished {
+			d.Wished[p] = true
 		}
 	}
 	return d
