@@ -1,7 +1,10 @@
 package api
 
 import (
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"appariement/shared/domain"
 )
@@ -62,6 +65,100 @@ var PosteFields = []string{FieldTitle, FieldService, FieldRTSName, FieldRTSEmail
 
 // PersonFields are the fields of a person a correction can change.
 var PersonFields = []string{FieldEmail, FieldLastName, FieldFirstName, FieldSpecialty, FieldSubdivision, FieldOther}
+
+// fieldNames names the fields in refusals, in French and English.
+var fieldNames = map[string][2]string{
+	FieldTitle: {"l'intitulé", "the title"}, FieldService: {"le service", "the service"},
+	FieldRTSName: {"le nom du RTS", "the RTS name"}, FieldRTSEmail: {"l'e-mail du RTS", "the RTS e-mail"},
+	FieldDescription: {"la description", "the description"}, FieldCapacity: {"la capacité", "the capacity"},
+	FieldEmail: {"l'e-mail", "the e-mail"}, FieldLastName: {"le nom", "the last name"},
+	FieldFirstName: {"le prénom", "the first name"}, FieldSpecialty: {"la spécialité", "the specialty"},
+	FieldSubdivision: {"la subdivision", "the subdivision"}, FieldOther: {"l'explication", "the explanation"},
+}
+
+// PosteFieldValue returns the value of field on p, and whether a poste has
+// that field (FieldOther has no value).
+func PosteFieldValue(p *domain.Poste, field string) (string, bool) {
+	switch field {
+	case FieldTitle:
+		return p.Title, true
+	case FieldService:
+		return p.Service, true
+	case FieldRTSName:
+		return p.RTSName, true
+	case FieldRTSEmail:
+		return p.RTSEmail, true
+	case FieldDescription:
+		return p.Description, true
+	case FieldCapacity:
+		return strconv.Itoa(p.Capacity), true
+	case FieldOther:
+		return "", true
+	}
+	return "", false
+}
+
+// PersonFieldValue returns the value of field on p, and whether a person
+// has that field (FieldOther has no value).
+func PersonFieldValue(p *domain.Person, field string) (string, bool) {
+	switch field {
+	case FieldEmail:
+		return p.Email, true
+	case FieldLastName:
+		return p.LastName, true
+	case FieldFirstName:
+		return p.FirstName, true
+	case FieldSpecialty:
+		return p.Specialty, true
+	case FieldSubdivision:
+		return p.Subdivision, true
+	case FieldOther:
+		return "", true
+	}
+	return "", false
+}
+
+// CheckCorrectionValue validates a proposed or applied value of field: the
+// server's rule, which the app also runs before sending. The refusal
+// (bad_request or too_large) names the field and the value.
+func CheckCorrectionValue(field, v string) error {
+	name, ok := fieldNames[field]
+	if !ok {
+		return Errorf(CodeBadRequest, "champ %q inconnu", "unknown field %q", field)
+	}
+	switch {
+	case !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r"):
+		return Errorf(CodeBadRequest, "valeur invalide pour %[1]s", "invalid value for %[2]s", name[0], name[1])
+	case len(v) > MaxCorrectionValue:
+		return Errorf(CodeTooLarge, "valeur trop longue pour %[1]s (%[3]d octets au plus)",
+			"value too long for %[2]s (at most %[3]d bytes)", name[0], name[1], MaxCorrectionValue)
+	}
+	switch field {
+	case FieldOther, FieldDescription:
+		return nil
+	case FieldCapacity:
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
+			return Errorf(CodeBadRequest, "capacité « %s » invalide : un entier de 1 à 1000", "invalid capacity %q: an integer from 1 to 1000", v)
+		}
+	case FieldRTSEmail, FieldEmail:
+		if !domain.ValidEmail(v) {
+			return Errorf(CodeBadRequest, "adresse e-mail « %s » invalide", "invalid e-mail address %q", v)
+		}
+	case FieldSpecialty:
+		if domain.LookupDES(v) == nil {
+			return Errorf(CodeBadRequest, "spécialité « %s » inconnue (code DES attendu)", "unknown specialty %q (a DES code is expected)", v)
+		}
+	case FieldSubdivision:
+		if domain.LookupSubdivision(v) == nil {
+			return Errorf(CodeBadRequest, "subdivision « %s » inconnue", "unknown subdivision %q", v)
+		}
+	default:
+		if strings.TrimSpace(v) == "" || strings.Contains(v, "\n") {
+			return Errorf(CodeBadRequest, "indiquez %[1]s, sur une ligne", "give %[2]s, on one line", name[0], name[1])
+		}
+	}
+	return nil
+}
 
 // Limits of a correction request.
 const (

@@ -38,84 +38,6 @@ func roundExists(tx *store.Tx, id string) error {
 	return err
 }
 
-// posteField returns the value of field on a poste, and whether a poste
-// has that field.
-func posteField(p *domain.Poste, field string) (string, bool) {
-	switch field {
-	case api.FieldTitle:
-		return p.Title, true
-	case api.FieldService:
-		return p.Service, true
-	case api.FieldRTSName:
-		return p.RTSName, true
-	case api.FieldRTSEmail:
-		return p.RTSEmail, true
-	case api.FieldDescription:
-		return p.Description, true
-	case api.FieldCapacity:
-		return strconv.Itoa(p.Capacity), true
-	case api.FieldOther:
-		return "", true
-	}
-	return "", false
-}
-
-// personField returns the value of field on a person, and whether a
-// person has that field.
-func personField(p *domain.Person, field string) (string, bool) {
-	switch field {
-	case api.FieldEmail:
-		return p.Email, true
-	case api.FieldLastName:
-		return p.LastName, true
-	case api.FieldFirstName:
-		return p.FirstName, true
-	case api.FieldSpecialty:
-		return p.Specialty, true
-	case api.FieldSubdivision:
-		return p.Subdivision, true
-	case api.FieldOther:
-		return "", true
-	}
-	return "", false
-}
-
-// checkValue validates a proposed or applied value of field.
-func checkValue(field, v string) error {
-	switch {
-	case !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r"):
-		return badRequest("valeur invalide pour %s", "invalid value for %s", field)
-	case len(v) > api.MaxCorrectionValue:
-		return api.Errorf(api.CodeTooLarge, "valeur trop longue pour %s (%d octets au plus)",
-			"value too long for %s (at most %d bytes)", field, api.MaxCorrectionValue)
-	}
-	switch field {
-	case api.FieldOther, api.FieldDescription:
-		return nil
-	case api.FieldCapacity:
-		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
-			return badRequest("capacité « %s » invalide (un entier de 1 à 1000)", "invalid capacity %q (an integer from 1 to 1000)", v)
-		}
-	case api.FieldRTSEmail, api.FieldEmail:
-		if !domain.ValidEmail(v) {
-			return badRequest("adresse e-mail « %s » invalide", "invalid e-mail address %q", v)
-		}
-	case api.FieldSpecialty:
-		if domain.LookupDES(v) == nil {
-			return badRequest("spécialité « %s » inconnue", "unknown specialty %q", v)
-		}
-	case api.FieldSubdivision:
-		if domain.LookupSubdivision(v) == nil {
-			return badRequest("subdivision « %s » inconnue", "unknown subdivision %q", v)
-		}
-	default:
-		if strings.TrimSpace(v) == "" || strings.Contains(v, "\n") {
-			return badRequest("valeur vide ou sur plusieurs lignes pour %s", "empty or multi-line value for %s", field)
-		}
-	}
-	return nil
-}
-
 // fileCorrection files a correction request (POST /v1/corrections).
 func (s *Server) fileCorrection(q *req) error {
 	var in api.CorrectionRequest
@@ -163,7 +85,7 @@ func (s *Server) fileCorrection(q *req) error {
 			case who.Role == domain.RoleCoordinator && !inScope(who, p.Specialty, p.Subdivision):
 				return forbidden("le poste %s est hors de votre spécialité ou subdivision", "poste %s is outside your specialty or subdivision", p.ID)
 			}
-			cur, ok := posteField(p, in.Field)
+			cur, ok := api.PosteFieldValue(p, in.Field)
 			if !ok {
 				return badRequest("champ %q inconnu pour un poste (attendu : %s)", "unknown poste field %q (expected: %s)", in.Field, strings.Join(api.PosteFields, ", "))
 			}
@@ -186,7 +108,7 @@ func (s *Server) fileCorrection(q *req) error {
 					return forbidden("%s est hors de votre spécialité ou subdivision", "%s is outside your specialty or subdivision", p.ID)
 				}
 			}
-			cur, ok := personField(p, in.Field)
+			cur, ok := api.PersonFieldValue(p, in.Field)
 			if !ok {
 				return badRequest("champ %q inconnu pour une personne (attendu : %s)", "unknown person field %q (expected: %s)", in.Field, strings.Join(api.PersonFields, ", "))
 			}
@@ -207,7 +129,7 @@ func (s *Server) fileCorrection(q *req) error {
 				}
 			}
 		}
-		if err := checkValue(in.Field, in.Proposed); err != nil {
+		if err := api.CheckCorrectionValue(in.Field, in.Proposed); err != nil {
 			return err
 		}
 		if in.Field != api.FieldOther && in.Proposed == c.Current {
@@ -356,7 +278,7 @@ func (s *Server) decideCorrection(q *req) error {
 // applyCorrection writes value into the field of c's target and returns
 // what it changed.
 func applyCorrection(tx *store.Tx, c *api.Correction, value string) ([]string, error) {
-	if err := checkValue(c.Field, value); err != nil {
+	if err := api.CheckCorrectionValue(c.Field, value); err != nil {
 		return nil, err
 	}
 	if c.Person != "" {

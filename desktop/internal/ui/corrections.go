@@ -286,7 +286,8 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	showCurrent := func() {
 		f := fieldCode()
 		if p := byID[posteE.Text]; p != nil && kind.Selected == i18n.T("corr.kind.poste") && f != "" && f != api.FieldOther {
-			current.SetText(viewmodel.PosteValue(p, f))
+			v, _ := api.PosteFieldValue(p, f)
+			current.SetText(v)
 		} else {
 			current.SetText("")
 		}

@@ -221,7 +221,7 @@ func TestStaffScreens(t *testing.T) {
 	test.Type(f.proposed, "0")
 	test.Type(f.message, "Le service ouvre une place de plus ce semestre.")
 	test.Tap(f.send)
-	if !strings.Contains(f.errLabel.Text, "Capacité « 0 » invalide") {
+	if !strings.Contains(f.errLabel.Text, "capacité « 0 » invalide") {
 		t.Errorf("bad capacity: error %q", f.errLabel.Text)
 	}
 	f.proposed.SetText(strconv.Itoa(poste.Capacity + 1))

@@ -3,13 +3,11 @@ package viewmodel
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
-	"appariement/shared/domain"
 )
 
 // Corrections is the correction queue as one person sees it: an RTS their
@@ -210,28 +208,11 @@ func (f *Form) Check() error {
 	if len(f.Message) > api.MaxCorrectionMessage || len(f.Proposed) > api.MaxCorrectionValue {
 		return bad("corr.err.too_long")
 	}
-	switch f.Field {
-	case api.FieldOther, api.FieldDescription:
-	case api.FieldCapacity:
-		if n, err := strconv.Atoi(f.Proposed); err != nil || n < 1 || n > 1000 {
-			return bad("corr.err.capacity", f.Proposed)
-		}
-	case api.FieldRTSEmail, api.FieldEmail:
-		if !domain.ValidEmail(f.Proposed) {
-			return bad("corr.err.email", f.Proposed)
-		}
-	case api.FieldSpecialty:
-		if domain.LookupDES(f.Proposed) == nil {
-			return bad("corr.err.specialty", f.Proposed)
-		}
-	case api.FieldSubdivision:
-		if domain.LookupSubdivision(f.Proposed) == nil {
-			return bad("corr.err.subdivision", f.Proposed)
-		}
-	default:
-		if f.Proposed == "" {
-			return bad("corr.err.empty", FieldLabel(f.Field))
-		}
+	if f.Field != api.FieldOther && f.Proposed == "" {
+		return bad("corr.err.empty", FieldLabel(f.Field))
+	}
+	if err := api.CheckCorrectionValue(f.Field, f.Proposed); err != nil {
+		return err
 	}
 	return nil
 }
@@ -260,23 +241,4 @@ func (c *Corrections) Decide(ctx context.Context, id string, to api.CorrectionSt
 		return nil, err
 	}
 	return cl.DecideCorrection(ctx, id, api.CorrectionDecision{Status: to, Reason: reason, Value: strings.TrimSpace(value)})
-}
-
-// PosteValue returns the current value of field on p, for the form.
-func PosteValue(p *domain.Poste, field string) string {
-	switch field {
-	case api.FieldTitle:
-		return p.Title
-	case api.FieldService:
-		return p.Service
-	case api.FieldRTSName:
-		return p.RTSName
-	case api.FieldRTSEmail:
-		return p.RTSEmail
-	case api.FieldDescription:
-		return p.Description
-	case api.FieldCapacity:
-		return strconv.Itoa(p.Capacity)
-	}
-	return ""
 }

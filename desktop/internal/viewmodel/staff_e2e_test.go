@@ -163,7 +163,7 @@ func TestStaffEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The form refuses what the server would refuse, in French.
-	if _, err := coordQ.File(ctx, Form{Round: env.Round, Poste: coord.ScopePostes()[0].ID, Field: api.FieldCapacity, Proposed: "zéro", Message: "faux"}); err == nil || !strings.Contains(Message(err), "Capacité « zéro » invalide") {
+	if _, err := coordQ.File(ctx, Form{Round: env.Round, Poste: coord.ScopePostes()[0].ID, Field: api.FieldCapacity, Proposed: "zéro", Message: "faux"}); err == nil || !strings.Contains(Message(err), "capacité « zéro » invalide") {
 		t.Errorf("bad capacity: %v", err)
 	}
 	shortPoste := coord.ScopePostes()[0]
