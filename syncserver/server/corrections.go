@@ -44,8 +44,11 @@ func (s *Server) fileCorrection(q *req) error {
 	if err := q.decode(&in); err != nil {
 		return err
 	}
-	if len(in.Message) > api.MaxCorrectionMessage || !utf8.ValidString(in.Message) {
+	if len(in.Message) > api.MaxCorrectionMessage {
 		return api.Errorf(api.CodeTooLarge, "message trop long (%d octets au plus)", "message too long (at most %d bytes)", api.MaxCorrectionMessage)
+	}
+	if !utf8.ValidString(in.Message) || strings.ContainsRune(in.Message, 0) {
+		return badRequest("message illisible (texte UTF-8 attendu)", "unreadable message (UTF-8 text expected)")
 	}
 	if len(strings.TrimSpace(in.Message)) < 3 {
 		return badRequest("dites ce qui est faux (message obligatoire)", "say what is wrong (a message is required)")
