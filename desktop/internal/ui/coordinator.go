@@ -24,6 +24,9 @@ type CoordinatorScreen struct {
 	table *widget.List
 	corr  *correctionsPanel
 	form  *correctionForm // the last request form opened
+
+	postes, interns       *widget.List
+	posteRows, internRows []viewmodel.CoordRow
 }
 
 // NewCoordinatorScreen builds the coordinator's screen; data comes with reload.
@@ -54,7 +57,29 @@ func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen 
 			}
 			l.Refresh()
 		})
-	split := container.NewHSplit(container.NewVScroll(s.body), s.table)
+	rowList := func(rows func() []viewmodel.CoordRow) *widget.List {
+		return widget.NewList(func() int { return len(rows()) },
+			func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+			func(i widget.ListItemID, o fyne.CanvasObject) {
+				if rs := rows(); i < len(rs) {
+					l := o.(*widget.Label)
+					l.SetText(rs[i].Text)
+					l.Importance = widget.MediumImportance
+					if rs[i].Alert {
+						l.Importance = widget.WarningImportance
+					}
+					l.Refresh()
+				}
+			})
+	}
+	s.postes = rowList(func() []viewmodel.CoordRow { return s.posteRows })
+	s.interns = rowList(func() []viewmodel.CoordRow { return s.internRows })
+	lists := container.NewAppTabs(
+		container.NewTabItem(i18n.T("coord.tab.postes"), s.postes),
+		container.NewTabItem(i18n.T("coord.tab.interns"), s.interns),
+		container.NewTabItem(i18n.T("coord.tab.balances"), s.table),
+	)
+	split := container.NewHSplit(container.NewVScroll(s.body), lists)
 	flag := widget.NewButtonWithIcon(i18n.T("corr.flag"), theme.WarningIcon(), s.flag)
 	s.corr = newCorrectionsPanel(a, viewmodel.NewCorrections(vm.Svc), false)
 	tabs := container.NewAppTabs(
@@ -129,4 +154,7 @@ func (s *CoordinatorScreen) refresh() {
 		s.body.Add(l)
 	}
 	s.table.Refresh()
+	s.posteRows, s.internRows = s.VM.PosteRows(), s.VM.InternRows()
+	s.postes.Refresh()
+	s.interns.Refresh()
 }

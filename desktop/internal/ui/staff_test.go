@@ -380,6 +380,9 @@ func TestCoordinatorScreen(t *testing.T) {
 			t.Errorf("out of scope: %+v", b)
 		}
 	}
+	if len(s.posteRows) != s.VM.Quality.Postes || len(s.internRows) != s.VM.Quality.Interns {
+		t.Errorf("lists: %d postes (dashboard %d), %d interns (dashboard %d)", len(s.posteRows), s.VM.Quality.Postes, len(s.internRows), s.VM.Quality.Interns)
+	}
 	shoot(t, app, "coordinator-1-tableau")
 
 	// The coordinator flags an error on a poste of their scope.

@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"appariement/desktop/internal/i18n"
@@ -24,7 +25,9 @@ type Coordinator struct {
 	InternsKnown bool
 	// Scope is the specialty and subdivision shown (empty: all).
 	Scope domain.Round
-	Error string
+	// People are the people the server let the coordinator see.
+	People []api.PersonStatus
+	Error  string
 }
 
 // NewCoordinator opens a coordinator session; call Load to fill it.
@@ -98,6 +101,7 @@ func (c *Coordinator) Apply(d CoordData) error {
 	c.Postes = d.Postes
 	c.Scope = scope
 	c.InternsKnown = d.People != nil
+	c.People = d.People
 	c.Quality = ComputeQuality(&scope, d.People, d.Postes, nil)
 	return nil
 }
@@ -151,4 +155,69 @@ func (c *Coordinator) Note() string {
 		return i18n.T("coord.note_full")
 	}
 	return i18n.T("coord.note_postes")
+}
+
+// CoordRow is one line of the coordinator's lists, with whether it needs
+// attention.
+type CoordRow struct {
+	Text  string
+	Alert bool
+}
+
+// PosteRows lists the open postes in scope: places, RTS, and what is
+// wrong with the RTS's address or enrollment.
+func (c *Coordinator) PosteRows() []CoordRow {
+	enrolled := map[string]bool{}
+	for _, ps := range c.People {
+		enrolled[ps.Person.ID] = ps.Enrolled
+	}
+	var out []CoordRow
+	for _, p := range c.ScopePostes() {
+		var notes []string
+		switch {
+		case strings.TrimSpace(p.RTSEmail) == "":
+			notes = append(notes, i18n.T("coord.poste.no_email"))
+		case !domain.ValidEmail(p.RTSEmail):
+			notes = append(notes, i18n.T("coord.poste.bad_email", p.RTSEmail))
+		}
+		if c.InternsKnown && !enrolled[p.RTS] {
+			notes = append(notes, i18n.T("coord.poste.rts_no_key"))
+		}
+		text := i18n.T("coord.poste.row", p.ID, p.Title, p.Capacity, p.RTSName)
+		if len(notes) > 0 {
+			text += " — " + strings.Join(notes, ", ")
+		}
+		out = append(out, CoordRow{Text: text, Alert: len(notes) > 0})
+	}
+	return out
+}
+
+// InternRows lists the interns in scope by rank, with their enrollment.
+func (c *Coordinator) InternRows() []CoordRow {
+	var in []api.PersonStatus
+	for _, ps := range c.People {
+		if ps.Person.Role == domain.RoleIntern {
+			in = append(in, ps)
+		}
+	}
+	slices.SortStableFunc(in, func(a, b api.PersonStatus) int {
+		ra, rb := a.Person.Rank, b.Person.Rank
+		if ra == 0 {
+			ra = 1 << 30
+		}
+		if rb == 0 {
+			rb = 1 << 30
+		}
+		return ra - rb
+	})
+	out := make([]CoordRow, 0, len(in))
+	for _, ps := range in {
+		p := ps.Person
+		status := i18n.T("people.enrolled")
+		if !ps.Enrolled {
+			status = i18n.T("people.no_key")
+		}
+		out = append(out, CoordRow{Text: i18n.T("coord.intern.row", p.ID, p.FullName(), p.Rank, status), Alert: !ps.Enrolled})
+	}
+	return out
 }
