@@ -42,6 +42,8 @@ type AdminScreen struct {
 	exportCSV, exportXLSX          *widget.Button
 	remaining, free                *widget.List
 	remainingSel, freeSel          int
+	remainingRows                  []domain.Person // round-3 interns matching the search
+	remainingFilter                *widget.Entry
 	freeRows                       []viewmodel.FreePoste
 	reason                         *widget.Entry
 	assign                         *widget.Button
@@ -246,20 +248,22 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 	s.exportCSV = widget.NewButtonWithIcon(i18n.T("admin.export", "CSV"), theme.DocumentSaveIcon(), func() { s.export(api.FormatCSV) })
 	s.exportXLSX = widget.NewButtonWithIcon(i18n.T("admin.export", "XLSX"), theme.DocumentSaveIcon(), func() { s.export(api.FormatXLSX) })
 
-	// Round 3: remaining interns, free postes, reason.
-	var remaining []domain.Person
-	s.remaining = widget.NewList(func() int { remaining = s.VM.Remaining(); return len(remaining) },
+	// Round 3: remaining interns (with a search), free postes, reason.
+	s.remainingFilter = widget.NewEntry()
+	s.remainingFilter.SetPlaceHolder(i18n.T("admin.remaining_filter"))
+	s.remainingFilter.OnChanged = func(string) { s.refreshRemaining() }
+	s.remaining = widget.NewList(func() int { return len(s.remainingRows) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i < len(remaining) {
-				p := remaining[i]
+			if i < len(s.remainingRows) {
+				p := s.remainingRows[i]
 				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s (%s/%s, %s)", p.ID, p.FullName(), p.Specialty, p.Subdivision, i18n.T("rts.intern_rank", p.Rank)))
 			}
 		})
 	s.remaining.OnSelected = func(i widget.ListItemID) {
 		s.remainingSel = i
-		if i < len(remaining) {
-			s.freeRows = s.VM.FreePostes(&remaining[i])
+		if i < len(s.remainingRows) {
+			s.freeRows = s.VM.FreePostes(&s.remainingRows[i])
 		}
 		s.freeSel = -1
 		s.free.UnselectAll()
@@ -279,10 +283,10 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 	s.reason.SetPlaceHolder(i18n.T("admin.reason"))
 	s.reason.OnChanged = func(string) { s.refreshAssign() }
 	s.assign = widget.NewButtonWithIcon(i18n.T("admin.assign"), theme.ConfirmIcon(), func() {
-		if s.remainingSel < 0 || s.freeSel < 0 || s.freeSel >= len(s.freeRows) {
+		if s.remainingSel < 0 || s.remainingSel >= len(s.remainingRows) || s.freeSel < 0 || s.freeSel >= len(s.freeRows) {
 			return
 		}
-		in := s.VM.Remaining()[s.remainingSel]
+		in := s.remainingRows[s.remainingSel]
 		p := s.freeRows[s.freeSel].Poste
 		reason := s.reason.Text
 		s.app.confirmThen(i18n.T("admin.assign"), i18n.T("admin.confirm_assign", in.FullName(), p.ID, p.Title, reason),
@@ -290,7 +294,7 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			func() { s.reason.SetText(""); s.reloadCurrent() })
 	})
 	lists := container.NewGridWithColumns(2,
-		container.NewBorder(bold(i18n.T("admin.remaining")), nil, nil, nil, s.remaining),
+		container.NewBorder(container.NewVBox(bold(i18n.T("admin.remaining")), s.remainingFilter), nil, nil, nil, s.remaining),
 		container.NewBorder(bold(i18n.T("admin.free_postes")), container.NewBorder(nil, nil, nil, s.assign, s.reason), nil, nil, s.free))
 	s.round3 = container.NewStack(lists)
 	s.preview = widget.NewList(func() int { return len(s.previewRows) },
@@ -364,12 +368,18 @@ func (s *AdminScreen) refreshRound() {
 		s.round3.Hide()
 		s.previewBox.Show()
 	}
+	s.refreshRemaining()
+	s.roundTab.Refresh()
+}
+
+// refreshRemaining lists the round-3 interns matching the search again.
+func (s *AdminScreen) refreshRemaining() {
+	s.remainingRows = s.VM.RemainingMatching(s.remainingFilter.Text)
 	s.remainingSel, s.freeSel, s.freeRows = -1, -1, nil
 	s.remaining.UnselectAll()
 	s.remaining.Refresh()
 	s.free.Refresh()
 	s.refreshAssign()
-	s.roundTab.Refresh()
 }
 
 func (s *AdminScreen) refreshAssign() {

@@ -324,6 +324,15 @@ func TestStaffScreens(t *testing.T) {
 	if adm.round3.Hidden || len(adm.VM.Remaining()) == 0 {
 		t.Fatalf("round 3: hidden %v, %d remaining", adm.round3.Hidden, len(adm.VM.Remaining()))
 	}
+	first := adm.VM.Remaining()[0]
+	test.Type(adm.remainingFilter, first.ID)
+	if len(adm.remainingRows) != 1 || adm.remainingRows[0].ID != first.ID {
+		t.Errorf("search %q among the remaining interns: %d rows", first.ID, len(adm.remainingRows))
+	}
+	adm.remainingFilter.SetText("")
+	if len(adm.remainingRows) != len(adm.VM.Remaining()) {
+		t.Errorf("empty search: %d rows of %d", len(adm.remainingRows), len(adm.VM.Remaining()))
+	}
 	var target int = -1
 	for i, p := range adm.VM.Remaining() {
 		adm.remaining.Select(i)

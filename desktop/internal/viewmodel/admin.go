@@ -337,6 +337,24 @@ func (a *Admin) Remaining() []domain.Person {
 	return out
 }
 
+// RemainingMatching returns the remaining interns whose id, name,
+// specialty or subdivision contains filter (case-insensitive; all when
+// empty).
+func (a *Admin) RemainingMatching(filter string) []domain.Person {
+	all := a.Remaining()
+	f := strings.ToLower(strings.TrimSpace(filter))
+	if f == "" {
+		return all
+	}
+	var out []domain.Person
+	for _, p := range all {
+		if strings.Contains(strings.ToLower(p.ID+" "+p.FullName()+" "+p.Specialty+" "+p.Subdivision), f) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // FreePoste is a poste with free places in the current round.
 type FreePoste struct {
 	Poste domain.Poste
