@@ -348,7 +348,7 @@ func (a *Admin) RemainingMatching(filter string) []domain.Person {
 	}
 	var out []domain.Person
 	for _, p := range all {
-		if strings.Contains(strings.ToLower(p.ID+" "+p.FullName()+" "+p.Specialty+" "+p.Subdivision), f) {
+		if strings.Contains(strings.ToLower(p.ID+" "+p.FullName()+" "+p.Specialty+"/"+p.Subdivision), f) {
 			out = append(out, p)
 		}
 	}
