@@ -118,6 +118,64 @@ func PersonFieldValue(p *domain.Person, field string) (string, bool) {
 	return "", false
 }
 
+// SetPosteField writes value (already checked) into field of p and
+// reports whether a poste has that field.
+func SetPosteField(p *domain.Poste, field, value string) bool {
+	switch field {
+	case FieldTitle:
+		p.Title = value
+	case FieldService:
+		p.Service = value
+	case FieldRTSName:
+		p.RTSName = value
+	case FieldRTSEmail:
+		p.RTSEmail = value
+	case FieldDescription:
+		p.Description = value
+	case FieldCapacity:
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return false
+		}
+		p.Capacity = n
+	default:
+		return false
+	}
+	return true
+}
+
+// SetPersonField writes value (already checked) into field of p and
+// reports whether a person has that field.
+func SetPersonField(p *domain.Person, field, value string) bool {
+	switch field {
+	case FieldEmail:
+		p.Email = value
+	case FieldLastName:
+		p.LastName = value
+	case FieldFirstName:
+		p.FirstName = value
+	case FieldSpecialty:
+		p.Specialty = value
+	case FieldSubdivision:
+		p.Subdivision = value
+	default:
+		return false
+	}
+	return true
+}
+
+// Target names what c is about, in French: "poste P (tour R)", "fiche
+// I000002" or "CARDIO × LYON".
+func (c *Correction) Target() string {
+	switch {
+	case c.Person != "":
+		return "fiche " + c.Person
+	case c.Poste == "":
+		return c.Specialty + " × " + c.Subdivision
+	}
+	return "poste " + c.Poste + " (tour " + c.Round + ")"
+}
+
 // CheckCorrectionValue validates a proposed or applied value of field: the
 // server's rule, which the app also runs before sending. The refusal
 // (bad_request or too_large) names the field and the value.

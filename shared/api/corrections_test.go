@@ -74,3 +74,46 @@ func TestFieldValues(t *testing.T) {
 		}
 	}
 }
+
+func TestSetFieldsRoundTrip(t *testing.T) {
+	var p domain.Poste
+	for _, f := range PosteFields {
+		if f == FieldOther {
+			if SetPosteField(&p, f, "x") {
+				t.Error("other set on a poste")
+			}
+			continue
+		}
+		v := "7"
+		if !SetPosteField(&p, f, v) {
+			t.Errorf("poste field %s not set", f)
+		}
+		if got, _ := PosteFieldValue(&p, f); got != v {
+			t.Errorf("poste field %s: set %q, read %q", f, v, got)
+		}
+	}
+	if SetPosteField(&p, FieldCapacity, "deux") {
+		t.Error("capacity set from a word")
+	}
+	var pe domain.Person
+	for _, f := range PersonFields {
+		if f == FieldOther {
+			continue
+		}
+		if !SetPersonField(&pe, f, "v-"+f) {
+			t.Errorf("person field %s not set", f)
+		}
+		if got, _ := PersonFieldValue(&pe, f); got != "v-"+f {
+			t.Errorf("person field %s: read %q", f, got)
+		}
+	}
+	for c, want := range map[*Correction]string{
+		{CorrectionRequest: CorrectionRequest{Round: "R1", Poste: "P1"}}:             "poste P1 (tour R1)",
+		{CorrectionRequest: CorrectionRequest{Person: "I000002"}}:                    "fiche I000002",
+		{CorrectionRequest: CorrectionRequest{Specialty: "PED", Subdivision: "IDF"}}: "PED × IDF",
+	} {
+		if got := c.Target(); got != want {
+			t.Errorf("target %q, want %q", got, want)
+		}
+	}
+}

@@ -102,6 +102,13 @@ type Round struct {
 	LivePace  int       `json:"live_pace,omitempty"`
 }
 
+// Covers reports whether the round's scope (its specialty and
+// subdivision; empty means every one) includes the given specialty and
+// subdivision.
+func (r *Round) Covers(specialty, subdivision string) bool {
+	return (r.Specialty == "" || r.Specialty == specialty) && (r.Subdivision == "" || r.Subdivision == subdivision)
+}
+
 // Poste is an internship post ("terrain de stage") offering Capacity places.
 type Poste struct {
 	ID            string `json:"id"`

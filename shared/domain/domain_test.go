@@ -85,3 +85,23 @@ func TestValidEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundCovers(t *testing.T) {
+	for _, tt := range []struct {
+		r        Round
+		spec, sd string
+		want     bool
+	}{
+		{Round{}, "PED", "IDF", true},
+		{Round{Specialty: "PED"}, "PED", "LYON", true},
+		{Round{Specialty: "PED"}, "CARDIO", "IDF", false},
+		{Round{Subdivision: "IDF"}, "CARDIO", "IDF", true},
+		{Round{Subdivision: "IDF"}, "CARDIO", "LYON", false},
+		{Round{Specialty: "PED", Subdivision: "IDF"}, "PED", "IDF", true},
+		{Round{Specialty: "PED", Subdivision: "IDF"}, "PED", "LYON", false},
+	} {
+		if got := tt.r.Covers(tt.spec, tt.sd); got != tt.want {
+			t.Errorf("%+v covers %s/%s = %v, want %v", tt.r, tt.spec, tt.sd, got, tt.want)
+		}
+	}
+}

@@ -12,10 +12,7 @@ func cmdCorrections(a *app, args []string) int {
 	f := a.newFlags("corrections", "corrections [-status open|requested|accepted|applied|refused] [-round R]", true)
 	status := f.String("status", "open", "statut des demandes montrées (vide : toutes)")
 	round := f.String("round", "", "ne montrer que ce tour")
-	if _, code := f.parse(args); code >= 0 {
-		return code
-	}
-	c, code := f.client()
+	_, c, code := f.connect(args)
 	if code >= 0 {
 		return code
 	}
@@ -28,14 +25,7 @@ func cmdCorrections(a *app, args []string) int {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DEMANDE\tSTATUT\tOBJET\tCHAMP\tACTUEL\tPROPOSÉ\tDEMANDEUR\tEXPLICATION")
 	for _, x := range cs {
-		target := "poste " + x.Poste + " (" + x.Round + ")"
-		switch {
-		case x.Person != "":
-			target = "fiche " + x.Person
-		case x.Poste == "":
-			target = x.Specialty + " × " + x.Subdivision
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", x.ID, x.Status, target, x.Field, x.Current, x.Proposed,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", x.ID, x.Status, x.Target(), x.Field, x.Current, x.Proposed,
 			x.Author, x.AuthorRole, x.Message)
 	}
 	tw.Flush()
@@ -49,18 +39,11 @@ func cmdDecide(a *app, args []string) int {
 	status := f.String("status", "", "décision : accepted, applied ou refused")
 	reason := f.String("reason", "", "motif (obligatoire pour refuser, ou pour appliquer une « autre erreur »)")
 	value := f.String("value", "", "valeur à appliquer à la place de la valeur proposée")
-	pos, code := f.parseLoose(args)
+	pos, c, code := f.connect(args, "CR000001")
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		return f.usageErr("une demande attendue, par exemple CR000001")
 	}
 	if code := f.need("status", *status); code >= 0 {
-		return code
-	}
-	c, code := f.client()
-	if code >= 0 {
 		return code
 	}
 	ctx, cancel := timeout()

@@ -376,8 +376,7 @@ func (s *Server) openWishes(tx *store.Tx, rec *store.RoundRecord) (int, error) {
 	}
 	var ids []string
 	for _, p := range people {
-		if p.Role == domain.RoleIntern && (rec.Specialty == "" || p.Specialty == rec.Specialty) &&
-			(rec.Subdivision == "" || p.Subdivision == rec.Subdivision) {
+		if p.Role == domain.RoleIntern && rec.Covers(p.Specialty, p.Subdivision) {
 			ids = append(ids, p.ID)
 		}
 	}

@@ -79,8 +79,7 @@ func roundInterns(tx *store.Tx, rec *store.RoundRecord) ([]domain.Person, error)
 		return nil, err
 	}
 	for _, p := range people {
-		if p.Role == domain.RoleIntern && (rec.Specialty == "" || p.Specialty == rec.Specialty) &&
-			(rec.Subdivision == "" || p.Subdivision == rec.Subdivision) {
+		if p.Role == domain.RoleIntern && rec.Covers(p.Specialty, p.Subdivision) {
 			out = append(out, p)
 		}
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -26,7 +25,8 @@ var staff = []domain.Role{domain.RoleRTS, domain.RoleCoordinator, domain.RoleAdm
 // inScope reports whether a coordinator's specialty and subdivision (empty:
 // any) cover spec and sub.
 func inScope(who *domain.Person, spec, sub string) bool {
-	return (who.Specialty == "" || who.Specialty == spec) && (who.Subdivision == "" || who.Subdivision == sub)
+	scope := domain.Round{Specialty: who.Specialty, Subdivision: who.Subdivision}
+	return scope.Covers(spec, sub)
 }
 
 // roundExists fails with unknown_round if there is no round id.
@@ -289,18 +289,7 @@ func applyCorrection(tx *store.Tx, c *api.Correction, value string) ([]string, e
 		if err != nil {
 			return nil, err
 		}
-		switch c.Field {
-		case api.FieldEmail:
-			p.Email = value
-		case api.FieldLastName:
-			p.LastName = value
-		case api.FieldFirstName:
-			p.FirstName = value
-		case api.FieldSpecialty:
-			p.Specialty = value
-		case api.FieldSubdivision:
-			p.Subdivision = value
-		}
+		api.SetPersonField(p, c.Field, value)
 		return []string{"person " + p.ID}, tx.PutPerson(*p)
 	}
 	rec, err := tx.Round(c.Round)
@@ -316,22 +305,6 @@ func applyCorrection(tx *store.Tx, c *api.Correction, value string) ([]string, e
 	}
 	old := p.RTSEmail
 	postes := []domain.Poste{*p}
-	set := func(p *domain.Poste) {
-		switch c.Field {
-		case api.FieldTitle:
-			p.Title = value
-		case api.FieldService:
-			p.Service = value
-		case api.FieldRTSName:
-			p.RTSName = value
-		case api.FieldRTSEmail:
-			p.RTSEmail = value
-		case api.FieldDescription:
-			p.Description = value
-		case api.FieldCapacity:
-			p.Capacity, _ = strconv.Atoi(value)
-		}
-	}
 	var changed []string
 	if c.Field == api.FieldRTSEmail && p.RTS != "" {
 		all, err := tx.Postes(c.Round, 0)
@@ -352,7 +325,7 @@ func applyCorrection(tx *store.Tx, c *api.Correction, value string) ([]string, e
 		}
 	}
 	for i := range postes {
-		set(&postes[i])
+		api.SetPosteField(&postes[i], c.Field, value)
 		changed = append(changed, "poste "+postes[i].ID)
 	}
 	if _, err := tx.PutPostes(c.Round, postes, false); err != nil {
@@ -370,16 +343,9 @@ func correctionMail(to *domain.Person, c *api.Correction) string {
 		api.CorrectionApplied:  "appliquée",
 		api.CorrectionRefused:  "refusée",
 	}[c.Status]
-	target := "poste " + c.Poste + " (tour " + c.Round + ")"
-	switch {
-	case c.Person != "":
-		target = "fiche " + c.Person
-	case c.Poste == "":
-		target = c.Specialty + " × " + c.Subdivision
-	}
 	var b strings.Builder
 	b.WriteString("Bonjour " + to.FullName() + ",\n\n")
-	b.WriteString("Votre demande de correction " + c.ID + " (" + target + ", champ « " + c.Field + " ») est " + status + ".\n")
+	b.WriteString("Votre demande de correction " + c.ID + " (" + c.Target() + ", champ « " + c.Field + " ») est " + status + ".\n")
 	if c.Reason != "" {
 		b.WriteString("\nMotif : " + c.Reason + "\n")
 	}

@@ -111,8 +111,7 @@ func (c *Coordinator) Apply(d CoordData) error {
 func (c *Coordinator) ScopePostes() []domain.Poste {
 	var out []domain.Poste
 	for _, p := range c.Postes {
-		if !p.Closed && (c.Scope.Specialty == "" || c.Scope.Specialty == p.Specialty) &&
-			(c.Scope.Subdivision == "" || c.Scope.Subdivision == p.Subdivision) {
+		if !p.Closed && c.Scope.Covers(p.Specialty, p.Subdivision) {
 			out = append(out, p)
 		}
 	}

@@ -59,7 +59,7 @@ func (a *Intern) relevant(rounds []domain.Round) []domain.Round {
 	me := a.Svc.Me()
 	var out []domain.Round
 	for _, r := range rounds {
-		if (r.Specialty == "" || r.Specialty == me.Specialty) && (r.Subdivision == "" || r.Subdivision == me.Subdivision) {
+		if r.Covers(me.Specialty, me.Subdivision) {
 			out = append(out, r)
 		}
 	}

@@ -63,7 +63,7 @@ func (q *Quality) Shortages() []Balance {
 func ComputeQuality(round *domain.Round, people []api.PersonStatus, postes []domain.Poste, wished map[string]bool) *Quality {
 	q := &Quality{WishesKnown: wished != nil}
 	inScope := func(spec, sub string) bool {
-		return round == nil || ((round.Specialty == "" || round.Specialty == spec) && (round.Subdivision == "" || round.Subdivision == sub))
+		return round == nil || round.Covers(spec, sub)
 	}
 	type key struct{ spec, sub string }
 	bal := map[key]*Balance{}

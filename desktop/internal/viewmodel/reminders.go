@@ -42,8 +42,7 @@ func (a *Admin) Reminders() []Reminder {
 }
 
 func (a *Admin) inScope(p domain.Person) bool {
-	r := a.Round
-	return r == nil || ((r.Specialty == "" || r.Specialty == p.Specialty) && (r.Subdivision == "" || r.Subdivision == p.Subdivision))
+	return a.Round == nil || a.Round.Covers(p.Specialty, p.Subdivision)
 }
 
 // reminderText is the French subject and body of a reminder.
