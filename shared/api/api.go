@@ -32,13 +32,19 @@ const (
 
 // Limits on submissions.
 const (
-	MaxListLength   = 1000 // items in one wish list or ranking
-	MaxIDLength     = 64   // bytes in any identifier
-	MaxAttachments  = 10
-	MaxFileSize     = 10 << 20 // bytes of one candidate file (PDF)
-	MaxBodySize     = 2 << 20  // bytes of any JSON request body
-	MaxClockSkew    = 5 * time.Minute
-	RequestAuthName = "Appariement-Ed25519"
+	MaxListLength  = 1000 // items in one wish list or ranking
+	MaxIDLength    = 64   // bytes in any identifier
+	MaxAttachments = 10
+	MaxFileSize    = 10 << 20 // bytes of one candidate file (PDF)
+	MaxBodySize    = 2 << 20  // bytes of any JSON request body of a signed request
+	// MaxAnonymousBody bounds the body of a request open to anyone
+	// (enrollment), read before anybody is authenticated.
+	MaxAnonymousBody = 16 << 10
+	// MaxSubmissionSize bounds a submitted envelope: a list of MaxListLength
+	// identifiers of MaxIDLength bytes and MaxAttachments, with room to spare.
+	MaxSubmissionSize = 256 << 10
+	MaxClockSkew      = 5 * time.Minute
+	RequestAuthName   = "Appariement-Ed25519-v2" // scheme of signed requests (RequestAuth)
 )
 
 // Submission is the payload of a wish list or ranking envelope. The payload

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -244,7 +243,7 @@ func TestAuthzMatrix(t *testing.T) {
 					t.Fatal(err)
 				}
 				if u := users[c]; u != nil {
-					req.Header.Set("Authorization", signAs(u.Key, u.ID, r.method, path, body, env))
+					env.Sign(req.Header, u.Key, u.ID, r.method, path, body, env.Clock.Now())
 				}
 				if body != nil {
 					req.Header.Set("Content-Type", "application/json")
@@ -278,6 +277,3 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 }
 
-func signAs(key ed25519.PrivateKey, id, method, path string, body []byte, env *servertest.Env) string {
-	return api.SignRequest(key, id, method, path, body, env.Clock.Now())
-}

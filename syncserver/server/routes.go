@@ -43,7 +43,7 @@ func (s *Server) routes() {
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
 	add("GET", "/v1/rounds", endpoint{fn: s.listRounds})
 	add("GET", "/v1/rounds/{round}/postes", endpoint{fn: s.catalogue})
-	add("POST", "/v1/submissions", endpoint{fn: s.submit})
+	add("POST", "/v1/submissions", endpoint{limit: api.MaxSubmissionSize, fn: s.submit})
 	add("GET", "/v1/me/submissions", endpoint{signed: true, fn: s.mySubmissions})
 	add("PUT", "/v1/files", endpoint{signed: true, limit: api.MaxFileSize, fn: s.putFile})
 	add("GET", "/v1/files/{sha256}", endpoint{signed: true, fn: s.getFile})
