@@ -172,6 +172,10 @@ type IncludedEntry struct {
 	ServerTime time.Time `json:"server_time"`
 	Digest     string    `json:"digest"`
 	Proof      [][]byte  `json:"proof"`
+	// InInput, in a personal result, is the server's signed statement that
+	// this envelope is one the round's frozen input names (PersonalResult's
+	// InputDigest): an auditor holding the bundle can check it.
+	InInput bool `json:"in_input,omitempty"`
 }
 
 // PersonalResult is one person's result of a published round, signed by the
@@ -187,6 +191,9 @@ type PersonalResult struct {
 	ResultDigest   string              `json:"result_digest"` // hex SHA-256 of the full signed result payload
 	LastSubmission *IncludedEntry      `json:"last_submission,omitempty"`
 	PublishedAt    time.Time           `json:"published_at"`
+	// InputDigest is the hex SHA-256 of the round's frozen input document,
+	// as in the full result.
+	InputDigest string `json:"input_digest,omitempty"`
 }
 
 // ProofResponse carries a Merkle proof (inclusion or consistency).

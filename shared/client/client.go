@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"appariement/shared/api"
+	"appariement/shared/audit"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 )
@@ -309,6 +310,17 @@ func (c *Client) FullResult(ctx context.Context, round string) (*envelope.Envelo
 		return nil, err
 	}
 	return decodeSigned(buf.Bytes())
+}
+
+// AuditBundle fetches the audit bundle of a published round
+// (GET /v1/rounds/{round}/audit-bundle; auditors and admins).
+func (c *Client) AuditBundle(ctx context.Context, round string) (*audit.Bundle, []byte, error) {
+	var buf bytes.Buffer
+	if err := c.Do(ctx, http.MethodGet, "/v1/rounds/"+url.PathEscape(round)+"/audit-bundle", nil, "", true, &buf); err != nil {
+		return nil, nil, err
+	}
+	b, err := audit.Decode(buf.Bytes())
+	return b, buf.Bytes(), err
 }
 
 // Checkpoint fetches the latest signed checkpoint (GET /v1/log/checkpoint).

@@ -51,6 +51,8 @@ func (s *Server) routes() {
 		roles: []domain.Role{domain.RoleRTS, domain.RoleAdmin}, fn: s.candidates})
 	add("GET", "/v1/rounds/{round}/result", endpoint{signed: true, fn: s.personalResult})
 	add("GET", "/v1/rounds/{round}/result/full", endpoint{signed: true, fn: s.fullResult})
+	add("GET", "/v1/rounds/{round}/audit-bundle", endpoint{signed: true,
+		roles: []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, fn: s.auditBundle})
 	add("GET", "/v1/rounds/{round}/call-list", endpoint{signed: true, fn: s.getCallList})
 	add("GET", "/v1/rounds/{round}/call-list/versions", endpoint{signed: true, fn: s.callListVersions})
 	add("GET", "/v1/rounds/{round}/call-list/versions/{version}", endpoint{signed: true, fn: s.getCallList})
