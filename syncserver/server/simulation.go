@@ -10,6 +10,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 	"appariement/shared/simulation"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
@@ -124,7 +125,7 @@ func (s *Server) refreshOpenSimulations() {
 	err := s.store.View(func(tx *store.Tx) error {
 		recs, err := tx.Rounds()
 		for _, r := range recs {
-			if r.Procedure == domain.ChoixAuRang && r.Number != 3 && rounds.Effective(&r.Round, now) == domain.StateWishesOpen {
+			if r.Procedure == domain.ChoixAuRang && r.Number != 3 && rules.Effective(&r.Round, now) == domain.StateWishesOpen {
 				open = append(open, r.ID)
 			}
 		}
@@ -179,7 +180,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	defer r.mu.Unlock()
 	now := s.now()
 	if cur := r.cur; cur != nil && !force && maxAge > 0 && now.Sub(cur.meta.CheckedAt) < maxAge {
-		if rec, err := s.round(round); err == nil && rounds.Effective(&rec.Round, now) == domain.StateWishesOpen {
+		if rec, err := s.round(round); err == nil && rules.Effective(&rec.Round, now) == domain.StateWishesOpen {
 			return cur, nil
 		}
 	}
@@ -192,7 +193,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 		if err != nil {
 			return err
 		}
-		if st := rounds.Effective(&rec.Round, now); st != domain.StateWishesOpen {
+		if st := rules.Effective(&rec.Round, now); st != domain.StateWishesOpen {
 			return api.Errorf(api.CodeInvalidState,
 				"la simulation des choix du tour %s n'est servie que pendant la fenêtre des vœux (état %s)",
 				"the simulation of round %s is served only while the wishes window is open (state %s)", round, st)

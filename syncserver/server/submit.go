@@ -8,7 +8,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
-	"appariement/syncserver/rounds"
+	"appariement/shared/rules"
 	"appariement/syncserver/store"
 )
 
@@ -83,7 +83,7 @@ func (s *Server) submit(q *req) error {
 			if err != nil {
 				return err
 			}
-			return rounds.CheckWindow(&rec.Round, env.PayloadType, now)
+			return rules.CheckWindow(&rec.Round, env.PayloadType, now)
 		},
 	})
 	if err != nil {
@@ -175,7 +175,7 @@ func validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Ti
 	if err != nil {
 		return cur, err
 	}
-	if err := rounds.CheckWindow(&rec.Round, payloadType, now); err != nil {
+	if err := rules.CheckWindow(&rec.Round, payloadType, now); err != nil {
 		return cur, err
 	}
 	if payloadType == api.WishListType {

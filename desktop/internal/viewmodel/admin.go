@@ -14,6 +14,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 )
 
 // Admin is an admin's session: the rounds, the data-quality dashboard of
@@ -189,33 +190,15 @@ func (a *Admin) RoundSummary() string {
 // NextState is the state the current round moves to next by a transition
 // (empty when the next step is run, publish or none).
 func (a *Admin) NextState() domain.RoundState {
-	if a.Round == nil || a.Round.Number >= 3 {
-		return "" // round 3 is in person: assignments, no windows
+	if a.Round == nil {
+		return ""
 	}
-	st := a.Round.State
-	switch st {
-	case domain.StateDraft:
-		return domain.StateWishesOpen
-	case domain.StateWishesOpen:
-		return domain.StateWishesClosed
-	case domain.StateWishesClosed:
-		if a.Round.Procedure == domain.Appariement {
-			return domain.StateRankingsOpen
-		}
-	case domain.StateRankingsOpen:
-		return domain.StateRankingsClosed
-	}
-	return ""
+	return rules.NextTransition(a.Round, a.Svc.Now())
 }
 
 // CanRun reports whether the matching may run now.
 func (a *Admin) CanRun() bool {
-	if a.Round == nil || a.Round.Number >= 3 {
-		return false
-	}
-	st := a.Round.State
-	return st == domain.StateRankingsClosed || (a.Round.Procedure == domain.ChoixAuRang && st == domain.StateWishesClosed) ||
-		(st == domain.StateMatched && !a.published() && a.Round.LiveStart.IsZero()) // once the live reveal started, the result shown stays
+	return a.Round != nil && !a.published() && rules.CheckRun(a.Round, a.Svc.Now()) == nil
 }
 
 // RunWarning says what the admin should know before running the current
