@@ -155,3 +155,32 @@ func TestTransitionMovesWindows(t *testing.T) {
 		t.Fatal("a refused transition changed the round")
 	}
 }
+
+// TestCheckWish: the one eligibility rule of the server, the app and the
+// third round's manual assignment.
+func TestCheckWish(t *testing.T) {
+	me := &domain.Person{ID: "i1", Specialty: "MG", Subdivision: "IDF"}
+	for _, c := range []struct {
+		name string
+		who  *domain.Person
+		p    domain.Poste
+		want api.Code
+	}{
+		{"own specialty and subdivision", me, domain.Poste{ID: "P1", Specialty: "MG", Subdivision: "IDF"}, ""},
+		{"other subdivision", me, domain.Poste{ID: "P1", Specialty: "MG", Subdivision: "LYON"}, api.CodeForbidden},
+		{"other specialty", me, domain.Poste{ID: "P1", Specialty: "PED", Subdivision: "IDF"}, api.CodeForbidden},
+		{"closed", me, domain.Poste{ID: "P1", Specialty: "MG", Subdivision: "IDF", Closed: true}, api.CodePosteClosed},
+		// The app once let an intern without a specialty wish anything; the
+		// server never did.
+		{"intern without specialty", &domain.Person{ID: "i2", Subdivision: "IDF"}, domain.Poste{ID: "P1", Specialty: "MG", Subdivision: "IDF"}, api.CodeForbidden},
+	} {
+		if got := code(CheckWish("R1", c.who, &c.p)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+	free := FreePlaces([]domain.Poste{{ID: "A", Capacity: 2}, {ID: "B", Capacity: 1, Closed: true}},
+		[]domain.Assignment{{Intern: "i1", Poste: "A"}})
+	if free["A"] != 1 || len(free) != 1 {
+		t.Fatalf("FreePlaces = %v", free)
+	}
+}

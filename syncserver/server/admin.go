@@ -577,16 +577,15 @@ func (s *Server) assign(q *req) error {
 		if err != nil {
 			return fail(err)
 		}
-		if p.Closed || rounds.FreePlaces(postes, manual)[in.Poste] < 1 {
+		if !p.Closed && rules.FreePlaces(postes, manual)[in.Poste] < 1 {
 			return fail(api.Errorf(api.CodePosteClosed, "le poste %s n'a plus de place libre", "poste %s has no free place left", in.Poste))
 		}
 		intern, err := tx.Person(in.Intern)
 		if err != nil {
 			return fail(err)
 		}
-		if p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision {
-			return fail(forbidden("le poste %s n'est pas de la spécialité et subdivision de %s",
-				"poste %s is not of the specialty and subdivision of %s", in.Poste, in.Intern))
+		if err := rules.CheckWish(id, intern, p); err != nil {
+			return fail(err)
 		}
 		if err := tx.PutManual(id, a); err != nil {
 			return fail(err)

@@ -247,7 +247,7 @@ func (s *Server) importPostes(q *req) error {
 				rep.Problems = append(rep.Problems, problem(row, "id", p.ID, "identifiant en double", "duplicate id"))
 			}
 			seen[p.ID] = true
-			if (rec.Specialty != "" && p.Specialty != rec.Specialty) || (rec.Subdivision != "" && p.Subdivision != rec.Subdivision) {
+			if !rec.Covers(p.Specialty, p.Subdivision) {
 				rep.Problems = append(rep.Problems, problem(row, "", p.ID, "poste hors du périmètre du tour (%s, %s)",
 					"poste outside the round's scope (%s, %s)", p.Specialty, p.Subdivision))
 			}

@@ -201,14 +201,8 @@ func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub 
 		if err != nil {
 			return err
 		}
-		if p.Closed {
-			return api.Errorf(api.CodePosteClosed, "le poste %s a été retiré du tour %s",
-				"poste %s was withdrawn from round %s", id, r.ID)
-		}
-		if p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision {
-			return forbidden("le poste %s (%s, %s) n'est pas ouvert à votre spécialité et subdivision (%s, %s)",
-				"poste %s (%s, %s) is not open to your specialty and subdivision (%s, %s)",
-				id, p.Specialty, p.Subdivision, intern.Specialty, intern.Subdivision)
+		if err := rules.CheckWish(r.ID, intern, p); err != nil {
+			return err
 		}
 	}
 	for _, a := range sub.Attachments {

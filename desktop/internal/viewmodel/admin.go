@@ -149,7 +149,11 @@ func (a *Admin) Apply(d AdminData) error {
 		a.Round = &r
 	}
 	if d.Err == nil {
-		a.Quality = ComputeQuality(a.Round, a.People, a.Postes, d.Wished)
+		var scope domain.Scope // no round: everyone
+		if a.Round != nil {
+			scope = a.Round.Scope()
+		}
+		a.Quality = ComputeQuality(scope, a.People, a.Postes, d.Wished)
 	}
 	return d.Err
 }
@@ -347,19 +351,16 @@ type FreePoste struct {
 // FreePostes lists the postes of the current round with free places,
 // optionally of one intern's specialty and subdivision.
 func (a *Admin) FreePostes(intern *domain.Person) []FreePoste {
-	taken := map[string]int{}
-	for _, as := range a.manual() {
-		taken[as.Poste]++
-	}
+	free := rules.FreePlaces(a.Postes, a.manual())
 	var out []FreePoste
 	for _, p := range a.Postes {
-		if p.Closed || p.Capacity-taken[p.ID] <= 0 {
+		if p.Closed || free[p.ID] <= 0 {
 			continue
 		}
-		if intern != nil && intern.Specialty != "" && (p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision) {
+		if intern != nil && rules.CheckWish(a.RoundID(), intern, &p) != nil {
 			continue
 		}
-		out = append(out, FreePoste{p, p.Capacity - taken[p.ID]})
+		out = append(out, FreePoste{p, free[p.ID]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Poste.ID < out[j].Poste.ID })
 	return out
