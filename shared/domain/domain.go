@@ -100,7 +100,7 @@ type Round struct {
 	Checkpoint string `json:"checkpoint,omitempty"`
 	// LiveStart and LivePace describe the live reveal of a matched choix
 	// au rang, once an admin starts it: from LiveStart (server clock),
-	// LivePace ranks a minute are revealed to everyone (api.LiveCursor).
+	// LivePace ranks a minute are revealed to everyone (rules.LiveCursor).
 	LiveStart time.Time `json:"live_start,omitzero"`
 	LivePace  int       `json:"live_pace,omitempty"`
 }

@@ -353,7 +353,7 @@ func (s *Server) refreshSimulation(q *req) error {
 // (default 1, at most ?limit=, default 1000, at most 5000), for the live
 // replay (GET /v1/rounds/{round}/live): once published for everyone, once
 // matched for admins, and while matched with a live reveal started, to
-// every signed caller up to the reveal's cursor (api.LiveCursor by the
+// every signed caller up to the reveal's cursor (rules.LiveCursor by the
 // server's clock).
 func (s *Server) live(q *req) error {
 	round := mux.Vars(q.r)["round"]
@@ -393,7 +393,7 @@ func (s *Server) live(q *req) error {
 	out := api.LiveReplay{Round: round, Total: total, From: from, CallListVersion: ls.version, Steps: []simulation.Step{},
 		Revealed: total, ServerTime: q.now.UTC()}
 	if live {
-		revealed, next := api.LiveCursor(rec.LiveStart, rec.LivePace, total, q.now)
+		revealed, next := rules.LiveCursor(rec.LiveStart, rec.LivePace, total, q.now)
 		out.Live, out.Pace = revealed < total, rec.LivePace
 		if out.Live {
 			out.NextAt = next.UTC()
@@ -456,7 +456,7 @@ func (s *Server) startLive(q *req) error {
 		if !cur.LiveStart.IsZero() {
 			// Re-paced: the rank reached stays revealed, the next ones
 			// follow at the new pace.
-			reached, _ := api.LiveCursor(cur.LiveStart, cur.LivePace, total, q.now)
+			reached, _ := rules.LiveCursor(cur.LiveStart, cur.LivePace, total, q.now)
 			start = start.Add(-time.Duration(int64(reached-1) * int64(time.Minute) / int64(in.RanksPerMinute)))
 			detail["previous_pace"], detail["revealed"] = cur.LivePace, reached
 		}
