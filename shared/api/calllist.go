@@ -201,4 +201,3 @@ type LiveStartRequest struct {
 	RanksPerMinute int    `json:"ranks_per_minute"`
 	Reason         string `json:"reason,omitempty"`
 }
-
