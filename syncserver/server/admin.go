@@ -282,10 +282,15 @@ func (s *Server) roundDetail(q *req) error {
 }
 
 // updateRound loads a round in a write transaction, lets fn change it and
-// saves it with an audit entry.
+// saves it with an audit entry. It refuses (clock_behind) while the
+// server's clock reads before the last log leaf.
 func (s *Server) updateRound(q *req, id string, fn func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
 	var rec *store.RoundRecord
+	s.noteClockStep(s.now())
 	err := s.store.Update(func(tx *store.Tx) error {
+		if err := tx.CheckClock(s.now()); err != nil {
+			return err
+		}
 		var err error
 		rec, err = tx.Round(id)
 		if store.IsNotFound(err) {
@@ -493,6 +498,9 @@ func (s *Server) nextRound(q *req) error {
 	}
 	var next *store.RoundRecord
 	err := s.store.Update(func(tx *store.Tx) error {
+		if err := tx.CheckClock(s.now()); err != nil {
+			return err
+		}
 		_, res, _, err := s.published(tx, parent)
 		if err != nil {
 			return err

@@ -261,11 +261,13 @@ func (s *Server) limit(q *req, l *limiters, key string) error {
 
 // fail writes a refusal. Errors that are not *api.Error are logged and
 // answered as internal errors (503 with a retry delay when the store is
-// closing), without their text.
+// closing or its disk refuses writes), without their text.
 func (s *Server) fail(q *req, err error) {
 	var e *api.Error
 	if !errors.As(err, &e) {
-		if errors.Is(err, store.ErrClosed) {
+		if store.IsStorageUnavailable(err) {
+			e = s.storageRefusal(q, err)
+		} else if errors.Is(err, store.ErrClosed) {
 			e = api.Errorf(api.CodeInternal, "serveur en cours d'arrêt : réessayez", "server shutting down: retry")
 			e.Status, e.RetryAfter = http.StatusServiceUnavailable, 5
 		} else {

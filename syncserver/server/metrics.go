@@ -25,6 +25,7 @@ type metrics struct {
 	refusals map[[2]string]uint64 // route, code → count
 	batches  *histogram
 	commitS  *histogram
+	extra    func(io.Writer) // the store and clock series (faults.go)
 }
 
 var (
@@ -157,4 +158,7 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "# HELP appariement_commit_duration_seconds Duration of a group commit.")
 	fmt.Fprintln(w, "# TYPE appariement_commit_duration_seconds histogram")
 	m.commitS.write(w, "appariement_commit_duration_seconds", "")
+	if m.extra != nil {
+		m.extra(w)
+	}
 }

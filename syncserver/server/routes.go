@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	}
 
 	add("GET", "/healthz", endpoint{fn: s.healthz})
+	add("GET", "/readyz", endpoint{fn: s.readyz})
 	r.Handle("/metrics", s.metrics).Methods("GET")
 
 	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
@@ -97,14 +98,6 @@ func (s *Server) routes() {
 	a("GET", "/backup", s.backup)
 	a("GET", "/log/entries", s.logEntries)
 	s.router = r
-}
-
-func (s *Server) healthz(q *req) error {
-	var size int64
-	if err := s.store.View(func(tx *store.Tx) error { size = tx.TreeSize(); return nil }); err != nil {
-		return err
-	}
-	return q.ok(map[string]any{"status": "ok", "tree_size": size, "server_time": q.now.UTC()})
 }
 
 func (s *Server) listRounds(q *req) error {

@@ -124,6 +124,7 @@ type Server struct {
 	nonces  *nonces
 	sims    *simulations
 	keyID   string // envelope.KeyID of the server key: signed requests are bound to it
+	clock   clockSteps
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -154,6 +155,8 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.store = st
 	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
+	s.clock.init(cfg.Clock())
+	s.metrics.extra = s.writeFaultMetrics
 	s.routes()
 	s.startSimulations()
 	return s, nil

@@ -36,6 +36,11 @@ func (s *Server) submit(q *req) error {
 		}
 		return err
 	}
+	// A clock behind the last leaf judges no window (checked again, exactly,
+	// in the transaction that appends).
+	if err := s.checkClock(s.now()); err != nil {
+		return err
+	}
 	sub, err := api.DecodeSubmission(env.Payload)
 	if err != nil {
 		return api.Errorf(api.CodeMalformed, "contenu invalide : %v", "malformed payload: %v", err)

@@ -18,6 +18,7 @@
 package servertest
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -91,6 +92,9 @@ type Options struct {
 	// NoCodes skips issuing activation codes (Argon2id is slow on purpose:
 	// load tests use Register instead of Enroll).
 	NoCodes bool
+	// Dir, if set, is the directory of the store file (t.TempDir() if
+	// empty): a small tmpfs for the full-disk tests.
+	Dir string
 	// Configure, if set, adjusts the server configuration before Open
 	// (rate limits, outbox, TLS...). DBPath and Clock are already set.
 	Configure func(*server.Config)
@@ -147,7 +151,7 @@ func Start(t testing.TB, opts Options) *Env {
 		AdminID: "admin",
 		Codes:   map[string]string{},
 		Clock:   NewFakeClock(time.Now().UTC().Truncate(time.Second)),
-		DBPath:  filepath.Join(t.TempDir(), "server.db"),
+		DBPath:  filepath.Join(cmp.Or(opts.Dir, t.TempDir()), "server.db"),
 	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
