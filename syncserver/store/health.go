@@ -104,6 +104,9 @@ const storageRetryAfter = 10 * time.Second
 // whether space is back (so that readiness comes back without traffic).
 var probeEvery = 2 * time.Second
 
+// probeMinFree is the free space below which the probe does not even try.
+const probeMinFree = 1 << 20
+
 // noteWrite records the outcome of a write transaction and returns err,
 // wrapped as a *StorageError when the file system refused the write.
 func (s *Store) noteWrite(err error) error {
@@ -179,6 +182,9 @@ func (s *Store) probe() {
 		s.health.mu.Unlock()
 		if !failing {
 			return
+		}
+		if free := freeBytes(s.path); free >= 0 && free < probeMinFree {
+			continue // still full: a small write into bbolt's free pages would say ready too soon
 		}
 		v := make([]byte, 512)
 		rand.Read(v)
