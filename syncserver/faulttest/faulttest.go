@@ -94,7 +94,9 @@ func (o *Options) defaults() {
 	}
 }
 
-func (o *Options) runs(family string) bool { return len(o.Only) == 0 || slices.Contains(o.Only, family) }
+func (o *Options) runs(family string) bool {
+	return len(o.Only) == 0 || slices.Contains(o.Only, family)
+}
 
 // Row is one line of the report: one fault and what came of it.
 type Row struct {
@@ -111,7 +113,9 @@ type Row struct {
 	Failures     []string
 }
 
-func (r *Row) fail(format string, args ...any) { r.Failures = append(r.Failures, fmt.Sprintf(format, args...)) }
+func (r *Row) fail(format string, args ...any) {
+	r.Failures = append(r.Failures, fmt.Sprintf(format, args...))
+}
 
 // Report is every row.
 type Report struct{ Rows []*Row }
@@ -235,7 +239,7 @@ func Do(ctx context.Context, o Options) (*Report, error) {
 // clock shifted by a settable offset.
 type offsetClock struct{ off atomic.Int64 }
 
-func (c *offsetClock) Now() time.Time         { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *offsetClock) Now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *offsetClock) Set(offset time.Duration) { c.off.Store(int64(offset)) }
 
 // errorLines keeps the servers' log lines at error level.
@@ -418,6 +422,12 @@ func verify(ctx context.Context, url string, v *translog.Verifier, l *ledger, st
 	if st == nil {
 		return nil
 	}
+	return checkLog(st, row)
+}
+
+// checkLog scans the log of st: no envelope twice, no leaf time earlier
+// than the previous leaf's.
+func checkLog(st *store.Store, row *Row) error {
 	seen := map[string]int64{}
 	var prev time.Time
 	return st.View(func(tx *store.Tx) error {
