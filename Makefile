@@ -1,5 +1,5 @@
 # Appariement's usual tasks; the scripts hold the logic.
-.PHONY: test bench fuzz-smoke loadtest crashtest
+.PHONY: test bench fuzz-smoke loadtest crashtest faulttest
 
 test:
 	./scripts/test
@@ -15,3 +15,6 @@ loadtest:
 
 crashtest:
 	go run ./syncserver crashtest -kills 5 -interns 2000
+
+faulttest:
+	go run ./syncserver faulttest -requests 10000

@@ -14,6 +14,7 @@ import (
 	"appariement/syncserver/backup"
 	"appariement/syncserver/crashtest"
 	"appariement/syncserver/democmd"
+	"appariement/syncserver/faulttest"
 	"appariement/syncserver/loadtest"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return loadtest.Run(args[1:], stdout, stderr)
 	case "crashtest":
 		return crashtest.Run(args[1:], stdout, stderr)
+	case "faulttest":
+		return faulttest.Run(args[1:], stdout, stderr)
 	case "backup":
 		return backup.Run(args[1:], stdout, stderr)
 	case "restore":
@@ -74,6 +77,8 @@ Commandes / commands:
           (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
   crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
           (-kills 5 -interns 2000)
+  faulttest  disque plein, horloge qui saute, réseau qui coupe : rien de perdu / fault test
+          (-requests 10000 [-short] [-only disk,clock,network])
   backup  copie vérifiée : à chaud d'un serveur en marche, ou du fichier d'un serveur arrêté
           / verified copy: hot from a running server, or of a stopped store's file
           (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
