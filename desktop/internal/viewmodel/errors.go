@@ -70,6 +70,15 @@ func Message(err error) string {
 // saying so (shared/paris), on every screen alike.
 func FormatTime(t time.Time) string { return paris.Format(t, i18n.Language()) }
 
+// FormatClock formats the time of day of t for the user, in local time
+// (for "nouvel essai à 20:15:03").
+func FormatClock(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("15:04:05")
+}
+
 // FormatSize formats a byte count.
 func FormatSize(n int64) string {
 	switch {
