@@ -163,3 +163,33 @@ func get(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestLiveRevealWithClockSteppedBack: the live reveal is paced by the
+// monotonic clock once started; a wall clock stepped back an hour hides no
+// rank already revealed.
+func TestLiveRevealWithClockSteppedBack(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2})
+	users := map[string]*servertest.User{}
+	for _, id := range env.Interns {
+		users[id] = env.Enroll(t, id)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	for _, id := range env.Interns {
+		must[*api.Receipt](t)(users[id].Client.Submit(ctx, users[id].WishList(env.Round, 1, "P1", "P2")))
+	}
+	env.Transition(t, domain.StateWishesClosed)
+	env.Run(t, env.Round)
+	must[*domain.Round](t)(env.Admin.StartLive(ctx, env.Round, 2, "amphi"))
+	env.Clock.Advance(time.Minute) // 2 ranks a minute: 3 shown
+	intern := users[env.Interns[3]].Client
+	before := must[*api.LiveReplay](t)(intern.Live(ctx, env.Round, 1, 0))
+	if before.Revealed != 3 {
+		t.Fatalf("revealed %d after a minute at 2 a minute, want 3", before.Revealed)
+	}
+	env.Clock.Advance(-time.Hour)
+	after := must[*api.LiveReplay](t)(intern.Live(ctx, env.Round, 1, 0))
+	if after.Revealed < before.Revealed {
+		t.Fatalf("clock stepped back: %d revealed, %d before", after.Revealed, before.Revealed)
+	}
+}

@@ -114,17 +114,18 @@ func (c *Config) defaults() {
 
 // Server is an open sync server: its store, routes and limits.
 type Server struct {
-	cfg     Config
-	store   *store.Store
-	log     *slog.Logger
-	router  *mux.Router
-	metrics *metrics
-	ipLim   *limiters
-	idLim   *limiters
-	nonces  *nonces
-	sims    *simulations
-	keyID   string // envelope.KeyID of the server key: signed requests are bound to it
-	clock   clockSteps
+	cfg      Config
+	store    *store.Store
+	log      *slog.Logger
+	router   *mux.Router
+	metrics  *metrics
+	ipLim    *limiters
+	idLim    *limiters
+	nonces   *nonces
+	sims     *simulations
+	keyID    string // envelope.KeyID of the server key: signed requests are bound to it
+	clock    clockSteps
+	livePace livePacing
 
 	mu      sync.Mutex
 	servers []*http.Server

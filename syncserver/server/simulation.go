@@ -36,10 +36,14 @@ type simKey struct {
 
 // simState is one computed simulation of a round.
 type simState struct {
-	key    simKey
-	meta   api.SimulationMeta
-	sim    *simulation.Simulation
-	postes map[string]domain.Poste
+	key  simKey
+	meta api.SimulationMeta
+	// checked is when it was last checked, on the monotonic clock: its age
+	// is judged by both clocks, so that a wall clock stepped back does not
+	// serve it stale.
+	checked time.Time
+	sim     *simulation.Simulation
+	postes  map[string]domain.Poste
 }
 
 // simRound serialises the computations of one round and holds the last one.
@@ -179,7 +183,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := s.now()
-	if cur := r.cur; cur != nil && !force && maxAge > 0 && now.Sub(cur.meta.CheckedAt) < maxAge {
+	if cur := r.cur; cur != nil && !force && maxAge > 0 && fresh(cur, now, maxAge) {
 		if rec, err := s.round(round); err == nil && rules.Effective(&rec.Round, now) == domain.StateWishesOpen {
 			return cur, nil
 		}
@@ -215,7 +219,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	}
 	if in == nil { // unchanged since the last computation
 		cur := *r.cur
-		cur.meta.CheckedAt = now.UTC()
+		cur.meta.CheckedAt, cur.checked = now.UTC(), time.Now()
 		r.cur = &cur
 		return r.cur, nil
 	}
@@ -225,6 +229,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	}
 	st.key = key
 	st.meta.TreeSize, st.meta.ComputedAt, st.meta.CheckedAt = key.treeSize, now.UTC(), now.UTC()
+	st.checked = time.Now()
 	r.cur = st
 	return st, nil
 }
@@ -393,7 +398,7 @@ func (s *Server) live(q *req) error {
 	out := api.LiveReplay{Round: round, Total: total, From: from, CallListVersion: ls.version, Steps: []simulation.Step{},
 		Revealed: total, ServerTime: q.now.UTC()}
 	if live {
-		revealed, next := rules.LiveCursor(rec.LiveStart, rec.LivePace, total, q.now)
+		revealed, next := rules.LiveCursor(rec.LiveStart, rec.LivePace, total, s.livePace.now(round, rec.LiveStart, q.now))
 		out.Live, out.Pace = revealed < total, rec.LivePace
 		if out.Live {
 			out.NextAt = next.UTC()
