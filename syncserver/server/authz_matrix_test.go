@@ -48,6 +48,7 @@ type authzRoute struct {
 // escape it.
 var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/healthz"},
+	{method: "GET", tmpl: "/readyz"},
 	{method: "GET", tmpl: "/metrics"},
 	{method: "GET", tmpl: "/v1/server-key"},
 	{method: "POST", tmpl: "/v1/enroll"},
