@@ -90,7 +90,7 @@ func diskFamily(ctx context.Context, o *Options) ([]*Row, error) {
 	defer Unmount(dir)
 	interns := 3000
 	if o.Short {
-		interns = 1500
+		interns = 1000
 	}
 	h, err := start(o, dir, interns, nil)
 	if err != nil {
@@ -177,15 +177,30 @@ func diskFamily(ctx context.Context, o *Options) ([]*Row, error) {
 	if _, err := waitReady(ctx, h.url, 30*time.Second); err != nil {
 		row.fail("%v", err)
 	}
-	for _, env := range refusals {
-		rc, err := c.Submit(ctx, env)
-		requests.Add(1)
-		if err != nil {
-			row.fail("list refused during the full disk, sent again once space is back: %v", err)
-			continue
-		}
-		l.add(env, rc)
+	next.Store(0)
+	for range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(refusals) {
+					return
+				}
+				env := refusals[k]
+				rc, err := c.Submit(ctx, env)
+				requests.Add(1)
+				if err != nil {
+					mu.Lock()
+					row.fail("list refused during the full disk, sent again once space is back: %v", err)
+					mu.Unlock()
+					continue
+				}
+				l.add(env, rc)
+			}
+		}()
 	}
+	wg.Wait()
 	row.Recovered = time.Since(freed)
 	row.Requests = int(requests.Load())
 	if err := verify(ctx, h.url, h.verifier, l, h.srv.Store(), row); err != nil {

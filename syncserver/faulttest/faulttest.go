@@ -58,7 +58,7 @@ import (
 // Options configure a fault test. The zero value runs the full test.
 type Options struct {
 	// Requests is the number of lists sent through the random proxy
-	// (default 10,000; the short version sends 1,000).
+	// (default 10,000; the short version sends 600).
 	Requests int
 	// Concurrency is the number of clients in flight (default 32).
 	Concurrency int
@@ -80,7 +80,7 @@ func (o *Options) defaults() {
 	if o.Requests <= 0 {
 		o.Requests = 10_000
 		if o.Short {
-			o.Requests = 1_000
+			o.Requests = 600
 		}
 	}
 	if o.Concurrency <= 0 {
