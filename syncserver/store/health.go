@@ -90,6 +90,7 @@ type health struct {
 	lastErr  string
 	since    time.Time
 	lastLog  time.Time // monotonic, to bound the error lines while failing
+	lastUp   time.Time // monotonic, to bound the "writes succeed again" lines
 	refused  uint64    // writes refused since the last log line
 	failures map[string]uint64
 	probing  bool
@@ -114,9 +115,16 @@ func (s *Store) noteWrite(err error) error {
 	if err == nil {
 		h.mu.Lock()
 		was, since, refused := h.failing, h.since, h.refused
-		h.failing, h.reason, h.lastErr, h.refused = false, "", "", 0
+		logNow := was && time.Since(h.lastUp) > 5*time.Second
+		if logNow {
+			h.lastUp = time.Now()
+		}
+		h.failing, h.reason, h.lastErr = false, "", ""
+		if logNow {
+			h.refused = 0
+		}
 		h.mu.Unlock()
-		if was {
+		if logNow {
 			s.opts.Logger.Warn("store: writes succeed again", "path", s.path,
 				"unavailable_for", time.Since(since).Round(time.Millisecond).String(), "refused_since_last_line", refused)
 		}
@@ -137,7 +145,9 @@ func (s *Store) noteWrite(err error) error {
 	h.failures[reason]++
 	h.refused++
 	first := !h.failing
-	logNow := first || time.Since(h.lastLog) > 30*time.Second
+	// One line when writes start failing, then at most one every 30 s: a
+	// disk on the edge makes writes fail and succeed in turn.
+	logNow := (first && time.Since(h.lastLog) > 5*time.Second) || time.Since(h.lastLog) > 30*time.Second
 	if first {
 		h.failing, h.since = true, time.Now()
 	}
