@@ -69,7 +69,10 @@ func TestFullDiskEveryWriteRoute(t *testing.T) {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 256<<10)...)
 	writes := map[string]func() error{
-		"enroll": func() error { _, err := env.Anonymous().Enroll(ctx, env.Interns[1], env.Codes[env.Interns[1]], pub); return err },
+		"enroll": func() error {
+			_, err := env.Anonymous().Enroll(ctx, env.Interns[1], env.Codes[env.Interns[1]], pub)
+			return err
+		},
 		"schedule": func() error {
 			_, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesClose: env.Clock.Now().Add(48 * time.Hour), Reason: "test"})
 			return err
