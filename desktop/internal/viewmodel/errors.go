@@ -70,13 +70,17 @@ func Message(err error) string {
 // saying so (shared/paris), on every screen alike.
 func FormatTime(t time.Time) string { return paris.Format(t, i18n.Language()) }
 
-// FormatClock formats the time of day of t for the user, in local time
-// (for "nouvel essai à 20:15:03").
+// FormatClock formats the time of day of t in Paris time, to the second
+// (a retry comes seconds later): "20:15:03 (heure de Paris)", for
+// "nouvel essai à …".
 func FormatClock(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Local().Format("15:04:05")
+	if i18n.Language() == "en" {
+		return t.In(paris.Location).Format("15:04:05") + " (Paris time)"
+	}
+	return t.In(paris.Location).Format("15:04:05") + " (heure de Paris)"
 }
 
 // FormatSize formats a byte count.

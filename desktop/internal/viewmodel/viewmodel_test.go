@@ -18,6 +18,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/paris"
 )
 
 const pass = "cheval agrafe batterie correcte"
@@ -158,8 +159,8 @@ func TestStatusTexts(t *testing.T) {
 		{outbox.Status{Checked: true, Online: true, Pending: 2, Done: 1, Sending: true}, "● En ligne", "Envoi 2 sur 3…"},
 		{outbox.Status{Checked: true, Pending: 1, NextAttempt: time.Now().Add(30 * time.Second)}, "● Hors ligne", "1 envoi(s) en attente, nouvel essai dans 30s"},
 		{outbox.Status{Checked: true, Online: true, KeyMismatch: true}, "⚠ Clé du serveur différente !", "Rien en attente d'envoi"},
-		{outbox.Status{Checked: true, Online: true, Pending: 1, Busy: api.CodeStorageUnavailable, NextAttempt: time.Date(2026, 1, 29, 20, 15, 3, 0, time.Local)},
-			"● En ligne", "Le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20:15:03 (1 envoi(s) gardé(s) dans la boîte d'envoi)"},
+		{outbox.Status{Checked: true, Online: true, Pending: 1, Busy: api.CodeStorageUnavailable, NextAttempt: time.Date(2026, 1, 29, 20, 15, 3, 0, paris.Location)},
+			"● En ligne", "Le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20:15:03 (heure de Paris) (1 envoi(s) gardé(s) dans la boîte d'envoi)"},
 	} {
 		s := a.Status(tc.st)
 		if s.Online != tc.online || !strings.HasPrefix(s.Detail, tc.text[:len(tc.text)-3]) {
