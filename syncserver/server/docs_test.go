@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/mail"
@@ -79,7 +80,7 @@ func TestActivationMail(t *testing.T) {
 	if _, err := m.Header.Date(); err != nil {
 		t.Error(err)
 	}
-	body, _ := io.ReadAll(m.Body)
+	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
 	for _, want := range []string{ic.Code, "Identifiant : i01", env.ServerKey.Fingerprint, "Bonjour"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("mail body lacks %q:\n%s", want, body)

@@ -1,20 +1,19 @@
 package server
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
+	"net/mail"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/email"
 	"appariement/shared/envelope"
 	"appariement/syncserver/store"
 )
@@ -73,12 +72,18 @@ func (s *Server) storeCode(tx *store.Tx, p *domain.Person, a *store.Activation, 
 		return api.IssuedCode{}, err
 	}
 	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: a.Code, Expires: a.Expires}
-	if s.cfg.OutboxDir != "" {
+	if s.cfg.OutboxDir != "" && p.Email != "" {
 		name, err := s.writeMail(p, a.Code, a.Expires, now)
-		if err != nil {
+		switch {
+		case errors.Is(err, email.ErrHeader):
+			// The code is issued and in the answer; no e-mail can be
+			// written safely for this person (Outbox stays empty).
+			s.log.Warn("server: no activation e-mail", "person", p.ID, "err", err)
+		case err != nil:
 			return ic, err
+		default:
+			ic.Outbox = name
 		}
-		ic.Outbox = name
 	}
 	return ic, nil
 }
@@ -116,29 +121,28 @@ administration (ARS ou UFR).
 
 // writeOutbox writes an e-mail to p (RFC 5322, UTF-8, with the automatic
 // message signature) into the outbox directory and returns the file name.
+// Every header goes through package email: a name cannot add a recipient.
 func (s *Server) writeOutbox(p *domain.Person, subject, body string, now time.Time) (string, error) {
-	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
-		return "", fmt.Errorf("server: outbox: %w", err)
+	from, err := mail.ParseAddress(s.cfg.MailFrom)
+	if err != nil {
+		return "", fmt.Errorf("server: outbox: From address %q: %w", s.cfg.MailFrom, err)
 	}
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	id := hex.EncodeToString(rnd[:])
-	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
-	var b bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	hdr("From", s.cfg.MailFrom)
-	hdr("To", mime.QEncoding.Encode("utf-8", p.FullName())+" <"+sanitizeHeader(p.Email)+">")
-	hdr("Subject", mime.QEncoding.Encode("utf-8", subject))
-	hdr("Date", now.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+id+"."+now.UTC().Format("20060102150405")+"@appariement>")
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=utf-8")
-	hdr("Content-Transfer-Encoding", "8bit")
-	b.WriteString("\r\n")
 	body += "\n-- \nAppariement — message automatique, merci de ne pas y répondre.\n"
-	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
+	msg, err := email.Message{From: *from, To: mail.Address{Name: p.FullName(), Address: p.Email},
+		Subject: subject, Date: now, MessageID: id + "." + now.UTC().Format("20060102150405") + "@appariement",
+		Body: body}.Bytes()
+	if err != nil {
+		return "", fmt.Errorf("server: outbox: e-mail to %s: %w", p.ID, err)
+	}
+	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
+		return "", fmt.Errorf("server: outbox: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
 	path := filepath.Join(s.cfg.OutboxDir, name)
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(path, msg, 0o600); err != nil {
 		return "", fmt.Errorf("server: outbox: %w", err)
 	}
 	return name, nil
@@ -149,13 +153,4 @@ func parisTime(t time.Time) string {
 		t = t.In(loc)
 	}
 	return t.Format("02/01/2006 à 15:04")
-}
-
-func sanitizeHeader(v string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == '<' || r == '>' {
-			return -1
-		}
-		return r
-	}, v)
 }
