@@ -54,6 +54,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	ipBurst := fs.Int("ip-burst", 0, "rafale par adresse cliente (0 : défaut, 200)")
 	idRate := fs.Float64("identity-rate", 0, "requêtes par seconde et par identité signée (0 : défaut, 5)")
 	idBurst := fs.Int("identity-burst", 0, "rafale par identité (0 : défaut, 30)")
+	enrollRate := fs.Float64("enroll-rate", 0, "essais d'inscription par seconde et par adresse cliente (0 : défaut, 0.5)")
+	enrollBurst := fs.Int("enroll-burst", 0, "rafale d'essais d'inscription par adresse cliente (0 : défaut, 30)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -79,7 +81,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := server.Config{DBPath: *db, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
 		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
-		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst}
+		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
+		EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = Serve(ctx, cfg, *addr, func(srv *server.Server, a net.Addr) {

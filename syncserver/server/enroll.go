@@ -18,10 +18,26 @@ import (
 	"appariement/syncserver/store"
 )
 
+// refusedEnrollment is the one answer to every failed enrollment: an
+// unknown identifier, an enrolled one, a wrong, used or expired code and a
+// try that must wait (store.CodeDelay) are not told apart, by status,
+// words or timing (the store does the same work for each), so the route
+// neither says who exists nor who is enrolled. The words say that waiting
+// may help, which is what the real user needs to know; there is no
+// Retry-After, which would tell a delayed identifier apart.
+func refusedEnrollment() error {
+	return api.Errorf(api.CodeBadCode,
+		"identifiant ou code d'activation incorrect, déjà utilisé ou expiré ; après plusieurs essais manqués, patientez une minute avant de réessayer",
+		"wrong, used or expired identifier or activation code; after several wrong tries, wait a minute before trying again")
+}
+
 // enroll registers a public key with a one-time activation code
-// (POST /v1/enroll). Unknown identifiers and wrong codes get the same
-// answer, so the route does not tell who exists.
+// (POST /v1/enroll). Tries are limited per client address; every failure
+// gets the same answer (see refusedEnrollment).
 func (s *Server) enroll(q *req) error {
+	if err := s.limit(q, s.enrollLim, "enroll-ip:"+clientIP(q.r)); err != nil {
+		return err
+	}
 	var in api.EnrollRequest
 	if err := q.decode(&in); err != nil {
 		return err
@@ -41,15 +57,11 @@ func (s *Server) enroll(q *req) error {
 	}
 	p, err := s.store.Enroll(in.Identifier, in.Code, in.PublicKey)
 	switch {
-	case errors.Is(err, store.ErrAlreadyEnrolled):
-		return api.Errorf(api.CodeAlreadyEnrolled, "%s est déjà inscrit : demandez une réinitialisation de clé à l'administration",
-			"%s is already enrolled: ask the administration for a key reset", in.Identifier)
-	case errors.Is(err, store.ErrLocked):
-		return api.Errorf(api.CodeBadCode, "trop d'essais de code pour %s : demandez un nouveau code à l'administration",
-			"too many wrong codes for %s: ask the administration for a new code", in.Identifier)
-	case errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
-		return api.Errorf(api.CodeBadCode, "identifiant ou code d'activation incorrect, déjà utilisé ou expiré",
-			"wrong, used or expired identifier or activation code")
+	case errors.Is(err, store.ErrAlreadyEnrolled), errors.Is(err, store.ErrDelayed),
+		errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
+		// The reason is for the operator's log only.
+		s.log.Info("server: enrollment refused", "identifier", in.Identifier, "ip", clientIP(q.r), "why", err.Error())
+		return refusedEnrollment()
 	case err != nil:
 		return err
 	}

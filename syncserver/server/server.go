@@ -62,6 +62,11 @@ type Config struct {
 	// submission author (default 5/s, burst 30).
 	IdentityRate  rate.Limit
 	IdentityBurst int
+	// EnrollRate and EnrollBurst limit enrollment tries (POST /v1/enroll)
+	// per client address (default one every 2 s, burst 30), on top of the
+	// per-identifier wait between wrong codes (store.CodeDelay).
+	EnrollRate  rate.Limit
+	EnrollBurst int
 	// MaxBatch bounds the submissions committed in one transaction (default 512).
 	MaxBatch int
 	// SimulationEvery is how often the simulation des choix of every
@@ -93,6 +98,9 @@ func (c *Config) defaults() {
 	if c.IdentityRate == 0 {
 		c.IdentityRate, c.IdentityBurst = 5, 30
 	}
+	if c.EnrollRate == 0 {
+		c.EnrollRate, c.EnrollBurst = 0.5, 30
+	}
 	for _, d := range []struct {
 		p *time.Duration
 		v time.Duration
@@ -114,8 +122,10 @@ type Server struct {
 	metrics *metrics
 	ipLim   *limiters
 	idLim   *limiters
-	nonces  *nonces
-	sims    *simulations
+	// enrollLim limits enrollment tries by client address.
+	enrollLim *limiters
+	nonces    *nonces
+	sims      *simulations
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -129,13 +139,14 @@ func Open(cfg Config) (*Server, error) {
 	}
 	cfg.defaults()
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		metrics: newMetrics(),
-		ipLim:   newLimiters(cfg.IPRate, cfg.IPBurst),
-		idLim:   newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
-		nonces:  newNonces(),
-		sims:    newSimulations(),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		metrics:   newMetrics(),
+		ipLim:     newLimiters(cfg.IPRate, cfg.IPBurst),
+		idLim:     newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
+		enrollLim: newLimiters(cfg.EnrollRate, cfg.EnrollBurst),
+		nonces:    newNonces(),
+		sims:      newSimulations(),
 	}
 	st, err := store.Open(cfg.DBPath, store.Options{
 		Name: cfg.Name, Clock: cfg.Clock, MaxBatch: cfg.MaxBatch, Logger: cfg.Logger,
