@@ -86,6 +86,10 @@ func TestActivationMail(t *testing.T) {
 			t.Errorf("mail body lacks %q:\n%s", want, body)
 		}
 	}
+	// The fingerprint is to be checked before the code is typed.
+	if fp, typing := strings.Index(string(body), env.ServerKey.Fingerprint), strings.Index(string(body), "Saisissez votre identifiant et ce code"); typing < 0 || fp > typing {
+		t.Errorf("the mail has the code typed before the fingerprint is checked:\n%s", body)
+	}
 }
 
 // TestCloseBeforeServe: Close racing with a Serve that has not started yet

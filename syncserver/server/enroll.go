@@ -120,10 +120,16 @@ Ce code est personnel et ne sert qu'une fois. Il expire le %s (heure de Paris).
 Pour activer votre compte :
  1. Ouvrez l'application Appariement.
  2. Saisissez l'adresse du serveur : %s
- 3. Saisissez votre identifiant et ce code, puis choisissez une phrase de passe.
- 4. Vérifiez que l'empreinte du serveur affichée est bien :
+    puis cliquez sur « Vérifier le serveur ».
+ 3. Avant de saisir votre code, vérifiez que l'empreinte du serveur
+    affichée est exactement celle-ci (vous pouvez aussi la coller dans
+    l'application, qui les compare) :
     %s
+    Si elle diffère, arrêtez-vous : ne saisissez pas votre code et
+    prévenez votre administration.
+ 4. Saisissez votre identifiant et ce code, puis choisissez une phrase de passe.
 
+Après plusieurs codes erronés, patientez une minute avant de réessayer.
 Ne communiquez ce code à personne : l'administration ne vous le demandera
 jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
 administration (ARS ou UFR).
