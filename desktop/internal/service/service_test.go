@@ -104,6 +104,19 @@ func TestEnrollChecks(t *testing.T) {
 	}
 }
 
+// TestEnrollNeedsConfirmedServerKey: without the key whose fingerprint the
+// user confirmed, the code is not sent (issue 11, point 3: the code left
+// first and the fingerprint was shown after).
+func TestEnrollNeedsConfirmedServerKey(t *testing.T) {
+	srv := newServer(t)
+	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	defer store.Close()
+	req := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	if _, err := Enroll(context.Background(), store, req); err == nil {
+		t.Fatal("enrolled (the code was sent) without a confirmed server key")
+	}
+}
+
 // TestCheckServerURL: https anywhere, plain http only to this computer
 // (issue 11, point 3).
 func TestCheckServerURL(t *testing.T) {
