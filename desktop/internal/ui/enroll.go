@@ -40,6 +40,7 @@ type EnrollScreen struct {
 	fingerprint, typedStatus *widget.Label
 	typedFingerprint         *widget.Entry
 	confirmFingerprint       *widget.Check
+	body                     *fyne.Container
 }
 
 // NewEnrollScreen builds the first-run screen; done is called on success.
@@ -108,9 +109,9 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 	title := widget.NewLabelWithStyle(i18n.T("enroll.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	intro := wrapLabel(i18n.T("enroll.intro"))
 	header := container.NewBorder(nil, nil, icon, nil, container.NewVBox(title, intro))
-	body := container.NewVBox(header, widget.NewSeparator(), serverForm, s.checkFirst, s.fingerprintBox,
+	s.body = container.NewVBox(header, widget.NewSeparator(), serverForm, s.checkFirst, s.fingerprintBox,
 		widget.NewSeparator(), form, s.errorText, container.NewHBox(s.activity, layoutSpacer(), s.submit))
-	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(680, 680), container.NewVScroll(container.NewPadded(body))))
+	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(680, 680), container.NewVScroll(container.NewPadded(s.body))))
 	s.refresh()
 	return s
 }
@@ -171,6 +172,9 @@ func (s *EnrollScreen) refresh() {
 	} else {
 		s.fingerprintBox.Hide()
 		s.checkFirst.Show()
+	}
+	if s.body != nil {
+		s.body.Refresh() // the box and wrapped texts change height: lay out again
 	}
 	setEnabled(s.checkServer, vm.CanCheckServer())
 	// The code cannot even be typed before the server is confirmed.
