@@ -174,7 +174,7 @@ func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
 	test.Tap(e.checkServer)
 	want := envelope.Fingerprint(srv.Key().PublicKey)
 	markup := test.RenderObjectToMarkup(app.Window.Content())
-	if !e.fingerprintBox.Visible() || !strings.Contains(markup, want[:19]) || !strings.Contains(markup, "Comparez-la avec celle de votre e-mail d'activation") {
+	if !e.fingerprintBox.Visible() || !strings.Contains(markup, want[:19]) || !strings.Contains(markup, "Comparez-la avec celle de votre e-mail") {
 		t.Fatalf("fingerprint %q not shown (error %q)", want, e.errorText.Text)
 	}
 	if !e.code.Disabled() {
