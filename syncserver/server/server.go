@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
 	"sync"
 	"time"
 
@@ -138,6 +139,9 @@ func Open(cfg Config) (*Server, error) {
 		return nil, errors.New("server: no DBPath")
 	}
 	cfg.defaults()
+	if _, err := mail.ParseAddress(cfg.MailFrom); err != nil {
+		return nil, fmt.Errorf("server: MailFrom %q: %w", cfg.MailFrom, err)
+	}
 	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
