@@ -17,6 +17,7 @@ import (
 	"appariement/syncserver/loadtest"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
+	"appariement/syncserver/verifycmd"
 )
 
 func main() {
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backup.Run(args[1:], stdout, stderr)
 	case "restore":
 		return backup.RunRestore(args[1:], stdout, stderr)
+	case "verify":
+		return verifycmd.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -76,5 +79,7 @@ Commandes / commands:
           (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
   restore  vérifie et restaure une copie / verifies and restores a backup
           (-from backup.db -db store.db [-force])
+  verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
+          (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
 `)
 }

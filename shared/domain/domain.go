@@ -66,12 +66,15 @@ const (
 	RoleRTS         Role = "rts"
 	RoleCoordinator Role = "coordinator"
 	RoleAdmin       Role = "admin"
+	// RoleAuditor is a member of the commission (an interns' union, a
+	// university…) who re-runs published rounds from their audit bundle.
+	RoleAuditor Role = "auditor"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleIntern, RoleRTS, RoleCoordinator, RoleAdmin:
+	case RoleIntern, RoleRTS, RoleCoordinator, RoleAdmin, RoleAuditor:
 		return true
 	}
 	return false
@@ -211,4 +214,7 @@ type Result struct {
 	// empty when the interns chose in the order of their rank.
 	CallListVersion int    `json:"call_list_version,omitempty"`
 	CallListDigest  string `json:"call_list_digest,omitempty"`
+	// InputDigest is the hex SHA-256 of the frozen input document the
+	// result was computed from (shared/frozen): what an auditor re-runs.
+	InputDigest string `json:"input_digest,omitempty"`
 }

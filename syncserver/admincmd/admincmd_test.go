@@ -17,6 +17,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/syncserver/importer"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/server"
 )
@@ -122,7 +123,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	}
 	// The correction queue: a request filed through the API, listed and
 	// applied from the command line.
-	key, err := ReadKey(keyPath)
+	key, err := keyfile.Read(keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	// A wrong key is refused with a French message and its code.
 	_, other, _ := ed25519.GenerateKey(nil)
 	otherKey := filepath.Join(dir, "other.key")
-	if err := WriteKey(otherKey, other); err != nil {
+	if err := keyfile.Write(otherKey, other); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errs = admin(t, []string{"-server", url, "-id", "A0001", "-key", otherKey}, "people")

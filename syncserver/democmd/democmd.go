@@ -37,6 +37,7 @@ import (
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/importer"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
@@ -208,7 +209,7 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 			return fmt.Errorf("création de l'administrateur de démonstration (supprimez %s pour repartir de zéro): %w", opts.Dir, err)
 		}
 	}
-	adminKey, err := admincmd.ReadKey(keyPath)
+	adminKey, err := keyfile.Read(keyPath)
 	if err != nil {
 		return err
 	}

@@ -298,8 +298,8 @@ func (c *rowCheck) role() domain.Role {
 	case s == "":
 		c.errorf("role", "rôle manquant", "missing role")
 	case !ok:
-		c.errorf("role", "rôle « %s » inconnu (interne, rts, coordonnateur ou admin)",
-			"unknown role %q (intern, rts, coordinator or admin)", s)
+		c.errorf("role", "rôle « %s » inconnu (interne, rts, coordonnateur, auditeur ou admin)",
+			"unknown role %q (intern, rts, coordinator, auditor or admin)", s)
 	}
 	return r
 }

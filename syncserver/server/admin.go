@@ -418,7 +418,7 @@ func (s *Server) run(q *req) error {
 	}); err != nil {
 		return err
 	}
-	res, err := rounds.Compute(in, checkpoint, q.now)
+	res, doc, err := rounds.Compute(in, checkpoint, q.now)
 	if err != nil {
 		return err
 	}
@@ -431,8 +431,11 @@ func (s *Server) run(q *req) error {
 		if err := tx.PutPreview(id, res); err != nil {
 			return store.AuditEntry{}, err
 		}
+		if err := tx.PutInput(id, doc); err != nil {
+			return store.AuditEntry{}, err
+		}
 		return q.audit("run", id, "", "", map[string]any{"tree_size": size, "assigned": len(res.Assignments),
-			"unmatched": len(res.Unmatched)}), nil
+			"unmatched": len(res.Unmatched), "input_digest": res.InputDigest}), nil
 	})
 	if err != nil {
 		return err

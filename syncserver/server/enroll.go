@@ -35,7 +35,7 @@ func refusedEnrollment() error {
 // (POST /v1/enroll). Tries are limited per client address; every failure
 // gets the same answer (see refusedEnrollment).
 func (s *Server) enroll(q *req) error {
-	if err := s.limit(q, s.enrollLim, "enroll-ip:"+clientIP(q.r)); err != nil {
+	if err := s.limit(q, s.enrollLim, "enroll-ip:"+q.ip); err != nil {
 		return err
 	}
 	var in api.EnrollRequest
@@ -60,7 +60,7 @@ func (s *Server) enroll(q *req) error {
 	case errors.Is(err, store.ErrAlreadyEnrolled), errors.Is(err, store.ErrDelayed),
 		errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
 		// The reason is for the operator's log only.
-		s.log.Info("server: enrollment refused", "identifier", in.Identifier, "ip", clientIP(q.r), "why", err.Error())
+		s.log.Info("server: enrollment refused", "identifier", in.Identifier, "ip", q.ip, "why", err.Error())
 		return refusedEnrollment()
 	case err != nil:
 		return err

@@ -230,7 +230,9 @@ func TestSignedRequestRefusals(t *testing.T) {
 	_, otherKey, _ := ed25519.GenerateKey(nil)
 
 	sign := func(key ed25519.PrivateKey, id, method, path string, body []byte, at time.Time) http.Header {
-		return http.Header{"Authorization": {api.SignRequest(key, id, method, path, body, at)}}
+		h := http.Header{}
+		env.Sign(h, key, id, method, path, body, at)
+		return h
 	}
 	get := func(h http.Header, path string) *api.Error {
 		req, _ := http.NewRequest(http.MethodGet, env.URL+path, nil)
@@ -503,7 +505,8 @@ func TestImportRefused(t *testing.T) {
 	}
 	wantCode(t, try(env.Admin.ImportPeople(ctx, api.FormatJSON, data, false)), api.CodeInvalidImport)
 	// The refusal carries the full report.
-	h := http.Header{"Authorization": {api.SignRequest(env.AdminKey, env.AdminID, "POST", "/v1/admin/people?format=json", data, env.Clock.Now())}}
+	h := http.Header{}
+	env.Sign(h, env.AdminKey, env.AdminID, "POST", "/v1/admin/people?format=json", data, env.Clock.Now())
 	req, _ := http.NewRequest("POST", env.URL+"/v1/admin/people?format=json", bytes.NewReader(data))
 	req.Header = h
 	resp, err := http.DefaultClient.Do(req)

@@ -43,7 +43,7 @@ func (s *Server) routes() {
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
 	add("GET", "/v1/rounds", endpoint{fn: s.listRounds})
 	add("GET", "/v1/rounds/{round}/postes", endpoint{fn: s.catalogue})
-	add("POST", "/v1/submissions", endpoint{fn: s.submit})
+	add("POST", "/v1/submissions", endpoint{limit: api.MaxSubmissionSize, fn: s.submit})
 	add("GET", "/v1/me/submissions", endpoint{signed: true, fn: s.mySubmissions})
 	add("PUT", "/v1/files", endpoint{signed: true, limit: api.MaxFileSize, fn: s.putFile})
 	add("GET", "/v1/files/{sha256}", endpoint{signed: true, fn: s.getFile})
@@ -51,6 +51,8 @@ func (s *Server) routes() {
 		roles: []domain.Role{domain.RoleRTS, domain.RoleAdmin}, fn: s.candidates})
 	add("GET", "/v1/rounds/{round}/result", endpoint{signed: true, fn: s.personalResult})
 	add("GET", "/v1/rounds/{round}/result/full", endpoint{signed: true, fn: s.fullResult})
+	add("GET", "/v1/rounds/{round}/audit-bundle", endpoint{signed: true,
+		roles: []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, fn: s.auditBundle})
 	add("GET", "/v1/rounds/{round}/call-list", endpoint{signed: true, fn: s.getCallList})
 	add("GET", "/v1/rounds/{round}/call-list/versions", endpoint{signed: true, fn: s.callListVersions})
 	add("GET", "/v1/rounds/{round}/call-list/versions/{version}", endpoint{signed: true, fn: s.getCallList})

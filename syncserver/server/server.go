@@ -23,12 +23,14 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"golang.org/x/time/rate"
 
+	"appariement/shared/envelope"
 	"appariement/syncserver/store"
 )
 
@@ -68,6 +70,11 @@ type Config struct {
 	// per-identifier wait between wrong codes (store.CodeDelay).
 	EnrollRate  rate.Limit
 	EnrollBurst int
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server: for a request from one of them, the client's address (for
+	// rate limits and logs) is taken from X-Forwarded-For. Empty: the header
+	// is ignored and the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 	// MaxBatch bounds the submissions committed in one transaction (default 512).
 	MaxBatch int
 	// SimulationEvery is how often the simulation des choix of every
@@ -127,6 +134,7 @@ type Server struct {
 	enrollLim *limiters
 	nonces    *nonces
 	sims      *simulations
+	keyID     string // envelope.KeyID of the server key: signed requests are bound to it
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -160,6 +168,7 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.store = st
+	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
 	s.routes()
 	s.startSimulations()
 	return s, nil

@@ -54,7 +54,11 @@ func (s *Server) submit(q *req) error {
 	if err != nil {
 		return err
 	}
-	if err := env.Verify(pub); err != nil {
+	// What is logged is the author's signed content with the author's
+	// signature alone: a signature added by whoever relayed the envelope
+	// changes neither its digest nor the bytes in the log.
+	env, err = env.SignedBy(pub)
+	if err != nil {
 		return api.Errorf(api.CodeBadSignature, "la signature ne correspond pas à la clé enregistrée de %s",
 			"the signature does not match the registered key of %s", sub.Author)
 	}

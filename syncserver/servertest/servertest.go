@@ -213,7 +213,14 @@ func (e *Env) Client(id string, key ed25519.PrivateKey) *client.Client {
 		c = c.WithIdentity(id, key)
 	}
 	c.Now = e.Clock.Now
+	c.Server = envelope.KeyID(e.ServerKey.PublicKey)
 	return c
+}
+
+// Sign sets the headers of a request signed by id with key to this server
+// at time at, for tests that build raw requests.
+func (e *Env) Sign(h http.Header, key ed25519.PrivateKey, id, method, pathAndQuery string, body []byte, at time.Time) {
+	api.SignRequest(h, key, envelope.KeyID(e.ServerKey.PublicKey), id, method, pathAndQuery, body, at)
 }
 
 // Anonymous returns a client without identity.

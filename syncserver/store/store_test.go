@@ -283,3 +283,39 @@ func TestEnrollTriesCountedAtOnce(t *testing.T) {
 		t.Fatalf("right code after the wait: %v", err)
 	}
 }
+
+// TestNoncesPruneByExpiry (issue 11, point 5): the nonces on disk expire
+// oldest first through their time index, however many are live.
+func TestNoncesPruneByExpiry(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Unix(1_800_000_000, 0)
+	use := func(n string, now time.Time) error {
+		return s.Update(func(tx *Tx) error { return tx.UseNonce(n, now, now.Add(10*time.Minute)) })
+	}
+	for i := range 600 {
+		if err := use(fmt.Sprint("x/", i), t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := use("x/3", t0.Add(time.Hour)); err != nil {
+		t.Fatalf("an expired nonce used again: %v", err)
+	}
+	if err := use("x/599", t0.Add(5*time.Minute+599*time.Second)); !errors.Is(err, ErrNonceUsed) {
+		t.Fatalf("a live nonce used again: %v, want ErrNonceUsed", err)
+	}
+	// Far later, each write prunes a bounded batch of the expired ones.
+	for i := range 4 {
+		if err := use(fmt.Sprint("y/", i), t0.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	s.View(func(tx *Tx) error { n = tx.NonceCount(); return nil })
+	if n != 4 {
+		t.Fatalf("%d nonces on disk after expiry, want the 4 new ones", n)
+	}
+}

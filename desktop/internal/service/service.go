@@ -211,6 +211,9 @@ func Open(store *cache.Store, serverURL string) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
+	// Signed requests are bound to the pinned server, never to whatever
+	// answers at that address.
+	c.Server = envelope.KeyID(p.ServerKey.PublicKey)
 	v, err := translog.NewVerifier(p.ServerKey)
 	if err != nil {
 		return nil, fmt.Errorf("open session: pinned %w", err)

@@ -135,6 +135,11 @@ func (a *App) openSession() error {
 		a.coord = NewCoordinatorScreen(a, viewmodel.NewCoordinator(svc))
 		a.Window.SetContent(a.coord.Content)
 		a.coord.reload()
+	case domain.RoleAuditor:
+		// Auditors verify rounds with the command line, on a bundle.
+		msg := widget.NewLabel(i18n.T("role.auditor_screen", svc.Profile.ServerURL, svc.Me().ID))
+		msg.Wrapping = fyne.TextWrapWord
+		a.Window.SetContent(container.NewPadded(msg))
 	default:
 		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(svc.Me().Role))))
 		a.Window.SetContent(container.NewCenter(msg))
