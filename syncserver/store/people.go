@@ -270,6 +270,11 @@ func NormalizeCode(typed string) string {
 	return b.String()
 }
 
+// standInKey holds the code record written by an enrollment try that
+// cannot succeed, so that it writes what a counted try writes. Identifiers
+// cannot hold control characters: no person has this key.
+var standInKey = []byte("\x00stand-in")
+
 // CodeDelay is the wait before the next try of an identifier's code once
 // tries tries have been counted: none for the first FreeCodeTries, then
 // 1 s, 2 s, 4 s… up to MaxCodeDelay. A new code starts again from zero.
@@ -290,10 +295,17 @@ func CodeDelay(tries int) time.Duration {
 // the Argon2id hash computed, outside any transaction. An unknown
 // identifier (ErrNotFound), an enrolled one (ErrAlreadyEnrolled), one
 // without a valid code (ErrBadCode) and one that must wait (ErrDelayed)
-// cost the same: one write transaction and one hash of the same cost, so
-// that a caller answering them alike is not told apart by timing either.
+// cost the same: one write transaction writing one code record (theirs
+// is a stand-in under a key no identifier can take) and one hash of the
+// same cost, so that a caller answering them alike is not told apart by
+// timing either.
 func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person, error) {
 	now := s.Now()
+	// The stand-in record: the same size and hashing cost as a real one.
+	standIn := codeRecord{Salt: make([]byte, 16), Hash: make([]byte, 32), Time: argonTime, Memory: argonMemory,
+		Threads: argonThreads, Expires: now.UTC(), Failures: 1, NotBefore: now.UTC()}
+	rand.Read(standIn.Salt)
+	rand.Read(standIn.Hash)
 	var rec codeRecord
 	var person *domain.Person
 	var refused error // why this try cannot succeed; nil for a counted try
@@ -303,13 +315,13 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 		switch {
 		case IsNotFound(err):
 			refused = ErrNotFound
-			return nil
+			return putJSON(tx.bucket(bCodes), standInKey, standIn)
 		case err != nil:
 			return err
 		}
 		if _, err := tx.PublicKey(id); err == nil {
 			refused = ErrAlreadyEnrolled
-			return nil
+			return putJSON(tx.bucket(bCodes), standInKey, standIn)
 		} else if !IsNotFound(err) {
 			return err
 		}
@@ -325,7 +337,7 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 			refused = fmt.Errorf("%d tries, next at %s: %w", rec.Failures, rec.NotBefore.Format(time.RFC3339), ErrDelayed)
 		}
 		if refused != nil {
-			return nil
+			return putJSON(tx.bucket(bCodes), standInKey, standIn)
 		}
 		rec.Failures++
 		rec.NotBefore = now.Add(CodeDelay(rec.Failures)).UTC()
@@ -336,9 +348,7 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 		return nil, fmt.Errorf("store: enroll %s: %w", id, err)
 	}
 	if refused != nil {
-		// The same work as a real check: a random salt at the codes' cost.
-		rec = codeRecord{Salt: make([]byte, 16), Time: argonTime, Memory: argonMemory, Threads: argonThreads}
-		rand.Read(rec.Salt)
+		rec = standIn // the same work as a real check
 	}
 	s.argonSem <- struct{}{}
 	got := rec.hash(NormalizeCode(typed))
