@@ -40,7 +40,12 @@ type EnrollScreen struct {
 	fingerprint, typedStatus *widget.Label
 	typedFingerprint         *widget.Entry
 	confirmFingerprint       *widget.Check
-	body                     *fyne.Container
+	// Once confirmed, the box folds into one line (with a button to look
+	// again) and the form of the identifier, code and passphrase appears.
+	confirmedBox, formBox *fyne.Container
+	confirmedText         *widget.Label
+	review                *widget.Button
+	body                  *fyne.Container
 }
 
 // NewEnrollScreen builds the first-run screen; done is called on success.
@@ -79,6 +84,14 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 		widget.NewForm(widget.NewFormItem(i18n.T("enroll.fingerprint_typed"), s.typedFingerprint)),
 		s.typedStatus, s.confirmFingerprint)
 
+	s.confirmedText = wrapLabel("")
+	s.review = widget.NewButton(i18n.T("enroll.fingerprint_review"), func() {
+		s.VM.ReviewFingerprint()
+		s.typedFingerprint.SetText("")
+		s.refresh()
+	})
+	s.confirmedBox = container.NewBorder(nil, nil, nil, s.review, s.confirmedText)
+
 	for _, e := range []*widget.Entry{s.server, s.id, s.code, s.pass, s.confirm, s.typedFingerprint} {
 		e.OnChanged = func(string) { s.refresh() }
 	}
@@ -109,8 +122,9 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 	title := widget.NewLabelWithStyle(i18n.T("enroll.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	intro := wrapLabel(i18n.T("enroll.intro"))
 	header := container.NewBorder(nil, nil, icon, nil, container.NewVBox(title, intro))
+	s.formBox = container.NewVBox(widget.NewSeparator(), form)
 	s.body = container.NewVBox(header, widget.NewSeparator(), serverForm, s.checkFirst, s.fingerprintBox,
-		widget.NewSeparator(), form, s.errorText, container.NewHBox(s.activity, layoutSpacer(), s.submit))
+		s.confirmedBox, s.formBox, s.errorText, container.NewHBox(s.activity, layoutSpacer(), s.submit))
 	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(680, 680), container.NewVScroll(container.NewPadded(s.body))))
 	s.refresh()
 	return s
@@ -164,15 +178,13 @@ func (s *EnrollScreen) refresh() {
 	if s.confirmFingerprint.Checked != vm.FingerprintConfirmed {
 		s.confirmFingerprint.SetChecked(vm.FingerprintConfirmed)
 	}
-	if vm.Checked() {
-		s.fingerprint.SetText(fingerprintLines(vm.ServerFingerprint()))
-		s.typedStatus.SetText(vm.FingerprintText())
-		s.fingerprintBox.Show()
-		s.checkFirst.Hide()
-	} else {
-		s.fingerprintBox.Hide()
-		s.checkFirst.Show()
-	}
+	s.fingerprint.SetText(fingerprintLines(vm.ServerFingerprint()))
+	s.typedStatus.SetText(vm.FingerprintText())
+	s.confirmedText.SetText(i18n.T("enroll.fingerprint_confirmed", vm.ServerFingerprint()))
+	show(s.checkFirst, !vm.Checked())
+	show(s.fingerprintBox, vm.Checked() && !vm.FingerprintOK())
+	show(s.confirmedBox, vm.FingerprintOK())
+	show(s.formBox, vm.FingerprintOK())
 	if s.body != nil {
 		s.body.Refresh() // the box and wrapped texts change height: lay out again
 	}
@@ -189,6 +201,14 @@ func (s *EnrollScreen) refresh() {
 	s.strengthText.SetText(vm.StrengthText())
 	s.confirmText.SetText(vm.ConfirmText())
 	setEnabled(s.submit, vm.CanSubmit())
+}
+
+func show(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
 }
 
 // fingerprintLines shows a fingerprint's 16 groups on two lines.

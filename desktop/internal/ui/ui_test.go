@@ -168,7 +168,7 @@ func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
 	app, store := newApp(t, srv.URL)
 	e := app.enroll
 	sent := func() int { srv.Lock(); defer srv.Unlock(); return srv.Enrolls }
-	if e.fingerprintBox.Visible() || !e.code.Disabled() || !e.id.Disabled() || !e.submit.Disabled() {
+	if e.fingerprintBox.Visible() || e.formBox.Visible() || !e.code.Disabled() || !e.id.Disabled() || !e.submit.Disabled() {
 		t.Fatal("the code can be typed before the server is checked")
 	}
 	test.Tap(e.checkServer)
@@ -177,7 +177,7 @@ func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
 	if !e.fingerprintBox.Visible() || !strings.Contains(markup, want[:19]) || !strings.Contains(markup, "Comparez-la avec celle de votre e-mail") {
 		t.Fatalf("fingerprint %q not shown (error %q)", want, e.errorText.Text)
 	}
-	if !e.code.Disabled() {
+	if !e.code.Disabled() || e.formBox.Visible() {
 		t.Fatal("the code can be typed before the fingerprint is confirmed")
 	}
 	// A differing fingerprint pasted from the e-mail blocks, even ticked.
@@ -187,9 +187,18 @@ func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
 		t.Fatalf("differing fingerprint: %q, code disabled %v", e.typedStatus.Text, e.code.Disabled())
 	}
 	e.typedFingerprint.SetText(want)
-	if !strings.HasPrefix(e.typedStatus.Text, "✓ Identique") || e.code.Disabled() {
+	if !strings.HasPrefix(e.typedStatus.Text, "✓ Identique") || e.code.Disabled() || !e.formBox.Visible() {
 		t.Fatalf("same fingerprint: %q, code disabled %v", e.typedStatus.Text, e.code.Disabled())
 	}
+	// Confirmed: the box folds into one line, which can be reopened.
+	if e.fingerprintBox.Visible() || !e.confirmedBox.Visible() || !strings.Contains(e.confirmedText.Text, want) {
+		t.Fatalf("confirmed: box %v, line %v %q", e.fingerprintBox.Visible(), e.confirmedBox.Visible(), e.confirmedText.Text)
+	}
+	test.Tap(e.review)
+	if !e.fingerprintBox.Visible() || e.formBox.Visible() || !e.code.Disabled() || e.typedFingerprint.Text != "" {
+		t.Fatal("review did not reopen the comparison")
+	}
+	test.Type(e.typedFingerprint, want)
 	test.Type(e.id, "i1")
 	test.Type(e.code, "ABCD-1234")
 	test.Type(e.pass, pass)

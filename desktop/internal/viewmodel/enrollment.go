@@ -165,6 +165,12 @@ func (e *Enrollment) ConfirmText() string {
 	return i18n.T("pass.confirmed")
 }
 
+// ReviewFingerprint withdraws the confirmation, to compare again.
+func (e *Enrollment) ReviewFingerprint() {
+	e.FingerprintConfirmed = false
+	e.TypedFingerprint = ""
+}
+
 // CanSubmit reports whether the server's fingerprint is confirmed, every
 // field is filled and the passphrase is acceptable.
 func (e *Enrollment) CanSubmit() bool {

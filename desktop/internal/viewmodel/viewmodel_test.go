@@ -122,6 +122,11 @@ func TestEnrollmentChecksServerFirst(t *testing.T) {
 	if !e.CanSubmit() || e.FingerprintText() != "✓ Identique à l'empreinte du serveur." {
 		t.Fatalf("same fingerprint: can submit %v, %q", e.CanSubmit(), e.FingerprintText())
 	}
+	e.ReviewFingerprint()
+	if e.CanSubmit() || e.TypedFingerprint != "" {
+		t.Fatal("review kept the confirmation")
+	}
+	e.TypedFingerprint = want
 	// Another address: check again.
 	e.ServerURL = srv.URL + "/"
 	if e.CanSubmit() || e.Checked() {
