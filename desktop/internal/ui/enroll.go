@@ -46,6 +46,7 @@ type EnrollScreen struct {
 	confirmedText         *widget.Label
 	review                *widget.Button
 	body                  *fyne.Container
+	form                  *widget.Form
 }
 
 // NewEnrollScreen builds the first-run screen; done is called on success.
@@ -108,7 +109,7 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 
 	serverForm := widget.NewForm(widget.NewFormItem(i18n.T("enroll.server"),
 		container.NewBorder(nil, nil, nil, s.checkServer, s.server)))
-	form := widget.NewForm(
+	s.form = widget.NewForm(
 		widget.NewFormItem(i18n.T("enroll.identifier"), s.id),
 		widget.NewFormItem(i18n.T("enroll.code"), s.code),
 		widget.NewFormItem(i18n.T("enroll.passphrase"), s.pass),
@@ -122,7 +123,7 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 	title := widget.NewLabelWithStyle(i18n.T("enroll.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	intro := wrapLabel(i18n.T("enroll.intro"))
 	header := container.NewBorder(nil, nil, icon, nil, container.NewVBox(title, intro))
-	s.formBox = container.NewVBox(widget.NewSeparator(), form)
+	s.formBox = container.NewVBox(widget.NewSeparator(), s.form)
 	s.body = container.NewVBox(header, widget.NewSeparator(), serverForm, s.checkFirst, s.fingerprintBox,
 		s.confirmedBox, s.formBox, s.errorText, container.NewHBox(s.activity, layoutSpacer(), s.submit))
 	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(680, 680), container.NewVScroll(container.NewPadded(s.body))))
@@ -190,12 +191,15 @@ func (s *EnrollScreen) refresh() {
 	}
 	setEnabled(s.checkServer, vm.CanCheckServer())
 	// The code cannot even be typed before the server is confirmed.
-	for _, e := range []*widget.Entry{s.id, s.code} {
-		if vm.FingerprintOK() {
-			e.Enable()
-		} else {
-			e.Disable()
+	if s.code.Disabled() == vm.FingerprintOK() {
+		for _, e := range []*widget.Entry{s.id, s.code} {
+			if vm.FingerprintOK() {
+				e.Enable()
+			} else {
+				e.Disable()
+			}
 		}
+		s.form.Refresh() // the items' labels follow their entries' state
 	}
 	s.strength.set(vm.StrengthValue())
 	s.strengthText.SetText(vm.StrengthText())
