@@ -16,6 +16,7 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/shared/paris"
 	"appariement/syncserver/importer"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/servecmd"
@@ -277,17 +278,17 @@ func writeCSV(t *testing.T, dir, name string, fn func(*bytes.Buffer) error) stri
 }
 
 func TestParseTime(t *testing.T) {
-	got, err := ParseTime("2026-09-01 00:01")
+	got, err := paris.Parse("2026-09-01 00:01")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2026, 8, 31, 22, 1, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if _, err := ParseTime("2026-09-01T00:01:00Z"); err != nil {
+	if _, err := paris.Parse("2026-09-01T00:01:00Z"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseTime("demain"); err == nil {
+	if _, err := paris.Parse("demain"); err == nil {
 		t.Fatal("no error for a bad time")
 	}
 }

@@ -34,6 +34,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
+	"appariement/shared/paris"
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/importer"
@@ -382,7 +383,7 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 		if _, err := c.Transition(ctx, Round, domain.StateWishesOpen, "démonstration"); err != nil {
 			return nil, fmt.Errorf("ouverture des vœux du tour %s: %w", Round, err)
 		}
-		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, parisTime(closes))
+		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, paris.Format(closes, "fr"))
 	}
 	if err := setupChoix(ctx, c, st, opts, data, out); err != nil {
 		return nil, err
@@ -447,7 +448,7 @@ func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Opt
 		return fmt.Errorf("ouverture des vœux du tour %s: %w", ChoixRound, err)
 	}
 	fmt.Fprintf(out, "Tour %s (choix au rang, %s) : vœux ouverts jusqu'au %s ; simulation des choix recalculée chaque minute.\n",
-		ChoixRound, domain.LookupSubdivision(ChoixSubdivision).Name, parisTime(closes))
+		ChoixRound, domain.LookupSubdivision(ChoixSubdivision).Name, paris.Format(closes, "fr"))
 	return nil
 }
 
@@ -584,11 +585,4 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func parisTime(t time.Time) string {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		t = t.In(loc)
-	}
-	return t.Format("02/01/2006 à 15:04 MST")
 }

@@ -14,6 +14,7 @@ import (
 	"appariement/shared/envelope"
 	"appariement/shared/frozen"
 	"appariement/shared/match"
+	"appariement/shared/rules"
 	"appariement/syncserver/store"
 )
 
@@ -221,36 +222,18 @@ func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byt
 // one: the same postes with their capacity reduced by the places taken
 // (closed when none is left) and the interns left unmatched.
 func Derive(postes []domain.Poste, res *domain.Result) ([]domain.Poste, []string) {
-	taken := map[string]int{}
-	for _, a := range res.Assignments {
-		taken[a.Poste]++
-	}
+	free := rules.FreePlaces(postes, res.Assignments)
 	var out []domain.Poste
 	for _, p := range postes {
 		if p.Closed {
 			continue
 		}
 		p.Version = 0
-		p.Capacity -= taken[p.ID]
+		p.Capacity = free[p.ID]
 		if p.Capacity <= 0 {
 			p.Capacity, p.Closed = 0, true
 		}
 		out = append(out, p)
 	}
 	return out, slices.Clone(res.Unmatched)
-}
-
-// FreePlaces returns the places left on each open poste of a round given
-// its assignments so far.
-func FreePlaces(postes []domain.Poste, assigned []domain.Assignment) map[string]int {
-	free := map[string]int{}
-	for _, p := range postes {
-		if !p.Closed {
-			free[p.ID] = p.Capacity
-		}
-	}
-	for _, a := range assigned {
-		free[a.Poste]--
-	}
-	return free
 }

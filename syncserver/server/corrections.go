@@ -27,8 +27,7 @@ var staff = []domain.Role{domain.RoleRTS, domain.RoleCoordinator, domain.RoleAdm
 // inScope reports whether a coordinator's specialty and subdivision (empty:
 // any) cover spec and sub.
 func inScope(who *domain.Person, spec, sub string) bool {
-	scope := domain.Round{Specialty: who.Specialty, Subdivision: who.Subdivision}
-	return scope.Covers(spec, sub)
+	return domain.Scope{Specialty: who.Specialty, Subdivision: who.Subdivision}.Covers(spec, sub)
 }
 
 // roundExists fails with unknown_round if there is no round id.

@@ -8,7 +8,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
-	"appariement/syncserver/rounds"
+	"appariement/shared/rules"
 	"appariement/syncserver/store"
 )
 
@@ -83,7 +83,7 @@ func (s *Server) submit(q *req) error {
 			if err != nil {
 				return err
 			}
-			return rounds.CheckWindow(&rec.Round, env.PayloadType, now)
+			return rules.CheckWindow(&rec.Round, env.PayloadType, now)
 		},
 	})
 	if err != nil {
@@ -175,7 +175,7 @@ func validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Ti
 	if err != nil {
 		return cur, err
 	}
-	if err := rounds.CheckWindow(&rec.Round, payloadType, now); err != nil {
+	if err := rules.CheckWindow(&rec.Round, payloadType, now); err != nil {
 		return cur, err
 	}
 	if payloadType == api.WishListType {
@@ -201,14 +201,8 @@ func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub 
 		if err != nil {
 			return err
 		}
-		if p.Closed {
-			return api.Errorf(api.CodePosteClosed, "le poste %s a été retiré du tour %s",
-				"poste %s was withdrawn from round %s", id, r.ID)
-		}
-		if p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision {
-			return forbidden("le poste %s (%s, %s) n'est pas ouvert à votre spécialité et subdivision (%s, %s)",
-				"poste %s (%s, %s) is not open to your specialty and subdivision (%s, %s)",
-				id, p.Specialty, p.Subdivision, intern.Specialty, intern.Subdivision)
+		if err := rules.CheckWish(r.ID, intern, p); err != nil {
+			return err
 		}
 	}
 	for _, a := range sub.Attachments {

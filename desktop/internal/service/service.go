@@ -28,6 +28,7 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/shared/rules"
 	"appariement/shared/translog"
 )
 
@@ -337,13 +338,7 @@ func CheckPDF(data []byte) error {
 // WindowOpen reports whether the wishes of round may still change, by the
 // local clock and the last known state (the server's clock decides).
 func (s *Service) WindowOpen(r *domain.Round) bool {
-	if r == nil {
-		return false
-	}
-	if r.State.Index() > domain.StateWishesOpen.Index() {
-		return false
-	}
-	return r.WishesClose.IsZero() || s.Now().Before(r.WishesClose)
+	return r != nil && !rules.WindowClosed(r, api.WishListType, s.Now())
 }
 
 // Attach adds or replaces a candidate document of the draft of round.

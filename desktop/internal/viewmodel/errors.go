@@ -20,6 +20,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/client"
+	"appariement/shared/paris"
 )
 
 // Message turns an error into a sentence for the user, in the selected
@@ -67,16 +68,9 @@ func Message(err error) string {
 	return i18n.T("err.generic", err.Error())
 }
 
-// FormatTime formats a time for the user, in local time.
-func FormatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	if i18n.Language() == "en" {
-		return t.Local().Format("2006-01-02 15:04:05")
-	}
-	return t.Local().Format("02/01/2006 à 15:04:05")
-}
+// FormatTime formats a time for the user: Paris time, to the minute,
+// saying so (shared/paris), on every screen alike.
+func FormatTime(t time.Time) string { return paris.Format(t, i18n.Language()) }
 
 // FormatSize formats a byte count.
 func FormatSize(n int64) string {

@@ -13,6 +13,7 @@ import (
 
 	"appariement/shared/domain"
 	"appariement/shared/email"
+	"appariement/shared/paris"
 )
 
 // Reminder is one e-mail to send: an RTS who never connected, or an
@@ -50,10 +51,10 @@ func reminderText(rm Reminder, round *domain.Round) (string, string) {
 	if round != nil {
 		name = round.Name
 		if !round.WishesClose.IsZero() && rm.Kind == "intern_no_wishes" {
-			deadline = " avant le " + round.WishesClose.In(paris()).Format("02/01/2006 à 15:04") + " (heure de Paris)"
+			deadline = " avant le " + paris.Format(round.WishesClose, "fr")
 		}
 		if !round.RankingsClose.IsZero() && rm.Kind == "rts_no_key" {
-			deadline = " avant le " + round.RankingsClose.In(paris()).Format("02/01/2006 à 15:04") + " (heure de Paris)"
+			deadline = " avant le " + paris.Format(round.RankingsClose, "fr")
 		}
 	}
 	hello := "Bonjour " + rm.Person.FullName() + ",\r\n\r\n"
@@ -66,13 +67,6 @@ func reminderText(rm Reminder, round *domain.Round) (string, string) {
 	return "Rappel : votre liste de vœux n'a pas été reçue",
 		hello + "Nous n'avons encore reçu aucune liste de vœux signée de votre part pour le tour « " + name + " ».\r\n\r\n" +
 			"Merci de préparer, signer et envoyer votre liste dans l'application Appariement" + deadline + ". Un poste absent de votre liste ne pourra pas vous être attribué." + sign
-}
-
-func paris() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
 }
 
 // EML renders a reminder as an RFC 5322 message (UTF-8 text, quoted-

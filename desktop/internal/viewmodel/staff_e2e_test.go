@@ -490,6 +490,23 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err := adm.Publish(ctx); err == nil || Message(err) == "" {
 		t.Errorf("publishing a draft round: %v", err)
 	}
+	// Round 3 is finished from the app: its buttons follow the one rule
+	// the server applies (they were all greyed before).
+	if adm.NextState() != "" || !adm.CanRun() {
+		t.Fatalf("round 3 in the app: next state %q, can run %v", adm.NextState(), adm.CanRun())
+	}
+	if _, err := adm.Run(ctx); err != nil {
+		t.Fatalf("run round 3: %v", err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil || !adm.CanPublish() {
+		t.Fatalf("round 3 after run: can publish %v (%v)", adm.CanPublish(), err)
+	}
+	if err := adm.Publish(ctx); err != nil {
+		t.Fatalf("publish round 3: %v", err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil || adm.Round.State != domain.StatePublished || adm.CanRun() || adm.CanPublish() || adm.CanNextRound() {
+		t.Fatalf("round 3 after publication: %s, run %v, publish %v, next %v (%v)", adm.Round.State, adm.CanRun(), adm.CanPublish(), adm.CanNextRound(), err)
+	}
 }
 
 func must[T any](v T, err error) T {

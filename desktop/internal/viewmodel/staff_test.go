@@ -32,7 +32,7 @@ func TestComputeQuality(t *testing.T) {
 		{ID: "P2", Specialty: "MG", Subdivision: "LYON", Capacity: 3, RTSEmail: ""},
 		{ID: "P3", Specialty: "MG", Subdivision: "LYON", Capacity: 1, RTSEmail: "ok@chu.fr", Closed: true},
 	}
-	q := ComputeQuality(nil, people, postes, map[string]bool{"P1": true})
+	q := ComputeQuality(domain.Scope{}, people, postes, map[string]bool{"P1": true})
 	if sh := q.Shortages(); len(sh) != 1 || sh[0].Specialty != "PED" || sh[0].Diff() != -1 {
 		t.Fatalf("shortages %+v", sh)
 	}
@@ -58,7 +58,7 @@ func TestComputeQuality(t *testing.T) {
 		t.Errorf("unwished %v", q.Unwished)
 	}
 	// A round of one specialty only counts that specialty.
-	q = ComputeQuality(&domain.Round{Specialty: "MG"}, people, postes, nil)
+	q = ComputeQuality(domain.Scope{Specialty: "MG"}, people, postes, nil)
 	if q.Interns != 1 || q.Places != 3 || q.WishesKnown {
 		t.Errorf("scoped: %d interns, %d places", q.Interns, q.Places)
 	}
