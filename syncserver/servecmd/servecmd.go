@@ -56,6 +56,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	ipBurst := fs.Int("ip-burst", 0, "rafale par adresse cliente (0 : défaut, 200)")
 	idRate := fs.Float64("identity-rate", 0, "requêtes par seconde et par identité signée (0 : défaut, 5)")
 	idBurst := fs.Int("identity-burst", 0, "rafale par identité (0 : défaut, 30)")
+	enrollRate := fs.Float64("enroll-rate", 0, "essais d'inscription par seconde et par adresse cliente (0 : défaut, 0.5)")
+	enrollBurst := fs.Int("enroll-burst", 0, "rafale d'essais d'inscription par adresse cliente (0 : défaut, 30)")
 	var proxies []netip.Prefix
 	fs.Func("trusted-proxy", "réseau (CIDR) ou adresse d'un proxy inverse de confiance, dont X-Forwarded-For donne l'adresse du client ; "+
 		"répétable ou séparé par des virgules (trusted reverse proxy; X-Forwarded-For is read only from these)", func(v string) error {
@@ -89,7 +91,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	cfg := server.Config{DBPath: *db, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
 		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
 		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
-		TrustedProxies: proxies}
+		TrustedProxies: proxies, EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = Serve(ctx, cfg, *addr, func(srv *server.Server, a net.Addr) {

@@ -30,7 +30,7 @@ func fuzzServer(f *testing.F) (*server.Server, ed25519.PrivateKey, ed25519.Priva
 	if err := store.Bootstrap(db, "fuzz", domain.Person{ID: "admin"}, adminPub); err != nil {
 		f.Fatal(err)
 	}
-	srv, err := server.Open(server.Config{DBPath: db, IPRate: rate.Inf, IdentityRate: rate.Inf,
+	srv, err := server.Open(server.Config{DBPath: db, IPRate: rate.Inf, IdentityRate: rate.Inf, EnrollRate: rate.Inf,
 		Logger: discardLogger()})
 	if err != nil {
 		f.Fatal(err)

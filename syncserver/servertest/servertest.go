@@ -33,6 +33,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
@@ -164,7 +166,10 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	cfg := server.Config{DBPath: env.DBPath, Name: keyName, Clock: env.Clock.Now,
 		OutboxDir: filepath.Join(filepath.Dir(env.DBPath), "outbox"), PublicURL: "http://127.0.0.1",
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// Tests enroll many people from one address; the tests of the
+		// per-address enrollment limit set their own.
+		EnrollRate: rate.Inf}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}

@@ -38,7 +38,7 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrExists          = errors.New("already exists")
 	ErrBadCode         = errors.New("wrong or expired activation code")
-	ErrLocked          = errors.New("too many wrong activation codes")
+	ErrDelayed         = errors.New("too many recent activation tries: wait before the next")
 	ErrAlreadyEnrolled = errors.New("already enrolled")
 	ErrNonceUsed       = errors.New("nonce already used")
 	ErrClosed          = errors.New("store is closed")

@@ -142,43 +142,145 @@ func TestAppendSeqRulesAndProofs(t *testing.T) {
 	}
 }
 
-func TestEnrollCodes(t *testing.T) {
-	s, _ := openTemp(t)
-	pub, _, _ := ed25519.GenerateKey(nil)
-	now := s.Now()
+// testClock is a clock the test moves.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func openClocked(t *testing.T) (*Store, *testClock) {
+	t.Helper()
+	clock := &testClock{now: time.Date(2026, 9, 1, 18, 0, 0, 0, time.UTC)}
+	s, err := Open(filepath.Join(t.TempDir(), "server.db"), Options{Name: "test.appariement", Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clock
+}
+
+func issueFor(t *testing.T, s *Store, id string) string {
+	t.Helper()
 	var code string
 	err := s.Update(func(tx *Tx) error {
-		if err := tx.PutPerson(domain.Person{ID: "i1", Role: domain.RoleIntern}); err != nil {
-			return err
+		if _, err := tx.Person(id); IsNotFound(err) {
+			if err := tx.PutPerson(domain.Person{ID: id, Role: domain.RoleIntern}); err != nil {
+				return err
+			}
 		}
 		var err error
-		code, _, err = tx.IssueCode("i1", now, time.Hour)
+		code, _, err = tx.IssueCode(id, s.Now(), time.Hour)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return code
+}
+
+func tries(t *testing.T, s *Store, id string) codeRecord {
+	t.Helper()
+	var rec codeRecord
+	if err := s.View(func(tx *Tx) error { _, err := getJSON(tx.bucket(bCodes), []byte(id), &rec); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// TestEnrollCodes: wrong codes make the next try wait (longer and longer,
+// capped), never lock; the right code after the wait enrolls; single use.
+func TestEnrollCodes(t *testing.T) {
+	s, clock := openClocked(t)
+	pub, _, _ := ed25519.GenerateKey(nil)
+	code := issueFor(t, s, "i1")
 	if len(code) != 19 {
 		t.Fatalf("code %q", code)
 	}
-	for range MaxCodeFailures {
+	for range FreeCodeTries {
 		if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
 			t.Fatalf("wrong code: %v", err)
 		}
 	}
-	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrLocked) {
-		t.Fatalf("locked: %v", err)
+	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrDelayed) {
+		t.Fatalf("right code without waiting: %v", err)
 	}
-	err = s.Update(func(tx *Tx) error { code, _, err = tx.IssueCode("i1", now, time.Hour); return err })
-	if err != nil {
-		t.Fatal(err)
+	clock.Add(CodeDelay(FreeCodeTries))
+	if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
+		t.Fatalf("wrong code after the wait: %v", err)
 	}
+	// Twenty more wrong tries, each after its wait: the delay is capped,
+	// the identifier never locked.
+	for range 20 {
+		clock.Add(CodeDelay(tries(t, s, "i1").Failures))
+		if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
+			t.Fatalf("wrong code after the wait: %v", err)
+		}
+	}
+	if d := tries(t, s, "i1").NotBefore.Sub(clock.Now()); d != MaxCodeDelay {
+		t.Fatalf("delay after %d tries = %s, want the cap %s", tries(t, s, "i1").Failures, d, MaxCodeDelay)
+	}
+	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrDelayed) {
+		t.Fatalf("right code during the wait: %v", err)
+	}
+	clock.Add(MaxCodeDelay)
 	typed := NormalizeCode(code)
 	if _, err := s.Enroll("i1", " "+typed[:8]+" "+typed[8:]+" ", pub); err != nil {
-		t.Fatalf("enroll: %v", err)
+		t.Fatalf("enroll after the wait: %v", err)
 	}
 	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrAlreadyEnrolled) {
 		t.Fatalf("second enroll: %v", err)
+	}
+	if _, err := s.Enroll("nobody", code, pub); !IsNotFound(err) {
+		t.Fatalf("unknown identifier: %v", err)
+	}
+	// A new code starts the count again.
+	issueFor(t, s, "i2")
+	for range FreeCodeTries {
+		s.Enroll("i2", "0000-0000-0000-0000", pub)
+	}
+	code = issueFor(t, s, "i2")
+	if _, err := s.Enroll("i2", code, pub); err != nil {
+		t.Fatalf("new code: %v", err)
+	}
+}
+
+// TestEnrollTriesCountedAtOnce: a burst of concurrent wrong codes is
+// counted before any is checked, so no more than FreeCodeTries are
+// checked, and the right code comes in after the first short wait
+// (issue 11, point 2: 24 concurrent tries were all checked and counted,
+// beyond the old limit of 10).
+func TestEnrollTriesCountedAtOnce(t *testing.T) {
+	s, clock := openClocked(t)
+	pub, _, _ := ed25519.GenerateKey(nil)
+	code := issueFor(t, s, "i1")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked := 0
+	for range 24 {
+		wg.Go(func() {
+			_, err := s.Enroll("i1", "0000-0000-0000-0000", pub)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrDelayed):
+			case errors.Is(err, ErrBadCode):
+				checked++
+			default:
+				t.Errorf("wrong code: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if rec := tries(t, s, "i1"); checked != FreeCodeTries || rec.Failures != FreeCodeTries {
+		t.Fatalf("%d of 24 concurrent tries checked, %d counted; want %d", checked, rec.Failures, FreeCodeTries)
+	}
+	clock.Add(CodeDelay(FreeCodeTries))
+	if _, err := s.Enroll("i1", code, pub); err != nil {
+		t.Fatalf("right code after the wait: %v", err)
 	}
 }
 

@@ -59,6 +59,7 @@ type Server struct {
 	Refuse        *api.Error // refuse every submission with this error
 	TamperResult  bool       // personal results name a wrong digest for the last submission
 	Submits       int        // POST /v1/submissions received (accepted or not)
+	Enrolls       int        // POST /v1/enroll received (an activation code left the app)
 	SubmitsLogged int        // envelopes appended to the log
 }
 
@@ -187,6 +188,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.Enrolls++
 	p := s.people[req.Identifier]
 	if p == nil || s.codes[req.Identifier] == "" || s.codes[req.Identifier] != req.Code {
 		refuse(w, api.Errorf(api.CodeBadCode, "code d'activation invalide, déjà utilisé ou expiré", "invalid, used or expired activation code"))

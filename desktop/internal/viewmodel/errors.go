@@ -37,6 +37,8 @@ func Message(err error) string {
 		service.ErrWeakPassphrase:     "err.weak_passphrase",
 		service.ErrPassphraseMismatch: "err.passphrase_mismatch",
 		service.ErrServerKeyMismatch:  "err.server_key_mismatch",
+		service.ErrInsecureServer:     "err.insecure_server",
+		service.ErrServerNotChecked:   "err.server_not_checked",
 		service.ErrLocked:             "err.locked",
 		service.ErrNotEligible:        "err.not_eligible",
 		service.ErrEmptyList:          "err.empty_list",

@@ -62,7 +62,7 @@ func enrolledSession(t *testing.T, env *servertest.Env, id string) *service.Serv
 	}
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
-	if _, err := service.Enroll(ctx, store, service.EnrollRequest{ServerURL: env.URL, Identifier: id, Code: env.Codes[id], Passphrase: pass, Confirm: pass, Params: keystore.TestParams}); err != nil {
+	if _, err := service.Enroll(ctx, store, service.EnrollRequest{ServerURL: env.URL, Identifier: id, Code: env.Codes[id], Passphrase: pass, Confirm: pass, Params: keystore.TestParams, ServerKey: env.ServerKey}); err != nil {
 		t.Fatalf("enroll %s: %v", id, err)
 	}
 	svc, err := service.Open(store, "")
