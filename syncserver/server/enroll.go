@@ -15,6 +15,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/email"
 	"appariement/shared/envelope"
+	"appariement/shared/paris"
 	"appariement/syncserver/store"
 )
 
@@ -115,7 +116,7 @@ Voici votre code d'activation pour l'application Appariement :
     Identifiant : %s
     Code        : %s
 
-Ce code est personnel et ne sert qu'une fois. Il expire le %s (heure de Paris).
+Ce code est personnel et ne sert qu'une fois. Il expire le %s.
 
 Pour activer votre compte :
  1. Ouvrez l'application Appariement.
@@ -133,7 +134,7 @@ Après plusieurs codes erronés, patientez une minute avant de réessayer.
 Ne communiquez ce code à personne : l'administration ne vous le demandera
 jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
 administration (ARS ou UFR).
-`, p.FullName(), p.ID, code, parisTime(expires), url, key.Fingerprint)
+`, p.FullName(), p.ID, code, paris.Format(expires, "fr"), url, key.Fingerprint)
 	return s.writeOutbox(p, "Appariement : votre code d'activation", body, now)
 }
 
@@ -164,11 +165,4 @@ func (s *Server) writeOutbox(p *domain.Person, subject, body string, now time.Ti
 		return "", fmt.Errorf("server: outbox: %w", err)
 	}
 	return name, nil
-}
-
-func parisTime(t time.Time) string {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		t = t.In(loc)
-	}
-	return t.Format("02/01/2006 à 15:04")
 }
