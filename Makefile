@@ -11,10 +11,10 @@ fuzz-smoke:
 	./scripts/fuzz-smoke
 
 loadtest:
-	go run ./syncserver loadtest -interns 20000 -window 60s
+	go run ./syncserver/lab loadtest -interns 20000 -window 60s
 
 crashtest:
-	go run ./syncserver crashtest -kills 5 -interns 2000
+	go run ./syncserver/lab crashtest -kills 5 -interns 2000
 
 faulttest:
-	go run ./syncserver faulttest -requests 10000
+	go run ./syncserver/lab faulttest -requests 10000

@@ -5,7 +5,7 @@
 // activation code to everyone and writes them to DIR/codes.txt; then, in
 // the background, a share of the interns submit signed wish lists over time.
 //
-//	syncserver demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
+//	lab demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
 //
 // Run again on the same DIR, it reuses the store: nothing is regenerated.
 package democmd

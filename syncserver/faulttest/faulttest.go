@@ -1,4 +1,4 @@
-// Package faulttest is "syncserver faulttest": it starts servers on
+// Package faulttest is "lab faulttest": it starts servers on
 // loopback and puts them through the faults of a deadline evening beyond
 // kill -9 (see crashtest), then checks that nothing acknowledged was lost,
 // nothing was acknowledged twice, nobody got a 500, and every refusal came
@@ -20,7 +20,7 @@
 //     the headers, and a proxy dropping, delaying and truncating at random;
 //     goroutines and file descriptors are counted before and after.
 //
-//     syncserver faulttest [-requests 10000] [-short] [-only disk,clock,network]
+//     lab faulttest [-requests 10000] [-short] [-only disk,clock,network]
 //
 // It prints a table and exits non-zero on any loss, double acknowledgement,
 // 500 or leak. The mount of the tmpfs needs root (CAP_SYS_ADMIN): without it
@@ -158,7 +158,7 @@ func (r *Report) Print(w io.Writer) {
 	}
 }
 
-// Run is the "syncserver faulttest" command.
+// Run is the "lab faulttest" command.
 func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faulttest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
