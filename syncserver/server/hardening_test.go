@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -229,4 +230,29 @@ func TestTrustedProxy(t *testing.T) {
 		}
 	}
 	wantCode(t, err, api.CodeRateLimited)
+}
+
+// TestPosteCacheFollowsCatalogue: validation reads the round's postes from
+// a cache by catalogue version; a poste withdrawn by an import is refused
+// at once.
+func TestPosteCacheFollowsCatalogue(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{NoCodes: true})
+	env.Transition(t, domain.StateWishesOpen)
+	u := env.Register(t, env.Interns[0])
+	if _, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 1, env.Postes[0].ID, env.Postes[1].ID)); err != nil {
+		t.Fatal(err)
+	}
+	// The catalogue without its first poste: it is withdrawn.
+	rest, _ := json.Marshal(env.Postes[1:])
+	if _, err := env.Admin.ImportPostes(ctx, env.Round, api.FormatJSON, rest, false); err != nil {
+		t.Fatal(err)
+	}
+	_, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 2, env.Postes[0].ID))
+	wantCode(t, err, api.CodePosteClosed)
+	if _, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 3, env.Postes[1].ID)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.Anonymous().Submit(ctx, u.WishList(env.Round, 4, "P404"))
+	wantCode(t, err, api.CodeUnknownPoste)
 }
