@@ -146,6 +146,13 @@ func checkSubmissionShape(payloadType string, sub *api.Submission) error {
 		return api.Errorf(api.CodeTooLarge, "liste trop longue (%d éléments, maximum %d)",
 			"list too long (%d items, at most %d)", len(sub.List), api.MaxListLength)
 	}
+	for i := range sub.Attachments {
+		// The upload's rules, for every attachment of a signed list: a
+		// list is signed by its author, not vetted by anyone.
+		if err := sub.Attachments[i].Check(); err != nil {
+			return err
+		}
+	}
 	if len(sub.Attachments) > api.MaxAttachments {
 		return api.Errorf(api.CodeTooLarge, "trop de pièces jointes (%d, maximum %d)",
 			"too many attachments (%d, at most %d)", len(sub.Attachments), api.MaxAttachments)
