@@ -18,7 +18,6 @@ import (
 
 var shaRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-
 // putFile stores a candidate file (PUT /v1/files?name=): a PDF of at most
 // api.MaxFileSize bytes, kept by SHA-256 with its owner.
 func (s *Server) putFile(q *req) error {
