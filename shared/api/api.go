@@ -36,6 +36,11 @@ const (
 	MaxIDLength    = 64   // bytes in any identifier
 	MaxAttachments = 10
 	MaxFileSize    = 10 << 20 // bytes of one candidate file (PDF)
+	// MaxFilesPerPerson and MaxBytesPerPerson bound what one person may
+	// upload in all (a CV, a letter and a contract a round, replaced a few
+	// times): beyond, an upload is refused with quota_exceeded.
+	MaxFilesPerPerson = 30
+	MaxBytesPerPerson = 60 << 20
 	MaxBodySize    = 2 << 20  // bytes of any JSON request body of a signed request
 	// MaxAnonymousBody bounds the body of a request open to anyone
 	// (enrollment), read before anybody is authenticated.

@@ -60,13 +60,14 @@ var (
 	bLeaves   = []byte("leaves")      // leaf index → leaf data
 	bHashes   = []byte("hashes")      // tlog stored hash index → hash
 	bFiles    = []byte("files")       // sha256 \x00 owner → FileInfo
+	bOwnFiles = []byte("owner-files") // owner \x00 sha256 → size (uint64), for quotas
 	bBlobs    = []byte("blobs")       // sha256 → file bytes
 	bAudit    = []byte("audit")       // sequence → AuditEntry
 	bNonces   = []byte("nonces")      // nonce → expiry (unix nanoseconds)
 	bRoundsOf = []byte("r")           // round id → bucket of the round's postes, eligible, results
 	bCorrect  = []byte("corrections") // correction id → api.Correction
 	allBucket = [][]byte{bMeta, bPeople, bKeys, bKeyHist, bCodes, bRounds, bSubs, bDigests,
-		bLeaves, bHashes, bFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect}
+		bLeaves, bHashes, bFiles, bOwnFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect}
 )
 
 // Keys in the meta bucket.
