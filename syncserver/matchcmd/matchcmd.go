@@ -4,6 +4,7 @@
 //
 //	go run ./syncserver match -in instance.json -out result.json
 //	go run ./syncserver match -in instance.json -check result.json
+//	go run ./syncserver match -gen 50000x20000x40 -seed 2020 -out national.json
 //
 // The engine itself is appariement/shared/match; this package only handles files, flags and
 // exit codes.
@@ -30,11 +31,14 @@ const (
 
 const usage = `usage: match -in instance.json [-out result.json]
        match -in instance.json -check result.json
+       match -gen INTERNSxPOSTESxWISHES [-seed N] [-choix-au-rang] [-out instance.json]
 
 Runs the round described by instance.json (deferred acceptance for an "appariement",
 serial dictatorship for a "choix-au-rang") and writes the result as JSON, or, with
 -check, proves that result.json is the valid result of instance.json. "-" stands for
-standard input (-in, -check) or standard output (-out, the default).
+standard input (-in, -check) or standard output (-out, the default). -gen writes
+instead a random instance from the engine's generator (shared/match/gen.go), the same
+for the same sizes and seed, one element per line.
 
 Exit status: 0 on success, 1 on invalid input or a failed check (nothing is written),
 2 on bad usage.
@@ -58,6 +62,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := fs.String("in", "", "instance `file` (JSON); - reads standard input")
 	out := fs.String("out", "-", "result `file` to write; - writes standard output")
 	check := fs.String("check", "", "result `file` to verify against the instance, instead of computing one")
+	gen := fs.String("gen", "", "write a generated instance of `INTERNSxPOSTESxWISHES` (e.g. 50000x20000x40) instead of running one")
+	seed := fs.Uint64("seed", 2020, "seed of -gen")
+	choix := fs.Bool("choix-au-rang", false, "with -gen, a choix-au-rang instance (call list, no rankings)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -78,6 +85,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageError("unexpected argument %q", fs.Arg(0))
+	case *gen != "" && (*in != "" || *check != ""):
+		return usageError("-gen cannot be used with -in or -check")
+	case *gen != "":
+		return generate(*gen, *seed, *choix, *out, stdout, stderr, usageError)
 	case *in == "":
 		return usageError("-in is required")
 	case *check != "" && outSet:
@@ -134,6 +145,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "match: %s: %s of %d interns and %d postes: %d assigned, %d unmatched\n",
 		inName, c.Procedure(), c.NumInterns(), c.NumPostes(), len(res.Assignments), len(res.Unmatched))
+	return exitOK
+}
+
+// generate writes the instance of the generator named by spec ("50000x20000x40").
+func generate(spec string, seed uint64, choix bool, out string, stdout, stderr io.Writer,
+	usageError func(string, ...any) int) int {
+	var ni, np, nw int
+	if n, err := fmt.Sscanf(spec, "%dx%dx%d", &ni, &np, &nw); err != nil || n != 3 ||
+		ni < 0 || np < 0 || nw < 0 || fmt.Sprintf("%dx%dx%d", ni, np, nw) != spec {
+		return usageError("-gen %q: want INTERNSxPOSTESxWISHES, such as 50000x20000x40", spec)
+	}
+	inst := match.GenerateInstance(seed, ni, np, nw)
+	if choix {
+		inst = match.GenerateChoixAuRang(seed, ni, np, nw)
+	}
+	data, err := match.EncodeInstance(inst)
+	if err != nil {
+		return fail(stderr, "", err)
+	}
+	if out == "-" {
+		if _, err := stdout.Write(data); err != nil {
+			return fail(stderr, "", fmt.Errorf("writing instance: %w", err))
+		}
+	} else if err := writeFileAtomic(out, data); err != nil {
+		return fail(stderr, "", err)
+	}
+	fmt.Fprintf(stderr, "match: generated %s instance of %d interns, %d postes, %d wishes (seed %d): %d bytes\n",
+		inst.EffectiveProcedure(), ni, np, nw, seed, len(data))
 	return exitOK
 }
 
