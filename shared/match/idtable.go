@@ -1,16 +1,31 @@
 package match
 
 // idTable numbers the ids of one kind (postes or interns) and finds the number of an id: an
-// open-addressing hash table over the ids stored end to end in one buffer, so that a national
-// instance needs no map and no string per id while it is decoded. Id i is
-// buf[end[i-1]:end[i]], with the value val[i] (the index of the poste or intern it names);
-// slots hold the id's hash in the high 32 bits and i+1 in the low ones, 0 for an empty slot.
+// open-addressing hash table, so that a national instance needs no map and no string per id
+// while it is decoded. The ids are stored end to end in one buffer: id i is
+// buf[end[i-1]:end[i]], with the value val[i] (the index of the poste or intern it names).
+// Each slot holds an id's hash and value and, for an id of up to inlineID bytes (the usual
+// ones, such as I000123), the id itself, so that a lookup reads one cache line of a table
+// small enough for the processor's caches: at national scale, reading the slots from main
+// memory is most of the decoding time.
 type idTable struct {
 	buf   []byte
 	end   []int32
 	val   []int32
-	slots []uint64
+	slots []idSlot
 	mask  uint32
+}
+
+// inlineID is the longest id kept in its slot.
+const inlineID = 7
+
+// idSlot is one slot of an idTable (16 bytes): empty when n is 0. A slot of a longer id
+// holds its first inlineID bytes, n is inlineID+2 and val is the id's number in the buffer.
+type idSlot struct {
+	hash uint32
+	val  int32
+	key  [inlineID]byte
+	n    uint8 // 1 + the id's length (at most inlineID+2), 0 for an empty slot
 }
 
 // newIDTable returns a table sized for about n ids (it grows if needed).
@@ -26,10 +41,10 @@ func (t *idTable) resize(n int) {
 	for size < 2*n {
 		size *= 2
 	}
-	t.slots = make([]uint64, size)
+	t.slots = make([]idSlot, size)
 	t.mask = uint32(size - 1)
 	for i := range t.end {
-		t.place(hashID(t.id(i)), int32(i))
+		t.place(hashID(t.id(i)), i)
 	}
 }
 
@@ -67,10 +82,16 @@ func (t *idTable) id(i int) []byte {
 	return t.buf[start:t.end[i]]
 }
 
-func (t *idTable) place(h uint32, i int32) {
+// place puts id i, of hash h, in a free slot.
+func (t *idTable) place(h uint32, i int) {
+	id := t.id(i)
 	for j := mix(h) & t.mask; ; j = (j + 1) & t.mask {
-		if t.slots[j] == 0 {
-			t.slots[j] = uint64(h)<<32 | uint64(i+1)
+		if sl := &t.slots[j]; sl.n == 0 {
+			*sl = idSlot{hash: h, val: t.val[i], n: uint8(min(len(id), inlineID+1) + 1)}
+			copy(sl.key[:], id)
+			if len(id) > inlineID {
+				sl.val = int32(i)
+			}
 			return
 		}
 	}
@@ -78,15 +99,19 @@ func (t *idTable) place(h uint32, i int32) {
 
 // findID returns the value of the id s with hash h (hashID(s)), or -1 when s is not in t.
 func findID[S ~string | ~[]byte](t *idTable, s S, h uint32) int32 {
+	n := uint8(min(len(s), inlineID+1) + 1)
 	for j := mix(h) & t.mask; ; j = (j + 1) & t.mask {
-		v := t.slots[j]
-		if v == 0 {
+		sl := &t.slots[j]
+		switch {
+		case sl.n == 0:
 			return -1
-		}
-		if uint32(v>>32) == h {
-			if i := int(uint32(v)) - 1; string(t.id(i)) == string(s) {
-				return t.val[i]
+		case sl.hash != h || sl.n != n:
+		case n <= inlineID+1:
+			if string(sl.key[:n-1]) == string(s) {
+				return sl.val
 			}
+		case string(t.id(int(sl.val))) == string(s):
+			return t.val[sl.val]
 		}
 	}
 }
@@ -103,7 +128,7 @@ func addID[S ~string | ~[]byte](t *idTable, s S, h uint32, v int32) (int32, bool
 	if 2*len(t.end) > len(t.slots) {
 		t.resize(len(t.end))
 	} else {
-		t.place(h, int32(len(t.end)-1))
+		t.place(h, len(t.end)-1)
 	}
 	return v, true
 }

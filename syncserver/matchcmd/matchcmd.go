@@ -105,14 +105,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "", err)
 	}
-	inst, err := match.DecodeInstance(data)
+	c, err := match.DecodeCompiled(data)
 	if err != nil {
 		return fail(stderr, inName, err)
 	}
-	c, err := match.Compile(inst)
-	if err != nil { // cannot happen: DecodeInstance validated the instance
-		return fail(stderr, inName, err)
-	}
+	data = nil // the instance's bytes are no longer needed
 
 	if *check != "" {
 		resName, resData, err := readInput(*check, stdin)
@@ -202,7 +199,14 @@ func readInput(path string, stdin io.Reader) (string, []byte, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, match.MaxInstanceBytes+1))
+	// Read in one allocation when the size is known, as os.ReadFile does.
+	size := 512
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			size += int(min(info.Size(), match.MaxInstanceBytes))
+		}
+	}
+	data, err := readAll(io.LimitReader(r, match.MaxInstanceBytes+1), size)
 	if err != nil {
 		return name, nil, fmt.Errorf("reading %s: %w", name, err)
 	}
@@ -210,6 +214,24 @@ func readInput(path string, stdin io.Reader) (string, []byte, error) {
 		return name, nil, fmt.Errorf("%s: larger than the limit of %d bytes", name, match.MaxInstanceBytes)
 	}
 	return name, data, nil
+}
+
+// readAll reads r to its end into a buffer of initial capacity size.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	data := make([]byte, 0, size)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
 }
 
 // sameFile reports whether two paths name the same existing file.
