@@ -5,7 +5,7 @@ package match
 // interned in idTables as they are scanned and no string per id. It accepts only inputs on
 // which the strict decoder (DecodeInstance, then Compile) succeeds, and gives the same
 // Compiled; whenever it meets anything else — any error, but also valid JSON outside its
-// subset: string escapes, non-ASCII ids, null lists, the top-level fields in another order
+// subset: string escapes, non-ASCII ids, the top-level fields in another order
 // — it gives up, and DecodeCompiled runs the strict decoder, whose messages name the id and
 // the line.
 
@@ -106,6 +106,15 @@ func (p *fastParser) sep(closing byte) bool {
 	return false
 }
 
+// null consumes a null, which stands for an empty list, and reports whether there was one.
+func (p *fastParser) null() bool {
+	if p.peek() == 'n' && string(p.data[p.off:min(p.off+4, len(p.data))]) == "null" {
+		p.off += 4
+		return true
+	}
+	return false
+}
+
 // open consumes the opening byte of an array or object and reports whether it is empty
 // (its closing byte consumed too).
 func (p *fastParser) open(opening, closing byte) bool {
@@ -172,7 +181,7 @@ func (p *fastParser) ref(t *idTable) int32 {
 // memory one after the other.
 func (p *fastParser) refs(t *idTable) []int32 {
 	p.list = p.list[:0]
-	if !p.open('[', ']') {
+	if !p.null() && !p.open('[', ']') {
 		for {
 			s, h := p.idString()
 			start := int32(p.off - 1 - len(s))
@@ -294,7 +303,7 @@ func (p *fastParser) instance() *Compiled {
 
 // postes reads the list of postes.
 func (p *fastParser) postes(c *Compiled) {
-	if p.open('[', ']') {
+	if p.null() || p.open('[', ']') {
 		return
 	}
 	for {
@@ -329,7 +338,7 @@ func (p *fastParser) interns(c *Compiled) {
 	np := c.posteIdx.len()
 	stamp := make([]int32, np) // stamp[q] == i+1 when poste q is on the list of intern i
 	c.wishStart = []int32{0}
-	if p.open('[', ']') {
+	if p.null() || p.open('[', ']') {
 		return
 	}
 	for i := int32(1); ; i++ {
@@ -371,7 +380,7 @@ func (p *fastParser) interns(c *Compiled) {
 func (p *fastParser) rankings(c *Compiled) ([]rankingSpan, []int32) {
 	var spans []rankingSpan
 	entries := make([]int32, 0, len(c.wishPoste)) // every poste ranks its applicants, usually
-	if p.open('[', ']') {
+	if p.null() || p.open('[', ']') {
 		return spans, entries
 	}
 	ranked := make([]bool, c.posteIdx.len())
