@@ -12,6 +12,9 @@ import (
 // data are rejected; syntax and type errors name the line. The ids themselves are checked
 // against an instance by Check.
 func DecodeResult(data []byte) (Result, error) {
+	if res, ok := fastResult(data); ok {
+		return res, nil
+	}
 	var res Result
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -462,3 +462,88 @@ func (c *Compiled) layOutRankings(spans []rankingSpan, entries []int32) {
 		copy(c.rankIntern[c.rankStart[s.poste]:], entries[s.start:s.end])
 	}
 }
+
+// fastResult decodes a result in the common shape (plain ASCII ids without escapes, every
+// assignment with its intern and its poste), the ids substrings of one copy of data; it
+// returns false when it gives up, and DecodeResult then runs encoding/json.
+func fastResult(data []byte) (res Result, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isGiveUp := r.(giveUp); !isGiveUp {
+				panic(r)
+			}
+			ok = false
+		}
+	}()
+	all := string(data)
+	p := &fastParser{data: data}
+	str := func() string {
+		s, _ := p.idString()
+		end := p.off - 1
+		return all[end-len(s) : end]
+	}
+	var hasAssignments, hasUnmatched bool
+	if p.open('{', '}') {
+		p.fail()
+	}
+	for {
+		switch k := string(p.key()); {
+		case k == "assignments" && !hasAssignments:
+			hasAssignments = true
+			if p.open('[', ']') {
+				break
+			}
+			for {
+				var a Assignment
+				var hasIntern, hasPoste bool
+				p.expect('{')
+				for {
+					switch f := string(p.key()); {
+					case f == "intern" && !hasIntern:
+						a.Intern, hasIntern = str(), true
+					case f == "poste" && !hasPoste:
+						a.Poste, hasPoste = str(), true
+					default:
+						p.fail()
+					}
+					if !p.sep('}') {
+						break
+					}
+				}
+				if !hasIntern || !hasPoste {
+					p.fail()
+				}
+				res.Assignments = append(res.Assignments, a)
+				if !p.sep(']') {
+					break
+				}
+			}
+		case k == "unmatched" && !hasUnmatched:
+			hasUnmatched = true
+			if p.open('[', ']') {
+				break
+			}
+			for {
+				res.Unmatched = append(res.Unmatched, str())
+				if !p.sep(']') {
+					break
+				}
+			}
+		default:
+			p.fail()
+		}
+		if !p.sep('}') {
+			break
+		}
+	}
+	if p.ws(); p.off != len(data) || !hasAssignments || !hasUnmatched {
+		p.fail()
+	}
+	if res.Assignments == nil {
+		res.Assignments = []Assignment{}
+	}
+	if res.Unmatched == nil {
+		res.Unmatched = []string{}
+	}
+	return res, true
+}

@@ -211,3 +211,69 @@ func readBytes(t testing.TB, path string) []byte {
 	}
 	return data
 }
+
+// strictResult is DecodeResult without its fast path.
+func strictResult(data []byte) (Result, error) {
+	var res Result
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&res); err != nil {
+		return Result{}, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return Result{}, fmt.Errorf("trailing data")
+	}
+	return res, nil
+}
+
+// compareResultDecoders fails when the fast result decoder accepts data differently from
+// encoding/json.
+func compareResultDecoders(t *testing.T, data []byte) {
+	t.Helper()
+	fast, ok := fastResult(data)
+	if !ok {
+		return
+	}
+	strict, err := strictResult(data)
+	if err != nil {
+		t.Fatalf("fast result decoder accepted what encoding/json refuses (%v):\n%s", err, data)
+	}
+	if !slices.Equal(fast.Assignments, strict.Assignments) || !slices.Equal(fast.Unmatched, strict.Unmatched) {
+		t.Fatalf("fast result decoder and encoding/json differ:\n%s", data)
+	}
+}
+
+// TestFastResultMatchesStrict compares the fast result decoder with encoding/json on the
+// encoded results of random instances and on mutations of them.
+func TestFastResultMatchesStrict(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 2027))
+	for range 300 {
+		inst := randomInstance(rng, 12, 8, 3, ProcedureAppariement)
+		res, err := Solve(inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canonical, _ := EncodeResult(res)
+		compact, _ := json.Marshal(res)
+		for _, data := range [][]byte{canonical, compact} {
+			if _, ok := fastResult(data); !ok {
+				t.Fatalf("fast result decoder gave up on\n%s", data)
+			}
+			compareResultDecoders(t, data)
+			for range 20 {
+				compareResultDecoders(t, mutate(rng, data))
+			}
+		}
+	}
+}
+
+// FuzzFastResult compares the fast result decoder with encoding/json on arbitrary bytes.
+func FuzzFastResult(f *testing.F) {
+	files, _ := filepathGlob("testdata/*.golden.json")
+	for _, file := range files {
+		f.Add(readBytes(f, file))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		compareResultDecoders(t, data)
+	})
+}
