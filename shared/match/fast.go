@@ -1,5 +1,7 @@
 package match
 
+import "bytes"
+
 // The fast path: one pass over the bytes of an instance in the common shape (the shape
 // EncodeInstance, the server and the generator write) straight into a Compiled, with ids
 // interned in idTables as they are scanned and no string per id. It accepts only inputs on
@@ -33,6 +35,8 @@ type fastParser struct {
 	off  int
 	list []pendingID // the ids of the list being read, before their lookup
 	out  []int32     // their indices
+	// strings is the number of '"' in the input, twice the number of its strings at most.
+	strings int
 	// touched sums the slots read ahead of the lookups, so that the reads are not removed.
 	touched uint32
 }
@@ -56,7 +60,7 @@ func fastCompile(data []byte) (c *Compiled) {
 			c = nil
 		}
 	}()
-	p := &fastParser{data: data}
+	p := &fastParser{data: data, strings: bytes.Count(data, []byte{'"'})}
 	return p.instance()
 }
 
@@ -338,6 +342,10 @@ func (p *fastParser) interns(c *Compiled) {
 	np := c.posteIdx.len()
 	stamp := make([]int32, np) // stamp[q] == i+1 when poste q is on the list of intern i
 	c.wishStart = []int32{0}
+	// Every wish is a string of the input, which has at most strings/2 of them: room for all
+	// of them at once, rather than growing and copying the list. Pages never written are
+	// never touched, so the excess costs address space, not memory.
+	c.wishPoste = make([]int32, 0, p.strings/2+1)
 	if p.null() || p.open('[', ']') {
 		return
 	}
@@ -379,7 +387,7 @@ func (p *fastParser) interns(c *Compiled) {
 // input.
 func (p *fastParser) rankings(c *Compiled) ([]rankingSpan, []int32) {
 	var spans []rankingSpan
-	entries := make([]int32, 0, len(c.wishPoste)) // every poste ranks its applicants, usually
+	entries := make([]int32, 0, p.strings/2-len(c.wishPoste)+1) // at most the strings left
 	if p.null() || p.open('[', ']') {
 		return spans, entries
 	}
