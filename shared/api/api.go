@@ -41,7 +41,7 @@ const (
 	// times): beyond, an upload is refused with quota_exceeded.
 	MaxFilesPerPerson = 30
 	MaxBytesPerPerson = 60 << 20
-	MaxBodySize    = 2 << 20  // bytes of any JSON request body of a signed request
+	MaxBodySize       = 2 << 20 // bytes of any JSON request body of a signed request
 	// MaxAnonymousBody bounds the body of a request open to anyone
 	// (enrollment), read before anybody is authenticated.
 	MaxAnonymousBody = 16 << 10
