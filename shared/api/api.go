@@ -123,11 +123,18 @@ type RoundsResponse struct {
 // CatalogueResponse carries the postes of a round changed since the
 // version the client asked for. A closed poste comes with Closed set, so a
 // delta also carries withdrawals.
+//
+// The public catalogue (GET /v1/rounds/{round}/postes, open to anyone)
+// leaves out the RTS e-mail addresses; the same catalogue with them
+// (GET /v1/rounds/{round}/postes/full) is for signed-in users only, and
+// says so with Contacts.
 type CatalogueResponse struct {
 	Round   string         `json:"round"`
 	Since   uint64         `json:"since"`
 	Version uint64         `json:"version"`
 	Postes  []domain.Poste `json:"postes"`
+	// Contacts is true when the postes carry their RTS e-mail addresses.
+	Contacts bool `json:"contacts,omitempty"`
 }
 
 // Receipt proves that the server accepted an envelope at ServerTime as leaf
