@@ -36,7 +36,6 @@ func (s *Server) routes() {
 	}
 
 	add("GET", "/healthz", endpoint{fn: s.healthz})
-	r.Handle("/metrics", s.metrics).Methods("GET")
 
 	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
 	add("POST", "/v1/enroll", endpoint{fn: s.enroll})

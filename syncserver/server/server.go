@@ -1,7 +1,8 @@
 // Package server is the sync server's HTTP API (/v1): enrollment, the
 // catalogue of postes, signed submissions answered with transparency-log
-// receipts, candidate files, results, the log's proofs, the admin routes,
-// /healthz and /metrics.
+// receipts, candidate files, results, the log's proofs, the admin routes
+// and /healthz; the Prometheus /metrics on a listener of their own
+// (ServeMetrics), never on the API's.
 //
 // Use:
 //
