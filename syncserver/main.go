@@ -16,6 +16,7 @@ import (
 	"appariement/syncserver/democmd"
 	"appariement/syncserver/loadtest"
 	"appariement/syncserver/matchcmd"
+	"appariement/syncserver/releasecmd"
 	"appariement/syncserver/servecmd"
 )
 
@@ -45,6 +46,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backup.Run(args[1:], stdout, stderr)
 	case "restore":
 		return backup.RunRestore(args[1:], stdout, stderr)
+	case "release-keygen":
+		return releasecmd.RunKeygen(args[1:], stdout, stderr)
+	case "sign-release":
+		return releasecmd.RunSign(args[1:], stdout, stderr)
+	case "verify-release":
+		return releasecmd.RunVerify(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -76,5 +83,8 @@ Commandes / commands:
           (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
   restore  vérifie et restaure une copie / verifies and restores a backup
           (-from backup.db -db store.db [-force])
+  verify-release  vérifie la signature de SHA256SUMS et les fichiers téléchargés
+          / checks the signed SHA256SUMS and the downloads
+          (-key 'appariement-release+…' [fichier…]; sign-release, release-keygen : docs/release.md)
 `)
 }
