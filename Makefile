@@ -1,5 +1,5 @@
 # Appariement's usual tasks; the scripts hold the logic.
-.PHONY: test bench fuzz-smoke loadtest crashtest
+.PHONY: test bench fuzz-smoke loadtest crashtest release wine-smoke
 
 test:
 	./scripts/test
@@ -15,3 +15,11 @@ loadtest:
 
 crashtest:
 	go run ./syncserver crashtest -kills 5 -interns 2000
+
+# Windows zip, Linux archive and .deb, server package, signed SHA256SUMS in dist/.
+release:
+	./scripts/release
+
+# The Windows build of dist/ started under Wine on Xvfb (its first screen).
+wine-smoke:
+	./scripts/wine-smoke

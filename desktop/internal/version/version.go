@@ -41,16 +41,13 @@ func Get() Info {
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				if in.Commit == "" {
-					in.Commit = s.Value
+				if in.Commit == "" && len(s.Value) >= 12 {
+					in.Commit = s.Value[:12]
 				}
 			case "vcs.modified":
 				in.Modified = s.Value == "true"
 			}
 		}
-	}
-	if len(in.Commit) > 12 {
-		in.Commit = in.Commit[:12]
 	}
 	return in
 }
