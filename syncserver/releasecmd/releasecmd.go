@@ -3,7 +3,7 @@
 // signature of a SHA256SUMS file, and its verification with the downloads.
 //
 //	syncserver release-keygen -name appariement-release -out DIR   DIR/release.key (0600), DIR/release.pub
-//	syncserver sign-release -key DIR/release.key SHA256SUMS          writes SHA256SUMS.sig
+//	syncserver sign-release -key DIR/release.key [-append] SHA256SUMS   writes SHA256SUMS.sig
 //	syncserver verify-release -key 'appariement-release+…' [-sums SHA256SUMS] [file…]
 //
 // SHA256SUMS stays the plain output of sha256sum (so "sha256sum -c" works);
@@ -165,6 +165,7 @@ func RunSign(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sign-release", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	keyFile := fs.String("key", "", "fichier de la clé de signature (release.key)")
+	appendSig := fs.Bool("append", false, "ajouter la signature à celles de SHA256SUMS.sig (second key during a rotation)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -179,7 +180,15 @@ func RunSign(args []string, stdout, stderr io.Writer) int {
 		if sums, err = os.ReadFile(sumsPath); err == nil {
 			if _, err = parseSums(sums); err == nil {
 				if sig, err = Sign(sums, string(skey)); err == nil {
-					err = os.WriteFile(sumsPath+".sig", sig, 0o644)
+					if *appendSig {
+						var old []byte
+						if old, err = os.ReadFile(sumsPath + ".sig"); err == nil {
+							sig = append(old, sig...)
+						}
+					}
+					if err == nil {
+						err = os.WriteFile(sumsPath+".sig", sig, 0o644)
+					}
 				}
 			}
 		}

@@ -138,3 +138,24 @@ func TestParseSumsRefusesPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoKeys: during a rotation SHA256SUMS.sig carries two signatures
+// (-append), and either verifier key accepts it.
+func TestTwoKeys(t *testing.T) {
+	dir, oldKey := release(t)
+	keys := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := RunKeygen([]string{"-name", "appariement-release-2027", "-out", keys}, &out, &errb); code != 0 {
+		t.Fatal(errb.String())
+	}
+	newKey := strings.TrimSpace(out.String())
+	sums := filepath.Join(dir, "SHA256SUMS")
+	if code := RunSign([]string{"-key", filepath.Join(keys, "release.key"), "-append", sums}, &out, &errb); code != 0 {
+		t.Fatal(errb.String())
+	}
+	for _, k := range []string{oldKey, newKey} {
+		if code, msg := verify(t, "-key", k, "-sums", sums); code != 0 {
+			t.Errorf("key %s: %d\n%s", k, code, msg)
+		}
+	}
+}
