@@ -1,5 +1,5 @@
 # Appariement's usual tasks; the scripts hold the logic.
-.PHONY: test bench fuzz-smoke loadtest crashtest release wine-smoke
+.PHONY: test bench fuzz-smoke loadtest crashtest faulttest release wine-smoke
 
 test:
 	./scripts/test
@@ -11,15 +11,18 @@ fuzz-smoke:
 	./scripts/fuzz-smoke
 
 loadtest:
-	go run ./syncserver loadtest -interns 20000 -window 60s
+	go run ./syncserver/lab loadtest -interns 20000 -window 60s
 
 crashtest:
-	go run ./syncserver crashtest -kills 5 -interns 2000
+	go run ./syncserver/lab crashtest -kills 5 -interns 2000
+
+faulttest:
+	go run ./syncserver/lab faulttest -requests 10000
 
 # Windows zip, Linux archive and .deb, server package, signed SHA256SUMS in dist/.
 release:
 	./scripts/release
 
-# The Windows build of dist/ started under Wine on Xvfb (its first screen).
+# The Windows build of dist/ under Wine on Xvfb: first screen, À propos, enrollment and a signed wish list.
 wine-smoke:
 	./scripts/wine-smoke

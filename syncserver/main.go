@@ -2,7 +2,8 @@
 //
 //	syncserver match -in instance.json -out result.json   run a matching on files
 //
-// Run "syncserver help" for every command.
+// Run "syncserver help" for every command. The demo and the load, crash
+// and fault tests are in the test bench, syncserver/lab.
 package main
 
 import (
@@ -12,12 +13,10 @@ import (
 
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/backup"
-	"appariement/syncserver/crashtest"
-	"appariement/syncserver/democmd"
-	"appariement/syncserver/loadtest"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/releasecmd"
 	"appariement/syncserver/servecmd"
+	"appariement/syncserver/verifycmd"
 )
 
 func main() {
@@ -30,18 +29,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch args[0] {
-	case "demo":
-		return democmd.Run(args[1:], stdout, stderr)
 	case "admin":
 		return admincmd.Run(args[1:], stdout, stderr)
 	case "match":
 		return matchcmd.Run(args[1:], stdout, stderr)
 	case "serve":
 		return servecmd.Run(args[1:], stdout, stderr)
-	case "loadtest":
-		return loadtest.Run(args[1:], stdout, stderr)
-	case "crashtest":
-		return crashtest.Run(args[1:], stdout, stderr)
 	case "backup":
 		return backup.Run(args[1:], stdout, stderr)
 	case "restore":
@@ -52,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return releasecmd.RunSign(args[1:], stdout, stderr)
 	case "verify-release":
 		return releasecmd.RunVerify(args[1:], stdout, stderr)
+	case "verify":
+		return verifycmd.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -65,8 +60,6 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: syncserver <commande> [options]
 
 Commandes / commands:
-  demo    démonstration nationale sur la boucle locale / national demo on loopback
-          (-dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate])
   admin   administre un serveur / administers a server
           (init, import-people, import-postes, codes, round, run, publish, export…;
           "syncserver admin help")
@@ -74,10 +67,6 @@ Commandes / commands:
           (-in instance.json -out result.json)
   serve   sert l'API / serves the API
           (-db store.db -addr 127.0.0.1:8080 [-outbox dir] [-tls-cert f -tls-key f])
-  loadtest  dépôts simultanés de N internes, reçus vérifiés / load test
-          (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
-  crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
-          (-kills 5 -interns 2000)
   backup  copie vérifiée : à chaud d'un serveur en marche, ou du fichier d'un serveur arrêté
           / verified copy: hot from a running server, or of a stopped store's file
           (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
@@ -86,5 +75,10 @@ Commandes / commands:
   verify-release  vérifie la signature de SHA256SUMS et les fichiers téléchargés
           / checks the signed SHA256SUMS and the downloads
           (-key 'appariement-release+…' [fichier…]; sign-release, release-keygen : docs/release.md)
+  verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
+          (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
+
+La démonstration et les essais de charge, de panne et de kill -9 sont dans le
+banc d'essai / the demo and the load, crash and fault tests: go run ./syncserver/lab help
 `)
 }

@@ -32,13 +32,19 @@ const (
 
 // Limits on submissions.
 const (
-	MaxListLength   = 1000 // items in one wish list or ranking
-	MaxIDLength     = 64   // bytes in any identifier
-	MaxAttachments  = 10
-	MaxFileSize     = 10 << 20 // bytes of one candidate file (PDF)
-	MaxBodySize     = 2 << 20  // bytes of any JSON request body
-	MaxClockSkew    = 5 * time.Minute
-	RequestAuthName = "Appariement-Ed25519"
+	MaxListLength  = 1000 // items in one wish list or ranking
+	MaxIDLength    = 64   // bytes in any identifier
+	MaxAttachments = 10
+	MaxFileSize    = 10 << 20 // bytes of one candidate file (PDF)
+	MaxBodySize    = 2 << 20  // bytes of any JSON request body of a signed request
+	// MaxAnonymousBody bounds the body of a request open to anyone
+	// (enrollment), read before anybody is authenticated.
+	MaxAnonymousBody = 16 << 10
+	// MaxSubmissionSize bounds a submitted envelope: a list of MaxListLength
+	// identifiers of MaxIDLength bytes and MaxAttachments, with room to spare.
+	MaxSubmissionSize = 256 << 10
+	MaxClockSkew      = 5 * time.Minute
+	RequestAuthName   = "Appariement-Ed25519-v2" // scheme of signed requests (RequestAuth)
 )
 
 // Submission is the payload of a wish list or ranking envelope. The payload
@@ -166,6 +172,10 @@ type IncludedEntry struct {
 	ServerTime time.Time `json:"server_time"`
 	Digest     string    `json:"digest"`
 	Proof      [][]byte  `json:"proof"`
+	// InInput, in a personal result, is the server's signed statement that
+	// this envelope is one the round's frozen input names (PersonalResult's
+	// InputDigest): an auditor holding the bundle can check it.
+	InInput bool `json:"in_input,omitempty"`
 }
 
 // PersonalResult is one person's result of a published round, signed by the
@@ -181,6 +191,9 @@ type PersonalResult struct {
 	ResultDigest   string              `json:"result_digest"` // hex SHA-256 of the full signed result payload
 	LastSubmission *IncludedEntry      `json:"last_submission,omitempty"`
 	PublishedAt    time.Time           `json:"published_at"`
+	// InputDigest is the hex SHA-256 of the round's frozen input document,
+	// as in the full result.
+	InputDigest string `json:"input_digest,omitempty"`
 }
 
 // ProofResponse carries a Merkle proof (inclusion or consistency).

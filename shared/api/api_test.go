@@ -3,7 +3,9 @@ package api
 import (
 	"bytes"
 	"crypto/ed25519"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -12,38 +14,69 @@ func TestSignedRequest(t *testing.T) {
 	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))
 	pub := priv.Public().(ed25519.PublicKey)
 	now := time.Unix(1_800_000_000, 0)
-	h := SignRequest(priv, "I42", "POST", "/v1/files?x=1", []byte("body"), now)
-	a, err := ParseRequestAuth(h)
+	const server = "0123456789abcdef"
+	h := http.Header{}
+	SignRequest(h, priv, server, "I42", "POST", "/v1/files?x=1", []byte("body"), now)
+	a, err := ParseRequestAuth(h.Get("Authorization"), h.Get("Content-Digest"))
 	if err != nil {
 		t.Fatalf("parse %q: %v", h, err)
 	}
 	if a.ID != "I42" || a.Time != now.Unix() {
 		t.Fatalf("parsed %+v", a)
 	}
-	if err := a.Verify(pub, "POST", "/v1/files?x=1", []byte("body"), now.Add(time.Minute)); err != nil {
+	if err := a.Verify(pub, server, "POST", "/v1/files?x=1", now.Add(time.Minute)); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
+	if err := a.CheckBody([]byte("body")); err != nil {
+		t.Fatalf("check body: %v", err)
+	}
+	if err := a.CheckBody([]byte("bodY")); err == nil {
+		t.Error("another body matched the signed digest")
+	}
 	tests := []struct {
-		name               string
-		method, path, body string
-		at                 time.Time
+		name                 string
+		server, method, path string
+		at                   time.Time
 	}{
-		{"method", "GET", "/v1/files?x=1", "body", now},
-		{"path", "POST", "/v1/files?x=2", "body", now},
-		{"body", "POST", "/v1/files?x=1", "bodY", now},
-		{"too late", "POST", "/v1/files?x=1", "body", now.Add(MaxClockSkew + time.Second)},
-		{"too early", "POST", "/v1/files?x=1", "body", now.Add(-MaxClockSkew - time.Second)},
+		{"method", server, "GET", "/v1/files?x=1", now},
+		{"path", server, "POST", "/v1/files?x=2", now},
+		{"another server", "fedcba9876543210", "POST", "/v1/files?x=1", now},
+		{"too late", server, "POST", "/v1/files?x=1", now.Add(MaxClockSkew + time.Second)},
+		{"too early", server, "POST", "/v1/files?x=1", now.Add(-MaxClockSkew - time.Second)},
 	}
 	for _, tt := range tests {
-		if err := a.Verify(pub, tt.method, tt.path, []byte(tt.body), tt.at); err == nil {
+		if err := a.Verify(pub, tt.server, tt.method, tt.path, tt.at); err == nil {
 			t.Errorf("%s: tampered request verified", tt.name)
 		}
+	}
+	// The identifier is signed: the same header under another id fails.
+	other := *a
+	other.ID = "I43"
+	if err := other.Verify(pub, server, "POST", "/v1/files?x=1", now); err == nil {
+		t.Error("the signature verified under another identifier")
+	}
+	// So is the declared body digest.
+	forged, err := ParseRequestAuth(h.Get("Authorization"), ContentDigest([]byte("other")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := forged.Verify(pub, server, "POST", "/v1/files?x=1", now); err == nil {
+		t.Error("the signature verified with another body digest")
 	}
 	for _, bad := range []string{"", "Bearer x", RequestAuthName + " id=a", RequestAuthName + " id=a,ts=1,nonce=n,sig=!!",
 		RequestAuthName + " id=a,ts=x,nonce=n,sig=AA==", RequestAuthName + " id=a,id=b,ts=1,nonce=n,sig=AA==",
 		RequestAuthName + " id=a,ts=1,nonce=n,sig=AA==,evil=1"} {
-		if _, err := ParseRequestAuth(bad); err == nil {
+		if _, err := ParseRequestAuth(bad, ""); err == nil {
 			t.Errorf("ParseRequestAuth(%q) succeeded", bad)
+		}
+	}
+	sig := strings.TrimPrefix(h.Get("Authorization"), RequestAuthName+" ")
+	if _, err := ParseRequestAuth("Appariement-Ed25519 "+sig, ""); !errors.Is(err, ErrOldRequestScheme) {
+		t.Errorf("a version 1 header: %v, want ErrOldRequestScheme", err)
+	}
+	for _, bad := range []string{"sha-512=:AA==:", "sha-256=AA==", "sha-256=:AA==:", "sha-256=:!!:"} {
+		if _, err := ParseRequestAuth(h.Get("Authorization"), bad); err == nil {
+			t.Errorf("Content-Digest %q accepted", bad)
 		}
 	}
 }
@@ -79,9 +112,9 @@ func FuzzDecodeSubmission(f *testing.F) {
 }
 
 func FuzzParseRequestAuth(f *testing.F) {
-	f.Add(RequestAuthName + " id=a,ts=1,nonce=n,sig=AA==")
-	f.Fuzz(func(t *testing.T, h string) {
-		a, err := ParseRequestAuth(h)
+	f.Add(RequestAuthName+" id=a,ts=1,nonce=n,sig=AA==", "sha-256=:AA==:")
+	f.Fuzz(func(t *testing.T, h, digest string) {
+		a, err := ParseRequestAuth(h, digest)
 		if err == nil && (a.ID == "" || len(a.Sig) != ed25519.SignatureSize) {
 			t.Fatalf("accepted a malformed header %q", h)
 		}

@@ -195,8 +195,9 @@ func CheckCorrectionValue(field, v string) error {
 	case FieldOther, FieldDescription:
 		return nil
 	case FieldCapacity:
-		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
-			return Errorf(CodeBadRequest, "capacité « %s » invalide : un entier de 1 à 1000", "invalid capacity %q: an integer from 1 to 1000", v)
+		if n, err := strconv.Atoi(v); err != nil || !domain.ValidCapacity(n) {
+			return Errorf(CodeBadRequest, "capacité « %s » invalide : un entier de %d à %d", "invalid capacity %q: an integer from %d to %d",
+				v, domain.MinCapacity, domain.MaxCapacity)
 		}
 	case FieldRTSEmail, FieldEmail:
 		if !domain.ValidEmail(v) {

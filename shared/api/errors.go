@@ -37,6 +37,12 @@ const (
 	CodeRateLimited       Code = "rate_limited"
 	CodeInvalidImport     Code = "invalid_import"
 	CodeInternal          Code = "internal"
+	// CodeStorageUnavailable: the server's disk is full, over quota or
+	// read-only; nothing was recorded, retry after the given delay.
+	CodeStorageUnavailable Code = "storage_unavailable"
+	// CodeClockBehind: the server's clock reads before its last log entry;
+	// it accepts no submission or round change until corrected.
+	CodeClockBehind Code = "clock_behind"
 )
 
 // Error is the body of every refusal: a code for programs, a sentence in
@@ -79,6 +85,8 @@ func (c Code) HTTPStatus() int {
 		return http.StatusTooManyRequests
 	case CodeInternal:
 		return http.StatusInternalServerError
+	case CodeStorageUnavailable, CodeClockBehind:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusUnprocessableEntity
 }

@@ -19,9 +19,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"appariement/shared/api"
+	"appariement/shared/audit"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 )
@@ -36,6 +38,18 @@ type Client struct {
 	Key ed25519.PrivateKey
 	// Now is the clock used to timestamp signed requests (time.Now if nil).
 	Now func() time.Time
+	// Server is the key id (envelope.KeyID) of the server that signed
+	// requests are bound to: set it from the pinned server key. When it is
+	// empty, the client asks GET /v1/server-key once and binds its requests
+	// to what the server answers.
+	Server string
+	bound  *boundServer // the key id fetched when Server is empty, shared by copies
+}
+
+// boundServer remembers the server key id fetched for signing.
+type boundServer struct {
+	mu sync.Mutex
+	id string
 }
 
 // New returns a client of the server at baseURL (e.g. "http://127.0.0.1:8080").
@@ -47,7 +61,7 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc}, nil
+	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc, bound: &boundServer{}}, nil
 }
 
 // WithIdentity returns a copy of c that signs its requests as id with key.
@@ -129,7 +143,11 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, con
 		if c.Now != nil {
 			now = c.Now
 		}
-		req.Header.Set("Authorization", api.SignRequest(c.Key, c.ID, method, path, body, now()))
+		server, err := c.serverKeyID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		api.SignRequest(req.Header, c.Key, server, c.ID, method, path, body, now())
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -157,6 +175,26 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, con
 		return nil, &RetryError{After: after, Err: apiErr}
 	}
 	return nil, apiErr
+}
+
+// serverKeyID returns the key id that signed requests are bound to.
+func (c *Client) serverKeyID(ctx context.Context) (string, error) {
+	if c.Server != "" {
+		return c.Server, nil
+	}
+	c.bound.mu.Lock()
+	defer c.bound.mu.Unlock()
+	if c.bound.id == "" {
+		k, err := c.ServerKey(ctx)
+		if err != nil {
+			return "", fmt.Errorf("server key to sign a request: %w", err)
+		}
+		if len(k.PublicKey) != ed25519.PublicKeySize {
+			return "", fmt.Errorf("server key to sign a request: %d bytes", len(k.PublicKey))
+		}
+		c.bound.id = envelope.KeyID(k.PublicKey)
+	}
+	return c.bound.id, nil
 }
 
 func retryAfter(v string) time.Duration {
@@ -272,6 +310,17 @@ func (c *Client) FullResult(ctx context.Context, round string) (*envelope.Envelo
 		return nil, err
 	}
 	return decodeSigned(buf.Bytes())
+}
+
+// AuditBundle fetches the audit bundle of a published round
+// (GET /v1/rounds/{round}/audit-bundle; auditors and admins).
+func (c *Client) AuditBundle(ctx context.Context, round string) (*audit.Bundle, []byte, error) {
+	var buf bytes.Buffer
+	if err := c.Do(ctx, http.MethodGet, "/v1/rounds/"+url.PathEscape(round)+"/audit-bundle", nil, "", true, &buf); err != nil {
+		return nil, nil, err
+	}
+	b, err := audit.Decode(buf.Bytes())
+	return b, buf.Bytes(), err
 }
 
 // Checkpoint fetches the latest signed checkpoint (GET /v1/log/checkpoint).

@@ -66,12 +66,15 @@ const (
 	RoleRTS         Role = "rts"
 	RoleCoordinator Role = "coordinator"
 	RoleAdmin       Role = "admin"
+	// RoleAuditor is a member of the commission (an interns' union, a
+	// university…) who re-runs published rounds from their audit bundle.
+	RoleAuditor Role = "auditor"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleIntern, RoleRTS, RoleCoordinator, RoleAdmin:
+	case RoleIntern, RoleRTS, RoleCoordinator, RoleAdmin, RoleAuditor:
 		return true
 	}
 	return false
@@ -97,16 +100,30 @@ type Round struct {
 	Checkpoint string `json:"checkpoint,omitempty"`
 	// LiveStart and LivePace describe the live reveal of a matched choix
 	// au rang, once an admin starts it: from LiveStart (server clock),
-	// LivePace ranks a minute are revealed to everyone (api.LiveCursor).
+	// LivePace ranks a minute are revealed to everyone (rules.LiveCursor).
 	LiveStart time.Time `json:"live_start,omitzero"`
 	LivePace  int       `json:"live_pace,omitempty"`
 }
 
-// Covers reports whether the round's scope (its specialty and
-// subdivision; empty means every one) includes the given specialty and
+// Scope is a specialty and a subdivision, each empty for "every one":
+// what a round or a coordinator covers.
+type Scope struct {
+	Specialty, Subdivision string
+}
+
+// Covers reports whether the scope includes the given specialty and
 // subdivision.
+func (s Scope) Covers(specialty, subdivision string) bool {
+	return (s.Specialty == "" || s.Specialty == specialty) && (s.Subdivision == "" || s.Subdivision == subdivision)
+}
+
+// Scope returns the round's scope: its specialty and subdivision.
+func (r *Round) Scope() Scope { return Scope{r.Specialty, r.Subdivision} }
+
+// Covers reports whether the round's scope includes the given specialty
+// and subdivision.
 func (r *Round) Covers(specialty, subdivision string) bool {
-	return (r.Specialty == "" || r.Specialty == specialty) && (r.Subdivision == "" || r.Subdivision == subdivision)
+	return r.Scope().Covers(specialty, subdivision)
 }
 
 // Poste is an internship post ("terrain de stage") offering Capacity places.
@@ -132,8 +149,8 @@ func (p *Poste) Validate() error {
 	switch {
 	case p.ID == "":
 		return fmt.Errorf("poste: empty id")
-	case p.Capacity < 1:
-		return fmt.Errorf("poste %q: capacity %d < 1", p.ID, p.Capacity)
+	case !ValidCapacity(p.Capacity):
+		return fmt.Errorf("poste %q: capacity %d outside %d–%d", p.ID, p.Capacity, MinCapacity, MaxCapacity)
 	case LookupDES(p.Specialty) == nil:
 		return fmt.Errorf("poste %q: unknown specialty %q", p.ID, p.Specialty)
 	case LookupSubdivision(p.Subdivision) == nil:
@@ -141,6 +158,17 @@ func (p *Poste) Validate() error {
 	}
 	return nil
 }
+
+// The bounds of a poste's capacity, wherever it is written (import,
+// correction): a poste offers at least one place, and no service takes a
+// thousand interns.
+const (
+	MinCapacity = 1
+	MaxCapacity = 1000
+)
+
+// ValidCapacity reports whether n places is a capacity a poste may have.
+func ValidCapacity(n int) bool { return n >= MinCapacity && n <= MaxCapacity }
 
 // Person is anyone who may sign in: an intern, an RTS, a coordinator or an
 // admin. Interns carry their specialty, subdivision and rank (for the call
@@ -211,4 +239,7 @@ type Result struct {
 	// empty when the interns chose in the order of their rank.
 	CallListVersion int    `json:"call_list_version,omitempty"`
 	CallListDigest  string `json:"call_list_digest,omitempty"`
+	// InputDigest is the hex SHA-256 of the frozen input document the
+	// result was computed from (shared/frozen): what an auditor re-runs.
+	InputDigest string `json:"input_digest,omitempty"`
 }

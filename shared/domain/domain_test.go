@@ -105,3 +105,40 @@ func TestRoundCovers(t *testing.T) {
 		}
 	}
 }
+
+// TestValidCapacity: the one bound of a poste's capacity, for imports and
+// corrections alike.
+func TestValidCapacity(t *testing.T) {
+	for n, want := range map[int]bool{-1: false, 0: false, 1: true, 5: true, 1000: true, 1001: false} {
+		if got := ValidCapacity(n); got != want {
+			t.Errorf("ValidCapacity(%d) = %v, want %v", n, got, want)
+		}
+		p := Poste{ID: "P1", Specialty: "MG", Subdivision: "IDF", Capacity: n}
+		if got := p.Validate() == nil; got != want {
+			t.Errorf("Validate with capacity %d: %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestScopeCovers: an empty specialty or subdivision covers every one.
+func TestScopeCovers(t *testing.T) {
+	for _, c := range []struct {
+		s         Scope
+		spec, sub string
+		want      bool
+	}{
+		{Scope{}, "MG", "IDF", true},
+		{Scope{Specialty: "MG"}, "MG", "LYON", true},
+		{Scope{Specialty: "MG"}, "PED", "IDF", false},
+		{Scope{Subdivision: "IDF"}, "PED", "IDF", true},
+		{Scope{"MG", "IDF"}, "MG", "LYON", false},
+	} {
+		if got := c.s.Covers(c.spec, c.sub); got != c.want {
+			t.Errorf("%+v covers %s/%s = %v", c.s, c.spec, c.sub, got)
+		}
+		r := Round{Specialty: c.s.Specialty, Subdivision: c.s.Subdivision}
+		if r.Covers(c.spec, c.sub) != c.want {
+			t.Errorf("round %+v disagrees with its scope", c.s)
+		}
+	}
+}

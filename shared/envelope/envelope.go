@@ -92,28 +92,8 @@ func Sign(priv ed25519.PrivateKey, payloadType string, payload []byte) *Envelope
 // Verify checks that e carries a valid signature by pub. Signatures by
 // other keys are ignored; at least one must be pub's and valid.
 func (e *Envelope) Verify(pub ed25519.PublicKey) error {
-	if len(e.Signatures) == 0 {
-		return ErrUnsigned
-	}
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("verify envelope: public key has %d bytes", len(pub))
-	}
-	id := KeyID(pub)
-	msg := PAE(e.PayloadType, e.Payload)
-	found := false
-	for _, s := range e.Signatures {
-		if s.KeyID != id {
-			continue
-		}
-		found = true
-		if ed25519.Verify(pub, msg, s.Sig) {
-			return nil
-		}
-	}
-	if !found {
-		return ErrWrongKey
-	}
-	return ErrBadSignature
+	_, err := e.SignedBy(pub)
+	return err
 }
 
 // Encode returns the canonical JSON encoding of e. The same envelope always
@@ -126,11 +106,43 @@ func (e *Envelope) Encode() []byte {
 	return b
 }
 
-// Digest returns the hex SHA-256 of e's canonical encoding. Two envelopes
-// with the same digest are the same submission.
+// Digest returns the hex SHA-256 of what e's signatures sign: the
+// pre-authentication encoding of its payload type and payload. It names the
+// submission, not its signatures: two envelopes with the same signed
+// content have the same digest, so that nobody who sees an envelope can
+// make a different one of the same submission by adding a signature.
 func (e *Envelope) Digest() string {
-	sum := sha256.Sum256(e.Encode())
+	sum := sha256.Sum256(PAE(e.PayloadType, e.Payload))
 	return hex.EncodeToString(sum[:])
+}
+
+// SignedBy returns a copy of e carrying only pub's valid signature, or an
+// error as Verify's. A server keeps that copy: what it logs holds nothing
+// that its author did not sign, whatever was added on the way.
+func (e *Envelope) SignedBy(pub ed25519.PublicKey) (*Envelope, error) {
+	if len(e.Signatures) == 0 {
+		return nil, ErrUnsigned
+	}
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("verify envelope: public key has %d bytes", len(pub))
+	}
+	id := KeyID(pub)
+	msg := PAE(e.PayloadType, e.Payload)
+	found := false
+	for _, s := range e.Signatures {
+		if s.KeyID != id {
+			continue
+		}
+		found = true
+		if ed25519.Verify(pub, msg, s.Sig) {
+			return &Envelope{PayloadType: e.PayloadType, Payload: bytes.Clone(e.Payload),
+				Signatures: []Signature{{KeyID: s.KeyID, Sig: bytes.Clone(s.Sig)}}}, nil
+		}
+	}
+	if !found {
+		return nil, ErrWrongKey
+	}
+	return nil, ErrBadSignature
 }
 
 // Decode parses an envelope from JSON, rejecting unknown fields, trailing

@@ -121,3 +121,45 @@ func FuzzDecode(f *testing.F) {
 		_ = e.Verify(pub) // must not panic
 	})
 }
+
+// TestDigestCoversSignedContentOnly (issue 11, point 7): added signatures
+// change neither the digest nor what SignedBy keeps; the signed content
+// does change the digest.
+func TestDigestCoversSignedContentOnly(t *testing.T) {
+	k := testKey(1)
+	e := Sign(k, "t", []byte(`{"a":1}`))
+	junk := Signature{KeyID: "0123456789abcdef", Sig: make([]byte, ed25519.SignatureSize)}
+	mine := Signature{KeyID: e.Signatures[0].KeyID, Sig: make([]byte, ed25519.SignatureSize)}
+	for _, sigs := range [][]Signature{
+		{e.Signatures[0], junk},
+		{junk, e.Signatures[0]},
+		{mine, e.Signatures[0]},
+	} {
+		x := &Envelope{PayloadType: e.PayloadType, Payload: e.Payload, Signatures: sigs}
+		if x.Digest() != e.Digest() {
+			t.Errorf("digest changed with signatures %v", sigs)
+		}
+		kept, err := x.SignedBy(k.Public().(ed25519.PublicKey))
+		if err != nil {
+			t.Fatalf("SignedBy: %v", err)
+		}
+		if string(kept.Encode()) != string(e.Encode()) {
+			t.Errorf("SignedBy kept %s, want %s", kept.Encode(), e.Encode())
+		}
+	}
+	for _, other := range []*Envelope{
+		Sign(k, "t", []byte(`{"a":2}`)),
+		Sign(k, "u", []byte(`{"a":1}`)),
+	} {
+		if other.Digest() == e.Digest() {
+			t.Errorf("%s %s: same digest as another content", other.PayloadType, other.Payload)
+		}
+	}
+	onlyJunk := &Envelope{PayloadType: e.PayloadType, Payload: e.Payload, Signatures: []Signature{mine}}
+	if _, err := onlyJunk.SignedBy(k.Public().(ed25519.PublicKey)); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("junk signature under the author's key id: %v, want ErrBadSignature", err)
+	}
+	if _, err := onlyJunk.SignedBy(testKey(2).Public().(ed25519.PublicKey)); !errors.Is(err, ErrWrongKey) {
+		t.Errorf("another key: %v, want ErrWrongKey", err)
+	}
+}

@@ -6,6 +6,7 @@
 package translog
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -31,6 +32,31 @@ func LeafData(serverTime time.Time, env *envelope.Envelope) []byte {
 	b = append(b, serverTime.UTC().Format(time.RFC3339Nano)...)
 	b = append(b, '\n')
 	return append(b, env.Encode()...)
+}
+
+// ParseLeaf splits the data of a leaf (LeafData) into the server's time and
+// the envelope, refusing an envelope that is not in canonical form.
+func ParseLeaf(data []byte) (time.Time, *envelope.Envelope, error) {
+	rest, ok := bytes.CutPrefix(data, []byte("appariement-leaf-v1\n"))
+	if !ok {
+		return time.Time{}, nil, errors.New("leaf: unknown format")
+	}
+	ts, encoded, ok := bytes.Cut(rest, []byte("\n"))
+	if !ok {
+		return time.Time{}, nil, errors.New("leaf: no time line")
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(ts))
+	if err != nil {
+		return time.Time{}, nil, fmt.Errorf("leaf: %w", err)
+	}
+	env, err := envelope.Decode(encoded)
+	if err != nil {
+		return time.Time{}, nil, fmt.Errorf("leaf: %w", err)
+	}
+	if !bytes.Equal(env.Encode(), encoded) {
+		return time.Time{}, nil, errors.New("leaf: envelope is not in canonical form")
+	}
+	return t, env, nil
 }
 
 // LeafHash is the tlog record hash of LeafData(serverTime, env).

@@ -26,6 +26,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/client"
+	"appariement/syncserver/keyfile"
 )
 
 // Exit codes of Run.
@@ -195,7 +196,7 @@ func (f *flags) client() (*client.Client, int) {
 	if code := f.need("server", *f.server, "id", *f.id, "key", *f.keyPath); code >= 0 {
 		return nil, code
 	}
-	key, err := ReadKey(*f.keyPath)
+	key, err := keyfile.Read(*f.keyPath)
 	if err != nil {
 		fmt.Fprintf(f.a.stderr, "%s : %v\n", f.Name(), err)
 		return nil, exitFailure

@@ -16,7 +16,9 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/shared/paris"
 	"appariement/syncserver/importer"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/server"
 )
@@ -122,7 +124,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	}
 	// The correction queue: a request filed through the API, listed and
 	// applied from the command line.
-	key, err := ReadKey(keyPath)
+	key, err := keyfile.Read(keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +255,7 @@ func TestAdminEndToEnd(t *testing.T) {
 	// A wrong key is refused with a French message and its code.
 	_, other, _ := ed25519.GenerateKey(nil)
 	otherKey := filepath.Join(dir, "other.key")
-	if err := WriteKey(otherKey, other); err != nil {
+	if err := keyfile.Write(otherKey, other); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errs = admin(t, []string{"-server", url, "-id", "A0001", "-key", otherKey}, "people")
@@ -276,17 +278,17 @@ func writeCSV(t *testing.T, dir, name string, fn func(*bytes.Buffer) error) stri
 }
 
 func TestParseTime(t *testing.T) {
-	got, err := ParseTime("2026-09-01 00:01")
+	got, err := paris.Parse("2026-09-01 00:01")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2026, 8, 31, 22, 1, 0, 0, time.UTC); !got.Equal(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if _, err := ParseTime("2026-09-01T00:01:00Z"); err != nil {
+	if _, err := paris.Parse("2026-09-01T00:01:00Z"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseTime("demain"); err == nil {
+	if _, err := paris.Parse("demain"); err == nil {
 		t.Fatal("no error for a bad time")
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"appariement/shared/api"
 	"appariement/shared/client"
+	"appariement/shared/paris"
 )
 
 // formatOf tells the import format from a file name: .xlsx, .json, or CSV.
@@ -184,7 +184,7 @@ func PrintCodes(w io.Writer, codes []api.IssuedCode) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IDENTIFIANT\tCODE\tE-MAIL\tEXPIRE LE\tE-MAIL ÉCRIT")
 	for _, c := range codes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Person, c.Code, c.Email, parisTime(c.Expires), c.Outbox)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Person, c.Code, c.Email, paris.Format(c.Expires, "fr"), c.Outbox)
 	}
 	tw.Flush()
 }
@@ -274,14 +274,4 @@ func cmdResetKey(a *app, args []string) int {
 	fmt.Fprintf(a.stdout, "Clé de %s révoquée. Nouveau code d'activation :\n", *person)
 	PrintCodes(a.stdout, []api.IssuedCode{*ic})
 	return exitOK
-}
-
-func parisTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		t = t.In(loc)
-	}
-	return t.Format("2006-01-02 15:04 MST")
 }

@@ -13,11 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Paris everywhere, even without system zoneinfo
 
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
+	"appariement/shared/paris"
 )
 
 // importPostesPartial is ImportPostes with partial=1: postes absent from
@@ -32,26 +32,6 @@ func importPostesPartial(ctx context.Context, c *client.Client, round, format st
 	var r api.ImportReport
 	err := c.Do(ctx, http.MethodPost, "/v1/admin/rounds/"+url.PathEscape(round)+"/postes?"+q.Encode(), data, ct, true, &r)
 	return &r, err
-}
-
-// ParseTime reads a date and time given as RFC 3339
-// ("2026-09-01T00:01:00+02:00") or as "2026-09-01 00:01" (or
-// "2026-09-01T00:01"), Europe/Paris time.
-func ParseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.Time{}, fmt.Errorf("fuseau Europe/Paris introuvable: %w", err)
-	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("date %q illisible : RFC 3339 ou « 2026-09-01 00:01 » heure de Paris (bad time)", s)
 }
 
 var roundCommands = []command{
@@ -136,7 +116,7 @@ func PrintRound(w io.Writer, r *domain.Round) {
 		if from.IsZero() && to.IsZero() {
 			return
 		}
-		fmt.Fprintf(w, "%-12s: du %s au %s\n", label, orDash(parisTime(from)), orDash(parisTime(to)))
+		fmt.Fprintf(w, "%-12s: du %s au %s\n", label, orDash(paris.Format(from, "fr")), orDash(paris.Format(to, "fr")))
 	}
 	win("Vœux", r.WishesOpen, r.WishesClose)
 	win("Classements", r.RankingsOpen, r.RankingsClose)
@@ -191,7 +171,7 @@ func roundSchedule(a *app, args []string) int {
 		if x.v == "" {
 			continue
 		}
-		t, err := ParseTime(x.v)
+		t, err := paris.Parse(x.v)
 		if err != nil {
 			return f.usageErr("-%s : %v", x.name, err)
 		}
@@ -244,7 +224,7 @@ func PrintResult(w io.Writer, res *domain.Result) {
 		fmt.Fprintf(w, " (%d affectation(s) manuelle(s))", manual)
 	}
 	fmt.Fprintln(w, ".")
-	fmt.Fprintf(w, "Entrée figée au point de contrôle du journal de %d entrées ; calculé le %s.\n", res.TreeSize, parisTime(res.ComputedAt))
+	fmt.Fprintf(w, "Entrée figée au point de contrôle du journal de %d entrées ; calculé le %s.\n", res.TreeSize, paris.Format(res.ComputedAt, "fr"))
 }
 
 func cmdRun(a *app, args []string) int {
@@ -438,7 +418,7 @@ func cmdAudit(a *app, args []string) int {
 		return f.fail("journal d'audit", err)
 	}
 	for _, e := range entries {
-		fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s", e.Seq, parisTime(e.Time), e.Actor, e.Action)
+		fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s", e.Seq, paris.Format(e.Time, "fr"), e.Actor, e.Action)
 		if e.Round != "" {
 			fmt.Fprintf(a.stdout, "\ttour=%s", e.Round)
 		}
@@ -493,7 +473,7 @@ func cmdLogEntries(a *app, args []string) int {
 				what = fmt.Sprintf("%s\ttour=%s\tauteur=%s\tn°%d\t%d élément(s)", kind, sub.Round, sub.Author, sub.Seq, len(sub.List))
 			}
 		}
-		fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\n", e.Index, parisTime(e.ServerTime), e.Digest, what)
+		fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\n", e.Index, paris.Format(e.ServerTime, "fr"), e.Digest, what)
 	}
 	fmt.Fprintf(a.stdout, "%d entrée(s) affichée(s) sur %d.\n", len(res.Entries), res.TreeSize)
 	return exitOK

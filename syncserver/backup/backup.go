@@ -37,6 +37,7 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/translog"
 	"appariement/syncserver/admincmd"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
 )
 
@@ -141,7 +142,7 @@ func remote(url, id, keyPath, out string, force bool) (*Report, error) {
 	if id == "" || keyPath == "" {
 		return nil, errors.New("-server demande -id et -key (l'administrateur qui signe la demande)")
 	}
-	key, err := admincmd.ReadKey(keyPath)
+	key, err := keyfile.Read(keyPath)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-// Package crashtest is "syncserver crashtest": it runs the server as a child
+// Package crashtest is "lab crashtest": it runs the server as a child
 // process on a temporary bbolt file, sends bursts of concurrent signed
 // submissions, kills the child with SIGKILL at random moments, restarts it
 // on the same file, and finally checks the promise "an acknowledged
@@ -13,9 +13,9 @@
 //
 //   - an acknowledged envelope sent again gets its first receipt back.
 //
-//     syncserver crashtest -kills 5 -interns 2000
+//     lab crashtest -kills 5 -interns 2000
 //
-// The child is this same executable run as "syncserver crashtest -serve
+// The child is this same executable run as "lab crashtest -serve
 // -db FILE": it prints "ADDR host:port" and serves on loopback until killed
 // (or until -life, a safety bound, runs out).
 package crashtest
@@ -74,7 +74,7 @@ type Report struct {
 	BoltChecks  int // bbolt checks passed
 }
 
-// Run is the "syncserver crashtest" command.
+// Run is the "lab crashtest" command.
 func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crashtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -5,7 +5,7 @@
 // activation code to everyone and writes them to DIR/codes.txt; then, in
 // the background, a share of the interns submit signed wish lists over time.
 //
-//	syncserver demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
+//	lab demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
 //
 // Run again on the same DIR, it reuses the store: nothing is regenerated.
 package democmd
@@ -34,9 +34,11 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
+	"appariement/shared/paris"
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/importer"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
@@ -208,7 +210,7 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 			return fmt.Errorf("création de l'administrateur de démonstration (supprimez %s pour repartir de zéro): %w", opts.Dir, err)
 		}
 	}
-	adminKey, err := admincmd.ReadKey(keyPath)
+	adminKey, err := keyfile.Read(keyPath)
 	if err != nil {
 		return err
 	}
@@ -381,7 +383,7 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 		if _, err := c.Transition(ctx, Round, domain.StateWishesOpen, "démonstration"); err != nil {
 			return nil, fmt.Errorf("ouverture des vœux du tour %s: %w", Round, err)
 		}
-		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, parisTime(closes))
+		fmt.Fprintf(out, "Tour %s : vœux ouverts jusqu'au %s.\n", Round, paris.Format(closes, "fr"))
 	}
 	if err := setupChoix(ctx, c, st, opts, data, out); err != nil {
 		return nil, err
@@ -446,7 +448,7 @@ func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Opt
 		return fmt.Errorf("ouverture des vœux du tour %s: %w", ChoixRound, err)
 	}
 	fmt.Fprintf(out, "Tour %s (choix au rang, %s) : vœux ouverts jusqu'au %s ; simulation des choix recalculée chaque minute.\n",
-		ChoixRound, domain.LookupSubdivision(ChoixSubdivision).Name, parisTime(closes))
+		ChoixRound, domain.LookupSubdivision(ChoixSubdivision).Name, paris.Format(closes, "fr"))
 	return nil
 }
 
@@ -583,11 +585,4 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func parisTime(t time.Time) string {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		t = t.In(loc)
-	}
-	return t.Format("02/01/2006 à 15:04 MST")
 }

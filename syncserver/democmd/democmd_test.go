@@ -17,8 +17,8 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
-	"appariement/syncserver/admincmd"
 	"appariement/syncserver/demodata"
+	"appariement/syncserver/keyfile"
 )
 
 func start(t *testing.T, dir string, simulate bool) (url string, out *bytes.Buffer, stop func()) {
@@ -120,7 +120,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("enroll admin %q: %+v, %v", adminID, ar, err)
 	}
 	// The simulation submits wish lists.
-	key, err := admincmd.ReadKey(filepath.Join(dir, AdminKeyFile))
+	key, err := keyfile.Read(filepath.Join(dir, AdminKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,11 +82,12 @@ var (
 		"coordonnateur": domain.RoleCoordinator, "coordinateur": domain.RoleCoordinator,
 		"coordinator": domain.RoleCoordinator,
 		"admin":       domain.RoleAdmin, "administrateur": domain.RoleAdmin, "administrator": domain.RoleAdmin,
+		"auditeur": domain.RoleAuditor, "auditrice": domain.RoleAuditor, "auditor": domain.RoleAuditor,
 	}
 	// roleNames are the words WritePeopleCSV writes.
 	roleNames = map[domain.Role]string{
 		domain.RoleIntern: "interne", domain.RoleRTS: "rts",
-		domain.RoleCoordinator: "coordonnateur", domain.RoleAdmin: "admin",
+		domain.RoleCoordinator: "coordonnateur", domain.RoleAdmin: "admin", domain.RoleAuditor: "auditeur",
 	}
 )
 

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 
@@ -35,7 +34,7 @@ func ParsePostes(t *Table) ([]domain.Poste, *Report) {
 			RTS:           c.ref("rts"),
 			RTSName:       c.get("nom rts"),
 			RTSEmail:      c.email("email rts", false),
-			Capacity:      c.positive("capacite", "capacité", "capacity", true),
+			Capacity:      c.capacity("capacite"),
 			Description:   c.get("description"),
 		}
 		if c.get("email rts") == "" {
@@ -298,8 +297,8 @@ func (c *rowCheck) role() domain.Role {
 	case s == "":
 		c.errorf("role", "rôle manquant", "missing role")
 	case !ok:
-		c.errorf("role", "rôle « %s » inconnu (interne, rts, coordonnateur ou admin)",
-			"unknown role %q (intern, rts, coordinator or admin)", s)
+		c.errorf("role", "rôle « %s » inconnu (interne, rts, coordonnateur, auditeur ou admin)",
+			"unknown role %q (intern, rts, coordinator, auditor or admin)", s)
 	}
 	return r
 }
@@ -322,7 +321,18 @@ func (c *rowCheck) positive(key, whatFR, whatEN string, required bool) int {
 	return n
 }
 
-// email returns an e-mail address: a bare address whose domain has a dot.
+// capacity returns a poste's capacity (domain.ValidCapacity), 0 if invalid.
+func (c *rowCheck) capacity(key string) int {
+	n := c.positive(key, "capacité", "capacity", true)
+	if n > domain.MaxCapacity {
+		c.errorf(key, "capacité %[1]d invalide : un entier de %[2]d à %[3]d", "invalid capacity %[1]d: an integer from %[2]d to %[3]d",
+			n, domain.MinCapacity, domain.MaxCapacity)
+		return 0
+	}
+	return n
+}
+
+// email returns an e-mail address, by the rule of domain.ValidEmail.
 func (c *rowCheck) email(key string, required bool) string {
 	s := c.get(key)
 	if s == "" {
@@ -331,16 +341,9 @@ func (c *rowCheck) email(key string, required bool) string {
 		}
 		return ""
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !validDomain(s[strings.LastIndexByte(s, '@')+1:]) {
+	if !domain.ValidEmail(s) {
 		c.errorf(key, "adresse e-mail « %s » invalide", "invalid e-mail address %q", s)
 		return ""
 	}
 	return s
-}
-
-// validDomain reports whether d has a dot between two labels.
-func validDomain(d string) bool {
-	i := strings.LastIndexByte(d, '.')
-	return i > 0 && i < len(d)-1
 }

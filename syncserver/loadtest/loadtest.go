@@ -1,16 +1,16 @@
-// Package loadtest is "syncserver loadtest": many synthetic interns sign a
+// Package loadtest is "lab loadtest": many synthetic interns sign a
 // wish list and submit it over HTTP on loopback within a window, as at a
 // national deadline; then every receipt is verified against the log.
 //
-//	syncserver loadtest -interns 20000 -window 60s
-//	syncserver loadtest -interns 5000 -burst -catalogue
+//	lab loadtest -interns 20000 -window 60s
+//	lab loadtest -interns 5000 -burst -catalogue
 //
 // By default it starts its own server on 127.0.0.1:0 over a temporary bbolt
 // file seeded offline (interns' keys written into the store, as
 // servertest.Register does: enrolling 20,000 people with Argon2id-hashed
 // activation codes would take longer than the test). With -addr it drives a
 // running server instead; that server's file must have been seeded first
-// with "syncserver loadtest -seed -db FILE -interns N" (interns' keys are
+// with "lab loadtest -seed -db FILE -interns N" (interns' keys are
 // derived from their ids) and its per-address rate limit raised, since all
 // the load comes from one address.
 package loadtest
@@ -82,7 +82,7 @@ type sent struct {
 	rc  *api.Receipt
 }
 
-// Run is the "syncserver loadtest" command.
+// Run is the "lab loadtest" command.
 func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -1,19 +1,20 @@
 package rounds
 
 import (
-	"cmp"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"appariement/shared/api"
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/shared/frozen"
 	"appariement/shared/match"
+	"appariement/shared/rules"
 	"appariement/syncserver/store"
 )
 
@@ -31,6 +32,10 @@ type Input struct {
 	CallList *calllist.List
 	// CallListDigest is the hex SHA-256 of CallList's signed payload.
 	CallListDigest string
+	// RootHash is the root hash of the log's first TreeSize leaves.
+	RootHash tlog.Hash
+	// Used names the envelopes Wishes and Rankings were read from.
+	Used []frozen.Envelope
 }
 
 // Freeze reads the input of round from the first size leaves of the log:
@@ -77,9 +82,13 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 	} else if !store.IsNotFound(err) {
 		return nil, err
 	}
+	if in.RootHash, err = tx.TreeHash(size); err != nil {
+		return nil, err
+	}
 	type best struct {
 		seq  uint64
 		list []string
+		used frozen.Envelope
 	}
 	latest := map[[2]string]best{}
 	keys := map[string][]store.KeyRecord{}
@@ -113,7 +122,8 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 			k[1] = ""
 		}
 		if b, ok := latest[k]; !ok || sub.Seq > b.seq {
-			latest[k] = best{sub.Seq, sub.List}
+			latest[k] = best{sub.Seq, sub.List, frozen.Envelope{Index: index, Digest: env.Digest(),
+				PayloadType: env.PayloadType, Author: sub.Author, Poste: k[1], Seq: sub.Seq}}
 		}
 		return nil
 	})
@@ -126,6 +136,7 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 		} else {
 			in.Rankings[k[1]] = b.list
 		}
+		in.Used = append(in.Used, b.used)
 	}
 	return in, nil
 }
@@ -143,172 +154,86 @@ func verifyAt(env *envelope.Envelope, hist []store.KeyRecord, at time.Time) erro
 	return errors.New("signature does not verify with the author's key of the time")
 }
 
-// Instance builds the exchange-format instance of the input: only open
-// postes and eligible interns; a wish for a poste closed since is dropped,
-// a ranking of a closed poste too. A choix-au-rang round follows its
-// published call list (an intern flagged absent chooses nothing; an
-// eligible intern missing from it, or a listed intern who is not
-// eligible, is an error); without one, the interns choose by rank, and a
-// missing or shared rank is an error, never a silent tie break.
-func (in *Input) Instance() (*match.Instance, error) {
-	inst := &match.Instance{Procedure: match.Procedure(in.Round.Procedure)}
-	open := map[string]bool{}
+// Document returns the canonical frozen input of in (see shared/frozen):
+// what the result's InputDigest names and what an auditor re-runs.
+func (in *Input) Document() *frozen.Input {
+	doc := &frozen.Input{
+		Version:        frozen.Version,
+		Round:          frozen.Round{ID: in.Round.ID, Procedure: in.Round.Procedure, Number: in.Round.Number},
+		TreeSize:       in.TreeSize,
+		RootHash:       in.RootHash.String(),
+		Postes:         make([]frozen.Poste, 0, len(in.Postes)),
+		Interns:        make([]frozen.Intern, 0, len(in.Interns)),
+		CallListDigest: in.CallListDigest,
+		Envelopes:      slices.Clone(in.Used),
+		Manual:         slices.Clone(in.Manual),
+	}
+	if doc.Envelopes == nil {
+		doc.Envelopes = []frozen.Envelope{}
+	}
+	if in.Round.Procedure == domain.ChoixAuRang {
+		doc.CallList = in.CallList
+	} else {
+		doc.CallListDigest = ""
+	}
 	for _, p := range in.Postes {
-		open[p.ID] = true
-		inst.Postes = append(inst.Postes, match.Poste{ID: p.ID, Capacity: p.Capacity})
-	}
-	eligible := map[string]bool{}
-	for _, p := range in.Interns {
-		eligible[p.ID] = true
-		wishes := []string{}
-		for _, w := range in.Wishes[p.ID] {
-			if open[w] {
-				wishes = append(wishes, w)
-			}
-		}
-		inst.Interns = append(inst.Interns, match.Intern{ID: p.ID, Wishes: wishes})
-	}
-	switch in.Round.Procedure {
-	case domain.Appariement:
-		for _, p := range in.Postes {
-			list, ok := in.Rankings[p.ID]
-			if !ok {
-				continue
-			}
-			ranking := []string{}
-			for _, id := range list {
-				if eligible[id] {
-					ranking = append(ranking, id)
-				}
-			}
-			inst.Rankings = append(inst.Rankings, match.Ranking{Poste: p.ID, Ranking: ranking})
-		}
-	case domain.ChoixAuRang:
-		if in.CallList != nil {
-			return inst, in.followCallList(inst)
-		}
-		interns := slices.Clone(in.Interns)
-		slices.SortFunc(interns, func(a, b domain.Person) int { return cmp.Compare(a.Rank, b.Rank) })
-		var bad []string
-		for i, p := range interns {
-			if p.Rank < 1 || (i > 0 && interns[i-1].Rank == p.Rank) {
-				bad = append(bad, fmt.Sprintf("%s (rang %d)", p.ID, p.Rank))
-			}
-			inst.CallList = append(inst.CallList, p.ID)
-		}
-		if len(bad) > 0 {
-			return nil, api.Errorf(api.CodeInvalidState,
-				"liste d'appel du tour %s : rang manquant ou partagé pour %s",
-				"call list of round %s: missing or shared rank for %s", in.Round.ID, strings.Join(bad, ", "))
-		}
-	}
-	return inst, nil
-}
-
-// followCallList sets the call list of inst from the published one,
-// checked against the eligible interns; absent interns get no wish.
-func (in *Input) followCallList(inst *match.Instance) error {
-	eligible := make([]calllist.EligibleIntern, 0, len(in.Interns))
-	absent := map[string]bool{}
-	for _, e := range in.CallList.Entries {
-		absent[e.Intern] = e.Absent
+		doc.Postes = append(doc.Postes, frozen.Poste{ID: p.ID, Specialty: p.Specialty, Subdivision: p.Subdivision, Capacity: p.Capacity})
 	}
 	for _, p := range in.Interns {
-		eligible = append(eligible, calllist.EligibleIntern{Intern: p.ID, Specialty: p.Specialty, Absent: absent[p.ID]})
+		doc.Interns = append(doc.Interns, frozen.Intern{ID: p.ID, Specialty: p.Specialty, Subdivision: p.Subdivision, Rank: p.Rank})
 	}
-	if rep := calllist.Check(in.CallList, eligible, nil); !rep.OK() {
-		return api.Errorf(api.CodeInvalidState,
-			"la liste d'appel publiée (version %[1]d) du tour %[2]s ne correspond plus aux internes du tour : %[3]s",
-			"the published call list (version %[1]d) of round %[2]s no longer matches the round's interns: %[4]s",
-			in.CallList.Version, in.Round.ID, strings.Join(rep.Messages("fr"), " ; "), strings.Join(rep.Messages("en"), "; "))
-	}
-	for k := range inst.Interns {
-		if absent[inst.Interns[k].ID] {
-			inst.Interns[k].Wishes = []string{}
-		}
-	}
-	for _, e := range in.CallList.Entries {
-		inst.CallList = append(inst.CallList, e.Intern)
-	}
-	return nil
+	doc.Sort()
+	return doc
 }
 
-// Compute runs the matching of the input with shared/match, checks the
-// outcome with match.Check and returns the round's result. A third round's
-// result is its manual assignments.
-func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, error) {
+// Instance builds the exchange-format instance of the input, with the one
+// rule of shared/frozen (Input.Instance).
+func (in *Input) Instance() (*match.Instance, error) {
+	return in.Document().Instance(in.Wishes, in.Rankings)
+}
+
+// Compute runs the matching of the input (shared/frozen's Compute: the
+// algorithms of shared/match, checked by match.Check) and returns the
+// round's result, naming the digest of the frozen input document, and the
+// document itself.
+func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byte, error) {
+	doc := in.Document()
+	data := doc.Encode()
 	res := &domain.Result{
 		Round: in.Round.ID, Procedure: in.Round.Procedure, Checkpoint: checkpoint,
-		TreeSize: in.TreeSize, ComputedAt: now.UTC(), Assignments: []domain.Assignment{}, Unmatched: []string{},
+		TreeSize: in.TreeSize, ComputedAt: now.UTC(), InputDigest: frozen.Digest(data),
 	}
 	if in.CallList != nil && in.Round.Procedure == domain.ChoixAuRang {
 		res.CallListVersion, res.CallListDigest = in.CallList.Version, in.CallListDigest
 	}
-	if in.Round.Number == 3 {
-		assigned := map[string]bool{}
-		for _, a := range in.Manual {
-			assigned[a.Intern] = true
-			res.Assignments = append(res.Assignments, a)
-		}
-		for _, p := range in.Interns {
-			if !assigned[p.ID] {
-				res.Unmatched = append(res.Unmatched, p.ID)
-			}
-		}
-		return res, nil
-	}
-	inst, err := in.Instance()
+	var err error
+	res.Assignments, res.Unmatched, err = doc.Compute(in.Wishes, in.Rankings)
 	if err != nil {
-		return nil, err
+		var apiErr *api.Error
+		if errors.As(err, &apiErr) {
+			return nil, nil, apiErr
+		}
+		return nil, nil, errorf(in.Round.ID, "%w", err)
 	}
-	out, err := match.Solve(inst)
-	if err != nil {
-		return nil, errorf(in.Round.ID, "match: %w", err)
-	}
-	if err := match.Check(inst, out); err != nil {
-		return nil, errorf(in.Round.ID, "check: %w", err)
-	}
-	for _, a := range out.Assignments {
-		res.Assignments = append(res.Assignments, domain.Assignment{Intern: a.Intern, Poste: a.Poste})
-	}
-	res.Unmatched = append(res.Unmatched, out.Unmatched...)
-	return res, nil
+	return res, data, nil
 }
 
 // Derive returns the postes and interns of the round after a published
 // one: the same postes with their capacity reduced by the places taken
 // (closed when none is left) and the interns left unmatched.
 func Derive(postes []domain.Poste, res *domain.Result) ([]domain.Poste, []string) {
-	taken := map[string]int{}
-	for _, a := range res.Assignments {
-		taken[a.Poste]++
-	}
+	free := rules.FreePlaces(postes, res.Assignments)
 	var out []domain.Poste
 	for _, p := range postes {
 		if p.Closed {
 			continue
 		}
 		p.Version = 0
-		p.Capacity -= taken[p.ID]
+		p.Capacity = free[p.ID]
 		if p.Capacity <= 0 {
 			p.Capacity, p.Closed = 0, true
 		}
 		out = append(out, p)
 	}
 	return out, slices.Clone(res.Unmatched)
-}
-
-// FreePlaces returns the places left on each open poste of a round given
-// its assignments so far.
-func FreePlaces(postes []domain.Poste, assigned []domain.Assignment) map[string]int {
-	free := map[string]int{}
-	for _, p := range postes {
-		if !p.Closed {
-			free[p.ID] = p.Capacity
-		}
-	}
-	for _, a := range assigned {
-		free[a.Poste]--
-	}
-	return free
 }

@@ -20,8 +20,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"golang.org/x/time/rate"
@@ -60,6 +62,15 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	idBurst := fs.Int("identity-burst", 0, "rafale par identité (0 : défaut, 30)")
 	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9090",
 		"adresse des métriques Prometheus (GET /metrics), sans authentification : boucle locale ou réseau de supervision ; vide : aucune (metrics listen address)")
+	enrollRate := fs.Float64("enroll-rate", 0, "essais d'inscription par seconde et par adresse cliente (0 : défaut, 0.5)")
+	enrollBurst := fs.Int("enroll-burst", 0, "rafale d'essais d'inscription par adresse cliente (0 : défaut, 30)")
+	var proxies []netip.Prefix
+	fs.Func("trusted-proxy", "réseau (CIDR) ou adresse d'un proxy inverse de confiance, dont X-Forwarded-For donne l'adresse du client ; "+
+		"répétable ou séparé par des virgules (trusted reverse proxy; X-Forwarded-For is read only from these)", func(v string) error {
+		ps, err := ParseTrustedProxies(v)
+		proxies = append(proxies, ps...)
+		return err
+	})
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -85,7 +96,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := server.Config{DBPath: *db, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
 		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
-		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst}
+		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
+		TrustedProxies: proxies, EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}
 	if *metricsAddr != "" && !server.IsLoopback(*metricsAddr) {
 		logger.Warn("serve: metrics on a non-loopback address: they have no authentication, keep them on a monitoring network",
 			"metrics_addr", *metricsAddr)
@@ -105,6 +117,28 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "Serveur arrêté proprement (server stopped).")
 	return 0
+}
+
+// ParseTrustedProxies parses a comma-separated list of CIDR prefixes or
+// single addresses (a single address is its own /32 or /128).
+func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("proxy de confiance %q : ni adresse ni réseau CIDR (trusted proxy: not an address or CIDR)", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // NewLogger builds the slog logger of the server: format "text" or

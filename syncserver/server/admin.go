@@ -16,6 +16,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )
@@ -241,7 +242,7 @@ func (s *Server) roundDetail(q *req) error {
 			return err
 		}
 		d.Round, d.CatalogueVersion, d.TreeSize = rec.Round, rec.CatalogueVersion, rec.TreeSize
-		d.Round.State = rounds.Effective(&rec.Round, q.now)
+		d.Round.State = rules.Effective(&rec.Round, q.now)
 		d.Published = rec.State == domain.StatePublished
 		postes, err := tx.Postes(id, 0)
 		if err != nil {
@@ -281,10 +282,15 @@ func (s *Server) roundDetail(q *req) error {
 }
 
 // updateRound loads a round in a write transaction, lets fn change it and
-// saves it with an audit entry.
+// saves it with an audit entry. It refuses (clock_behind) while the
+// server's clock reads before the last log leaf.
 func (s *Server) updateRound(q *req, id string, fn func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
 	var rec *store.RoundRecord
+	s.noteClockStep(s.now())
 	err := s.store.Update(func(tx *store.Tx) error {
+		if err := tx.CheckClock(s.now()); err != nil {
+			return err
+		}
 		var err error
 		rec, err = tx.Round(id)
 		if store.IsNotFound(err) {
@@ -316,7 +322,7 @@ func (s *Server) schedule(q *req) error {
 			return store.AuditEntry{}, api.Errorf(api.CodeInvalidState, "le tour %s est déjà apparié", "round %s is already matched", id)
 		}
 		rec.WishesOpen, rec.WishesClose, rec.RankingsOpen, rec.RankingsClose = in.WishesOpen, in.WishesClose, in.RankingsOpen, in.RankingsClose
-		if err := rounds.CheckSchedule(&rec.Round); err != nil {
+		if err := rules.CheckSchedule(&rec.Round); err != nil {
 			return store.AuditEntry{}, err
 		}
 		return q.audit("schedule", id, "", in.Reason, in), nil
@@ -338,7 +344,7 @@ func (s *Server) transition(q *req) error {
 	}
 	rec, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		from := rec.State
-		if err := rounds.CheckTransition(&rec.Round, in.To, q.now); err != nil {
+		if err := rules.CheckTransition(&rec.Round, in.To, q.now); err != nil {
 			return store.AuditEntry{}, err
 		}
 		detail := map[string]any{"from": from, "to": in.To}
@@ -349,7 +355,15 @@ func (s *Server) transition(q *req) error {
 			}
 			detail["eligible"] = n
 		}
-		rec.State = in.To
+		// The window's scheduled bounds follow the admin's decision, so that
+		// the server's clock and every screen agree (recorded in the audit).
+		moves, err := rules.Transition(&rec.Round, in.To, q.now)
+		if err != nil {
+			return store.AuditEntry{}, err
+		}
+		for _, m := range moves {
+			detail[m.Bound] = map[string]any{"from": m.From, "to": m.To}
+		}
 		return q.audit("transition", id, "", in.Reason, detail), nil
 	})
 	if err != nil {
@@ -395,12 +409,8 @@ func (s *Server) run(q *req) error {
 	if err != nil {
 		return err
 	}
-	if err := rounds.CheckRun(&rec.Round, q.now); err != nil {
+	if err := rules.CheckRun(&rec.Round, q.now); err != nil {
 		return err
-	}
-	if rec.State == domain.StateMatched && !rec.LiveStart.IsZero() {
-		return api.Errorf(api.CodeInvalidState, "le direct du tour %s a commencé : son appariement ne peut plus être relancé",
-			"the live reveal of round %s has started: it cannot be run again", id)
 	}
 	checkpoint, size := rec.Checkpoint, rec.TreeSize
 	if rec.State != domain.StateMatched {
@@ -418,7 +428,7 @@ func (s *Server) run(q *req) error {
 	}); err != nil {
 		return err
 	}
-	res, err := rounds.Compute(in, checkpoint, q.now)
+	res, doc, err := rounds.Compute(in, checkpoint, q.now)
 	if err != nil {
 		return err
 	}
@@ -431,8 +441,11 @@ func (s *Server) run(q *req) error {
 		if err := tx.PutPreview(id, res); err != nil {
 			return store.AuditEntry{}, err
 		}
+		if err := tx.PutInput(id, doc); err != nil {
+			return store.AuditEntry{}, err
+		}
 		return q.audit("run", id, "", "", map[string]any{"tree_size": size, "assigned": len(res.Assignments),
-			"unmatched": len(res.Unmatched)}), nil
+			"unmatched": len(res.Unmatched), "input_digest": res.InputDigest}), nil
 	})
 	if err != nil {
 		return err
@@ -445,9 +458,8 @@ func (s *Server) publish(q *req) error {
 	id := mux.Vars(q.r)["round"]
 	var signed []byte
 	_, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
-		if rec.State != domain.StateMatched {
-			return store.AuditEntry{}, api.Errorf(api.CodeInvalidState, "le tour %s n'est pas apparié (état %s)",
-				"round %s is not matched (state %s)", id, rec.State)
+		if err := rules.CheckPublish(&rec.Round); err != nil {
+			return store.AuditEntry{}, err
 		}
 		res, err := tx.Preview(id)
 		if err != nil {
@@ -486,6 +498,9 @@ func (s *Server) nextRound(q *req) error {
 	}
 	var next *store.RoundRecord
 	err := s.store.Update(func(tx *store.Tx) error {
+		if err := tx.CheckClock(s.now()); err != nil {
+			return err
+		}
 		_, res, _, err := s.published(tx, parent)
 		if err != nil {
 			return err
@@ -570,16 +585,15 @@ func (s *Server) assign(q *req) error {
 		if err != nil {
 			return fail(err)
 		}
-		if p.Closed || rounds.FreePlaces(postes, manual)[in.Poste] < 1 {
+		if !p.Closed && rules.FreePlaces(postes, manual)[in.Poste] < 1 {
 			return fail(api.Errorf(api.CodePosteClosed, "le poste %s n'a plus de place libre", "poste %s has no free place left", in.Poste))
 		}
 		intern, err := tx.Person(in.Intern)
 		if err != nil {
 			return fail(err)
 		}
-		if p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision {
-			return fail(forbidden("le poste %s n'est pas de la spécialité et subdivision de %s",
-				"poste %s is not of the specialty and subdivision of %s", in.Poste, in.Intern))
+		if err := rules.CheckWish(id, intern, p); err != nil {
+			return fail(err)
 		}
 		if err := tx.PutManual(id, a); err != nil {
 			return fail(err)

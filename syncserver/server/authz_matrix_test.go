@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -29,9 +28,10 @@ const (
 	rts   caller = "rts"
 	coord caller = "coordinator"
 	admin caller = "admin"
+	audtr caller = "auditor"
 )
 
-var callers = []caller{anon, intrn, rts, coord, admin}
+var callers = []caller{anon, intrn, rts, coord, admin, audtr}
 
 // authzRoute is one row: a route as the router declares it, its concrete
 // path, and what the authorization layer must answer each caller.
@@ -50,6 +50,7 @@ type authzRoute struct {
 // escape it.
 var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/healthz"},
+	{method: "GET", tmpl: "/readyz"},
 	{method: "GET", tmpl: "/v1/server-key"},
 	{method: "POST", tmpl: "/v1/enroll"},
 	{method: "GET", tmpl: "/v1/me", signed: true},
@@ -62,6 +63,7 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/rounds/{round}/candidates", signed: true, only: []caller{rts, admin}},
 	{method: "GET", tmpl: "/v1/rounds/{round}/result", signed: true},
 	{method: "GET", tmpl: "/v1/rounds/{round}/result/full", signed: true},
+	{method: "GET", tmpl: "/v1/rounds/{round}/audit-bundle", signed: true, only: []caller{audtr, admin}},
 	{method: "GET", tmpl: "/v1/rounds/{round}/call-list", signed: true},
 	{method: "GET", tmpl: "/v1/rounds/{round}/call-list/versions", signed: true},
 	{method: "GET", tmpl: "/v1/rounds/{round}/call-list/versions/{version}", signed: true},
@@ -197,9 +199,14 @@ func TestAuthzMatrix(t *testing.T) {
 		t.FailNow()
 	}
 
-	// A coordinator, created in the store like the seeded people.
-	const coordID = "coord01"
+	// A coordinator and an auditor, created in the store like the seeded
+	// people.
+	const coordID, auditorID = "coord01", "audit01"
 	err := env.Server.Store().Update(func(tx *store.Tx) error {
+		if err := tx.PutPerson(domain.Person{ID: auditorID, Role: domain.RoleAuditor, LastName: "AUDIT",
+			FirstName: "Claude", Email: "audit@example.org"}); err != nil {
+			return err
+		}
 		return tx.PutPerson(domain.Person{ID: coordID, Role: domain.RoleCoordinator, LastName: "COORD",
 			FirstName: "Camille", Email: "coord@example.org", Specialty: servertest.Specialty,
 			Subdivision: servertest.Subdivision})
@@ -210,6 +217,7 @@ func TestAuthzMatrix(t *testing.T) {
 	users := map[caller]*servertest.User{
 		intrn: env.Register(t, env.Interns[0]),
 		rts:   env.Register(t, env.RTS[0]),
+		audtr: env.Register(t, auditorID),
 		coord: env.Register(t, coordID),
 		admin: env.User(env.AdminID, env.AdminKey),
 	}
@@ -260,7 +268,7 @@ func TestAuthzMatrix(t *testing.T) {
 					t.Fatal(err)
 				}
 				if u := users[c]; u != nil {
-					req.Header.Set("Authorization", signAs(u.Key, u.ID, r.method, path, body, env))
+					env.Sign(req.Header, u.Key, u.ID, r.method, path, body, env.Clock.Now())
 				}
 				if body != nil {
 					req.Header.Set("Content-Type", "application/json")
@@ -298,8 +306,4 @@ func TestAuthzMatrix(t *testing.T) {
 			})
 		}
 	}
-}
-
-func signAs(key ed25519.PrivateKey, id, method, path string, body []byte, env *servertest.Env) string {
-	return api.SignRequest(key, id, method, path, body, env.Clock.Now())
 }

@@ -25,7 +25,7 @@ func signedRaw(t *testing.T, env *servertest.Env, method, path string, body []by
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", api.SignRequest(env.AdminKey, env.AdminID, method, path, body, env.Clock.Now()))
+	env.Sign(req.Header, env.AdminKey, env.AdminID, method, path, body, env.Clock.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

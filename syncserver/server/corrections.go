@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -9,6 +10,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/email"
 	"appariement/syncserver/store"
 )
 
@@ -25,8 +27,7 @@ var staff = []domain.Role{domain.RoleRTS, domain.RoleCoordinator, domain.RoleAdm
 // inScope reports whether a coordinator's specialty and subdivision (empty:
 // any) cover spec and sub.
 func inScope(who *domain.Person, spec, sub string) bool {
-	scope := domain.Round{Specialty: who.Specialty, Subdivision: who.Subdivision}
-	return scope.Covers(spec, sub)
+	return domain.Scope{Specialty: who.Specialty, Subdivision: who.Subdivision}.Covers(spec, sub)
 }
 
 // roundExists fails with unknown_round if there is no round id.
@@ -264,10 +265,15 @@ func (s *Server) decideCorrection(q *req) error {
 		}
 		if s.cfg.OutboxDir != "" && c.Author != q.who.ID { // an admin deciding their own request is not told
 			if author, err := tx.Person(c.Author); err == nil && author.Email != "" {
-				if mail, err = s.writeOutbox(author, "Appariement : votre demande de correction "+c.ID, correctionMail(author, c), q.now); err != nil {
+				mail, err = s.writeOutbox(author, "Appariement : votre demande de correction "+c.ID, correctionMail(author, c), q.now)
+				switch {
+				case errors.Is(err, email.ErrHeader): // no safe e-mail for this person: the app still shows the decision
+					s.log.Warn("server: no correction e-mail", "person", author.ID, "err", err)
+				case err != nil:
 					return err
+				default:
+					detail["outbox"] = mail
 				}
-				detail["outbox"] = mail
 			}
 		}
 		return tx.Audit(q.audit("correction-"+string(in.Status), c.Round, c.ID, in.Reason, detail))

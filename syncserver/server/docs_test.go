@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/mail"
@@ -79,11 +80,15 @@ func TestActivationMail(t *testing.T) {
 	if _, err := m.Header.Date(); err != nil {
 		t.Error(err)
 	}
-	body, _ := io.ReadAll(m.Body)
+	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
 	for _, want := range []string{ic.Code, "Identifiant : i01", env.ServerKey.Fingerprint, "Bonjour"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("mail body lacks %q:\n%s", want, body)
 		}
+	}
+	// The fingerprint is to be checked before the code is typed.
+	if fp, typing := strings.Index(string(body), env.ServerKey.Fingerprint), strings.Index(string(body), "Saisissez votre identifiant et ce code"); typing < 0 || fp > typing {
+		t.Errorf("the mail has the code typed before the fingerprint is checked:\n%s", body)
 	}
 }
 

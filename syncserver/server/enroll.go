@@ -1,28 +1,44 @@
 package server
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
+	"net/mail"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/email"
 	"appariement/shared/envelope"
+	"appariement/shared/paris"
 	"appariement/syncserver/store"
 )
 
+// refusedEnrollment is the one answer to every failed enrollment: an
+// unknown identifier, an enrolled one, a wrong, used or expired code and a
+// try that must wait (store.CodeDelay) are not told apart, by status,
+// words or timing (the store does the same work for each), so the route
+// neither says who exists nor who is enrolled. The words say that waiting
+// may help, which is what the real user needs to know; there is no
+// Retry-After, which would tell a delayed identifier apart.
+func refusedEnrollment() error {
+	return api.Errorf(api.CodeBadCode,
+		"identifiant ou code d'activation incorrect, déjà utilisé ou expiré ; après plusieurs essais manqués, patientez une minute avant de réessayer",
+		"wrong, used or expired identifier or activation code; after several wrong tries, wait a minute before trying again")
+}
+
 // enroll registers a public key with a one-time activation code
-// (POST /v1/enroll). Unknown identifiers and wrong codes get the same
-// answer, so the route does not tell who exists.
+// (POST /v1/enroll). Tries are limited per client address; every failure
+// gets the same answer (see refusedEnrollment).
 func (s *Server) enroll(q *req) error {
+	if err := s.limit(q, s.enrollLim, "enroll-ip:"+q.ip); err != nil {
+		return err
+	}
 	var in api.EnrollRequest
 	if err := q.decode(&in); err != nil {
 		return err
@@ -42,15 +58,11 @@ func (s *Server) enroll(q *req) error {
 	}
 	p, err := s.store.Enroll(in.Identifier, in.Code, in.PublicKey)
 	switch {
-	case errors.Is(err, store.ErrAlreadyEnrolled):
-		return api.Errorf(api.CodeAlreadyEnrolled, "%s est déjà inscrit : demandez une réinitialisation de clé à l'administration",
-			"%s is already enrolled: ask the administration for a key reset", in.Identifier)
-	case errors.Is(err, store.ErrLocked):
-		return api.Errorf(api.CodeBadCode, "trop d'essais de code pour %s : demandez un nouveau code à l'administration",
-			"too many wrong codes for %s: ask the administration for a new code", in.Identifier)
-	case errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
-		return api.Errorf(api.CodeBadCode, "identifiant ou code d'activation incorrect, déjà utilisé ou expiré",
-			"wrong, used or expired identifier or activation code")
+	case errors.Is(err, store.ErrAlreadyEnrolled), errors.Is(err, store.ErrDelayed),
+		errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
+		// The reason is for the operator's log only.
+		s.log.Info("server: enrollment refused", "identifier", in.Identifier, "ip", q.ip, "why", err.Error())
+		return refusedEnrollment()
 	case err != nil:
 		return err
 	}
@@ -73,12 +85,18 @@ func (s *Server) storeCode(tx *store.Tx, p *domain.Person, a *store.Activation, 
 		return api.IssuedCode{}, err
 	}
 	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: a.Code, Expires: a.Expires}
-	if s.cfg.OutboxDir != "" {
+	if s.cfg.OutboxDir != "" && p.Email != "" {
 		name, err := s.writeMail(p, a.Code, a.Expires, now)
-		if err != nil {
+		switch {
+		case errors.Is(err, email.ErrHeader):
+			// The code is issued and in the answer; no e-mail can be
+			// written safely for this person (Outbox stays empty).
+			s.log.Warn("server: no activation e-mail", "person", p.ID, "err", err)
+		case err != nil:
 			return ic, err
+		default:
+			ic.Outbox = name
 		}
-		ic.Outbox = name
 	}
 	return ic, nil
 }
@@ -98,64 +116,53 @@ Voici votre code d'activation pour l'application Appariement :
     Identifiant : %s
     Code        : %s
 
-Ce code est personnel et ne sert qu'une fois. Il expire le %s (heure de Paris).
+Ce code est personnel et ne sert qu'une fois. Il expire le %s.
 
 Pour activer votre compte :
  1. Ouvrez l'application Appariement.
  2. Saisissez l'adresse du serveur : %s
- 3. Saisissez votre identifiant et ce code, puis choisissez une phrase de passe.
- 4. Vérifiez que l'empreinte du serveur affichée est bien :
+    puis cliquez sur « Vérifier le serveur ».
+ 3. Avant de saisir votre code, vérifiez que l'empreinte du serveur
+    affichée est exactement celle-ci (vous pouvez aussi la coller dans
+    l'application, qui les compare) :
     %s
+    Si elle diffère, arrêtez-vous : ne saisissez pas votre code et
+    prévenez votre administration.
+ 4. Saisissez votre identifiant et ce code, puis choisissez une phrase de passe.
 
+Après plusieurs codes erronés, patientez une minute avant de réessayer.
 Ne communiquez ce code à personne : l'administration ne vous le demandera
 jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
 administration (ARS ou UFR).
-`, p.FullName(), p.ID, code, parisTime(expires), url, key.Fingerprint)
+`, p.FullName(), p.ID, code, paris.Format(expires, "fr"), url, key.Fingerprint)
 	return s.writeOutbox(p, "Appariement : votre code d'activation", body, now)
 }
 
 // writeOutbox writes an e-mail to p (RFC 5322, UTF-8, with the automatic
 // message signature) into the outbox directory and returns the file name.
+// Every header goes through package email: a name cannot add a recipient.
 func (s *Server) writeOutbox(p *domain.Person, subject, body string, now time.Time) (string, error) {
-	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
-		return "", fmt.Errorf("server: outbox: %w", err)
+	from, err := mail.ParseAddress(s.cfg.MailFrom)
+	if err != nil {
+		return "", fmt.Errorf("server: outbox: From address %q: %w", s.cfg.MailFrom, err)
 	}
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	id := hex.EncodeToString(rnd[:])
-	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
-	var b bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	hdr("From", s.cfg.MailFrom)
-	hdr("To", mime.QEncoding.Encode("utf-8", p.FullName())+" <"+sanitizeHeader(p.Email)+">")
-	hdr("Subject", mime.QEncoding.Encode("utf-8", subject))
-	hdr("Date", now.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+id+"."+now.UTC().Format("20060102150405")+"@appariement>")
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=utf-8")
-	hdr("Content-Transfer-Encoding", "8bit")
-	b.WriteString("\r\n")
 	body += "\n-- \nAppariement — message automatique, merci de ne pas y répondre.\n"
-	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
+	msg, err := email.Message{From: *from, To: mail.Address{Name: p.FullName(), Address: p.Email},
+		Subject: subject, Date: now, MessageID: id + "." + now.UTC().Format("20060102150405") + "@appariement",
+		Body: body}.Bytes()
+	if err != nil {
+		return "", fmt.Errorf("server: outbox: e-mail to %s: %w", p.ID, err)
+	}
+	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
+		return "", fmt.Errorf("server: outbox: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
 	path := filepath.Join(s.cfg.OutboxDir, name)
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(path, msg, 0o600); err != nil {
 		return "", fmt.Errorf("server: outbox: %w", err)
 	}
 	return name, nil
-}
-
-func parisTime(t time.Time) string {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		t = t.In(loc)
-	}
-	return t.Format("02/01/2006 à 15:04")
-}
-
-func sanitizeHeader(v string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == '<' || r == '>' {
-			return -1
-		}
-		return r
-	}, v)
 }

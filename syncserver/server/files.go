@@ -15,7 +15,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
-	"appariement/syncserver/rounds"
+	"appariement/shared/rules"
 	"appariement/syncserver/store"
 )
 
@@ -128,7 +128,7 @@ func (s *Server) mayRead(tx *store.Tx, q *req, fi *store.FileInfo) (bool, error)
 		return false, err
 	}
 	for _, r := range recs {
-		if !rounds.AtLeast(&r.Round, q.now, domain.StateWishesClosed) {
+		if !rules.AtLeast(&r.Round, q.now, domain.StateWishesClosed) {
 			continue
 		}
 		wl, err := tx.CurrentWishList(r.ID, fi.Owner)
@@ -183,7 +183,7 @@ func (s *Server) candidates(q *req) error {
 		if q.who.Role != domain.RoleAdmin && p.RTS != q.who.ID {
 			return forbidden("le poste %s n'est pas sous votre responsabilité", "poste %s is not yours", poste)
 		}
-		if !rounds.AtLeast(&rec.Round, q.now, domain.StateWishesClosed) {
+		if !rules.AtLeast(&rec.Round, q.now, domain.StateWishesClosed) {
 			return api.Errorf(api.CodeWindowNotOpen, "les candidatures du tour %s sont visibles après la clôture des vœux",
 				"the candidates of round %s are visible once the wishes are closed", round)
 		}

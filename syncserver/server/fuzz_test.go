@@ -30,7 +30,7 @@ func fuzzServer(f *testing.F) (*server.Server, ed25519.PrivateKey, ed25519.Priva
 	if err := store.Bootstrap(db, "fuzz", domain.Person{ID: "admin"}, adminPub); err != nil {
 		f.Fatal(err)
 	}
-	srv, err := server.Open(server.Config{DBPath: db, IPRate: rate.Inf, IdentityRate: rate.Inf,
+	srv, err := server.Open(server.Config{DBPath: db, IPRate: rate.Inf, IdentityRate: rate.Inf, EnrollRate: rate.Inf,
 		Logger: discardLogger()})
 	if err != nil {
 		f.Fatal(err)
@@ -106,12 +106,15 @@ func FuzzEnrollBody(f *testing.F) {
 
 func FuzzAuthorization(f *testing.F) {
 	srv, key, _ := fuzzServer(f)
-	f.Add(api.SignRequest(key, "i01", "GET", "/v1/me", nil, time.Now()))
-	f.Add("Appariement-Ed25519 id=i01,ts=1,nonce=00,sig=AAAA")
-	f.Add("Appariement-Ed25519 id=,ts=,nonce=,sig=")
-	f.Fuzz(func(t *testing.T, header string) {
+	h := http.Header{}
+	api.SignRequest(h, key, serverKeyID(srv), "i01", "GET", "/v1/me", nil, time.Now())
+	f.Add(h.Get("Authorization"), h.Get("Content-Digest"))
+	f.Add("Appariement-Ed25519 id=i01,ts=1,nonce=00,sig=AAAA", "")
+	f.Add("Appariement-Ed25519-v2 id=,ts=,nonce=,sig=", "sha-256=::")
+	f.Fuzz(func(t *testing.T, header, digest string) {
 		req := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
 		req.Header.Set("Authorization", header)
+		req.Header.Set("Content-Digest", digest)
 		w := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(w, req)
 		checkAnswer(t, w)
@@ -126,12 +129,15 @@ func FuzzImportPostesBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, format string) {
 		path := "/v1/admin/rounds/R1/postes?dry_run=1&format=" + url.QueryEscape(format)
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-		req.Header.Set("Authorization", api.SignRequest(adminKey, "admin", "POST", req.URL.RequestURI(), body, time.Now()))
+		api.SignRequest(req.Header, adminKey, serverKeyID(srv), "admin", "POST", req.URL.RequestURI(), body, time.Now())
 		w := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(w, req)
 		checkAnswer(t, w)
 	})
 }
+
+// serverKeyID is the key id signed requests to srv are bound to.
+func serverKeyID(srv *server.Server) string { return envelope.KeyID(srv.Store().ServerKey().PublicKey) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -143,7 +149,7 @@ func FuzzCorrectionBody(f *testing.F) {
 	f.Add([]byte(`{"person":"i01","field":"email","proposed":"x\u0000@y.fr","message":"\u00e9"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/v1/corrections", bytes.NewReader(body))
-		req.Header.Set("Authorization", api.SignRequest(adminKey, "admin", "POST", req.URL.RequestURI(), body, time.Now()))
+		api.SignRequest(req.Header, adminKey, serverKeyID(srv), "admin", "POST", req.URL.RequestURI(), body, time.Now())
 		w := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(w, req)
 		checkAnswer(t, w)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"container/list"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -37,6 +39,7 @@ type req struct {
 	actor string
 	now   time.Time
 	code  api.Code // refusal code, for the log
+	ip    string   // the client's address (see Server.clientIP)
 }
 
 // endpoint describes how a route is served.
@@ -44,8 +47,11 @@ type endpoint struct {
 	name   string        // route label in metrics and logs
 	signed bool          // a signed request is required
 	roles  []domain.Role // roles allowed (any enrolled person if empty)
-	limit  int64         // body limit (api.MaxBodySize if 0)
-	fn     func(*req) error
+	// limit bounds the body: api.MaxBodySize if 0 for a signed route, read
+	// only once its headers are authenticated; api.MaxAnonymousBody if 0 for
+	// a route open to anyone.
+	limit int64
+	fn    func(*req) error
 }
 
 type statusWriter struct {
@@ -75,7 +81,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // it logs and measures every request.
 func (s *Server) serve(e endpoint) http.Handler {
 	if e.limit == 0 {
-		e.limit = api.MaxBodySize
+		e.limit = api.MaxAnonymousBody
+		if e.signed {
+			e.limit = api.MaxBodySize
+		}
 	}
 	return http.HandlerFunc(func(hw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -96,7 +105,7 @@ func (s *Server) serve(e endpoint) http.Handler {
 				who = q.who.ID
 			}
 			s.log.Info("request", "method", r.Method, "route", e.name, "status", q.w.status,
-				"ms", float64(d.Microseconds())/1000, "bytes", q.w.bytes, "ip", clientIP(r), "who", who, "code", string(q.code))
+				"ms", float64(d.Microseconds())/1000, "bytes", q.w.bytes, "ip", q.ip, "who", who, "code", string(q.code))
 		}()
 		if err := s.handle(q, e); err != nil {
 			s.fail(q, err)
@@ -104,35 +113,73 @@ func (s *Server) serve(e endpoint) http.Handler {
 	})
 }
 
+// handle runs the checks of an endpoint in the order that keeps an
+// unauthenticated caller cheap: address limit; for a signed route, the
+// signature over the headers (identity, server, timestamp, nonce, declared
+// body digest), the role and the identity's limit before a byte of the body
+// is read; then the body, bounded, checked against the signed digest; the
+// nonce on disk for a change; then the handler.
 func (s *Server) handle(q *req, e endpoint) error {
-	if err := s.limit(q, s.ipLim, "ip:"+clientIP(q.r)); err != nil {
+	q.ip = s.clientIP(q.r)
+	if err := s.limit(q, s.ipLim, "ip:"+q.ip); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, e.limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return api.Errorf(api.CodeBodyTooLarge, "requête trop grande (limite %d octets)",
-				"request body too large (limit %d bytes)", e.limit)
-		}
-		return api.Errorf(api.CodeBadRequest, "lecture de la requête impossible", "cannot read the request body")
-	}
-	q.body = body
-	if e.signed {
-		if err := s.authenticate(q); err != nil {
+	if !e.signed {
+		body, err := readBody(q, e.limit)
+		if err != nil {
 			return err
 		}
-		if len(e.roles) > 0 && !slices.Contains(e.roles, q.who.Role) {
-			return api.Errorf(api.CodeForbidden, "action réservée (%s) : votre rôle est %s",
-				"action restricted (%s): your role is %s", roleList(e.roles), q.who.Role)
+		q.body = body
+		return e.fn(q)
+	}
+	a, err := s.authenticate(q)
+	if err != nil {
+		return err
+	}
+	if len(e.roles) > 0 && !slices.Contains(e.roles, q.who.Role) {
+		return api.Errorf(api.CodeForbidden, "action réservée (%s) : votre rôle est %s",
+			"action restricted (%s): your role is %s", roleList(e.roles), q.who.Role)
+	}
+	if q.who.Role != domain.RoleAdmin {
+		if err := s.limit(q, s.idLim, "id:"+q.who.ID); err != nil {
+			return err
 		}
-		if q.who.Role != domain.RoleAdmin {
-			if err := s.limit(q, s.idLim, "id:"+q.who.ID); err != nil {
-				return err
-			}
+	}
+	body, err := readBody(q, e.limit)
+	if err != nil {
+		return err
+	}
+	if err := a.CheckBody(body); err != nil {
+		return unauthorized("le contenu ne correspond pas à l'empreinte signée / the body does not match the signed digest")
+	}
+	q.body = body
+	if q.r.Method != http.MethodGet && q.r.Method != http.MethodHead {
+		// Changes also remember their nonce on disk, so a restart does not
+		// open a replay window.
+		expires := q.now.Add(nonceTTL)
+		err := s.store.Update(func(tx *store.Tx) error { return tx.UseNonce(a.ID+"/"+a.Nonce, q.now, expires) })
+		if errors.Is(err, store.ErrNonceUsed) {
+			return unauthorized("requête rejouée (nonce déjà utilisé) / replayed request (nonce already used)")
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return e.fn(q)
+}
+
+// readBody reads the request body, refusing one longer than limit.
+func readBody(q *req, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, api.Errorf(api.CodeBodyTooLarge, "requête trop grande (limite %d octets)",
+				"request body too large (limit %d bytes)", limit)
+		}
+		return nil, api.Errorf(api.CodeBadRequest, "lecture de la requête impossible", "cannot read the request body")
+	}
+	return body, nil
 }
 
 func roleList(roles []domain.Role) string {
@@ -143,21 +190,33 @@ func roleList(roles []domain.Role) string {
 	return strings.Join(out, ", ")
 }
 
-// authenticate checks the Authorization header of a signed request: known
-// enrolled signer, signature over method, path, time, nonce and body, time
-// within api.MaxClockSkew of the server's clock, nonce never seen.
-func (s *Server) authenticate(q *req) error {
-	unauthorized := func(why string) error {
-		s.log.Debug("server: unauthorized request", "why", why)
-		return api.Errorf(api.CodeUnauthorized, "requête non authentifiée : %s", "request not authenticated: %s", why)
-	}
+// nonceTTL is how long a request nonce is remembered: a timestamp accepted
+// at t lies within api.MaxClockSkew of t, so the same request can verify
+// until t + 2 × MaxClockSkew at the latest.
+const nonceTTL = 2 * api.MaxClockSkew
+
+func unauthorized(why string) error {
+	return api.Errorf(api.CodeUnauthorized, "requête non authentifiée : %s", "request not authenticated: %s", why)
+}
+
+// authenticate checks the headers of a signed request, without its body:
+// a known enrolled signer, a version 2 signature bound to this server over
+// method, path, identifier, time, nonce and the declared body digest, a
+// time within api.MaxClockSkew of the server's clock and a nonce never
+// seen. It sets q.who; the caller checks the body against the digest.
+func (s *Server) authenticate(q *req) (*api.RequestAuth, error) {
 	h := q.r.Header.Get("Authorization")
 	if h == "" {
-		return unauthorized("signature manquante / missing signature")
+		return nil, unauthorized("signature manquante / missing signature")
 	}
-	a, err := api.ParseRequestAuth(h)
+	a, err := api.ParseRequestAuth(h, q.r.Header.Get("Content-Digest"))
+	if errors.Is(err, api.ErrOldRequestScheme) {
+		return nil, unauthorized("ancienne version de la signature des requêtes : mettez l'application à jour / " +
+			"old request signature version: update the application")
+	}
 	if err != nil {
-		return unauthorized("en-tête Authorization invalide / malformed Authorization header")
+		s.log.Debug("server: unauthorized request", "why", err)
+		return nil, unauthorized("en-têtes Authorization ou Content-Digest invalides / malformed Authorization or Content-Digest header")
 	}
 	var pub []byte
 	var who *domain.Person
@@ -171,30 +230,20 @@ func (s *Server) authenticate(q *req) error {
 	})
 	if err != nil {
 		if store.IsNotFound(err) {
-			return unauthorized("identifiant inconnu ou non inscrit / unknown or unenrolled identifier")
+			return nil, unauthorized("identifiant inconnu ou non inscrit / unknown or unenrolled identifier")
 		}
-		return err
+		return nil, err
 	}
-	if err := a.Verify(pub, q.r.Method, q.r.RequestURI, q.body, q.now); err != nil {
-		return unauthorized("signature ou horodatage invalide / bad signature or timestamp")
+	if err := a.Verify(pub, s.keyID, q.r.Method, q.r.RequestURI, q.now); err != nil {
+		s.log.Debug("server: unauthorized request", "why", err)
+		return nil, unauthorized("signature ou horodatage invalide (ou requête destinée à un autre serveur) / " +
+			"bad signature or timestamp (or a request meant for another server)")
 	}
-	expires := time.Unix(a.Time, 0).Add(2 * api.MaxClockSkew)
-	if !s.nonces.use(a.ID+"/"+a.Nonce, expires, q.now) {
-		return unauthorized("requête rejouée (nonce déjà utilisé) / replayed request (nonce already used)")
-	}
-	if q.r.Method != http.MethodGet && q.r.Method != http.MethodHead {
-		// Changes also remember their nonce on disk, so a restart does not
-		// open a replay window.
-		err := s.store.Update(func(tx *store.Tx) error { return tx.UseNonce(a.ID+"/"+a.Nonce, q.now, expires) })
-		if errors.Is(err, store.ErrNonceUsed) {
-			return unauthorized("requête rejouée (nonce déjà utilisé) / replayed request (nonce already used)")
-		}
-		if err != nil {
-			return err
-		}
+	if !s.nonces.use(a.ID+"/"+a.Nonce, q.now) {
+		return nil, unauthorized("requête rejouée (nonce déjà utilisé) / replayed request (nonce already used)")
 	}
 	q.who = who
-	return nil
+	return a, nil
 }
 
 // limit takes one token of key's limiter, or refuses with 429 and the
@@ -212,11 +261,13 @@ func (s *Server) limit(q *req, l *limiters, key string) error {
 
 // fail writes a refusal. Errors that are not *api.Error are logged and
 // answered as internal errors (503 with a retry delay when the store is
-// closing), without their text.
+// closing or its disk refuses writes), without their text.
 func (s *Server) fail(q *req, err error) {
 	var e *api.Error
 	if !errors.As(err, &e) {
-		if errors.Is(err, store.ErrClosed) {
+		if store.IsStorageUnavailable(err) {
+			e = s.storageRefusal(q, err)
+		} else if errors.Is(err, store.ErrClosed) {
 			e = api.Errorf(api.CodeInternal, "serveur en cours d'arrêt : réessayez", "server shutting down: retry")
 			e.Status, e.RetryAfter = http.StatusServiceUnavailable, 5
 		} else {
@@ -266,12 +317,50 @@ func (q *req) decode(v any) error {
 	return nil
 }
 
-func clientIP(r *http.Request) string {
+// clientIP returns the address a request comes from: its peer's, or, when
+// the peer is a trusted proxy (Config.TrustedProxies), the right-most
+// address of X-Forwarded-For that is not itself a trusted proxy. Without
+// trusted proxies the header is never read: anyone can write it.
+func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	if len(s.cfg.TrustedProxies) == 0 {
+		return host
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trustedProxy(peer) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, h := range strings.Split(v, ",") {
+			hops = append(hops, strings.TrimSpace(h))
+		}
+	}
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			break // not written by a proxy of ours: stop at the last good hop
+		}
+		client = a.Unmap()
+		if !s.trustedProxy(client) {
+			break
+		}
+	}
+	return client.String()
+}
+
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkID refuses an identifier that is empty, too long or holds control
@@ -291,20 +380,32 @@ func checkID(what, id string) error {
 }
 
 // limiters is a set of token buckets by key (client address or identity).
+// The map is bounded: buckets are kept in least-recently-used order, those
+// idle for longer than limiterIdle are dropped as keys come and go, and
+// the least recently used is dropped when maxLimiters are in use, so that
+// made-up keys cannot grow it. Every operation is O(1).
 type limiters struct {
 	mu    sync.Mutex
 	rate  rate.Limit
 	burst int
-	m     map[string]*limiter
+	max   int
+	m     map[string]*list.Element // of *limiter
+	lru   list.List                // front: most recently used
 }
 
 type limiter struct {
+	key  string
 	lim  *rate.Limiter
 	seen time.Time
 }
 
+const (
+	maxLimiters = 100_000
+	limiterIdle = 10 * time.Minute
+)
+
 func newLimiters(r rate.Limit, burst int) *limiters {
-	return &limiters{rate: r, burst: burst, m: map[string]*limiter{}}
+	return &limiters{rate: r, burst: burst, max: maxLimiters, m: map[string]*list.Element{}}
 }
 
 // take consumes a token of key's bucket and returns 0, or returns how long
@@ -316,17 +417,22 @@ func (l *limiters) take(key string) time.Duration {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e, ok := l.m[key]
-	if !ok {
-		if len(l.m) > 100_000 {
-			for k, v := range l.m {
-				if now.Sub(v.seen) > 10*time.Minute {
-					delete(l.m, k)
-				}
+	var e *limiter
+	if el, ok := l.m[key]; ok {
+		e = el.Value.(*limiter)
+		l.lru.MoveToFront(el)
+	} else {
+		// Drop a few idle buckets at every new key, and the oldest if full.
+		for i := 0; i < 2; i++ {
+			if back := l.lru.Back(); back != nil && now.Sub(back.Value.(*limiter).seen) > limiterIdle {
+				l.remove(back)
 			}
 		}
-		e = &limiter{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.m[key] = e
+		if l.lru.Len() >= l.max {
+			l.remove(l.lru.Back())
+		}
+		e = &limiter{key: key, lim: rate.NewLimiter(l.rate, l.burst)}
+		l.m[key] = l.lru.PushFront(e)
 	}
 	e.seen = now
 	r := e.lim.ReserveN(now, 1)
@@ -340,30 +446,73 @@ func (l *limiters) take(key string) time.Duration {
 	return 0
 }
 
-// nonces remembers request nonces until they expire.
-type nonces struct {
-	mu sync.Mutex
-	m  map[string]time.Time
+func (l *limiters) remove(el *list.Element) {
+	delete(l.m, el.Value.(*limiter).key)
+	l.lru.Remove(el)
 }
 
-func newNonces() *nonces { return &nonces{m: map[string]time.Time{}} }
+// size returns the number of buckets kept.
+func (l *limiters) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}
 
-// use records nonce until expires and reports whether it was new.
-func (n *nonces) use(nonce string, expires, now time.Time) bool {
+// nonces remembers request nonces for nonceTTL after their first use. They
+// are queued in the order they were seen, which is the order they expire
+// in, so that expiring them is O(1) per nonce, whatever their number.
+type nonces struct {
+	mu    sync.Mutex
+	m     map[string]struct{}
+	queue []nonceEntry // queue[head:] waiting to expire, oldest first
+	head  int
+	last  time.Time // latest expiry queued: expiries never go backwards
+}
+
+type nonceEntry struct {
+	nonce   string
+	expires time.Time
+}
+
+func newNonces() *nonces { return &nonces{m: map[string]struct{}{}} }
+
+// use records nonce until now + nonceTTL and reports whether it was new.
+func (n *nonces) use(nonce string, now time.Time) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if exp, ok := n.m[nonce]; ok && exp.After(now) {
+	n.expire(now)
+	if _, ok := n.m[nonce]; ok {
 		return false
 	}
-	if len(n.m) > 10_000 {
-		for k, exp := range n.m {
-			if !exp.After(now) {
-				delete(n.m, k)
-			}
-		}
+	exp := now.Add(nonceTTL)
+	if exp.Before(n.last) { // the clock went back: keep the queue in order
+		exp = n.last
 	}
-	n.m[nonce] = expires
+	n.last = exp
+	n.m[nonce] = struct{}{}
+	n.queue = append(n.queue, nonceEntry{nonce, exp})
 	return true
+}
+
+// expire forgets the nonces expired at now.
+func (n *nonces) expire(now time.Time) {
+	for n.head < len(n.queue) && !n.queue[n.head].expires.After(now) {
+		delete(n.m, n.queue[n.head].nonce)
+		n.queue[n.head] = nonceEntry{}
+		n.head++
+	}
+	// Reclaim the queue's dead front once it is half of it (amortised O(1)).
+	if n.head > 1024 && n.head*2 > len(n.queue) {
+		n.queue = append([]nonceEntry(nil), n.queue[n.head:]...)
+		n.head = 0
+	}
+}
+
+// size returns the number of nonces remembered.
+func (n *nonces) size() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.m)
 }
 
 // notFound and friends build the usual refusals.

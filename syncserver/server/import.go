@@ -12,8 +12,8 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 	"appariement/syncserver/importer"
-	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )
 
@@ -235,7 +235,7 @@ func (s *Server) importPostes(q *req) error {
 		if err != nil {
 			return err
 		}
-		if rounds.AtLeast(&rec.Round, q.now, domain.StateWishesClosed) {
+		if rules.AtLeast(&rec.Round, q.now, domain.StateWishesClosed) {
 			return api.Errorf(api.CodeInvalidState, "les vœux du tour %s sont clos : ses postes ne changent plus",
 				"the wishes of round %s are closed: its postes no longer change", id)
 		}
@@ -247,7 +247,7 @@ func (s *Server) importPostes(q *req) error {
 				rep.Problems = append(rep.Problems, problem(row, "id", p.ID, "identifiant en double", "duplicate id"))
 			}
 			seen[p.ID] = true
-			if (rec.Specialty != "" && p.Specialty != rec.Specialty) || (rec.Subdivision != "" && p.Subdivision != rec.Subdivision) {
+			if !rec.Covers(p.Specialty, p.Subdivision) {
 				rep.Problems = append(rep.Problems, problem(row, "", p.ID, "poste hors du périmètre du tour (%s, %s)",
 					"poste outside the round's scope (%s, %s)", p.Specialty, p.Subdivision))
 			}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
 )
@@ -45,7 +44,7 @@ func TestNoHTMLFromUserText(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p.auth {
-				req.Header.Set("Authorization", api.SignRequest(u.Key, u.ID, p.method, req.URL.RequestURI(), p.body, env.Clock.Now()))
+				env.Sign(req.Header, u.Key, u.ID, p.method, req.URL.RequestURI(), p.body, env.Clock.Now())
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

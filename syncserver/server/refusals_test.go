@@ -21,6 +21,7 @@ import (
 	"appariement/shared/envelope"
 	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
+	"appariement/syncserver/store"
 )
 
 // rawPost posts body to path and decodes the refusal, if any.
@@ -229,7 +230,9 @@ func TestSignedRequestRefusals(t *testing.T) {
 	_, otherKey, _ := ed25519.GenerateKey(nil)
 
 	sign := func(key ed25519.PrivateKey, id, method, path string, body []byte, at time.Time) http.Header {
-		return http.Header{"Authorization": {api.SignRequest(key, id, method, path, body, at)}}
+		h := http.Header{}
+		env.Sign(h, key, id, method, path, body, at)
+		return h
 	}
 	get := func(h http.Header, path string) *api.Error {
 		req, _ := http.NewRequest(http.MethodGet, env.URL+path, nil)
@@ -292,10 +295,14 @@ func TestSignedRequestRefusals(t *testing.T) {
 	_ = ctx
 }
 
-// TestEnrollmentRefusals: wrong code, lockout, single use, key reset.
+// TestEnrollmentRefusals: wrong code, wait after wrong codes, single use,
+// per-address limit, key reset.
 func TestEnrollmentRefusals(t *testing.T) {
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Configure: func(c *server.Config) { c.IdentityRate = rateInf }})
+	env := servertest.Start(t, servertest.Options{Interns: 4, Configure: func(c *server.Config) {
+		c.IdentityRate = rateInf
+		c.EnrollRate, c.EnrollBurst = rate.Every(time.Hour), 40
+	}})
 	anon := env.Anonymous()
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	code := env.Codes["i01"]
@@ -311,13 +318,18 @@ func TestEnrollmentRefusals(t *testing.T) {
 	if resp.Person.ID != "i01" || !bytes.Equal(resp.ServerKey.PublicKey, env.ServerKey.PublicKey) || resp.ServerKey.NoteKey == "" || resp.ServerKey.Fingerprint == "" {
 		t.Fatalf("enroll response: %+v", resp)
 	}
-	wantCode(t, try(anon.Enroll(ctx, "i01", code, pub)), api.CodeAlreadyEnrolled)
+	// Enrolled: the same answer as a wrong code (not "already enrolled").
+	wantCode(t, try(anon.Enroll(ctx, "i01", code, pub)), api.CodeBadCode)
 
-	// Ten wrong codes lock the identifier, even for the right code.
-	for range 10 {
+	// Wrong codes make the identifier wait, even for the right code; once
+	// the wait is over the right code works: no lock.
+	for range store.FreeCodeTries {
 		wantCode(t, try(anon.Enroll(ctx, "i02", "0000-0000-0000-0000", pub)), api.CodeBadCode)
 	}
 	wantCode(t, try(anon.Enroll(ctx, "i02", env.Codes["i02"], pub)), api.CodeBadCode)
+	env.Clock.Advance(store.CodeDelay(store.FreeCodeTries))
+	pub3, _, _ := ed25519.GenerateKey(nil)
+	must[*api.EnrollResponse](t)(anon.Enroll(ctx, "i02", env.Codes["i02"], pub3))
 
 	// A key reset needs a reason, revokes the key, issues a new code.
 	u := env.Client("i01", priv)
@@ -331,6 +343,21 @@ func TestEnrollmentRefusals(t *testing.T) {
 	if ic.Outbox == "" {
 		t.Fatal("no e-mail written for the new code")
 	}
+
+	// The address runs out of tries (40 in the burst, one an hour after):
+	// rate_limited with a Retry-After, for any identifier.
+	var err error
+	for range 40 {
+		var ae *api.Error
+		if _, err = anon.Enroll(ctx, "i03", "0000-0000-0000-0000", pub); errors.As(err, &ae) && ae.Code == api.CodeRateLimited {
+			break
+		}
+	}
+	wantCode(t, err, api.CodeRateLimited)
+	if ok, after := client.Retryable(err); !ok || after <= 0 {
+		t.Errorf("address limit without Retry-After: %v", err)
+	}
+	wantCode(t, try(anon.Enroll(ctx, "i04", env.Codes["i04"], pub)), api.CodeRateLimited)
 }
 
 // TestFiles: PDF only, size limit, names, access rules.
@@ -478,7 +505,8 @@ func TestImportRefused(t *testing.T) {
 	}
 	wantCode(t, try(env.Admin.ImportPeople(ctx, api.FormatJSON, data, false)), api.CodeInvalidImport)
 	// The refusal carries the full report.
-	h := http.Header{"Authorization": {api.SignRequest(env.AdminKey, env.AdminID, "POST", "/v1/admin/people?format=json", data, env.Clock.Now())}}
+	h := http.Header{}
+	env.Sign(h, env.AdminKey, env.AdminID, "POST", "/v1/admin/people?format=json", data, env.Clock.Now())
 	req, _ := http.NewRequest("POST", env.URL+"/v1/admin/people?format=json", bytes.NewReader(data))
 	req.Header = h
 	resp, err := http.DefaultClient.Do(req)

@@ -10,6 +10,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/frozen"
 	"appariement/syncserver/store"
 )
 
@@ -65,12 +66,26 @@ func (s *Server) personalResult(q *req) error {
 		subs   []store.Current
 	)
 	pr := api.PersonalResult{Round: round, Person: q.who.ID, Assignments: []domain.Assignment{}}
+	inInput := map[int64]string{} // the caller's envelopes in the frozen input: index → digest
 	err := s.store.View(func(tx *store.Tx) error {
 		var err error
 		if rec, res, signed, err = s.published(tx, round); err != nil {
 			return err
 		}
 		if subs, err = tx.Submissions(round, q.who.ID); err != nil {
+			return err
+		}
+		if doc, err := tx.Input(round); err == nil {
+			in, err := frozen.Decode(doc)
+			if err != nil {
+				return err
+			}
+			for _, e := range in.Envelopes {
+				if e.Author == q.who.ID {
+					inInput[e.Index] = e.Digest
+				}
+			}
+		} else if !store.IsNotFound(err) {
 			return err
 		}
 		for _, a := range res.Assignments {
@@ -98,6 +113,7 @@ func (s *Server) personalResult(q *req) error {
 	}
 	sum := sha256.Sum256(full.Payload)
 	pr.Procedure, pr.Checkpoint, pr.ResultDigest, pr.PublishedAt = res.Procedure, res.Checkpoint, hex.EncodeToString(sum[:]), rec.PublishedAt
+	pr.InputDigest = res.InputDigest
 	var last *store.Current
 	for i := range subs {
 		if c := &subs[i]; c.Index < res.TreeSize && (last == nil || c.Index > last.Index) {
@@ -109,7 +125,8 @@ func (s *Server) personalResult(q *req) error {
 		if err != nil {
 			return err
 		}
-		pr.LastSubmission = &api.IncludedEntry{Index: last.Index, ServerTime: last.ServerTime, Digest: last.Digest, Proof: proof}
+		pr.LastSubmission = &api.IncludedEntry{Index: last.Index, ServerTime: last.ServerTime, Digest: last.Digest, Proof: proof,
+			InInput: inInput[last.Index] == last.Digest}
 	}
 	payload, err := json.Marshal(pr)
 	if err != nil {

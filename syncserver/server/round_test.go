@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -274,5 +276,52 @@ func TestFullAppariementRounds(t *testing.T) {
 		if actions[a] == 0 {
 			t.Errorf("no %s in the audit log: %v", a, actions)
 		}
+	}
+}
+
+// TestTransitionOpensTheWindowForTheClock (issue 14): "Passer à :
+// classements ouverts" before the scheduled time opens the window for the
+// server's clock too, and the moved bound is in the audit log.
+func TestTransitionOpensTheWindowForTheClock(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{NoCodes: true})
+	now := env.Clock.Now()
+	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{
+		WishesOpen: now.Add(time.Hour), WishesClose: now.Add(48 * time.Hour),
+		RankingsOpen: now.Add(72 * time.Hour), RankingsClose: now.Add(96 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	u := env.Register(t, env.Interns[0])
+	if _, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 1, env.Postes[0].ID)); err != nil {
+		t.Fatalf("wish list after opening by hand before the scheduled time: %v", err)
+	}
+	env.Transition(t, domain.StateRankingsOpen)
+	rts := env.Register(t, env.Postes[0].RTS)
+	if _, err := env.Anonymous().Submit(ctx, rts.Ranking(env.Round, env.Postes[0].ID, 1, u.ID)); err != nil {
+		t.Fatalf("ranking after opening by hand before the scheduled time: %v", err)
+	}
+	env.Transition(t, domain.StateRankingsClosed)
+	_, err := env.Anonymous().Submit(ctx, rts.Ranking(env.Round, env.Postes[0].ID, 2, u.ID))
+	wantCode(t, err, api.CodeWindowClosed)
+	d, err := env.Admin.RoundDetail(ctx, env.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Round.RankingsOpen.Equal(now) || !d.Round.RankingsClose.Equal(now) || !d.Round.WishesClose.Equal(now) {
+		t.Fatalf("windows after the transitions: %+v", d.Round)
+	}
+	audit, err := env.Admin.AuditLog(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range audit {
+		if e.Action == "transition" && strings.Contains(string(e.Detail), "rankings_open") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the moved rankings_open bound is not in the audit log")
 	}
 }

@@ -36,13 +36,14 @@ func (s *Server) routes() {
 	}
 
 	add("GET", "/healthz", endpoint{fn: s.healthz})
+	add("GET", "/readyz", endpoint{fn: s.readyz})
 
 	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
 	add("POST", "/v1/enroll", endpoint{fn: s.enroll})
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
 	add("GET", "/v1/rounds", endpoint{fn: s.listRounds})
 	add("GET", "/v1/rounds/{round}/postes", endpoint{fn: s.catalogue})
-	add("POST", "/v1/submissions", endpoint{fn: s.submit})
+	add("POST", "/v1/submissions", endpoint{limit: api.MaxSubmissionSize, fn: s.submit})
 	add("GET", "/v1/me/submissions", endpoint{signed: true, fn: s.mySubmissions})
 	add("PUT", "/v1/files", endpoint{signed: true, limit: api.MaxFileSize, fn: s.putFile})
 	add("GET", "/v1/files/{sha256}", endpoint{signed: true, fn: s.getFile})
@@ -50,6 +51,8 @@ func (s *Server) routes() {
 		roles: []domain.Role{domain.RoleRTS, domain.RoleAdmin}, fn: s.candidates})
 	add("GET", "/v1/rounds/{round}/result", endpoint{signed: true, fn: s.personalResult})
 	add("GET", "/v1/rounds/{round}/result/full", endpoint{signed: true, fn: s.fullResult})
+	add("GET", "/v1/rounds/{round}/audit-bundle", endpoint{signed: true,
+		roles: []domain.Role{domain.RoleAuditor, domain.RoleAdmin}, fn: s.auditBundle})
 	add("GET", "/v1/rounds/{round}/call-list", endpoint{signed: true, fn: s.getCallList})
 	add("GET", "/v1/rounds/{round}/call-list/versions", endpoint{signed: true, fn: s.callListVersions})
 	add("GET", "/v1/rounds/{round}/call-list/versions/{version}", endpoint{signed: true, fn: s.getCallList})
@@ -94,14 +97,6 @@ func (s *Server) routes() {
 	a("GET", "/backup", s.backup)
 	a("GET", "/log/entries", s.logEntries)
 	s.router = r
-}
-
-func (s *Server) healthz(q *req) error {
-	var size int64
-	if err := s.store.View(func(tx *store.Tx) error { size = tx.TreeSize(); return nil }); err != nil {
-		return err
-	}
-	return q.ok(map[string]any{"status": "ok", "tree_size": size, "server_time": q.now.UTC()})
 }
 
 func (s *Server) listRounds(q *req) error {

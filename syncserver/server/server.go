@@ -23,12 +23,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"golang.org/x/time/rate"
 
+	"appariement/shared/envelope"
 	"appariement/syncserver/store"
 )
 
@@ -63,6 +66,16 @@ type Config struct {
 	// submission author (default 5/s, burst 30).
 	IdentityRate  rate.Limit
 	IdentityBurst int
+	// EnrollRate and EnrollBurst limit enrollment tries (POST /v1/enroll)
+	// per client address (default one every 2 s, burst 30), on top of the
+	// per-identifier wait between wrong codes (store.CodeDelay).
+	EnrollRate  rate.Limit
+	EnrollBurst int
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server: for a request from one of them, the client's address (for
+	// rate limits and logs) is taken from X-Forwarded-For. Empty: the header
+	// is ignored and the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 	// MaxBatch bounds the submissions committed in one transaction (default 512).
 	MaxBatch int
 	// SimulationEvery is how often the simulation des choix of every
@@ -94,6 +107,9 @@ func (c *Config) defaults() {
 	if c.IdentityRate == 0 {
 		c.IdentityRate, c.IdentityBurst = 5, 30
 	}
+	if c.EnrollRate == 0 {
+		c.EnrollRate, c.EnrollBurst = 0.5, 30
+	}
 	for _, d := range []struct {
 		p *time.Duration
 		v time.Duration
@@ -115,8 +131,13 @@ type Server struct {
 	metrics *metrics
 	ipLim   *limiters
 	idLim   *limiters
-	nonces  *nonces
-	sims    *simulations
+	// enrollLim limits enrollment tries by client address.
+	enrollLim *limiters
+	nonces    *nonces
+	sims      *simulations
+	keyID     string // envelope.KeyID of the server key: signed requests are bound to it
+	clock     clockSteps
+	livePace  livePacing
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -129,14 +150,18 @@ func Open(cfg Config) (*Server, error) {
 		return nil, errors.New("server: no DBPath")
 	}
 	cfg.defaults()
+	if _, err := mail.ParseAddress(cfg.MailFrom); err != nil {
+		return nil, fmt.Errorf("server: MailFrom %q: %w", cfg.MailFrom, err)
+	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		metrics: newMetrics(),
-		ipLim:   newLimiters(cfg.IPRate, cfg.IPBurst),
-		idLim:   newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
-		nonces:  newNonces(),
-		sims:    newSimulations(),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		metrics:   newMetrics(),
+		ipLim:     newLimiters(cfg.IPRate, cfg.IPBurst),
+		idLim:     newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
+		enrollLim: newLimiters(cfg.EnrollRate, cfg.EnrollBurst),
+		nonces:    newNonces(),
+		sims:      newSimulations(),
 	}
 	st, err := store.Open(cfg.DBPath, store.Options{
 		Name: cfg.Name, Clock: cfg.Clock, MaxBatch: cfg.MaxBatch, Logger: cfg.Logger,
@@ -146,6 +171,9 @@ func Open(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.store = st
+	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
+	s.clock.init(cfg.Clock())
+	s.metrics.reg.MustRegister(s.faultCollectors()...)
 	s.routes()
 	s.startSimulations()
 	return s, nil

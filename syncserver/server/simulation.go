@@ -10,6 +10,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 	"appariement/shared/simulation"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
@@ -35,10 +36,14 @@ type simKey struct {
 
 // simState is one computed simulation of a round.
 type simState struct {
-	key    simKey
-	meta   api.SimulationMeta
-	sim    *simulation.Simulation
-	postes map[string]domain.Poste
+	key  simKey
+	meta api.SimulationMeta
+	// checked is when it was last checked, on the monotonic clock: its age
+	// is judged by both clocks, so that a wall clock stepped back does not
+	// serve it stale.
+	checked time.Time
+	sim     *simulation.Simulation
+	postes  map[string]domain.Poste
 }
 
 // simRound serialises the computations of one round and holds the last one.
@@ -124,7 +129,7 @@ func (s *Server) refreshOpenSimulations() {
 	err := s.store.View(func(tx *store.Tx) error {
 		recs, err := tx.Rounds()
 		for _, r := range recs {
-			if r.Procedure == domain.ChoixAuRang && r.Number != 3 && rounds.Effective(&r.Round, now) == domain.StateWishesOpen {
+			if r.Procedure == domain.ChoixAuRang && r.Number != 3 && rules.Effective(&r.Round, now) == domain.StateWishesOpen {
 				open = append(open, r.ID)
 			}
 		}
@@ -178,8 +183,8 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := s.now()
-	if cur := r.cur; cur != nil && !force && maxAge > 0 && now.Sub(cur.meta.CheckedAt) < maxAge {
-		if rec, err := s.round(round); err == nil && rounds.Effective(&rec.Round, now) == domain.StateWishesOpen {
+	if cur := r.cur; cur != nil && !force && maxAge > 0 && fresh(cur, now, maxAge) {
+		if rec, err := s.round(round); err == nil && rules.Effective(&rec.Round, now) == domain.StateWishesOpen {
 			return cur, nil
 		}
 	}
@@ -192,7 +197,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 		if err != nil {
 			return err
 		}
-		if st := rounds.Effective(&rec.Round, now); st != domain.StateWishesOpen {
+		if st := rules.Effective(&rec.Round, now); st != domain.StateWishesOpen {
 			return api.Errorf(api.CodeInvalidState,
 				"la simulation des choix du tour %s n'est servie que pendant la fenêtre des vœux (état %s)",
 				"the simulation of round %s is served only while the wishes window is open (state %s)", round, st)
@@ -214,7 +219,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	}
 	if in == nil { // unchanged since the last computation
 		cur := *r.cur
-		cur.meta.CheckedAt = now.UTC()
+		cur.meta.CheckedAt, cur.checked = now.UTC(), time.Now()
 		r.cur = &cur
 		return r.cur, nil
 	}
@@ -224,6 +229,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 	}
 	st.key = key
 	st.meta.TreeSize, st.meta.ComputedAt, st.meta.CheckedAt = key.treeSize, now.UTC(), now.UTC()
+	st.checked = time.Now()
 	r.cur = st
 	return st, nil
 }
@@ -352,7 +358,7 @@ func (s *Server) refreshSimulation(q *req) error {
 // (default 1, at most ?limit=, default 1000, at most 5000), for the live
 // replay (GET /v1/rounds/{round}/live): once published for everyone, once
 // matched for admins, and while matched with a live reveal started, to
-// every signed caller up to the reveal's cursor (api.LiveCursor by the
+// every signed caller up to the reveal's cursor (rules.LiveCursor by the
 // server's clock).
 func (s *Server) live(q *req) error {
 	round := mux.Vars(q.r)["round"]
@@ -392,7 +398,7 @@ func (s *Server) live(q *req) error {
 	out := api.LiveReplay{Round: round, Total: total, From: from, CallListVersion: ls.version, Steps: []simulation.Step{},
 		Revealed: total, ServerTime: q.now.UTC()}
 	if live {
-		revealed, next := api.LiveCursor(rec.LiveStart, rec.LivePace, total, q.now)
+		revealed, next := rules.LiveCursor(rec.LiveStart, rec.LivePace, total, s.livePace.now(round, rec.LiveStart, q.now))
 		out.Live, out.Pace = revealed < total, rec.LivePace
 		if out.Live {
 			out.NextAt = next.UTC()
@@ -455,7 +461,7 @@ func (s *Server) startLive(q *req) error {
 		if !cur.LiveStart.IsZero() {
 			// Re-paced: the rank reached stays revealed, the next ones
 			// follow at the new pace.
-			reached, _ := api.LiveCursor(cur.LiveStart, cur.LivePace, total, q.now)
+			reached, _ := rules.LiveCursor(cur.LiveStart, cur.LivePace, total, q.now)
 			start = start.Add(-time.Duration(int64(reached-1) * int64(time.Minute) / int64(in.RanksPerMinute)))
 			detail["previous_pace"], detail["revealed"] = cur.LivePace, reached
 		}

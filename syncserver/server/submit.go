@@ -8,7 +8,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
-	"appariement/syncserver/rounds"
+	"appariement/shared/rules"
 	"appariement/syncserver/store"
 )
 
@@ -36,6 +36,11 @@ func (s *Server) submit(q *req) error {
 		}
 		return err
 	}
+	// A clock behind the last leaf judges no window (checked again, exactly,
+	// in the transaction that appends).
+	if err := s.checkClock(s.now()); err != nil {
+		return err
+	}
 	sub, err := api.DecodeSubmission(env.Payload)
 	if err != nil {
 		return api.Errorf(api.CodeMalformed, "contenu invalide : %v", "malformed payload: %v", err)
@@ -54,7 +59,11 @@ func (s *Server) submit(q *req) error {
 	if err != nil {
 		return err
 	}
-	if err := env.Verify(pub); err != nil {
+	// What is logged is the author's signed content with the author's
+	// signature alone: a signature added by whoever relayed the envelope
+	// changes neither its digest nor the bytes in the log.
+	env, err = env.SignedBy(pub)
+	if err != nil {
 		return api.Errorf(api.CodeBadSignature, "la signature ne correspond pas à la clé enregistrée de %s",
 			"the signature does not match the registered key of %s", sub.Author)
 	}
@@ -79,7 +88,7 @@ func (s *Server) submit(q *req) error {
 			if err != nil {
 				return err
 			}
-			return rounds.CheckWindow(&rec.Round, env.PayloadType, now)
+			return rules.CheckWindow(&rec.Round, env.PayloadType, now)
 		},
 	})
 	if err != nil {
@@ -171,7 +180,7 @@ func validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Ti
 	if err != nil {
 		return cur, err
 	}
-	if err := rounds.CheckWindow(&rec.Round, payloadType, now); err != nil {
+	if err := rules.CheckWindow(&rec.Round, payloadType, now); err != nil {
 		return cur, err
 	}
 	if payloadType == api.WishListType {
@@ -197,14 +206,8 @@ func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub 
 		if err != nil {
 			return err
 		}
-		if p.Closed {
-			return api.Errorf(api.CodePosteClosed, "le poste %s a été retiré du tour %s",
-				"poste %s was withdrawn from round %s", id, r.ID)
-		}
-		if p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision {
-			return forbidden("le poste %s (%s, %s) n'est pas ouvert à votre spécialité et subdivision (%s, %s)",
-				"poste %s (%s, %s) is not open to your specialty and subdivision (%s, %s)",
-				id, p.Specialty, p.Subdivision, intern.Specialty, intern.Subdivision)
+		if err := rules.CheckWish(r.ID, intern, p); err != nil {
+			return err
 		}
 	}
 	for _, a := range sub.Attachments {

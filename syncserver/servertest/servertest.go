@@ -18,6 +18,7 @@
 package servertest
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -31,6 +32,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"appariement/shared/api"
 	"appariement/shared/client"
@@ -91,6 +94,9 @@ type Options struct {
 	// NoCodes skips issuing activation codes (Argon2id is slow on purpose:
 	// load tests use Register instead of Enroll).
 	NoCodes bool
+	// Dir, if set, is the directory of the store file (t.TempDir() if
+	// empty): a small tmpfs for the full-disk tests.
+	Dir string
 	// Configure, if set, adjusts the server configuration before Open
 	// (rate limits, outbox, TLS...). DBPath and Clock are already set.
 	Configure func(*server.Config)
@@ -147,7 +153,7 @@ func Start(t testing.TB, opts Options) *Env {
 		AdminID: "admin",
 		Codes:   map[string]string{},
 		Clock:   NewFakeClock(time.Now().UTC().Truncate(time.Second)),
-		DBPath:  filepath.Join(t.TempDir(), "server.db"),
+		DBPath:  filepath.Join(cmp.Or(opts.Dir, t.TempDir()), "server.db"),
 	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -160,7 +166,10 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	cfg := server.Config{DBPath: env.DBPath, Name: keyName, Clock: env.Clock.Now,
 		OutboxDir: filepath.Join(filepath.Dir(env.DBPath), "outbox"), PublicURL: "http://127.0.0.1",
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// Tests enroll many people from one address; the tests of the
+		// per-address enrollment limit set their own.
+		EnrollRate: rate.Inf}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
@@ -208,7 +217,14 @@ func (e *Env) Client(id string, key ed25519.PrivateKey) *client.Client {
 		c = c.WithIdentity(id, key)
 	}
 	c.Now = e.Clock.Now
+	c.Server = envelope.KeyID(e.ServerKey.PublicKey)
 	return c
+}
+
+// Sign sets the headers of a request signed by id with key to this server
+// at time at, for tests that build raw requests.
+func (e *Env) Sign(h http.Header, key ed25519.PrivateKey, id, method, pathAndQuery string, body []byte, at time.Time) {
+	api.SignRequest(h, key, envelope.KeyID(e.ServerKey.PublicKey), id, method, pathAndQuery, body, at)
 }
 
 // Anonymous returns a client without identity.

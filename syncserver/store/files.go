@@ -111,31 +111,6 @@ func (tx *Tx) AuditLog(after uint64, limit int) ([]AuditEntry, error) {
 	return out, nil
 }
 
-// UseNonce records a request nonce until expires, or fails with
-// ErrNonceUsed if it was already recorded. Expired nonces are pruned.
-func (tx *Tx) UseNonce(nonce string, now, expires time.Time) error {
-	b := tx.bucket(bNonces)
-	if v := b.Get([]byte(nonce)); v != nil && int64(binary.BigEndian.Uint64(v)) > now.UnixNano() {
-		return ErrNonceUsed
-	}
-	var old [][]byte
-	c := b.Cursor()
-	for k, v := c.First(); k != nil && len(old) < 100; k, v = c.Next() {
-		if int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
-			old = append(old, bytes.Clone(k))
-		}
-	}
-	for _, k := range old {
-		if err := b.Delete(k); err != nil {
-			return fmt.Errorf("store: prune nonce: %w", err)
-		}
-	}
-	if err := b.Put([]byte(nonce), u64(uint64(expires.UnixNano()))); err != nil {
-		return fmt.Errorf("store: record nonce: %w", err)
-	}
-	return nil
-}
-
 // Bootstrap creates the first admin in the store file at dbPath with the
 // given public key, offline (the server must not be running on the file).
 // keyName names the server key if the file is created (see Options.Name).

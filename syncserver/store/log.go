@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -195,24 +194,5 @@ func (s *Store) Receipt(index int64, serverTime time.Time, digest string) (*api.
 // ParseLeaf splits leaf data made by translog.LeafData into the server
 // time and the envelope.
 func ParseLeaf(data []byte) (time.Time, *envelope.Envelope, error) {
-	rest, ok := bytes.CutPrefix(data, []byte("appariement-leaf-v1\n"))
-	if !ok {
-		return time.Time{}, nil, errors.New("leaf: unknown format")
-	}
-	ts, encoded, ok := bytes.Cut(rest, []byte("\n"))
-	if !ok {
-		return time.Time{}, nil, errors.New("leaf: no time line")
-	}
-	t, err := time.Parse(time.RFC3339Nano, string(ts))
-	if err != nil {
-		return time.Time{}, nil, fmt.Errorf("leaf: %w", err)
-	}
-	env, err := envelope.Decode(encoded)
-	if err != nil {
-		return time.Time{}, nil, fmt.Errorf("leaf: %w", err)
-	}
-	if !bytes.Equal(env.Encode(), encoded) {
-		return time.Time{}, nil, errors.New("leaf: envelope is not in canonical form")
-	}
-	return t, env, nil
+	return translog.ParseLeaf(data)
 }

@@ -32,7 +32,9 @@ type codeRecord struct {
 	Memory   uint32    `json:"memory"`
 	Threads  uint8     `json:"threads"`
 	Expires  time.Time `json:"expires"`
-	Failures int       `json:"failures"` // wrong codes tried since it was issued
+	Failures int       `json:"failures"` // tries since it was issued (counted before the check)
+	// NotBefore is when the next try may be checked (see CodeDelay).
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 // Activation codes: 16 characters of Crockford's base32 (80 bits), shown in
@@ -40,11 +42,17 @@ type codeRecord struct {
 const (
 	codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	codeChars    = 16
-	// MaxCodeFailures is the number of wrong codes after which an
-	// identifier is locked until an admin issues a new code.
-	MaxCodeFailures = 10
+	// FreeCodeTries is the number of tries of an identifier's code that
+	// are checked at once; each further try waits CodeDelay.
+	FreeCodeTries = 5
+	// MaxCodeDelay caps the wait between two checked tries. It is short on
+	// purpose: the codes carry 80 random bits, so the wait is not what
+	// stops guessing; it bounds the work spent on one identifier, and
+	// whoever tries wrong codes for someone else keeps them waiting at
+	// most this long per try they spend (and there is no lock to set off).
+	MaxCodeDelay = time.Minute
 	// Argon2id cost of activation codes. The codes carry 80 random bits,
-	// are single use, expire and lock after MaxCodeFailures: the hash only
+	// are single use, expire and are tried at a bounded rate: the hash only
 	// keeps a stolen database from revealing usable codes, so the cost is
 	// set for issuing tens of thousands of codes in one admin request.
 	argonTime    = 1
@@ -262,45 +270,95 @@ func NormalizeCode(typed string) string {
 	return b.String()
 }
 
+// standInKey holds the code record written by an enrollment try that
+// cannot succeed, so that it writes what a counted try writes. Identifiers
+// cannot hold control characters: no person has this key.
+var standInKey = []byte("\x00stand-in")
+
+// CodeDelay is the wait before the next try of an identifier's code once
+// tries tries have been counted: none for the first FreeCodeTries, then
+// 1 s, 2 s, 4 s… up to MaxCodeDelay. A new code starts again from zero.
+func CodeDelay(tries int) time.Duration {
+	if tries < FreeCodeTries {
+		return 0
+	}
+	if n := tries - FreeCodeTries; n < 16 {
+		return min(time.Second<<n, MaxCodeDelay)
+	}
+	return MaxCodeDelay
+}
+
 // Enroll checks an activation code for person id and, if it is right,
-// deletes it and registers pub, all at once. A wrong code counts as a
-// failure; after MaxCodeFailures the identifier is locked (ErrLocked) until
-// a new code is issued. The Argon2id hash is computed outside any write
-// transaction.
+// deletes it and registers pub. The try is counted first, in the same
+// transaction that checks the identifier may be tried now (see
+// CodeDelay), so concurrent tries cannot exceed the schedule; only then is
+// the Argon2id hash computed, outside any transaction. An unknown
+// identifier (ErrNotFound), an enrolled one (ErrAlreadyEnrolled), one
+// without a valid code (ErrBadCode) and one that must wait (ErrDelayed)
+// cost the same: one write transaction writing one code record (theirs
+// is a stand-in under a key no identifier can take) and one hash of the
+// same cost, so that a caller answering them alike is not told apart by
+// timing either.
 func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person, error) {
 	now := s.Now()
+	// The stand-in record: the same size and hashing cost as a real one.
+	standIn := codeRecord{Salt: make([]byte, 16), Hash: make([]byte, 32), Time: argonTime, Memory: argonMemory,
+		Threads: argonThreads, Expires: now.UTC(), Failures: 1, NotBefore: now.UTC()}
+	rand.Read(standIn.Salt)
+	rand.Read(standIn.Hash)
 	var rec codeRecord
 	var person *domain.Person
-	err := s.View(func(tx *Tx) error {
-		var err error
-		if person, err = tx.Person(id); err != nil {
+	var refused error // why this try cannot succeed; nil for a counted try
+	err := s.Update(func(tx *Tx) error {
+		rec, person, refused = codeRecord{}, nil, nil
+		p, err := tx.Person(id)
+		switch {
+		case IsNotFound(err):
+			refused = ErrNotFound
+			return putJSON(tx.bucket(bCodes), standInKey, standIn)
+		case err != nil:
 			return err
 		}
 		if _, err := tx.PublicKey(id); err == nil {
-			return ErrAlreadyEnrolled
-		}
-		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &rec)
-		if err != nil {
+			refused = ErrAlreadyEnrolled
+			return putJSON(tx.bucket(bCodes), standInKey, standIn)
+		} else if !IsNotFound(err) {
 			return err
 		}
-		if !ok {
-			return ErrBadCode
+		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &rec)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			refused = fmt.Errorf("no pending code: %w", ErrBadCode)
+		case !now.Before(rec.Expires):
+			refused = fmt.Errorf("code expired: %w", ErrBadCode)
+		case now.Before(rec.NotBefore):
+			refused = fmt.Errorf("%d tries, next at %s: %w", rec.Failures, rec.NotBefore.Format(time.RFC3339), ErrDelayed)
 		}
-		return nil
+		if refused != nil {
+			return putJSON(tx.bucket(bCodes), standInKey, standIn)
+		}
+		rec.Failures++
+		rec.NotBefore = now.Add(CodeDelay(rec.Failures)).UTC()
+		person = p
+		return putJSON(tx.bucket(bCodes), []byte(id), rec)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: enroll %s: %w", id, err)
 	}
-	if rec.Failures >= MaxCodeFailures {
-		return nil, fmt.Errorf("store: enroll %s: %w", id, ErrLocked)
-	}
-	if !now.Before(rec.Expires) {
-		return nil, fmt.Errorf("store: enroll %s: code expired: %w", id, ErrBadCode)
+	if refused != nil {
+		rec = standIn // the same work as a real check
 	}
 	s.argonSem <- struct{}{}
 	got := rec.hash(NormalizeCode(typed))
 	<-s.argonSem
-	match := subtle.ConstantTimeCompare(got, rec.Hash) == 1
+	if refused != nil {
+		return nil, fmt.Errorf("store: enroll %s: %w", id, refused)
+	}
+	if subtle.ConstantTimeCompare(got, rec.Hash) != 1 {
+		return nil, fmt.Errorf("store: enroll %s: %w", id, ErrBadCode)
+	}
 	err = s.Update(func(tx *Tx) error {
 		var cur codeRecord
 		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &cur)
@@ -310,13 +368,6 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 		if !ok || !bytes.Equal(cur.Salt, rec.Salt) {
 			return ErrBadCode // used or replaced meanwhile
 		}
-		if !match {
-			cur.Failures++
-			if err := putJSON(tx.bucket(bCodes), []byte(id), cur); err != nil {
-				return err
-			}
-			return nil
-		}
 		if err := tx.bucket(bCodes).Delete([]byte(id)); err != nil {
 			return err
 		}
@@ -324,9 +375,6 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: enroll %s: %w", id, err)
-	}
-	if !match {
-		return nil, fmt.Errorf("store: enroll %s: %w", id, ErrBadCode)
 	}
 	return person, nil
 }

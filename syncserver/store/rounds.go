@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -31,6 +32,7 @@ var (
 	kPreview   = []byte("preview")  // domain.Result computed by run
 	kResult    = []byte("result")   // domain.Result published
 	kResultEnv = []byte("result-envelope")
+	kInput     = []byte("frozen-input") // canonical frozen input document of the last run (shared/frozen)
 )
 
 // PosteChanges counts what PutPostes changed.
@@ -288,6 +290,32 @@ func (tx *Tx) Manual(round string) ([]domain.Assignment, error) {
 		return nil
 	})
 	return out, err
+}
+
+// PutInput stores the frozen input document of the last run of a round.
+func (tx *Tx) PutInput(round string, doc []byte) error {
+	rb, err := tx.roundBucket(round, nil)
+	if err != nil {
+		return err
+	}
+	if err := rb.Put(kInput, doc); err != nil {
+		return fmt.Errorf("store: frozen input of %s: %w", round, err)
+	}
+	return nil
+}
+
+// Input returns the frozen input document of the last run of a round, or
+// ErrNotFound.
+func (tx *Tx) Input(round string) ([]byte, error) {
+	rb, err := tx.roundBucket(round, nil)
+	if err != nil {
+		return nil, err
+	}
+	v := rb.Get(kInput)
+	if v == nil {
+		return nil, fmt.Errorf("store: frozen input of %s: %w", round, ErrNotFound)
+	}
+	return bytes.Clone(v), nil
 }
 
 // PutPreview stores the result computed by a run, not yet published.

@@ -38,7 +38,7 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrExists          = errors.New("already exists")
 	ErrBadCode         = errors.New("wrong or expired activation code")
-	ErrLocked          = errors.New("too many wrong activation codes")
+	ErrDelayed         = errors.New("too many recent activation tries: wait before the next")
 	ErrAlreadyEnrolled = errors.New("already enrolled")
 	ErrNonceUsed       = errors.New("nonce already used")
 	ErrClosed          = errors.New("store is closed")
@@ -75,6 +75,7 @@ var (
 	kName     = []byte("server-key-name")
 	kSize     = []byte("tree-size")
 	kLastTime = []byte("last-leaf-time")
+	kProbe    = []byte("write-probe") // rewritten while writes fail, to see when space returns
 )
 
 // Options tunes a store. The zero value is usable.
@@ -95,6 +96,7 @@ type Options struct {
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
+	path   string
 	opts   Options
 	key    ed25519.PrivateKey
 	name   string
@@ -109,6 +111,8 @@ type Store struct {
 	cpCache checkpoint
 
 	argonSem chan struct{}
+
+	health health
 }
 
 // Open opens (or creates) the store file at path.
@@ -132,6 +136,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db:       db,
+		path:     path,
 		opts:     opts,
 		appends:  make(chan *pending, 4*opts.MaxBatch),
 		stop:     make(chan struct{}),
@@ -188,7 +193,9 @@ func (s *Store) init(name string) error {
 			return fmt.Errorf("store: checkpoint signer: %w", err)
 		}
 		s.signer = signer
-		return nil
+		last, err := (&Tx{tx: tx, s: s}).lastLeafTime()
+		s.health.lastLeaf = last
+		return err
 	})
 }
 
@@ -237,9 +244,25 @@ func (s *Store) View(fn func(tx *Tx) error) error {
 }
 
 // Update runs fn in a read-write transaction, committed (and synced to
-// disk) if fn returns nil.
+// disk) if fn returns nil. A commit the file system refuses for lack of
+// space, quota or write access returns a *StorageError (errors.Is
+// ErrStorageUnavailable) and marks the store not writable until a write
+// succeeds again.
 func (s *Store) Update(fn func(tx *Tx) error) error {
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, s: s}) })
+	var fnErr error
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		fnErr = fn(&Tx{tx: btx, s: s})
+		return fnErr
+	})
+	if fnErr != nil {
+		// fn's own refusal: nothing was written, nothing learnt about the disk
+		// (unless fn itself met the full disk, e.g. growing the file).
+		if StorageReason(fnErr) != "" {
+			return s.noteWrite(fnErr)
+		}
+		return fnErr
+	}
+	return s.noteWrite(err)
 }
 
 func (tx *Tx) bucket(name []byte) *bolt.Bucket { return tx.tx.Bucket(name) }

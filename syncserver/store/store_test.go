@@ -142,42 +142,180 @@ func TestAppendSeqRulesAndProofs(t *testing.T) {
 	}
 }
 
-func TestEnrollCodes(t *testing.T) {
-	s, _ := openTemp(t)
-	pub, _, _ := ed25519.GenerateKey(nil)
-	now := s.Now()
+// testClock is a clock the test moves.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func openClocked(t *testing.T) (*Store, *testClock) {
+	t.Helper()
+	clock := &testClock{now: time.Date(2026, 9, 1, 18, 0, 0, 0, time.UTC)}
+	s, err := Open(filepath.Join(t.TempDir(), "server.db"), Options{Name: "test.appariement", Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clock
+}
+
+func issueFor(t *testing.T, s *Store, id string) string {
+	t.Helper()
 	var code string
 	err := s.Update(func(tx *Tx) error {
-		if err := tx.PutPerson(domain.Person{ID: "i1", Role: domain.RoleIntern}); err != nil {
-			return err
+		if _, err := tx.Person(id); IsNotFound(err) {
+			if err := tx.PutPerson(domain.Person{ID: id, Role: domain.RoleIntern}); err != nil {
+				return err
+			}
 		}
 		var err error
-		code, _, err = tx.IssueCode("i1", now, time.Hour)
+		code, _, err = tx.IssueCode(id, s.Now(), time.Hour)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return code
+}
+
+func tries(t *testing.T, s *Store, id string) codeRecord {
+	t.Helper()
+	var rec codeRecord
+	if err := s.View(func(tx *Tx) error { _, err := getJSON(tx.bucket(bCodes), []byte(id), &rec); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// TestEnrollCodes: wrong codes make the next try wait (longer and longer,
+// capped), never lock; the right code after the wait enrolls; single use.
+func TestEnrollCodes(t *testing.T) {
+	s, clock := openClocked(t)
+	pub, _, _ := ed25519.GenerateKey(nil)
+	code := issueFor(t, s, "i1")
 	if len(code) != 19 {
 		t.Fatalf("code %q", code)
 	}
-	for range MaxCodeFailures {
+	for range FreeCodeTries {
 		if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
 			t.Fatalf("wrong code: %v", err)
 		}
 	}
-	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrLocked) {
-		t.Fatalf("locked: %v", err)
+	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrDelayed) {
+		t.Fatalf("right code without waiting: %v", err)
 	}
-	err = s.Update(func(tx *Tx) error { code, _, err = tx.IssueCode("i1", now, time.Hour); return err })
-	if err != nil {
-		t.Fatal(err)
+	clock.Add(CodeDelay(FreeCodeTries))
+	if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
+		t.Fatalf("wrong code after the wait: %v", err)
 	}
+	// Twenty more wrong tries, each after its wait: the delay is capped,
+	// the identifier never locked.
+	for range 20 {
+		clock.Add(CodeDelay(tries(t, s, "i1").Failures))
+		if _, err := s.Enroll("i1", "0000-0000-0000-0000", pub); !errors.Is(err, ErrBadCode) {
+			t.Fatalf("wrong code after the wait: %v", err)
+		}
+	}
+	if d := tries(t, s, "i1").NotBefore.Sub(clock.Now()); d != MaxCodeDelay {
+		t.Fatalf("delay after %d tries = %s, want the cap %s", tries(t, s, "i1").Failures, d, MaxCodeDelay)
+	}
+	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrDelayed) {
+		t.Fatalf("right code during the wait: %v", err)
+	}
+	clock.Add(MaxCodeDelay)
 	typed := NormalizeCode(code)
 	if _, err := s.Enroll("i1", " "+typed[:8]+" "+typed[8:]+" ", pub); err != nil {
-		t.Fatalf("enroll: %v", err)
+		t.Fatalf("enroll after the wait: %v", err)
 	}
 	if _, err := s.Enroll("i1", code, pub); !errors.Is(err, ErrAlreadyEnrolled) {
 		t.Fatalf("second enroll: %v", err)
+	}
+	if _, err := s.Enroll("nobody", code, pub); !IsNotFound(err) {
+		t.Fatalf("unknown identifier: %v", err)
+	}
+	// A new code starts the count again.
+	issueFor(t, s, "i2")
+	for range FreeCodeTries {
+		s.Enroll("i2", "0000-0000-0000-0000", pub)
+	}
+	code = issueFor(t, s, "i2")
+	if _, err := s.Enroll("i2", code, pub); err != nil {
+		t.Fatalf("new code: %v", err)
+	}
+}
+
+// TestEnrollTriesCountedAtOnce: a burst of concurrent wrong codes is
+// counted before any is checked, so no more than FreeCodeTries are
+// checked, and the right code comes in after the first short wait
+// (issue 11, point 2: 24 concurrent tries were all checked and counted,
+// beyond the old limit of 10).
+func TestEnrollTriesCountedAtOnce(t *testing.T) {
+	s, clock := openClocked(t)
+	pub, _, _ := ed25519.GenerateKey(nil)
+	code := issueFor(t, s, "i1")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked := 0
+	for range 24 {
+		wg.Go(func() {
+			_, err := s.Enroll("i1", "0000-0000-0000-0000", pub)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrDelayed):
+			case errors.Is(err, ErrBadCode):
+				checked++
+			default:
+				t.Errorf("wrong code: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if rec := tries(t, s, "i1"); checked != FreeCodeTries || rec.Failures != FreeCodeTries {
+		t.Fatalf("%d of 24 concurrent tries checked, %d counted; want %d", checked, rec.Failures, FreeCodeTries)
+	}
+	clock.Add(CodeDelay(FreeCodeTries))
+	if _, err := s.Enroll("i1", code, pub); err != nil {
+		t.Fatalf("right code after the wait: %v", err)
+	}
+}
+
+// TestNoncesPruneByExpiry (issue 11, point 5): the nonces on disk expire
+// oldest first through their time index, however many are live.
+func TestNoncesPruneByExpiry(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Unix(1_800_000_000, 0)
+	use := func(n string, now time.Time) error {
+		return s.Update(func(tx *Tx) error { return tx.UseNonce(n, now, now.Add(10*time.Minute)) })
+	}
+	for i := range 600 {
+		if err := use(fmt.Sprint("x/", i), t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := use("x/3", t0.Add(time.Hour)); err != nil {
+		t.Fatalf("an expired nonce used again: %v", err)
+	}
+	if err := use("x/599", t0.Add(5*time.Minute+599*time.Second)); !errors.Is(err, ErrNonceUsed) {
+		t.Fatalf("a live nonce used again: %v, want ErrNonceUsed", err)
+	}
+	// Far later, each write prunes a bounded batch of the expired ones.
+	for i := range 4 {
+		if err := use(fmt.Sprint("y/", i), t0.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	s.View(func(tx *Tx) error { n = tx.NonceCount(); return nil })
+	if n != 4 {
+		t.Fatalf("%d nonces on disk after expiry, want the 4 new ones", n)
 	}
 }

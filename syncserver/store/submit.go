@@ -144,24 +144,33 @@ func (s *Store) drain() {
 // submission does not affect the others; a failed commit fails them all.
 func (s *Store) commit(batch []*pending) {
 	start := time.Now()
+	var refusal error
 	err := s.Update(func(tx *Tx) error {
 		now := s.opts.Clock().UTC()
-		meta := tx.bucket(bMeta)
-		if v := meta.Get(kLastTime); v != nil {
-			var last time.Time
-			if err := last.UnmarshalText(v); err == nil && now.Before(last) {
-				now = last // leaf times never go backwards
-			}
+		// Leaf times never go backwards: a clock behind the last leaf
+		// refuses the whole batch, and nothing is written.
+		if err := tx.CheckClock(now); err != nil {
+			refusal = err
+			return err
 		}
 		for _, pd := range batch {
 			pd.out, pd.err = Appended{}, nil
 			pd.err = tx.appendOne(pd, now)
 		}
 		ts, _ := now.MarshalText()
-		return meta.Put(kLastTime, ts)
+		if err := tx.bucket(bMeta).Put(kLastTime, ts); err != nil {
+			return err
+		}
+		s.setLastLeafOnCommit(tx, now)
+		return nil
 	})
-	if err != nil {
+	switch {
+	case refusal != nil:
+		err = refusal
+	case err != nil && !errors.Is(err, ErrStorageUnavailable):
 		s.opts.Logger.Error("store: group commit failed", "submissions", len(batch), "err", err)
+		fallthrough
+	case err != nil:
 		err = fmt.Errorf("store: commit %d submissions: %w", len(batch), err)
 	}
 	for _, pd := range batch {
@@ -173,6 +182,11 @@ func (s *Store) commit(batch []*pending) {
 	if s.opts.OnBatch != nil {
 		s.opts.OnBatch(len(batch), time.Since(start))
 	}
+}
+
+// setLastLeafOnCommit records the batch's leaf time in memory once tx commits.
+func (s *Store) setLastLeafOnCommit(tx *Tx, now time.Time) {
+	tx.tx.OnCommit(func() { s.setLastLeaf(now) })
 }
 
 // appendOne applies one pending submission inside the batch's transaction.

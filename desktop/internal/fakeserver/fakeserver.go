@@ -59,6 +59,7 @@ type Server struct {
 	Refuse        *api.Error // refuse every submission with this error
 	TamperResult  bool       // personal results name a wrong digest for the last submission
 	Submits       int        // POST /v1/submissions received (accepted or not)
+	Enrolls       int        // POST /v1/enroll received (an activation code left the app)
 	SubmitsLogged int        // envelopes appended to the log
 }
 
@@ -187,6 +188,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.Enrolls++
 	p := s.people[req.Identifier]
 	if p == nil || s.codes[req.Identifier] == "" || s.codes[req.Identifier] != req.Code {
 		refuse(w, api.Errorf(api.CodeBadCode, "code d'activation invalide, déjà utilisé ou expiré", "invalid, used or expired activation code"))
@@ -221,14 +223,15 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
 func (s *Server) auth(h func(w http.ResponseWriter, r *http.Request, who string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, api.MaxFileSize+1))
-		a, err := api.ParseRequestAuth(r.Header.Get("Authorization"))
+		a, err := api.ParseRequestAuth(r.Header.Get("Authorization"), r.Header.Get("Content-Digest"))
 		s.mu.Lock()
 		var pub ed25519.PublicKey
 		if err == nil {
 			pub = s.keys[a.ID]
 		}
 		s.mu.Unlock()
-		if err != nil || pub == nil || a.Verify(pub, r.Method, r.URL.RequestURI(), body, s.Now()) != nil {
+		server := envelope.KeyID(s.priv.Public().(ed25519.PublicKey))
+		if err != nil || pub == nil || a.Verify(pub, server, r.Method, r.URL.RequestURI(), s.Now()) != nil || a.CheckBody(body) != nil {
 			refuse(w, api.Errorf(api.CodeUnauthorized, "requête non signée ou mal signée", "request unsigned or badly signed"))
 			return
 		}

@@ -57,8 +57,13 @@ type Status struct {
 	LastError   string    // last transient failure, in English, for details
 	NextAttempt time.Time // when the head item will be tried again
 	KeyMismatch bool      // the server's key differs from the pinned one
-	Accepted    int       // items accepted in this session (for notifications)
-	Refused     int       // items refused in this session
+	// Busy is the code of the server's last "come back later" refusal
+	// (storage_unavailable, clock_behind, rate_limited…) while the head
+	// item waits for its next attempt; empty otherwise. The item stays in
+	// the outbox.
+	Busy     api.Code
+	Accepted int // items accepted in this session (for notifications)
+	Refused  int // items refused in this session
 }
 
 // Progress is Done/(Done+Pending), 1 when nothing is pending.
@@ -186,6 +191,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 		st.Pending = len(pending)
 		if len(pending) == 0 {
 			st.Done = 0
+			st.Busy = ""
 			st.NeedsKey = false
 			st.NextAttempt = time.Time{}
 		}
@@ -217,7 +223,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 	case err == nil:
 		it.State, it.DoneAt, it.LastError = cache.StateAccepted, s.Now(), ""
 		change = func(st *Status) {
-			st.Online, st.Checked, st.LastError = true, true, ""
+			st.Online, st.Checked, st.LastError, st.Busy = true, true, "", ""
 			st.Done++
 			st.Accepted++
 			st.Pending--
@@ -225,7 +231,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 	case !retry && errors.As(err, &apiErr):
 		it.State, it.DoneAt, it.Refusal = cache.StateRefused, s.Now(), apiErr
 		change = func(st *Status) {
-			st.Online, st.Checked = true, true
+			st.Online, st.Checked, st.Busy = true, true, ""
 			st.Done++
 			st.Refused++
 			st.Pending--
@@ -244,8 +250,13 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 		}
 		it.LastError = err.Error()
 		network := retry && !errors.As(err, &apiErr)
+		var busy api.Code
+		if retry && apiErr != nil {
+			busy = apiErr.Code
+		}
 		change = func(st *Status) {
 			st.LastError = err.Error()
+			st.Busy = busy
 			st.NextAttempt = it.NextAttempt
 			st.Checked = true
 			if network {

@@ -290,3 +290,40 @@ func TestRunSendsQueuedItems(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestServerCannotStore: a 503 storage_unavailable with Retry-After keeps
+// the list in the outbox, says the server is up but busy, waits the delay,
+// and the list goes in once the server can record again.
+func TestServerCannotStore(t *testing.T) {
+	f := setup(t)
+	it := f.queue(t, "P1")
+	e := api.Errorf(api.CodeStorageUnavailable, "le serveur ne peut pas enregistrer pour l'instant", "the server cannot store anything right now")
+	e.RetryAfter = 10
+	f.srv.Lock()
+	f.srv.Refuse = e
+	f.srv.Unlock()
+	ctx := context.Background()
+	f.sender.Step(ctx)
+	got := f.item(t, it.ID)
+	if got.State != cache.StatePending || !got.NotBefore.Equal(f.now.Add(10*time.Second)) {
+		t.Fatalf("after 503 storage_unavailable: %+v", got)
+	}
+	st := f.sender.Status()
+	if !st.Online || st.Busy != api.CodeStorageUnavailable || st.Pending != 1 || st.NextAttempt.Before(f.now.Add(10*time.Second)) {
+		t.Fatalf("status after 503 storage_unavailable: %+v", st)
+	}
+	if wait := f.sender.Step(ctx); wait < 10*time.Second {
+		t.Fatalf("wait %v < Retry-After", wait)
+	}
+	f.srv.Lock()
+	f.srv.Refuse = nil
+	f.srv.Unlock()
+	f.now = f.now.Add(11 * time.Second)
+	f.sender.Step(ctx)
+	if got := f.item(t, it.ID); got.State != cache.StateAccepted {
+		t.Fatalf("once the server can store: %+v", got)
+	}
+	if st := f.sender.Status(); st.Busy != "" {
+		t.Fatalf("busy after acceptance: %+v", st)
+	}
+}

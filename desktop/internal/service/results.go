@@ -23,6 +23,7 @@ const (
 	ProblemInclusion   = "result.problem.inclusion"     // the inclusion proof does not verify
 	ProblemCheckpoint  = "result.problem.checkpoint"    // the result's checkpoint differs from the round's
 	ProblemNoLocalCopy = "result.problem.no_local_copy" // we have no copy of our last accepted list
+	ProblemNotInInput  = "result.problem.not_in_input"  // the server does not say our list is in the round's frozen input
 )
 
 // FetchResult fetches and verifies the personal result of a published
@@ -101,6 +102,9 @@ func VerifyResult(v *translog.Verifier, env *envelope.Envelope, me string, r *do
 		}
 		if last.Receipt != nil && (last.Receipt.Index != ls.Index || !last.Receipt.ServerTime.Equal(ls.ServerTime)) {
 			return fail(ProblemInclusion, errors.New("the result's log entry differs from my receipt"))
+		}
+		if pr.InputDigest != "" && !ls.InInput {
+			return fail(ProblemNotInInput, fmt.Errorf("the frozen input %s does not name my list %s", pr.InputDigest, ls.Digest))
 		}
 	}
 	rec.Verified = true

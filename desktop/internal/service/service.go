@@ -6,6 +6,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -13,7 +14,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +28,7 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/shared/rules"
 	"appariement/shared/translog"
 )
 
@@ -33,6 +38,8 @@ var (
 	ErrWeakPassphrase     = errors.New("passphrase too weak")
 	ErrPassphraseMismatch = errors.New("the two passphrases differ")
 	ErrServerKeyMismatch  = errors.New("the server key given at enrollment differs from the one the server publishes")
+	ErrInsecureServer     = errors.New("plain http:// is only allowed to this computer (loopback): use https://")
+	ErrServerNotChecked   = errors.New("the server's fingerprint has not been checked and confirmed")
 	ErrLocked             = errors.New("the key is locked: the passphrase is needed")
 	ErrEmptyList          = errors.New("the wish list is empty")
 	ErrNotPDF             = errors.New("the file is not a PDF")
@@ -65,12 +72,64 @@ type EnrollRequest struct {
 	Passphrase string
 	Confirm    string
 	Params     keystore.Params // zero: keystore.DefaultParams()
+	// ServerKey is the key fetched by FetchServerKey from ServerURL whose
+	// fingerprint the user compared with their activation e-mail and
+	// confirmed. The code is sent to no other.
+	ServerKey api.ServerKey
+}
+
+// CheckServerURL refuses a server address the activation code and the
+// signed requests must not go to: anything but http:// or https://, and
+// plain http:// to a host other than this computer (localhost,
+// 127.0.0.0/8, ::1), where anyone on the way could read the code or pose
+// as the server.
+func CheckServerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("server address %q: want https://host: %w", raw, ErrInsecureServer)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("server address %q: %w", raw, ErrInsecureServer)
+}
+
+// FetchServerKey fetches the key the server at serverURL publishes
+// (GET /v1/server-key), with its fingerprint computed here and not taken
+// from the server, for the user to compare with the fingerprint of their
+// activation e-mail before any code is sent. It refuses an address
+// CheckServerURL refuses, and a key that is not a valid log key.
+func FetchServerKey(ctx context.Context, serverURL string) (*api.ServerKey, error) {
+	if err := CheckServerURL(serverURL); err != nil {
+		return nil, err
+	}
+	c, err := client.New(serverURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("server key: %w", err)
+	}
+	k, err := c.ServerKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("server key: %w", err)
+	}
+	if _, err := translog.NewVerifier(*k); err != nil {
+		return nil, fmt.Errorf("server key: %w", err)
+	}
+	k.Fingerprint = envelope.Fingerprint(k.PublicKey)
+	return k, nil
 }
 
 // Enroll generates the user's key pair, registers its public key with the
-// activation code, pins the server's key (checked against the one the
-// server publishes), seals the private key under the passphrase and saves
-// the profile.
+// activation code, pins the server's key, seals the private key under the
+// passphrase and saves the profile. The code is sent only to a server
+// CheckServerURL accepts, that still publishes the key the user confirmed
+// (req.ServerKey), and the key in the answer must be that same key.
 func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.Profile, error) {
 	if req.ServerURL == "" || req.Identifier == "" || req.Code == "" || req.Passphrase == "" {
 		return nil, ErrMissingField
@@ -81,6 +140,12 @@ func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.
 	if !keystore.Estimate(req.Passphrase).Acceptable() {
 		return nil, ErrWeakPassphrase
 	}
+	if err := CheckServerURL(req.ServerURL); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err)
+	}
+	if len(req.ServerKey.PublicKey) != ed25519.PublicKeySize {
+		return nil, ErrServerNotChecked
+	}
 	c, err := client.New(req.ServerURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
@@ -88,6 +153,9 @@ func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.
 	published, err := c.ServerKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: server key: %w", err)
+	}
+	if !bytes.Equal(published.PublicKey, req.ServerKey.PublicKey) {
+		return nil, ErrServerKeyMismatch // before the code leaves
 	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -105,7 +173,7 @@ func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
-	if string(resp.ServerKey.PublicKey) != string(published.PublicKey) {
+	if !bytes.Equal(resp.ServerKey.PublicKey, req.ServerKey.PublicKey) {
 		return nil, ErrServerKeyMismatch
 	}
 	if _, err := translog.NewVerifier(resp.ServerKey); err != nil {
@@ -127,7 +195,8 @@ func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.
 }
 
 // Open starts the session of the enrolled profile in store. serverURL, if
-// not empty, overrides the profile's server address (e.g. from a flag).
+// not empty, overrides the profile's server address (e.g. from a flag);
+// either must pass CheckServerURL.
 func Open(store *cache.Store, serverURL string) (*Service, error) {
 	p, err := store.Profile()
 	if err != nil {
@@ -136,10 +205,16 @@ func Open(store *cache.Store, serverURL string) (*Service, error) {
 	if serverURL == "" {
 		serverURL = p.ServerURL
 	}
+	if err := CheckServerURL(serverURL); err != nil {
+		return nil, fmt.Errorf("open session: %w", err)
+	}
 	c, err := client.New(serverURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
+	// Signed requests are bound to the pinned server, never to whatever
+	// answers at that address.
+	c.Server = envelope.KeyID(p.ServerKey.PublicKey)
 	v, err := translog.NewVerifier(p.ServerKey)
 	if err != nil {
 		return nil, fmt.Errorf("open session: pinned %w", err)
@@ -263,13 +338,7 @@ func CheckPDF(data []byte) error {
 // WindowOpen reports whether the wishes of round may still change, by the
 // local clock and the last known state (the server's clock decides).
 func (s *Service) WindowOpen(r *domain.Round) bool {
-	if r == nil {
-		return false
-	}
-	if r.State.Index() > domain.StateWishesOpen.Index() {
-		return false
-	}
-	return r.WishesClose.IsZero() || s.Now().Before(r.WishesClose)
+	return r != nil && !rules.WindowClosed(r, api.WishListType, s.Now())
 }
 
 // Attach adds or replaces a candidate document of the draft of round.

@@ -1,7 +1,9 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -37,7 +39,8 @@ func enroll(t *testing.T, srv *fakeserver.Server) *Service {
 	}
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
-	req := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	req := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
+		ServerKey: srv.Key()}
 	if _, err := Enroll(ctx, store, req); err != nil {
 		t.Fatal(err)
 	}
@@ -53,20 +56,31 @@ func TestEnrollChecks(t *testing.T) {
 	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	defer store.Close()
 	ctx := context.Background()
-	base := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	base := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
+		ServerKey: srv.Key()}
+	other, _, _ := ed25519.GenerateKey(nil)
 	for name, tc := range map[string]struct {
 		mod  func(*EnrollRequest)
 		want error
 	}{
-		"weak":     {func(r *EnrollRequest) { r.Passphrase, r.Confirm = "azerty", "azerty" }, ErrWeakPassphrase},
-		"mismatch": {func(r *EnrollRequest) { r.Confirm = pass + "x" }, ErrPassphraseMismatch},
-		"empty":    {func(r *EnrollRequest) { r.Identifier = "" }, ErrMissingField},
+		"weak":        {func(r *EnrollRequest) { r.Passphrase, r.Confirm = "azerty", "azerty" }, ErrWeakPassphrase},
+		"mismatch":    {func(r *EnrollRequest) { r.Confirm = pass + "x" }, ErrPassphraseMismatch},
+		"empty":       {func(r *EnrollRequest) { r.Identifier = "" }, ErrMissingField},
+		"not checked": {func(r *EnrollRequest) { r.ServerKey = api.ServerKey{} }, ErrServerNotChecked},
+		"other key":   {func(r *EnrollRequest) { r.ServerKey.PublicKey = other }, ErrServerKeyMismatch},
+		"plain http":  {func(r *EnrollRequest) { r.ServerURL = "http://appariement.example.fr" }, ErrInsecureServer},
 	} {
 		req := base
 		tc.mod(&req)
 		if _, err := Enroll(ctx, store, req); !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %v, want %v", name, err, tc.want)
 		}
+	}
+	srv.Lock()
+	sent := srv.Enrolls
+	srv.Unlock()
+	if sent != 0 {
+		t.Fatalf("the code was sent %d times before the server was checked", sent)
 	}
 	req := base
 	req.Code = "WRONG"
@@ -87,6 +101,63 @@ func TestEnrollChecks(t *testing.T) {
 	}
 	if _, err := p.Key.Open("wrong passphrase!"); !errors.Is(err, keystore.ErrWrongPassphrase) {
 		t.Errorf("sealed key opens with a wrong passphrase: %v", err)
+	}
+}
+
+// TestEnrollNeedsConfirmedServerKey: without the key whose fingerprint the
+// user confirmed, the code is not sent (issue 11, point 3: the code left
+// first and the fingerprint was shown after).
+func TestEnrollNeedsConfirmedServerKey(t *testing.T) {
+	srv := newServer(t)
+	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	defer store.Close()
+	req := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	if _, err := Enroll(context.Background(), store, req); err == nil {
+		t.Fatal("enrolled (the code was sent) without a confirmed server key")
+	}
+}
+
+// TestCheckServerURL: https anywhere, plain http only to this computer
+// (issue 11, point 3).
+func TestCheckServerURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://appariement.example.fr":      true,
+		"https://appariement.example.fr:8443": true,
+		"http://127.0.0.1:8080":               true,
+		"http://127.3.4.5":                    true,
+		"http://[::1]:8080":                   true,
+		"http://localhost:8080":               true,
+		"http://LOCALHOST":                    true,
+		"http://appariement.example.fr":       false,
+		"http://192.168.1.10:8080":            false,
+		"http://[::ffff:10.0.0.1]":            false,
+		"http://127.0.0.1.evil.example":       false,
+		"http://localhost.evil.example":       false,
+		"ftp://appariement.example.fr":        false,
+		"appariement.example.fr":              false,
+		"":                                    false,
+	} {
+		if err := CheckServerURL(u); (err == nil) != ok {
+			t.Errorf("%q: %v", u, err)
+		} else if err != nil && !errors.Is(err, ErrInsecureServer) {
+			t.Errorf("%q: %v, want ErrInsecureServer", u, err)
+		}
+	}
+	if _, err := FetchServerKey(context.Background(), "http://appariement.example.fr"); !errors.Is(err, ErrInsecureServer) {
+		t.Errorf("FetchServerKey over plain http: %v", err)
+	}
+}
+
+// TestFetchServerKey: the fingerprint is computed here, not taken from the
+// server.
+func TestFetchServerKey(t *testing.T) {
+	srv := newServer(t)
+	k, err := FetchServerKey(context.Background(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(k.PublicKey, srv.Key().PublicKey) || k.Fingerprint != envelope.Fingerprint(srv.Key().PublicKey) {
+		t.Fatalf("key %+v", k)
 	}
 }
 

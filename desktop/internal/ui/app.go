@@ -7,7 +7,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -95,11 +94,7 @@ func (a *App) showFingerprint(p *cache.Profile) {
 	title := widget.NewLabelWithStyle(i18n.T("enroll.done_title", p.Person.FullName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	text := widget.NewLabel(i18n.T("enroll.fingerprint_help"))
 	text.Wrapping = fyne.TextWrapWord
-	groups := strings.Fields(vm.Fingerprint())
-	if len(groups) > 8 {
-		groups[7] += "\n"
-	}
-	fp := widget.NewLabelWithStyle(strings.ReplaceAll(strings.Join(groups, " "), "\n ", "\n"), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	fp := widget.NewLabelWithStyle(fingerprintLines(vm.Fingerprint()), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	next := widget.NewButton(i18n.T("enroll.continue"), func() {
 		if err := a.openSession(); err != nil {
 			a.showError(err)
@@ -141,6 +136,11 @@ func (a *App) openSession() error {
 		a.coord = NewCoordinatorScreen(a, viewmodel.NewCoordinator(svc))
 		a.Window.SetContent(a.coord.Content)
 		a.coord.reload()
+	case domain.RoleAuditor:
+		// Auditors verify rounds with the command line, on a bundle.
+		msg := widget.NewLabel(i18n.T("role.auditor_screen", svc.Profile.ServerURL, svc.Me().ID))
+		msg.Wrapping = fyne.TextWrapWord
+		a.Window.SetContent(container.NewPadded(msg))
 	default:
 		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(svc.Me().Role))))
 		a.Window.SetContent(container.NewCenter(msg))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -14,9 +15,11 @@ import (
 	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/viewmodel"
+	"appariement/shared/api"
 )
 
-// EnrollScreen is the first-run screen.
+// EnrollScreen is the first-run screen: the server is checked and its
+// fingerprint confirmed before the identifier and code can be typed.
 type EnrollScreen struct {
 	Content fyne.CanvasObject
 	VM      *viewmodel.Enrollment
@@ -27,6 +30,23 @@ type EnrollScreen struct {
 	errorText                       *widget.Label
 	submit                          *widget.Button
 	activity                        *widget.Activity
+
+	// The server check: button, then the fingerprint to compare with the
+	// activation e-mail, an entry to paste the e-mail's, and the box the
+	// user ticks to confirm.
+	checkServer              *widget.Button
+	checkFirst               *widget.Label
+	fingerprintBox           *fyne.Container
+	fingerprint, typedStatus *widget.Label
+	typedFingerprint         *widget.Entry
+	confirmFingerprint       *widget.Check
+	// Once confirmed, the box folds into one line (with a button to look
+	// again) and the form of the identifier, code and passphrase appears.
+	confirmedBox, formBox *fyne.Container
+	confirmedText         *widget.Label
+	review                *widget.Button
+	body                  *fyne.Container
+	form                  *widget.Form
 }
 
 // NewEnrollScreen builds the first-run screen; done is called on success.
@@ -50,9 +70,36 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 	s.activity.Hide()
 	s.submit = widget.NewButton(i18n.T("enroll.submit"), func() { s.doSubmit(a, done) })
 	s.submit.Importance = widget.HighImportance
+	s.checkServer = widget.NewButton(i18n.T("enroll.check_server"), func() { s.doCheck(a) })
+	s.checkFirst = wrapLabel(i18n.T("enroll.check_first"))
+	s.fingerprint = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	s.typedFingerprint = widget.NewEntry()
+	s.typedFingerprint.SetPlaceHolder(i18n.T("enroll.fingerprint_typed_placeholder"))
+	s.typedStatus = wrapLabel("")
+	s.confirmFingerprint = widget.NewCheck(i18n.T("enroll.fingerprint_confirm"), func(on bool) {
+		s.VM.FingerprintConfirmed = on
+		s.refresh()
+	})
+	s.fingerprintBox = container.NewVBox(wrapLabel(i18n.T("enroll.fingerprint_compare")),
+		widget.NewCard("", i18n.T("enroll.server_key"), s.fingerprint),
+		widget.NewForm(widget.NewFormItem(i18n.T("enroll.fingerprint_typed"), s.typedFingerprint)),
+		s.typedStatus, s.confirmFingerprint)
 
-	for _, e := range []*widget.Entry{s.server, s.id, s.code, s.pass, s.confirm} {
+	s.confirmedText = wrapLabel("")
+	s.review = widget.NewButton(i18n.T("enroll.fingerprint_review"), func() {
+		s.VM.ReviewFingerprint()
+		s.typedFingerprint.SetText("")
+		s.refresh()
+	})
+	s.confirmedBox = container.NewBorder(nil, nil, nil, s.review, s.confirmedText)
+
+	for _, e := range []*widget.Entry{s.server, s.id, s.code, s.pass, s.confirm, s.typedFingerprint} {
 		e.OnChanged = func(string) { s.refresh() }
+	}
+	s.server.OnSubmitted = func(string) {
+		if s.VM.CanCheckServer() {
+			s.doCheck(a)
+		}
 	}
 	s.confirm.OnSubmitted = func(string) {
 		if s.VM.CanSubmit() {
@@ -60,8 +107,9 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 		}
 	}
 
-	form := widget.NewForm(
-		widget.NewFormItem(i18n.T("enroll.server"), s.server),
+	serverForm := widget.NewForm(widget.NewFormItem(i18n.T("enroll.server"),
+		container.NewBorder(nil, nil, nil, s.checkServer, s.server)))
+	s.form = widget.NewForm(
 		widget.NewFormItem(i18n.T("enroll.identifier"), s.id),
 		widget.NewFormItem(i18n.T("enroll.code"), s.code),
 		widget.NewFormItem(i18n.T("enroll.passphrase"), s.pass),
@@ -75,9 +123,10 @@ func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
 	title := widget.NewLabelWithStyle(i18n.T("enroll.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	intro := wrapLabel(i18n.T("enroll.intro"))
 	header := container.NewBorder(nil, nil, icon, nil, container.NewVBox(title, intro))
-	body := container.NewVBox(header, widget.NewSeparator(), form, s.errorText,
-		container.NewHBox(s.activity, layoutSpacer(), s.submit))
-	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(660, 620), container.NewPadded(body)))
+	s.formBox = container.NewVBox(widget.NewSeparator(), s.form)
+	s.body = container.NewVBox(header, widget.NewSeparator(), serverForm, s.checkFirst, s.fingerprintBox,
+		s.confirmedBox, s.formBox, s.errorText, container.NewHBox(s.activity, layoutSpacer(), s.submit))
+	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(680, 680), container.NewVScroll(container.NewPadded(s.body))))
 	s.refresh()
 	return s
 }
@@ -123,14 +172,80 @@ func (s *EnrollScreen) refresh() {
 	vm := s.VM
 	vm.ServerURL, vm.Identifier, vm.Code = s.server.Text, s.id.Text, s.code.Text
 	vm.Passphrase, vm.Confirm = s.pass.Text, s.confirm.Text
+	vm.TypedFingerprint = s.typedFingerprint.Text
+	if !vm.Checked() && vm.FingerprintConfirmed {
+		vm.FingerprintConfirmed = false // another address: confirm again
+	}
+	if s.confirmFingerprint.Checked != vm.FingerprintConfirmed {
+		s.confirmFingerprint.SetChecked(vm.FingerprintConfirmed)
+	}
+	s.fingerprint.SetText(fingerprintLines(vm.ServerFingerprint()))
+	s.typedStatus.SetText(vm.FingerprintText())
+	s.confirmedText.SetText(i18n.T("enroll.fingerprint_confirmed", vm.ServerFingerprint()))
+	show(s.checkFirst, !vm.Checked())
+	show(s.fingerprintBox, vm.Checked() && !vm.FingerprintOK())
+	show(s.confirmedBox, vm.FingerprintOK())
+	show(s.formBox, vm.FingerprintOK())
+	if s.body != nil {
+		s.body.Refresh() // the box and wrapped texts change height: lay out again
+	}
+	setEnabled(s.checkServer, vm.CanCheckServer())
+	// The code cannot even be typed before the server is confirmed.
+	if s.code.Disabled() == vm.FingerprintOK() {
+		for _, e := range []*widget.Entry{s.id, s.code} {
+			if vm.FingerprintOK() {
+				e.Enable()
+			} else {
+				e.Disable()
+			}
+		}
+		s.form.Refresh() // the items' labels follow their entries' state
+	}
 	s.strength.set(vm.StrengthValue())
 	s.strengthText.SetText(vm.StrengthText())
 	s.confirmText.SetText(vm.ConfirmText())
-	if vm.CanSubmit() {
-		s.submit.Enable()
+	setEnabled(s.submit, vm.CanSubmit())
+}
+
+func show(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
 	} else {
-		s.submit.Disable()
+		o.Hide()
 	}
+}
+
+// fingerprintLines shows a fingerprint's 16 groups on two lines.
+func fingerprintLines(fp string) string {
+	groups := strings.Fields(fp)
+	if len(groups) > 8 {
+		return strings.Join(groups[:8], " ") + "\n" + strings.Join(groups[8:], " ")
+	}
+	return fp
+}
+
+// doCheck fetches the server's key (nothing secret is sent) and shows its
+// fingerprint for the user to compare with their activation e-mail.
+func (s *EnrollScreen) doCheck(a *App) {
+	s.refresh()
+	if !s.VM.CanCheckServer() {
+		return
+	}
+	s.VM.Busy = true
+	s.checkServer.Disable()
+	s.activity.Start()
+	s.activity.Show()
+	s.errorText.SetText(i18n.T("enroll.checking"))
+	url := strings.TrimSpace(s.VM.ServerURL)
+	var k *api.ServerKey
+	var err error
+	a.runAsync(func() { k, err = viewmodel.CheckServer(a.ctx, url) }, func() {
+		s.activity.Stop()
+		s.activity.Hide()
+		s.VM.ServerChecked(url, k, err)
+		s.errorText.SetText(s.VM.Error)
+		s.refresh()
+	})
 }
 
 func (s *EnrollScreen) doSubmit(a *App, done func(*cache.Profile)) {

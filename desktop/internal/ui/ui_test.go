@@ -73,6 +73,14 @@ func enrollAs(t *testing.T, app *App, id, code string) {
 	if e == nil {
 		t.Fatal("no enrollment screen on first run")
 	}
+	if !e.code.Disabled() {
+		t.Fatal("the code can be typed before the server is checked")
+	}
+	test.Tap(e.checkServer)
+	if !e.fingerprintBox.Visible() || e.fingerprint.Text == "" {
+		t.Fatalf("no fingerprint shown after the check (%q)", e.errorText.Text)
+	}
+	test.Tap(e.confirmFingerprint)
 	test.Type(e.id, id)
 	test.Type(e.code, code)
 	test.Type(e.pass, "azerty")
@@ -148,6 +156,80 @@ func TestEnrollWrongCodeThenRight(t *testing.T) {
 	test.Tap(cont)
 	if app.intern == nil {
 		t.Fatal("intern screen not shown")
+	}
+}
+
+// TestEnrollShowsFingerprintBeforeCode: the screen shows the server's
+// fingerprint, computed by the app, and lets the code be typed and sent
+// only once the user confirmed it; a pasted fingerprint that differs
+// blocks; plain http:// to another computer is refused (issue 11, point 3).
+func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
+	srv := fake(t)
+	app, store := newApp(t, srv.URL)
+	e := app.enroll
+	sent := func() int { srv.Lock(); defer srv.Unlock(); return srv.Enrolls }
+	if e.fingerprintBox.Visible() || e.formBox.Visible() || !e.code.Disabled() || !e.id.Disabled() || !e.submit.Disabled() {
+		t.Fatal("the code can be typed before the server is checked")
+	}
+	test.Tap(e.checkServer)
+	want := envelope.Fingerprint(srv.Key().PublicKey)
+	markup := test.RenderObjectToMarkup(app.Window.Content())
+	if !e.fingerprintBox.Visible() || !strings.Contains(markup, want[:19]) || !strings.Contains(markup, "Comparez-la avec celle de votre e-mail") {
+		t.Fatalf("fingerprint %q not shown (error %q)", want, e.errorText.Text)
+	}
+	if !e.code.Disabled() || e.formBox.Visible() {
+		t.Fatal("the code can be typed before the fingerprint is confirmed")
+	}
+	// A differing fingerprint pasted from the e-mail blocks, even ticked.
+	test.Type(e.typedFingerprint, "ffff"+want[4:])
+	test.Tap(e.confirmFingerprint)
+	if !strings.HasPrefix(e.typedStatus.Text, "✗ Différente") || !e.code.Disabled() {
+		t.Fatalf("differing fingerprint: %q, code disabled %v", e.typedStatus.Text, e.code.Disabled())
+	}
+	e.typedFingerprint.SetText(want)
+	if !strings.HasPrefix(e.typedStatus.Text, "✓ Identique") || e.code.Disabled() || !e.formBox.Visible() {
+		t.Fatalf("same fingerprint: %q, code disabled %v", e.typedStatus.Text, e.code.Disabled())
+	}
+	// Confirmed: the box folds into one line, which can be reopened.
+	if e.fingerprintBox.Visible() || !e.confirmedBox.Visible() || !strings.Contains(e.confirmedText.Text, want) {
+		t.Fatalf("confirmed: box %v, line %v %q", e.fingerprintBox.Visible(), e.confirmedBox.Visible(), e.confirmedText.Text)
+	}
+	test.Tap(e.review)
+	if !e.fingerprintBox.Visible() || e.formBox.Visible() || !e.code.Disabled() || e.typedFingerprint.Text != "" {
+		t.Fatal("review did not reopen the comparison")
+	}
+	test.Type(e.typedFingerprint, want)
+	test.Type(e.id, "i1")
+	test.Type(e.code, "ABCD-1234")
+	test.Type(e.pass, pass)
+	test.Type(e.confirm, pass)
+	// Another address: the check is to be done again.
+	e.server.SetText(srv.URL + "/")
+	if e.fingerprintBox.Visible() || !e.code.Disabled() || !e.submit.Disabled() {
+		t.Fatal("another address kept the check")
+	}
+	if n := sent(); n != 0 {
+		t.Fatalf("the code left %d times before the confirmation", n)
+	}
+	e.server.SetText(srv.URL)
+	test.Tap(e.checkServer)
+	if e.confirmFingerprint.Checked || e.submit.Disabled() { // the pasted fingerprint still matches
+		t.Fatalf("after the new check: box %v, submit disabled %v", e.confirmFingerprint.Checked, e.submit.Disabled())
+	}
+	test.Tap(e.submit)
+	if _, err := store.Profile(); err != nil || sent() != 1 {
+		t.Fatalf("enroll: %v (%q), %d sent", err, e.errorText.Text, sent())
+	}
+}
+
+// TestEnrollRefusesPlainHTTP: http:// to another computer is refused at
+// the check, before any request.
+func TestEnrollRefusesPlainHTTP(t *testing.T) {
+	app, _ := newApp(t, "http://appariement.example.fr")
+	e := app.enroll
+	test.Tap(e.checkServer)
+	if e.fingerprintBox.Visible() || e.errorText.Text != "Adresse refusée : utilisez https:// (http:// n'est permis que vers cet ordinateur)." {
+		t.Fatalf("plain http: box %v, error %q", e.fingerprintBox.Visible(), e.errorText.Text)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 )
 
 // Admin is an admin's session: the rounds, the data-quality dashboard of
@@ -148,7 +149,11 @@ func (a *Admin) Apply(d AdminData) error {
 		a.Round = &r
 	}
 	if d.Err == nil {
-		a.Quality = ComputeQuality(a.Round, a.People, a.Postes, d.Wished)
+		var scope domain.Scope // no round: everyone
+		if a.Round != nil {
+			scope = a.Round.Scope()
+		}
+		a.Quality = ComputeQuality(scope, a.People, a.Postes, d.Wished)
 	}
 	return d.Err
 }
@@ -189,33 +194,15 @@ func (a *Admin) RoundSummary() string {
 // NextState is the state the current round moves to next by a transition
 // (empty when the next step is run, publish or none).
 func (a *Admin) NextState() domain.RoundState {
-	if a.Round == nil || a.Round.Number >= 3 {
-		return "" // round 3 is in person: assignments, no windows
+	if a.Round == nil {
+		return ""
 	}
-	st := a.Round.State
-	switch st {
-	case domain.StateDraft:
-		return domain.StateWishesOpen
-	case domain.StateWishesOpen:
-		return domain.StateWishesClosed
-	case domain.StateWishesClosed:
-		if a.Round.Procedure == domain.Appariement {
-			return domain.StateRankingsOpen
-		}
-	case domain.StateRankingsOpen:
-		return domain.StateRankingsClosed
-	}
-	return ""
+	return rules.NextTransition(a.Round, a.Svc.Now())
 }
 
 // CanRun reports whether the matching may run now.
 func (a *Admin) CanRun() bool {
-	if a.Round == nil || a.Round.Number >= 3 {
-		return false
-	}
-	st := a.Round.State
-	return st == domain.StateRankingsClosed || (a.Round.Procedure == domain.ChoixAuRang && st == domain.StateWishesClosed) ||
-		(st == domain.StateMatched && !a.published() && a.Round.LiveStart.IsZero()) // once the live reveal started, the result shown stays
+	return a.Round != nil && !a.published() && rules.CheckRun(a.Round, a.Svc.Now()) == nil
 }
 
 // RunWarning says what the admin should know before running the current
@@ -364,19 +351,16 @@ type FreePoste struct {
 // FreePostes lists the postes of the current round with free places,
 // optionally of one intern's specialty and subdivision.
 func (a *Admin) FreePostes(intern *domain.Person) []FreePoste {
-	taken := map[string]int{}
-	for _, as := range a.manual() {
-		taken[as.Poste]++
-	}
+	free := rules.FreePlaces(a.Postes, a.manual())
 	var out []FreePoste
 	for _, p := range a.Postes {
-		if p.Closed || p.Capacity-taken[p.ID] <= 0 {
+		if p.Closed || free[p.ID] <= 0 {
 			continue
 		}
-		if intern != nil && intern.Specialty != "" && (p.Specialty != intern.Specialty || p.Subdivision != intern.Subdivision) {
+		if intern != nil && rules.CheckWish(a.RoundID(), intern, &p) != nil {
 			continue
 		}
-		out = append(out, FreePoste{p, p.Capacity - taken[p.ID]})
+		out = append(out, FreePoste{p, free[p.ID]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Poste.ID < out[j].Poste.ID })
 	return out

@@ -10,6 +10,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 )
 
 // The admin's side of the live reveal (issue 6, point 4): start it on a
@@ -41,7 +42,7 @@ func (a *Admin) LiveStatus(now time.Time) string {
 		return ""
 	}
 	total := a.liveTotal()
-	revealed, _ := api.LiveCursor(a.Round.LiveStart, a.Round.LivePace, total, now)
+	revealed, _ := rules.LiveCursor(a.Round.LiveStart, a.Round.LivePace, total, now)
 	if revealed >= total {
 		return i18n.T("admin.live_done", total, FormatTime(a.Round.LiveStart))
 	}

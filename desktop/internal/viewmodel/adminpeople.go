@@ -9,6 +9,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/paris"
 )
 
 // Windows and people, for the admin: scheduling a round's windows,
@@ -16,7 +17,7 @@ import (
 
 // WindowLayout is how a window bound is typed: day/month/year hours:minutes,
 // in Paris time.
-const WindowLayout = "02/01/2006 15:04"
+const WindowLayout = paris.Layout
 
 // WindowNames are the four bounds of a round's windows, in order.
 var WindowNames = []string{"wishes_open", "wishes_close", "rankings_open", "rankings_close"}
@@ -30,7 +31,7 @@ func (a *Admin) Windows() [4]string {
 	}
 	for i, t := range []time.Time{a.Round.WishesOpen, a.Round.WishesClose, a.Round.RankingsOpen, a.Round.RankingsClose} {
 		if !t.IsZero() {
-			out[i] = t.In(paris()).Format(WindowLayout)
+			out[i] = t.In(paris.Location).Format(WindowLayout)
 		}
 	}
 	return out
@@ -45,7 +46,7 @@ func ParseWindows(typed [4]string) (api.ScheduleRequest, error) {
 		if s == "" {
 			continue
 		}
-		t, err := time.ParseInLocation(WindowLayout, s, paris())
+		t, err := time.ParseInLocation(WindowLayout, s, paris.Location)
 		if err != nil {
 			return api.ScheduleRequest{}, &UserError{Msg: i18n.T("schedule.err.format", i18n.T("schedule."+WindowNames[i]), s)}
 		}

@@ -24,7 +24,7 @@ type Coordinator struct {
 	// InternsKnown is false when the server refused the list of people.
 	InternsKnown bool
 	// Scope is the specialty and subdivision shown (empty: all).
-	Scope domain.Round
+	Scope domain.Scope
 	// People are the people the server let the coordinator see.
 	People []api.PersonStatus
 	Error  string
@@ -89,7 +89,7 @@ func (c *Coordinator) Apply(d CoordData) error {
 		}
 	}
 	me := c.Svc.Me()
-	scope := domain.Round{Specialty: me.Specialty, Subdivision: me.Subdivision}
+	scope := domain.Scope{Specialty: me.Specialty, Subdivision: me.Subdivision}
 	if c.Round != nil {
 		if scope.Specialty == "" {
 			scope.Specialty = c.Round.Specialty
@@ -102,7 +102,7 @@ func (c *Coordinator) Apply(d CoordData) error {
 	c.Scope = scope
 	c.InternsKnown = d.People != nil
 	c.People = d.People
-	c.Quality = ComputeQuality(&scope, d.People, d.Postes, nil)
+	c.Quality = ComputeQuality(scope, d.People, d.Postes, nil)
 	return nil
 }
 

@@ -15,7 +15,7 @@ func TestCoordinatorRows(t *testing.T) {
 		return api.PersonStatus{Enrolled: enrolled, Person: domain.Person{ID: id, Role: domain.RoleIntern, FirstName: "A", LastName: id, Rank: rank, Specialty: "PED", Subdivision: "IDF"}}
 	}
 	c := &Coordinator{
-		Scope:        domain.Round{Specialty: "PED", Subdivision: "IDF"},
+		Scope:        domain.Scope{Specialty: "PED", Subdivision: "IDF"},
 		InternsKnown: true,
 		People: []api.PersonStatus{
 			intern("I3", 0, true), intern("I2", 7, false), intern("I1", 2, true),

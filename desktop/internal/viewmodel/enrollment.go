@@ -8,11 +8,14 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
 	"appariement/desktop/internal/service"
+	"appariement/shared/api"
 	"appariement/shared/envelope"
 )
 
-// Enrollment is the first-run screen: server address, identifier,
-// activation code and passphrase (twice).
+// Enrollment is the first-run screen: server address, then the server's
+// fingerprint to compare with the activation e-mail and confirm, then
+// identifier, activation code and passphrase (twice). The code can only
+// be sent once the fingerprint of the server it goes to is confirmed.
 type Enrollment struct {
 	ServerURL  string
 	Identifier string
@@ -22,9 +25,104 @@ type Enrollment struct {
 	// Params are the key store's Argon2id parameters (zero: default).
 	Params keystore.Params
 
+	// ServerKey is the key fetched from CheckedURL (nil before).
+	ServerKey  *api.ServerKey
+	CheckedURL string
+	// FingerprintConfirmed is the user's word that the fingerprint shown
+	// is the one of their activation e-mail.
+	FingerprintConfirmed bool
+	// TypedFingerprint is the fingerprint the user typed or pasted from
+	// the e-mail, if any, compared with the server's.
+	TypedFingerprint string
+
 	Busy    bool
 	Error   string
 	Profile *cache.Profile
+}
+
+// CanCheckServer reports whether the server address may be checked now.
+func (e *Enrollment) CanCheckServer() bool {
+	return !e.Busy && strings.TrimSpace(e.ServerURL) != ""
+}
+
+// CheckServer fetches the key of the server at url (blocking: run it in
+// the background, then call ServerChecked). Nothing secret is sent.
+func CheckServer(ctx context.Context, url string) (*api.ServerKey, error) {
+	return service.FetchServerKey(ctx, url)
+}
+
+// ServerChecked records the outcome of CheckServer for url: the
+// fingerprint to compare, and a confirmation to give again.
+func (e *Enrollment) ServerChecked(url string, k *api.ServerKey, err error) {
+	e.Busy = false
+	e.FingerprintConfirmed = false
+	e.Error = Message(err)
+	e.ServerKey, e.CheckedURL = nil, ""
+	if err == nil {
+		e.ServerKey, e.CheckedURL = k, url
+	}
+}
+
+// Checked reports whether the server at the address now typed has been
+// checked (typing another address asks for a new check).
+func (e *Enrollment) Checked() bool {
+	return e.ServerKey != nil && e.CheckedURL == strings.TrimSpace(e.ServerURL)
+}
+
+// ServerFingerprint is the fingerprint of the checked server's key,
+// computed locally ("" before the check).
+func (e *Enrollment) ServerFingerprint() string {
+	if !e.Checked() {
+		return ""
+	}
+	return envelope.Fingerprint(e.ServerKey.PublicKey)
+}
+
+// TypedMatches tells whether a fingerprint was typed (typed) and whether
+// it is the server's (match), ignoring case, spaces and separators.
+func (e *Enrollment) TypedMatches() (typed, match bool) {
+	t := hexDigits(e.TypedFingerprint)
+	if t == "" {
+		return false, false
+	}
+	return true, e.Checked() && t == hexDigits(e.ServerFingerprint())
+}
+
+func hexDigits(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if (r >= '0' && r <= '9') || (r >= 'a' && r <= 'f') {
+			b.WriteRune(r)
+		} else if r != ' ' && r != ':' && r != '-' && r != '\t' && r != '\n' {
+			b.WriteRune('?') // not a fingerprint: never matches
+		}
+	}
+	return b.String()
+}
+
+// FingerprintText says how the typed fingerprint compares ("" when none
+// is typed).
+func (e *Enrollment) FingerprintText() string {
+	typed, match := e.TypedMatches()
+	switch {
+	case !typed:
+		return ""
+	case match:
+		return i18n.T("enroll.fingerprint_same")
+	default:
+		return i18n.T("enroll.fingerprint_differs")
+	}
+}
+
+// FingerprintOK reports whether the user confirmed the checked server:
+// by their word or by typing the same fingerprint, and never when a typed
+// fingerprint differs.
+func (e *Enrollment) FingerprintOK() bool {
+	typed, match := e.TypedMatches()
+	if typed && !match {
+		return false
+	}
+	return e.Checked() && (e.FingerprintConfirmed || match)
 }
 
 // StrengthText describes the passphrase's strength, with what to improve.
@@ -67,19 +165,30 @@ func (e *Enrollment) ConfirmText() string {
 	return i18n.T("pass.confirmed")
 }
 
-// CanSubmit reports whether every field is filled and the passphrase is
-// acceptable.
+// ReviewFingerprint withdraws the confirmation, to compare again.
+func (e *Enrollment) ReviewFingerprint() {
+	e.FingerprintConfirmed = false
+	e.TypedFingerprint = ""
+}
+
+// CanSubmit reports whether the server's fingerprint is confirmed, every
+// field is filled and the passphrase is acceptable.
 func (e *Enrollment) CanSubmit() bool {
-	return !e.Busy && strings.TrimSpace(e.ServerURL) != "" && strings.TrimSpace(e.Identifier) != "" &&
+	return !e.Busy && e.FingerprintOK() && strings.TrimSpace(e.Identifier) != "" &&
 		strings.TrimSpace(e.Code) != "" && e.Passphrase == e.Confirm && keystore.Estimate(e.Passphrase).Acceptable()
 }
 
-// Request returns the enrollment request for the service.
+// Request returns the enrollment request for the service, to the checked
+// server and its confirmed key (none before the confirmation).
 func (e *Enrollment) Request() service.EnrollRequest {
-	return service.EnrollRequest{
+	r := service.EnrollRequest{
 		ServerURL: strings.TrimSpace(e.ServerURL), Identifier: strings.TrimSpace(e.Identifier),
 		Code: strings.TrimSpace(e.Code), Passphrase: e.Passphrase, Confirm: e.Confirm, Params: e.Params,
 	}
+	if e.FingerprintOK() {
+		r.ServerKey = *e.ServerKey
+	}
+	return r
 }
 
 // Submit enrolls (blocking: run it in the background, then call Done).

@@ -20,6 +20,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/client"
+	"appariement/shared/paris"
 )
 
 // Message turns an error into a sentence for the user, in the selected
@@ -36,6 +37,8 @@ func Message(err error) string {
 		service.ErrWeakPassphrase:     "err.weak_passphrase",
 		service.ErrPassphraseMismatch: "err.passphrase_mismatch",
 		service.ErrServerKeyMismatch:  "err.server_key_mismatch",
+		service.ErrInsecureServer:     "err.insecure_server",
+		service.ErrServerNotChecked:   "err.server_not_checked",
 		service.ErrLocked:             "err.locked",
 		service.ErrNotEligible:        "err.not_eligible",
 		service.ErrEmptyList:          "err.empty_list",
@@ -65,15 +68,21 @@ func Message(err error) string {
 	return i18n.T("err.generic", err.Error())
 }
 
-// FormatTime formats a time for the user, in local time.
-func FormatTime(t time.Time) string {
+// FormatTime formats a time for the user: Paris time, to the minute,
+// saying so (shared/paris), on every screen alike.
+func FormatTime(t time.Time) string { return paris.Format(t, i18n.Language()) }
+
+// FormatClock formats the time of day of t in Paris time, to the second
+// (a retry comes seconds later): "20:15:03 (heure de Paris)", for
+// "nouvel essai à …".
+func FormatClock(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	if i18n.Language() == "en" {
-		return t.Local().Format("2006-01-02 15:04:05")
+		return t.In(paris.Location).Format("15:04:05") + " (Paris time)"
 	}
-	return t.Local().Format("02/01/2006 à 15:04:05")
+	return t.In(paris.Location).Format("15:04:05") + " (heure de Paris)"
 }
 
 // FormatSize formats a byte count.

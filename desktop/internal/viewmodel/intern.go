@@ -9,6 +9,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/outbox"
 	"appariement/desktop/internal/service"
+	"appariement/shared/api"
 	"appariement/shared/domain"
 )
 
@@ -281,6 +282,10 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Detail = i18n.T("sync.needs_key", st.Pending)
 	case st.Sending:
 		s.Detail = i18n.T("sync.sending", st.Done+1, st.Done+st.Pending)
+	case !st.NextAttempt.IsZero() && (st.Busy == api.CodeStorageUnavailable || st.Busy == api.CodeClockBehind):
+		// The server is up but cannot record: the list stays in the outbox.
+		s.Detail = i18n.T("sync.server_cannot_store", FormatClock(st.NextAttempt), st.Pending)
+		s.Warning = true
 	case !st.NextAttempt.IsZero():
 		wait := time.Until(st.NextAttempt).Round(time.Second)
 		if wait < 0 {

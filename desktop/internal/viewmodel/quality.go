@@ -60,11 +60,9 @@ func (q *Quality) Shortages() []Balance {
 // ComputeQuality builds the dashboard from the people, the round's postes
 // and, if known (wished != nil), the set of postes named in a wish list.
 // Only interns and postes in the round's scope count.
-func ComputeQuality(round *domain.Round, people []api.PersonStatus, postes []domain.Poste, wished map[string]bool) *Quality {
+func ComputeQuality(scope domain.Scope, people []api.PersonStatus, postes []domain.Poste, wished map[string]bool) *Quality {
 	q := &Quality{WishesKnown: wished != nil}
-	inScope := func(spec, sub string) bool {
-		return round == nil || round.Covers(spec, sub)
-	}
+	inScope := scope.Covers
 	type key struct{ spec, sub string }
 	bal := map[key]*Balance{}
 	get := func(spec, sub string) *Balance {

@@ -1,12 +1,9 @@
 package viewmodel
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +12,8 @@ import (
 	_ "time/tzdata" // Paris time on every OS (deadlines in reminders)
 
 	"appariement/shared/domain"
+	"appariement/shared/email"
+	"appariement/shared/paris"
 )
 
 // Reminder is one e-mail to send: an RTS who never connected, or an
@@ -52,10 +51,10 @@ func reminderText(rm Reminder, round *domain.Round) (string, string) {
 	if round != nil {
 		name = round.Name
 		if !round.WishesClose.IsZero() && rm.Kind == "intern_no_wishes" {
-			deadline = " avant le " + round.WishesClose.In(paris()).Format("02/01/2006 à 15:04") + " (heure de Paris)"
+			deadline = " avant le " + paris.Format(round.WishesClose, "fr")
 		}
 		if !round.RankingsClose.IsZero() && rm.Kind == "rts_no_key" {
-			deadline = " avant le " + round.RankingsClose.In(paris()).Format("02/01/2006 à 15:04") + " (heure de Paris)"
+			deadline = " avant le " + paris.Format(round.RankingsClose, "fr")
 		}
 	}
 	hello := "Bonjour " + rm.Person.FullName() + ",\r\n\r\n"
@@ -70,49 +69,35 @@ func reminderText(rm Reminder, round *domain.Round) (string, string) {
 			"Merci de préparer, signer et envoyer votre liste dans l'application Appariement" + deadline + ". Un poste absent de votre liste ne pourra pas vous être attribué." + sign
 }
 
-func paris() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
-}
-
 // EML renders a reminder as an RFC 5322 message (UTF-8 text, quoted-
-// printable, encoded-word headers), from the address from.
-func EML(rm Reminder, round *domain.Round, from string, now time.Time) []byte {
+// printable, encoded-word headers), from the address from (an address,
+// with or without a display name). It goes through package email, like
+// the server's e-mails: an address that is not one mailbox, or a header
+// holding a line break, is refused.
+func EML(rm Reminder, round *domain.Round, from string, now time.Time) ([]byte, error) {
+	sender, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("reminder: From %q: %w", from, err)
+	}
 	subject, body := reminderText(rm, round)
-	var b bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	h("From", from)
-	to := rm.Person.Email
-	if n := rm.Person.FullName(); n != "" {
-		to = mime.QEncoding.Encode("utf-8", n) + " <" + rm.Person.Email + ">"
+	msg, err := email.Message{From: *sender, To: mail.Address{Name: rm.Person.FullName(), Address: rm.Person.Email},
+		Subject: subject, Date: now, Body: body}.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("reminder to %s: %w", rm.Person.ID, err)
 	}
-	h("To", to)
-	h("Subject", mime.QEncoding.Encode("utf-8", subject))
-	h("Date", now.Format(time.RFC1123Z))
-	var id [12]byte
-	_, _ = rand.Read(id[:])
-	dom := from
-	if at := strings.LastIndexByte(from, '@'); at >= 0 {
-		dom = strings.TrimSuffix(from[at+1:], ">")
-	}
-	h("Message-ID", "<"+hex.EncodeToString(id[:])+"@"+dom+">")
-	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "quoted-printable")
-	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	_, _ = qp.Write([]byte(body))
-	_ = qp.Close()
-	return b.Bytes()
+	return msg, nil
 }
 
 // WriteReminders writes one .eml file per reminder with an e-mail address
-// into dir and returns how many were written and who was skipped.
+// into dir and returns how many were written and who was skipped (no
+// address, or one no e-mail can be written to safely). A From that is not
+// an address is an error.
 func (a *Admin) WriteReminders(dir, from string, rms []Reminder) (int, []string, error) {
 	n := 0
 	var skipped []string
+	if _, err := mail.ParseAddress(from); err != nil {
+		return 0, nil, fmt.Errorf("reminders: From %q: %w", from, err)
+	}
 	now := a.Svc.Now()
 	for _, rm := range rms {
 		if rm.Person.Email == "" {
@@ -120,7 +105,15 @@ func (a *Admin) WriteReminders(dir, from string, rms []Reminder) (int, []string,
 			continue
 		}
 		name := fmt.Sprintf("relance-%s-%s.eml", rm.Kind, unsafeFile(rm.Person.ID))
-		if err := os.WriteFile(filepath.Join(dir, name), EML(rm, a.Round, from, now), 0o644); err != nil {
+		msg, err := EML(rm, a.Round, from, now)
+		if errors.Is(err, email.ErrHeader) { // no safe e-mail for this person
+			skipped = append(skipped, rm.Person.ID)
+			continue
+		}
+		if err != nil {
+			return n, skipped, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), msg, 0o644); err != nil {
 			return n, skipped, err
 		}
 		n++

@@ -13,6 +13,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 )
 
 // RTS is an RTS's session: the own postes of the current round, the
@@ -245,10 +246,7 @@ func (r *RTS) Editable() bool {
 	if r.Round == nil || r.Poste() == nil || !r.CandidatesVisible() {
 		return false
 	}
-	if r.Round.State.Index() > domain.StateRankingsOpen.Index() {
-		return false
-	}
-	return r.Round.RankingsClose.IsZero() || r.Svc.Now().Before(r.Round.RankingsClose)
+	return !rules.WindowClosed(r.Round, api.RankingType, r.Svc.Now())
 }
 
 // CandidatesOutcome is what FetchCandidates brought.

@@ -62,7 +62,7 @@ func enrolledSession(t *testing.T, env *servertest.Env, id string) *service.Serv
 	}
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
-	if _, err := service.Enroll(ctx, store, service.EnrollRequest{ServerURL: env.URL, Identifier: id, Code: env.Codes[id], Passphrase: pass, Confirm: pass, Params: keystore.TestParams}); err != nil {
+	if _, err := service.Enroll(ctx, store, service.EnrollRequest{ServerURL: env.URL, Identifier: id, Code: env.Codes[id], Passphrase: pass, Confirm: pass, Params: keystore.TestParams, ServerKey: env.ServerKey}); err != nil {
 		t.Fatalf("enroll %s: %v", id, err)
 	}
 	svc, err := service.Open(store, "")
@@ -489,6 +489,23 @@ func TestStaffEndToEnd(t *testing.T) {
 	// An error of the server comes back in French.
 	if err := adm.Publish(ctx); err == nil || Message(err) == "" {
 		t.Errorf("publishing a draft round: %v", err)
+	}
+	// Round 3 is finished from the app: its buttons follow the one rule
+	// the server applies (they were all greyed before).
+	if adm.NextState() != "" || !adm.CanRun() {
+		t.Fatalf("round 3 in the app: next state %q, can run %v", adm.NextState(), adm.CanRun())
+	}
+	if _, err := adm.Run(ctx); err != nil {
+		t.Fatalf("run round 3: %v", err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil || !adm.CanPublish() {
+		t.Fatalf("round 3 after run: can publish %v (%v)", adm.CanPublish(), err)
+	}
+	if err := adm.Publish(ctx); err != nil {
+		t.Fatalf("publish round 3: %v", err)
+	}
+	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil || adm.Round.State != domain.StatePublished || adm.CanRun() || adm.CanPublish() || adm.CanNextRound() {
+		t.Fatalf("round 3 after publication: %s, run %v, publish %v, next %v (%v)", adm.Round.State, adm.CanRun(), adm.CanPublish(), adm.CanNextRound(), err)
 	}
 }
 

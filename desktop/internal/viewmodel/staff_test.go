@@ -32,7 +32,7 @@ func TestComputeQuality(t *testing.T) {
 		{ID: "P2", Specialty: "MG", Subdivision: "LYON", Capacity: 3, RTSEmail: ""},
 		{ID: "P3", Specialty: "MG", Subdivision: "LYON", Capacity: 1, RTSEmail: "ok@chu.fr", Closed: true},
 	}
-	q := ComputeQuality(nil, people, postes, map[string]bool{"P1": true})
+	q := ComputeQuality(domain.Scope{}, people, postes, map[string]bool{"P1": true})
 	if sh := q.Shortages(); len(sh) != 1 || sh[0].Specialty != "PED" || sh[0].Diff() != -1 {
 		t.Fatalf("shortages %+v", sh)
 	}
@@ -58,7 +58,7 @@ func TestComputeQuality(t *testing.T) {
 		t.Errorf("unwished %v", q.Unwished)
 	}
 	// A round of one specialty only counts that specialty.
-	q = ComputeQuality(&domain.Round{Specialty: "MG"}, people, postes, nil)
+	q = ComputeQuality(domain.Scope{Specialty: "MG"}, people, postes, nil)
 	if q.Interns != 1 || q.Places != 3 || q.WishesKnown {
 		t.Errorf("scoped: %d interns, %d places", q.Interns, q.Places)
 	}
@@ -84,7 +84,10 @@ func TestMergeCandidates(t *testing.T) {
 func TestEML(t *testing.T) {
 	rm := Reminder{Person: domain.Person{ID: "R1", FirstName: "Élodie", LastName: "LECLERCQ", Email: "elodie@chu.fr"}, Kind: "rts_no_key"}
 	round := &domain.Round{Name: "Tour 1", RankingsClose: time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC)}
-	raw := EML(rm, round, "ars@sante.gouv.fr", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	raw, err := EML(rm, round, "ars@sante.gouv.fr", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Contains(raw, []byte("\r\n\r\n")) || bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\n")) {
 		t.Fatal("lines must end with CRLF")
 	}
@@ -108,6 +111,36 @@ func TestEML(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("body misses %q:\n%s", want, body)
 		}
+	}
+}
+
+// TestEMLNameCannotAddRecipient: a reminder to a person whose name holds
+// brackets and a comma goes to that person alone (issue 11, point 8), and
+// an unsafe address is skipped, not written.
+func TestEMLNameCannotAddRecipient(t *testing.T) {
+	rm := Reminder{Person: domain.Person{ID: "R2", FirstName: "Rose <attacker@evil.example>,", LastName: "Clément", Email: "rose@chu.fr"}, Kind: "rts_no_key"}
+	raw, err := EML(rm, nil, "ARS <ars@sante.gouv.fr>", time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := m.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Address != "rose@chu.fr" || to[0].Name != rm.Person.FullName() {
+		t.Fatalf("To %q reads as %v, %v", m.Header.Get("To"), to, err)
+	}
+	if from, err := m.Header.AddressList("From"); err != nil || len(from) != 1 || from[0].Address != "ars@sante.gouv.fr" {
+		t.Fatalf("From %v, %v", from, err)
+	}
+	bad := rm
+	bad.Person.Email = "rose@chu.fr>, <attacker@evil.example"
+	if _, err := EML(bad, nil, "ars@sante.gouv.fr", time.Now()); err == nil {
+		t.Fatal("an address list was accepted as an address")
+	}
+	if _, err := EML(rm, nil, "ars@sante.gouv.fr\r\nBcc: x@evil.example", time.Now()); err == nil {
+		t.Fatal("a From with a line break was accepted")
 	}
 }
 

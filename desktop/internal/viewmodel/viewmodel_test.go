@@ -18,6 +18,8 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/shared/paris"
 )
 
 const pass = "cheval agrafe batterie correcte"
@@ -45,6 +47,9 @@ func session(t *testing.T) (*Intern, *fakeserver.Server) {
 	}
 	t.Cleanup(func() { store.Close() })
 	e := &Enrollment{ServerURL: srv.URL, Identifier: "i1", Code: "C0DE", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	k, err := CheckServer(context.Background(), e.ServerURL)
+	e.ServerChecked(e.ServerURL, k, err)
+	e.FingerprintConfirmed = true
 	if !e.CanSubmit() {
 		t.Fatal("cannot submit a complete enrollment")
 	}
@@ -65,6 +70,86 @@ func session(t *testing.T) (*Intern, *fakeserver.Server) {
 		t.Fatal(err)
 	}
 	return a, srv
+}
+
+// TestEnrollmentChecksServerFirst: the code cannot leave before the
+// server's fingerprint, computed here, is shown and confirmed (by the
+// user's word or by pasting the e-mail's fingerprint), a fingerprint that
+// differs blocks, another address needs a new check, and plain http:// to
+// another computer is refused (issue 11, point 3).
+func TestEnrollmentChecksServerFirst(t *testing.T) {
+	i18n.SetLanguage("fr")
+	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND"}}, map[string]string{"i1": "C0DE"})
+	t.Cleanup(srv.Close)
+	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ctx := context.Background()
+	sent := func() int { srv.Lock(); defer srv.Unlock(); return srv.Enrolls }
+
+	e := &Enrollment{ServerURL: srv.URL, Identifier: "i1", Code: "C0DE", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	if e.CanSubmit() || e.ServerFingerprint() != "" {
+		t.Fatal("submit possible before the server is checked")
+	}
+	if _, err := Submit(ctx, store, e.Request()); Message(err) != "Vérifiez et confirmez d'abord l'empreinte du serveur." {
+		t.Fatalf("submit before the check: %v", err)
+	}
+	if !e.CanCheckServer() {
+		t.Fatal("cannot check the server")
+	}
+	k, err := CheckServer(ctx, e.ServerURL)
+	e.ServerChecked(e.ServerURL, k, err)
+	want := envelope.Fingerprint(srv.Key().PublicKey)
+	if err != nil || e.ServerFingerprint() != want {
+		t.Fatalf("fingerprint %q, %v; want %q", e.ServerFingerprint(), err, want)
+	}
+	if e.CanSubmit() {
+		t.Fatal("submit possible before the fingerprint is confirmed")
+	}
+	if _, err := Submit(ctx, store, e.Request()); err == nil {
+		t.Fatal("enrolled without a confirmed fingerprint")
+	}
+	// A pasted fingerprint that differs blocks, even with the box ticked.
+	e.FingerprintConfirmed = true
+	e.TypedFingerprint = "0000 " + want[5:]
+	if e.CanSubmit() || e.FingerprintText() != "✗ Différente de l'empreinte du serveur : ne saisissez pas votre code et prévenez votre administration." {
+		t.Fatalf("differing fingerprint: can submit %v, %q", e.CanSubmit(), e.FingerprintText())
+	}
+	// The same one, pasted in capitals without spaces, confirms by itself.
+	e.FingerprintConfirmed = false
+	e.TypedFingerprint = strings.ToUpper(strings.ReplaceAll(want, " ", ""))
+	if !e.CanSubmit() || e.FingerprintText() != "✓ Identique à l'empreinte du serveur." {
+		t.Fatalf("same fingerprint: can submit %v, %q", e.CanSubmit(), e.FingerprintText())
+	}
+	e.ReviewFingerprint()
+	if e.CanSubmit() || e.TypedFingerprint != "" {
+		t.Fatal("review kept the confirmation")
+	}
+	e.TypedFingerprint = want
+	// Another address: check again.
+	e.ServerURL = srv.URL + "/"
+	if e.CanSubmit() || e.Checked() {
+		t.Fatal("another address kept the check")
+	}
+	if n := sent(); n != 0 {
+		t.Fatalf("the code left %d times before the confirmation", n)
+	}
+	e.ServerURL = srv.URL
+	p, err := Submit(ctx, store, e.Request())
+	e.Done(p, err)
+	if err != nil || e.Fingerprint() != want || sent() != 1 {
+		t.Fatalf("enroll: %v (fingerprint %q, %d sent)", err, e.Fingerprint(), sent())
+	}
+
+	// Plain http:// to another computer: refused before any request.
+	e2 := &Enrollment{ServerURL: "http://appariement.example.fr"}
+	k, err = CheckServer(ctx, e2.ServerURL)
+	e2.ServerChecked(e2.ServerURL, k, err)
+	if e2.Checked() || e2.Error != "Adresse refusée : utilisez https:// (http:// n'est permis que vers cet ordinateur)." {
+		t.Fatalf("plain http: checked %v, error %q", e2.Checked(), e2.Error)
+	}
 }
 
 func TestRoundsOfMySpecialtyOnly(t *testing.T) {
@@ -158,6 +243,8 @@ func TestStatusTexts(t *testing.T) {
 		{outbox.Status{Checked: true, Online: true, Pending: 2, Done: 1, Sending: true}, "● En ligne", "Envoi 2 sur 3…"},
 		{outbox.Status{Checked: true, Pending: 1, NextAttempt: time.Now().Add(30 * time.Second)}, "● Hors ligne", "1 envoi(s) en attente, nouvel essai dans 30s"},
 		{outbox.Status{Checked: true, Online: true, KeyMismatch: true}, "⚠ Clé du serveur différente !", "Rien en attente d'envoi"},
+		{outbox.Status{Checked: true, Online: true, Pending: 1, Busy: api.CodeStorageUnavailable, NextAttempt: time.Date(2026, 1, 29, 20, 15, 3, 0, paris.Location)},
+			"● En ligne", "Le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20:15:03 (heure de Paris) (1 envoi(s) gardé(s) dans la boîte d'envoi)"},
 	} {
 		s := a.Status(tc.st)
 		if s.Online != tc.online || !strings.HasPrefix(s.Detail, tc.text[:len(tc.text)-3]) {

@@ -10,6 +10,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 )
 
 // WishList is the wish list editor of the current round: add from the
@@ -93,7 +94,7 @@ func (w *WishList) Add(id string) (bool, error) {
 		w.Error = Message(service.ErrWindowClosed)
 		return false, service.ErrWindowClosed
 	}
-	if p, ok := w.cat.Poste(id); ok && !eligible(w.svc.Me(), *p) {
+	if p, ok := w.cat.Poste(id); ok && !eligible(w.svc.Me(), p) {
 		w.Error = Message(service.ErrNotEligible)
 		return false, service.ErrNotEligible
 	}
@@ -235,8 +236,10 @@ func (w *WishList) SignDone(o SignOutcome) error {
 	return w.load(w.round)
 }
 
-// eligible reports whether intern me may wish poste p: a poste of its own
-// specialty and subdivision, as the server checks.
-func eligible(me domain.Person, p domain.Poste) bool {
-	return (me.Specialty == "" || p.Specialty == me.Specialty) && (me.Subdivision == "" || p.Subdivision == me.Subdivision)
+// eligible reports whether intern me may wish poste p, by the rule the
+// server applies.
+func eligible(me domain.Person, p *domain.Poste) bool {
+	q := *p
+	q.Closed = false // a closed poste is shown as such, not as ineligible
+	return rules.CheckWish("", &me, &q) == nil
 }

@@ -1,8 +1,10 @@
-package api
+package rules
 
 import (
 	"testing"
 	"time"
+
+	"appariement/shared/api"
 )
 
 // TestLiveCursor: the first turn at once, then one every minute/pace,
@@ -29,7 +31,7 @@ func TestLiveCursor(t *testing.T) {
 		{"7 a minute, rounded up", t0, 7, 100, at(10 * time.Second), 2, at(17142857143)},
 		{"last", t0, 60, 10, at(9 * time.Second), 10, time.Time{}},
 		{"long after", t0, 1, 10, at(1000 * time.Hour), 10, time.Time{}},
-		{"fast and large, no overflow", t0, MaxLivePace, 1 << 30, at(24 * time.Hour), 144000001, at(24*time.Hour + 600*time.Microsecond)},
+		{"fast and large, no overflow", t0, api.MaxLivePace, 1 << 30, at(24 * time.Hour), 144000001, at(24*time.Hour + 600*time.Microsecond)},
 	} {
 		r, n := LiveCursor(c.start, c.pace, c.total, c.now)
 		if r != c.revealed || !n.Equal(c.next) {

@@ -1,0 +1,291 @@
+// Package frozen is the frozen input of a round: the one canonical
+// document a round's matching is computed from, and the rule that turns it,
+// with the lists of the envelopes it names, into a matching instance.
+//
+// The server writes the document when it runs a round and signs its
+// SHA-256 in the result (domain.Result.InputDigest); an auditor rebuilds the
+// same instance from an audit bundle with the same code and compares. The
+// document holds what the round needs and nothing more: identifiers,
+// specialties, subdivisions, ranks and capacities, no names or addresses.
+package frozen
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"appariement/shared/api"
+	"appariement/shared/calllist"
+	"appariement/shared/domain"
+	"appariement/shared/match"
+)
+
+// Version is the version of the document's format.
+const Version = 1
+
+// Input is the frozen input of a round. Build it with its fields sorted
+// (Sort) and encode it with Encode: the same input always gives the same
+// bytes, hence the same Digest.
+type Input struct {
+	Version int `json:"version"`
+	// Round names the round and its parameters.
+	Round Round `json:"round"`
+	// TreeSize and RootHash are those of the frozen checkpoint: the log up
+	// to it is what the round reads.
+	TreeSize int64  `json:"tree_size"`
+	RootHash string `json:"root_hash"` // base64, as in the checkpoint's text
+	// Postes are the round's open postes, by id.
+	Postes []Poste `json:"postes"`
+	// Interns are the round's eligible interns, by id.
+	Interns []Intern `json:"interns"`
+	// CallList is the published call list a choix au rang follows (nil: the
+	// interns choose in the order of their rank); CallListDigest is the hex
+	// SHA-256 of its signed payload.
+	CallList       *calllist.List `json:"call_list,omitempty"`
+	CallListDigest string         `json:"call_list_digest,omitempty"`
+	// Envelopes are the wish lists and rankings used: for each author (and
+	// poste, for a ranking) its highest sequence number in the log, by log
+	// index.
+	Envelopes []Envelope `json:"envelopes"`
+	// Manual holds the assignments of a third round, made by hand.
+	Manual []domain.Assignment `json:"manual,omitempty"`
+}
+
+// Round is what the document says of the round.
+type Round struct {
+	ID        string           `json:"id"`
+	Procedure domain.Procedure `json:"procedure"`
+	Number    int              `json:"number"`
+}
+
+// Poste is an open poste as the round sees it.
+type Poste struct {
+	ID          string `json:"id"`
+	Specialty   string `json:"specialty"`
+	Subdivision string `json:"subdivision"`
+	Capacity    int    `json:"capacity"`
+}
+
+// Intern is an eligible intern as the round sees it.
+type Intern struct {
+	ID          string `json:"id"`
+	Specialty   string `json:"specialty"`
+	Subdivision string `json:"subdivision"`
+	Rank        int    `json:"rank,omitempty"`
+}
+
+// Envelope names one submission the round used.
+type Envelope struct {
+	Index       int64  `json:"index"`  // leaf index in the log
+	Digest      string `json:"digest"` // envelope.Envelope.Digest
+	PayloadType string `json:"payload_type"`
+	Author      string `json:"author"`
+	Poste       string `json:"poste,omitempty"` // rankings only
+	Seq         uint64 `json:"seq"`
+}
+
+// Sort puts the document's lists in their canonical order.
+func (in *Input) Sort() {
+	slices.SortFunc(in.Postes, func(a, b Poste) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(in.Interns, func(a, b Intern) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(in.Envelopes, func(a, b Envelope) int { return cmp.Compare(a.Index, b.Index) })
+	slices.SortFunc(in.Manual, func(a, b domain.Assignment) int { return cmp.Compare(a.Intern, b.Intern) })
+}
+
+// Encode returns the canonical encoding of the document: JSON, lists in
+// canonical order, no insignificant white space.
+func (in *Input) Encode() []byte {
+	c := *in
+	c.Postes, c.Interns, c.Envelopes, c.Manual = slices.Clone(in.Postes), slices.Clone(in.Interns),
+		slices.Clone(in.Envelopes), slices.Clone(in.Manual)
+	c.Sort()
+	b, err := json.Marshal(&c)
+	if err != nil {
+		panic("frozen: encode: " + err.Error()) // plain data: cannot fail
+	}
+	return b
+}
+
+// Digest returns the hex SHA-256 of data, the encoded document.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// Decode parses an encoded document, refusing unknown fields, another
+// version and a document that is not in canonical form (its digest would
+// not name one input only).
+func Decode(data []byte) (*Input, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var in Input
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("frozen input: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("frozen input: trailing data")
+	}
+	if in.Version != Version {
+		return nil, fmt.Errorf("frozen input: version %d, want %d", in.Version, Version)
+	}
+	if !bytes.Equal(in.Encode(), data) {
+		return nil, errors.New("frozen input: not in canonical form")
+	}
+	return &in, nil
+}
+
+// Instance builds the matching instance of the document, given the wish
+// list of each intern and the ranking of each poste, as read from the
+// envelopes it names (Lists). Only open postes and eligible interns count:
+// a wish for a poste that is not open is dropped, a ranked intern who is
+// not eligible too. A choix au rang follows the published call list (an
+// intern flagged absent chooses nothing; an eligible intern missing from
+// it, or a listed intern who is not eligible, is an error); without one,
+// the interns choose by rank, and a missing or shared rank is an error,
+// never a silent tie break.
+func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance, error) {
+	inst := &match.Instance{Procedure: match.Procedure(in.Round.Procedure)}
+	open := map[string]bool{}
+	for _, p := range in.Postes {
+		open[p.ID] = true
+		inst.Postes = append(inst.Postes, match.Poste{ID: p.ID, Capacity: p.Capacity})
+	}
+	eligible := map[string]bool{}
+	for _, p := range in.Interns {
+		eligible[p.ID] = true
+		kept := []string{}
+		for _, w := range wishes[p.ID] {
+			if open[w] {
+				kept = append(kept, w)
+			}
+		}
+		inst.Interns = append(inst.Interns, match.Intern{ID: p.ID, Wishes: kept})
+	}
+	switch in.Round.Procedure {
+	case domain.Appariement:
+		for _, p := range in.Postes {
+			list, ok := rankings[p.ID]
+			if !ok {
+				continue
+			}
+			ranking := []string{}
+			for _, id := range list {
+				if eligible[id] {
+					ranking = append(ranking, id)
+				}
+			}
+			inst.Rankings = append(inst.Rankings, match.Ranking{Poste: p.ID, Ranking: ranking})
+		}
+	case domain.ChoixAuRang:
+		if in.CallList != nil {
+			return inst, in.followCallList(inst)
+		}
+		interns := slices.Clone(in.Interns)
+		slices.SortFunc(interns, func(a, b Intern) int { return cmp.Compare(a.Rank, b.Rank) })
+		var bad []string
+		for i, p := range interns {
+			if p.Rank < 1 || (i > 0 && interns[i-1].Rank == p.Rank) {
+				bad = append(bad, fmt.Sprintf("%s (rang %d)", p.ID, p.Rank))
+			}
+			inst.CallList = append(inst.CallList, p.ID)
+		}
+		if len(bad) > 0 {
+			return nil, api.Errorf(api.CodeInvalidState,
+				"liste d'appel du tour %s : rang manquant ou partagé pour %s",
+				"call list of round %s: missing or shared rank for %s", in.Round.ID, strings.Join(bad, ", "))
+		}
+	}
+	return inst, nil
+}
+
+// followCallList sets the call list of inst from the published one,
+// checked against the eligible interns; absent interns get no wish.
+func (in *Input) followCallList(inst *match.Instance) error {
+	eligible := make([]calllist.EligibleIntern, 0, len(in.Interns))
+	absent := map[string]bool{}
+	for _, e := range in.CallList.Entries {
+		absent[e.Intern] = e.Absent
+	}
+	for _, p := range in.Interns {
+		eligible = append(eligible, calllist.EligibleIntern{Intern: p.ID, Specialty: p.Specialty, Absent: absent[p.ID]})
+	}
+	if rep := calllist.Check(in.CallList, eligible, nil); !rep.OK() {
+		return api.Errorf(api.CodeInvalidState,
+			"la liste d'appel publiée (version %[1]d) du tour %[2]s ne correspond plus aux internes du tour : %[3]s",
+			"the published call list (version %[1]d) of round %[2]s no longer matches the round's interns: %[4]s",
+			in.CallList.Version, in.Round.ID, strings.Join(rep.Messages("fr"), " ; "), strings.Join(rep.Messages("en"), "; "))
+	}
+	for k := range inst.Interns {
+		if absent[inst.Interns[k].ID] {
+			inst.Interns[k].Wishes = []string{}
+		}
+	}
+	for _, e := range in.CallList.Entries {
+		inst.CallList = append(inst.CallList, e.Intern)
+	}
+	return nil
+}
+
+// Lists returns the wish lists and rankings of the document's envelopes,
+// given the list each one carries (by log index).
+func (in *Input) Lists(byIndex map[int64][]string) (wishes, rankings map[string][]string, err error) {
+	wishes, rankings = map[string][]string{}, map[string][]string{}
+	for _, e := range in.Envelopes {
+		list, ok := byIndex[e.Index]
+		if !ok {
+			return nil, nil, fmt.Errorf("frozen input: no list for envelope %d", e.Index)
+		}
+		switch e.PayloadType {
+		case api.WishListType:
+			wishes[e.Author] = list
+		case api.RankingType:
+			rankings[e.Poste] = list
+		default:
+			return nil, nil, fmt.Errorf("frozen input: envelope %d of type %q", e.Index, e.PayloadType)
+		}
+	}
+	return wishes, rankings, nil
+}
+
+// Compute runs the matching of the document with shared/match, checks it
+// with match.Check, and returns the assignments and the unmatched interns
+// in the order the algorithms give them. A third round's assignments are
+// its manual ones, and every other eligible intern is unmatched.
+func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignment, []string, error) {
+	assignments, unmatched := []domain.Assignment{}, []string{}
+	if in.Round.Number == 3 {
+		assigned := map[string]bool{}
+		for _, a := range in.Manual {
+			assigned[a.Intern] = true
+			assignments = append(assignments, a)
+		}
+		for _, p := range in.Interns {
+			if !assigned[p.ID] {
+				unmatched = append(unmatched, p.ID)
+			}
+		}
+	} else {
+		inst, err := in.Instance(wishes, rankings)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := match.Solve(inst)
+		if err != nil {
+			return nil, nil, fmt.Errorf("match: %w", err)
+		}
+		if err := match.Check(inst, out); err != nil {
+			return nil, nil, fmt.Errorf("check: %w", err)
+		}
+		for _, a := range out.Assignments {
+			assignments = append(assignments, domain.Assignment{Intern: a.Intern, Poste: a.Poste})
+		}
+		unmatched = append(unmatched, out.Unmatched...)
+	}
+	return assignments, unmatched, nil
+}

@@ -1,0 +1,41 @@
+package paris
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFormatAndParse(t *testing.T) {
+	winter := time.Date(2026, 12, 2, 13, 30, 59, 0, time.UTC)
+	summer := time.Date(2026, 7, 1, 22, 5, 0, 0, time.UTC)
+	for _, c := range []struct {
+		t        time.Time
+		lang     string
+		want     string
+		typedFmt string
+	}{
+		{winter, "fr", "02/12/2026 à 14:30 (heure de Paris)", "02/12/2026 14:30"},
+		{winter, "en", "2026-12-02 14:30 (Paris time)", "2026-12-02 14:30"},
+		{summer, "fr", "02/07/2026 à 00:05 (heure de Paris)", "02/07/2026 00:05"},
+		{time.Time{}, "fr", "", ""},
+	} {
+		if got := Format(c.t, c.lang); got != c.want {
+			t.Errorf("Format(%s, %s) = %q, want %q", c.t, c.lang, got, c.want)
+		}
+		if c.typedFmt == "" {
+			continue
+		}
+		got, err := Parse(c.typedFmt)
+		if err != nil || !got.Equal(c.t.Truncate(time.Minute)) {
+			t.Errorf("Parse(%q) = %s, %v; want %s", c.typedFmt, got, err, c.t.Truncate(time.Minute))
+		}
+	}
+	if got, err := Parse("2026-12-02T14:30:00+01:00"); err != nil || !got.Equal(winter.Truncate(time.Minute)) {
+		t.Errorf("RFC 3339: %s %v", got, err)
+	}
+	for _, bad := range []string{"", "demain", "32/12/2026 10:00", "2026-13-01"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) succeeded", bad)
+		}
+	}
+}
