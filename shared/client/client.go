@@ -71,6 +71,11 @@ func (c *Client) WithIdentity(id string, key ed25519.PrivateKey) *Client {
 	return &d
 }
 
+// SetTransport makes c, and every copy made from it, send its requests
+// through rt (tests inject faults there: cut network, delays, tampered
+// answers).
+func (c *Client) SetTransport(rt http.RoundTripper) { c.http.Transport = rt }
+
 // BaseURL returns the server address.
 func (c *Client) BaseURL() string { return c.base }
 

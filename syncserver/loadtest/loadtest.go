@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -100,6 +101,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.Timeout, "timeout", 0, "borne de la phase d'envoi (défaut : fenêtre + 2 min) / bound on the send phase")
 	seed := fs.Bool("seed", false, "préparer seulement le fichier -db pour -addr / only seed the -db file for -addr")
 	db := fs.String("db", "", "fichier bbolt à préparer avec -seed / store file to seed")
+	cpuprofile := fs.String("cpuprofile", "", "profil CPU du processus (serveur et générateur) pendant l'essai / CPU profile (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -118,6 +120,19 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s préparé : tour %s, %d internes, %d postes\n", *db, Round, o.Interns, o.Postes)
 		return 0
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	r, err := Do(context.Background(), o, stderr)
 	if r != nil {

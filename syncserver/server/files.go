@@ -1,15 +1,12 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -21,39 +18,14 @@ import (
 
 var shaRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// checkFileName refuses a file name that is not a plain name: empty, too
-// long, with a directory part, "..", control or invisible characters. The
-// name is only a label (files are stored by SHA-256), but it travels to
-// other people's disks in Content-Disposition.
-func checkFileName(name string) error {
-	bad := func(why, whyEN string) error {
-		return badRequest("nom de fichier %q refusé : %s", "file name %q refused: %s", name, why+" / "+whyEN)
-	}
-	switch {
-	case name == "":
-		return bad("nom manquant", "missing name")
-	case len(name) > 255 || !utf8.ValidString(name):
-		return bad("trop long ou mal encodé", "too long or badly encoded")
-	case strings.ContainsAny(name, `/\:`) || name == "." || strings.Contains(name, ".."):
-		return bad("chemin interdit", "paths are not allowed")
-	case strings.HasPrefix(name, "."):
-		return bad("fichier caché", "hidden file")
-	case strings.ContainsFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }):
-		return bad("caractères de contrôle", "control characters")
-	case !strings.HasSuffix(strings.ToLower(name), ".pdf"):
-		return bad("seuls les fichiers .pdf sont acceptés", "only .pdf files are accepted")
-	}
-	return nil
-}
-
 // putFile stores a candidate file (PUT /v1/files?name=): a PDF of at most
 // api.MaxFileSize bytes, kept by SHA-256 with its owner.
 func (s *Server) putFile(q *req) error {
 	name := q.r.URL.Query().Get("name")
-	if err := checkFileName(name); err != nil {
+	if err := api.CheckFileName(name); err != nil {
 		return err
 	}
-	if !bytes.HasPrefix(q.body, []byte("%PDF-")) {
+	if !api.IsPDF(q.body) {
 		return api.Errorf(api.CodeMalformed, "le fichier %s n'est pas un PDF", "file %s is not a PDF", name)
 	}
 	var fi *store.FileInfo

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -229,4 +230,74 @@ func TestTrustedProxy(t *testing.T) {
 		}
 	}
 	wantCode(t, err, api.CodeRateLimited)
+}
+
+// TestPosteCacheFollowsCatalogue: validation reads the round's postes from
+// a cache by catalogue version; a poste withdrawn by an import is refused
+// at once.
+func TestPosteCacheFollowsCatalogue(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{NoCodes: true})
+	env.Transition(t, domain.StateWishesOpen)
+	u := env.Register(t, env.Interns[0])
+	if _, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 1, env.Postes[0].ID, env.Postes[1].ID)); err != nil {
+		t.Fatal(err)
+	}
+	// The catalogue without its first poste: it is withdrawn.
+	rest, _ := json.Marshal(env.Postes[1:])
+	if _, err := env.Admin.ImportPostes(ctx, env.Round, api.FormatJSON, rest, false); err != nil {
+		t.Fatal(err)
+	}
+	_, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 2, env.Postes[0].ID))
+	wantCode(t, err, api.CodePosteClosed)
+	if _, err := env.Anonymous().Submit(ctx, u.WishList(env.Round, 3, env.Postes[1].ID)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.Anonymous().Submit(ctx, u.WishList(env.Round, 4, "P404"))
+	wantCode(t, err, api.CodeUnknownPoste)
+}
+
+// TestAttachmentRules (issue 11, point 1): every attachment of a signed
+// wish list follows the upload's rules (PDF name, known kind, digest,
+// size): an intern cannot sign a list whose "CV.bat" an RTS's computer
+// would run.
+func TestAttachmentRules(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{NoCodes: true})
+	env.Transition(t, domain.StateWishesOpen)
+	u := env.Register(t, env.Interns[0])
+	fr, err := u.Client.UploadFile(ctx, "cv.pdf", []byte("%PDF-1.4\n@echo off\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := api.Attachment{Kind: "cv", Name: "cv.pdf", SHA256: fr.SHA256, Size: fr.Size}
+	seq := uint64(0)
+	send := func(a api.Attachment) error {
+		seq++
+		_, err := env.Anonymous().Submit(ctx, u.Sign(api.WishListType, api.Submission{Round: env.Round, Author: u.ID,
+			Seq: seq, ClientTime: env.Clock.Now(), List: []string{env.Postes[0].ID}, Attachments: []api.Attachment{a}}))
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		edit func(*api.Attachment)
+		code api.Code
+	}{
+		{"CV.bat", func(a *api.Attachment) { a.Name = "CV.bat" }, api.CodeBadRequest},
+		{"CV.hta", func(a *api.Attachment) { a.Name = "CV.hta" }, api.CodeBadRequest},
+		{"double extension", func(a *api.Attachment) { a.Name = "CV.pdf.exe" }, api.CodeBadRequest},
+		{"path", func(a *api.Attachment) { a.Name = `..\Startup\cv.pdf` }, api.CodeBadRequest},
+		{"unknown kind", func(a *api.Attachment) { a.Kind = "script" }, api.CodeMalformed},
+		{"bad digest", func(a *api.Attachment) { a.SHA256 = "ZZ" }, api.CodeMalformed},
+		{"size zero", func(a *api.Attachment) { a.Size = 0 }, api.CodeMalformed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := good
+			c.edit(&a)
+			wantCode(t, send(a), c.code)
+		})
+	}
+	if err := send(good); err != nil {
+		t.Fatalf("a proper attachment: %v", err)
+	}
 }

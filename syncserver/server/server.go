@@ -138,6 +138,7 @@ type Server struct {
 	keyID     string // envelope.KeyID of the server key: signed requests are bound to it
 	clock     clockSteps
 	livePace  livePacing
+	postes    *posteCache // the postes of each round, by catalogue version
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -161,6 +162,7 @@ func Open(cfg Config) (*Server, error) {
 		idLim:     newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
 		enrollLim: newLimiters(cfg.EnrollRate, cfg.EnrollBurst),
 		nonces:    newNonces(),
+		postes:    newPosteCache(),
 		sims:      newSimulations(),
 	}
 	st, err := store.Open(cfg.DBPath, store.Options{

@@ -74,7 +74,7 @@ func (s *Server) submit(q *req) error {
 	var current store.Current
 	err = s.store.View(func(tx *store.Tx) error {
 		var err error
-		current, err = validate(tx, env.PayloadType, sub, q.now)
+		current, err = s.validate(tx, env.PayloadType, sub, q.now)
 		return err
 	})
 	if err != nil {
@@ -146,6 +146,13 @@ func checkSubmissionShape(payloadType string, sub *api.Submission) error {
 		return api.Errorf(api.CodeTooLarge, "liste trop longue (%d éléments, maximum %d)",
 			"list too long (%d items, at most %d)", len(sub.List), api.MaxListLength)
 	}
+	for i := range sub.Attachments {
+		// The upload's rules, for every attachment of a signed list: a
+		// list is signed by its author, not vetted by anyone.
+		if err := sub.Attachments[i].Check(); err != nil {
+			return err
+		}
+	}
 	if len(sub.Attachments) > api.MaxAttachments {
 		return api.Errorf(api.CodeTooLarge, "trop de pièces jointes (%d, maximum %d)",
 			"too many attachments (%d, at most %d)", len(sub.Attachments), api.MaxAttachments)
@@ -166,7 +173,7 @@ func checkSubmissionShape(payloadType string, sub *api.Submission) error {
 // validate checks a submission against the store: round and window, the
 // author's rights, the postes, interns and attachments it names. It
 // returns what the store will keep as the author's current submission.
-func validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Time) (store.Current, error) {
+func (s *Server) validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Time) (store.Current, error) {
 	cur := store.Current{Round: sub.Round, Author: sub.Author, Poste: sub.Poste, PayloadType: payloadType,
 		Seq: sub.Seq, List: sub.List, Attachments: sub.Attachments}
 	rec, err := tx.Round(sub.Round)
@@ -183,13 +190,17 @@ func validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Ti
 	if err := rules.CheckWindow(&rec.Round, payloadType, now); err != nil {
 		return cur, err
 	}
-	if payloadType == api.WishListType {
-		return cur, validateWishList(tx, &rec.Round, author, sub)
+	postes, err := s.postes.postes(tx, rec)
+	if err != nil {
+		return cur, err
 	}
-	return cur, validateRanking(tx, &rec.Round, author, sub)
+	if payloadType == api.WishListType {
+		return cur, validateWishList(tx, &rec.Round, postes, author, sub)
+	}
+	return cur, validateRanking(tx, &rec.Round, postes, author, sub)
 }
 
-func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub *api.Submission) error {
+func validateWishList(tx *store.Tx, r *domain.Round, postes map[string]*domain.Poste, intern *domain.Person, sub *api.Submission) error {
 	if intern.Role != domain.RoleIntern {
 		return forbidden("seul un interne dépose une liste de vœux (%s est %s)",
 			"only an intern submits a wish list (%s is %s)", intern.ID, intern.Role)
@@ -198,13 +209,10 @@ func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub 
 		return forbidden("%s ne participe pas au tour %s", "%s does not take part in round %s", intern.ID, r.ID)
 	}
 	for _, id := range sub.List {
-		p, err := tx.Poste(r.ID, id)
-		if store.IsNotFound(err) {
+		p, ok := postes[id]
+		if !ok {
 			return api.Errorf(api.CodeUnknownPoste, "le poste %s n'existe pas dans le tour %s",
 				"poste %s does not exist in round %s", id, r.ID)
-		}
-		if err != nil {
-			return err
 		}
 		if err := rules.CheckWish(r.ID, intern, p); err != nil {
 			return err
@@ -227,18 +235,15 @@ func validateWishList(tx *store.Tx, r *domain.Round, intern *domain.Person, sub 
 	return nil
 }
 
-func validateRanking(tx *store.Tx, r *domain.Round, rts *domain.Person, sub *api.Submission) error {
+func validateRanking(tx *store.Tx, r *domain.Round, postes map[string]*domain.Poste, rts *domain.Person, sub *api.Submission) error {
 	if rts.Role != domain.RoleRTS {
 		return forbidden("seul un RTS dépose un classement (%s est %s)",
 			"only an RTS submits a ranking (%s is %s)", rts.ID, rts.Role)
 	}
-	p, err := tx.Poste(r.ID, sub.Poste)
-	if store.IsNotFound(err) {
+	p, ok := postes[sub.Poste]
+	if !ok {
 		return api.Errorf(api.CodeUnknownPoste, "le poste %s n'existe pas dans le tour %s",
 			"poste %s does not exist in round %s", sub.Poste, r.ID)
-	}
-	if err != nil {
-		return err
 	}
 	if p.RTS != rts.ID {
 		return forbidden("le poste %s n'est pas sous votre responsabilité", "poste %s is not yours to rank", sub.Poste)

@@ -43,6 +43,7 @@ var (
 	ErrLocked             = errors.New("the key is locked: the passphrase is needed")
 	ErrEmptyList          = errors.New("the wish list is empty")
 	ErrNotPDF             = errors.New("the file is not a PDF")
+	ErrFileTampered       = errors.New("the file received is not the one the intern signed (digest differs)")
 	ErrFileTooLarge       = errors.New("the file is too large")
 	ErrFileEmpty          = errors.New("the file is empty")
 	ErrWindowClosed       = errors.New("the wishes window is closed")
@@ -394,7 +395,7 @@ func (s *Service) Detach(r *domain.Round, kind string) (*cache.Draft, error) {
 }
 
 // AttachmentKinds are the kinds of candidate documents, in display order.
-var AttachmentKinds = []string{"cv", "lettre", "contrat"}
+var AttachmentKinds = api.AttachmentKinds
 
 func kindOrder(k string) int {
 	for i, x := range AttachmentKinds {

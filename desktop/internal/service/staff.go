@@ -1,13 +1,16 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"time"
 
@@ -35,10 +38,13 @@ func (s *Service) Candidates(ctx context.Context, round, poste string) (*api.Can
 	return c.Candidates(ctx, round, poste)
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
 // DownloadFile fetches a candidate document into dir (a temporary folder
-// if empty) and returns its path. A file already there is reused.
+// if empty) and returns its path. The file is saved under a name of the
+// app's own making ending in ".pdf" (api.Attachment.LocalName), never the
+// name its author chose, and only once its SHA-256 is the attachment's
+// digest and it starts as a PDF: what the operating system then opens is
+// the document the intern signed, as a PDF. A file already there is
+// checked the same way before it is reused.
 func (s *Service) DownloadFile(ctx context.Context, dir string, a api.Attachment) (string, error) {
 	c, err := s.Signed()
 	if err != nil {
@@ -50,24 +56,23 @@ func (s *Service) DownloadFile(ctx context.Context, dir string, a api.Attachment
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	name := unsafeName.ReplaceAllString(a.Name, "_")
-	if name == "" || name == "." || name == ".." {
-		name = "document.pdf"
-	}
-	sha := a.SHA256
-	if len(sha) > 12 {
-		sha = sha[:12]
-	}
-	path := filepath.Join(dir, sha+"-"+name)
-	if st, err := os.Stat(path); err == nil && st.Size() == a.Size {
+	path := filepath.Join(dir, a.LocalName())
+	if data, err := os.ReadFile(path); err == nil && checkDownload(a, data) == nil {
 		return path, nil
+	}
+	var buf bytes.Buffer
+	if err := c.File(ctx, a.SHA256, &limitedWriter{w: &buf, n: api.MaxFileSize}); err != nil {
+		return "", err
+	}
+	if err := checkDownload(a, buf.Bytes()); err != nil {
+		return "", err
 	}
 	f, err := os.CreateTemp(dir, ".dl-*")
 	if err != nil {
 		return "", err
 	}
 	defer os.Remove(f.Name())
-	if err := c.File(ctx, a.SHA256, f); err != nil {
+	if _, err := f.Write(buf.Bytes()); err != nil {
 		f.Close()
 		return "", err
 	}
@@ -75,6 +80,33 @@ func (s *Service) DownloadFile(ctx context.Context, dir string, a api.Attachment
 		return "", err
 	}
 	return path, os.Rename(f.Name(), path)
+}
+
+// checkDownload checks the bytes received for attachment a: its digest,
+// then that they are a PDF.
+func checkDownload(a api.Attachment, data []byte) error {
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != a.SHA256 {
+		return fmt.Errorf("%w: %s (%s)", ErrFileTampered, a.Name, a.SHA256)
+	}
+	if !api.IsPDF(data) {
+		return fmt.Errorf("%w: %s", ErrNotPDF, a.Name)
+	}
+	return nil
+}
+
+// limitedWriter fails a download larger than any candidate document.
+type limitedWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.n {
+		return 0, ErrFileTooLarge
+	}
+	l.n -= int64(len(p))
+	return l.w.Write(p)
 }
 
 // SignRanking turns the ranking draft of a poste into a signed envelope

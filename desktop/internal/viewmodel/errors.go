@@ -43,6 +43,7 @@ func Message(err error) string {
 		service.ErrNotEligible:        "err.not_eligible",
 		service.ErrEmptyList:          "err.empty_list",
 		service.ErrNotPDF:             "err.not_pdf",
+		service.ErrFileTampered:       "err.file_tampered",
 		service.ErrFileTooLarge:       "err.file_too_large",
 		service.ErrFileEmpty:          "err.file_empty",
 		service.ErrWindowClosed:       "err.window_closed",

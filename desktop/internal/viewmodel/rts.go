@@ -3,6 +3,7 @@ package viewmodel
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -499,6 +500,9 @@ func (r *RTS) OpenFile(ctx context.Context, a api.Attachment) (string, error) {
 	path, err := r.Svc.DownloadFile(ctx, "", a)
 	if err != nil {
 		return "", err
+	}
+	if !strings.EqualFold(filepath.Ext(path), ".pdf") { // never hand the system anything but a PDF to open
+		return "", service.ErrNotPDF
 	}
 	return FileURL(path), nil
 }

@@ -1,0 +1,50 @@
+package server
+
+import (
+	"sync"
+
+	"appariement/shared/domain"
+	"appariement/syncserver/store"
+)
+
+// posteCache keeps each round's postes by catalogue version, so that
+// validating a wish list reads one map instead of decoding one stored
+// poste per wish (the largest share of a submission's time once
+// profiled). The version is read in the same transaction as the round, so
+// a cached set is always the one that transaction would read: every change
+// of a round's postes bumps its catalogue version.
+type posteCache struct {
+	mu     sync.Mutex
+	rounds map[string]*roundPostes
+}
+
+type roundPostes struct {
+	version uint64
+	byID    map[string]*domain.Poste
+}
+
+func newPosteCache() *posteCache { return &posteCache{rounds: map[string]*roundPostes{}} }
+
+// postes returns the postes of rec's round at its catalogue version, read
+// with tx when not cached. The map and its postes must not be modified.
+func (c *posteCache) postes(tx *store.Tx, rec *store.RoundRecord) (map[string]*domain.Poste, error) {
+	// One load at a time: at a deadline hundreds of submissions arrive
+	// together, and all but the first must wait for its load, not repeat it.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rp, ok := c.rounds[rec.ID]; ok && rp.version == rec.CatalogueVersion {
+		return rp.byID, nil
+	}
+	list, err := tx.Postes(rec.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	rp := &roundPostes{version: rec.CatalogueVersion, byID: make(map[string]*domain.Poste, len(list))}
+	for i := range list {
+		rp.byID[list[i].ID] = &list[i]
+	}
+	if cur, ok := c.rounds[rec.ID]; !ok || cur.version <= rp.version {
+		c.rounds[rec.ID] = rp
+	}
+	return rp.byID, nil
+}
