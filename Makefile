@@ -1,5 +1,5 @@
 # Appariement's usual tasks; the scripts hold the logic.
-.PHONY: test bench fuzz-smoke loadtest crashtest faulttest
+.PHONY: test bench fuzz-smoke loadtest crashtest faulttest release wine-smoke
 
 test:
 	./scripts/test
@@ -18,3 +18,11 @@ crashtest:
 
 faulttest:
 	go run ./syncserver/lab faulttest -requests 10000
+
+# Windows zip, Linux archive and .deb, server package, signed SHA256SUMS in dist/.
+release:
+	./scripts/release
+
+# The Windows build of dist/ under Wine on Xvfb: first screen, À propos, enrollment and a signed wish list.
+wine-smoke:
+	./scripts/wine-smoke

@@ -2,7 +2,10 @@
 // coordinators and admins): browse the postes offline, prepare and sign a
 // wish list, sync it when the network allows, verify the results.
 //
-//	desktop [-data DIR] [-server URL] [-lang fr|en]
+//	desktop [-data DIR] [-server URL] [-lang fr|en] [-version]
+//
+// The version shown by -version and in Aide → À propos is FyneApp.toml's,
+// stamped at link time by scripts/release (package version).
 package main
 
 import (
@@ -10,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -19,7 +23,11 @@ import (
 	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/ui"
+	"appariement/desktop/internal/version"
 )
+
+// appID is FyneApp.toml's Details.ID.
+const appID = "fr.sante.appariement"
 
 func main() {
 	if err := run(); err != nil {
@@ -32,7 +40,12 @@ func run() error {
 	dataDir := flag.String("data", defaultDataDir(), "dossier des données locales (local data directory)")
 	server := flag.String("server", "", "adresse du serveur, ex. https://appariement.example.fr (server address)")
 	language := flag.String("lang", "", "langue de l'interface : fr ou en (interface language; default: French unless the system is English)")
+	showVersion := flag.Bool("version", false, "affiche la version et s'arrête (print the version)")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("Appariement", version.Get())
+		return nil
+	}
 
 	if err := i18n.Load(assets.Translations, "translations"); err != nil {
 		return err
@@ -54,7 +67,12 @@ func run() error {
 	}
 	defer store.Close()
 
-	a := app.NewWithID("fr.sante.appariement")
+	// Fyne's metadata (fyne package writes it; a go build with -ldflags
+	// stamps package version): the same version as the À propos dialog.
+	build, _ := strconv.Atoi(version.Build)
+	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Appariement", Version: version.Version, Build: build,
+		Release: version.Version != "dev"})
+	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := ui.New(a, store, ui.Options{ServerURL: *server})
 	if err := w.Start(); err != nil {

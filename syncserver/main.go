@@ -15,6 +15,7 @@ import (
 	"appariement/syncserver/backup"
 	"appariement/syncserver/keycmd"
 	"appariement/syncserver/matchcmd"
+	"appariement/syncserver/releasecmd"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/verifycmd"
 )
@@ -41,6 +42,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backup.RunRestore(args[1:], stdout, stderr)
 	case "key":
 		return keycmd.Run(args[1:], stdout, stderr)
+	case "release-keygen":
+		return releasecmd.RunKeygen(args[1:], stdout, stderr)
+	case "sign-release":
+		return releasecmd.RunSign(args[1:], stdout, stderr)
+	case "verify-release":
+		return releasecmd.RunVerify(args[1:], stdout, stderr)
 	case "verify":
 		return verifycmd.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -70,6 +77,9 @@ Commandes / commands:
           (-from backup.db -db store.db [-force])
   key     la clé de signature du serveur, dans son propre fichier / the server's signing key
           (show -db store.db | rotate -db store.db [-key store.db.key], serveur arrêté)
+  verify-release  vérifie la signature de SHA256SUMS et les fichiers téléchargés
+          / checks the signed SHA256SUMS and the downloads
+          (-key 'appariement-release+…' [fichier…]; sign-release, release-keygen : docs/release.md)
   verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
           (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
 

@@ -161,7 +161,7 @@ func diskFamily(ctx context.Context, o *Options) ([]*Row, error) {
 	if err != nil || status != http.StatusServiceUnavailable || retry == "" || !strings.Contains(body, "storage_unavailable") {
 		row.fail("/readyz while full: %d Retry-After %q %s %v (want 503 with a retry time)", status, retry, body, err)
 	}
-	_, _, metrics, _ := httpGet(ctx, h.url+"/metrics")
+	_, _, metrics, _ := httpGet(ctx, h.metrics+"/metrics")
 	if !strings.Contains(metrics, "appariement_store_writable 0") || !strings.Contains(metrics, `appariement_store_write_failures_total{reason="no_space"}`) {
 		row.fail("metrics do not show the full disk")
 	}

@@ -270,6 +270,7 @@ func (e *errorLines) contains(s string) bool {
 type harness struct {
 	srv      *server.Server
 	url      string
+	metrics  string // base URL of the metrics listener
 	cat      *loadtest.Catalogue
 	clock    *offsetClock
 	admin    *client.Client
@@ -310,8 +311,16 @@ func start(o *Options, dir string, interns int, configure func(*server.Config)) 
 		h.srv.Close()
 		return nil, fmt.Errorf("faulttest: listen: %w", err)
 	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		h.srv.Close()
+		return nil, fmt.Errorf("faulttest: listen: %w", err)
+	}
 	go func() { h.done <- h.srv.Serve(ln) }()
+	go h.srv.ServeMetrics(mln) // ends with the server's Close
 	h.url = "http://" + ln.Addr().String()
+	h.metrics = "http://" + mln.Addr().String()
 	h.verifier, err = translog.NewVerifier(h.srv.Store().ServerKey())
 	if err != nil {
 		h.close()

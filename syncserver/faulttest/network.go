@@ -413,7 +413,7 @@ func randomProxy(ctx context.Context, o *Options, h *harness, next func(int) *en
 		p.close()
 		return row, err
 	}
-	_, _, before, _ := httpGet(ctx, h.url+"/metrics")
+	_, _, before, _ := httpGet(ctx, h.metrics+"/metrics")
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -474,7 +474,7 @@ func randomProxy(ctx context.Context, o *Options, h *harness, next func(int) *en
 	elapsed := time.Since(start)
 	tr.CloseIdleConnections()
 	p.close()
-	_, _, after, _ := httpGet(ctx, h.url+"/metrics")
+	_, _, after, _ := httpGet(ctx, h.metrics+"/metrics")
 	row.Requests = int(requests.Load())
 	row.Acknowledged = o.Requests - gaveUp
 	if gaveUp > 0 {

@@ -54,6 +54,7 @@ type Options struct {
 	Burst       bool          // send as fast as possible instead
 	Concurrency int           // submissions in flight at most
 	Addr        string        // running server's URL; own server if empty
+	MetricsURL  string        // running server's metrics (serve -metrics-addr), read if set
 	MaxBatch    int           // own server's group commit bound (0: default)
 	Catalogue   bool          // also time a fresh client's full catalogue fetch
 	WishLen     int           // postes per wish list
@@ -93,6 +94,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Burst, "burst", false, "tout envoyer au plus vite / send as fast as possible")
 	fs.IntVar(&o.Concurrency, "concurrency", 512, "envois simultanés au plus / submissions in flight")
 	fs.StringVar(&o.Addr, "addr", "", "URL d'un serveur déjà lancé (fichier préparé par -seed) / running server URL")
+	fs.StringVar(&o.MetricsURL, "metrics", "", "URL des métriques du serveur lancé, ex. http://127.0.0.1:9090 / running server's metrics URL")
 	fs.IntVar(&o.MaxBatch, "max-batch", 0, "taille max d'un commit groupé du serveur lancé / own server's MaxBatch")
 	fs.BoolVar(&o.Catalogue, "catalogue", false, "mesurer aussi le téléchargement du catalogue / also time the catalogue fetch")
 	fs.IntVar(&o.WishLen, "wishes", 10, "vœux par liste / postes per wish list")
@@ -157,6 +159,7 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 	}
 	cat := NewCatalogue(o.Interns, o.Postes)
 	url := strings.TrimSuffix(o.Addr, "/")
+	metricsURL := strings.TrimSuffix(o.MetricsURL, "/")
 	if url == "" {
 		dir, err := os.MkdirTemp("", "appariement-loadtest-")
 		if err != nil {
@@ -180,13 +183,22 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 			srv.Close()
 			return nil, fmt.Errorf("loadtest: listen: %w", err)
 		}
-		done := make(chan error, 1)
+		mln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ln.Close()
+			srv.Close()
+			return nil, fmt.Errorf("loadtest: listen: %w", err)
+		}
+		done := make(chan error, 2)
 		go func() { done <- srv.Serve(ln) }()
+		go func() { done <- srv.ServeMetrics(mln) }()
 		defer func() {
 			srv.Close()
 			<-done
+			<-done
 		}()
 		url = "http://" + ln.Addr().String()
+		metricsURL = "http://" + mln.Addr().String()
 	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: o.Concurrency + 16, MaxIdleConnsPerHost: o.Concurrency + 16,
 		MaxConnsPerHost: o.Concurrency + 16, IdleConnTimeout: 90 * time.Second}, Timeout: 2 * time.Minute}
@@ -221,7 +233,9 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 		rep.Max = lat[len(lat)-1]
 	}
 	fmt.Fprintf(logw, "loadtest: %d envois en %v, vérification des reçus…\n", o.Interns, rep.Elapsed.Round(time.Millisecond))
-	readMetrics(ctx, hc, url, rep)
+	if metricsURL != "" {
+		readMetrics(ctx, hc, metricsURL, rep)
+	}
 	if err := verifyAll(ctx, c, v, envs, results, rep); err != nil {
 		return rep, err
 	}

@@ -17,7 +17,8 @@ func TestSmallLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	if rep.Accepted != 300 || rep.Verified != 300 || rep.Lost != 0 || rep.CataloguePostes != 400 {
+	// BatchCount comes from the own server's metrics listener.
+	if rep.Accepted != 300 || rep.Verified != 300 || rep.Lost != 0 || rep.CataloguePostes != 400 || rep.BatchCount == 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	var out bytes.Buffer

@@ -5,6 +5,10 @@
 //	syncserver serve -db store.db -addr 127.0.0.1:8080 [-name appariement.example]
 //	                 [-tls-cert cert.pem -tls-key key.pem] [-outbox dir]
 //	                 [-public-url https://appariement.example] [-log-format text|json]
+//	                 [-metrics-addr 127.0.0.1:9090]
+//
+// The Prometheus metrics are served on -metrics-addr, a listener of their
+// own (loopback by default, "" for none), never on the API's address.
 package servecmd
 
 import (
@@ -57,6 +61,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	ipBurst := fs.Int("ip-burst", 0, "rafale par adresse cliente (0 : défaut, 200)")
 	idRate := fs.Float64("identity-rate", 0, "requêtes par seconde et par identité signée (0 : défaut, 5)")
 	idBurst := fs.Int("identity-burst", 0, "rafale par identité (0 : défaut, 30)")
+	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9090",
+		"adresse des métriques Prometheus (GET /metrics), sans authentification : boucle locale ou réseau de supervision ; vide : aucune (metrics listen address)")
 	enrollRate := fs.Float64("enroll-rate", 0, "essais d'inscription par seconde et par adresse cliente (0 : défaut, 0.5)")
 	enrollBurst := fs.Int("enroll-burst", 0, "rafale d'essais d'inscription par adresse cliente (0 : défaut, 30)")
 	var proxies []netip.Prefix
@@ -93,9 +99,14 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
 		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
 		TrustedProxies: proxies, EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}
+	if *metricsAddr != "" && !server.IsLoopback(*metricsAddr) {
+		logger.Warn("serve: metrics on a non-loopback address: they have no authentication, keep them on a monitoring network",
+			"metrics_addr", *metricsAddr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = Serve(ctx, cfg, *addr, func(srv *server.Server, a net.Addr) {
+	onMetrics := func(a net.Addr) { fmt.Fprintf(stdout, "Métriques (metrics) : http://%s/metrics\n", a) }
+	err = serveWithMetrics(ctx, cfg, *addr, *metricsAddr, onMetrics, func(srv *server.Server, a net.Addr) {
 		k := srv.Store().ServerKey()
 		fmt.Fprintf(stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), *db)
 		fmt.Fprintf(stdout, "Empreinte de la clé du serveur (server key fingerprint) : %s\n", k.Fingerprint)
@@ -177,6 +188,37 @@ func Serve(ctx context.Context, cfg server.Config, addr string, ready func(*serv
 		srv.Close()
 		return fmt.Errorf("écoute sur %s (listen): %w", addr, err)
 	}
+	return ServeOn(ctx, srv, ln, ready)
+}
+
+// serveWithMetrics is Serve with the Prometheus metrics on a listener of
+// their own at metricsAddr (none if empty); onMetrics is told its address.
+func serveWithMetrics(ctx context.Context, cfg server.Config, addr, metricsAddr string,
+	onMetrics func(net.Addr), ready func(*server.Server, net.Addr)) error {
+	if metricsAddr == "" {
+		return Serve(ctx, cfg, addr, ready)
+	}
+	srv, err := server.Open(cfg)
+	if err != nil {
+		return fmt.Errorf("ouverture du serveur (open %s): %w", cfg.DBPath, err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("écoute sur %s (listen): %w", addr, err)
+	}
+	mln, err := net.Listen("tcp", metricsAddr)
+	if err != nil {
+		ln.Close()
+		srv.Close()
+		return fmt.Errorf("écoute des métriques sur %s (metrics listen): %w", metricsAddr, err)
+	}
+	onMetrics(mln.Addr())
+	go func() {
+		if err := srv.ServeMetrics(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Logger.Error("serve: metrics stopped", "err", err)
+		}
+	}()
 	return ServeOn(ctx, srv, ln, ready)
 }
 

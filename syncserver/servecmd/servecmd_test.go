@@ -95,3 +95,57 @@ func TestURL(t *testing.T) {
 		t.Errorf("URL(%v) = %s", a, got)
 	}
 }
+
+// TestServeMetricsListener: with a metrics address the series are served
+// there, and not on the API's address.
+func TestServeMetricsListener(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := server.Config{DBPath: filepath.Join(t.TempDir(), "store.db")}
+	metricsc := make(chan string, 1)
+	apic := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serveWithMetrics(ctx, cfg, "127.0.0.1:0", "127.0.0.1:0",
+			func(a net.Addr) { metricsc <- "http://" + a.String() },
+			func(_ *server.Server, a net.Addr) { apic <- URL(cfg, a) })
+	}()
+	var api, metrics string
+	for api == "" || metrics == "" {
+		select {
+		case api = <-apic:
+		case metrics = <-metricsc:
+		case err := <-done:
+			t.Fatalf("serve: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("server did not start")
+		}
+	}
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get(api + "/metrics"); code != http.StatusNotFound {
+		t.Errorf("API /metrics: %d, want 404", code)
+	}
+	if code, body := get(metrics + "/metrics"); code != http.StatusOK || !bytes.Contains([]byte(body), []byte("process_start_time_seconds")) {
+		t.Errorf("metrics listener: %d %.100s", code, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	if _, err := http.Get(metrics + "/metrics"); err == nil {
+		t.Error("metrics still answered after shutdown")
+	}
+}

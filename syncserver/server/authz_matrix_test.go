@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ type authzRoute struct {
 	// forbidden lists callers refused with 403 by the handler itself
 	// (a rights check past the router's role list).
 	forbidden []caller
+	unserved  bool // must be answered 404 (see unserved)
 }
 
 // authzRoutes is the matrix. Every route the router serves must be listed:
@@ -49,7 +51,6 @@ type authzRoute struct {
 var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/healthz"},
 	{method: "GET", tmpl: "/readyz"},
-	{method: "GET", tmpl: "/metrics"},
 	{method: "GET", tmpl: "/v1/server-key"},
 	{method: "POST", tmpl: "/v1/enroll"},
 	{method: "GET", tmpl: "/v1/me", signed: true},
@@ -103,6 +104,11 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/admin/backup", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/log/entries", signed: true, only: []caller{admin}},
 }
+
+// unserved are paths the API's router must answer 404 to every caller:
+// /metrics is served by ServeMetrics on a listener of its own (issue 11: it
+// was public on the API's address).
+var unserved = []string{"GET /metrics"}
 
 // want returns the status the authorization layer must give c on r:
 // 401, 403, or 0 for "let through" (any status but 401 and 403).
@@ -185,6 +191,11 @@ func TestAuthzMatrix(t *testing.T) {
 			t.Errorf("matrix lists %s, which the router does not serve", k)
 		}
 	}
+	for _, k := range unserved {
+		if served[k] {
+			t.Errorf("route %s must not be served on the API's router", k)
+		}
+	}
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -236,8 +247,13 @@ func TestAuthzMatrix(t *testing.T) {
 
 	// Callers outside, routes inside: the admin column, which may change
 	// the round, runs last.
+	rows := slices.Clone(authzRoutes)
+	for _, k := range unserved {
+		method, tmpl, _ := strings.Cut(k, " ")
+		rows = append(rows, authzRoute{method: method, tmpl: tmpl, unserved: true})
+	}
 	for _, c := range callers {
-		for _, r := range authzRoutes {
+		for _, r := range rows {
 			path := r.tmpl
 			for k, v := range vars {
 				path = strings.ReplaceAll(path, k, v)
@@ -268,6 +284,12 @@ func TestAuthzMatrix(t *testing.T) {
 					json.NewDecoder(resp.Body).Decode(&refusal)
 				}
 				want := r.want(c)
+				if r.unserved {
+					if resp.StatusCode != http.StatusNotFound {
+						t.Errorf("%s %s as %s: %d %s, want 404 (not on the API's listener)", r.method, path, c, resp.StatusCode, refusal.Code)
+					}
+					return
+				}
 				switch want {
 				case 0:
 					if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {

@@ -81,7 +81,7 @@ func TestClockBackwardsRefusesSubmissionsAndRoundChanges(t *testing.T) {
 	if status, _, body := getHealth(t, env, "/healthz"); status != http.StatusOK || body["status"] != "degraded" {
 		t.Fatalf("/healthz (liveness) with the clock behind: %d %v", status, body)
 	}
-	metrics := get(t, env.URL+"/metrics")
+	metrics := string(scrape(t, env.Server))
 	if !strings.Contains(metrics, "appariement_clock_behind_seconds 3") {
 		t.Fatalf("metrics without the clock behind:\n%s", metrics)
 	}
@@ -113,7 +113,7 @@ func TestClockForwardThenBack(t *testing.T) {
 	if after < 10*time.Minute/2 || after > 5*time.Minute+time.Second {
 		t.Fatalf("retry delay %s: want the time left until the last leaf, at most 5 min", after)
 	}
-	if m := get(t, env.URL+"/metrics"); !strings.Contains(m, "appariement_clock_steps_total ") ||
+	if m := string(scrape(t, env.Server)); !strings.Contains(m, "appariement_clock_steps_total ") ||
 		strings.Contains(m, "appariement_clock_steps_total 0\n") {
 		t.Fatalf("clock steps not counted:\n%s", m)
 	}

@@ -104,7 +104,7 @@ func TestFullDiskEveryWriteRoute(t *testing.T) {
 	if status, retry, _ := getHealth(t, env, "/readyz"); status != http.StatusServiceUnavailable || retry == "" {
 		t.Fatalf("/readyz on a full disk: %d Retry-After %q", status, retry)
 	}
-	if m := get(t, env.URL+"/metrics"); !strings.Contains(m, "appariement_store_writable 0") {
+	if m := string(scrape(t, env.Server)); !strings.Contains(m, "appariement_store_writable 0") {
 		t.Fatal("metrics: store writable")
 	}
 

@@ -2,13 +2,13 @@ package server
 
 import (
 	"cmp"
-	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"appariement/shared/api"
 	"appariement/syncserver/store"
@@ -194,33 +194,43 @@ func (s *Server) readyz(q *req) error {
 	return nil
 }
 
-// writeFaultMetrics writes the store and clock series of /metrics:
+// faultCollectors are the store and clock series of /metrics, read when
+// scraped:
 //
 //	appariement_store_writable                       gauge, 0 while the file system refuses writes
 //	appariement_store_write_failures_total{reason}   counter, writes refused (no_space, quota, read_only)
 //	appariement_clock_behind_seconds                 gauge, how far the clock reads before the last leaf
 //	appariement_clock_steps_total                    counter, wall clock steps seen against the monotonic clock
-func (s *Server) writeFaultMetrics(w io.Writer) {
-	h := s.store.Health()
-	writable := 0
-	if h.Writable {
-		writable = 1
+func (s *Server) faultCollectors() []prometheus.Collector {
+	cs := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "appariement_store_writable",
+			Help: "1 if the store's file system accepts writes, 0 while it refuses them (full, quota, read-only).",
+		}, func() float64 {
+			if s.store.Health().Writable {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "appariement_clock_behind_seconds",
+			Help: "How far the server's clock reads before the last log entry (0 normally).",
+		}, func() float64 { return s.store.Health().ClockBehind.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "appariement_clock_steps_total",
+			Help: "Steps of the wall clock seen against the monotonic clock.",
+		}, func() float64 {
+			s.clock.mu.Lock()
+			defer s.clock.mu.Unlock()
+			return float64(s.clock.steps)
+		}),
 	}
-	fmt.Fprintln(w, "# HELP appariement_store_writable 1 if the store's file system accepts writes, 0 while it refuses them (full, quota, read-only).")
-	fmt.Fprintln(w, "# TYPE appariement_store_writable gauge")
-	fmt.Fprintf(w, "appariement_store_writable %d\n", writable)
-	fmt.Fprintln(w, "# HELP appariement_store_write_failures_total Writes refused by the file system, by reason.")
-	fmt.Fprintln(w, "# TYPE appariement_store_write_failures_total counter")
 	for _, reason := range []string{"no_space", "quota", "read_only"} {
-		fmt.Fprintf(w, "appariement_store_write_failures_total{reason=%q} %d\n", reason, h.Failures[reason])
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "appariement_store_write_failures_total",
+			Help:        "Writes refused by the file system, by reason.",
+			ConstLabels: prometheus.Labels{"reason": reason},
+		}, func() float64 { return float64(s.store.Health().Failures[reason]) }))
 	}
-	fmt.Fprintln(w, "# HELP appariement_clock_behind_seconds How far the server's clock reads before the last log entry (0 normally).")
-	fmt.Fprintln(w, "# TYPE appariement_clock_behind_seconds gauge")
-	fmt.Fprintf(w, "appariement_clock_behind_seconds %g\n", h.ClockBehind.Seconds())
-	s.clock.mu.Lock()
-	steps := s.clock.steps
-	s.clock.mu.Unlock()
-	fmt.Fprintln(w, "# HELP appariement_clock_steps_total Steps of the wall clock seen against the monotonic clock.")
-	fmt.Fprintln(w, "# TYPE appariement_clock_steps_total counter")
-	fmt.Fprintf(w, "appariement_clock_steps_total %d\n", steps)
+	return cs
 }

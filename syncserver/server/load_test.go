@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -105,12 +103,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 	t.Logf("%d submissions, %d distinct checkpoints", len(all), len(sizes))
 
 	// The batch sizes show group commit at work.
-	resp, err := http.Get(env.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := scrape(t, env.Server)
 	for _, want := range []string{
 		`appariement_submissions_accepted_total 300`,
 		`appariement_submissions_resent_total 300`,

@@ -1,31 +1,35 @@
 package server
 
 import (
-	"cmp"
-	"fmt"
-	"io"
+	"log/slog"
+	"net"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"appariement/shared/api"
 )
 
-// metrics are the counters and histograms served at /metrics in the
-// Prometheus text exposition format (version 0.0.4), written by hand: a few
-// series do not need a client library.
+// metrics are the server's Prometheus series, in a registry of their own
+// (not the global one: tests open many servers in one process) with the Go
+// runtime and process collectors beside them.
+//
+// They are not on the API's router: /metrics tells who is active and how
+// much, so it is served by ServeMetrics on a listener of its own, on
+// loopback by default (serve -metrics-addr), never on the public address.
 type metrics struct {
-	mu       sync.Mutex
-	requests map[[2]string]uint64 // route, status → count
-	latency  map[string]*histogram
-	accepted uint64
-	again    uint64
-	refusals map[[2]string]uint64 // route, code → count
-	batches  *histogram
-	commitS  *histogram
-	extra    func(io.Writer) // the store and clock series (faults.go)
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec   // route, status
+	latency  *prometheus.HistogramVec // route
+	accepted prometheus.Counter
+	again    prometheus.Counter
+	refusals *prometheus.CounterVec // route, code
+	batches  prometheus.Histogram
+	commitS  prometheus.Histogram
 }
 
 var (
@@ -33,132 +37,124 @@ var (
 	batchBuckets   = []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}
 )
 
-type histogram struct {
-	bounds []float64
-	counts []uint64 // per bucket, not cumulative; last is +Inf
-	sum    float64
-	n      uint64
-}
-
-func newHistogram(bounds []float64) *histogram {
-	return &histogram{bounds: bounds, counts: make([]uint64, len(bounds)+1)}
-}
-
-func (h *histogram) observe(v float64) {
-	i, _ := slices.BinarySearch(h.bounds, v)
-	h.counts[i]++
-	h.sum += v
-	h.n++
-}
-
-func (h *histogram) write(w io.Writer, name, labels string) {
-	sep := ""
-	if labels != "" {
-		sep = ","
-	}
-	var cum uint64
-	for i, b := range h.bounds {
-		cum += h.counts[i]
-		fmt.Fprintf(w, "%s_bucket{%s%sle=%q} %d\n", name, labels, sep, strconv.FormatFloat(b, 'g', -1, 64), cum)
-	}
-	cum += h.counts[len(h.bounds)]
-	fmt.Fprintf(w, "%s_bucket{%s%sle=\"+Inf\"} %d\n", name, labels, sep, cum)
-	if labels != "" {
-		labels = "{" + labels + "}"
-	}
-	fmt.Fprintf(w, "%s_sum%s %g\n%s_count%s %d\n", name, labels, h.sum, name, labels, h.n)
-}
-
 func newMetrics() *metrics {
-	return &metrics{
-		requests: map[[2]string]uint64{},
-		latency:  map[string]*histogram{},
-		refusals: map[[2]string]uint64{},
-		batches:  newHistogram(batchBuckets),
-		commitS:  newHistogram(latencyBuckets),
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "appariement_http_requests_total",
+			Help: "HTTP requests by route and status.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "appariement_http_request_duration_seconds",
+			Help:    "Time to serve a request, by route.",
+			Buckets: latencyBuckets,
+		}, []string{"route"}),
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "appariement_submissions_accepted_total",
+			Help: "Submissions appended to the log.",
+		}),
+		again: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "appariement_submissions_resent_total",
+			Help: "Submissions sent again and answered with their first receipt.",
+		}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "appariement_refusals_total",
+			Help: "Refused requests by route and refusal code.",
+		}, []string{"route", "code"}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "appariement_commit_batch_size",
+			Help:    "Submissions per group commit (one fsync).",
+			Buckets: batchBuckets,
+		}),
+		commitS: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "appariement_commit_duration_seconds",
+			Help:    "Duration of a group commit.",
+			Buckets: latencyBuckets,
+		}),
 	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requests, m.latency, m.accepted, m.again, m.refusals, m.batches, m.commitS,
+	)
+	return m
 }
 
 func (m *metrics) observeRequest(route string, status int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[2]string{route, strconv.Itoa(status)}]++
-	h, ok := m.latency[route]
-	if !ok {
-		h = newHistogram(latencyBuckets)
-		m.latency[route] = h
-	}
-	h.observe(d.Seconds())
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(d.Seconds())
 }
 
 func (m *metrics) observeBatch(n int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.batches.observe(float64(n))
-	m.commitS.observe(d.Seconds())
+	m.batches.Observe(float64(n))
+	m.commitS.Observe(d.Seconds())
 }
 
 func (m *metrics) acceptedSubmission(again bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if again {
-		m.again++
+		m.again.Inc()
 	} else {
-		m.accepted++
+		m.accepted.Inc()
 	}
 }
 
 func (m *metrics) refused(route string, code api.Code) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.refusals[[2]string{route, string(code)}]++
+	m.refusals.WithLabelValues(route, string(code)).Inc()
 }
 
-func sortedKeys[K [2]string | string, V any](m map[K]V, less func(a, b K) int) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, less)
-	return keys
+// handler serves the registry in the Prometheus exposition formats.
+func (m *metrics) handler(log *slog.Logger) http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorHandling: promhttp.ContinueOnError,
+		Registry:      m.reg, // promhttp_metric_handler_errors_total
+	})
 }
 
-func cmpPair(a, b [2]string) int {
-	return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+// MetricsHandler returns the handler of the server's Prometheus metrics
+// (the series at /metrics). It is not part of Handler: serve it with
+// ServeMetrics on a private address, or mount it behind your own access
+// control.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler(s.log) }
+
+// ServeMetrics serves GET /metrics (and nothing else) on ln, in plain HTTP,
+// until Close; it then returns http.ErrServerClosed. The listener should be
+// on loopback or a private monitoring network: the metrics carry no
+// authentication of their own.
+func (s *Server) ServeMetrics(ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.MetricsHandler())
+	hs := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		return http.ErrServerClosed
+	}
+	s.servers = append(s.servers, hs)
+	s.mu.Unlock()
+	s.log.Info("server: serving metrics", "addr", ln.Addr().String())
+	return hs.Serve(ln)
 }
 
-func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fmt.Fprintln(w, "# HELP appariement_http_requests_total HTTP requests by route and status.")
-	fmt.Fprintln(w, "# TYPE appariement_http_requests_total counter")
-	for _, k := range sortedKeys(m.requests, cmpPair) {
-		fmt.Fprintf(w, "appariement_http_requests_total{route=%q,status=%q} %d\n", k[0], k[1], m.requests[k])
+// IsLoopback reports whether addr ("host:port") names a loopback address
+// ("localhost", 127.0.0.0/8 or ::1), the default home of ServeMetrics.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
 	}
-	fmt.Fprintln(w, "# HELP appariement_http_request_duration_seconds Time to serve a request, by route.")
-	fmt.Fprintln(w, "# TYPE appariement_http_request_duration_seconds histogram")
-	for _, route := range sortedKeys(m.latency, cmp.Compare[string]) {
-		m.latency[route].write(w, "appariement_http_request_duration_seconds", fmt.Sprintf("route=%q", route))
+	if host == "localhost" {
+		return true
 	}
-	fmt.Fprintln(w, "# HELP appariement_submissions_accepted_total Submissions appended to the log.")
-	fmt.Fprintln(w, "# TYPE appariement_submissions_accepted_total counter")
-	fmt.Fprintf(w, "appariement_submissions_accepted_total %d\n", m.accepted)
-	fmt.Fprintln(w, "# HELP appariement_submissions_resent_total Submissions sent again and answered with their first receipt.")
-	fmt.Fprintln(w, "# TYPE appariement_submissions_resent_total counter")
-	fmt.Fprintf(w, "appariement_submissions_resent_total %d\n", m.again)
-	fmt.Fprintln(w, "# HELP appariement_refusals_total Refused requests by route and refusal code.")
-	fmt.Fprintln(w, "# TYPE appariement_refusals_total counter")
-	for _, k := range sortedKeys(m.refusals, cmpPair) {
-		fmt.Fprintf(w, "appariement_refusals_total{route=%q,code=%q} %d\n", k[0], k[1], m.refusals[k])
-	}
-	fmt.Fprintln(w, "# HELP appariement_commit_batch_size Submissions per group commit (one fsync).")
-	fmt.Fprintln(w, "# TYPE appariement_commit_batch_size histogram")
-	m.batches.write(w, "appariement_commit_batch_size", "")
-	fmt.Fprintln(w, "# HELP appariement_commit_duration_seconds Duration of a group commit.")
-	fmt.Fprintln(w, "# TYPE appariement_commit_duration_seconds histogram")
-	m.commitS.write(w, "appariement_commit_duration_seconds", "")
-	if m.extra != nil {
-		m.extra(w)
-	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

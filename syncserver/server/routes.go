@@ -37,7 +37,6 @@ func (s *Server) routes() {
 
 	add("GET", "/healthz", endpoint{fn: s.healthz})
 	add("GET", "/readyz", endpoint{fn: s.readyz})
-	r.Handle("/metrics", s.metrics).Methods("GET")
 
 	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
 	add("POST", "/v1/enroll", endpoint{fn: s.enroll})

@@ -1,7 +1,8 @@
 // Package server is the sync server's HTTP API (/v1): enrollment, the
 // catalogue of postes, signed submissions answered with transparency-log
-// receipts, candidate files, results, the log's proofs, the admin routes,
-// /healthz and /metrics.
+// receipts, candidate files, results, the log's proofs, the admin routes
+// and /healthz; the Prometheus /metrics on a listener of their own
+// (ServeMetrics), never on the API's.
 //
 // Use:
 //
@@ -186,7 +187,7 @@ func Open(cfg Config) (*Server, error) {
 	s.store = st
 	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
 	s.clock.init(cfg.Clock())
-	s.metrics.extra = s.writeFaultMetrics
+	s.metrics.reg.MustRegister(s.faultCollectors()...)
 	s.routes()
 	s.startSimulations()
 	return s, nil

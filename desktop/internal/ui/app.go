@@ -61,6 +61,7 @@ func New(a fyne.App, store *cache.Store, opts Options) *App {
 	w := a.NewWindow(i18n.T("app.title"))
 	w.Resize(fyne.NewSize(1100, 720))
 	app := &App{FyneApp: a, Window: w, Store: store, Opts: opts, ctx: ctx, cancel: cancel}
+	w.SetMainMenu(app.mainMenu())
 	w.SetOnClosed(app.Stop)
 	return app
 }

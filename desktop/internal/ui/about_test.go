@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"appariement/desktop/internal/version"
+)
+
+// TestAboutShowsStampedVersion: the menu bar has Aide → À propos, and the
+// dialog shows the version and build stamped by the release build.
+func TestAboutShowsStampedVersion(t *testing.T) {
+	v, b, c := version.Version, version.Build, version.Commit
+	t.Cleanup(func() { version.Version, version.Build, version.Commit = v, b, c })
+	version.Version, version.Build, version.Commit = "9.8.7", "42", "abcdef1"
+
+	app, _ := newApp(t, "http://127.0.0.1:1")
+	menu := app.Window.MainMenu()
+	if menu == nil || len(menu.Items) != 2 || menu.Items[1].Label != "Aide" ||
+		len(menu.Items[1].Items) != 1 || menu.Items[1].Items[0].Label != "À propos d'Appariement" {
+		t.Fatalf("main menu: %+v", menu)
+	}
+	menu.Items[1].Items[0].Action()
+
+	var texts []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Label:
+			texts = append(texts, w.Text)
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	for _, o := range app.Window.Canvas().Overlays().List() {
+		walk(o)
+		if p, ok := o.(*widget.PopUp); ok {
+			walk(p.Content)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	if !strings.Contains(all, "Version 9.8.7 (build 42, abcdef1, ") {
+		t.Fatalf("about dialog shows:\n%s", all)
+	}
+}
