@@ -76,6 +76,8 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/log/checkpoint"},
 	{method: "GET", tmpl: "/v1/log/inclusion"},
 	{method: "GET", tmpl: "/v1/log/consistency"},
+	{method: "GET", tmpl: "/v1/log/cosignatures"},
+	{method: "POST", tmpl: "/v1/log/cosignatures"},
 	{method: "POST", tmpl: "/v1/admin/people", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/people", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/codes", signed: true, only: []caller{admin}},
@@ -101,6 +103,8 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/admin/audit", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/backup", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/log/entries", signed: true, only: []caller{admin}},
+	{method: "POST", tmpl: "/v1/admin/witnesses", signed: true, only: []caller{admin}},
+	{method: "PUT", tmpl: "/v1/admin/rounds/{round}/witnesses", signed: true, only: []caller{admin}},
 }
 
 // want returns the status the authorization layer must give c on r:
