@@ -16,6 +16,7 @@ import (
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/verifycmd"
+	"appariement/syncserver/witness"
 )
 
 func main() {
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backup.RunRestore(args[1:], stdout, stderr)
 	case "verify":
 		return verifycmd.Run(args[1:], stdout, stderr)
+	case "witness":
+		return witness.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -67,6 +70,8 @@ Commandes / commands:
           (-from backup.db -db store.db [-force])
   verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
           (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
+  witness  témoin du journal : cosigne les points de contrôle cohérents / log witness: cosigns consistent checkpoints
+          (-server URL -name W -key witness.key -state f [-once] | keygen -name W -key-out f)
 
 La démonstration et les essais de charge, de panne et de kill -9 sont dans le
 banc d'essai / the demo and the load, crash and fault tests: go run ./syncserver/lab help
