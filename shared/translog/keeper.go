@@ -126,6 +126,14 @@ func (k *CheckpointKeeper) observe(ctx context.Context, source, checkpoint strin
 		return &ForkError{Fork: f}
 	}
 	switch {
+	case trusted.N == 0 && offered.N > 0:
+		// Every tree extends the empty one: nothing to prove.
+		if err := k.Store.SaveTrustedCheckpoint(checkpoint); err != nil {
+			return fmt.Errorf("save trusted checkpoint: %w", err)
+		}
+		return nil
+	case offered.N == 0 && trusted.N > 0 && !latest:
+		return nil // the empty tree is a prefix of every tree
 	case offered.N == trusted.N:
 		if offered.Hash != trusted.Hash {
 			return fork(fmt.Sprintf("two different hashes for the tree of size %d", offered.N), nil)

@@ -36,11 +36,11 @@ func (s *Service) Alarm() (*translog.Fork, error) {
 // that later comes with another key is not counted). It returns a
 // *translog.ForkError if the server showed an incompatible history.
 func (s *Service) SyncLog(ctx context.Context, frozen ...string) error {
-	resp, err := s.Client.Cosignatures(ctx)
+	cp, err := s.Client.Checkpoint(ctx)
 	if err != nil {
 		return fmt.Errorf("sync log: %w", err)
 	}
-	if err := s.Keeper.ObserveLatest(ctx, "sync", resp.Checkpoint); err != nil {
+	if err := s.Keeper.ObserveLatest(ctx, "sync", cp); err != nil {
 		return err
 	}
 	for _, cp := range frozen {
@@ -50,6 +50,10 @@ func (s *Service) SyncLog(ctx context.Context, frozen ...string) error {
 		if err := s.Keeper.Observe(ctx, "round", cp); err != nil {
 			return err
 		}
+	}
+	resp, err := s.Client.Cosignatures(ctx)
+	if err != nil {
+		return fmt.Errorf("sync log: %w", err)
 	}
 	pinned, err := s.Store.Witnesses()
 	if err != nil {
