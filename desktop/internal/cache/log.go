@@ -112,3 +112,6 @@ func (s *Store) Witnesses() ([]PinnedWitness, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, wrap("witnesses", err)
 }
+
+// Path returns the cache file's path.
+func (s *Store) Path() string { return s.db.Path() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -135,5 +136,18 @@ func TestForkedLogRaisesTheAlarm(t *testing.T) {
 	}
 	if intern.Alarm() == nil {
 		t.Fatal("the alarm must stay until the user has seen the evidence")
+	}
+	// APPARIEMENT_SHOT_DIR=dir keeps this cache as dir/appariement.db, for
+	// a screenshot of the real app (go run ./desktop -data dir).
+	if dir := os.Getenv("APPARIEMENT_SHOT_DIR"); dir != "" {
+		src := svc.Store.Path()
+		svc.Store.Close()
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "appariement.db"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
