@@ -243,6 +243,10 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitUsage
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "witness : argument inattendu %q (unexpected argument)\n", fs.Arg(0))
+		return ExitUsage
+	}
 	if *server == "" || *name == "" || *keyPath == "" {
 		fmt.Fprintln(stderr, "witness : -server, -name et -key sont obligatoires (required)")
 		fs.Usage()

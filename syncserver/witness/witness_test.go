@@ -208,3 +208,35 @@ func TestPublishNeedsCosignatures(t *testing.T) {
 	}
 	env.Publish(t, env.Round)
 }
+
+// TestCommand: keygen prints the key an admin registers; one poll with
+// -once cosigns and says so.
+func TestCommand(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := witness.Run([]string{"keygen", "-name", "cli.example", "-key-out", filepath.Join(dir, "w.key")}, &out, &errb); code != 0 {
+		t.Fatalf("keygen: %d %s", code, errb.String())
+	}
+	var vkey string
+	for _, f := range strings.Fields(out.String()) {
+		if strings.HasPrefix(f, "cli.example+") {
+			vkey = f
+		}
+	}
+	if _, err := env.Admin.AddWitness(context.Background(), api.AddWitnessRequest{Name: "cli.example", Key: vkey}); err != nil {
+		t.Fatalf("register %q: %v", vkey, err)
+	}
+	out.Reset()
+	args := []string{"-server", env.URL, "-name", "cli.example", "-key", filepath.Join(dir, "w.key"),
+		"-state", filepath.Join(dir, "state.json"), "-fingerprint", env.ServerKey.Fingerprint, "-once"}
+	if code := witness.Run(args, &out, &errb); code != 0 || !strings.Contains(out.String(), "cosigned: arbre de taille / tree size 0") {
+		t.Fatalf("witness -once: %d %q %s", code, out.String(), errb.String())
+	}
+	// Another fingerprint on a fresh state: refused before anything is signed.
+	args[len(args)-2] = "00 11"
+	args[len(args)-4] = filepath.Join(dir, "other.json")
+	if code := witness.Run(args, &out, &errb); code != witness.ExitError {
+		t.Fatalf("wrong fingerprint: exit %d", code)
+	}
+}
