@@ -151,3 +151,65 @@ func TestForkedLogRaisesTheAlarm(t *testing.T) {
 		}
 	}
 }
+
+// TestResultShowsCosignatures: a round that requires one witness's
+// cosignature is published once the witness cosigned its frozen
+// checkpoint; the intern's verified result says it.
+func TestResultShowsCosignatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	i18n.SetLanguage("fr")
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{})
+	env.Transition(t, domain.StateWishesOpen)
+	alice := env.Register(t, env.Interns[0])
+	svc := userSession(t, env, alice)
+	intern, err := NewIntern(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := intern.ApplySync(intern.Sync(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := intern.Wishes.Add(env.Postes[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sign(env.Round); err != nil {
+		t.Fatal(err)
+	}
+	svc.Outbox.Step(ctx)
+
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := translog.NewWitnessSigner("temoin.example", priv)
+	vkey, _ := translog.WitnessKey("temoin.example", pub)
+	if _, err := env.Admin.AddWitness(ctx, api.AddWitnessRequest{Name: "temoin.example", Key: vkey}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Admin.SetMinCosignatures(ctx, env.Round, 1); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateRankingsClosed)
+	env.Run(t, env.Round)
+	st, _ := witness.LoadState(filepath.Join(t.TempDir(), "w.json"))
+	w := &witness.Witness{Name: "temoin.example", Signer: signer, Client: env.Anonymous(), State: st}
+	if _, err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env.Publish(t, env.Round)
+
+	d := intern.Sync(ctx, env.Round)
+	if d.Err != nil {
+		t.Fatal(d.Err)
+	}
+	if err := intern.ApplySync(d); err != nil {
+		t.Fatal(err)
+	}
+	rows := intern.Results.Rows()
+	if len(rows) != 1 || !rows[0].Verified || !strings.Contains(rows[0].Status, "cosigné par 1 témoin(s) sur 1") {
+		t.Fatalf("result rows: %+v", rows)
+	}
+	if intern.Alarm() != nil {
+		t.Fatal("alarm on an honest round")
+	}
+}
