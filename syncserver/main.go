@@ -13,6 +13,7 @@ import (
 
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/backup"
+	"appariement/syncserver/keycmd"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/verifycmd"
@@ -39,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backup.Run(args[1:], stdout, stderr)
 	case "restore":
 		return backup.RunRestore(args[1:], stdout, stderr)
+	case "key":
+		return keycmd.Run(args[1:], stdout, stderr)
 	case "verify":
 		return verifycmd.Run(args[1:], stdout, stderr)
 	case "witness":
@@ -68,6 +71,8 @@ Commandes / commands:
           (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
   restore  vérifie et restaure une copie / verifies and restores a backup
           (-from backup.db -db store.db [-force])
+  key     la clé de signature du serveur, dans son propre fichier / the server's signing key
+          (show -db store.db | rotate -db store.db [-key store.db.key], serveur arrêté)
   verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
           (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
   witness  témoin du journal : cosigne les points de contrôle cohérents / log witness: cosigns consistent checkpoints

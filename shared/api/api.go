@@ -36,7 +36,12 @@ const (
 	MaxIDLength    = 64   // bytes in any identifier
 	MaxAttachments = 10
 	MaxFileSize    = 10 << 20 // bytes of one candidate file (PDF)
-	MaxBodySize    = 2 << 20  // bytes of any JSON request body of a signed request
+	// MaxFilesPerPerson and MaxBytesPerPerson bound what one person may
+	// upload in all (a CV, a letter and a contract a round, replaced a few
+	// times): beyond, an upload is refused with quota_exceeded.
+	MaxFilesPerPerson = 30
+	MaxBytesPerPerson = 60 << 20
+	MaxBodySize       = 2 << 20 // bytes of any JSON request body of a signed request
 	// MaxAnonymousBody bounds the body of a request open to anyone
 	// (enrollment), read before anybody is authenticated.
 	MaxAnonymousBody = 16 << 10
@@ -118,11 +123,18 @@ type RoundsResponse struct {
 // CatalogueResponse carries the postes of a round changed since the
 // version the client asked for. A closed poste comes with Closed set, so a
 // delta also carries withdrawals.
+//
+// The public catalogue (GET /v1/rounds/{round}/postes, open to anyone)
+// leaves out the RTS e-mail addresses; the same catalogue with them
+// (GET /v1/rounds/{round}/postes/full) is for signed-in users only, and
+// says so with Contacts.
 type CatalogueResponse struct {
 	Round   string         `json:"round"`
 	Since   uint64         `json:"since"`
 	Version uint64         `json:"version"`
 	Postes  []domain.Poste `json:"postes"`
+	// Contacts is true when the postes carry their RTS e-mail addresses.
+	Contacts bool `json:"contacts,omitempty"`
 }
 
 // Receipt proves that the server accepted an envelope at ServerTime as leaf

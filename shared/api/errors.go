@@ -43,6 +43,9 @@ const (
 	// CodeClockBehind: the server's clock reads before its last log entry;
 	// it accepts no submission or round change until corrected.
 	CodeClockBehind Code = "clock_behind"
+	// CodeQuotaExceeded: the person's candidate files already take the
+	// space (or the number of files) a person may use.
+	CodeQuotaExceeded Code = "quota_exceeded"
 )
 
 // Error is the body of every refusal: a code for programs, a sentence in
@@ -71,7 +74,7 @@ func Errorf(code Code, fr, en string, args ...any) *Error {
 // HTTPStatus is the status code that goes with c.
 func (c Code) HTTPStatus() int {
 	switch c {
-	case CodeBodyTooLarge:
+	case CodeBodyTooLarge, CodeQuotaExceeded:
 		return http.StatusRequestEntityTooLarge
 	case CodeUnsigned, CodeBadSignature, CodeUnknownAuthor, CodeUnauthorized, CodeBadCode:
 		return http.StatusUnauthorized

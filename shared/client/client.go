@@ -264,6 +264,14 @@ func (c *Client) Catalogue(ctx context.Context, round string, since uint64) (*ap
 	return &r, c.getJSON(ctx, path, false, &r)
 }
 
+// CatalogueFull is Catalogue with the RTS e-mail addresses, which only a
+// signed-in user gets (GET /v1/rounds/{round}/postes/full, signed).
+func (c *Client) CatalogueFull(ctx context.Context, round string, since uint64) (*api.CatalogueResponse, error) {
+	var r api.CatalogueResponse
+	path := fmt.Sprintf("/v1/rounds/%s/postes/full?since=%d", url.PathEscape(round), since)
+	return &r, c.getJSON(ctx, path, true, &r)
+}
+
 // Submit sends a signed envelope (POST /v1/submissions) and returns the
 // receipt. Sending the same envelope again returns the same receipt.
 func (c *Client) Submit(ctx context.Context, env *envelope.Envelope) (*api.Receipt, error) {

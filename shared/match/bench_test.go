@@ -105,3 +105,94 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// nationalJSON is the national-scale instance as the generator command writes it.
+// It is generated apart from national, so that a benchmark of the bytes alone does not
+// keep millions of strings in the heap for the collector to scan.
+var nationalJSON = sync.OnceValue(func() []byte {
+	data, err := EncodeInstance(GenerateInstance(benchSeed, benchInterns, benchPostes, benchWishes))
+	if err != nil {
+		panic(err)
+	}
+	return data
+})
+
+// BenchmarkDecodeCompiled decodes, validates and compiles the national-scale instance from
+// its bytes with the fast path, as the match command does.
+func BenchmarkDecodeCompiled(b *testing.B) {
+	data := nationalJSON()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeCompiled(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompile validates and indexes the national-scale Instance (no JSON), as the
+// server does with the input it froze.
+func BenchmarkCompile(b *testing.B) {
+	inst := national()
+	b.ReportAllocs()
+	for b.Loop() {
+		mustCompile(b, inst)
+	}
+}
+
+// BenchmarkResult turns the national matching into the sorted exchange form.
+func BenchmarkResult(b *testing.B) {
+	c := mustCompile(b, national())
+	m := c.DeferredAcceptance()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Result(m)
+	}
+}
+
+// BenchmarkEncodeResult encodes the national result.
+func BenchmarkEncodeResult(b *testing.B) {
+	c := mustCompile(b, national())
+	res := c.Result(c.DeferredAcceptance())
+	data, _ := EncodeResult(res)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeResult(res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeResult decodes the national result, as match -check does.
+func BenchmarkDecodeResult(b *testing.B) {
+	c := mustCompile(b, national())
+	data, err := EncodeResult(c.Result(c.DeferredAcceptance()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeResult(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFromFile is the whole match command without the file system: decode and
+// compile the bytes, run deferred acceptance, and encode the sorted result.
+func BenchmarkFromFile(b *testing.B) {
+	data := nationalJSON()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := DecodeCompiled(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := EncodeResult(c.Result(c.Run())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 )
 
 // DecodeResult decodes a result in the JSON exchange format. Unknown fields and trailing
 // data are rejected; syntax and type errors name the line. The ids themselves are checked
 // against an instance by Check.
 func DecodeResult(data []byte) (Result, error) {
+	if res, ok := fastResult(data); ok {
+		return res, nil
+	}
 	var res Result
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -44,20 +46,6 @@ func DecodeResult(data []byte) (Result, error) {
 		res.Unmatched = []string{}
 	}
 	return res, nil
-}
-
-// EncodeResult encodes a result in its canonical form: normalized (see Result.Normalize),
-// indented with two spaces, with a trailing newline. The same result always gives the same
-// bytes.
-func EncodeResult(res Result) ([]byte, error) {
-	res.Assignments = slices.Clone(res.Assignments)
-	res.Unmatched = slices.Clone(res.Unmatched)
-	res.Normalize()
-	data, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encoding result: %w", err)
-	}
-	return append(data, '\n'), nil
 }
 
 // lineCol returns the 1-based line and character column of byte offset off of data.
@@ -143,7 +131,7 @@ func (c *Compiled) matchingOf(res Result, re *resultErrs) (Matching, []int32) {
 	m := make(Matching, ni)
 	seen := make([]bool, ni)
 	place := func(id string, p int32) {
-		i, ok := c.internIdx[id]
+		i, ok := c.internIdx.lookup(id)
 		switch {
 		case !ok:
 			re.add("unknown intern %s", quoteID(id))
@@ -155,7 +143,7 @@ func (c *Compiled) matchingOf(res Result, re *resultErrs) (Matching, []int32) {
 		}
 	}
 	for _, a := range res.Assignments {
-		p, ok := c.posteIdx[a.Poste]
+		p, ok := c.posteIdx.lookup(a.Poste)
 		if !ok {
 			re.add("intern %s: assigned to unknown poste %s", quoteID(a.Intern), quoteID(a.Poste))
 			continue

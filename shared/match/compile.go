@@ -22,8 +22,8 @@ type Compiled struct {
 	procedure Procedure
 	posteIDs  []string
 	internIDs []string
-	posteIdx  map[string]int32
-	internIdx map[string]int32
+	posteIdx  *idTable
+	internIdx *idTable
 	capacity  []int32
 	// Wish list of intern i: wishPoste[wishStart[i]:wishStart[i+1]], best first, with
 	// wishRank[k] the rank of intern i in the ranking of poste wishPoste[k] (0 is best),
@@ -85,8 +85,8 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 		procedure: proc,
 		posteIDs:  make([]string, np),
 		internIDs: make([]string, ni),
-		posteIdx:  make(map[string]int32, np),
-		internIdx: make(map[string]int32, ni),
+		posteIdx:  newIDTable(np),
+		internIdx: newIDTable(ni),
 		capacity:  make([]int32, np),
 	}
 
@@ -94,10 +94,8 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	for i, ps := range inst.Postes {
 		c.posteIDs[i] = ps.ID
 		if checkID(el, pos.ofPoste(i), "poste", i, ps.ID) {
-			if first, dup := c.posteIdx[ps.ID]; dup {
+			if first, added := addID(c.posteIdx, ps.ID, hashID(ps.ID), int32(i)); !added {
 				el.add(pos.ofPoste(i), "poste %s: duplicate poste id%s", quoteID(ps.ID), firstAt(el, pos.ofPoste(int(first))))
-			} else {
-				c.posteIdx[ps.ID] = int32(i)
 			}
 		}
 		if ps.Capacity < 1 || ps.Capacity > MaxCapacity {
@@ -110,10 +108,8 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	for i, in := range inst.Interns {
 		c.internIDs[i] = in.ID
 		if checkID(el, pos.ofIntern(i), "intern", i, in.ID) {
-			if first, dup := c.internIdx[in.ID]; dup {
+			if first, added := addID(c.internIdx, in.ID, hashID(in.ID), int32(i)); !added {
 				el.add(pos.ofIntern(i), "intern %s: duplicate intern id%s", quoteID(in.ID), firstAt(el, pos.ofIntern(int(first))))
-			} else {
-				c.internIdx[in.ID] = int32(i)
 			}
 		}
 	}
@@ -129,7 +125,7 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	for i, in := range inst.Interns {
 		c.wishStart[i] = int32(len(c.wishPoste))
 		for j, w := range in.Wishes {
-			p, ok := c.posteIdx[w]
+			p, ok := c.posteIdx.lookup(w)
 			switch {
 			case !ok:
 				el.add(pos.ofWish(i, j), "intern %s: wish %s: unknown poste", quoteID(in.ID), quoteID(w))
@@ -178,7 +174,7 @@ func (c *Compiled) compileRankings(inst *Instance, pos *positions, el *errList) 
 	np, ni := len(c.posteIDs), len(c.internIDs)
 	rankingOf := make([]int32, np) // index+1 of the ranking of each poste, 0 if none
 	for k, rk := range inst.Rankings {
-		p, ok := c.posteIdx[rk.Poste]
+		p, ok := c.posteIdx.lookup(rk.Poste)
 		switch {
 		case !ok:
 			el.add(pos.ofRanking(k), "ranking of poste %s: unknown poste", quoteID(rk.Poste))
@@ -201,11 +197,11 @@ func (c *Compiled) compileRankings(inst *Instance, pos *positions, el *errList) 
 	c.rankIntern = make([]int32, c.rankStart[np])
 	stamp := make([]int32, ni) // stamp[i] == k+1 when intern i is already in ranking k
 	for k, rk := range inst.Rankings {
-		p, ok := c.posteIdx[rk.Poste]
+		p, ok := c.posteIdx.lookup(rk.Poste)
 		kept := ok && rankingOf[p] == int32(k)+1
 		w := c.rankStart[p]
 		for j, id := range rk.Ranking {
-			i, ok := c.internIdx[id]
+			i, ok := c.internIdx.lookup(id)
 			switch {
 			case !ok:
 				el.add(pos.ofRankEntry(k, j), "ranking of poste %s: intern %s: unknown intern", quoteID(rk.Poste), quoteID(id))
@@ -232,7 +228,7 @@ func (c *Compiled) compileCallList(inst *Instance, pos *positions, el *errList) 
 	called := make([]bool, ni)
 	c.callOrder = make([]int32, 0, ni)
 	for j, id := range inst.CallList {
-		i, ok := c.internIdx[id]
+		i, ok := c.internIdx.lookup(id)
 		switch {
 		case !ok:
 			el.add(pos.ofCall(j), "call_list: intern %s: unknown intern", quoteID(id))
@@ -244,7 +240,7 @@ func (c *Compiled) compileCallList(inst *Instance, pos *positions, el *errList) 
 		}
 	}
 	for i, ok := range called {
-		if idx, known := c.internIdx[c.internIDs[i]]; !ok && known && idx == int32(i) {
+		if idx, known := c.internIdx.lookup(c.internIDs[i]); !ok && known && idx == int32(i) {
 			el.add(pos.ofIntern(i), "intern %s: missing from the call_list", quoteID(c.internIDs[i]))
 		}
 	}
@@ -262,7 +258,7 @@ func (c *Compiled) rankWishes() {
 	if len(c.rankIntern) == 0 {
 		return
 	}
-	byStart := make([]int32, ni+1) // entries of intern i: byPoste/byRank[byStart[i]:byStart[i+1]]
+	byStart := make([]int32, ni+1) // entries of intern i: by[byStart[i]:byStart[i+1]]
 	for _, i := range c.rankIntern {
 		byStart[i+1]++
 	}
@@ -270,19 +266,20 @@ func (c *Compiled) rankWishes() {
 		byStart[i+1] += byStart[i]
 	}
 	fill := append([]int32(nil), byStart[:ni]...)
-	byPoste := make([]int32, len(c.rankIntern))
-	byRank := make([]int32, len(c.rankIntern))
+	// Entry e of intern i: poste by[e]>>32 ranked it at rank uint32(by[e]); packing both in
+	// one word halves the scattered writes, the cost of this step.
+	by := make([]uint64, len(c.rankIntern))
 	for p := range np {
 		for r, i := range c.rankIntern[c.rankStart[p]:c.rankStart[p+1]] {
-			byPoste[fill[i]], byRank[fill[i]] = int32(p), int32(r)
+			by[fill[i]] = uint64(p)<<32 | uint64(r)
 			fill[i]++
 		}
 	}
 	mark := make([]int32, np) // mark[p] == i+1 when poste p ranked intern i ...
 	rank := make([]int32, np) // ... at rank rank[p]
 	for i := range ni {
-		for e := byStart[i]; e < byStart[i+1]; e++ {
-			mark[byPoste[e]], rank[byPoste[e]] = int32(i)+1, byRank[e]
+		for _, e := range by[byStart[i]:byStart[i+1]] {
+			mark[e>>32], rank[e>>32] = int32(i)+1, int32(uint32(e))
 		}
 		for k := c.wishStart[i]; k < c.wishStart[i+1]; k++ {
 			if p := c.wishPoste[k]; mark[p] == int32(i)+1 {
@@ -311,13 +308,13 @@ func (c *Compiled) PosteID(p int) string { return c.posteIDs[p] }
 
 // InternIndex returns the index of the intern with the given id.
 func (c *Compiled) InternIndex(id string) (int, bool) {
-	i, ok := c.internIdx[id]
+	i, ok := c.internIdx.lookup(id)
 	return int(i), ok
 }
 
 // PosteIndex returns the index of the poste with the given id.
 func (c *Compiled) PosteIndex(id string) (int, bool) {
-	p, ok := c.posteIdx[id]
+	p, ok := c.posteIdx.lookup(id)
 	return int(p), ok
 }
 

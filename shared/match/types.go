@@ -15,7 +15,8 @@
 //	err = match.Check(inst, res)            // proves the result valid
 //
 // For repeated runs on the same data (simulations), Compile an instance once and call the
-// index-based methods of Compiled.
+// index-based methods of Compiled. To run a round from its file, DecodeCompiled goes from the
+// bytes to the Compiled in one pass, with the same validation and errors as DecodeInstance.
 package match
 
 import (

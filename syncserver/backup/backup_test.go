@@ -3,6 +3,8 @@ package backup_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
 	"appariement/syncserver/backup"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
 	"appariement/syncserver/store"
@@ -106,7 +109,19 @@ func TestHotBackupRestore(t *testing.T) {
 		t.Fatalf("overwrite without -force: %d %s", code, errw.String())
 	}
 
-	s, err := store.Open(restored, store.Options{})
+	// The backup holds no signing key: it stays in its own file.
+	key, err := keyfile.Read(env.DBPath + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(bak)
+	if bytes.Contains(raw, key.Seed()) {
+		t.Fatal("the backup contains the server's signing key")
+	}
+	if _, err := store.Open(restored, store.Options{Key: ed25519.NewKeyFromSeed(make([]byte, 32))}); !errors.Is(err, store.ErrKeyMismatch) {
+		t.Fatalf("restored store opened with another key: %v", err)
+	}
+	s, err := store.Open(restored, store.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +187,8 @@ func TestHotBackupRestore(t *testing.T) {
 func TestBackupCLI(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "store.db")
-	s, err := store.Open(db, store.Options{})
+	_, key, _ := ed25519.GenerateKey(nil)
+	s, err := store.Open(db, store.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +237,11 @@ func TestRemoteHotBackup(t *testing.T) {
 	if rep.TreeSize != int64(len(got)) {
 		t.Fatalf("backup holds a log of %d leaves, want %d", rep.TreeSize, len(got))
 	}
-	st, err := store.Open(out, store.Options{})
+	key, err := keyfile.Read(env.DBPath + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(out, store.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

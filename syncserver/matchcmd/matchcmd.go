@@ -4,6 +4,7 @@
 //
 //	go run ./syncserver match -in instance.json -out result.json
 //	go run ./syncserver match -in instance.json -check result.json
+//	go run ./syncserver match -gen 50000x20000x40 -seed 2020 -out national.json
 //
 // The engine itself is appariement/shared/match; this package only handles files, flags and
 // exit codes.
@@ -30,11 +31,14 @@ const (
 
 const usage = `usage: match -in instance.json [-out result.json]
        match -in instance.json -check result.json
+       match -gen INTERNSxPOSTESxWISHES [-seed N] [-choix-au-rang] [-out instance.json]
 
 Runs the round described by instance.json (deferred acceptance for an "appariement",
 serial dictatorship for a "choix-au-rang") and writes the result as JSON, or, with
 -check, proves that result.json is the valid result of instance.json. "-" stands for
-standard input (-in, -check) or standard output (-out, the default).
+standard input (-in, -check) or standard output (-out, the default). -gen writes
+instead a random instance from the engine's generator (shared/match/gen.go), the same
+for the same sizes and seed, one element per line.
 
 Exit status: 0 on success, 1 on invalid input or a failed check (nothing is written),
 2 on bad usage.
@@ -58,6 +62,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := fs.String("in", "", "instance `file` (JSON); - reads standard input")
 	out := fs.String("out", "-", "result `file` to write; - writes standard output")
 	check := fs.String("check", "", "result `file` to verify against the instance, instead of computing one")
+	gen := fs.String("gen", "", "write a generated instance of `INTERNSxPOSTESxWISHES` (e.g. 50000x20000x40) instead of running one")
+	seed := fs.Uint64("seed", 2020, "seed of -gen")
+	choix := fs.Bool("choix-au-rang", false, "with -gen, a choix-au-rang instance (call list, no rankings)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -78,6 +85,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case fs.NArg() > 0:
 		return usageError("unexpected argument %q", fs.Arg(0))
+	case *gen != "" && (*in != "" || *check != ""):
+		return usageError("-gen cannot be used with -in or -check")
+	case *gen != "":
+		return generate(*gen, *seed, *choix, *out, stdout, stderr, usageError)
 	case *in == "":
 		return usageError("-in is required")
 	case *check != "" && outSet:
@@ -94,14 +105,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "", err)
 	}
-	inst, err := match.DecodeInstance(data)
+	c, err := match.DecodeCompiled(data)
 	if err != nil {
 		return fail(stderr, inName, err)
 	}
-	c, err := match.Compile(inst)
-	if err != nil { // cannot happen: DecodeInstance validated the instance
-		return fail(stderr, inName, err)
-	}
+	data = nil // the instance's bytes are no longer needed
 
 	if *check != "" {
 		resName, resData, err := readInput(*check, stdin)
@@ -137,6 +145,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// generate writes the instance of the generator named by spec ("50000x20000x40").
+func generate(spec string, seed uint64, choix bool, out string, stdout, stderr io.Writer,
+	usageError func(string, ...any) int) int {
+	var ni, np, nw int
+	if n, err := fmt.Sscanf(spec, "%dx%dx%d", &ni, &np, &nw); err != nil || n != 3 ||
+		ni < 0 || np < 0 || nw < 0 || fmt.Sprintf("%dx%dx%d", ni, np, nw) != spec {
+		return usageError("-gen %q: want INTERNSxPOSTESxWISHES, such as 50000x20000x40", spec)
+	}
+	inst := match.GenerateInstance(seed, ni, np, nw)
+	if choix {
+		inst = match.GenerateChoixAuRang(seed, ni, np, nw)
+	}
+	data, err := match.EncodeInstance(inst)
+	if err != nil {
+		return fail(stderr, "", err)
+	}
+	if out == "-" {
+		if _, err := stdout.Write(data); err != nil {
+			return fail(stderr, "", fmt.Errorf("writing instance: %w", err))
+		}
+	} else if err := writeFileAtomic(out, data); err != nil {
+		return fail(stderr, "", err)
+	}
+	fmt.Fprintf(stderr, "match: generated %s instance of %d interns, %d postes, %d wishes (seed %d): %d bytes\n",
+		inst.EffectiveProcedure(), ni, np, nw, seed, len(data))
+	return exitOK
+}
+
 // fail prints each line of err on stderr, prefixed with the command and the file name.
 func fail(stderr io.Writer, name string, err error) int {
 	prefix := "match: "
@@ -163,7 +199,14 @@ func readInput(path string, stdin io.Reader) (string, []byte, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, match.MaxInstanceBytes+1))
+	// Read in one allocation when the size is known, as os.ReadFile does.
+	size := 512
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			size += int(min(info.Size(), match.MaxInstanceBytes))
+		}
+	}
+	data, err := readAll(io.LimitReader(r, match.MaxInstanceBytes+1), size)
 	if err != nil {
 		return name, nil, fmt.Errorf("reading %s: %w", name, err)
 	}
@@ -171,6 +214,24 @@ func readInput(path string, stdin io.Reader) (string, []byte, error) {
 		return name, nil, fmt.Errorf("%s: larger than the limit of %d bytes", name, match.MaxInstanceBytes)
 	}
 	return name, data, nil
+}
+
+// readAll reads r to its end into a buffer of initial capacity size.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	data := make([]byte, 0, size)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
 }
 
 // sameFile reports whether two paths name the same existing file.

@@ -239,3 +239,33 @@ func TestIOErrors(t *testing.T) {
 		t.Errorf("missing result: exit %d, %q", o.code, o.stderr)
 	}
 }
+
+// TestGenerate writes instances with -gen, the same for the same seed, and runs them.
+func TestGenerate(t *testing.T) {
+	dir := t.TempDir()
+	inst := filepath.Join(dir, "gen.json")
+	if o := runCmd(t, "", "-gen", "300x120x8", "-seed", "7", "-out", inst); o.code != 0 {
+		t.Fatalf("gen: %+v", o)
+	}
+	again := runCmd(t, "", "-gen", "300x120x8", "-seed", "7")
+	if again.code != 0 || again.stdout != readFile(t, inst) {
+		t.Fatal("-gen is not deterministic, or stdout differs from the file")
+	}
+	res := filepath.Join(dir, "res.json")
+	if o := runCmd(t, "", "-in", inst, "-out", res); o.code != 0 {
+		t.Fatalf("run: %+v", o)
+	}
+	if o := runCmd(t, "", "-in", inst, "-check", res); o.code != 0 {
+		t.Fatalf("check: %+v", o)
+	}
+	choix := filepath.Join(dir, "choix.json")
+	if o := runCmd(t, "", "-gen", "50x20x5", "-choix-au-rang", "-out", choix); o.code != 0 ||
+		!strings.Contains(readFile(t, choix), `"call_list"`) {
+		t.Fatalf("choix au rang: %+v", o)
+	}
+	for _, args := range [][]string{{"-gen", "300x120"}, {"-gen", "axbxc"}, {"-gen", "1x1x1", "-in", inst}} {
+		if o := runCmd(t, "", args...); o.code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, o.code, exitUsage)
+		}
+	}
+}

@@ -3,7 +3,10 @@ package rounds
 import (
 	"crypto/ed25519"
 	"errors"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -85,50 +88,68 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 	if in.RootHash, err = tx.TreeHash(size); err != nil {
 		return nil, err
 	}
+	// The leaves are decoded and their signatures verified on every core (see parallel);
+	// the transaction is used by this goroutine alone, and everything is then taken in log
+	// order: the outcome, and the error reported (that of the first bad leaf), are those of
+	// a sequential walk.
+	type leaf struct {
+		index int64
+		data  []byte // valid for the life of tx
+	}
+	var leaves []leaf
+	if err := tx.ForEachLeaf(0, size, func(index int64, data []byte) error {
+		leaves = append(leaves, leaf{index, data})
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	decoded := make([]leafSubmission, len(leaves))
+	parallel(len(leaves), func(k int) {
+		decoded[k] = decodeLeaf(round, leaves[k].index, leaves[k].data)
+	})
+	var subs []leafSubmission
+	var walkErr error
+	keys := map[string][]store.KeyRecord{}
+	for _, ls := range decoded {
+		if ls.err != nil {
+			walkErr = ls.err
+			break
+		}
+		if ls.sub == nil {
+			continue // another round, or not a list
+		}
+		hist, ok := keys[ls.sub.Author]
+		if !ok {
+			if hist, walkErr = tx.KeyHistory(ls.sub.Author); walkErr != nil {
+				break
+			}
+			keys[ls.sub.Author] = hist
+		}
+		ls.keys = hist
+		subs = append(subs, ls)
+	}
+	if err := verifyAll(round, subs); err != nil {
+		return nil, err
+	}
+	if walkErr != nil {
+		return nil, walkErr
+	}
 	type best struct {
 		seq  uint64
 		list []string
 		used frozen.Envelope
 	}
 	latest := map[[2]string]best{}
-	keys := map[string][]store.KeyRecord{}
-	err = tx.ForEachLeaf(0, size, func(index int64, data []byte) error {
-		at, env, err := store.ParseLeaf(data)
-		if err != nil {
-			return errorf(round, "leaf %d: %w", index, err)
-		}
-		if env.PayloadType != api.WishListType && env.PayloadType != api.RankingType {
-			return nil
-		}
-		sub, err := api.DecodeSubmission(env.Payload)
-		if err != nil {
-			return errorf(round, "leaf %d: %w", index, err)
-		}
-		if sub.Round != round {
-			return nil
-		}
-		hist, ok := keys[sub.Author]
-		if !ok {
-			if hist, err = tx.KeyHistory(sub.Author); err != nil {
-				return err
-			}
-			keys[sub.Author] = hist
-		}
-		if err := verifyAt(env, hist, at); err != nil {
-			return errorf(round, "leaf %d by %s: %w", index, sub.Author, err)
-		}
+	for _, ls := range subs {
+		env, sub := ls.env, ls.sub
 		k := [2]string{sub.Author, sub.Poste}
 		if env.PayloadType == api.WishListType {
 			k[1] = ""
 		}
 		if b, ok := latest[k]; !ok || sub.Seq > b.seq {
-			latest[k] = best{sub.Seq, sub.List, frozen.Envelope{Index: index, Digest: env.Digest(),
+			latest[k] = best{sub.Seq, sub.List, frozen.Envelope{Index: ls.index, Digest: env.Digest(),
 				PayloadType: env.PayloadType, Author: sub.Author, Poste: k[1], Seq: sub.Seq}}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	for k, b := range latest {
 		if k[1] == "" {
@@ -139,6 +160,78 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 		in.Used = append(in.Used, b.used)
 	}
 	return in, nil
+}
+
+// leafSubmission is a submission of the round read from the log, with the keys its author
+// ever had; sub is nil for a leaf that is not a list of the round, err is set for a leaf
+// that does not decode.
+type leafSubmission struct {
+	index int64
+	at    time.Time
+	env   *envelope.Envelope
+	sub   *api.Submission
+	keys  []store.KeyRecord
+	err   error
+}
+
+// decodeLeaf decodes leaf index of the log, keeping it when it is a wish list or a ranking
+// of round.
+func decodeLeaf(round string, index int64, data []byte) leafSubmission {
+	ls := leafSubmission{index: index}
+	at, env, err := store.ParseLeaf(data)
+	if err != nil {
+		ls.err = errorf(round, "leaf %d: %w", index, err)
+		return ls
+	}
+	if env.PayloadType != api.WishListType && env.PayloadType != api.RankingType {
+		return ls
+	}
+	sub, err := api.DecodeSubmission(env.Payload)
+	if err != nil {
+		ls.err = errorf(round, "leaf %d: %w", index, err)
+		return ls
+	}
+	if sub.Round == round {
+		ls.at, ls.env, ls.sub = at, env, sub
+	}
+	return ls
+}
+
+// parallel calls fn(k) for every k below n on up to GOMAXPROCS goroutines, which take
+// chunks of indices in turn; fn must only write what belongs to k.
+func parallel(n int, fn func(k int)) {
+	const chunk = 256
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= n {
+					return
+				}
+				for k := start; k < min(start+chunk, n); k++ {
+					fn(k)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// verifyAll checks the signature of every submission against its author's key of the time,
+// on every core, and returns the error of the first submission in log order that does not
+// verify.
+func verifyAll(round string, subs []leafSubmission) error {
+	bad := make([]bool, len(subs))
+	parallel(len(subs), func(k int) {
+		bad[k] = verifyAt(subs[k].env, subs[k].keys, subs[k].at) != nil
+	})
+	if k := slices.Index(bad, true); k >= 0 {
+		ls := subs[k]
+		return errorf(round, "leaf %d by %s: %w", ls.index, ls.sub.Author, verifyAt(ls.env, ls.keys, ls.at))
+	}
+	return nil
 }
 
 // verifyAt checks env against the keys its author had at time at.

@@ -43,6 +43,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", "store.db", "fichier de la base bbolt (store file)")
+	signingKey := fs.String("signing-key", "", "fichier de la clé de signature du serveur, hors de la base (défaut : <db>.key, créé avec la base ; server signing key file)")
 	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute (listen address)")
 	name := fs.String("name", "", "nom de la clé du serveur dans les checkpoints, fixé à la création (server key name)")
 	cert := fs.String("tls-cert", "", "certificat TLS PEM (with -tls-key: HTTPS)")
@@ -88,7 +89,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "serve : %v\n", err)
 		return 2
 	}
-	cfg := server.Config{DBPath: *db, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
+	cfg := server.Config{DBPath: *db, KeyFile: *signingKey, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
 		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
 		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
 		TrustedProxies: proxies, EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}

@@ -55,6 +55,7 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/me", signed: true},
 	{method: "GET", tmpl: "/v1/rounds"},
 	{method: "GET", tmpl: "/v1/rounds/{round}/postes"},
+	{method: "GET", tmpl: "/v1/rounds/{round}/postes/full", signed: true},
 	{method: "POST", tmpl: "/v1/submissions"},
 	{method: "GET", tmpl: "/v1/me/submissions", signed: true},
 	{method: "PUT", tmpl: "/v1/files", signed: true},

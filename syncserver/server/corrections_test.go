@@ -176,7 +176,7 @@ func TestDecideCorrection(t *testing.T) {
 	}
 	poste := func(id string) domain.Poste {
 		t.Helper()
-		cat, err := e.env.Anonymous().Catalogue(e.ctx, round, 0)
+		cat, err := e.env.Admin.CatalogueFull(e.ctx, round, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

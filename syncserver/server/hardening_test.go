@@ -301,3 +301,28 @@ func TestAttachmentRules(t *testing.T) {
 		t.Fatalf("a proper attachment: %v", err)
 	}
 }
+
+// TestUploadQuota (issue 11, point 11): a person's uploads are bounded in
+// number (and bytes); the same file again costs nothing.
+func TestUploadQuota(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{NoCodes: true, Configure: func(c *server.Config) {
+		c.IdentityRate, c.IdentityBurst = 1e6, 1e6
+	}})
+	u := env.Register(t, env.Interns[0])
+	for i := range api.MaxFilesPerPerson {
+		if _, err := u.Client.UploadFile(ctx, "cv.pdf", fmt.Appendf(nil, "%%PDF-1.4\nversion %d\n", i)); err != nil {
+			t.Fatalf("upload %d: %v", i, err)
+		}
+	}
+	_, err := u.Client.UploadFile(ctx, "cv.pdf", []byte("%PDF-1.4\none more\n"))
+	wantCode(t, err, api.CodeQuotaExceeded)
+	if _, err := u.Client.UploadFile(ctx, "cv.pdf", []byte("%PDF-1.4\nversion 0\n")); err != nil {
+		t.Fatalf("the same file again: %v", err)
+	}
+	// Another person has their own quota.
+	v := env.Register(t, env.Interns[1])
+	if _, err := v.Client.UploadFile(ctx, "cv.pdf", []byte("%PDF-1.4\none more\n")); err != nil {
+		t.Fatal(err)
+	}
+}

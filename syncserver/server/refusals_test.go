@@ -480,6 +480,60 @@ func TestCatalogueETag(t *testing.T) {
 	}
 }
 
+// TestCatalogueHidesRTSEmails: the catalogue open to anyone carries no RTS
+// e-mail address (the names stay: interns choose by them), the signed
+// /full catalogue carries them for any signed-in user, under its own ETag,
+// and an unsigned request for it is refused.
+func TestCatalogueHidesRTSEmails(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{})
+	withEmail := 0
+	for _, p := range env.Postes {
+		if p.RTSEmail != "" {
+			withEmail++
+		}
+	}
+	if withEmail == 0 {
+		t.Fatal("the seeded postes have no RTS e-mail: nothing to test")
+	}
+	pub := must[*api.CatalogueResponse](t)(env.Anonymous().Catalogue(ctx, env.Round, 0))
+	for _, p := range pub.Postes {
+		if p.RTSEmail != "" {
+			t.Errorf("public catalogue: poste %s shows the RTS e-mail %q", p.ID, p.RTSEmail)
+		}
+	}
+	if pub.Contacts {
+		t.Error("public catalogue says it carries contacts")
+	}
+	u := env.Register(t, env.Interns[0])
+	full := must[*api.CatalogueResponse](t)(u.Client.CatalogueFull(ctx, env.Round, 0))
+	got := 0
+	for _, p := range full.Postes {
+		if p.RTSEmail != "" {
+			got++
+		}
+	}
+	if got != withEmail || !full.Contacts {
+		t.Errorf("signed catalogue: %d postes with an e-mail (contacts %v), want %d", got, full.Contacts, withEmail)
+	}
+	resp, err := http.Get(env.URL + "/v1/rounds/" + env.Round + "/postes/full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned /full: %d, want 401", resp.StatusCode)
+	}
+	resp, err = http.Get(env.URL + "/v1/rounds/" + env.Round + "/postes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if strings.HasSuffix(resp.Header.Get("ETag"), `-full"`) {
+		t.Error("public and signed catalogues share an ETag")
+	}
+}
+
 // TestImportRefused: a bad row refuses the whole file; a dry run reports.
 func TestImportRefused(t *testing.T) {
 	ctx := context.Background()

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
 	add("GET", "/v1/rounds", endpoint{fn: s.listRounds})
 	add("GET", "/v1/rounds/{round}/postes", endpoint{fn: s.catalogue})
+	add("GET", "/v1/rounds/{round}/postes/full", endpoint{signed: true, fn: s.catalogue})
 	add("POST", "/v1/submissions", endpoint{limit: api.MaxSubmissionSize, fn: s.submit})
 	add("GET", "/v1/me/submissions", endpoint{signed: true, fn: s.mySubmissions})
 	add("PUT", "/v1/files", endpoint{signed: true, limit: api.MaxFileSize, fn: s.putFile})
@@ -137,14 +138,20 @@ func (s *Server) catalogue(q *req) error {
 	if err != nil {
 		return err
 	}
+	// The RTS e-mail addresses go to signed-in users only (the /full
+	// route): the catalogue open to anyone must not be a directory of them.
+	contacts := q.who != nil
 	etag := fmt.Sprintf(`"%s-%d"`, rec.ID, rec.CatalogueVersion)
+	if contacts {
+		etag = fmt.Sprintf(`"%s-%d-full"`, rec.ID, rec.CatalogueVersion)
+	}
 	q.w.Header().Set("ETag", etag)
 	q.w.Header().Set("Cache-Control", "no-cache")
 	if match := q.r.Header.Get("If-None-Match"); match == etag || match == "*" {
 		q.w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	out := api.CatalogueResponse{Round: id, Since: since, Version: rec.CatalogueVersion, Postes: []domain.Poste{}}
+	out := api.CatalogueResponse{Round: id, Since: since, Version: rec.CatalogueVersion, Postes: []domain.Poste{}, Contacts: contacts}
 	if since < rec.CatalogueVersion {
 		err = s.store.View(func(tx *store.Tx) error {
 			ps, err := tx.Postes(id, since)
@@ -153,6 +160,11 @@ func (s *Server) catalogue(q *req) error {
 		})
 		if err != nil {
 			return err
+		}
+		if !contacts {
+			for i := range out.Postes {
+				out.Postes[i].RTSEmail = ""
+			}
 		}
 	}
 	return q.ok(out)

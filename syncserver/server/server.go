@@ -16,9 +16,11 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +33,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"appariement/shared/envelope"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
 )
 
@@ -38,6 +41,12 @@ import (
 type Config struct {
 	// DBPath is the bbolt store file, created (mode 0600) if missing.
 	DBPath string
+	// KeyFile holds the server's signing key (PEM PKCS #8, mode 0600),
+	// outside the store so that a backup of the store cannot sign
+	// checkpoints or results; default DBPath + ".key". It is created with
+	// the store; a store whose key file is missing refuses to open, and the
+	// key of a store of an earlier version is moved out into it.
+	KeyFile string
 	// Name is the server key's name in signed checkpoints (recorded on
 	// first open; default store.DefaultName).
 	Name string
@@ -88,6 +97,9 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
+	if c.KeyFile == "" {
+		c.KeyFile = c.DBPath + ".key"
+	}
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
@@ -164,7 +176,7 @@ func Open(cfg Config) (*Server, error) {
 		postes:    newPosteCache(),
 		sims:      newSimulations(),
 	}
-	st, err := store.Open(cfg.DBPath, store.Options{
+	st, err := openStore(cfg, store.Options{
 		Name: cfg.Name, Clock: cfg.Clock, MaxBatch: cfg.MaxBatch, Logger: cfg.Logger,
 		OnBatch: s.metrics.observeBatch,
 	})
@@ -178,6 +190,62 @@ func Open(cfg Config) (*Server, error) {
 	s.routes()
 	s.startSimulations()
 	return s, nil
+}
+
+// openStore opens the store with its signing key from cfg.KeyFile: read
+// when the file exists; moved out of a store of an earlier version that
+// kept it inside; created with a new store. A store that recorded a key
+// whose file is missing does not open: a new key would fork its history.
+func openStore(cfg Config, opts store.Options) (*store.Store, error) {
+	moved, err := store.MoveLegacyKey(cfg.DBPath, func(k ed25519.PrivateKey) error {
+		existing, err := keyfile.Read(cfg.KeyFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return keyfile.Write(cfg.KeyFile, k)
+		case err != nil:
+			return err
+		case !existing.Equal(k):
+			return fmt.Errorf("the key file %s holds another key than the store's own", cfg.KeyFile)
+		}
+		return nil // moved before, interrupted before the store was rewritten
+	})
+	if err != nil {
+		return nil, err
+	}
+	if moved {
+		cfg.Logger.Warn("server: signing key moved out of the store into its own file", "file", cfg.KeyFile)
+	}
+	key, err := keyfile.Read(cfg.KeyFile)
+	missing := errors.Is(err, fs.ErrNotExist)
+	if err != nil && !missing {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	opts.Key = key
+	st, err := store.Open(cfg.DBPath, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !missing {
+		return st, nil
+	}
+	if st.HasKey() {
+		st.Close()
+		return nil, fmt.Errorf("the signing key file %s is missing: restore it with the store (fingerprint %s); "+
+			"a new key would sign another history / le fichier de la clé de signature est absent : restaurez-le",
+			cfg.KeyFile, st.ServerKey().Fingerprint)
+	}
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err == nil {
+		err = keyfile.Write(cfg.KeyFile, priv)
+	}
+	if err == nil {
+		err = st.SetKey(priv)
+	}
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("create the signing key: %w", err)
+	}
+	return st, nil
 }
 
 // Store returns the server's store (for tools and tests).

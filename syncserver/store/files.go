@@ -24,10 +24,26 @@ type FileInfo struct {
 	Uploaded time.Time `json:"uploaded"`
 }
 
-// PutFile stores data uploaded by owner under its SHA-256 and returns its info.
+// PutFile stores data uploaded by owner under its SHA-256 and returns its
+// info. The same file again replaces its info and costs nothing more; a
+// new file beyond api.MaxFilesPerPerson files or api.MaxBytesPerPerson
+// bytes of the owner's is refused with quota_exceeded.
 func (tx *Tx) PutFile(owner, name string, data []byte, now time.Time) (*FileInfo, error) {
 	sum := sha256.Sum256(data)
 	h := hex.EncodeToString(sum[:])
+	own := tx.bucket(bOwnFiles)
+	if own.Get(key(owner, h)) == nil {
+		n, size := tx.FilesOf(owner)
+		if n+1 > api.MaxFilesPerPerson || size+int64(len(data)) > api.MaxBytesPerPerson {
+			return nil, api.Errorf(api.CodeQuotaExceeded,
+				"%s a déjà déposé %d fichiers (%d Mio) : au plus %d fichiers et %d Mio par personne",
+				"%s already uploaded %d files (%d MiB): at most %d files and %d MiB a person",
+				owner, n, size>>20, api.MaxFilesPerPerson, api.MaxBytesPerPerson>>20)
+		}
+		if err := own.Put(key(owner, h), u64(uint64(len(data)))); err != nil {
+			return nil, fmt.Errorf("store: put file %s: %w", h, err)
+		}
+	}
 	blobs := tx.bucket(bBlobs)
 	if blobs.Get([]byte(h)) == nil {
 		if err := blobs.Put([]byte(h), data); err != nil {
@@ -52,6 +68,19 @@ func (tx *Tx) FileOf(owner, sha string) (*FileInfo, error) {
 		return nil, fmt.Errorf("store: file %s of %s: %w", sha, owner, ErrNotFound)
 	}
 	return &fi, nil
+}
+
+// FilesOf returns how many files owner uploaded and their total size.
+func (tx *Tx) FilesOf(owner string) (n int, size int64) {
+	prefix := key(owner, "")
+	c := tx.bucket(bOwnFiles).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(v) == 8 {
+			n++
+			size += int64(binary.BigEndian.Uint64(v))
+		}
+	}
+	return n, size
 }
 
 // FileOwners returns who uploaded the file with this SHA-256.

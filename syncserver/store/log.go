@@ -131,7 +131,13 @@ func (s *Store) signTree(tree tlog.Tree) (string, tlog.Tree, error) {
 	if s.cpCache.text != "" && s.cpCache.tree == tree {
 		return s.cpCache.text, tree, nil
 	}
-	text, err := translog.SignTree(s.signer, tree)
+	s.keyMu.RLock()
+	signer := s.signer
+	s.keyMu.RUnlock()
+	if signer == nil {
+		return "", tree, ErrNoKey
+	}
+	text, err := translog.SignTree(signer, tree)
 	if err != nil {
 		return "", tree, fmt.Errorf("store: %w", err)
 	}

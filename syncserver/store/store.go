@@ -13,8 +13,8 @@
 package store
 
 import (
+	"bytes"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -60,18 +60,21 @@ var (
 	bLeaves   = []byte("leaves")      // leaf index → leaf data
 	bHashes   = []byte("hashes")      // tlog stored hash index → hash
 	bFiles    = []byte("files")       // sha256 \x00 owner → FileInfo
+	bOwnFiles = []byte("owner-files") // owner \x00 sha256 → size (uint64), for quotas
 	bBlobs    = []byte("blobs")       // sha256 → file bytes
 	bAudit    = []byte("audit")       // sequence → AuditEntry
 	bNonces   = []byte("nonces")      // nonce → expiry (unix nanoseconds)
 	bRoundsOf = []byte("r")           // round id → bucket of the round's postes, eligible, results
 	bCorrect  = []byte("corrections") // correction id → api.Correction
 	allBucket = [][]byte{bMeta, bPeople, bKeys, bKeyHist, bCodes, bRounds, bSubs, bDigests,
-		bLeaves, bHashes, bFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect}
+		bLeaves, bHashes, bFiles, bOwnFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect}
 )
 
 // Keys in the meta bucket.
 var (
-	kSeed     = []byte("server-key-seed")
+	kSeed     = []byte("server-key-seed") // legacy: the signing key's seed, kept in the store before it moved to its own file
+	kPub      = []byte("server-public-key")
+	kKeyHist  = []byte("server-key-history") // JSON list of KeyRotation
 	kName     = []byte("server-key-name")
 	kSize     = []byte("tree-size")
 	kLastTime = []byte("last-leaf-time")
@@ -91,14 +94,31 @@ type Options struct {
 	OnBatch func(n int, d time.Duration)
 	// Logger receives the store's few log lines (slog.Default if nil).
 	Logger *slog.Logger
+	// Key is the server's signing key, kept outside the store (its own
+	// file, see keyfile), so that a copy of the store cannot sign. Without
+	// it the store opens for reading and bookkeeping only: Checkpoint,
+	// Receipt and Sign fail (SetKey gives it later). The store records the
+	// key's public half on first use and refuses another key afterwards.
+	Key ed25519.PrivateKey
 }
+
+// ErrNoKey is returned by signing operations of a store opened without
+// its signing key; ErrKeyMismatch by Open or SetKey given a key other than
+// the one the store recorded.
+var (
+	ErrNoKey       = errors.New("store: opened without the server's signing key")
+	ErrKeyMismatch = errors.New("store: the signing key is not the one this store recorded")
+)
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
 	path   string
 	opts   Options
-	key    ed25519.PrivateKey
+	keyMu  sync.RWMutex
+	key    ed25519.PrivateKey // nil: opened without it
+	pub    []byte             // the recorded public key (nil: none yet)
+	legacy ed25519.PrivateKey // a seed found in the store (earlier versions, see MoveLegacyKey)
 	name   string
 	signer note.Signer
 
@@ -151,7 +171,8 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// init creates the buckets and the server key on first open.
+// init creates the buckets, records the key name on first open, reads
+// the recorded public key and any legacy seed, and takes opts.Key.
 func (s *Store) init(name string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBucket {
@@ -160,16 +181,9 @@ func (s *Store) init(name string) error {
 			}
 		}
 		meta := tx.Bucket(bMeta)
-		if meta.Get(kSeed) == nil {
-			seed := make([]byte, ed25519.SeedSize)
-			if _, err := rand.Read(seed); err != nil {
-				return fmt.Errorf("generate server key: %w", err)
-			}
+		if meta.Get(kName) == nil {
 			if name == "" {
 				name = DefaultName
-			}
-			if err := meta.Put(kSeed, seed); err != nil {
-				return err
 			}
 			if err := meta.Put(kName, []byte(name)); err != nil {
 				return err
@@ -180,23 +194,181 @@ func (s *Store) init(name string) error {
 	if err != nil {
 		return fmt.Errorf("store: init: %w", err)
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
-		s.key = ed25519.NewKeyFromSeed(meta.Get(kSeed))
 		s.name = string(meta.Get(kName))
 		if name != "" && name != s.name {
 			s.opts.Logger.Warn("store: configured key name differs from the recorded one; keeping the recorded name",
 				"configured", name, "recorded", s.name)
 		}
-		signer, err := translog.NewSigner(s.name, s.key)
-		if err != nil {
-			return fmt.Errorf("store: checkpoint signer: %w", err)
+		if seed := meta.Get(kSeed); len(seed) == ed25519.SeedSize {
+			s.legacy = ed25519.NewKeyFromSeed(seed)
 		}
-		s.signer = signer
+		if pub := meta.Get(kPub); len(pub) == ed25519.PublicKeySize {
+			s.pub = bytes.Clone(pub)
+		} else if s.legacy != nil {
+			s.pub = s.legacy.Public().(ed25519.PublicKey)
+		}
 		last, err := (&Tx{tx: tx, s: s}).lastLeafTime()
 		s.health.lastLeaf = last
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case s.opts.Key != nil:
+		return s.SetKey(s.opts.Key)
+	case s.legacy != nil:
+		return s.useKey(s.legacy)
+	}
+	return nil
+}
+
+// SetKey gives the store its signing key: the one it recorded, or, for a
+// store that recorded none, a new one (its public half is recorded).
+func (s *Store) SetKey(key ed25519.PrivateKey) error {
+	pub := key.Public().(ed25519.PublicKey)
+	if s.pub != nil && !bytes.Equal(s.pub, pub) {
+		return fmt.Errorf("%w (the store's key is %s, this one %s)", ErrKeyMismatch,
+			envelope.Fingerprint(s.pub), envelope.Fingerprint(pub))
+	}
+	if s.pub == nil {
+		err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(kPub, pub) })
+		if err != nil {
+			return fmt.Errorf("store: record the server key: %w", err)
+		}
+		s.pub = bytes.Clone(pub)
+	}
+	return s.useKey(key)
+}
+
+func (s *Store) useKey(key ed25519.PrivateKey) error {
+	signer, err := translog.NewSigner(s.name, key)
+	if err != nil {
+		return fmt.Errorf("store: checkpoint signer: %w", err)
+	}
+	s.keyMu.Lock()
+	s.key, s.signer = key, signer
+	s.keyMu.Unlock()
+	return nil
+}
+
+// MoveLegacyKey moves the signing key that a store file of an earlier
+// version kept inside itself out of it: save receives the key (to write it
+// to its own file) and must succeed before the key leaves the store; the
+// file is then rewritten compacted, so that no free page keeps a copy of
+// the seed. It reports whether there was a key to move; a missing file or
+// a store without a seed is left alone. The store must not be open.
+func MoveLegacyKey(path string, save func(ed25519.PrivateKey) error) (bool, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return false, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	var key ed25519.PrivateKey
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil || len(meta.Get(kSeed)) != ed25519.SeedSize {
+			return nil
+		}
+		key = ed25519.NewKeyFromSeed(meta.Get(kSeed))
+		if err := save(key); err != nil {
+			return err
+		}
+		if err := meta.Put(kPub, key.Public().(ed25519.PublicKey)); err != nil {
+			return err
+		}
+		return meta.Delete(kSeed)
+	})
+	if err != nil || key == nil {
+		db.Close()
+		if err != nil {
+			return false, fmt.Errorf("store: move the signing key out of %s: %w", path, err)
+		}
+		return false, nil
+	}
+	tmp := path + ".compact"
+	os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, nil)
+	if err == nil {
+		err = bolt.Compact(dst, db, 64<<20)
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+	}
+	db.Close()
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return true, fmt.Errorf("store: rewrite %s without the key's old pages: %w", path, err)
+	}
+	return true, nil
+}
+
+// HasKey reports whether the store recorded a server key (it then needs
+// that key to sign).
+func (s *Store) HasKey() bool { return s.pub != nil }
+
+// KeyRotation records that the server's signing key changed.
+type KeyRotation struct {
+	Time time.Time         `json:"time"`
+	Old  ed25519.PublicKey `json:"old"`
+	New  ed25519.PublicKey `json:"new"`
+}
+
+// RotateKey replaces the store's signing key: the new public half is
+// recorded, the old one kept in the key history. The caller keeps the new
+// private key in its file.
+func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
+	if s.pub == nil {
+		return ErrNoKey
+	}
+	rot := KeyRotation{Time: now.UTC(), Old: bytes.Clone(s.pub), New: newKey.Public().(ed25519.PublicKey)}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		var hist []KeyRotation
+		if v := meta.Get(kKeyHist); v != nil {
+			if err := json.Unmarshal(v, &hist); err != nil {
+				return err
+			}
+		}
+		b, err := json.Marshal(append(hist, rot))
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(kKeyHist, b); err != nil {
+			return err
+		}
+		if err := meta.Delete(kSeed); err != nil {
+			return err
+		}
+		return meta.Put(kPub, rot.New)
+	})
+	if err != nil {
+		return fmt.Errorf("store: rotate the server key: %w", err)
+	}
+	s.pub, s.legacy = bytes.Clone(rot.New), nil
+	s.cpMu.Lock()
+	s.cpCache = checkpoint{}
+	s.cpMu.Unlock()
+	return s.useKey(newKey)
+}
+
+// KeyRotations returns the rotations of the server's key, oldest first.
+func (s *Store) KeyRotations() ([]KeyRotation, error) {
+	var hist []KeyRotation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(kKeyHist); v != nil {
+			return json.Unmarshal(v, &hist)
+		}
+		return nil
+	})
+	return hist, err
 }
 
 // Close stops the group committer, failing appends still queued, and closes
@@ -213,13 +385,13 @@ func (s *Store) Close() error {
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.opts.Clock() }
 
-// PrivateKey returns the server's signing key. It never leaves the process.
-func (s *Store) PrivateKey() ed25519.PrivateKey { return s.key }
-
 // ServerKey returns what clients pin: the public key, its note verifier key
-// and fingerprint.
+// and fingerprint (all zero for a new store that was never given a key).
 func (s *Store) ServerKey() api.ServerKey {
-	pub := s.key.Public().(ed25519.PublicKey)
+	pub := ed25519.PublicKey(s.pub)
+	if pub == nil {
+		return api.ServerKey{Name: s.name}
+	}
 	nk, err := translog.NoteKey(s.name, pub)
 	if err != nil {
 		panic("store: note key of a valid ed25519 key: " + err.Error())
@@ -227,9 +399,16 @@ func (s *Store) ServerKey() api.ServerKey {
 	return api.ServerKey{Name: s.name, PublicKey: pub, NoteKey: nk, Fingerprint: envelope.Fingerprint(pub)}
 }
 
-// Sign returns an envelope of payload signed by the server.
+// Sign returns an envelope of payload signed by the server. It panics on a
+// store opened without its key: the server always has it.
 func (s *Store) Sign(payloadType string, payload []byte) *envelope.Envelope {
-	return envelope.Sign(s.key, payloadType, payload)
+	s.keyMu.RLock()
+	key := s.key
+	s.keyMu.RUnlock()
+	if key == nil {
+		panic(ErrNoKey)
+	}
+	return envelope.Sign(key, payloadType, payload)
 }
 
 // Tx is a read or read-write transaction with the store's typed accessors.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -20,13 +23,17 @@ import (
 func openTemp(t *testing.T) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "server.db")
-	s, err := Open(path, Options{Name: "test.appariement"})
+	s, err := Open(path, Options{Name: "test.appariement", Key: testServerKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, path
 }
+
+// testServerKey signs the test stores' checkpoints (in production it is
+// in its own file, never in the store).
+var testServerKey = func() ed25519.PrivateKey { _, k, _ := ed25519.GenerateKey(nil); return k }()
 
 func newPending(t *testing.T, priv ed25519.PrivateKey, author string, seq uint64, list ...string) *Pending {
 	t.Helper()
@@ -54,6 +61,91 @@ func TestOpenKeepsKeyAndMode(t *testing.T) {
 	k2 := s2.ServerKey()
 	if k1.NoteKey != k2.NoteKey || k2.Name != "test.appariement" {
 		t.Errorf("server key changed across opens: %+v vs %+v", k1, k2)
+	}
+	s2.Close()
+	// Another key is refused: a store keeps the key it recorded.
+	_, other, _ := ed25519.GenerateKey(nil)
+	if _, err := Open(path, Options{Key: other}); !errors.Is(err, ErrKeyMismatch) {
+		t.Fatalf("open with another key: %v, want ErrKeyMismatch", err)
+	}
+}
+
+// TestKeyOutsideTheStore (issue 11, point 9): the store file never holds
+// the signing key; without the key it opens but cannot sign; a seed left
+// by an earlier version is found and dropped; a rotation keeps the log and
+// records the old key.
+func TestKeyOutsideTheStore(t *testing.T) {
+	s, path := openTemp(t)
+	if _, _, err := s.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	raw, _ := os.ReadFile(path)
+	if bytes.Contains(raw, testServerKey.Seed()) || bytes.Contains(raw, testServerKey) {
+		t.Fatal("the store file contains the signing key")
+	}
+	ro, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ro.Checkpoint(); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("checkpoint without the key: %v, want ErrNoKey", err)
+	}
+	if !ro.HasKey() || string(ro.ServerKey().PublicKey) != string(testServerKey.Public().(ed25519.PublicKey)) {
+		t.Fatal("the recorded public key is lost")
+	}
+	// A store of an earlier version, with its seed inside.
+	_, legacyKey, _ := ed25519.GenerateKey(nil)
+	if err := ro.db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		m.Delete(kPub)
+		return m.Put(kSeed, legacyKey.Seed())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ro.Close()
+	old, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := old.Checkpoint(); err != nil {
+		t.Fatalf("a legacy store signs with its seed until it is moved: %v", err)
+	}
+	old.Close()
+	var saved ed25519.PrivateKey
+	moved, err := MoveLegacyKey(path, func(k ed25519.PrivateKey) error { saved = k; return nil })
+	if err != nil || !moved || string(saved) != string(legacyKey) {
+		t.Fatalf("MoveLegacyKey = %v, %v", moved, err)
+	}
+	raw, _ = os.ReadFile(path)
+	if bytes.Contains(raw, legacyKey.Seed()) {
+		t.Fatal("the legacy seed is still in the store file (a free page keeps it)")
+	}
+	if moved, err := MoveLegacyKey(path, nil); moved || err != nil {
+		t.Fatalf("second move: %v %v", moved, err)
+	}
+	// Rotation.
+	s3, err := Open(path, Options{Key: legacyKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3.Close()
+	before, _, _ := s3.Checkpoint()
+	_, newKey, _ := ed25519.GenerateKey(nil)
+	if err := s3.RotateKey(newKey, time.Unix(1_800_000_000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	after, _, err := s3.Checkpoint()
+	if err != nil || after == before {
+		t.Fatalf("checkpoint after rotation: %v", err)
+	}
+	v, _ := translog.NewVerifier(s3.ServerKey())
+	if _, err := v.OpenCheckpoint(after); err != nil {
+		t.Fatalf("the new key does not sign: %v", err)
+	}
+	hist, err := s3.KeyRotations()
+	if err != nil || len(hist) != 1 || string(hist[0].Old) != string(legacyKey.Public().(ed25519.PublicKey)) {
+		t.Fatalf("rotations %+v, %v", hist, err)
 	}
 }
 

@@ -36,9 +36,10 @@ var (
 	bLog       = []byte("log") // trusted checkpoint, fork evidence, pinned witnesses
 	allBuckets = [][]byte{bMeta, bRounds, bCatalogue, bFav, bDrafts, bBlobs, bOutbox, bSeq, bResults, bLog}
 
-	kProfile = []byte("profile")
-	kVersion = []byte("\x00version")
-	kServerT = []byte("server_time")
+	kProfile  = []byte("profile")
+	kVersion  = []byte("\x00version")
+	kContacts = []byte("\x00contacts") // the cached postes carry their RTS e-mails
+	kServerT  = []byte("server_time")
 )
 
 // ErrNotFound is returned when a record does not exist.
@@ -172,8 +173,33 @@ func (s *Store) ApplyCatalogue(resp *api.CatalogueResponse) error {
 				return wrap("apply catalogue", err)
 			}
 		}
+		if resp.Contacts && resp.Since == 0 {
+			if err := b.Put(kContacts, []byte{1}); err != nil {
+				return wrap("apply catalogue", err)
+			}
+		} else if !resp.Contacts {
+			// The postes of a public delta came without their e-mail:
+			// the cache no longer has every address.
+			if err := b.Delete(kContacts); err != nil {
+				return wrap("apply catalogue", err)
+			}
+		}
 		return b.Put(kVersion, binary.BigEndian.AppendUint64(nil, resp.Version))
 	})
+}
+
+// CatalogueHasContacts reports whether every cached poste of round came
+// with its RTS e-mail (from the signed catalogue), since the last complete
+// fetch: if not, a signed-in session fetches the whole catalogue again.
+func (s *Store) CatalogueHasContacts(round string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bCatalogue).Bucket([]byte(round)); b != nil {
+			ok = b.Get(kContacts) != nil
+		}
+		return nil
+	})
+	return ok, err
 }
 
 // CatalogueVersion returns the version of the round's cached catalogue (0:
@@ -201,7 +227,7 @@ func (s *Store) Postes(round string) ([]domain.Poste, error) {
 		}
 		out = make([]domain.Poste, 0, b.Stats().KeyN)
 		return b.ForEach(func(k, v []byte) error {
-			if bytes.Equal(k, kVersion) {
+			if bytes.Equal(k, kVersion) || bytes.Equal(k, kContacts) {
 				return nil
 			}
 			var p domain.Poste

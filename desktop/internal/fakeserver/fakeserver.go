@@ -96,6 +96,9 @@ func New(people []domain.Person, codes map[string]string) *Server {
 	mux.HandleFunc("POST /v1/enroll", s.enroll)
 	mux.HandleFunc("GET /v1/rounds", s.roundsH)
 	mux.HandleFunc("GET /v1/rounds/{round}/postes", s.catalogue)
+	mux.HandleFunc("GET /v1/rounds/{round}/postes/full", s.auth(func(w http.ResponseWriter, r *http.Request, _ string) {
+		s.serveCatalogue(w, r, true)
+	}))
 	mux.HandleFunc("POST /v1/submissions", s.submit)
 	mux.HandleFunc("GET /v1/me/submissions", s.auth(s.mySubmissions))
 	mux.HandleFunc("PUT /v1/files", s.auth(s.upload))
@@ -206,14 +209,21 @@ func (s *Server) roundsH(w http.ResponseWriter, r *http.Request) {
 	reply(w, api.RoundsResponse{ServerTime: s.Now(), Rounds: s.rounds})
 }
 
-func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
+// catalogue is the public catalogue: like the real server's, without the
+// RTS e-mail addresses, which only the signed /full catalogue carries.
+func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) { s.serveCatalogue(w, r, false) }
+
+func (s *Server) serveCatalogue(w http.ResponseWriter, r *http.Request, contacts bool) {
 	round := r.PathValue("round")
 	since, _ := strconv.ParseUint(r.URL.Query().Get("since"), 10, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	resp := api.CatalogueResponse{Round: round, Since: since, Version: s.version[round], Postes: []domain.Poste{}}
+	resp := api.CatalogueResponse{Round: round, Since: since, Version: s.version[round], Postes: []domain.Poste{}, Contacts: contacts}
 	for _, p := range s.postes[round] {
 		if p.Version > since {
+			if !contacts {
+				p.RTSEmail = ""
+			}
 			resp.Postes = append(resp.Postes, p)
 		}
 	}

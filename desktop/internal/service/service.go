@@ -295,13 +295,28 @@ func (s *Service) SyncRounds(ctx context.Context) ([]domain.Round, error) {
 }
 
 // SyncCatalogue fetches the postes of round changed since the cached
-// version and applies them. It returns how many postes changed.
+// version and applies them. It returns how many postes changed. With the
+// key unlocked it asks for the signed catalogue, which alone carries the
+// RTS e-mail addresses (all of it again if the cache came without them);
+// locked, the public one.
 func (s *Service) SyncCatalogue(ctx context.Context, round string) (int, error) {
 	since, err := s.Store.CatalogueVersion(round)
 	if err != nil {
 		return 0, err
 	}
-	resp, err := s.Client.Catalogue(ctx, round, since)
+	var resp *api.CatalogueResponse
+	if c, serr := s.Signed(); serr == nil {
+		full, err := s.Store.CatalogueHasContacts(round)
+		if err != nil {
+			return 0, err
+		}
+		if !full {
+			since = 0
+		}
+		resp, err = c.CatalogueFull(ctx, round, since)
+	} else {
+		resp, err = s.Client.Catalogue(ctx, round, since)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sync catalogue of %s: %w", round, err)
 	}

@@ -101,7 +101,7 @@ func (a *Admin) Load(ctx context.Context, round string) AdminData {
 	if p := d.Detail.Round.Parent; p != "" {
 		d.Parent, _ = c.RoundDetail(ctx, p)
 	}
-	cat, err := c.Catalogue(ctx, round, 0)
+	cat, err := c.CatalogueFull(ctx, round, 0)
 	if err != nil {
 		d.Err = err
 		return d

@@ -147,8 +147,10 @@ func (c *Catalogue) Detail() []Field {
 		{i18n.T("poste.town"), p.Town},
 		{i18n.T("poste.capacity"), fmt.Sprint(p.Capacity)},
 		{i18n.T("poste.rts"), p.RTSName},
-		{i18n.T("poste.email"), p.RTSEmail},
 		{i18n.T("poste.id"), p.ID},
+	}
+	if p.RTSEmail != "" { // only the signed catalogue carries it
+		f = append(f[:len(f)-1], Field{i18n.T("poste.email"), p.RTSEmail}, f[len(f)-1])
 	}
 	if p.Description != "" {
 		f = append(f, Field{i18n.T("poste.description"), p.Description})

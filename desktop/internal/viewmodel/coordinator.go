@@ -23,6 +23,10 @@ type Coordinator struct {
 	Quality *Quality
 	// InternsKnown is false when the server refused the list of people.
 	InternsKnown bool
+	// EmailsUnknown is set when the postes came from the public catalogue,
+	// which carries no RTS e-mail (key locked): their addresses are then
+	// not checked rather than all reported missing.
+	EmailsUnknown bool
 	// Scope is the specialty and subdivision shown (empty: all).
 	Scope domain.Scope
 	// People are the people the server let the coordinator see.
@@ -38,8 +42,10 @@ type CoordData struct {
 	Rounds []domain.Round
 	Round  string
 	Postes []domain.Poste
-	People []api.PersonStatus
-	Err    error
+	// Contacts: the postes carry their RTS e-mails (signed catalogue).
+	Contacts bool
+	People   []api.PersonStatus
+	Err      error
 }
 
 // Load fetches the rounds, the round's postes and, if allowed, the people.
@@ -66,12 +72,16 @@ func (c *Coordinator) Load(ctx context.Context, round string) CoordData {
 			d.People = sp.People
 		} // else: an older server, postes only
 	}
-	cat, err := cl.Catalogue(ctx, round, 0)
+	catalogue := cl.Catalogue // public: no RTS e-mail, nothing to check
+	if cl != c.Svc.Client {
+		catalogue = cl.CatalogueFull
+	}
+	cat, err := catalogue(ctx, round, 0)
 	if err != nil {
 		d.Err = err
 		return d
 	}
-	d.Postes = cat.Postes
+	d.Postes, d.Contacts = cat.Postes, cat.Contacts
 	return d
 }
 
@@ -102,7 +112,11 @@ func (c *Coordinator) Apply(d CoordData) error {
 	c.Scope = scope
 	c.InternsKnown = d.People != nil
 	c.People = d.People
+	c.EmailsUnknown = !d.Contacts
 	c.Quality = ComputeQuality(scope, d.People, d.Postes, nil)
+	if c.EmailsUnknown {
+		c.Quality.MissingEmail, c.Quality.BadEmail = nil, nil
+	}
 	return nil
 }
 
@@ -174,6 +188,7 @@ func (c *Coordinator) PosteRows() []CoordRow {
 	for _, p := range c.ScopePostes() {
 		var notes []string
 		switch {
+		case c.EmailsUnknown:
 		case strings.TrimSpace(p.RTSEmail) == "":
 			notes = append(notes, i18n.T("coord.poste.no_email"))
 		case !domain.ValidEmail(p.RTSEmail):

@@ -46,3 +46,19 @@ func TestCoordinatorRows(t *testing.T) {
 		t.Errorf("intern without a key not flagged: %+v", r)
 	}
 }
+
+// TestCoordinatorRowsWithoutContacts: postes from the public catalogue
+// (key locked) carry no RTS e-mail: their addresses are not reported
+// missing, only left unchecked.
+func TestCoordinatorRowsWithoutContacts(t *testing.T) {
+	i18n.SetLanguage("fr")
+	c := &Coordinator{
+		Scope:         domain.Scope{Specialty: "PED", Subdivision: "IDF"},
+		EmailsUnknown: true,
+		Postes:        []domain.Poste{{ID: "P1", Specialty: "PED", Subdivision: "IDF", Title: "Néonatologie", Capacity: 2, RTS: "R1", RTSName: "Dr Un"}},
+	}
+	want := []CoordRow{{Text: "P1 — Néonatologie — 2 place(s) — Dr Un"}}
+	if got := c.PosteRows(); !slices.Equal(got, want) {
+		t.Errorf("postes\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -1,0 +1,158 @@
+// Package keycmd is "syncserver key": the server's signing key, which
+// lives in its own file beside the store (server.Config.KeyFile), never in
+// the store or its backups.
+//
+//	syncserver key show -db store.db              fingerprint of the store's key
+//	syncserver key rotate -db store.db [-key f]   new key, server stopped
+//
+// A rotation keeps the log: checkpoints and results signed from then on
+// use the new key, and a statement signed by both keys says so, for the
+// administration to publish with the new fingerprint.
+package keycmd
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"appariement/shared/envelope"
+	"appariement/shared/translog"
+	"appariement/syncserver/keyfile"
+	"appariement/syncserver/store"
+)
+
+// Run runs "syncserver key" with the arguments that follow "key".
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (args[0] != "show" && args[0] != "rotate") {
+		fmt.Fprintln(stderr, "Usage : syncserver key show|rotate -db store.db [-key store.db.key]")
+		return 2
+	}
+	fs := flag.NewFlagSet("key "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", "store.db", "fichier de la base, serveur arrêté (store file, server stopped)")
+	keyPath := fs.String("key", "", "fichier de la clé de signature (défaut : <db>.key)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if *keyPath == "" {
+		*keyPath = *db + ".key"
+	}
+	var err error
+	if args[0] == "show" {
+		err = show(*db, stdout)
+	} else {
+		err = Rotate(*db, *keyPath, time.Now(), stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "key %s : %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func show(db string, w io.Writer) error {
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	k := st.ServerKey()
+	fmt.Fprintf(w, "Clé du serveur %s : empreinte %s\n", k.Name, k.Fingerprint)
+	rots, err := st.KeyRotations()
+	for _, r := range rots {
+		fmt.Fprintf(w, "  rotation du %s : %s → %s\n", r.Time.Format(time.RFC3339), envelope.Fingerprint(r.Old), envelope.Fingerprint(r.New))
+	}
+	return err
+}
+
+// Rotate replaces the signing key of the (stopped) store at db, whose key
+// is in keyPath: a new key is made, recorded by the store (the old public
+// key goes to its history), written to keyPath (the old file is kept as
+// keyPath.old-TIME), and a statement of the rotation signed by both keys is
+// written to keyPath.rotation-TIME.note and printed.
+func Rotate(db, keyPath string, now time.Time, w io.Writer) error {
+	old, err := keyfile.Read(keyPath)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(db, store.Options{Key: old})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, fresh, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return err
+	}
+	stamp := now.UTC().Format("20060102T150405Z")
+	tmp := keyPath + ".new-" + stamp
+	if err := keyfile.Write(tmp, fresh); err != nil {
+		return err
+	}
+	name := st.ServerKey().Name
+	oldPub, newPub := old.Public().(ed25519.PublicKey), fresh.Public().(ed25519.PublicKey)
+	text := fmt.Sprintf("appariement server key rotation\nname %s\nold %s\nnew %s\ntime %s\n",
+		name, envelope.Fingerprint(oldPub), envelope.Fingerprint(newPub), now.UTC().Format(time.RFC3339))
+	s1, err := translog.NewSigner(name, old)
+	if err != nil {
+		return err
+	}
+	s2, err := translog.NewSigner(name, fresh)
+	if err != nil {
+		return err
+	}
+	statement, err := note.Sign(&note.Note{Text: text}, s1, s2)
+	if err != nil {
+		return fmt.Errorf("sign the rotation statement: %w", err)
+	}
+	if err := st.RotateKey(fresh, now); err != nil {
+		return err
+	}
+	// From here the store expects the new key: the files follow.
+	if err := os.Rename(keyPath, keyPath+".old-"+stamp); err != nil {
+		return fmt.Errorf("keep the old key file: %w (the new key is in %s)", err, tmp)
+	}
+	if err := os.Rename(tmp, keyPath); err != nil {
+		return fmt.Errorf("install the new key file: %w (the new key is in %s)", err, tmp)
+	}
+	notePath := keyPath + ".rotation-" + stamp + ".note"
+	if err := os.WriteFile(notePath, statement, 0o644); err != nil {
+		return fmt.Errorf("write the rotation statement: %w", err)
+	}
+	fmt.Fprintf(w, "Nouvelle clé du serveur %s : empreinte %s (ancienne : %s).\n", name,
+		envelope.Fingerprint(newPub), envelope.Fingerprint(oldPub))
+	fmt.Fprintf(w, "Ancien fichier de clé gardé : %s.old-%s ; déclaration signée des deux clés : %s\n\n%s",
+		keyPath, stamp, notePath, statement)
+	return nil
+}
+
+// VerifyRotation checks a rotation statement against the old and the new
+// public keys of a server named name.
+func VerifyRotation(statement []byte, name string, oldPub, newPub ed25519.PublicKey) error {
+	var vs []note.Verifier
+	for _, pub := range []ed25519.PublicKey{oldPub, newPub} {
+		vk, err := translog.NoteKey(name, pub)
+		if err != nil {
+			return err
+		}
+		v, err := note.NewVerifier(vk)
+		if err != nil {
+			return err
+		}
+		vs = append(vs, v)
+	}
+	n, err := note.Open(statement, note.VerifierList(vs...))
+	if err != nil {
+		return fmt.Errorf("rotation statement: %w", err)
+	}
+	if len(n.Sigs) != 2 {
+		return errors.New("rotation statement: not signed by both keys")
+	}
+	return nil
+}
