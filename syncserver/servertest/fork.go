@@ -13,6 +13,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/translog"
+	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
 )
 
@@ -91,7 +92,12 @@ func (f *ForkingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			}
 		}
 	}
-	signer, err := translog.NewSigner(st.ServerKey().Name, st.PrivateKey())
+	// The server's own signing key, from its key file (DBPath + ".key").
+	priv, err := keyfile.Read(f.Env.DBPath + ".key")
+	if err != nil {
+		return nil, err
+	}
+	signer, err := translog.NewSigner(st.ServerKey().Name, priv)
 	if err != nil {
 		return nil, err
 	}
