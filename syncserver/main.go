@@ -18,6 +18,7 @@ import (
 	"appariement/syncserver/releasecmd"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/verifycmd"
+	"appariement/syncserver/witness"
 )
 
 func main() {
@@ -50,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return releasecmd.RunVerify(args[1:], stdout, stderr)
 	case "verify":
 		return verifycmd.Run(args[1:], stdout, stderr)
+	case "witness":
+		return witness.Run(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -82,6 +85,8 @@ Commandes / commands:
           (-key 'appariement-release+…' [fichier…]; sign-release, release-keygen : docs/release.md)
   verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
           (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
+  witness  témoin du journal : cosigne les points de contrôle cohérents / log witness: cosigns consistent checkpoints
+          (-server URL -name W -key witness.key -state f [-once] | keygen -name W -key-out f)
 
 La démonstration et les essais de charge, de panne et de kill -9 sont dans le
 banc d'essai / the demo and the load, crash and fault tests: go run ./syncserver/lab help

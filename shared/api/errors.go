@@ -82,7 +82,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusForbidden
 	case CodeNotFound, CodeUnknownRound:
 		return http.StatusNotFound
-	case CodeConflict, CodeAlreadyEnrolled, CodeInvalidState:
+	case CodeConflict, CodeAlreadyEnrolled, CodeInvalidState, CodeNotCosigned:
 		return http.StatusConflict
 	case CodeRateLimited:
 		return http.StatusTooManyRequests

@@ -103,6 +103,10 @@ type Round struct {
 	// LivePace ranks a minute are revealed to everyone (rules.LiveCursor).
 	LiveStart time.Time `json:"live_start,omitzero"`
 	LivePace  int       `json:"live_pace,omitempty"`
+	// MinCosignatures is how many registered witnesses must have cosigned
+	// the frozen checkpoint (or a later one) before the results can be
+	// published; 0: none required.
+	MinCosignatures int `json:"min_cosignatures,omitempty"`
 }
 
 // Scope is a specialty and a subdivision, each empty for "every one":

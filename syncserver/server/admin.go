@@ -461,6 +461,9 @@ func (s *Server) publish(q *req) error {
 		if err := rules.CheckPublish(&rec.Round); err != nil {
 			return store.AuditEntry{}, err
 		}
+		if err := s.checkCosignatures(tx, &rec.Round); err != nil {
+			return store.AuditEntry{}, err
+		}
 		res, err := tx.Preview(id)
 		if err != nil {
 			return store.AuditEntry{}, err

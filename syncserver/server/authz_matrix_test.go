@@ -78,6 +78,8 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/log/checkpoint"},
 	{method: "GET", tmpl: "/v1/log/inclusion"},
 	{method: "GET", tmpl: "/v1/log/consistency"},
+	{method: "GET", tmpl: "/v1/log/cosignatures"},
+	{method: "POST", tmpl: "/v1/log/cosignatures"},
 	{method: "POST", tmpl: "/v1/admin/people", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/people", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/codes", signed: true, only: []caller{admin}},
@@ -103,6 +105,8 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/admin/audit", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/backup", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/log/entries", signed: true, only: []caller{admin}},
+	{method: "POST", tmpl: "/v1/admin/witnesses", signed: true, only: []caller{admin}},
+	{method: "PUT", tmpl: "/v1/admin/rounds/{round}/witnesses", signed: true, only: []caller{admin}},
 }
 
 // unserved are paths the API's router must answer 404 to every caller:

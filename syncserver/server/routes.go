@@ -68,6 +68,8 @@ func (s *Server) routes() {
 	add("GET", "/v1/log/checkpoint", endpoint{fn: s.checkpoint})
 	add("GET", "/v1/log/inclusion", endpoint{fn: s.inclusion})
 	add("GET", "/v1/log/consistency", endpoint{fn: s.consistency})
+	add("GET", "/v1/log/cosignatures", endpoint{fn: s.cosignatures})
+	add("POST", "/v1/log/cosignatures", endpoint{fn: s.postCosignature})
 
 	a := func(method, path string, fn func(*req) error) {
 		add(method, "/v1/admin"+path, endpoint{signed: true, roles: admins, fn: fn})
@@ -97,6 +99,8 @@ func (s *Server) routes() {
 	a("GET", "/audit", s.auditLog)
 	a("GET", "/backup", s.backup)
 	a("GET", "/log/entries", s.logEntries)
+	a("POST", "/witnesses", s.addWitness)
+	a("PUT", "/rounds/{round}/witnesses", s.setMinCosignatures)
 	s.router = r
 }
 

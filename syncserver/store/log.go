@@ -173,6 +173,9 @@ func (s *Store) ConsistencyProof(older, newer int64) ([][]byte, error) {
 		if newer > tx.TreeSize() || older < 0 || older > newer {
 			return fmt.Errorf("store: consistency %d→%d: %w", older, newer, ErrNotFound)
 		}
+		if older == 0 || older == newer {
+			return nil // the empty tree and a tree itself need no proof
+		}
 		var err error
 		proof, err = tlog.ProveTree(newer, older, hashReader{tx.bucket(bHashes)})
 		if err != nil {

@@ -33,7 +33,8 @@ var (
 	bOutbox    = []byte("outbox")
 	bSeq       = []byte("seq")
 	bResults   = []byte("results")
-	allBuckets = [][]byte{bMeta, bRounds, bCatalogue, bFav, bDrafts, bBlobs, bOutbox, bSeq, bResults}
+	bLog       = []byte("log") // trusted checkpoint, fork evidence, pinned witnesses
+	allBuckets = [][]byte{bMeta, bRounds, bCatalogue, bFav, bDrafts, bBlobs, bOutbox, bSeq, bResults, bLog}
 
 	kProfile  = []byte("profile")
 	kVersion  = []byte("\x00version")

@@ -104,6 +104,7 @@ func New(people []domain.Person, codes map[string]string) *Server {
 	mux.HandleFunc("PUT /v1/files", s.auth(s.upload))
 	mux.HandleFunc("GET /v1/rounds/{round}/result", s.auth(s.result))
 	mux.HandleFunc("GET /v1/me", s.auth(func(w http.ResponseWriter, r *http.Request, who string) { reply(w, s.people[who]) }))
+	s.logRoutes(mux)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		down := s.Down

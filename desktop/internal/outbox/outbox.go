@@ -88,6 +88,9 @@ type Sender struct {
 	// OnChange, if set, is called (from the sender's goroutines) after the
 	// status changed.
 	OnChange func(Status)
+	// Keeper, if set, must accept a receipt's checkpoint (consistent with
+	// the one the app trusts) before the item counts as accepted.
+	Keeper *translog.CheckpointKeeper
 
 	mu     sync.Mutex
 	client *client.Client
@@ -292,6 +295,11 @@ func (s *Sender) send(ctx context.Context, c *client.Client, it *cache.Item) err
 		}
 		if err := s.verifier.VerifyReceipt(env, r); err != nil {
 			return fmt.Errorf("%w: %v", errReceipt, err)
+		}
+		if s.Keeper != nil {
+			if err := s.Keeper.Observe(ctx, "receipt", r.Checkpoint); err != nil {
+				return fmt.Errorf("%w: %w", errReceipt, err)
+			}
 		}
 		it.Receipt = r
 		return nil

@@ -42,6 +42,9 @@ func (s *Service) FetchResult(ctx context.Context, r *domain.Round) (*cache.Resu
 		return nil, err
 	}
 	rec := VerifyResult(s.Verifier, env, s.Profile.Person.ID, r, last)
+	if err := s.observeResult(ctx, rec); err != nil {
+		return nil, fmt.Errorf("fetch result of %s: %w", r.ID, err)
+	}
 	rec.FetchedAt = s.Now().UTC()
 	if err := s.Store.SaveResult(rec); err != nil {
 		return nil, err

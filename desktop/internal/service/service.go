@@ -57,7 +57,10 @@ type Service struct {
 	Profile  *cache.Profile
 	Client   *client.Client // anonymous: catalogue, rounds, submissions
 	Verifier *translog.Verifier
-	Outbox   *outbox.Sender
+	// Keeper checks every checkpoint the server shows against the one the
+	// app trusts (receipts, results, syncs).
+	Keeper *translog.CheckpointKeeper
+	Outbox *outbox.Sender
 	// Now is the clock (time.Now).
 	Now func() time.Time
 
@@ -224,7 +227,9 @@ func Open(store *cache.Store, serverURL string) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
-	return &Service{Store: store, Profile: p, Client: c, Verifier: v, Outbox: ob, Now: time.Now}, nil
+	k := newKeeper(store, v, c)
+	ob.Keeper = k
+	return &Service{Store: store, Profile: p, Client: c, Verifier: v, Keeper: k, Outbox: ob, Now: time.Now}, nil
 }
 
 // Me returns the enrolled person.
@@ -269,7 +274,8 @@ func (s *Service) signed() (*client.Client, ed25519.PrivateKey, error) {
 	return s.Client.WithIdentity(s.Profile.Person.ID, s.key), s.key, nil
 }
 
-// SyncRounds fetches the rounds and caches them.
+// SyncRounds fetches the rounds and caches them, then checks the log
+// (SyncLog): with a fork it returns the rounds and the *translog.ForkError.
 func (s *Service) SyncRounds(ctx context.Context) ([]domain.Round, error) {
 	r, err := s.Client.Rounds(ctx)
 	if err != nil {
@@ -277,6 +283,13 @@ func (s *Service) SyncRounds(ctx context.Context) ([]domain.Round, error) {
 	}
 	if err := s.Store.SaveRounds(r.Rounds, r.ServerTime); err != nil {
 		return nil, err
+	}
+	var frozen []string
+	for _, rd := range r.Rounds {
+		frozen = append(frozen, rd.Checkpoint)
+	}
+	if err := s.SyncLog(ctx, frozen...); translog.IsFork(err) {
+		return r.Rounds, err
 	}
 	return r.Rounds, nil
 }

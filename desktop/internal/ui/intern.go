@@ -68,6 +68,9 @@ type InternScreen struct {
 
 	// Choix au rang: simulation and call list tabs.
 	choix *choixTabs
+
+	// alarm is the banner of a forked log.
+	alarm *alarmBanner
 }
 
 // NewInternScreen builds the intern's screens on the view model.
@@ -99,7 +102,8 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 		}
 		s.choix.showLiveFollow() // the wish list may have changed meanwhile
 	}
-	s.Content = container.NewBorder(container.NewVBox(header, s.choix.w.Banner, widget.NewSeparator()), s.buildStatusBar(), nil, nil, s.tabs)
+	s.alarm = newAlarmBanner()
+	s.Content = container.NewBorder(container.NewVBox(s.alarm.Box, header, s.choix.w.Banner, widget.NewSeparator()), s.buildStatusBar(), nil, nil, s.tabs)
 	s.refreshRounds()
 	s.refreshAll()
 	s.addShortcuts(a.Window)
@@ -126,6 +130,9 @@ func (s *InternScreen) refreshAll() {
 	s.refreshResults()
 	s.choix.refresh()
 	s.refreshStatus(s.VM.Svc.Outbox.Status())
+	if s.alarm.refresh(s.VM.Alarm()) && s.Content != nil {
+		s.Content.Refresh()
+	}
 }
 
 // ---- Catalogue ----

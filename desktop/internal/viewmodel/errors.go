@@ -21,6 +21,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/paris"
+	"appariement/shared/translog"
 )
 
 // Message turns an error into a sentence for the user, in the selected
@@ -28,6 +29,9 @@ import (
 func Message(err error) string {
 	if err == nil {
 		return ""
+	}
+	if translog.IsFork(err) {
+		return i18n.T("err.log_fork")
 	}
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) {

@@ -11,6 +11,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/translog"
 )
 
 // Intern is an intern's session: the rounds, the current round's
@@ -157,10 +158,11 @@ type SyncData struct {
 func (a *Intern) Sync(ctx context.Context, round string) SyncData {
 	var d SyncData
 	rounds, err := a.Svc.SyncRounds(ctx)
-	if err != nil {
+	if err != nil && !translog.IsFork(err) {
 		d.Err = err
 		return d
 	}
+	d.Err = err // a fork: the alarm is shown, the rounds still are
 	d.Rounds = rounds
 	if round == "" {
 		mine := a.relevant(rounds)

@@ -7,6 +7,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
 	"appariement/shared/domain"
+	"appariement/shared/translog"
 )
 
 // Results shows the signed personal result of each published round, and
@@ -57,6 +58,9 @@ func (r *Results) Rows() []ResultRow {
 		case rec.Verified:
 			row.Verified = true
 			row.Status = i18n.T("result.verified")
+			if rec.Result != nil {
+				row.Status += Cosigned(r.svc, rec.Result.Checkpoint)
+			}
 		default:
 			row.Status = i18n.T("result.not_verified", i18n.T(rec.Problem))
 		}
@@ -97,7 +101,7 @@ func (r *Results) Fetch(ctx context.Context, passphrase string) error {
 		}
 	}
 	rounds, err := r.svc.SyncRounds(ctx)
-	if err != nil {
+	if err != nil && !translog.IsFork(err) {
 		return err
 	}
 	for i := range rounds {

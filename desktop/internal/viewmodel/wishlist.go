@@ -182,7 +182,11 @@ type Version struct {
 func (w *WishList) Versions() []Version {
 	out := make([]Version, 0, len(w.versions))
 	for _, it := range w.versions {
-		out = append(out, versionOf(it, i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))))
+		v := versionOf(it, i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt)))
+		if it.State == cache.StateAccepted && it.Receipt != nil {
+			v.Status += Cosigned(w.svc, it.Receipt.Checkpoint)
+		}
+		out = append(out, v)
 	}
 	return out
 }
