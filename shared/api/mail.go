@@ -1,0 +1,43 @@
+package api
+
+import "time"
+
+// MailStatus is where an e-mail of the server's queue stands.
+type MailStatus string
+
+// The states of a queued e-mail: queued (waiting for its first try or a
+// retry), sent (the mail server answered 250, or the file was written in
+// demo mode) and failed (refused for good, or given up after too many
+// temporary failures; the reason is in LastError and the audit log).
+const (
+	MailQueued MailStatus = "queued"
+	MailSent   MailStatus = "sent"
+	MailFailed MailStatus = "failed"
+)
+
+// Mail is one e-mail of the server's durable queue as admins see it
+// (GET /v1/admin/mail): never its body, which may hold an activation code.
+type Mail struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`             // activation, correction, result, call-list, wishes-closing, rankings-reminder, reminder
+	Person    string     `json:"person,omitempty"` // the recipient's identifier
+	To        string     `json:"to"`
+	Subject   string     `json:"subject"`
+	MessageID string     `json:"message_id"` // without angle brackets: a duplicate delivery carries the same one
+	Status    MailStatus `json:"status"`
+	Attempts  int        `json:"attempts"`
+	Created   time.Time  `json:"created"`
+	NextTry   time.Time  `json:"next_try,omitzero"`
+	Sent      time.Time  `json:"sent,omitzero"`
+	LastError string     `json:"last_error,omitempty"`
+}
+
+// MailList answers GET /v1/admin/mail: the counts by status and the mails
+// of the status asked (?status=queued|sent|failed, every status if none),
+// newest first, at most limit (?limit=, default 200).
+type MailList struct {
+	Queued int    `json:"queued"`
+	Sent   int    `json:"sent"`
+	Failed int    `json:"failed"`
+	Mails  []Mail `json:"mails"`
+}
