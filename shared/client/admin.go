@@ -160,6 +160,14 @@ func (c *Client) AuditLog(ctx context.Context, after uint64, limit int) ([]api.A
 	return r.Entries, c.getJSON(ctx, fmt.Sprintf("/v1/admin/audit?after=%d&limit=%d", after, limit), true, &r)
 }
 
+// Mail returns the server's mail queue: counts by status and up to limit
+// mails of status (every status if empty), newest first
+// (GET /v1/admin/mail?status=&limit=).
+func (c *Client) Mail(ctx context.Context, status api.MailStatus, limit int) (*api.MailList, error) {
+	var r api.MailList
+	return &r, c.getJSON(ctx, fmt.Sprintf("/v1/admin/mail?status=%s&limit=%d", url.QueryEscape(string(status)), limit), true, &r)
+}
+
 // LogEntries returns the decoded log leaves [start, end), at most 1000
 // (GET /v1/admin/log/entries?start=&end=). Entries reveal wish lists.
 func (c *Client) LogEntries(ctx context.Context, start, end int64) (*api.LogEntriesResponse, error) {

@@ -155,6 +155,7 @@ func (s *Server) issueCodes(q *req) error {
 	if err != nil {
 		return err
 	}
+	s.mailEnqueued()
 	return q.ok(out)
 }
 
@@ -193,6 +194,7 @@ func (s *Server) resetKey(q *req) error {
 	if err != nil {
 		return err
 	}
+	s.mailEnqueued()
 	return q.ok(ic)
 }
 

@@ -98,6 +98,7 @@ var authzRoutes = []authzRoute{
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/call-list/publish", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/simulation/refresh", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/audit", signed: true, only: []caller{admin}},
+	{method: "GET", tmpl: "/v1/admin/mail", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/backup", signed: true, only: []caller{admin}},
 	{method: "GET", tmpl: "/v1/admin/log/entries", signed: true, only: []caller{admin}},
 }

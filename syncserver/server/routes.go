@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	a("POST", "/rounds/{round}/simulation/refresh", s.refreshSimulation)
 	a("POST", "/corrections/{id}/decision", s.decideCorrection)
 	a("GET", "/audit", s.auditLog)
+	a("GET", "/mail", s.adminMail)
 	a("GET", "/backup", s.backup)
 	a("GET", "/log/entries", s.logEntries)
 	s.router = r

@@ -5,7 +5,7 @@
 //
 // Use:
 //
-//	srv, err := server.Open(server.Config{DBPath: "appariement.db", OutboxDir: "outbox"})
+//	srv, err := server.Open(server.Config{DBPath: "appariement.db", Mail: "smtps://app:secret@mail.example.fr"})
 //	defer srv.Close()
 //	err = srv.ListenAndServe(":8443")
 //
@@ -31,6 +31,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"appariement/shared/envelope"
+	"appariement/syncserver/mailqueue"
 	"appariement/syncserver/store"
 )
 
@@ -43,9 +44,21 @@ type Config struct {
 	Name string
 	// PublicURL is the address clients use, quoted in activation e-mails.
 	PublicURL string
-	// OutboxDir receives one RFC 5322 file per activation e-mail; none is
-	// written if empty.
+	// Mail is where the server's e-mails go, from its durable queue:
+	// "dir:PATH" (demo mode: one RFC 5322 file per mail in PATH),
+	// "smtp://user:pass@host:587?starttls=1" or "smtps://user:pass@host:465"
+	// (see mailqueue.Parse). Empty: no mail is sent (nor queued).
+	Mail string
+	// OutboxDir is the older form of Mail "dir:OutboxDir" (used when Mail
+	// is empty).
 	OutboxDir string
+	// MailTLS, if set, is the TLS configuration for the mail server (tests
+	// give their own roots; nil: the system's).
+	MailTLS *tls.Config
+	// MailBackoff is the wait after a first temporary mail failure,
+	// doubled at each further one (default 30 s); MailPoll the longest
+	// the sender sleeps between two looks at the queue (default 1 min).
+	MailBackoff, MailPoll time.Duration
 	// MailFrom is the From address of activation e-mails.
 	MailFrom string
 	// TLSCert and TLSKey are PEM files; with both set the server speaks
@@ -134,7 +147,9 @@ type Server struct {
 	enrollLim *limiters
 	nonces    *nonces
 	sims      *simulations
-	keyID     string // envelope.KeyID of the server key: signed requests are bound to it
+	keyID     string           // envelope.KeyID of the server key: signed requests are bound to it
+	mailq     *mailqueue.Queue // nil without Config.Mail
+	mailDir   bool             // mailq writes .eml files (demo mode)
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -170,6 +185,10 @@ func Open(cfg Config) (*Server, error) {
 	s.store = st
 	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
 	s.routes()
+	if err := s.openMail(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.startSimulations()
 	return s, nil
 }
@@ -232,6 +251,9 @@ func (s *Server) Close() error {
 		}
 	}
 	s.stopSimulations()
+	if s.mailq != nil {
+		s.mailq.Close() // a delivery in flight is cut; its mail stays queued
+	}
 	return s.store.Close()
 }
 
