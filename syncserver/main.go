@@ -69,7 +69,7 @@ Commandes / commands:
   match   calcule un appariement sur fichiers / runs a matching on files
           (-in instance.json -out result.json)
   serve   sert l'API / serves the API
-          (-db store.db -addr 127.0.0.1:8080 [-outbox dir] [-tls-cert f -tls-key f])
+          (-db store.db -addr 127.0.0.1:8080 [-mail dir:D|smtp://u:p@host:587|smtps://…] [-tls-cert f -tls-key f])
   loadtest  dépôts simultanés de N internes, reçus vérifiés / load test
           (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
   crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test

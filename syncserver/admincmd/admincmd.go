@@ -72,6 +72,7 @@ func init() {
 		{"corrections", "liste la file des corrections ([-status open|…] [-round R])", cmdCorrections},
 		{"decide", "décide d'une demande de correction : decide CR000001 -status accepted|applied|refused [-reason …] [-value …]", cmdDecide},
 		{"audit", "affiche le journal d'audit ([-after N] [-limit N])", cmdAudit},
+		{"mail", "affiche la file des e-mails : en attente, envoyés, abandonnés ([-status queued|sent|failed] [-limit N])", cmdMail},
 		{"log-entries", "affiche les feuilles du journal de transparence ([-start N] [-end N])", cmdLogEntries},
 	}
 }
