@@ -1,0 +1,205 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/client"
+	"appariement/shared/domain"
+	"appariement/shared/envelope"
+	"appariement/syncserver/mailtest"
+	"appariement/syncserver/server"
+	"appariement/syncserver/servertest"
+	"appariement/syncserver/store"
+)
+
+// TestMailSMTPActivation: with -mail smtps://…, the
+// activation codes issued by the admin reach a real SMTP server on
+// loopback (implicit TLS, AUTH PLAIN), survive a temporary refusal, and
+// the admin sees them sent in GET /v1/admin/mail.
+func TestMailSMTPActivation(t *testing.T) {
+	smtpd := mailtest.Start(t, mailtest.Options{ImplicitTLS: true, User: "app", Password: "pw", OnData: func(n int, _ mailtest.Message) error {
+		if n == 1 {
+			return mailtest.Temporary
+		}
+		return nil
+	}})
+	env := servertest.Start(t, servertest.Options{Interns: 2, NoCodes: true, Configure: func(c *server.Config) {
+		c.OutboxDir, c.Mail, c.MailTLS = "", smtpd.URL(), smtpd.TLS
+		c.MailBackoff, c.MailPoll = 50*time.Millisecond, 50*time.Millisecond
+	}})
+	ctx := context.Background()
+	codes, err := env.Admin.IssueCodes(ctx, api.IssueCodesRequest{AllWithoutKey: true})
+	if err != nil || len(codes.Codes) == 0 {
+		t.Fatalf("codes %+v, %v", codes, err)
+	}
+	smtpd.Wait(len(codes.Codes)-1, 10*time.Second) // all but the one refused with 451, which waits for its backoff
+	env.Clock.Advance(time.Second)                 // the queue follows the server's clock: past the backoff
+	got := smtpd.Wait(len(codes.Codes), 20*time.Second)
+	if len(got) != len(codes.Codes) {
+		t.Fatalf("%d mails delivered, %d codes", len(got), len(codes.Codes))
+	}
+	for _, ic := range codes.Codes {
+		found := 0
+		for _, m := range got {
+			if m.To == ic.Email && strings.Contains(string(m.Data), ic.Code) {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Errorf("code of %s delivered %d times", ic.Person, found)
+		}
+	}
+	var l *api.MailList
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if l, err = env.Admin.Mail(ctx, "", 100); err != nil {
+			t.Fatal(err)
+		}
+		if l.Sent == len(codes.Codes) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if l.Sent != len(codes.Codes) || l.Queued != 0 || l.Failed != 0 {
+		t.Fatalf("queue %+v", l)
+	}
+	retried := 0
+	for _, m := range l.Mails {
+		if m.Kind != "activation" || m.Status != api.MailSent {
+			t.Errorf("%+v", m)
+		}
+		if m.Attempts == 2 {
+			retried++
+		}
+	}
+	if retried != 1 {
+		t.Errorf("%d mails retried, want the one refused with 451", retried)
+	}
+	if _, err := env.Admin.Mail(ctx, "bogus", 1); err == nil {
+		t.Error("status bogus accepted")
+	}
+}
+
+// TestMailKillDashNine: activation codes are issued (acknowledged) while
+// the mail server is down, and the server is killed with SIGKILL; it is
+// restarted with the mail server up and killed again in the middle of a
+// DATA; after the last restart every mail of the queue has arrived
+// exactly once (same Message-ID set as the store's, no duplicate).
+func TestMailKillDashNine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	db := filepath.Join(t.TempDir(), "mail.db")
+	pub, adminKey, _ := ed25519.GenerateKey(nil)
+	if err := store.Bootstrap(db, "crash.test", domain.Person{ID: "A1", LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}, pub); err != nil {
+		t.Fatal(err)
+	}
+	const people = 6
+	var ps []domain.Person
+	for i := range people {
+		ps = append(ps, domain.Person{ID: fmt.Sprintf("I%d", i), Role: domain.RoleIntern, LastName: "NOM", FirstName: "Prénom",
+			Email: fmt.Sprintf("i%d@etu.example.fr", i), Specialty: "CARDIO", Subdivision: "LYON", Rank: i + 1})
+	}
+	admin := func(url string) *client.Client {
+		c, err := client.New(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := c.ServerKey(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = c.WithIdentity("A1", adminKey)
+		c.Server = envelope.KeyID(k.PublicKey)
+		return c
+	}
+	ctx := context.Background()
+
+	// 1. Mail server down: codes issued and acknowledged, mails queued; kill -9.
+	cmd, url := startCrashServer(t, db, crashMailEnv+"=smtp://127.0.0.1:1?starttls=0")
+	a := admin(url)
+	data, _ := json.Marshal(ps)
+	if _, err := a.ImportPeople(ctx, api.FormatJSON, data, false); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := a.IssueCodes(ctx, api.IssueCodesRequest{People: []string{"I0", "I1", "I2", "I3", "I4", "I5"}})
+	if err != nil || len(codes.Codes) != people {
+		t.Fatalf("%+v %v", codes, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	// 2. Mail server up; it kills our server during the third DATA, before answering.
+	var victim atomic.Pointer[func()]
+	smtpd := mailtest.Start(t, mailtest.Options{OnData: func(n int, _ mailtest.Message) error {
+		if n == 3 {
+			(*victim.Load())()
+			return mailtest.ErrDrop
+		}
+		return nil
+	}})
+	mailURL := crashMailEnv + "=" + strings.Replace(smtpd.URL(), "starttls=1", "starttls=0", 1)
+	cmd2, _ := startCrashServer(t, db, mailURL)
+	kill := func() { cmd2.Process.Signal(syscall.SIGKILL) }
+	victim.Store(&kill)
+	cmd2.Wait()
+	if n := len(smtpd.Messages()); n != 2 {
+		t.Fatalf("%d mails accepted before the second kill, want 2", n)
+	}
+
+	// 3. Restart: the rest goes, nothing twice.
+	cmd3, url3 := startCrashServer(t, db, mailURL)
+	got := smtpd.Wait(people, 20*time.Second)
+	a3 := admin(url3)
+	var l *api.MailList
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if l, err = a3.Mail(ctx, "", 100); err != nil {
+			t.Fatal(err)
+		}
+		if l.Sent == people || time.Now().After(deadline) {
+			break
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // a duplicate would arrive now
+	got = smtpd.Messages()
+	cmd3.Process.Signal(syscall.SIGKILL)
+	cmd3.Wait()
+	if l.Sent != people || l.Queued != 0 || l.Failed != 0 {
+		t.Fatalf("queue after restart: %+v", l)
+	}
+	seen := map[string]int{}
+	for _, m := range got {
+		seen[m.MessageID]++
+	}
+	for _, m := range l.Mails {
+		if seen[m.MessageID] != 1 {
+			t.Errorf("mail %s (%s) delivered %d times", m.ID, m.MessageID, seen[m.MessageID])
+		}
+	}
+	if len(got) != people {
+		t.Fatalf("%d deliveries for %d mails", len(got), people)
+	}
+	for _, ic := range codes.Codes {
+		n := 0
+		for _, m := range got {
+			if strings.Contains(string(m.Data), ic.Code) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("code of %s: %d mails", ic.Person, n)
+		}
+	}
+}
