@@ -203,3 +203,40 @@ func TestMailKillDashNine(t *testing.T) {
 		}
 	}
 }
+
+// TestMailResultPublished: publishing a round enqueues one "result
+// published" e-mail per participant, delivered through SMTP, once.
+func TestMailResultPublished(t *testing.T) {
+	smtpd := mailtest.Start(t, mailtest.Options{})
+	env := servertest.Start(t, servertest.Options{Interns: 3, Procedure: domain.ChoixAuRang, Configure: func(c *server.Config) {
+		c.OutboxDir, c.Mail, c.MailTLS = "", smtpd.URL(), smtpd.TLS
+		c.MailPoll = 50 * time.Millisecond
+	}})
+	codes := len(smtpd.Wait(len(env.Codes), 10*time.Second)) // the activation e-mails
+	u := env.Enroll(t, env.Interns[0])
+	env.Transition(t, domain.StateWishesOpen)
+	if _, err := u.Client.Submit(context.Background(), u.WishList(env.Round, 1, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesClosed)
+	env.Run(t, env.Round)
+	env.Publish(t, env.Round)
+	smtpd.Wait(codes+len(env.Interns), 10*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	got := smtpd.Messages()[codes:]
+	if len(got) != len(env.Interns) {
+		t.Fatalf("%d result mails for %d interns", len(got), len(env.Interns))
+	}
+	for _, m := range got {
+		if !strings.Contains(string(m.Data), "sultats du tour "+env.Round) {
+			t.Errorf("mail to %s:\n%s", m.To, m.Data)
+		}
+	}
+	if !strings.Contains(string(got[0].Data), "Votre affectation : poste P1") {
+		t.Errorf("first intern's mail:\n%s", got[0].Data)
+	}
+	l, err := env.Admin.Mail(context.Background(), api.MailSent, 100)
+	if err != nil || l.Sent != codes+len(env.Interns) || l.Mails[0].Kind != "result" {
+		t.Fatalf("%+v %v", l, err)
+	}
+}
