@@ -33,6 +33,7 @@ func (s *Server) openMail() error {
 		Backoff: s.cfg.MailBackoff, Poll: s.cfg.MailPoll})
 	_, s.mailDir = tr.(mailqueue.Dir)
 	s.mailq.Start()
+	s.startNotifier()
 	s.log.Info("server: mail", "transport", tr.String())
 	return nil
 }

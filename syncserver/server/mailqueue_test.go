@@ -240,3 +240,42 @@ func TestMailResultPublished(t *testing.T) {
 		t.Fatalf("%+v %v", l, err)
 	}
 }
+
+// TestMailWishesClosing: 24 h before the wishes window closes, the
+// scheduler e-mails every eligible intern who has not signed a list, once
+// (later looks send nothing more); the intern who did is not told.
+func TestMailWishesClosing(t *testing.T) {
+	smtpd := mailtest.Start(t, mailtest.Options{})
+	env := servertest.Start(t, servertest.Options{Interns: 3, Configure: func(c *server.Config) {
+		c.OutboxDir, c.Mail, c.MailTLS = "", smtpd.URL(), smtpd.TLS
+		c.MailPoll = 20 * time.Millisecond
+	}})
+	ctx := context.Background()
+	codes := len(smtpd.Wait(len(env.Codes), 10*time.Second))
+	u := env.Enroll(t, env.Interns[0])
+	closeAt := env.Clock.Now().Add(48 * time.Hour)
+	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesOpen: env.Clock.Now(), WishesClose: closeAt}); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(smtpd.Messages()); n != codes {
+		t.Fatalf("%d reminders 48 h before the close", n-codes)
+	}
+	env.Clock.Advance(25 * time.Hour) // 23 h before the close
+	want := codes + len(env.Interns) - 1
+	smtpd.Wait(want, 10*time.Second)
+	time.Sleep(200 * time.Millisecond) // ten more looks of the scheduler
+	got := smtpd.Messages()
+	if len(got) != want {
+		t.Fatalf("%d reminders, want %d", len(got)-codes, len(env.Interns)-1)
+	}
+	for _, m := range got[codes:] {
+		if strings.Contains(m.To, env.Interns[0]) || !strings.Contains(string(m.Data), "aucune liste de v") {
+			t.Errorf("reminder to %s:\n%s", m.To, m.Data)
+		}
+	}
+}

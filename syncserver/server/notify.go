@@ -68,3 +68,186 @@ c'est ce résultat signé qui fait foi, pas cet e-mail.
 	}
 	return nil
 }
+
+// notifier is the scheduler of the timed notifications: every
+// Config.MailPoll it looks at the rounds and enqueues what is due, each
+// notification once (recorded by its key in the store).
+type notifier struct {
+	stop chan struct{}
+	done chan struct{}
+}
+
+func (s *Server) startNotifier() {
+	n := &notifier{stop: make(chan struct{}), done: make(chan struct{})}
+	s.notifier = n
+	every := s.cfg.MailPoll
+	if every <= 0 {
+		every = time.Minute
+	}
+	go func() {
+		defer close(n.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if err := s.scheduleNotifications(s.now()); err != nil && !errors.Is(err, store.ErrClosed) {
+				s.log.Error("server: notifications", "err", err)
+			}
+			select {
+			case <-n.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+func (s *Server) stopNotifier() {
+	if s.notifier != nil {
+		close(s.notifier.stop)
+		<-s.notifier.done
+	}
+}
+
+// closingSoon is how long before a window closes its reminders go.
+const closingSoon = 24 * time.Hour
+
+// scheduleNotifications enqueues, in one transaction, the reminders due at
+// now: to every eligible intern without a wish list when the wishes window
+// closes within 24 h (wishes-closing/ROUND/PERSON), and to every RTS of
+// the round's postes without a ranking when the rankings window closes
+// within 24 h (rankings-reminder/ROUND/PERSON).
+func (s *Server) scheduleNotifications(now time.Time) error {
+	if s.mailq == nil {
+		return nil
+	}
+	enqueued := 0
+	err := s.store.Update(func(tx *store.Tx) error {
+		rounds, err := tx.Rounds()
+		if err != nil {
+			return err
+		}
+		for _, rec := range rounds {
+			r := rec.Round
+			switch {
+			case r.State == domain.StateWishesOpen && soon(now, r.WishesClose):
+				n, err := s.remindInterns(tx, &r, now)
+				if err != nil {
+					return err
+				}
+				enqueued += n
+			case r.State == domain.StateRankingsOpen && soon(now, r.RankingsClose):
+				n, err := s.remindRTS(tx, &r, now)
+				if err != nil {
+					return err
+				}
+				enqueued += n
+			}
+		}
+		return nil
+	})
+	if err == nil && enqueued > 0 {
+		s.mailEnqueued()
+	}
+	return err
+}
+
+func soon(now, close time.Time) bool {
+	return !close.IsZero() && now.Before(close) && !now.Before(close.Add(-closingSoon))
+}
+
+func (s *Server) remindInterns(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
+	ids, err := tx.Eligible(r.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		once := "wishes-closing/" + r.ID + "/" + id
+		if tx.MailOnce(once) {
+			continue
+		}
+		if _, err := tx.CurrentWishList(r.ID, id); err == nil {
+			continue
+		} else if !store.IsNotFound(err) {
+			return n, err
+		}
+		p, err := tx.Person(id)
+		if err != nil {
+			continue
+		}
+		body := fmt.Sprintf(`Bonjour %s,
+
+La saisie des vœux du tour %s (%s) ferme le %s (heure de Paris), et le
+serveur n'a reçu aucune liste de vœux signée de votre part.
+
+Ouvrez l'application Appariement, préparez votre liste, signez-la et
+envoyez-la avant cette heure : après, le serveur la refusera.
+`, p.FullName(), r.ID, r.Name, parisTime(r.WishesClose))
+		if err := s.enqueueOnce(tx, p, "wishes-closing", once, "Appariement : vos vœux du tour "+r.ID+" avant le "+parisTime(r.WishesClose), body, now); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *Server) remindRTS(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
+	postes, err := tx.Postes(r.ID, 0)
+	if err != nil {
+		return 0, err
+	}
+	ranked := map[string]bool{}
+	cur, err := tx.CurrentRankings(r.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cur {
+		ranked[c.Poste] = true
+	}
+	missing := map[string][]string{} // RTS → postes without a ranking
+	var order []string
+	for _, po := range postes {
+		if po.Closed || po.RTS == "" || ranked[po.ID] {
+			continue
+		}
+		if missing[po.RTS] == nil {
+			order = append(order, po.RTS)
+		}
+		missing[po.RTS] = append(missing[po.RTS], po.ID)
+	}
+	n := 0
+	for _, id := range order {
+		once := "rankings-reminder/" + r.ID + "/" + id
+		if tx.MailOnce(once) {
+			continue
+		}
+		p, err := tx.Person(id)
+		if err != nil {
+			continue
+		}
+		body := fmt.Sprintf(`Bonjour %s,
+
+Le classement des candidats du tour %s (%s) ferme le %s (heure de Paris),
+et le serveur n'a reçu aucun classement signé pour : %v.
+
+Ouvrez l'application Appariement, classez les candidats de ces postes,
+signez et envoyez avant cette heure.
+`, p.FullName(), r.ID, r.Name, parisTime(r.RankingsClose), missing[id])
+		if err := s.enqueueOnce(tx, p, "rankings-reminder", once, "Appariement : vos classements du tour "+r.ID+" avant le "+parisTime(r.RankingsClose), body, now); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// enqueueOnce enqueues a notification, logging (not failing on) a person
+// for whom no safe e-mail can be written.
+func (s *Server) enqueueOnce(tx *store.Tx, p *domain.Person, kind, once, subject, body string, now time.Time) error {
+	_, err := s.enqueueMail(tx, p, kind, once, subject, body, now)
+	if errors.Is(err, email.ErrHeader) {
+		s.log.Warn("server: no "+kind+" e-mail", "person", p.ID, "err", err)
+		return nil
+	}
+	return err
+}

@@ -150,6 +150,7 @@ type Server struct {
 	keyID     string           // envelope.KeyID of the server key: signed requests are bound to it
 	mailq     *mailqueue.Queue // nil without Config.Mail
 	mailDir   bool             // mailq writes .eml files (demo mode)
+	notifier  *notifier        // timed notifications (nil without mailq)
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -251,6 +252,7 @@ func (s *Server) Close() error {
 		}
 	}
 	s.stopSimulations()
+	s.stopNotifier()
 	if s.mailq != nil {
 		s.mailq.Close() // a delivery in flight is cut; its mail stays queued
 	}
