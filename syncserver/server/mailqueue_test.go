@@ -1,10 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"net/mail"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -278,4 +282,61 @@ func TestMailWishesClosing(t *testing.T) {
 			t.Errorf("reminder to %s:\n%s", m.To, m.Data)
 		}
 	}
+}
+
+// TestMailCallListChanged: republishing a call list e-mails every intern
+// whose place changed, with the old and the new rank, once.
+func TestMailCallListChanged(t *testing.T) {
+	smtpd := mailtest.Start(t, mailtest.Options{})
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2, Capacity: 2, Configure: func(c *server.Config) {
+		c.OutboxDir, c.Mail, c.MailTLS = "", smtpd.URL(), smtpd.TLS
+		c.MailPoll = 20 * time.Millisecond
+	}})
+	codes := len(smtpd.Wait(len(env.Codes), 10*time.Second))
+	if _, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "seed-2026", Seniority: map[string]int{"i04": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Admin.PublishCallList(ctx, env.Round, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "seed-2026"}); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := env.Admin.PublishCallList(ctx, env.Round, "reclassement après vérification des semestres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtpd.Wait(codes+len(p2.Moves), 10*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	got := smtpd.Messages()[codes:]
+	if len(got) != len(p2.Moves) || len(got) == 0 {
+		t.Fatalf("%d mails for %d moves", len(got), len(p2.Moves))
+	}
+	for _, mv := range p2.Moves {
+		want := fmt.Sprintf("votre place passe de\n« rang %d » à « rang %d »", mv.OldRank, mv.NewRank)
+		n := 0
+		for _, m := range got {
+			if strings.HasPrefix(m.To, mv.Intern+"@") && strings.Contains(decodeQP(t, m.Data), want) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s (%d → %d): %d mails", mv.Intern, mv.OldRank, mv.NewRank, n)
+		}
+	}
+}
+
+// decodeQP returns the body of a quoted-printable message with "\n" line ends.
+func decodeQP(t *testing.T, data []byte) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(quotedprintable.NewReader(m.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(b), "\r\n", "\n")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"appariement/shared/calllist"
 	"appariement/shared/domain"
 	"appariement/shared/email"
 	"appariement/syncserver/store"
@@ -250,4 +251,44 @@ func (s *Server) enqueueOnce(tx *store.Tx, p *domain.Person, kind, once, subject
 		return nil
 	}
 	return err
+}
+
+// notifyCallList enqueues, in the transaction that publishes version of
+// round's call list, an e-mail to every intern whose rank changed (moves
+// of calllist.Diff), with the old and new rank, once per version
+// (call-list/ROUND/VERSION/PERSON).
+func (s *Server) notifyCallList(tx *store.Tx, round string, version int, reason string, moves []calllist.Move, now time.Time) error {
+	if s.mailq == nil {
+		return nil
+	}
+	for _, m := range moves {
+		once := fmt.Sprintf("call-list/%s/%d/%s", round, version, m.Intern)
+		if tx.MailOnce(once) {
+			continue
+		}
+		p, err := tx.Person(m.Intern)
+		if err != nil {
+			continue
+		}
+		rank := func(r int) string {
+			if r == 0 {
+				return "absent(e) de la liste"
+			}
+			return fmt.Sprintf("rang %d", r)
+		}
+		body := fmt.Sprintf(`Bonjour %s,
+
+La liste d'appel du tour %s a changé (version %d) : votre place passe de
+« %s » à « %s ».
+
+Motif : %s
+
+La liste signée fait foi : ouvrez l'application Appariement pour la voir
+et refaire votre simulation des choix.
+`, p.FullName(), round, version, rank(m.OldRank), rank(m.NewRank), reason)
+		if err := s.enqueueOnce(tx, p, "call-list", once, fmt.Sprintf("Appariement : liste d'appel du tour %s, version %d", round, version), body, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
