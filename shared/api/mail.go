@@ -41,3 +41,15 @@ type MailList struct {
 	Failed int    `json:"failed"`
 	Mails  []Mail `json:"mails"`
 }
+
+// RemindersResponse answers POST /v1/admin/rounds/{round}/reminders: the
+// reminders enqueued (one e-mail each, through the mail queue) to the RTS
+// of the round's postes who never activated their access
+// ("rts_no_key") and to the eligible interns without a signed wish list
+// ("intern_no_wishes"), and the people skipped (no e-mail address, or
+// one that cannot be written safely).
+type RemindersResponse struct {
+	Round    string   `json:"round"`
+	Enqueued []string `json:"enqueued"`
+	Skipped  []string `json:"skipped"`
+}

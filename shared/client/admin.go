@@ -181,3 +181,11 @@ func (c *Client) LogEntries(ctx context.Context, start, end int64) (*api.LogEntr
 func (c *Client) Backup(ctx context.Context, w io.Writer) error {
 	return c.Do(ctx, http.MethodGet, "/v1/admin/backup", nil, "", true, w)
 }
+
+// SendReminders has the server enqueue the reminders of round: RTS without
+// a key, eligible interns without a wish list
+// (POST /v1/admin/rounds/{round}/reminders).
+func (c *Client) SendReminders(ctx context.Context, round string) (*api.RemindersResponse, error) {
+	var r api.RemindersResponse
+	return &r, c.Do(ctx, http.MethodPost, "/v1/admin/rounds/"+url.PathEscape(round)+"/reminders", nil, "", true, &r)
+}

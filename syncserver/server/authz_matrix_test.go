@@ -87,6 +87,7 @@ var authzRoutes = []authzRoute{
 	{method: "PUT", tmpl: "/v1/admin/rounds/{round}/schedule", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/transition", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/run", signed: true, only: []caller{admin}},
+	{method: "POST", tmpl: "/v1/admin/rounds/{round}/reminders", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/publish", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/live", signed: true, only: []caller{admin}},
 	{method: "POST", tmpl: "/v1/admin/rounds/{round}/next", signed: true, only: []caller{admin}},

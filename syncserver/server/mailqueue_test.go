@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -339,4 +340,32 @@ func decodeQP(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return strings.ReplaceAll(string(b), "\r\n", "\n")
+}
+
+// TestMailAdminReminders: the admin's reminders go through the queue: the
+// RTS who never enrolled and the interns without a list, not the others.
+func TestMailAdminReminders(t *testing.T) {
+	smtpd := mailtest.Start(t, mailtest.Options{})
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Interns: 3, Configure: func(c *server.Config) {
+		c.OutboxDir, c.Mail, c.MailTLS = "", smtpd.URL(), smtpd.TLS
+		c.MailPoll = 20 * time.Millisecond
+	}})
+	codes := len(smtpd.Wait(len(env.Codes), 10*time.Second))
+	u := env.Enroll(t, env.Interns[0])
+	env.Transition(t, domain.StateWishesOpen)
+	if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := env.Admin.SendReminders(ctx, env.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(env.RTS) + len(env.Interns) - 1
+	if len(r.Enqueued) != want || slices.Contains(r.Enqueued, env.Interns[0]) {
+		t.Fatalf("%+v, want the %d RTS and the interns but %s", r, len(env.RTS), env.Interns[0])
+	}
+	if got := smtpd.Wait(codes+want, 10*time.Second); len(got) != codes+want {
+		t.Fatalf("%d reminders delivered, want %d", len(got)-codes, want)
+	}
 }

@@ -82,6 +82,7 @@ func (s *Server) routes() {
 	a("PUT", "/rounds/{round}/schedule", s.schedule)
 	a("POST", "/rounds/{round}/transition", s.transition)
 	a("POST", "/rounds/{round}/run", s.run)
+	a("POST", "/rounds/{round}/reminders", s.sendReminders)
 	a("POST", "/rounds/{round}/publish", s.publish)
 	a("POST", "/rounds/{round}/live", s.startLive)
 	a("POST", "/rounds/{round}/next", s.nextRound)
