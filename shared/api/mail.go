@@ -53,3 +53,21 @@ type RemindersResponse struct {
 	Enqueued []string `json:"enqueued"`
 	Skipped  []string `json:"skipped"`
 }
+
+// The notifications a person may turn off (Preferences.Off). The others
+// (activation codes, results, correction decisions, the admin's reminders)
+// are part of the procedure and always sent.
+const (
+	NotifyWishesClosing    = "wishes-closing"    // 24 h before the wishes close, without a signed list
+	NotifyRankingsReminder = "rankings-reminder" // 24 h before the rankings close, postes not ranked
+	NotifyCallList         = "call-list"         // the call list changed: old and new rank
+)
+
+// OptionalNotifications lists the kinds Preferences.Off may name.
+var OptionalNotifications = []string{NotifyWishesClosing, NotifyRankingsReminder, NotifyCallList}
+
+// Preferences are a person's notification settings (GET and PUT
+// /v1/me/preferences): the optional notifications they turned off.
+type Preferences struct {
+	Off []string `json:"off"`
+}

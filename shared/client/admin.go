@@ -189,3 +189,21 @@ func (c *Client) SendReminders(ctx context.Context, round string) (*api.Reminder
 	var r api.RemindersResponse
 	return &r, c.Do(ctx, http.MethodPost, "/v1/admin/rounds/"+url.PathEscape(round)+"/reminders", nil, "", true, &r)
 }
+
+// Preferences returns the caller's notification settings
+// (GET /v1/me/preferences).
+func (c *Client) Preferences(ctx context.Context) (*api.Preferences, error) {
+	var r api.Preferences
+	return &r, c.getJSON(ctx, "/v1/me/preferences", true, &r)
+}
+
+// SetPreferences replaces the caller's notification settings
+// (PUT /v1/me/preferences).
+func (c *Client) SetPreferences(ctx context.Context, p api.Preferences) (*api.Preferences, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	var r api.Preferences
+	return &r, c.Do(ctx, http.MethodPut, "/v1/me/preferences", body, "application/json", true, &r)
+}

@@ -52,6 +52,8 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/server-key"},
 	{method: "POST", tmpl: "/v1/enroll"},
 	{method: "GET", tmpl: "/v1/me", signed: true},
+	{method: "GET", tmpl: "/v1/me/preferences", signed: true},
+	{method: "PUT", tmpl: "/v1/me/preferences", signed: true},
 	{method: "GET", tmpl: "/v1/rounds"},
 	{method: "GET", tmpl: "/v1/rounds/{round}/postes"},
 	{method: "POST", tmpl: "/v1/submissions"},

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strconv"
 	"time"
 
@@ -49,6 +50,15 @@ func (s *Server) openMail() error {
 func (s *Server) enqueueMail(tx *store.Tx, p *domain.Person, kind, once, subject, body string, now time.Time) (*store.Mail, error) {
 	if s.mailq == nil || p.Email == "" {
 		return nil, nil
+	}
+	if slices.Contains(api.OptionalNotifications, kind) {
+		prefs, err := tx.Preferences(p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(prefs.Off, kind) {
+			return nil, nil // turned off by the person
+		}
 	}
 	from, err := mail.ParseAddress(s.cfg.MailFrom)
 	if err != nil {
@@ -124,4 +134,45 @@ func (s *Server) adminMail(q *req) error {
 		return err
 	}
 	return q.ok(out)
+}
+
+// preferences returns (GET) or replaces (PUT) the caller's notification
+// settings (/v1/me/preferences): the optional notifications turned off.
+func (s *Server) preferences(q *req) error {
+	if q.r.Method == "GET" {
+		var p api.Preferences
+		err := s.store.View(func(tx *store.Tx) error {
+			var err error
+			p, err = tx.Preferences(q.who.ID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return q.ok(p)
+	}
+	var in api.Preferences
+	if err := q.decode(&in); err != nil {
+		return err
+	}
+	if in.Off == nil {
+		in.Off = []string{}
+	}
+	for _, k := range in.Off {
+		if !slices.Contains(api.OptionalNotifications, k) {
+			return badRequest("notification %q : seules %v peuvent être désactivées", "notification %q: only %v can be turned off", k, api.OptionalNotifications)
+		}
+	}
+	slices.Sort(in.Off)
+	in.Off = slices.Compact(in.Off)
+	err := s.store.Update(func(tx *store.Tx) error {
+		if err := tx.PutPreferences(q.who.ID, in); err != nil {
+			return err
+		}
+		return tx.Audit(q.audit("preferences", "", q.who.ID, "", map[string]any{"off": in.Off}))
+	})
+	if err != nil {
+		return err
+	}
+	return q.ok(in)
 }

@@ -369,3 +369,42 @@ func TestMailAdminReminders(t *testing.T) {
 		t.Fatalf("%d reminders delivered, want %d", len(got)-codes, want)
 	}
 }
+
+// TestMailPreferences: an intern who turned off the "wishes closing"
+// reminder does not get it; the others do; a required notification
+// cannot be turned off.
+func TestMailPreferences(t *testing.T) {
+	smtpd := mailtest.Start(t, mailtest.Options{})
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Interns: 3, Configure: func(c *server.Config) {
+		c.OutboxDir, c.Mail, c.MailTLS = "", smtpd.URL(), smtpd.TLS
+		c.MailPoll = 20 * time.Millisecond
+	}})
+	codes := len(smtpd.Wait(len(env.Codes), 10*time.Second))
+	u := env.Enroll(t, env.Interns[1])
+	if _, err := u.Client.SetPreferences(ctx, api.Preferences{Off: []string{"result"}}); err == nil {
+		t.Fatal("the result notification was turned off")
+	}
+	if p, err := u.Client.SetPreferences(ctx, api.Preferences{Off: []string{api.NotifyWishesClosing}}); err != nil || len(p.Off) != 1 {
+		t.Fatal(p, err)
+	}
+	if p, err := u.Client.Preferences(ctx); err != nil || !slices.Equal(p.Off, []string{api.NotifyWishesClosing}) {
+		t.Fatal(p, err)
+	}
+	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesOpen: env.Clock.Now(), WishesClose: env.Clock.Now().Add(12 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	want := codes + len(env.Interns) - 1
+	smtpd.Wait(want, 10*time.Second)
+	time.Sleep(150 * time.Millisecond)
+	got := smtpd.Messages()
+	if len(got) != want {
+		t.Fatalf("%d reminders, want %d", len(got)-codes, want-codes)
+	}
+	for _, m := range got[codes:] {
+		if strings.HasPrefix(m.To, env.Interns[1]+"@") {
+			t.Errorf("reminder sent to %s, who turned it off", env.Interns[1])
+		}
+	}
+}

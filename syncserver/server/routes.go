@@ -41,6 +41,8 @@ func (s *Server) routes() {
 	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
 	add("POST", "/v1/enroll", endpoint{fn: s.enroll})
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
+	add("GET", "/v1/me/preferences", endpoint{signed: true, fn: s.preferences})
+	add("PUT", "/v1/me/preferences", endpoint{signed: true, fn: s.preferences})
 	add("GET", "/v1/rounds", endpoint{fn: s.listRounds})
 	add("GET", "/v1/rounds/{round}/postes", endpoint{fn: s.catalogue})
 	add("POST", "/v1/submissions", endpoint{limit: api.MaxSubmissionSize, fn: s.submit})

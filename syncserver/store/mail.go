@@ -184,3 +184,23 @@ func (tx *Tx) Mails(status api.MailStatus, limit int) (api.MailList, error) {
 	}
 	return out, nil
 }
+
+var bPrefs = []byte("prefs") // person id → api.Preferences
+
+// Preferences returns the notification settings of person (none turned
+// off if never set).
+func (tx *Tx) Preferences(person string) (api.Preferences, error) {
+	p := api.Preferences{Off: []string{}}
+	if _, err := getJSON(tx.bucket(bPrefs), []byte(person), &p); err != nil {
+		return p, fmt.Errorf("store: preferences of %s: %w", person, err)
+	}
+	return p, nil
+}
+
+// PutPreferences records the notification settings of person.
+func (tx *Tx) PutPreferences(person string, p api.Preferences) error {
+	if err := putJSON(tx.bucket(bPrefs), []byte(person), p); err != nil {
+		return fmt.Errorf("store: preferences of %s: %w", person, err)
+	}
+	return nil
+}
