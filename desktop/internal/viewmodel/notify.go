@@ -49,13 +49,11 @@ func (w *Watcher) Check(ctx context.Context) ([]Notice, error) {
 		w.rounds[r.ID] = r.State
 	}
 	me := w.Svc.Me()
-	if slices.Contains([]domain.Role{domain.RoleRTS, domain.RoleCoordinator}, me.Role) {
-		c, err := w.Svc.Signed()
-		if err != nil {
-			return out, err
-		}
+	// Correction requests need the unlocked key; until then only results.
+	if c, err := w.Svc.Signed(); err == nil && slices.Contains([]domain.Role{domain.RoleRTS, domain.RoleCoordinator}, me.Role) {
 		cs, err := c.Corrections(ctx, "", "")
 		if err != nil {
+			w.primed = true
 			return out, err
 		}
 		for _, cr := range cs {
