@@ -2,6 +2,7 @@ package mailqueue_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"os"
@@ -284,5 +285,26 @@ func TestParse(t *testing.T) {
 		if _, err := mailqueue.Parse(bad, nil); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+// TestEnqueueOnce: a notification key is enqueued once; the second is
+// refused with store.ErrMailOnce and nothing is added.
+func TestEnqueueOnce(t *testing.T) {
+	st := openStore(t)
+	add := func() error {
+		return st.Update(func(tx *store.Tx) error {
+			return tx.EnqueueMail(&store.Mail{Mail: api.Mail{Kind: "result", To: "a@example.fr", Created: time.Now()},
+				From: "appariement@localhost", Raw: []byte("x"), Once: "result/R1/I1"})
+		})
+	}
+	if err := add(); err != nil {
+		t.Fatal(err)
+	}
+	if err := add(); !errors.Is(err, store.ErrMailOnce) {
+		t.Fatalf("second enqueue: %v", err)
+	}
+	if l := list(t, st); l.Queued != 1 || len(l.Mails) != 1 {
+		t.Fatalf("%+v", l)
 	}
 }
