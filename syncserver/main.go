@@ -72,7 +72,7 @@ Commandes / commands:
   match   calcule un appariement sur fichiers / runs a matching on files
           (-in instance.json -out result.json)
   serve   sert l'API / serves the API
-          (-db store.db -addr 127.0.0.1:8080 [-outbox dir] [-tls-cert f -tls-key f])
+          (-db store.db -addr 127.0.0.1:8080 [-mail dir:D|smtp://u:p@host:587|smtps://…] [-tls-cert f -tls-key f])
   backup  copie vérifiée : à chaud d'un serveur en marche, ou du fichier d'un serveur arrêté
           / verified copy: hot from a running server, or of a stopped store's file
           (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)

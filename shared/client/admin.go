@@ -160,6 +160,14 @@ func (c *Client) AuditLog(ctx context.Context, after uint64, limit int) ([]api.A
 	return r.Entries, c.getJSON(ctx, fmt.Sprintf("/v1/admin/audit?after=%d&limit=%d", after, limit), true, &r)
 }
 
+// Mail returns the server's mail queue: counts by status and up to limit
+// mails of status (every status if empty), newest first
+// (GET /v1/admin/mail?status=&limit=).
+func (c *Client) Mail(ctx context.Context, status api.MailStatus, limit int) (*api.MailList, error) {
+	var r api.MailList
+	return &r, c.getJSON(ctx, fmt.Sprintf("/v1/admin/mail?status=%s&limit=%d", url.QueryEscape(string(status)), limit), true, &r)
+}
+
 // LogEntries returns the decoded log leaves [start, end), at most 1000
 // (GET /v1/admin/log/entries?start=&end=). Entries reveal wish lists.
 func (c *Client) LogEntries(ctx context.Context, start, end int64) (*api.LogEntriesResponse, error) {
@@ -172,4 +180,30 @@ func (c *Client) LogEntries(ctx context.Context, start, end int64) (*api.LogEntr
 // (syncserver backup does).
 func (c *Client) Backup(ctx context.Context, w io.Writer) error {
 	return c.Do(ctx, http.MethodGet, "/v1/admin/backup", nil, "", true, w)
+}
+
+// SendReminders has the server enqueue the reminders of round: RTS without
+// a key, eligible interns without a wish list
+// (POST /v1/admin/rounds/{round}/reminders).
+func (c *Client) SendReminders(ctx context.Context, round string) (*api.RemindersResponse, error) {
+	var r api.RemindersResponse
+	return &r, c.Do(ctx, http.MethodPost, "/v1/admin/rounds/"+url.PathEscape(round)+"/reminders", nil, "", true, &r)
+}
+
+// Preferences returns the caller's notification settings
+// (GET /v1/me/preferences).
+func (c *Client) Preferences(ctx context.Context) (*api.Preferences, error) {
+	var r api.Preferences
+	return &r, c.getJSON(ctx, "/v1/me/preferences", true, &r)
+}
+
+// SetPreferences replaces the caller's notification settings
+// (PUT /v1/me/preferences).
+func (c *Client) SetPreferences(ctx context.Context, p api.Preferences) (*api.Preferences, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	var r api.Preferences
+	return &r, c.Do(ctx, http.MethodPut, "/v1/me/preferences", body, "application/json", true, &r)
 }

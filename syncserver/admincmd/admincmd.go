@@ -73,6 +73,7 @@ func init() {
 		{"decide", "décide d'une demande de correction : decide CR000001 -status accepted|applied|refused [-reason …] [-value …]", cmdDecide},
 		{"audit", "affiche le journal d'audit ([-after N] [-limit N])", cmdAudit},
 		{"witness", "témoins du journal : add -name W -key CLÉ | require -round R -n N", cmdWitness},
+		{"mail", "affiche la file des e-mails : en attente, envoyés, abandonnés ([-status queued|sent|failed] [-limit N])", cmdMail},
 		{"log-entries", "affiche les feuilles du journal de transparence ([-start N] [-end N])", cmdLogEntries},
 	}
 }

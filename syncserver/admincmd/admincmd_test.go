@@ -246,6 +246,9 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "audit"); !strings.Contains(out, "import-people") || !strings.Contains(out, "publish") {
 		t.Fatalf("audit: %s", out)
 	}
+	if out := mustOK(t, conn, "mail"); !strings.Contains(out, "activation") || !strings.Contains(out, "result") || !strings.Contains(out, "En attente : 0,") || !strings.Contains(out, "abandonnés : 0") {
+		t.Fatalf("mail: %s", out)
+	}
 	if out := mustOK(t, conn, "log-entries"); !strings.Contains(out, "auteur=I1") {
 		t.Fatalf("log-entries: %s", out)
 	}

@@ -241,7 +241,7 @@ func cmdCodes(a *app, args []string) int {
 		rest = rest[n:]
 	}
 	PrintCodes(a.stdout, res.Codes)
-	fmt.Fprintf(a.stdout, "%d code(s) émis. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi écrit l'e-mail dans son dossier d'envoi (-outbox).\n", len(res.Codes))
+	fmt.Fprintf(a.stdout, "%d code(s) émis. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi mis l'e-mail dans sa file d'envoi (serve -mail ; admin mail pour la suivre).\n", len(res.Codes))
 	return exitOK
 }
 

@@ -3,7 +3,7 @@
 // gracefully on SIGINT or SIGTERM.
 //
 //	syncserver serve -db store.db -addr 127.0.0.1:8080 [-name appariement.example]
-//	                 [-tls-cert cert.pem -tls-key key.pem] [-outbox dir]
+//	                 [-tls-cert cert.pem -tls-key key.pem] [-mail dir:D|smtp://…|smtps://…]
 //	                 [-public-url https://appariement.example] [-log-format text|json]
 //	                 [-metrics-addr 127.0.0.1:9090]
 //
@@ -52,7 +52,9 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "", "nom de la clé du serveur dans les checkpoints, fixé à la création (server key name)")
 	cert := fs.String("tls-cert", "", "certificat TLS PEM (with -tls-key: HTTPS)")
 	key := fs.String("tls-key", "", "clé TLS PEM")
-	outbox := fs.String("outbox", "", "dossier des e-mails d'activation (activation e-mail outbox)")
+	mailTo := fs.String("mail", "", "envoi des e-mails, depuis la file durable de la base : dir:DOSSIER (démo : un fichier .eml par e-mail), "+
+		"smtp://utilisateur:mot-de-passe@hôte:587?starttls=1 ou smtps://utilisateur:mot-de-passe@hôte:465 (mail transport)")
+	outbox := fs.String("outbox", "", "ancienne forme de -mail dir:DOSSIER (activation e-mail outbox)")
 	publicURL := fs.String("public-url", "", "adresse publique citée dans les e-mails (public URL)")
 	mailFrom := fs.String("mail-from", "Appariement <ne-pas-repondre@appariement.invalid>", "expéditeur des e-mails (From)")
 	logFormat := fs.String("log-format", "text", "format des journaux : text ou json")
@@ -95,7 +97,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "serve : %v\n", err)
 		return 2
 	}
-	cfg := server.Config{DBPath: *db, KeyFile: *signingKey, Name: *name, TLSCert: *cert, TLSKey: *key, OutboxDir: *outbox,
+	cfg := server.Config{DBPath: *db, KeyFile: *signingKey, Name: *name, TLSCert: *cert, TLSKey: *key, Mail: *mailTo, OutboxDir: *outbox,
 		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
 		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
 		TrustedProxies: proxies, EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}

@@ -155,6 +155,7 @@ func (s *Server) issueCodes(q *req) error {
 	if err != nil {
 		return err
 	}
+	s.mailEnqueued()
 	return q.ok(out)
 }
 
@@ -193,6 +194,7 @@ func (s *Server) resetKey(q *req) error {
 	if err != nil {
 		return err
 	}
+	s.mailEnqueued()
 	return q.ok(ic)
 }
 
@@ -476,12 +478,16 @@ func (s *Server) publish(q *req) error {
 		if err := tx.PutResult(id, res, signed); err != nil {
 			return store.AuditEntry{}, err
 		}
+		if err := s.notifyResult(tx, res, q.now); err != nil {
+			return store.AuditEntry{}, err
+		}
 		rec.State, rec.PublishedAt = domain.StatePublished, q.now.UTC()
 		return q.audit("publish", id, "", "", map[string]any{"tree_size": res.TreeSize, "assigned": len(res.Assignments)}), nil
 	})
 	if err != nil {
 		return err
 	}
+	s.mailEnqueued()
 	q.w.Header().Set("Content-Type", "application/json")
 	q.w.WriteHeader(200)
 	q.w.Write(signed)

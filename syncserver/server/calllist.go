@@ -401,6 +401,9 @@ func (s *Server) publishCallList(q *req) error {
 			return err
 		}
 		out.Round, out.Version, out.Digest, out.PublishedAt, out.Report = round, v.Version, v.Digest, v.PublishedAt, rep
+		if err := s.notifyCallList(tx, round, v.Version, l.Reason, out.Moves, q.now); err != nil {
+			return err
+		}
 		moved := make([]string, 0, len(out.Moves))
 		for _, m := range out.Moves {
 			moved = append(moved, m.Intern)
@@ -415,6 +418,7 @@ func (s *Server) publishCallList(q *req) error {
 		return err
 	}
 	s.invalidateSimulation(round)
+	s.mailEnqueued()
 	return q.ok(out)
 }
 

@@ -205,7 +205,7 @@ func (s *Server) listCorrections(q *req) error {
 // the poste (a new catalogue version, so that every app gets it); applying
 // an RTS e-mail also corrects the RTS's record and their other postes of
 // the round that carried the same wrong address. The author, unless it is
-// the deciding admin, is told by an e-mail in the outbox.
+// the deciding admin, is told by an e-mail through the mail queue.
 func (s *Server) decideCorrection(q *req) error {
 	id := mux.Vars(q.r)["id"]
 	var in api.CorrectionDecision
@@ -223,7 +223,6 @@ func (s *Server) decideCorrection(q *req) error {
 		}
 	}
 	var c *api.Correction
-	var mail string
 	err := s.store.Update(func(tx *store.Tx) error {
 		var err error
 		c, err = tx.Correction(id)
@@ -263,16 +262,16 @@ func (s *Server) decideCorrection(q *req) error {
 		if err := tx.PutCorrection(c); err != nil {
 			return err
 		}
-		if s.cfg.OutboxDir != "" && c.Author != q.who.ID { // an admin deciding their own request is not told
+		if c.Author != q.who.ID { // an admin deciding their own request is not told
 			if author, err := tx.Person(c.Author); err == nil && author.Email != "" {
-				mail, err = s.writeOutbox(author, "Appariement : votre demande de correction "+c.ID, correctionMail(author, c), q.now)
+				m, err := s.enqueueMail(tx, author, "correction", "", "Appariement : votre demande de correction "+c.ID, correctionMail(author, c), q.now)
 				switch {
 				case errors.Is(err, email.ErrHeader): // no safe e-mail for this person: the app still shows the decision
 					s.log.Warn("server: no correction e-mail", "person", author.ID, "err", err)
 				case err != nil:
 					return err
-				default:
-					detail["outbox"] = mail
+				case m != nil:
+					detail["outbox"] = s.mailName(m)
 				}
 			}
 		}
@@ -281,6 +280,7 @@ func (s *Server) decideCorrection(q *req) error {
 	if err != nil {
 		return err
 	}
+	s.mailEnqueued()
 	return q.ok(c)
 }
 

@@ -32,6 +32,9 @@ import (
 // child of TestKillDashNine.
 const crashEnv = "APPARIEMENT_CRASHSERVER_DB"
 
+// crashMailEnv, if set, is the child's Config.Mail (TestMailKillDashNine).
+const crashMailEnv = "APPARIEMENT_CRASHSERVER_MAIL"
+
 func TestMain(m *testing.M) {
 	if db := os.Getenv(crashEnv); db != "" {
 		runCrashServer(db)
@@ -44,6 +47,7 @@ func TestMain(m *testing.M) {
 // "ADDR host:port" and serves until killed.
 func runCrashServer(db string) {
 	srv, err := server.Open(server.Config{DBPath: db, Name: "crash.test", IPRate: rate.Inf, IdentityRate: rate.Inf,
+		Mail: os.Getenv(crashMailEnv), MailBackoff: 50 * time.Millisecond, MailPoll: 50 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,10 +65,10 @@ func runCrashServer(db string) {
 
 // startCrashServer starts the test binary as a server child on db and
 // returns the command and its base URL.
-func startCrashServer(t *testing.T, db string) (*exec.Cmd, string) {
+func startCrashServer(t *testing.T, db string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashEnv+"="+db)
+	cmd.Env = append(append(os.Environ(), crashEnv+"="+db), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

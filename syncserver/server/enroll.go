@@ -2,13 +2,8 @@ package server
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
-	"os"
-	"path/filepath"
 	"time"
 
 	"appariement/shared/api"
@@ -77,33 +72,29 @@ func (s *Server) enroll(q *req) error {
 	return q.ok(api.EnrollResponse{Person: *p, ServerKey: s.store.ServerKey()})
 }
 
-// storeCode stores activation a for person in tx and writes its e-mail in
-// the outbox. The outbox file is written before the transaction commits; a
-// failed commit leaves a harmless e-mail with a code that never worked.
+// storeCode stores activation a for person in tx and enqueues its e-mail
+// in the same transaction (the caller calls s.mailEnqueued after commit).
 func (s *Server) storeCode(tx *store.Tx, p *domain.Person, a *store.Activation, now time.Time) (api.IssuedCode, error) {
 	if err := tx.PutActivation(p.ID, a); err != nil {
 		return api.IssuedCode{}, err
 	}
 	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: a.Code, Expires: a.Expires}
-	if s.cfg.OutboxDir != "" && p.Email != "" {
-		name, err := s.writeMail(p, a.Code, a.Expires, now)
-		switch {
-		case errors.Is(err, email.ErrHeader):
-			// The code is issued and in the answer; no e-mail can be
-			// written safely for this person (Outbox stays empty).
-			s.log.Warn("server: no activation e-mail", "person", p.ID, "err", err)
-		case err != nil:
-			return ic, err
-		default:
-			ic.Outbox = name
-		}
+	m, err := s.enqueueMail(tx, p, "activation", "", "Appariement : votre code d'activation", s.activationMail(p, a.Code, a.Expires), now)
+	switch {
+	case errors.Is(err, email.ErrHeader):
+		// The code is issued and in the answer; no e-mail can be
+		// written safely for this person (Outbox stays empty).
+		s.log.Warn("server: no activation e-mail", "person", p.ID, "err", err)
+	case err != nil:
+		return ic, err
+	case m != nil:
+		ic.Outbox = s.mailName(m)
 	}
 	return ic, nil
 }
 
-// writeMail writes the activation e-mail of p (RFC 5322, French, UTF-8)
-// into the outbox directory and returns the file name.
-func (s *Server) writeMail(p *domain.Person, code string, expires, now time.Time) (string, error) {
+// activationMail is the body of the activation e-mail of p (French).
+func (s *Server) activationMail(p *domain.Person, code string, expires time.Time) string {
 	key := s.store.ServerKey()
 	url := s.cfg.PublicURL
 	if url == "" {
@@ -135,34 +126,5 @@ Ne communiquez ce code à personne : l'administration ne vous le demandera
 jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
 administration (ARS ou UFR).
 `, p.FullName(), p.ID, code, paris.Format(expires, "fr"), url, key.Fingerprint)
-	return s.writeOutbox(p, "Appariement : votre code d'activation", body, now)
-}
-
-// writeOutbox writes an e-mail to p (RFC 5322, UTF-8, with the automatic
-// message signature) into the outbox directory and returns the file name.
-// Every header goes through package email: a name cannot add a recipient.
-func (s *Server) writeOutbox(p *domain.Person, subject, body string, now time.Time) (string, error) {
-	from, err := mail.ParseAddress(s.cfg.MailFrom)
-	if err != nil {
-		return "", fmt.Errorf("server: outbox: From address %q: %w", s.cfg.MailFrom, err)
-	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	id := hex.EncodeToString(rnd[:])
-	body += "\n-- \nAppariement — message automatique, merci de ne pas y répondre.\n"
-	msg, err := email.Message{From: *from, To: mail.Address{Name: p.FullName(), Address: p.Email},
-		Subject: subject, Date: now, MessageID: id + "." + now.UTC().Format("20060102150405") + "@appariement",
-		Body: body}.Bytes()
-	if err != nil {
-		return "", fmt.Errorf("server: outbox: e-mail to %s: %w", p.ID, err)
-	}
-	if err := os.MkdirAll(s.cfg.OutboxDir, 0o700); err != nil {
-		return "", fmt.Errorf("server: outbox: %w", err)
-	}
-	name := fmt.Sprintf("%s-%s.eml", now.UTC().Format("20060102T150405Z"), id)
-	path := filepath.Join(s.cfg.OutboxDir, name)
-	if err := os.WriteFile(path, msg, 0o600); err != nil {
-		return "", fmt.Errorf("server: outbox: %w", err)
-	}
-	return name, nil
+	return body
 }

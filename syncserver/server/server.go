@@ -6,7 +6,7 @@
 //
 // Use:
 //
-//	srv, err := server.Open(server.Config{DBPath: "appariement.db", OutboxDir: "outbox"})
+//	srv, err := server.Open(server.Config{DBPath: "appariement.db", Mail: "smtps://app:secret@mail.example.fr"})
 //	defer srv.Close()
 //	err = srv.ListenAndServe(":8443")
 //
@@ -35,6 +35,7 @@ import (
 
 	"appariement/shared/envelope"
 	"appariement/syncserver/keyfile"
+	"appariement/syncserver/mailqueue"
 	"appariement/syncserver/store"
 )
 
@@ -53,9 +54,21 @@ type Config struct {
 	Name string
 	// PublicURL is the address clients use, quoted in activation e-mails.
 	PublicURL string
-	// OutboxDir receives one RFC 5322 file per activation e-mail; none is
-	// written if empty.
+	// Mail is where the server's e-mails go, from its durable queue:
+	// "dir:PATH" (demo mode: one RFC 5322 file per mail in PATH),
+	// "smtp://user:pass@host:587?starttls=1" or "smtps://user:pass@host:465"
+	// (see mailqueue.Parse). Empty: no mail is sent (nor queued).
+	Mail string
+	// OutboxDir is the older form of Mail "dir:OutboxDir" (used when Mail
+	// is empty).
 	OutboxDir string
+	// MailTLS, if set, is the TLS configuration for the mail server (tests
+	// give their own roots; nil: the system's).
+	MailTLS *tls.Config
+	// MailBackoff is the wait after a first temporary mail failure,
+	// doubled at each further one (default 30 s); MailPoll the longest
+	// the sender sleeps between two looks at the queue (default 1 min).
+	MailBackoff, MailPoll time.Duration
 	// MailFrom is the From address of activation e-mails.
 	MailFrom string
 	// TLSCert and TLSKey are PEM files; with both set the server speaks
@@ -150,7 +163,10 @@ type Server struct {
 	keyID     string // envelope.KeyID of the server key: signed requests are bound to it
 	clock     clockSteps
 	livePace  livePacing
-	postes    *posteCache // the postes of each round, by catalogue version
+	postes    *posteCache      // the postes of each round, by catalogue version
+	mailq     *mailqueue.Queue // nil without Config.Mail
+	mailDir   bool             // mailq writes .eml files (demo mode)
+	notifier  *notifier        // timed notifications (nil without mailq)
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -189,6 +205,10 @@ func Open(cfg Config) (*Server, error) {
 	s.clock.init(cfg.Clock())
 	s.metrics.reg.MustRegister(s.faultCollectors()...)
 	s.routes()
+	if err := s.openMail(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.startSimulations()
 	return s, nil
 }
@@ -307,6 +327,10 @@ func (s *Server) Close() error {
 		}
 	}
 	s.stopSimulations()
+	s.stopNotifier()
+	if s.mailq != nil {
+		s.mailq.Close() // a delivery in flight is cut; its mail stays queued
+	}
 	return s.store.Close()
 }
 

@@ -67,7 +67,7 @@ var (
 	bRoundsOf = []byte("r")           // round id → bucket of the round's postes, eligible, results
 	bCorrect  = []byte("corrections") // correction id → api.Correction
 	allBucket = [][]byte{bMeta, bPeople, bKeys, bKeyHist, bCodes, bRounds, bSubs, bDigests,
-		bLeaves, bHashes, bFiles, bOwnFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect}
+		bLeaves, bHashes, bFiles, bOwnFiles, bBlobs, bAudit, bNonces, bRoundsOf, bCorrect, bMail, bMailDue, bMailOnce, bPrefs}
 )
 
 // Keys in the meta bucket.

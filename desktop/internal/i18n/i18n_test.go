@@ -41,6 +41,7 @@ func TestTranslationsComplete(t *testing.T) {
 		"role.":        {"intern", "rts", "coordinator", "admin"},
 		"corr.count.":  {"requested", "accepted", "applied", "refused"},
 		"corr.status.": {"requested", "accepted", "applied", "refused"},
+		"notify.pref.": {"wishes-closing", "rankings-reminder", "call-list"},
 		"schedule.":    {"wishes_open", "wishes_close", "rankings_open", "rankings_close"},
 		"corr.field.": {"title", "service", "rts_name", "rts_email", "description", "capacity",
 			"email", "last_name", "first_name", "specialty", "subdivision", "other"},

@@ -489,22 +489,21 @@ func (s *AdminScreen) buildReminders() fyne.CanvasObject {
 				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s <%s>", i18n.T("reminder."+r.Kind), r.Person.ID, r.Person.FullName(), r.Person.Email))
 			}
 		})
-	from := widget.NewEntry()
-	from.SetText("ars-appariement@sante.gouv.fr")
-	save := widget.NewButtonWithIcon(i18n.T("admin.reminders_export"), theme.MailSendIcon(), func() {
-		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
-			if err != nil || u == nil {
-				return
-			}
-			n, skipped, err := s.VM.WriteReminders(u.Path(), from.Text, s.reminders)
-			if err != nil {
-				s.app.showError(err)
-				return
-			}
-			showMessage(s.app.Window, i18n.T("admin.reminders_export"), i18n.T("admin.reminders_done", n, u.Path(), len(skipped)))
-		}, s.app.Window)
+	send := widget.NewButtonWithIcon(i18n.T("admin.reminders_send"), theme.MailSendIcon(), func() {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			r, err := s.VM.SendReminders(ctx)
+			fyne.Do(func() {
+				if err != nil {
+					s.app.showError(err)
+					return
+				}
+				showMessage(s.app.Window, i18n.T("admin.reminders_send"), i18n.T("admin.reminders_sent", len(r.Enqueued), len(r.Skipped)))
+			})
+		}()
 	})
-	top := container.NewVBox(s.reminderCount, container.NewBorder(nil, nil, widget.NewLabel(i18n.T("admin.from")), save, from))
+	top := container.NewVBox(s.reminderCount, container.NewBorder(nil, nil, nil, send))
 	return container.NewBorder(top, nil, nil, nil, s.reminderList)
 }
 

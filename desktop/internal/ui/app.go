@@ -145,6 +145,9 @@ func (a *App) openSession() error {
 		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(svc.Me().Role))))
 		a.Window.SetContent(container.NewCenter(msg))
 	}
+	a.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("notify.menu"),
+		fyne.NewMenuItem(i18n.T("notify.menu_item"), a.showNotificationSettings))))
+	a.startNotifications(a.ctx)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package viewmodel
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -11,6 +12,7 @@ import (
 	"time"
 	_ "time/tzdata" // Paris time on every OS (deadlines in reminders)
 
+	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/email"
 	"appariement/shared/paris"
@@ -128,4 +130,16 @@ func unsafeFile(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// SendReminders has the server enqueue the round's reminders in its mail
+// queue (POST /v1/admin/rounds/{round}/reminders): the server decides who
+// is reminded from its own records and sends the e-mails itself. It
+// blocks.
+func (a *Admin) SendReminders(ctx context.Context) (*api.RemindersResponse, error) {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return nil, err
+	}
+	return c.SendReminders(ctx, a.RoundID())
 }
