@@ -168,6 +168,9 @@ type Server struct {
 	mailDir   bool             // mailq writes .eml files (demo mode)
 	notifier  *notifier        // timed notifications (nil without mailq)
 
+	closeOnce sync.Once // Close may be called more than once (a test and its cleanup)
+	closeErr  error
+
 	mu      sync.Mutex
 	servers []*http.Server
 	closed  bool
@@ -315,6 +318,11 @@ func (s *Server) Serve(ln net.Listener) error {
 // Close stops serving (letting requests in flight finish for up to ten
 // seconds), stops the simulation refresh loop and closes the store. Serve called after Close returns at once.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.mu.Lock()
