@@ -58,13 +58,14 @@ type RemindersResponse struct {
 // (activation codes, results, correction decisions, the admin's reminders)
 // are part of the procedure and always sent.
 const (
+	NotifyWishesOpening    = "wishes-opening"    // the wishes window opened, for the round's interns
 	NotifyWishesClosing    = "wishes-closing"    // 24 h before the wishes close, without a signed list
 	NotifyRankingsReminder = "rankings-reminder" // 24 h before the rankings close, postes not ranked
 	NotifyCallList         = "call-list"         // the call list changed: old and new rank
 )
 
 // OptionalNotifications lists the kinds Preferences.Off may name.
-var OptionalNotifications = []string{NotifyWishesClosing, NotifyRankingsReminder, NotifyCallList}
+var OptionalNotifications = []string{NotifyWishesOpening, NotifyWishesClosing, NotifyRankingsReminder, NotifyCallList}
 
 // Preferences are a person's notification settings (GET and PUT
 // /v1/me/preferences): the optional notifications they turned off.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/email"
@@ -175,4 +177,36 @@ func (s *Server) preferences(q *req) error {
 		return err
 	}
 	return q.ok(in)
+}
+
+// mailCollector is the mail queue's series of /metrics, counted from the
+// store when scraped:
+//
+//	appariement_mail_queue{status}   gauge, mails queued, sent and given up (failed)
+type mailCollector struct {
+	s    *Server
+	desc *prometheus.Desc
+}
+
+func newMailCollector(s *Server) *mailCollector {
+	return &mailCollector{s: s, desc: prometheus.NewDesc("appariement_mail_queue",
+		"E-mails in the server's durable queue, by status (queued, sent, failed: given up).", []string{"status"}, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *mailCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *mailCollector) Collect(ch chan<- prometheus.Metric) {
+	var l api.MailList
+	if err := c.s.store.View(func(tx *store.Tx) error {
+		var err error
+		l, err = tx.Mails("", 0)
+		return err
+	}); err != nil {
+		return
+	}
+	for status, n := range map[string]int{"queued": l.Queued, "sent": l.Sent, "failed": l.Failed} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), status)
+	}
 }

@@ -266,19 +266,26 @@ func TestMailWishesClosing(t *testing.T) {
 	if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, "P1")); err != nil {
 		t.Fatal(err)
 	}
+	// The opening is announced to every intern of the round, once.
+	opened := codes + len(env.Interns)
+	for _, m := range smtpd.Wait(opened, 10*time.Second)[codes:] {
+		if !strings.Contains(string(m.Data), "est ouverte") {
+			t.Errorf("opening announcement:\n%s", m.Data)
+		}
+	}
 	time.Sleep(100 * time.Millisecond)
-	if n := len(smtpd.Messages()); n != codes {
-		t.Fatalf("%d reminders 48 h before the close", n-codes)
+	if n := len(smtpd.Messages()); n != opened {
+		t.Fatalf("%d reminders 48 h before the close", n-opened)
 	}
 	env.Clock.Advance(25 * time.Hour) // 23 h before the close
-	want := codes + len(env.Interns) - 1
+	want := opened + len(env.Interns) - 1
 	smtpd.Wait(want, 10*time.Second)
 	time.Sleep(200 * time.Millisecond) // ten more looks of the scheduler
 	got := smtpd.Messages()
 	if len(got) != want {
-		t.Fatalf("%d reminders, want %d", len(got)-codes, len(env.Interns)-1)
+		t.Fatalf("%d reminders, want %d", len(got)-opened, len(env.Interns)-1)
 	}
-	for _, m := range got[codes:] {
+	for _, m := range got[opened:] {
 		if strings.Contains(m.To, env.Interns[0]) || !strings.Contains(string(m.Data), "aucune liste de v") {
 			t.Errorf("reminder to %s:\n%s", m.To, m.Data)
 		}
@@ -395,14 +402,20 @@ func TestMailPreferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.Transition(t, domain.StateWishesOpen)
-	want := codes + len(env.Interns) - 1
+	// Besides the reminders, the opening is announced to the 3 interns.
+	want := codes + len(env.Interns) - 1 + len(env.Interns)
 	smtpd.Wait(want, 10*time.Second)
 	time.Sleep(150 * time.Millisecond)
-	got := smtpd.Messages()
-	if len(got) != want {
-		t.Fatalf("%d reminders, want %d", len(got)-codes, want-codes)
+	var got []mailtest.Message
+	for _, m := range smtpd.Messages()[codes:] {
+		if strings.Contains(string(m.Data), "aucune liste de v") {
+			got = append(got, m)
+		}
 	}
-	for _, m := range got[codes:] {
+	if len(got) != len(env.Interns)-1 {
+		t.Fatalf("%d reminders, want %d", len(got), len(env.Interns)-1)
+	}
+	for _, m := range got {
 		if strings.HasPrefix(m.To, env.Interns[1]+"@") {
 			t.Errorf("reminder sent to %s, who turned it off", env.Interns[1])
 		}

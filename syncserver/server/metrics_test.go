@@ -123,6 +123,9 @@ func TestMetricsSeries(t *testing.T) {
 		"go_memstats_heap_alloc_bytes ",
 		"process_resident_memory_bytes ",
 		"process_open_fds ",
+		"# TYPE appariement_mail_queue gauge",
+		`appariement_mail_queue{status="queued"}`,
+		`appariement_mail_queue{status="failed"} 0`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %q", want)

@@ -133,6 +133,13 @@ func (s *Server) scheduleNotifications(now time.Time) error {
 		}
 		for _, rec := range rounds {
 			r := rec.Round
+			if r.State == domain.StateWishesOpen && r.Number != 3 && (r.WishesClose.IsZero() || now.Before(r.WishesClose)) {
+				n, err := s.announceWishes(tx, &r, now)
+				if err != nil {
+					return err
+				}
+				enqueued += n
+			}
 			switch {
 			case r.State == domain.StateWishesOpen && soon(now, r.WishesClose):
 				n, err := s.remindInterns(tx, &r, now)
@@ -160,6 +167,42 @@ func soon(now, close time.Time) bool {
 	return !close.IsZero() && now.Before(close) && !now.Before(close.Add(-closingSoon))
 }
 
+// announceWishes tells every eligible intern of r, once, that its wishes
+// window is open and until when (wishes-opening/ROUND/PERSON).
+func (s *Server) announceWishes(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
+	ids, err := tx.Eligible(r.ID)
+	if err != nil {
+		return 0, err
+	}
+	until := "sans date de fermeture annoncée pour l'instant"
+	if !r.WishesClose.IsZero() {
+		until = "jusqu'au " + paris.Format(r.WishesClose, "fr")
+	}
+	n := 0
+	for _, id := range ids {
+		once := api.NotifyWishesOpening + "/" + r.ID + "/" + id
+		if tx.MailOnce(once) {
+			continue
+		}
+		p, err := tx.Person(id)
+		if err != nil {
+			continue
+		}
+		body := fmt.Sprintf(`Bonjour %s,
+
+La saisie des vœux du tour %s (%s) est ouverte, %s.
+
+Ouvrez l'application Appariement pour consulter les postes, préparer votre
+liste (même hors ligne), la signer et l'envoyer avant la fermeture.
+`, p.FullName(), r.ID, r.Name, until)
+		if err := s.enqueueOnce(tx, p, api.NotifyWishesOpening, once, "Appariement : les vœux du tour "+r.ID+" sont ouverts", body, now); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 func (s *Server) remindInterns(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
 	ids, err := tx.Eligible(r.ID)
 	if err != nil {
@@ -182,7 +225,7 @@ func (s *Server) remindInterns(tx *store.Tx, r *domain.Round, now time.Time) (in
 		}
 		body := fmt.Sprintf(`Bonjour %s,
 
-La saisie des vœux du tour %s (%s) ferme le %s (heure de Paris), et le
+La saisie des vœux du tour %s (%s) ferme le %s, et le
 serveur n'a reçu aucune liste de vœux signée de votre part.
 
 Ouvrez l'application Appariement, préparez votre liste, signez-la et
@@ -232,7 +275,7 @@ func (s *Server) remindRTS(tx *store.Tx, r *domain.Round, now time.Time) (int, e
 		}
 		body := fmt.Sprintf(`Bonjour %s,
 
-Le classement des candidats du tour %s (%s) ferme le %s (heure de Paris),
+Le classement des candidats du tour %s (%s) ferme le %s,
 et le serveur n'a reçu aucun classement signé pour : %v.
 
 Ouvrez l'application Appariement, classez les candidats de ces postes,

@@ -207,6 +207,7 @@ func Open(cfg Config) (*Server, error) {
 	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
 	s.clock.init(cfg.Clock())
 	s.metrics.reg.MustRegister(s.faultCollectors()...)
+	s.metrics.reg.MustRegister(newMailCollector(s))
 	s.routes()
 	if err := s.openMail(); err != nil {
 		st.Close()
