@@ -274,7 +274,7 @@ func checkEnvelopes(b *Bundle, in *frozen.Input, v *translog.Verifier, tree tlog
 				"its content (round %s, author %s, poste %q, sequence %d) is not what the frozen input says",
 				sub.Round, sub.Author, sub.Poste, sub.Seq)
 		}
-		if !signedAt(env, keys[sub.Author], at) {
+		if !SignedAt(env, keys[sub.Author], at) {
 			return nil, bad("la signature ne vérifie avec aucune clé de l'auteur valable le %s",
 				"the signature verifies with none of the author's keys valid on %s", at.UTC().Format(time.RFC3339))
 		}
@@ -283,8 +283,10 @@ func checkEnvelopes(b *Bundle, in *frozen.Input, v *translog.Verifier, tree tlog
 	return lists, nil
 }
 
-// signedAt reports whether env is signed by one of keys valid at time at.
-func signedAt(env *envelope.Envelope, keys []Key, at time.Time) bool {
+// SignedAt reports whether env is signed by one of keys valid at time at
+// (registered by then and not yet revoked): the one rule by which the
+// server freezing a round and an auditor verifying it accept an envelope.
+func SignedAt(env *envelope.Envelope, keys []Key, at time.Time) bool {
 	for _, k := range keys {
 		if at.Before(k.Registered) || (!k.Revoked.IsZero() && at.After(k.Revoked)) {
 			continue

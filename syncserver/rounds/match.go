@@ -1,7 +1,6 @@
 package rounds
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"runtime"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"appariement/shared/api"
+	"appariement/shared/audit"
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -109,7 +109,7 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 	})
 	var subs []leafSubmission
 	var walkErr error
-	keys := map[string][]store.KeyRecord{}
+	keys := map[string][]audit.Key{}
 	for _, ls := range decoded {
 		if ls.err != nil {
 			walkErr = ls.err
@@ -120,8 +120,12 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 		}
 		hist, ok := keys[ls.sub.Author]
 		if !ok {
-			if hist, walkErr = tx.KeyHistory(ls.sub.Author); walkErr != nil {
+			var recs []store.KeyRecord
+			if recs, walkErr = tx.KeyHistory(ls.sub.Author); walkErr != nil {
 				break
+			}
+			for _, k := range recs {
+				hist = append(hist, audit.Key{Person: k.Person, PublicKey: k.PublicKey, Registered: k.Registered, Revoked: k.Revoked})
 			}
 			keys[ls.sub.Author] = hist
 		}
@@ -170,7 +174,7 @@ type leafSubmission struct {
 	at    time.Time
 	env   *envelope.Envelope
 	sub   *api.Submission
-	keys  []store.KeyRecord
+	keys  []audit.Key
 	err   error
 }
 
@@ -235,14 +239,9 @@ func verifyAll(round string, subs []leafSubmission) error {
 }
 
 // verifyAt checks env against the keys its author had at time at.
-func verifyAt(env *envelope.Envelope, hist []store.KeyRecord, at time.Time) error {
-	for _, k := range hist {
-		if at.Before(k.Registered) || (!k.Revoked.IsZero() && at.After(k.Revoked)) {
-			continue
-		}
-		if env.Verify(ed25519.PublicKey(k.PublicKey)) == nil {
-			return nil
-		}
+func verifyAt(env *envelope.Envelope, hist []audit.Key, at time.Time) error {
+	if audit.SignedAt(env, hist, at) {
+		return nil
 	}
 	return errors.New("signature does not verify with the author's key of the time")
 }

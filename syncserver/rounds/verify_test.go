@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"appariement/shared/api"
+	"appariement/shared/audit"
 	"appariement/shared/envelope"
-	"appariement/syncserver/store"
 )
 
 // TestParallelCoversEachIndexOnce checks the worker pool on sizes around its chunk.
@@ -39,7 +39,7 @@ func TestVerifyAllReportsFirstBadLeaf(t *testing.T) {
 			env.Payload = append(env.Payload, ' ') // no longer what was signed
 		}
 		subs = append(subs, leafSubmission{index: int64(k), at: t0, env: env, sub: &api.Submission{Author: author},
-			keys: []store.KeyRecord{{PublicKey: key.Public().(ed25519.PublicKey), Registered: t0.Add(-time.Hour)}}})
+			keys: []audit.Key{{PublicKey: key.Public().(ed25519.PublicKey), Registered: t0.Add(-time.Hour)}}})
 	}
 	for range 3 {
 		err := verifyAll("R1", subs)
