@@ -1,14 +1,17 @@
 package admincmd
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"appariement/shared/domain"
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
 )
@@ -46,26 +49,29 @@ func Init(dbPath, keyName string, admin domain.Person, keyOut string) error {
 	return nil
 }
 
-func cmdInit(a *app, args []string) int {
-	f := a.newFlags("init", "init -db store.db -id A0001 -last-name NOM -first-name Prénom -email e-mail -key-out admin.key", false)
-	db := f.String("db", "", "fichier de la base du serveur (store file), serveur arrêté")
-	id := f.String("id", "", "identifiant du premier administrateur (admin id)")
-	last := f.String("last-name", "", "nom")
-	first := f.String("first-name", "", "prénom")
-	email := f.String("email", "", "adresse e-mail")
-	keyOut := f.String("key-out", "admin.key", "fichier où écrire la clé privée (PEM PKCS #8, mode 0600)")
-	name := f.String("name", "", "nom de la clé du serveur si la base est créée (server key name)")
-	if _, code := f.parse(args); code >= 0 {
-		return code
+func (a *app) cmdInit() cmdrun.Command {
+	var db, id, last, first, email, keyOut, name string
+	return cmdrun.Command{
+		Name:     "init",
+		Summary:  "crée le premier administrateur, hors ligne (-db -id -last-name -first-name -email -key-out)",
+		Usage:    "-db store.db -id A0001 -last-name NOM -first-name Prénom -email e-mail -key-out admin.key",
+		Required: []string{"db", "id", "last-name", "email", "key-out"},
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&db, "db", "", "fichier de la base du serveur (store file), serveur arrêté")
+			fs.StringVar(&id, "id", "", "identifiant du premier administrateur (admin id)")
+			fs.StringVar(&last, "last-name", "", "nom")
+			fs.StringVar(&first, "first-name", "", "prénom")
+			fs.StringVar(&email, "email", "", "adresse e-mail")
+			fs.StringVar(&keyOut, "key-out", "admin.key", "fichier où écrire la clé privée (PEM PKCS #8, mode 0600)")
+			fs.StringVar(&name, "name", "", "nom de la clé du serveur si la base est créée (server key name)")
+		},
+		Run: func(context.Context, []string) error {
+			p := domain.Person{ID: id, Role: domain.RoleAdmin, LastName: last, FirstName: first, Email: email}
+			if err := Init(db, name, p, keyOut); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Administrateur %s créé dans %s ; clé privée écrite dans %s (à garder secrète).\n", id, db, keyOut)
+			return nil
+		},
 	}
-	if code := f.need("db", *db, "id", *id, "last-name", *last, "email", *email, "key-out", *keyOut); code >= 0 {
-		return code
-	}
-	p := domain.Person{ID: *id, Role: domain.RoleAdmin, LastName: *last, FirstName: *first, Email: *email}
-	if err := Init(*db, *name, p, *keyOut); err != nil {
-		fmt.Fprintf(a.stderr, "admin init : %v\n", err)
-		return exitFailure
-	}
-	fmt.Fprintf(a.stdout, "Administrateur %s créé dans %s ; clé privée écrite dans %s (à garder secrète).\n", *id, *db, *keyOut)
-	return exitOK
 }

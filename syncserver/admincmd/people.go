@@ -1,6 +1,8 @@
 package admincmd
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/paris"
+	"appariement/syncserver/cmdrun"
 )
 
 // formatOf tells the import format from a file name: .xlsx, .json, or CSV.
@@ -60,116 +63,110 @@ func PrintReport(w io.Writer, file string, rep *api.ImportReport) {
 
 // importFile runs the dry run, prints its report and, unless dryOnly or
 // the report has errors, imports for real.
-func (f *flags) importFile(path string, dryOnly bool, do func(c *client.Client, format string, data []byte, dry bool) (*api.ImportReport, error)) int {
-	c, code := f.client()
-	if code >= 0 {
-		return code
-	}
+func (a *app) importFile(c *client.Client, path string, dryOnly bool, do func(format string, data []byte, dry bool) (*api.ImportReport, error)) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return f.fail("lecture du fichier", err)
+		return fail("lecture du fichier", err)
 	}
 	format := formatOf(path)
-	rep, err := do(c, format, data, true)
+	rep, err := do(format, data, true)
 	if err != nil {
-		return f.fail("vérification de "+path, err)
+		return fail("vérification de "+path, err)
 	}
-	PrintReport(f.a.stdout, path, rep)
+	PrintReport(a.stdout, path, rep)
 	if !rep.Valid {
-		fmt.Fprintf(f.a.stderr, "%s : le fichier comporte %d erreur(s) : rien n'a été importé. Corrigez-le puis relancez.\n",
-			f.Name(), len(rep.Problems))
-		return exitFailure
+		return fmt.Errorf("le fichier comporte %d erreur(s) : rien n'a été importé. Corrigez-le puis relancez.", len(rep.Problems))
 	}
 	if dryOnly {
-		fmt.Fprintln(f.a.stdout, "Vérification seule (-dry-run) : fichier valide, rien n'a été importé.")
-		return exitOK
+		fmt.Fprintln(a.stdout, "Vérification seule (-dry-run) : fichier valide, rien n'a été importé.")
+		return nil
 	}
-	rep, err = do(c, format, data, false)
+	rep, err = do(format, data, false)
 	if err != nil {
-		return f.fail("import de "+path, err)
+		return fail("import de "+path, err)
 	}
-	fmt.Fprintf(f.a.stdout, "Import réussi : %d créé(s), %d modifié(s), %d inchangé(s)", rep.Created, rep.Updated, rep.Unchanged)
+	fmt.Fprintf(a.stdout, "Import réussi : %d créé(s), %d modifié(s), %d inchangé(s)", rep.Created, rep.Updated, rep.Unchanged)
 	if rep.Kind == "postes" {
-		fmt.Fprintf(f.a.stdout, ", %d fermé(s), %d RTS ajouté(s), catalogue version %d", rep.Closed, rep.RTSAdded, rep.Version)
+		fmt.Fprintf(a.stdout, ", %d fermé(s), %d RTS ajouté(s), catalogue version %d", rep.Closed, rep.RTSAdded, rep.Version)
 	}
-	fmt.Fprintln(f.a.stdout, ".")
-	return exitOK
+	fmt.Fprintln(a.stdout, ".")
+	return nil
 }
 
-func cmdImportPeople(a *app, args []string) int {
-	f := a.newFlags("import-people", "import-people -file personnes.csv|xlsx|json [-dry-run]", true)
-	file := f.String("file", "", "fichier des personnes (CSV, XLSX ou JSON)")
-	dry := f.Bool("dry-run", false, "vérifier seulement, sans importer")
-	if _, code := f.parse(args); code >= 0 {
-		return code
-	}
-	if code := f.need("file", *file); code >= 0 {
-		return code
-	}
-	return f.importFile(*file, *dry, func(c *client.Client, format string, data []byte, dry bool) (*api.ImportReport, error) {
-		ctx, cancel := timeout()
-		defer cancel()
-		return c.ImportPeople(ctx, format, data, dry)
+func (a *app) cmdImportPeople() cmdrun.Command {
+	var file string
+	var dry bool
+	return remote(cmdrun.Command{
+		Name:     "import-people",
+		Summary:  "importe la liste des personnes (-file f.csv|xlsx|json [-dry-run])",
+		Usage:    "-file personnes.csv|xlsx|json [-dry-run]",
+		Required: []string{"file"},
+	}, func(fs *flag.FlagSet) {
+		fs.StringVar(&file, "file", "", "fichier des personnes (CSV, XLSX ou JSON)")
+		fs.BoolVar(&dry, "dry-run", false, "vérifier seulement, sans importer")
+	}, func(ctx context.Context, c *client.Client, _ []string) error {
+		return a.importFile(c, file, dry, func(format string, data []byte, dry bool) (*api.ImportReport, error) {
+			return c.ImportPeople(ctx, format, data, dry)
+		})
 	})
 }
 
-func cmdImportPostes(a *app, args []string) int {
-	f := a.newFlags("import-postes", "import-postes -round R -file postes.csv|xlsx|json [-dry-run] [-partial]", true)
-	round := f.String("round", "", "tour (round id)")
-	file := f.String("file", "", "fichier des postes (CSV, XLSX ou JSON)")
-	dry := f.Bool("dry-run", false, "vérifier seulement, sans importer")
-	partial := f.Bool("partial", false, "liste partielle : ne pas fermer les postes absents du fichier")
-	if _, code := f.parse(args); code >= 0 {
-		return code
-	}
-	if code := f.need("round", *round, "file", *file); code >= 0 {
-		return code
-	}
-	return f.importFile(*file, *dry, func(c *client.Client, format string, data []byte, dry bool) (*api.ImportReport, error) {
-		ctx, cancel := timeout()
-		defer cancel()
-		if *partial {
-			return importPostesPartial(ctx, c, *round, format, data, dry)
-		}
-		return c.ImportPostes(ctx, *round, format, data, dry)
+func (a *app) cmdImportPostes() cmdrun.Command {
+	var round, file string
+	var dry, partial bool
+	return remote(cmdrun.Command{
+		Name:     "import-postes",
+		Summary:  "importe les postes d'un tour (-round R -file f [-dry-run] [-partial])",
+		Usage:    "-round R -file postes.csv|xlsx|json [-dry-run] [-partial]",
+		Required: []string{"round", "file"},
+	}, func(fs *flag.FlagSet) {
+		fs.StringVar(&round, "round", "", "tour (round id)")
+		fs.StringVar(&file, "file", "", "fichier des postes (CSV, XLSX ou JSON)")
+		fs.BoolVar(&dry, "dry-run", false, "vérifier seulement, sans importer")
+		fs.BoolVar(&partial, "partial", false, "liste partielle : ne pas fermer les postes absents du fichier")
+	}, func(ctx context.Context, c *client.Client, _ []string) error {
+		return a.importFile(c, file, dry, func(format string, data []byte, dry bool) (*api.ImportReport, error) {
+			if partial {
+				return importPostesPartial(ctx, c, round, format, data, dry)
+			}
+			return c.ImportPostes(ctx, round, format, data, dry)
+		})
 	})
 }
 
-func cmdPeople(a *app, args []string) int {
-	f := a.newFlags("people", "people [-role intern|rts|coordinator|admin]", true)
-	role := f.String("role", "", "ne montrer que ce rôle")
-	if _, code := f.parse(args); code >= 0 {
-		return code
-	}
-	c, code := f.client()
-	if code >= 0 {
-		return code
-	}
-	ctx, cancel := timeout()
-	defer cancel()
-	people, err := c.People(ctx)
-	if err != nil {
-		return f.fail("liste des personnes", err)
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "IDENTIFIANT\tRÔLE\tNOM\tE-MAIL\tDES\tSUBDIVISION\tRANG\tINSCRIT\tCODE EN ATTENTE")
-	n := 0
-	for _, s := range people {
-		p := s.Person
-		if *role != "" && string(p.Role) != *role {
-			continue
+func (a *app) cmdPeople() cmdrun.Command {
+	var role string
+	return remote(cmdrun.Command{
+		Name:    "people",
+		Summary: "liste les personnes et leur inscription",
+		Usage:   "[-role intern|rts|coordinator|admin]",
+	}, func(fs *flag.FlagSet) {
+		fs.StringVar(&role, "role", "", "ne montrer que ce rôle")
+	}, func(ctx context.Context, c *client.Client, _ []string) error {
+		people, err := c.People(ctx)
+		if err != nil {
+			return fail("liste des personnes", err)
 		}
-		n++
-		rank := ""
-		if p.Rank > 0 {
-			rank = fmt.Sprint(p.Rank)
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "IDENTIFIANT\tRÔLE\tNOM\tE-MAIL\tDES\tSUBDIVISION\tRANG\tINSCRIT\tCODE EN ATTENTE")
+		n := 0
+		for _, s := range people {
+			p := s.Person
+			if role != "" && string(p.Role) != role {
+				continue
+			}
+			n++
+			rank := ""
+			if p.Rank > 0 {
+				rank = fmt.Sprint(p.Rank)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Role, p.FullName(), p.Email, p.Specialty, p.Subdivision,
+				rank, yesNo(s.Enrolled), yesNo(s.PendingCode))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Role, p.FullName(), p.Email, p.Specialty, p.Subdivision,
-			rank, yesNo(s.Enrolled), yesNo(s.PendingCode))
-	}
-	tw.Flush()
-	fmt.Fprintf(a.stdout, "%d personne(s).\n", n)
-	return exitOK
+		tw.Flush()
+		fmt.Fprintf(a.stdout, "%d personne(s).\n", n)
+		return nil
+	})
 }
 
 func yesNo(b bool) string {
@@ -192,86 +189,85 @@ func PrintCodes(w io.Writer, codes []api.IssuedCode) {
 // CodeBatch is the number of people per activation-code request.
 const CodeBatch = 400
 
-func cmdCodes(a *app, args []string) int {
-	f := a.newFlags("codes", "codes -people X[,Y…] | -all  (ou : codes X Y …)", true)
-	people := f.String("people", "", "personnes à qui émettre un code, séparées par des virgules")
-	all := f.Bool("all", false, "toutes les personnes sans clé enregistrée")
+func (a *app) cmdCodes() cmdrun.Command {
+	var people string
+	var all bool
 	// -id is the signing admin; the people are given by -people or as
 	// arguments.
-	if pos, code := f.parseLoose(args); code >= 0 {
-		return code
-	} else if len(pos) > 0 {
-		*people = strings.Join(append(splitList(*people), pos...), ",")
-	}
-	ids := splitList(*people)
-	if len(ids) == 0 && !*all {
-		return f.usageErr("indiquez les personnes (-people X,Y ou en arguments) ou -all")
-	}
-	if len(ids) > 0 && *all {
-		return f.usageErr("-all et une liste de personnes s'excluent")
-	}
-	c, code := f.client()
-	if code >= 0 {
-		return code
-	}
-	ctx, cancel := timeout()
-	defer cancel()
-	if *all {
-		// Everyone without a key, in batches: each code costs an Argon2id
-		// hash and one request must end within the server's write timeout.
-		people, err := c.People(ctx)
-		if err != nil {
-			return f.fail("liste des personnes", err)
+	return remote(cmdrun.Command{
+		Name:    "codes",
+		Summary: "émet des codes d'activation (-people X[,Y…] | -all)",
+		Usage:   "-people X[,Y…] | -all  (ou : codes X Y …)",
+		Args:    cmdrun.Any("personne"),
+	}, func(fs *flag.FlagSet) {
+		fs.StringVar(&people, "people", "", "personnes à qui émettre un code, séparées par des virgules")
+		fs.BoolVar(&all, "all", false, "toutes les personnes sans clé enregistrée")
+	}, func(ctx context.Context, c *client.Client, args []string) error {
+		ids := append(splitList(people), args...)
+		if len(ids) == 0 && !all {
+			return cmdrun.Usagef("indiquez les personnes (-people X,Y ou en arguments) ou -all")
 		}
-		for _, p := range people {
-			if !p.Enrolled {
-				ids = append(ids, p.Person.ID)
+		if len(ids) > 0 && all {
+			return cmdrun.Usagef("-all et une liste de personnes s'excluent")
+		}
+		if all {
+			// Everyone without a key, in batches: each code costs an
+			// Argon2id hash and one request must end within the server's
+			// write timeout.
+			people, err := c.People(ctx)
+			if err != nil {
+				return fail("liste des personnes", err)
+			}
+			for _, p := range people {
+				if !p.Enrolled {
+					ids = append(ids, p.Person.ID)
+				}
 			}
 		}
-	}
-	res := &api.IssueCodesResponse{}
-	for rest := ids; len(rest) > 0; {
-		n := min(CodeBatch, len(rest))
-		part, err := c.IssueCodes(ctx, api.IssueCodesRequest{People: rest[:n]})
-		if err != nil {
-			PrintCodes(a.stdout, res.Codes)
-			return f.fail("émission des codes", err)
+		res := &api.IssueCodesResponse{}
+		for rest := ids; len(rest) > 0; {
+			n := min(CodeBatch, len(rest))
+			part, err := c.IssueCodes(ctx, api.IssueCodesRequest{People: rest[:n]})
+			if err != nil {
+				PrintCodes(a.stdout, res.Codes)
+				return fail("émission des codes", err)
+			}
+			res.Codes = append(res.Codes, part.Codes...)
+			rest = rest[n:]
 		}
-		res.Codes = append(res.Codes, part.Codes...)
-		rest = rest[n:]
-	}
-	PrintCodes(a.stdout, res.Codes)
-	fmt.Fprintf(a.stdout, "%d code(s) émis. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi mis l'e-mail dans sa file d'envoi (serve -mail ; admin mail pour la suivre).\n", len(res.Codes))
-	return exitOK
+		PrintCodes(a.stdout, res.Codes)
+		fmt.Fprintf(a.stdout, "%d code(s) émis. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi mis l'e-mail dans sa file d'envoi (serve -mail ; admin mail pour la suivre).\n", len(res.Codes))
+		return nil
+	})
 }
 
-func cmdResetKey(a *app, args []string) int {
-	f := a.newFlags("reset-key", "reset-key -person X -reason \"…\"  (ou : reset-key X -reason \"…\")", true)
-	person := f.String("person", "", "personne dont la clé est révoquée")
-	reason := f.String("reason", "", "motif, obligatoire et journalisé")
-	pos, code := f.parseLoose(args)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) == 1 && *person == "" {
-		*person = pos[0]
-	} else if len(pos) > 0 {
-		return f.usageErr("argument inattendu %q", pos[len(pos)-1])
-	}
-	if code := f.need("person", *person, "reason", *reason); code >= 0 {
-		return code
-	}
-	c, code := f.client()
-	if code >= 0 {
-		return code
-	}
-	ctx, cancel := timeout()
-	defer cancel()
-	ic, err := c.ResetKey(ctx, *person, *reason)
-	if err != nil {
-		return f.fail("réinitialisation de la clé de "+*person, err)
-	}
-	fmt.Fprintf(a.stdout, "Clé de %s révoquée. Nouveau code d'activation :\n", *person)
-	PrintCodes(a.stdout, []api.IssuedCode{*ic})
-	return exitOK
+func (a *app) cmdResetKey() cmdrun.Command {
+	var person, reason string
+	return remote(cmdrun.Command{
+		Name:     "reset-key",
+		Summary:  "révoque la clé d'une personne et émet un nouveau code (-person X -reason …)",
+		Usage:    "-person X -reason \"…\"  (ou : reset-key X -reason \"…\")",
+		Args:     cmdrun.Optional("X"),
+		Required: []string{"reason"},
+	}, func(fs *flag.FlagSet) {
+		fs.StringVar(&person, "person", "", "personne dont la clé est révoquée")
+		fs.StringVar(&reason, "reason", "", "motif, obligatoire et journalisé")
+	}, func(ctx context.Context, c *client.Client, args []string) error {
+		if len(args) == 1 {
+			if person != "" {
+				return cmdrun.Usagef("argument inattendu %q", args[0])
+			}
+			person = args[0]
+		}
+		if strings.TrimSpace(person) == "" {
+			return cmdrun.Usagef("l'option -person est obligatoire (required)")
+		}
+		ic, err := c.ResetKey(ctx, person, reason)
+		if err != nil {
+			return fail("réinitialisation de la clé de "+person, err)
+		}
+		fmt.Fprintf(a.stdout, "Clé de %s révoquée. Nouveau code d'activation :\n", person)
+		PrintCodes(a.stdout, []api.IssuedCode{*ic})
+		return nil
+	})
 }
