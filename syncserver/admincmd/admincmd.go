@@ -80,8 +80,7 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 // an import report with errors) and 2 on bad usage.
 func Run(args []string, stdout, stderr io.Writer) int {
 	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
-	root := cmdrun.Command{Sub: []cmdrun.Command{Command(stdio)}}
-	return cmdrun.Main(context.Background(), "syncserver", root, stdio, append([]string{"admin"}, args...))
+	return cmdrun.RunCommand(context.Background(), "syncserver", Command(stdio), stdio, args)
 }
 
 type app struct {

@@ -25,7 +25,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,8 +35,8 @@ import (
 
 	"appariement/shared/client"
 	"appariement/shared/translog"
-	"appariement/syncserver/admincmd"
-	"appariement/syncserver/keyfile"
+	"appariement/syncserver/adminconn"
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/store"
 )
 
@@ -59,61 +58,88 @@ type Report struct {
 	ServerKey string
 }
 
-// Run is the "syncserver backup" command.
-func Run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", "", "fichier du serveur à copier, serveur arrêté / store file of a stopped server")
-	srv := fs.String("server", "", "copie à chaud d'un serveur en marche (URL) / hot copy of a running server (URL; "+admincmd.EnvServer+")")
-	id := fs.String("id", os.Getenv(admincmd.EnvID), "administrateur, avec -server / admin id ("+admincmd.EnvID+")")
-	keyPath := fs.String("key", os.Getenv(admincmd.EnvKey), "clé de l'administrateur, avec -server / admin key file ("+admincmd.EnvKey+")")
-	out := fs.String("out", "", "fichier de sauvegarde à écrire / backup file to write")
-	force := fs.Bool("force", false, "écraser -out s'il existe / overwrite -out")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// Command is "syncserver backup", writing to stdio.
+func Command(stdio cmdrun.IO) cmdrun.Command {
+	var db, srv, out string
+	var force bool
+	var conn adminconn.Flags
+	return cmdrun.Command{
+		Name: "backup",
+		Summary: "copie vérifiée : à chaud d'un serveur en marche, ou du fichier d'un serveur arrêté\n" +
+			"/ verified copy: hot from a running server, or of a stopped store's file\n" +
+			"(-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)",
+		Usage:   "-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db",
+		Timeout: time.Hour, // a national store takes a while
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&db, "db", "", "fichier du serveur à copier, serveur arrêté / store file of a stopped server")
+			// No default from the environment for -server: it would
+			// make -db and -server both given.
+			fs.StringVar(&srv, "server", "", "copie à chaud d'un serveur en marche (URL) / hot copy of a running server (URL; "+adminconn.EnvServer+")")
+			conn.RegisterIdentity(fs, "administrateur, avec -server / admin id ("+adminconn.EnvID+")",
+				"clé de l'administrateur, avec -server / admin key file ("+adminconn.EnvKey+")")
+			fs.StringVar(&out, "out", "", "fichier de sauvegarde à écrire / backup file to write")
+			fs.BoolVar(&force, "force", false, "écraser -out s'il existe / overwrite -out")
+		},
+		Run: func(ctx context.Context, _ []string) error {
+			if (db == "") == (srv == "") || out == "" {
+				return cmdrun.Usagef("-out et soit -db (serveur arrêté) soit -server (à chaud) / -out and either -db or -server")
+			}
+			var rep *Report
+			var err error
+			if srv != "" {
+				conn.Server = srv
+				rep, err = remote(ctx, conn, out, force)
+			} else {
+				rep, err = File(db, out, force)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdio.Stdout, "sauvegarde %s : %d octets, journal de %d feuilles vérifié (hash %s), clé du serveur %s (la clé de signature n'est pas dans la sauvegarde : sauvegardez son fichier à part)\n",
+				out, rep.Size, rep.TreeSize, rep.Hash, rep.ServerKey)
+			return nil
+		},
 	}
-	if (*db == "") == (*srv == "") || *out == "" {
-		fmt.Fprintln(stderr, "backup : -out et soit -db (serveur arrêté) soit -server (à chaud) / -out and either -db or -server")
-		return 2
-	}
-	var rep *Report
-	var err error
-	if *srv != "" {
-		rep, err = remote(*srv, *id, *keyPath, *out, *force)
-	} else {
-		rep, err = File(*db, *out, *force)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "backup :", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "sauvegarde %s : %d octets, journal de %d feuilles vérifié (hash %s), clé du serveur %s (la clé de signature n'est pas dans la sauvegarde : sauvegardez son fichier à part)\n",
-		*out, rep.Size, rep.TreeSize, rep.Hash, rep.ServerKey)
-	return 0
 }
 
-// RunRestore is the "syncserver restore" command.
+// RestoreCommand is "syncserver restore", writing to stdio.
+func RestoreCommand(stdio cmdrun.IO) cmdrun.Command {
+	var from, db string
+	var force bool
+	return cmdrun.Command{
+		Name: "restore",
+		Summary: "vérifie et restaure une copie / verifies and restores a backup\n" +
+			"(-from backup.db -db store.db [-force])",
+		Usage:    "-from backup.db -db store.db [-force]",
+		Required: []string{"from", "db"},
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&from, "from", "", "sauvegarde à restaurer / backup file")
+			fs.StringVar(&db, "db", "", "fichier du serveur à écrire / store file to write")
+			fs.BoolVar(&force, "force", false, "remplacer -db s'il existe / replace an existing -db")
+		},
+		Run: func(context.Context, []string) error {
+			rep, err := Restore(from, db, force)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdio.Stdout, "%s restauré depuis %s : journal de %d feuilles vérifié (hash %s) ; remettez à côté le fichier de la clé du serveur %s (%s.key)\n",
+				db, from, rep.TreeSize, rep.Hash, rep.ServerKey, db)
+			return nil
+		},
+	}
+}
+
+// Run is the "syncserver backup" command, through cmdrun: it returns the
+// exit code (0 done, 1 failed, 2 bad usage).
+func Run(args []string, stdout, stderr io.Writer) int {
+	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
+	return cmdrun.RunCommand(context.Background(), "syncserver", Command(stdio), stdio, args)
+}
+
+// RunRestore is the "syncserver restore" command, through cmdrun.
 func RunRestore(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	from := fs.String("from", "", "sauvegarde à restaurer / backup file")
-	db := fs.String("db", "", "fichier du serveur à écrire / store file to write")
-	force := fs.Bool("force", false, "remplacer -db s'il existe / replace an existing -db")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *from == "" || *db == "" {
-		fmt.Fprintln(stderr, "restore : -from et -db sont obligatoires / -from and -db are required")
-		return 2
-	}
-	rep, err := Restore(*from, *db, *force)
-	if err != nil {
-		fmt.Fprintln(stderr, "restore :", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "%s restauré depuis %s : journal de %d feuilles vérifié (hash %s) ; remettez à côté le fichier de la clé du serveur %s (%s.key)\n",
-		*db, *from, rep.TreeSize, rep.Hash, rep.ServerKey, *db)
-	return 0
+	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
+	return cmdrun.RunCommand(context.Background(), "syncserver", RestoreCommand(stdio), stdio, args)
 }
 
 // File copies the store file db (no server running on it) to out, then
@@ -144,21 +170,15 @@ func File(db, out string, force bool) (*Report, error) {
 	return rep, nil
 }
 
-func remote(url, id, keyPath, out string, force bool) (*Report, error) {
-	if id == "" || keyPath == "" {
+func remote(ctx context.Context, conn adminconn.Flags, out string, force bool) (*Report, error) {
+	if conn.ID == "" || conn.Key == "" {
 		return nil, errors.New("-server demande -id et -key (l'administrateur qui signe la demande)")
 	}
-	key, err := keyfile.Read(keyPath)
+	c, err := conn.Client()
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.New(url, &http.Client{}) // no timeout: a national store takes a while
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
-	return Remote(ctx, c.WithIdentity(id, key), out, force)
+	return Remote(ctx, c, out, force)
 }
 
 // Remote asks the running server of c (an admin identity) for a hot copy

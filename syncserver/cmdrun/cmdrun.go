@@ -143,6 +143,13 @@ func Main(ctx context.Context, prog string, root Command, stdio IO, args []strin
 	return r.exit(ctx, path, err)
 }
 
+// RunCommand runs the single command c as if it were a command of prog's
+// root (its path is c.Name), with args the arguments after its name: for
+// the Run functions that tests and other binaries call.
+func RunCommand(ctx context.Context, prog string, c Command, stdio IO, args []string) int {
+	return Main(ctx, prog, Command{Sub: []Command{c}}, stdio, append([]string{c.Name}, args...))
+}
+
 type runner struct {
 	prog string
 	io   IO
