@@ -1,18 +1,25 @@
 // Command syncserver is Appariement's central server and its tools.
 //
+//	syncserver serve -db store.db -addr 127.0.0.1:8080     serve the API
+//	syncserver admin round show R1                         administer a server
 //	syncserver match -in instance.json -out result.json   run a matching on files
 //
-// Run "syncserver help" for every command. The demo and the load, crash
-// and fault tests are in the test bench, syncserver/lab.
+// Run "syncserver help" for every command. Each command lives in its own
+// package and is run by syncserver/cmdrun, which maps errors to exit codes
+// (0 done, 1 failed, 2 bad usage, 130 interrupted); SIGINT and SIGTERM
+// cancel the command's context. The demo and the load, crash and fault
+// tests are in the test bench, syncserver/lab.
 package main
 
 import (
-	"fmt"
-	"io"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"appariement/syncserver/admincmd"
 	"appariement/syncserver/backup"
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keycmd"
 	"appariement/syncserver/matchcmd"
 	"appariement/syncserver/releasecmd"
@@ -22,73 +29,46 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], cmdrun.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
-	}
-	switch args[0] {
-	case "admin":
-		return admincmd.Run(args[1:], stdout, stderr)
-	case "match":
-		return matchcmd.Run(args[1:], stdout, stderr)
-	case "serve":
-		return servecmd.Run(args[1:], stdout, stderr)
-	case "backup":
-		return backup.Run(args[1:], stdout, stderr)
-	case "restore":
-		return backup.RunRestore(args[1:], stdout, stderr)
-	case "key":
-		return keycmd.Run(args[1:], stdout, stderr)
-	case "release-keygen":
-		return releasecmd.RunKeygen(args[1:], stdout, stderr)
-	case "sign-release":
-		return releasecmd.RunSign(args[1:], stdout, stderr)
-	case "verify-release":
-		return releasecmd.RunVerify(args[1:], stdout, stderr)
-	case "verify":
-		return verifycmd.Run(args[1:], stdout, stderr)
-	case "witness":
-		return witness.Run(args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		usage(stdout)
-		return 0
-	}
-	fmt.Fprintf(stderr, "syncserver: commande inconnue %q (unknown command)\n", args[0])
-	usage(stderr)
-	return 2
+// run runs the command named by args and returns the exit code.
+func run(ctx context.Context, args []string, stdio cmdrun.IO) int {
+	return cmdrun.Main(ctx, "syncserver", root(stdio), stdio, args)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: syncserver <commande> [options]
-
-Commandes / commands:
-  admin   administre un serveur / administers a server
-          (init, import-people, import-postes, codes, round, run, publish, export…;
-          "syncserver admin help")
-  match   calcule un appariement sur fichiers / runs a matching on files
-          (-in instance.json -out result.json)
-  serve   sert l'API / serves the API
-          (-db store.db -addr 127.0.0.1:8080 [-mail dir:D|smtp://u:p@host:587|smtps://…] [-tls-cert f -tls-key f])
-  backup  copie vérifiée : à chaud d'un serveur en marche, ou du fichier d'un serveur arrêté
-          / verified copy: hot from a running server, or of a stopped store's file
-          (-server URL -id A0001 -key admin.key -out backup.db | -db store.db -out backup.db)
-  restore  vérifie et restaure une copie / verifies and restores a backup
-          (-from backup.db -db store.db [-force])
-  key     la clé de signature du serveur, dans son propre fichier / the server's signing key
-          (show -db store.db | rotate -db store.db [-key store.db.key], serveur arrêté)
-  verify-release  vérifie la signature de SHA256SUMS et les fichiers téléchargés
-          / checks the signed SHA256SUMS and the downloads
-          (-key 'appariement-release+…' [fichier…]; sign-release, release-keygen : docs/release.md)
-  verify  vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round
-          (-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]
-  witness  témoin du journal : cosigne les points de contrôle cohérents / log witness: cosigns consistent checkpoints
-          (-server URL -name W -key witness.key -state f [-once] | keygen -name W -key-out f)
-
-La démonstration et les essais de charge, de panne et de kill -9 sont dans le
-banc d'essai / the demo and the load, crash and fault tests: go run ./syncserver/lab help
-`)
+// root is the tree of syncserver's commands, bound to stdio.
+func root(stdio cmdrun.IO) cmdrun.Command {
+	cmds := []cmdrun.Command{
+		admincmd.Command(stdio),
+		matchcmd.Command(stdio),
+		servecmd.Command(stdio),
+		backup.Command(stdio),
+		backup.RestoreCommand(stdio),
+		keycmd.Command(stdio),
+	}
+	cmds = append(cmds, releasecmd.Commands(stdio)...)
+	cmds = append(cmds,
+		verifycmd.Command(stdio),
+		cmdrun.Command{
+			Name: "witness",
+			Summary: "témoin du journal : cosigne les points de contrôle cohérents / log witness: cosigns consistent checkpoints\n" +
+				"(-server URL -name W -key witness.key -state f [-once] | keygen -name W -key-out f)",
+			Raw:      true, // its own parser, exit codes (3: a fork) and signal handling
+			Graceful: true,
+			Run: func(_ context.Context, args []string) error {
+				return cmdrun.ExitCode(witness.Run(args, stdio.Stdout, stdio.Stderr))
+			},
+		},
+	)
+	return cmdrun.Command{
+		Usage: "<commande> [options]",
+		Help:  "Commandes / commands:",
+		Footer: "La démonstration et les essais de charge, de panne et de kill -9 sont dans le\n" +
+			"banc d'essai / the demo and the load, crash and fault tests: go run ./syncserver/lab help",
+		Sub: cmds,
+	}
 }

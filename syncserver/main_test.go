@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"appariement/syncserver/cmdrun"
 )
 
 // TestProductionBinaryHasNoTestBench: the server binary links none of the
@@ -30,7 +33,7 @@ func TestProductionBinaryHasNoTestBench(t *testing.T) {
 
 func TestUnknownCommand(t *testing.T) {
 	var out, errOut strings.Builder
-	if code := run([]string{"demo"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "lab") {
+	if code := run(context.Background(), []string{"demo"}, cmdrun.IO{Stdout: &out, Stderr: &errOut}); code != 2 || !strings.Contains(errOut.String(), "lab") {
 		t.Fatalf("syncserver demo: exit %d, %q", code, errOut.String())
 	}
 }

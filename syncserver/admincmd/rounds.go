@@ -59,7 +59,7 @@ func (a *app) roundCreate() cmdrun.Command {
 	var id, name, proc, sub, spec string
 	return remote(cmdrun.Command{
 		Name:    "create",
-		Summary: "create -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
+		Summary: "crée un tour : -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
 		Usage:   "-round R1 -name \"Tour 1\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
 		Args:    cmdrun.Optional("R1"),
 	}, func(fs *flag.FlagSet) {
@@ -120,7 +120,7 @@ func orDash(s string) string {
 func (a *app) roundShow() cmdrun.Command {
 	return remote(cmdrun.Command{
 		Name:    "show",
-		Summary: "show R",
+		Summary: "montre un tour, ses postes, ses listes : show R",
 		Usage:   "R",
 		Args:    cmdrun.Exactly("R"),
 	}, nil, func(ctx context.Context, c *client.Client, args []string) error {
@@ -143,7 +143,7 @@ func (a *app) roundSchedule() cmdrun.Command {
 	var wo, wc, ro, rc, reason string
 	return remote(cmdrun.Command{
 		Name:    "schedule",
-		Summary: "schedule R -wishes-open T -wishes-close T [-rankings-open T -rankings-close T]",
+		Summary: "fixe le calendrier : schedule R -wishes-open T -wishes-close T [-rankings-open T -rankings-close T]",
 		Usage:   "R -wishes-open T -wishes-close T [-rankings-open T -rankings-close T] [-reason …]",
 		Help:    "T : RFC 3339 ou « 2026-09-01 00:01 » (heure de Paris)",
 		Args:    cmdrun.Exactly("R"),
@@ -184,7 +184,7 @@ func (a *app) roundTransition(name string, to domain.RoundState) cmdrun.Command 
 	var reason string
 	return remote(cmdrun.Command{
 		Name:    name,
-		Summary: name + " R [-reason …]",
+		Summary: fmt.Sprintf("passe le tour à l'état %s : %s R [-reason …]", to, name),
 		Usage:   "R [-reason …]",
 		Args:    cmdrun.Exactly("R"),
 	}, func(fs *flag.FlagSet) {

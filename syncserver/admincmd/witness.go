@@ -19,7 +19,7 @@ func (a *app) cmdWitness() cmdrun.Command {
 	return cmdrun.Command{
 		Name:    "witness",
 		Summary: "témoins du journal : add -name W -key CLÉ | require -round R -n N",
-		Usage:   "add -name W -key CLÉ | require -round R -n N",
+		Usage:   "add -name W -key CLÉ [-admin-key admin.key] | require -round R -n N",
 		Sub:     []cmdrun.Command{a.witnessAdd(), a.witnessRequire()},
 	}
 }
@@ -32,7 +32,7 @@ func (a *app) witnessAdd() cmdrun.Command {
 	var conn adminconn.Flags
 	return cmdrun.Command{
 		Name:     "add",
-		Summary:  "add -name W -key CLÉ-DE-VÉRIFICATION [-admin-key admin.key]",
+		Summary:  "enregistre un témoin : add -name W -key CLÉ-DE-VÉRIFICATION [-admin-key admin.key]",
 		Usage:    "-name W -key CLÉ-DE-VÉRIFICATION [-admin-key admin.key]",
 		Required: []string{"name", "key", "server", "id", "admin-key"},
 		Timeout:  requestTimeout,
@@ -61,7 +61,7 @@ func (a *app) witnessRequire() cmdrun.Command {
 	var n int
 	return remote(cmdrun.Command{
 		Name:     "require",
-		Summary:  "require -round R -n N",
+		Summary:  "exige N cosignatures avant publication : require -round R -n N",
 		Usage:    "-round R -n N",
 		Required: []string{"round"},
 	}, func(fs *flag.FlagSet) {

@@ -102,6 +102,11 @@ type Command struct {
 	// Timeout, if positive, adds a -timeout flag of this default that
 	// bounds the context given to Run.
 	Timeout time.Duration
+	// Graceful says that Run watches its context and returns soon after it
+	// is cancelled (serve's graceful shutdown): the runner waits for it.
+	// Otherwise an interrupted command is abandoned at once, exit 130, as
+	// the signal's default action would have ended the process.
+	Graceful bool
 	// Raw passes the arguments to Run unparsed (Flags, Args, Required and
 	// Timeout are then ignored): for a command with a parser of its own.
 	Raw bool
@@ -190,7 +195,7 @@ func (r *runner) run(ctx context.Context, path []string, c Command, args []strin
 		return r.group(ctx, path, c, args)
 	}
 	if c.Raw {
-		return path, c.Run(ctx, args)
+		return path, call(ctx, c, ctx, args)
 	}
 	fs := flag.NewFlagSet(strings.Join(path, " "), flag.ContinueOnError)
 	fs.SetOutput(r.io.Stderr)
@@ -214,15 +219,35 @@ func (r *runner) run(ctx context.Context, path []string, c Command, args []strin
 			return path, Usagef("l'option -%s est obligatoire (required)", name)
 		}
 	}
+	runCtx := ctx
 	if timeout != nil {
 		if *timeout <= 0 {
 			return path, Usagef("-timeout doit être positif (must be positive)")
 		}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		runCtx, cancel = context.WithTimeout(ctx, *timeout)
 		defer cancel()
 	}
-	return path, c.Run(ctx, pos)
+	return path, call(ctx, c, runCtx, pos)
+}
+
+// call runs c.Run(runCtx, args). Unless c is Graceful, it returns as soon
+// as ctx (the interruption, not the timeout) is done, leaving Run behind.
+func call(ctx context.Context, c Command, runCtx context.Context, args []string) error {
+	if c.Graceful {
+		return c.Run(runCtx, args)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx, args) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // parse parses flags and positional arguments in any order ("--" ends the

@@ -11,6 +11,7 @@
 package keycmd
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"flag"
@@ -23,37 +24,47 @@ import (
 
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
 )
 
-// Run runs "syncserver key" with the arguments that follow "key".
-func Run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != "show" && args[0] != "rotate") {
-		fmt.Fprintln(stderr, "Usage : syncserver key show|rotate -db store.db [-key store.db.key]")
-		return 2
+// Command is "syncserver key": show and rotate, writing to stdio.
+func Command(stdio cmdrun.IO) cmdrun.Command {
+	return cmdrun.Command{
+		Name: "key",
+		Summary: "la clé de signature du serveur, dans son propre fichier / the server's signing key\n" +
+			"(show -db store.db | rotate -db store.db [-key store.db.key], serveur arrêté)",
+		Usage: "show|rotate -db store.db [-key store.db.key]",
+		Sub: []cmdrun.Command{
+			keyCommand("show", "empreinte de la clé de la base / fingerprint of the store's key", func(db, _ string) error {
+				return show(db, stdio.Stdout)
+			}),
+			keyCommand("rotate", "nouvelle clé, serveur arrêté / new key, server stopped", func(db, keyPath string) error {
+				return Rotate(db, keyPath, time.Now(), stdio.Stdout)
+			}),
+		},
 	}
-	fs := flag.NewFlagSet("key "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", "store.db", "fichier de la base, serveur arrêté (store file, server stopped)")
-	keyPath := fs.String("key", "", "fichier de la clé de signature (défaut : <db>.key)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+}
+
+// keyCommand is a subcommand of "key" on the store db and its key file.
+func keyCommand(name, summary string, run func(db, keyPath string) error) cmdrun.Command {
+	var db, keyPath string
+	return cmdrun.Command{
+		Name:    name,
+		Summary: summary,
+		Usage:   "-db store.db [-key store.db.key]",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&db, "db", "store.db", "fichier de la base, serveur arrêté (store file, server stopped)")
+			fs.StringVar(&keyPath, "key", "", "fichier de la clé de signature (défaut : <db>.key)")
+		},
+		Run: func(context.Context, []string) error {
+			if keyPath == "" {
+				keyPath = db + ".key"
+			}
+			return run(db, keyPath)
+		},
 	}
-	if *keyPath == "" {
-		*keyPath = *db + ".key"
-	}
-	var err error
-	if args[0] == "show" {
-		err = show(*db, stdout)
-	} else {
-		err = Rotate(*db, *keyPath, time.Now(), stdout)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "key %s : %v\n", args[0], err)
-		return 1
-	}
-	return 0
 }
 
 func show(db string, w io.Writer) error {

@@ -11,6 +11,7 @@
 package matchcmd
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"strings"
 
 	"appariement/shared/match"
+	"appariement/syncserver/cmdrun"
 )
 
 // Exit codes of Run.
@@ -45,6 +47,21 @@ Exit status: 0 on success, 1 on invalid input or a failed check (nothing is writ
 
 Flags:
 `
+
+// Command is "syncserver match", reading stdio.Stdin where a file is "-".
+// It keeps its own parser and messages (English, for the engine's users),
+// under the runner: see Run.
+func Command(stdio cmdrun.IO) cmdrun.Command {
+	return cmdrun.Command{
+		Name: "match",
+		Summary: "calcule un appariement sur fichiers / runs a matching on files\n" +
+			"(-in instance.json -out result.json)",
+		Raw: true,
+		Run: func(_ context.Context, args []string) error {
+			return cmdrun.ExitCode(run(args, stdio.Stdin, stdio.Stdout, stdio.Stderr))
+		},
+	}
+}
 
 // Run runs the match subcommand with the arguments that follow "match" on the command line,
 // reading standard input where a file is "-". It returns the process exit code: 0 on

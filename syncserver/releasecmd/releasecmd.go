@@ -16,6 +16,7 @@ package releasecmd
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,6 +30,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"appariement/syncserver/cmdrun"
 )
 
 // DefaultName is the name of the project's release key.
@@ -138,114 +141,131 @@ func fileSum(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// RunKeygen is "syncserver release-keygen".
-func RunKeygen(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("release-keygen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	name := fs.String("name", DefaultName, "nom de la clé (key name)")
-	out := fs.String("out", "", "dossier où écrire release.key (0600) et release.pub (output directory)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage : release-keygen -out DIR [-name appariement-release]")
-		return 2
-	}
-	vkey, err := Keygen(*name, *out)
-	if err != nil {
-		fmt.Fprintln(stderr, "release-keygen:", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, vkey)
-	return 0
+// Commands are "syncserver release-keygen", "sign-release" and
+// "verify-release", writing to stdio.
+func Commands(stdio cmdrun.IO) []cmdrun.Command {
+	return []cmdrun.Command{VerifyCommand(stdio), SignCommand(stdio), KeygenCommand(stdio)}
 }
 
-// RunSign is "syncserver sign-release".
-func RunSign(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sign-release", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	keyFile := fs.String("key", "", "fichier de la clé de signature (release.key)")
-	appendSig := fs.Bool("append", false, "ajouter la signature à celles de SHA256SUMS.sig (second key during a rotation)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *keyFile == "" || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage : sign-release -key release.key SHA256SUMS   (écrit SHA256SUMS.sig)")
-		return 2
-	}
-	sumsPath := fs.Arg(0)
-	skey, err := os.ReadFile(*keyFile)
-	if err == nil {
-		var sums, sig []byte
-		if sums, err = os.ReadFile(sumsPath); err == nil {
-			if _, err = parseSums(sums); err == nil {
-				if sig, err = Sign(sums, string(skey)); err == nil {
-					if *appendSig {
-						var old []byte
-						if old, err = os.ReadFile(sumsPath + ".sig"); err == nil {
-							sig = append(old, sig...)
-						}
-					}
-					if err == nil {
-						err = os.WriteFile(sumsPath+".sig", sig, 0o644)
-					}
-				}
+// KeygenCommand is "syncserver release-keygen".
+func KeygenCommand(stdio cmdrun.IO) cmdrun.Command {
+	var name, out string
+	return cmdrun.Command{
+		Name:     "release-keygen",
+		Summary:  "crée la clé de signature des versions / creates the release signing key (docs/release.md)",
+		Usage:    "-out DIR [-name appariement-release]",
+		Required: []string{"out"},
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&name, "name", DefaultName, "nom de la clé (key name)")
+			fs.StringVar(&out, "out", "", "dossier où écrire release.key (0600) et release.pub (output directory)")
+		},
+		Run: func(context.Context, []string) error {
+			vkey, err := Keygen(name, out)
+			if err != nil {
+				return err
 			}
-		}
+			fmt.Fprintln(stdio.Stdout, vkey)
+			return nil
+		},
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "sign-release:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "%s.sig écrit (written)\n", sumsPath)
-	return 0
 }
 
-// RunVerify is "syncserver verify-release": it checks SHA256SUMS.sig against
-// the verifier key, then the SHA-256 of each file named (default: every
-// listed file present beside SHA256SUMS). Exit 0 only if the signature and
-// every file checked are good and at least one file was checked.
-func RunVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify-release", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	vkey := fs.String("key", os.Getenv(EnvKey), "clé publique de vérification publiée, ex. appariement-release+1a2b3c4d+AbC… (verifier key; default $"+EnvKey+")")
-	sumsPath := fs.String("sums", "", "fichier SHA256SUMS (défaut : celui du dossier du premier fichier, ou ./SHA256SUMS)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage : verify-release -key 'appariement-release+…' [-sums SHA256SUMS] [fichier…]")
-		fs.PrintDefaults()
+// SignCommand is "syncserver sign-release": it writes SHA256SUMS.sig.
+func SignCommand(stdio cmdrun.IO) cmdrun.Command {
+	var keyFile string
+	var appendSig bool
+	return cmdrun.Command{
+		Name:     "sign-release",
+		Summary:  "signe SHA256SUMS / signs SHA256SUMS (docs/release.md)",
+		Usage:    "-key release.key SHA256SUMS   (écrit SHA256SUMS.sig)",
+		Args:     cmdrun.Exactly("SHA256SUMS"),
+		Required: []string{"key"},
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&keyFile, "key", "", "fichier de la clé de signature (release.key)")
+			fs.BoolVar(&appendSig, "append", false, "ajouter la signature à celles de SHA256SUMS.sig (second key during a rotation)")
+		},
+		Run: func(_ context.Context, args []string) error {
+			sumsPath := args[0]
+			skey, err := os.ReadFile(keyFile)
+			if err != nil {
+				return err
+			}
+			sums, err := os.ReadFile(sumsPath)
+			if err != nil {
+				return err
+			}
+			if _, err := parseSums(sums); err != nil {
+				return err
+			}
+			sig, err := Sign(sums, string(skey))
+			if err != nil {
+				return err
+			}
+			if appendSig {
+				old, err := os.ReadFile(sumsPath + ".sig")
+				if err != nil {
+					return err
+				}
+				sig = append(old, sig...)
+			}
+			if err := os.WriteFile(sumsPath+".sig", sig, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdio.Stdout, "%s.sig écrit (written)\n", sumsPath)
+			return nil
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+}
+
+// VerifyCommand is "syncserver verify-release": it checks SHA256SUMS.sig
+// against the verifier key, then the SHA-256 of each file named (default:
+// every listed file present beside SHA256SUMS). Exit 0 only if the
+// signature and every file checked are good and at least one file was
+// checked.
+func VerifyCommand(stdio cmdrun.IO) cmdrun.Command {
+	var vkey, sumsPath string
+	return cmdrun.Command{
+		Name: "verify-release",
+		Summary: "vérifie la signature de SHA256SUMS et les fichiers téléchargés\n" +
+			"/ checks the signed SHA256SUMS and the downloads\n" +
+			"(-key 'appariement-release+…' [fichier…]; sign-release, release-keygen : docs/release.md)",
+		Usage: "-key 'appariement-release+…' [-sums SHA256SUMS] [fichier…]",
+		Args:  cmdrun.Any("fichier"),
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&vkey, "key", os.Getenv(EnvKey), "clé publique de vérification publiée, ex. appariement-release+1a2b3c4d+AbC… (verifier key; default $"+EnvKey+")")
+			fs.StringVar(&sumsPath, "sums", "", "fichier SHA256SUMS (défaut : celui du dossier du premier fichier, ou ./SHA256SUMS)")
+		},
+		Run: func(_ context.Context, files []string) error {
+			return verifyRelease(stdio.Stdout, vkey, sumsPath, files)
+		},
 	}
-	if *vkey == "" {
-		fmt.Fprintln(stderr, "verify-release : -key (ou $"+EnvKey+") manque : la clé publiée dans docs/release.md (verifier key missing)")
-		return 2
+}
+
+func verifyRelease(stdout io.Writer, vkey, sumsPath string, files []string) error {
+	if vkey == "" {
+		return cmdrun.Usagef("-key (ou $" + EnvKey + ") manque : la clé publiée dans docs/release.md (verifier key missing)")
 	}
-	files := fs.Args()
-	if *sumsPath == "" {
+	if sumsPath == "" {
 		dir := "."
 		if len(files) > 0 {
 			dir = filepath.Dir(files[0])
 		}
-		*sumsPath = filepath.Join(dir, "SHA256SUMS")
+		sumsPath = filepath.Join(dir, "SHA256SUMS")
 	}
-	sums, err := os.ReadFile(*sumsPath)
+	sums, err := os.ReadFile(sumsPath)
 	if err != nil {
-		fmt.Fprintln(stderr, "verify-release:", err)
-		return 1
+		return err
 	}
-	sig, err := os.ReadFile(*sumsPath + ".sig")
+	sig, err := os.ReadFile(sumsPath + ".sig")
 	if err != nil {
-		fmt.Fprintln(stderr, "verify-release:", err)
-		return 1
+		return err
 	}
-	listed, err := Verify(sums, sig, *vkey)
+	listed, err := Verify(sums, sig, vkey)
 	if err != nil {
-		fmt.Fprintln(stderr, "verify-release:", err)
-		return 1
+		return err
 	}
-	fmt.Fprintf(stdout, "%s : signature valide (good signature)\n", *sumsPath)
-	dir := filepath.Dir(*sumsPath)
+	fmt.Fprintf(stdout, "%s : signature valide (good signature)\n", sumsPath)
+	dir := filepath.Dir(sumsPath)
 	if len(files) == 0 {
 		for name := range listed {
 			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
@@ -254,8 +274,7 @@ func RunVerify(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "verify-release : aucun fichier de SHA256SUMS à vérifier ici (no listed file found)")
-		return 1
+		return errors.New("aucun fichier de SHA256SUMS à vérifier ici (no listed file found)")
 	}
 	bad := 0
 	slices.Sort(files)
@@ -280,8 +299,28 @@ func RunVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s : OK\n", f)
 	}
 	if bad > 0 {
-		fmt.Fprintf(stderr, "verify-release : %d fichier(s) en échec : ne les installez pas (do not install)\n", bad)
-		return 1
+		return fmt.Errorf("%d fichier(s) en échec : ne les installez pas (do not install)", bad)
 	}
-	return 0
+	return nil
+}
+
+// RunKeygen is "syncserver release-keygen" through cmdrun; it returns the
+// exit code.
+func RunKeygen(args []string, stdout, stderr io.Writer) int {
+	return runOne(KeygenCommand, args, stdout, stderr)
+}
+
+// RunSign is "syncserver sign-release" through cmdrun.
+func RunSign(args []string, stdout, stderr io.Writer) int {
+	return runOne(SignCommand, args, stdout, stderr)
+}
+
+// RunVerify is "syncserver verify-release" through cmdrun.
+func RunVerify(args []string, stdout, stderr io.Writer) int {
+	return runOne(VerifyCommand, args, stdout, stderr)
+}
+
+func runOne(cmd func(cmdrun.IO) cmdrun.Command, args []string, stdout, stderr io.Writer) int {
+	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
+	return cmdrun.RunCommand(context.Background(), "syncserver", cmd(stdio), stdio, args)
 }

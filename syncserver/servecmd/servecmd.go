@@ -28,98 +28,99 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/server"
 )
 
-const usage = `usage : serve -db store.db -addr 127.0.0.1:8080 [options]
-
-Ouvre la base (créée si absente), sert l'API /v1 et s'arrête proprement sur
+const help = `Ouvre la base (créée si absente), sert l'API /v1 et s'arrête proprement sur
 SIGINT ou SIGTERM. L'empreinte de la clé du serveur est affichée au démarrage :
 les utilisateurs la comparent à celle que montre l'application.
-(Opens the store, serves the API, stops gracefully on SIGINT/SIGTERM.)
+(Opens the store, serves the API, stops gracefully on SIGINT/SIGTERM.)`
 
-Options :
-`
-
-// Run runs the serve subcommand with the arguments that follow "serve". It
-// returns 0 after a graceful shutdown, 1 on failure, 2 on bad usage.
-func Run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", "store.db", "fichier de la base bbolt (store file)")
-	signingKey := fs.String("signing-key", "", "fichier de la clé de signature du serveur, hors de la base (défaut : <db>.key, créé avec la base ; server signing key file)")
-	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute (listen address)")
-	name := fs.String("name", "", "nom de la clé du serveur dans les checkpoints, fixé à la création (server key name)")
-	cert := fs.String("tls-cert", "", "certificat TLS PEM (with -tls-key: HTTPS)")
-	key := fs.String("tls-key", "", "clé TLS PEM")
-	mailTo := fs.String("mail", "", "envoi des e-mails, depuis la file durable de la base : dir:DOSSIER (démo : un fichier .eml par e-mail), "+
-		"smtp://utilisateur:mot-de-passe@hôte:587?starttls=1 ou smtps://utilisateur:mot-de-passe@hôte:465 (mail transport)")
-	outbox := fs.String("outbox", "", "ancienne forme de -mail dir:DOSSIER (activation e-mail outbox)")
-	publicURL := fs.String("public-url", "", "adresse publique citée dans les e-mails (public URL)")
-	mailFrom := fs.String("mail-from", "Appariement <ne-pas-repondre@appariement.invalid>", "expéditeur des e-mails (From)")
-	logFormat := fs.String("log-format", "text", "format des journaux : text ou json")
-	logLevel := fs.String("log-level", "info", "niveau des journaux : debug, info, warn, error")
-	ipRate := fs.Float64("ip-rate", 0, "requêtes par seconde et par adresse cliente (0 : défaut du serveur, 50)")
-	ipBurst := fs.Int("ip-burst", 0, "rafale par adresse cliente (0 : défaut, 200)")
-	idRate := fs.Float64("identity-rate", 0, "requêtes par seconde et par identité signée (0 : défaut, 5)")
-	idBurst := fs.Int("identity-burst", 0, "rafale par identité (0 : défaut, 30)")
-	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9090",
-		"adresse des métriques Prometheus (GET /metrics), sans authentification : boucle locale ou réseau de supervision ; vide : aucune (metrics listen address)")
-	enrollRate := fs.Float64("enroll-rate", 0, "essais d'inscription par seconde et par adresse cliente (0 : défaut, 0.5)")
-	enrollBurst := fs.Int("enroll-burst", 0, "rafale d'essais d'inscription par adresse cliente (0 : défaut, 30)")
+// Command is "syncserver serve", writing to stdio. It serves until its
+// context is cancelled (SIGINT or SIGTERM, see cmdrun), then shuts down
+// gracefully and returns nil.
+func Command(stdio cmdrun.IO) cmdrun.Command {
+	var db, signingKey, addr, name, cert, key, mailTo, outbox, publicURL, mailFrom, logFormat, logLevel, metricsAddr string
+	var ipRate, idRate, enrollRate float64
+	var ipBurst, idBurst, enrollBurst int
 	var proxies []netip.Prefix
-	fs.Func("trusted-proxy", "réseau (CIDR) ou adresse d'un proxy inverse de confiance, dont X-Forwarded-For donne l'adresse du client ; "+
-		"répétable ou séparé par des virgules (trusted reverse proxy; X-Forwarded-For is read only from these)", func(v string) error {
-		ps, err := ParseTrustedProxies(v)
-		proxies = append(proxies, ps...)
-		return err
-	})
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+	return cmdrun.Command{
+		Name: "serve",
+		Summary: "sert l'API / serves the API\n" +
+			"(-db store.db -addr 127.0.0.1:8080 [-mail dir:D|smtp://u:p@host:587|smtps://…] [-tls-cert f -tls-key f])",
+		Usage:    "-db store.db -addr 127.0.0.1:8080 [options]",
+		Help:     help,
+		Graceful: true,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&db, "db", "store.db", "fichier de la base bbolt (store file)")
+			fs.StringVar(&signingKey, "signing-key", "", "fichier de la clé de signature du serveur, hors de la base (défaut : <db>.key, créé avec la base ; server signing key file)")
+			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "adresse d'écoute (listen address)")
+			fs.StringVar(&name, "name", "", "nom de la clé du serveur dans les checkpoints, fixé à la création (server key name)")
+			fs.StringVar(&cert, "tls-cert", "", "certificat TLS PEM (with -tls-key: HTTPS)")
+			fs.StringVar(&key, "tls-key", "", "clé TLS PEM")
+			fs.StringVar(&mailTo, "mail", "", "envoi des e-mails, depuis la file durable de la base : dir:DOSSIER (démo : un fichier .eml par e-mail), "+
+				"smtp://utilisateur:mot-de-passe@hôte:587?starttls=1 ou smtps://utilisateur:mot-de-passe@hôte:465 (mail transport)")
+			fs.StringVar(&outbox, "outbox", "", "ancienne forme de -mail dir:DOSSIER (activation e-mail outbox)")
+			fs.StringVar(&publicURL, "public-url", "", "adresse publique citée dans les e-mails (public URL)")
+			fs.StringVar(&mailFrom, "mail-from", "Appariement <ne-pas-repondre@appariement.invalid>", "expéditeur des e-mails (From)")
+			fs.StringVar(&logFormat, "log-format", "text", "format des journaux : text ou json")
+			fs.StringVar(&logLevel, "log-level", "info", "niveau des journaux : debug, info, warn, error")
+			fs.Float64Var(&ipRate, "ip-rate", 0, "requêtes par seconde et par adresse cliente (0 : défaut du serveur, 50)")
+			fs.IntVar(&ipBurst, "ip-burst", 0, "rafale par adresse cliente (0 : défaut, 200)")
+			fs.Float64Var(&idRate, "identity-rate", 0, "requêtes par seconde et par identité signée (0 : défaut, 5)")
+			fs.IntVar(&idBurst, "identity-burst", 0, "rafale par identité (0 : défaut, 30)")
+			fs.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090",
+				"adresse des métriques Prometheus (GET /metrics), sans authentification : boucle locale ou réseau de supervision ; vide : aucune (metrics listen address)")
+			fs.Float64Var(&enrollRate, "enroll-rate", 0, "essais d'inscription par seconde et par adresse cliente (0 : défaut, 0.5)")
+			fs.IntVar(&enrollBurst, "enroll-burst", 0, "rafale d'essais d'inscription par adresse cliente (0 : défaut, 30)")
+			fs.Func("trusted-proxy", "réseau (CIDR) ou adresse d'un proxy inverse de confiance, dont X-Forwarded-For donne l'adresse du client ; "+
+				"répétable ou séparé par des virgules (trusted reverse proxy; X-Forwarded-For is read only from these)", func(v string) error {
+				ps, err := ParseTrustedProxies(v)
+				proxies = append(proxies, ps...)
+				return err
+			})
+		},
+		Run: func(ctx context.Context, _ []string) error {
+			if (cert == "") != (key == "") {
+				return cmdrun.Usagef("-tls-cert et -tls-key vont ensemble (both or neither)")
+			}
+			logger, err := NewLogger(stdio.Stderr, logFormat, logLevel)
+			if err != nil {
+				return cmdrun.Usagef("%v", err)
+			}
+			cfg := server.Config{DBPath: db, KeyFile: signingKey, Name: name, TLSCert: cert, TLSKey: key, Mail: mailTo, OutboxDir: outbox,
+				PublicURL: publicURL, MailFrom: mailFrom, Logger: logger,
+				IPRate: rate.Limit(ipRate), IPBurst: ipBurst, IdentityRate: rate.Limit(idRate), IdentityBurst: idBurst,
+				TrustedProxies: proxies, EnrollRate: rate.Limit(enrollRate), EnrollBurst: enrollBurst}
+			if metricsAddr != "" && !server.IsLoopback(metricsAddr) {
+				logger.Warn("serve: metrics on a non-loopback address: they have no authentication, keep them on a monitoring network",
+					"metrics_addr", metricsAddr)
+			}
+			onMetrics := func(a net.Addr) { fmt.Fprintf(stdio.Stdout, "Métriques (metrics) : http://%s/metrics\n", a) }
+			err = serveWithMetrics(ctx, cfg, addr, metricsAddr, onMetrics, func(srv *server.Server, a net.Addr) {
+				k := srv.Store().ServerKey()
+				fmt.Fprintf(stdio.Stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), db)
+				fmt.Fprintf(stdio.Stdout, "Empreinte de la clé du serveur (server key fingerprint) : %s\n", k.Fingerprint)
+				fmt.Fprintf(stdio.Stdout, "Nom de la clé : %s\n", k.Name)
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdio.Stdout, "Serveur arrêté proprement (server stopped).")
+			return nil
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "serve : argument inattendu %q (unexpected argument)\n", fs.Arg(0))
-		return 2
-	}
-	if (*cert == "") != (*key == "") {
-		fmt.Fprintln(stderr, "serve : -tls-cert et -tls-key vont ensemble (both or neither)")
-		return 2
-	}
-	logger, err := NewLogger(stderr, *logFormat, *logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "serve : %v\n", err)
-		return 2
-	}
-	cfg := server.Config{DBPath: *db, KeyFile: *signingKey, Name: *name, TLSCert: *cert, TLSKey: *key, Mail: *mailTo, OutboxDir: *outbox,
-		PublicURL: *publicURL, MailFrom: *mailFrom, Logger: logger,
-		IPRate: rate.Limit(*ipRate), IPBurst: *ipBurst, IdentityRate: rate.Limit(*idRate), IdentityBurst: *idBurst,
-		TrustedProxies: proxies, EnrollRate: rate.Limit(*enrollRate), EnrollBurst: *enrollBurst}
-	if *metricsAddr != "" && !server.IsLoopback(*metricsAddr) {
-		logger.Warn("serve: metrics on a non-loopback address: they have no authentication, keep them on a monitoring network",
-			"metrics_addr", *metricsAddr)
-	}
+}
+
+// Run runs the serve subcommand with the arguments that follow "serve",
+// through cmdrun, until SIGINT or SIGTERM. It returns 0 after a graceful
+// shutdown, 1 on failure, 2 on bad usage.
+func Run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	onMetrics := func(a net.Addr) { fmt.Fprintf(stdout, "Métriques (metrics) : http://%s/metrics\n", a) }
-	err = serveWithMetrics(ctx, cfg, *addr, *metricsAddr, onMetrics, func(srv *server.Server, a net.Addr) {
-		k := srv.Store().ServerKey()
-		fmt.Fprintf(stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), *db)
-		fmt.Fprintf(stdout, "Empreinte de la clé du serveur (server key fingerprint) : %s\n", k.Fingerprint)
-		fmt.Fprintf(stdout, "Nom de la clé : %s\n", k.Name)
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "serve : %v\n", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, "Serveur arrêté proprement (server stopped).")
-	return 0
+	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
+	return cmdrun.RunCommand(ctx, "syncserver", Command(stdio), stdio, args)
 }
 
 // ParseTrustedProxies parses a comma-separated list of CIDR prefixes or

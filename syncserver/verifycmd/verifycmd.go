@@ -21,80 +21,82 @@ import (
 	"appariement/shared/audit"
 	"appariement/shared/client"
 	"appariement/shared/envelope"
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
 )
 
-const usage = `Usage :
-  syncserver verify -bundle audit-R1.json [-fingerprint "ab12 cd34 …"]
-  syncserver verify -server URL -round R1 -id U0001 -key auditeur.key [-out audit-R1.json] [-fingerprint …]
-
-Vérifie un tour publié sur son dossier d'audit : signatures, preuves
+const help = `Vérifie un tour publié sur son dossier d'audit : signatures, preuves
 d'inclusion, cohérence du journal, empreinte de l'entrée figée, puis recalcule
 l'appariement et le compare au résultat signé, affectation par affectation.
 Sort en 0 si tout concorde, 1 au premier écart (nommé), 2 sur un usage erroné.
 Verifies a published round from its audit bundle; exits 1 on the first
-discrepancy, naming it.
+discrepancy, naming it.`
 
-Options :
-`
+// Command is "syncserver verify", writing to stdio.
+func Command(stdio cmdrun.IO) cmdrun.Command {
+	var bundlePath, server, round, id, keyPath, out, fingerprint string
+	return cmdrun.Command{
+		Name: "verify",
+		Summary: "vérifie un tour publié sur son dossier d'audit et le recalcule / verifies a published round\n" +
+			"(-bundle audit.json | -server URL -round R1 -id U0001 -key auditeur.key) [-fingerprint …]",
+		Usage: "-bundle audit-R1.json [-fingerprint \"ab12 cd34 …\"]\n" +
+			"        syncserver verify -server URL -round R1 -id U0001 -key auditeur.key [-out audit-R1.json] [-fingerprint …]",
+		Help:    help,
+		Timeout: 10 * time.Minute,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&bundlePath, "bundle", "", "dossier d'audit à vérifier (audit bundle file)")
+			fs.StringVar(&server, "server", "", "adresse du serveur, pour télécharger le dossier (server URL)")
+			fs.StringVar(&round, "round", "", "tour à vérifier, avec -server (round id)")
+			fs.StringVar(&id, "id", "", "identifiant de l'auditeur ou de l'administrateur, avec -server")
+			fs.StringVar(&keyPath, "key", "", "clé privée de l'auditeur (PEM), avec -server")
+			fs.StringVar(&out, "out", "", "avec -server : enregistrer le dossier téléchargé dans ce fichier")
+			fs.StringVar(&fingerprint, "fingerprint", "", "empreinte attendue de la clé du serveur, telle que publiée (expected server key fingerprint)")
+		},
+		Run: func(ctx context.Context, _ []string) error {
+			var (
+				b   *audit.Bundle
+				err error
+			)
+			switch {
+			case bundlePath != "" && server == "":
+				var data []byte
+				if data, err = os.ReadFile(bundlePath); err == nil {
+					b, err = audit.Decode(data)
+				}
+			case bundlePath == "" && server != "":
+				if round == "" || id == "" || keyPath == "" {
+					return cmdrun.Usagef("-server demande -round, -id et -key (requires -round, -id and -key)")
+				}
+				b, err = fetch(ctx, server, round, id, keyPath, out)
+			default:
+				return cmdrun.Usagef("donnez -bundle FICHIER ou -server URL (give -bundle or -server)")
+			}
+			if err != nil {
+				return err
+			}
+			return report(stdio.Stdout, b, fingerprint)
+		},
+	}
+}
 
-// Run runs the verify subcommand with the arguments that follow "verify".
+// Run runs the verify subcommand with the arguments that follow "verify",
+// through cmdrun, and returns the exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	bundlePath := fs.String("bundle", "", "dossier d'audit à vérifier (audit bundle file)")
-	server := fs.String("server", "", "adresse du serveur, pour télécharger le dossier (server URL)")
-	round := fs.String("round", "", "tour à vérifier, avec -server (round id)")
-	id := fs.String("id", "", "identifiant de l'auditeur ou de l'administrateur, avec -server")
-	keyPath := fs.String("key", "", "clé privée de l'auditeur (PEM), avec -server")
-	out := fs.String("out", "", "avec -server : enregistrer le dossier téléchargé dans ce fichier")
-	fingerprint := fs.String("fingerprint", "", "empreinte attendue de la clé du serveur, telle que publiée (expected server key fingerprint)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "verify : argument inattendu %q (unexpected argument)\n", fs.Arg(0))
-		return 2
-	}
-	var (
-		b   *audit.Bundle
-		err error
-	)
-	switch {
-	case *bundlePath != "" && *server == "":
-		var data []byte
-		if data, err = os.ReadFile(*bundlePath); err == nil {
-			b, err = audit.Decode(data)
-		}
-	case *bundlePath == "" && *server != "":
-		if *round == "" || *id == "" || *keyPath == "" {
-			fmt.Fprintln(stderr, "verify : -server demande -round, -id et -key (requires -round, -id and -key)")
-			return 2
-		}
-		b, err = fetch(*server, *round, *id, *keyPath, *out)
-	default:
-		fmt.Fprintln(stderr, "verify : donnez -bundle FICHIER ou -server URL (give -bundle or -server)")
-		fs.Usage()
-		return 2
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "verify : %v\n", err)
-		return 1
-	}
+	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
+	return cmdrun.RunCommand(context.Background(), "syncserver", Command(stdio), stdio, args)
+}
+
+// report verifies b against the expected fingerprint (none if empty) and
+// prints the verdict; a discrepancy is printed on stdout, then
+// ExitCode(1) returned.
+func report(stdout io.Writer, b *audit.Bundle, fingerprint string) error {
 	fp := envelope.Fingerprint(b.ServerKey.PublicKey)
 	fmt.Fprintf(stdout, "Clé du serveur (server key) : %s, empreinte (fingerprint) %s\n", b.ServerKey.Name, fp)
 	var expected ed25519.PublicKey
-	if *fingerprint != "" {
-		if normalize(*fingerprint) != normalize(fp) {
-			fmt.Fprintf(stdout, "ÉCART / DISCREPANCY [server_key]\n  l'empreinte de la clé du dossier n'est pas celle attendue (%s)\n  the bundle's key fingerprint is not the expected one (%s)\n", *fingerprint, *fingerprint)
-			return 1
+	if fingerprint != "" {
+		if normalize(fingerprint) != normalize(fp) {
+			fmt.Fprintf(stdout, "ÉCART / DISCREPANCY [server_key]\n  l'empreinte de la clé du dossier n'est pas celle attendue (%s)\n  the bundle's key fingerprint is not the expected one (%s)\n", fingerprint, fingerprint)
+			return cmdrun.ExitCode(cmdrun.ExitFailure)
 		}
 		expected = b.ServerKey.PublicKey
 	} else {
@@ -105,10 +107,9 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		var d *audit.Discrepancy
 		if errors.As(err, &d) {
 			fmt.Fprintf(stdout, "ÉCART / DISCREPANCY [%s]\n  %s\n  %s\n", d.Kind, d.Message, d.MessageEN)
-			return 1
+			return cmdrun.ExitCode(cmdrun.ExitFailure)
 		}
-		fmt.Fprintf(stderr, "verify : %v\n", err)
-		return 1
+		return err
 	}
 	fmt.Fprintf(stdout, "VÉRIFIÉ / VERIFIED : tour %s (%s)\n", rep.Round, rep.Procedure)
 	fmt.Fprintf(stdout, "  entrée figée (frozen input) %s : %d postes, %d internes, %d enveloppes\n",
@@ -118,22 +119,20 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  chaque enveloppe est signée par son auteur et incluse dans le journal ; le recalcul donne le résultat signé, affectation par affectation (%d affectés, %d sans poste)\n",
 		rep.Assigned, rep.Unmatched)
 	fmt.Fprintln(stdout, "  every envelope is signed by its author and in the log; the re-run gives the signed result, assignment by assignment")
-	return 0
+	return nil
 }
 
 // fetch downloads the bundle of round with the auditor's key, and writes it
 // to out when asked.
-func fetch(server, round, id, keyPath, out string) (*audit.Bundle, error) {
+func fetch(ctx context.Context, server, round, id, keyPath, out string) (*audit.Bundle, error) {
 	key, err := keyfile.Read(keyPath)
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.New(server, &http.Client{Timeout: 10 * time.Minute})
+	c, err := client.New(server, &http.Client{}) // the command's -timeout bounds the download
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
 	b, data, err := c.WithIdentity(id, key).AuditBundle(ctx, round)
 	if err != nil {
 		return nil, fmt.Errorf("téléchargement du dossier d'audit de %s (download audit bundle): %w", round, err)
