@@ -37,3 +37,25 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("syncserver demo: exit %d, %q", code, errOut.String())
 	}
 }
+
+// TestEveryCommandHasHelp: every command of the tree, down to the
+// subcommands of admin, answers -h with its usage and exit 0, and is listed
+// with a summary in its group's usage.
+func TestEveryCommandHasHelp(t *testing.T) {
+	var walk func(path []string, c cmdrun.Command)
+	walk = func(path []string, c cmdrun.Command) {
+		for _, sub := range c.Sub {
+			p := append(path[:len(path):len(path)], sub.Name)
+			if sub.Summary == "" {
+				t.Errorf("%v: no summary", p)
+			}
+			var out, errOut strings.Builder
+			stdio := cmdrun.IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}
+			if code := run(context.Background(), append(p, "-h"), stdio); code != 0 || out.Len()+errOut.Len() == 0 {
+				t.Errorf("syncserver %s -h: exit %d, %q %q", strings.Join(p, " "), code, out.String(), errOut.String())
+			}
+			walk(p, sub)
+		}
+	}
+	walk(nil, root(cmdrun.IO{}))
+}
