@@ -36,6 +36,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/paris"
 	"appariement/syncserver/admincmd"
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/importer"
 	"appariement/syncserver/keyfile"
@@ -89,71 +90,71 @@ type Options struct {
 	Ready func(url string)
 }
 
-// Run runs the demo subcommand with the arguments that follow "demo",
-// until SIGINT or SIGTERM. It returns 0 after a clean stop, 1 on failure,
-// 2 on bad usage.
-func Run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	def := demodata.DefaultOptions()
-	dir := fs.String("dir", "", "dossier de la démonstration (base, clé admin, codes, CSV)")
-	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute (boucle locale de préférence)")
-	seed := fs.Uint64("seed", def.Seed, "graine des données générées")
-	interns := fs.Int("interns", def.Interns, "nombre d'internes")
-	postes := fs.Int("postes", def.Postes, "nombre de postes")
-	plant := fs.Bool("plant", true, "planter les erreurs de données documentées")
-	window := fs.Duration("window", 72*time.Hour, "durée d'ouverture des vœux à partir de maintenant")
-	simulate := fs.Bool("simulate", true, "une part des internes dépose des vœux au fil du temps")
-	share := fs.Float64("simulate-share", 0.3, "part des internes simulés (0 à 1)")
-	every := fs.Duration("simulate-every", 2*time.Second, "intervalle entre deux dépôts simulés")
-	logFormat := fs.String("log-format", "text", "format des journaux : text ou json")
-	logLevel := fs.String("log-level", "warn", "niveau des journaux du serveur")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage : demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
-
-Démonstration nationale : génère les données (28 subdivisions, 44 DES, postes,
+const help = `Démonstration nationale : génère les données (28 subdivisions, 44 DES, postes,
 internes, erreurs plantées), crée la base et l'administrateur, importe tout par
 l'API d'administration, ouvre les vœux du tour R1, émet les codes d'activation
 (DIR/codes.txt) et sert jusqu'à Ctrl-C. Relancée sur le même dossier, elle
-reprend la base existante.
+reprend la base existante.`
 
-Options :
-`)
-		fs.PrintDefaults()
+// Command is "lab demo", writing to stdio: it serves the demo until its
+// context is cancelled (Ctrl-C).
+func Command(stdio cmdrun.IO) cmdrun.Command {
+	def := demodata.DefaultOptions()
+	var dir, addr, logFormat, logLevel string
+	var seed uint64
+	var interns, postes int
+	var plant, simulate bool
+	var window, every time.Duration
+	var share float64
+	return cmdrun.Command{
+		Name: "demo",
+		Summary: "démonstration nationale sur la boucle locale / national demo on loopback\n" +
+			"(-dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate])",
+		Usage:    "-dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]",
+		Help:     help,
+		Graceful: true,
+		Required: []string{"dir"},
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&dir, "dir", "", "dossier de la démonstration (base, clé admin, codes, CSV)")
+			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "adresse d'écoute (boucle locale de préférence)")
+			fs.Uint64Var(&seed, "seed", def.Seed, "graine des données générées")
+			fs.IntVar(&interns, "interns", def.Interns, "nombre d'internes")
+			fs.IntVar(&postes, "postes", def.Postes, "nombre de postes")
+			fs.BoolVar(&plant, "plant", true, "planter les erreurs de données documentées")
+			fs.DurationVar(&window, "window", 72*time.Hour, "durée d'ouverture des vœux à partir de maintenant")
+			fs.BoolVar(&simulate, "simulate", true, "une part des internes dépose des vœux au fil du temps")
+			fs.Float64Var(&share, "simulate-share", 0.3, "part des internes simulés (0 à 1)")
+			fs.DurationVar(&every, "simulate-every", 2*time.Second, "intervalle entre deux dépôts simulés")
+			fs.StringVar(&logFormat, "log-format", "text", "format des journaux : text ou json")
+			fs.StringVar(&logLevel, "log-level", "warn", "niveau des journaux du serveur")
+		},
+		Run: func(ctx context.Context, _ []string) error {
+			if share < 0 || share > 1 {
+				return cmdrun.Usagef("-simulate-share doit être entre 0 et 1")
+			}
+			logger, err := servecmd.NewLogger(stdio.Stderr, logFormat, logLevel)
+			if err != nil {
+				return cmdrun.Usagef("%v", err)
+			}
+			opts := Options{Dir: dir, Addr: addr, Data: demodata.Options{Seed: seed, Interns: interns, Postes: postes, Plant: plant},
+				Window: window, Simulate: simulate, SimulateShare: share, SimulateEvery: every, Logger: logger}
+			if err := Demo(ctx, opts, stdio.Stdout); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdio.Stdout, "Démonstration arrêtée (demo stopped).")
+			return nil
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "demo : argument inattendu %q\n", fs.Arg(0))
-		return 2
-	}
-	if *dir == "" {
-		fmt.Fprintln(stderr, "demo : l'option -dir est obligatoire (required)")
-		return 2
-	}
-	if *share < 0 || *share > 1 {
-		fmt.Fprintln(stderr, "demo : -simulate-share doit être entre 0 et 1")
-		return 2
-	}
-	logger, err := servecmd.NewLogger(stderr, *logFormat, *logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "demo : %v\n", err)
-		return 2
-	}
+}
+
+// Run runs the demo subcommand with the arguments that follow "demo",
+// through cmdrun, until SIGINT or SIGTERM. It returns 0 after a clean
+// stop, 1 on failure, 2 on bad usage.
+func Run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := Options{Dir: *dir, Addr: *addr, Data: demodata.Options{Seed: *seed, Interns: *interns, Postes: *postes, Plant: *plant},
-		Window: *window, Simulate: *simulate, SimulateShare: *share, SimulateEvery: *every, Logger: logger}
-	if err := Demo(ctx, opts, stdout); err != nil {
-		fmt.Fprintf(stderr, "demo : %v\n", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, "Démonstration arrêtée (demo stopped).")
-	return 0
+	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
+	return cmdrun.RunCommand(ctx, "lab", Command(stdio), stdio, args)
 }
 
 func exists(path string) bool {

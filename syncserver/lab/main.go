@@ -10,10 +10,13 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
+	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/crashtest"
 	"appariement/syncserver/democmd"
 	"appariement/syncserver/faulttest"
@@ -21,46 +24,33 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stdio := cmdrun.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	code := cmdrun.Main(ctx, "lab", root(stdio), stdio, os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
-// commands are the bench's subcommands. crashtest and faulttest start
-// this same executable as their child server ("crashtest -serve …").
-var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"demo":      democmd.Run,
-	"loadtest":  loadtest.Run,
-	"crashtest": crashtest.Run,
-	"faulttest": faulttest.Run,
-}
-
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
-		return 2
+// root is the bench's commands. crashtest and faulttest start this same
+// executable as their child server ("crashtest -serve …"); they keep their
+// own parsers (Raw), and an interruption ends them at once, as before.
+func root(stdio cmdrun.IO) cmdrun.Command {
+	raw := func(name, summary string, run func(args []string, stdout, stderr io.Writer) int) cmdrun.Command {
+		return cmdrun.Command{Name: name, Summary: summary, Raw: true, Run: func(_ context.Context, args []string) error {
+			return cmdrun.ExitCode(run(args, stdio.Stdout, stdio.Stderr))
+		}}
 	}
-	if cmd, ok := commands[args[0]]; ok {
-		return cmd(args[1:], stdout, stderr)
+	return cmdrun.Command{
+		Usage: "<commande> [options]   (banc d'essai / test bench; le serveur est \"syncserver\")",
+		Help:  "Commandes / commands:",
+		Sub: []cmdrun.Command{
+			democmd.Command(stdio),
+			raw("loadtest", "dépôts simultanés de N internes, reçus vérifiés / load test\n"+
+				"(-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])", loadtest.Run),
+			raw("crashtest", "kill -9 répétés du serveur, aucun reçu perdu / crash test\n"+
+				"(-kills 5 -interns 2000)", crashtest.Run),
+			raw("faulttest", "disque plein, horloge qui saute, réseau qui coupe : rien de perdu / fault test\n"+
+				"(-requests 10000 [-short] [-only disk,clock,network])", faulttest.Run),
+		},
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
-		usage(stdout)
-		return 0
-	}
-	fmt.Fprintf(stderr, "lab: commande inconnue %q (unknown command)\n", args[0])
-	usage(stderr)
-	return 2
-}
-
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: lab <commande> [options]   (banc d'essai / test bench; le serveur est "syncserver")
-
-Commandes / commands:
-  demo    démonstration nationale sur la boucle locale / national demo on loopback
-          (-dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate])
-  loadtest  dépôts simultanés de N internes, reçus vérifiés / load test
-          (-interns 20000 -window 60s [-burst] [-addr URL] [-catalogue])
-  crashtest  kill -9 répétés du serveur, aucun reçu perdu / crash test
-          (-kills 5 -interns 2000)
-  faulttest  disque plein, horloge qui saute, réseau qui coupe : rien de perdu / fault test
-          (-requests 10000 [-short] [-only disk,clock,network])
-`)
 }
