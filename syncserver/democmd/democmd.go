@@ -24,11 +24,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"appariement/shared/api"
@@ -148,11 +146,11 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 }
 
 // Run runs the demo subcommand with the arguments that follow "demo",
-// through cmdrun, until SIGINT or SIGTERM. It returns 0 after a clean
-// stop, 1 on failure, 2 on bad usage.
+// through cmdrun, without an end (the lab binary runs Command with a
+// context that SIGINT and SIGTERM cancel). It returns 1 on failure, 2 on
+// bad usage.
 func Run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := context.Background()
 	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
 	return cmdrun.RunCommand(ctx, "lab", Command(stdio), stdio, args)
 }

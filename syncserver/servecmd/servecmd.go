@@ -1,6 +1,6 @@
 // Package servecmd implements the "serve" subcommand of the sync server: it
 // opens the store, serves the /v1 API on an address and shuts down
-// gracefully on SIGINT or SIGTERM.
+// gracefully when its context is cancelled (SIGINT or SIGTERM, see cmdrun).
 //
 //	syncserver serve -db store.db -addr 127.0.0.1:8080 [-name appariement.example]
 //	                 [-tls-cert cert.pem -tls-key key.pem] [-mail dir:D|smtp://…|smtps://…]
@@ -21,10 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"golang.org/x/time/rate"
 
@@ -114,11 +111,11 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 }
 
 // Run runs the serve subcommand with the arguments that follow "serve",
-// through cmdrun, until SIGINT or SIGTERM. It returns 0 after a graceful
-// shutdown, 1 on failure, 2 on bad usage.
+// through cmdrun, without an end (the syncserver binary runs Command with
+// a context that SIGINT and SIGTERM cancel). It returns 1 on failure, 2 on
+// bad usage.
 func Run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := context.Background()
 	stdio := cmdrun.IO{Stdout: stdout, Stderr: stderr}
 	return cmdrun.RunCommand(ctx, "syncserver", Command(stdio), stdio, args)
 }
