@@ -17,6 +17,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/shared/paris"
+	"appariement/shared/translog"
 	"appariement/syncserver/importer"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/servecmd"
@@ -252,6 +253,16 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "log-entries"); !strings.Contains(out, "auteur=I1") {
 		t.Fatalf("log-entries: %s", out)
 	}
+	// A witness: its -key is the witness's verifier key, the admin's key
+	// file is -admin-key (both flags named -key made the command panic).
+	wpub, _, _ := ed25519.GenerateKey(nil)
+	vkey, err := translog.WitnessKey("temoin.example", wpub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := mustOK(t, nil, "witness", "add", "-name", "temoin.example", "-key", vkey, "-server", url, "-id", "A0001", "-admin-key", keyPath); !strings.Contains(out, "Témoin enregistré") {
+		t.Fatalf("witness add: %s", out)
+	}
 	if out := mustOK(t, conn, "reset-key", "-person", "I1", "-reason", "ordinateur perdu"); !strings.Contains(out, "révoquée") {
 		t.Fatalf("reset-key: %s", out)
 	}
@@ -309,6 +320,14 @@ func TestUsage(t *testing.T) {
 	}
 	if code := Run([]string{"round", "show"}, &out, &errb); code != 2 {
 		t.Fatalf("round show without R: exit %d", code)
+	}
+	if code := Run([]string{"witness", "add", "-h"}, &out, &errb); code != 0 {
+		t.Fatalf("witness add -h: exit %d", code)
+	}
+	errb.Reset()
+	if code := Run([]string{"witness", "add", "-name", "W", "-key", "W+1+x", "-server", "http://127.0.0.1:1", "-id", "A0001"}, &out, &errb); code != 2 ||
+		!strings.Contains(errb.String(), "-admin-key est obligatoire") {
+		t.Fatalf("witness add without the admin's key: exit %d %s", code, errb.String())
 	}
 	if nextID("R1") != "R2" || nextID("tour") != "tour-2" {
 		t.Fatal("nextID")
