@@ -192,6 +192,7 @@ const CodeBatch = 400
 func (a *app) cmdCodes() cmdrun.Command {
 	var people string
 	var all bool
+	var ids []string
 	// -id is the signing admin; the people are given by -people or as
 	// arguments.
 	return remote(cmdrun.Command{
@@ -199,17 +200,20 @@ func (a *app) cmdCodes() cmdrun.Command {
 		Summary: "émet des codes d'activation (-people X[,Y…] | -all)",
 		Usage:   "-people X[,Y…] | -all  (ou : codes X Y …)",
 		Args:    cmdrun.Any("personne"),
+		Check: func(args []string) error {
+			ids = append(splitList(people), args...)
+			if len(ids) == 0 && !all {
+				return cmdrun.Usagef("indiquez les personnes (-people X,Y ou en arguments) ou -all")
+			}
+			if len(ids) > 0 && all {
+				return cmdrun.Usagef("-all et une liste de personnes s'excluent")
+			}
+			return nil
+		},
 	}, func(fs *flag.FlagSet) {
 		fs.StringVar(&people, "people", "", "personnes à qui émettre un code, séparées par des virgules")
 		fs.BoolVar(&all, "all", false, "toutes les personnes sans clé enregistrée")
-	}, func(ctx context.Context, c *client.Client, args []string) error {
-		ids := append(splitList(people), args...)
-		if len(ids) == 0 && !all {
-			return cmdrun.Usagef("indiquez les personnes (-people X,Y ou en arguments) ou -all")
-		}
-		if len(ids) > 0 && all {
-			return cmdrun.Usagef("-all et une liste de personnes s'excluent")
-		}
+	}, func(ctx context.Context, c *client.Client, _ []string) error {
 		if all {
 			// Everyone without a key, in batches: each code costs an
 			// Argon2id hash and one request must end within the server's
@@ -249,19 +253,14 @@ func (a *app) cmdResetKey() cmdrun.Command {
 		Usage:    "-person X -reason \"…\"  (ou : reset-key X -reason \"…\")",
 		Args:     cmdrun.Optional("X"),
 		Required: []string{"reason"},
+		Check: func(args []string) (err error) {
+			person, err = cmdrun.FlagOrArg("person", person, args)
+			return err
+		},
 	}, func(fs *flag.FlagSet) {
 		fs.StringVar(&person, "person", "", "personne dont la clé est révoquée")
 		fs.StringVar(&reason, "reason", "", "motif, obligatoire et journalisé")
-	}, func(ctx context.Context, c *client.Client, args []string) error {
-		if len(args) == 1 {
-			if person != "" {
-				return cmdrun.Usagef("argument inattendu %q", args[0])
-			}
-			person = args[0]
-		}
-		if strings.TrimSpace(person) == "" {
-			return cmdrun.Usagef("l'option -person est obligatoire (required)")
-		}
+	}, func(ctx context.Context, c *client.Client, _ []string) error {
 		ic, err := c.ResetKey(ctx, person, reason)
 		if err != nil {
 			return fail("réinitialisation de la clé de "+person, err)

@@ -62,22 +62,17 @@ func (a *app) roundCreate() cmdrun.Command {
 		Summary: "crée un tour : -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
 		Usage:   "-round R1 -name \"Tour 1\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
 		Args:    cmdrun.Optional("R1"),
+		Check: func(args []string) (err error) {
+			id, err = cmdrun.FlagOrArg("round", id, args)
+			return err
+		},
 	}, func(fs *flag.FlagSet) {
 		fs.StringVar(&id, "round", "", "identifiant du tour (round id)")
 		fs.StringVar(&name, "name", "", "nom du tour")
 		fs.StringVar(&proc, "procedure", string(domain.Appariement), "procédure : appariement ou choix-au-rang")
 		fs.StringVar(&sub, "subdivision", "", "subdivision (vide : toutes)")
 		fs.StringVar(&spec, "specialty", "", "DES (vide : tous)")
-	}, func(ctx context.Context, c *client.Client, args []string) error {
-		if len(args) == 1 {
-			if id != "" {
-				return cmdrun.Usagef("argument inattendu %q", args[0])
-			}
-			id = args[0]
-		}
-		if strings.TrimSpace(id) == "" {
-			return cmdrun.Usagef("l'option -round est obligatoire (required)")
-		}
+	}, func(ctx context.Context, c *client.Client, _ []string) error {
 		r, err := c.CreateRound(ctx, api.CreateRoundRequest{ID: id, Name: name, Procedure: domain.Procedure(proc), Subdivision: sub, Specialty: spec})
 		if err != nil {
 			return fail("création du tour "+id, err)
@@ -141,12 +136,31 @@ func (a *app) roundShow() cmdrun.Command {
 
 func (a *app) roundSchedule() cmdrun.Command {
 	var wo, wc, ro, rc, reason string
+	var req api.ScheduleRequest
 	return remote(cmdrun.Command{
 		Name:    "schedule",
 		Summary: "fixe le calendrier : schedule R -wishes-open T -wishes-close T [-rankings-open T -rankings-close T]",
 		Usage:   "R -wishes-open T -wishes-close T [-rankings-open T -rankings-close T] [-reason …]",
 		Help:    "T : RFC 3339 ou « 2026-09-01 00:01 » (heure de Paris)",
 		Args:    cmdrun.Exactly("R"),
+		Check: func([]string) error {
+			req = api.ScheduleRequest{Reason: reason}
+			for _, x := range []struct {
+				name, v string
+				t       *time.Time
+			}{{"wishes-open", wo, &req.WishesOpen}, {"wishes-close", wc, &req.WishesClose},
+				{"rankings-open", ro, &req.RankingsOpen}, {"rankings-close", rc, &req.RankingsClose}} {
+				if x.v == "" {
+					continue
+				}
+				t, err := paris.Parse(x.v)
+				if err != nil {
+					return cmdrun.Usagef("-%s : %v", x.name, err)
+				}
+				*x.t = t
+			}
+			return nil
+		},
 	}, func(fs *flag.FlagSet) {
 		fs.StringVar(&wo, "wishes-open", "", "ouverture des vœux")
 		fs.StringVar(&wc, "wishes-close", "", "clôture des vœux")
@@ -154,21 +168,6 @@ func (a *app) roundSchedule() cmdrun.Command {
 		fs.StringVar(&rc, "rankings-close", "", "clôture des classements")
 		fs.StringVar(&reason, "reason", "", "motif (journalisé)")
 	}, func(ctx context.Context, c *client.Client, args []string) error {
-		req := api.ScheduleRequest{Reason: reason}
-		for _, x := range []struct {
-			name, v string
-			t       *time.Time
-		}{{"wishes-open", wo, &req.WishesOpen}, {"wishes-close", wc, &req.WishesClose},
-			{"rankings-open", ro, &req.RankingsOpen}, {"rankings-close", rc, &req.RankingsClose}} {
-			if x.v == "" {
-				continue
-			}
-			t, err := paris.Parse(x.v)
-			if err != nil {
-				return cmdrun.Usagef("-%s : %v", x.name, err)
-			}
-			*x.t = t
-		}
 		r, err := c.Schedule(ctx, args[0], req)
 		if err != nil {
 			return fail("calendrier du tour "+args[0], err)
@@ -344,20 +343,23 @@ func (a *app) cmdExport() cmdrun.Command {
 		Summary:  "exporte le résultat (-round R -format csv|xlsx -out fichier)",
 		Usage:    "-round R -format csv|xlsx -out fichier",
 		Required: []string{"round", "out"},
+		Check: func([]string) error {
+			if format == "" {
+				format = api.FormatCSV
+				if strings.EqualFold(filepath.Ext(out), ".xlsx") {
+					format = api.FormatXLSX
+				}
+			}
+			if format != api.FormatCSV && format != api.FormatXLSX {
+				return cmdrun.Usagef("format %q inconnu : csv ou xlsx", format)
+			}
+			return nil
+		},
 	}, func(fs *flag.FlagSet) {
 		fs.StringVar(&round, "round", "", "tour")
 		fs.StringVar(&format, "format", "", "csv ou xlsx (défaut : d'après l'extension de -out, sinon csv)")
 		fs.StringVar(&out, "out", "", "fichier à écrire")
 	}, func(ctx context.Context, c *client.Client, _ []string) error {
-		if format == "" {
-			format = api.FormatCSV
-			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
-				format = api.FormatXLSX
-			}
-		}
-		if format != api.FormatCSV && format != api.FormatXLSX {
-			return cmdrun.Usagef("format %q inconnu : csv ou xlsx", format)
-		}
 		tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
 		if err != nil {
 			return fail("écriture de "+out, err)

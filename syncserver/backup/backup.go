@@ -80,10 +80,13 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			fs.StringVar(&out, "out", "", "fichier de sauvegarde à écrire / backup file to write")
 			fs.BoolVar(&force, "force", false, "écraser -out s'il existe / overwrite -out")
 		},
-		Run: func(ctx context.Context, _ []string) error {
+		Check: func([]string) error {
 			if (db == "") == (srv == "") || out == "" {
 				return cmdrun.Usagef("-out et soit -db (serveur arrêté) soit -server (à chaud) / -out and either -db or -server")
 			}
+			return nil
+		},
+		Run: func(ctx context.Context, _ []string) error {
 			var rep *Report
 			var err error
 			if srv != "" {

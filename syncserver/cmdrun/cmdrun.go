@@ -61,6 +61,22 @@ func Optional(names ...string) Arity { return Arity{Names: names, Max: len(names
 // Any is the arity of a command taking any number of arguments named name.
 func Any(name string) Arity { return Arity{Names: []string{name}, Max: -1} }
 
+// FlagOrArg returns the value given either by the flag -name (value) or
+// as the only positional argument (args, of arity Optional(…)): a usage
+// error if both are given, or neither.
+func FlagOrArg(name, value string, args []string) (string, error) {
+	if len(args) > 0 {
+		if value != "" {
+			return "", Usagef("argument inattendu %q (unexpected argument; -%s déjà donné)", args[0], name)
+		}
+		value = args[0]
+	}
+	if strings.TrimSpace(value) == "" {
+		return "", Usagef("l'option -%s est obligatoire (required)", name)
+	}
+	return value, nil
+}
+
 // check returns the usage error for n positional arguments, or nil.
 func (a Arity) check(args []string) error {
 	if a.Max >= 0 && len(args) > a.Max {
@@ -99,6 +115,10 @@ type Command struct {
 	// Required names the flags that must be given a value (a default from
 	// the environment counts), checked in order before Run.
 	Required []string
+	// Check, if set, checks the leaf's flag values and arguments together
+	// once they are parsed, before any I/O; it returns a usage error
+	// (Usagef) or nil.
+	Check func(args []string) error
 	// Timeout, if positive, adds a -timeout flag of this default that
 	// bounds the context given to Run.
 	Timeout time.Duration
@@ -217,6 +237,11 @@ func (r *runner) run(ctx context.Context, path []string, c Command, args []strin
 	for _, name := range c.Required {
 		if f := fs.Lookup(name); f == nil || strings.TrimSpace(f.Value.String()) == "" {
 			return path, Usagef("l'option -%s est obligatoire (required)", name)
+		}
+	}
+	if c.Check != nil {
+		if err := c.Check(pos); err != nil {
+			return path, err
 		}
 	}
 	runCtx := ctx

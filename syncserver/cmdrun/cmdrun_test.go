@@ -57,8 +57,17 @@ func tree(got *record, stdio IO) Command {
 						Args:     Optional("R"),
 						Flags:    func(fs *flag.FlagSet) { fs.StringVar(&got.name, "name", "", "nom") },
 						Required: []string{"name"},
+						Check: func(args []string) error {
+							if got.name == "interdit" {
+								return Usagef("nom interdit (forbidden name)")
+							}
+							return nil
+						},
 						Run: func(_ context.Context, args []string) error {
 							got.args = args
+							if got.name == "interdit" {
+								panic("Run called after a failed Check")
+							}
 							return nil
 						},
 					},
@@ -149,6 +158,8 @@ func TestDispatch(t *testing.T) {
 			stderr: []string{"admin show : -timeout doit être positif"}},
 		{name: "required flag", args: []string{"admin", "create"}, code: ExitUsage,
 			stderr: []string{"admin create : l'option -name est obligatoire (required)", "voir « syncserver admin create -h »"}},
+		{name: "check before run", args: []string{"admin", "create", "-name", "interdit"}, code: ExitUsage,
+			stderr: []string{"admin create : nom interdit (forbidden name)"}},
 		{name: "optional argument", args: []string{"admin", "create", "R1", "-name", "Tour 1"}, code: ExitOK, wantArgs: []string{"R1"}},
 		{name: "usage error from Run", args: []string{"admin", "codes"}, code: ExitUsage,
 			stderr: []string{"admin codes : indiquez les personnes", "voir « syncserver admin codes -h »"}},
@@ -280,5 +291,30 @@ func TestRunCommand(t *testing.T) {
 	if code := RunCommand(context.Background(), "syncserver", admin, stdio, []string{"show"}); code != ExitUsage ||
 		!strings.Contains(errb.String(), "admin show : argument manquant") {
 		t.Errorf("exit %d, %q", code, errb.String())
+	}
+}
+
+func TestFlagOrArg(t *testing.T) {
+	tests := []struct {
+		flag string
+		args []string
+		want string
+		err  string
+	}{
+		{"I1", nil, "I1", ""},
+		{"", []string{"I2"}, "I2", ""},
+		{"I1", []string{"I2"}, "", `argument inattendu "I2"`},
+		{"", nil, "", "l'option -person est obligatoire (required)"},
+		{"  ", nil, "", "obligatoire"},
+	}
+	for _, tt := range tests {
+		got, err := FlagOrArg("person", tt.flag, tt.args)
+		var ue *UsageError
+		switch {
+		case tt.err == "" && (err != nil || got != tt.want):
+			t.Errorf("FlagOrArg(%q, %q) = %q, %v; want %q", tt.flag, tt.args, got, err, tt.want)
+		case tt.err != "" && (!errors.As(err, &ue) || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("FlagOrArg(%q, %q): error %v, want a usage error %q", tt.flag, tt.args, err, tt.err)
+		}
 	}
 }

@@ -104,6 +104,7 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 	var plant, simulate bool
 	var window, every time.Duration
 	var share float64
+	var logger *slog.Logger
 	return cmdrun.Command{
 		Name: "demo",
 		Summary: "démonstration nationale sur la boucle locale / national demo on loopback\n" +
@@ -126,14 +127,16 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			fs.StringVar(&logFormat, "log-format", "text", "format des journaux : text ou json")
 			fs.StringVar(&logLevel, "log-level", "warn", "niveau des journaux du serveur")
 		},
-		Run: func(ctx context.Context, _ []string) error {
+		Check: func([]string) (err error) {
 			if share < 0 || share > 1 {
 				return cmdrun.Usagef("-simulate-share doit être entre 0 et 1")
 			}
-			logger, err := servecmd.NewLogger(stdio.Stderr, logFormat, logLevel)
-			if err != nil {
+			if logger, err = servecmd.NewLogger(stdio.Stderr, logFormat, logLevel); err != nil {
 				return cmdrun.Usagef("%v", err)
 			}
+			return nil
+		},
+		Run: func(ctx context.Context, _ []string) error {
 			opts := Options{Dir: dir, Addr: addr, Data: demodata.Options{Seed: seed, Interns: interns, Postes: postes, Plant: plant},
 				Window: window, Simulate: simulate, SimulateShare: share, SimulateEvery: every, Logger: logger}
 			if err := Demo(ctx, opts, stdio.Stdout); err != nil {

@@ -235,6 +235,12 @@ func VerifyCommand(stdio cmdrun.IO) cmdrun.Command {
 			fs.StringVar(&vkey, "key", os.Getenv(EnvKey), "clé publique de vérification publiée, ex. appariement-release+1a2b3c4d+AbC… (verifier key; default $"+EnvKey+")")
 			fs.StringVar(&sumsPath, "sums", "", "fichier SHA256SUMS (défaut : celui du dossier du premier fichier, ou ./SHA256SUMS)")
 		},
+		Check: func([]string) error {
+			if vkey == "" {
+				return cmdrun.Usagef("-key (ou $" + EnvKey + ") manque : la clé publiée dans docs/release.md (verifier key missing)")
+			}
+			return nil
+		},
 		Run: func(_ context.Context, files []string) error {
 			return verifyRelease(stdio.Stdout, vkey, sumsPath, files)
 		},
@@ -242,9 +248,6 @@ func VerifyCommand(stdio cmdrun.IO) cmdrun.Command {
 }
 
 func verifyRelease(stdout io.Writer, vkey, sumsPath string, files []string) error {
-	if vkey == "" {
-		return cmdrun.Usagef("-key (ou $" + EnvKey + ") manque : la clé publiée dans docs/release.md (verifier key missing)")
-	}
 	if sumsPath == "" {
 		dir := "."
 		if len(files) > 0 {

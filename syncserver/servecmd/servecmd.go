@@ -42,6 +42,7 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 	var ipRate, idRate, enrollRate float64
 	var ipBurst, idBurst, enrollBurst int
 	var proxies []netip.Prefix
+	var logger *slog.Logger
 	return cmdrun.Command{
 		Name: "serve",
 		Summary: "sert l'API / serves the API\n" +
@@ -78,14 +79,16 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 				return err
 			})
 		},
-		Run: func(ctx context.Context, _ []string) error {
+		Check: func([]string) (err error) {
 			if (cert == "") != (key == "") {
 				return cmdrun.Usagef("-tls-cert et -tls-key vont ensemble (both or neither)")
 			}
-			logger, err := NewLogger(stdio.Stderr, logFormat, logLevel)
-			if err != nil {
+			if logger, err = NewLogger(stdio.Stderr, logFormat, logLevel); err != nil {
 				return cmdrun.Usagef("%v", err)
 			}
+			return nil
+		},
+		Run: func(ctx context.Context, _ []string) error {
 			cfg := server.Config{DBPath: db, KeyFile: signingKey, Name: name, TLSCert: cert, TLSKey: key, Mail: mailTo, OutboxDir: outbox,
 				PublicURL: publicURL, MailFrom: mailFrom, Logger: logger,
 				IPRate: rate.Limit(ipRate), IPBurst: ipBurst, IdentityRate: rate.Limit(idRate), IdentityBurst: idBurst,
@@ -95,7 +98,7 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 					"metrics_addr", metricsAddr)
 			}
 			onMetrics := func(a net.Addr) { fmt.Fprintf(stdio.Stdout, "Métriques (metrics) : http://%s/metrics\n", a) }
-			err = serveWithMetrics(ctx, cfg, addr, metricsAddr, onMetrics, func(srv *server.Server, a net.Addr) {
+			err := serveWithMetrics(ctx, cfg, addr, metricsAddr, onMetrics, func(srv *server.Server, a net.Addr) {
 				k := srv.Store().ServerKey()
 				fmt.Fprintf(stdio.Stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), db)
 				fmt.Fprintf(stdio.Stdout, "Empreinte de la clé du serveur (server key fingerprint) : %s\n", k.Fingerprint)

@@ -52,24 +52,30 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			fs.StringVar(&out, "out", "", "avec -server : enregistrer le dossier téléchargé dans ce fichier")
 			fs.StringVar(&fingerprint, "fingerprint", "", "empreinte attendue de la clé du serveur, telle que publiée (expected server key fingerprint)")
 		},
+		Check: func([]string) error {
+			switch {
+			case bundlePath != "" && server == "":
+				return nil
+			case bundlePath == "" && server != "":
+				if round == "" || id == "" || keyPath == "" {
+					return cmdrun.Usagef("-server demande -round, -id et -key (requires -round, -id and -key)")
+				}
+				return nil
+			}
+			return cmdrun.Usagef("donnez -bundle FICHIER ou -server URL (give -bundle or -server)")
+		},
 		Run: func(ctx context.Context, _ []string) error {
 			var (
 				b   *audit.Bundle
 				err error
 			)
-			switch {
-			case bundlePath != "" && server == "":
+			if server != "" {
+				b, err = fetch(ctx, server, round, id, keyPath, out)
+			} else {
 				var data []byte
 				if data, err = os.ReadFile(bundlePath); err == nil {
 					b, err = audit.Decode(data)
 				}
-			case bundlePath == "" && server != "":
-				if round == "" || id == "" || keyPath == "" {
-					return cmdrun.Usagef("-server demande -round, -id et -key (requires -round, -id and -key)")
-				}
-				b, err = fetch(ctx, server, round, id, keyPath, out)
-			default:
-				return cmdrun.Usagef("donnez -bundle FICHIER ou -server URL (give -bundle or -server)")
 			}
 			if err != nil {
 				return err
