@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"appariement/syncserver/cmdrun"
@@ -58,4 +61,44 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		}
 	}
 	walk(nil, root(cmdrun.IO{}))
+}
+
+// TestServeStopsWhenInterrupted: the dispatcher's context, which SIGINT
+// and SIGTERM cancel in main, stops serve gracefully: exit 0 and its
+// farewell line.
+func TestServeStopsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var errOut strings.Builder
+	stdio := cmdrun.IO{Stdout: pw, Stderr: &lockedWriter{w: &errOut}}
+	done := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"serve", "-db", filepath.Join(t.TempDir(), "store.db"), "-addr", "127.0.0.1:0", "-metrics-addr", ""}, stdio)
+		pw.Close()
+		done <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "à l'écoute") {
+			cancel() // what SIGINT does
+		}
+	}
+	if code := <-done; code != 0 || !strings.Contains(strings.Join(lines, "\n"), "Serveur arrêté proprement") {
+		t.Fatalf("exit %d\n%s\n%s", code, strings.Join(lines, "\n"), errOut.String())
+	}
+}
+
+// lockedWriter serialises the server's log lines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
