@@ -1,23 +1,31 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-// Backup writes a consistent copy of the whole store file to w while the
-// store stays open and serving: the copy is made inside one bbolt read
-// transaction (tx.WriteTo), so it is the state of one instant, and
-// submissions, which only need the write lock, go on during the copy.
-// Everything acknowledged before Backup was called is in the copy.
+// Backuper is a Backend that can copy itself while open and serving.
+type Backuper interface {
+	// Backup writes a consistent copy of the whole store to w: the state
+	// of one instant, holding everything committed before Backup was
+	// called, while writes go on.
+	Backup(w io.Writer) error
+}
+
+// ErrNoBackup is returned by Store.Backup when the backend cannot copy
+// itself (its engine has its own backup tools).
+var ErrNoBackup = errors.New("store: this backend has no online copy")
+
+// Backup writes a consistent copy of the store to w while the store stays
+// open and serving (see Backuper).
 func (s *Store) Backup(w io.Writer) error {
-	err := s.db.View(func(tx *bolt.Tx) error {
-		_, err := tx.WriteTo(w)
-		return err
-	})
-	if err != nil {
+	b, ok := s.b.(Backuper)
+	if !ok {
+		return ErrNoBackup
+	}
+	if err := b.Backup(w); err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
 	return nil

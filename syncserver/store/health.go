@@ -4,14 +4,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"math"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"appariement/shared/api"
 )
 
 // ErrStorageUnavailable marks a write that failed because the file system
@@ -72,7 +69,7 @@ type Health struct {
 	// Failures counts writes refused by the file system since open, by reason.
 	Failures map[string]uint64 `json:"failures,omitempty"`
 	// FreeBytes is the space left to an unprivileged writer on the file
-	// system of the store (-1 if unknown).
+	// system of the store (-1 if unknown, see Backend.FreeBytes).
 	FreeBytes int64 `json:"free_bytes"`
 	// LastLeafTime is the server time of the last log leaf.
 	LastLeafTime time.Time `json:"last_leaf_time,omitzero"`
@@ -98,9 +95,6 @@ type health struct {
 	clockLog time.Time // monotonic, to bound the clock error lines
 }
 
-// storageRetryAfter is the retry delay given with storage_unavailable.
-const storageRetryAfter = 10 * time.Second
-
 // probeEvery is how often, while writes fail, a small write checks
 // whether space is back (so that readiness comes back without traffic).
 var probeEvery = 2 * time.Second
@@ -125,7 +119,7 @@ func (s *Store) noteWrite(err error) error {
 		}
 		h.mu.Unlock()
 		if logNow {
-			s.opts.Logger.Warn("store: writes succeed again", "path", s.path,
+			s.opts.Logger.Warn("store: writes succeed again", "store", s.b.String(),
 				"unavailable_for", time.Since(since).Round(time.Millisecond).String(), "refused_since_last_line", refused)
 		}
 		return nil
@@ -161,7 +155,7 @@ func (s *Store) noteWrite(err error) error {
 	h.mu.Unlock()
 	if logNow {
 		s.opts.Logger.Error("store: cannot write, refusing writes with storage_unavailable until space returns",
-			"path", s.path, "reason", reason, "free_bytes", freeBytes(s.path), "refused", refused, "err", err)
+			"store", s.b.String(), "reason", reason, "free_bytes", s.b.FreeBytes(), "refused", refused, "err", err)
 	}
 	if startProbe {
 		go s.probe()
@@ -193,12 +187,12 @@ func (s *Store) probe() {
 		if !failing {
 			return
 		}
-		if free := freeBytes(s.path); free >= 0 && free < probeMinFree {
+		if free := s.b.FreeBytes(); free >= 0 && free < probeMinFree {
 			continue // still full: a small write into bbolt's free pages would say ready too soon
 		}
 		v := make([]byte, 512)
 		rand.Read(v)
-		_ = s.Update(func(tx *Tx) error { return tx.bucket(bMeta).Put(kProbe, v) })
+		_ = s.Update(func(tx Tx) error { return tx.PutMeta(MetaProbe, v) })
 	}
 }
 
@@ -217,57 +211,26 @@ func (s *Store) Health() Health {
 		}
 	}
 	h.mu.Unlock()
-	out.FreeBytes = freeBytes(s.path)
+	out.FreeBytes = s.b.FreeBytes()
 	if now := s.opts.Clock(); now.Add(clockSlack).Before(out.LastLeafTime) {
 		out.ClockBehind = out.LastLeafTime.Sub(now)
 	}
 	return out
 }
 
-func freeBytes(path string) int64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(filepath.Dir(path), &st); err != nil {
-		return -1
-	}
-	return int64(st.Bavail) * st.Bsize
-}
-
-// StorageRefusal is the refusal answered for a write the file system
-// refused: 503 with a retry delay, code storage_unavailable.
-func StorageRefusal() *api.Error {
-	secs := int(storageRetryAfter / time.Second)
-	e := api.Errorf(api.CodeStorageUnavailable,
-		"le serveur ne peut pas enregistrer pour l'instant (espace disque) : rien n'a été enregistré, réessayez dans %d s",
-		"the server cannot store anything right now (disk space): nothing was recorded, retry in %d s", secs)
-	e.RetryAfter = secs
-	return e
-}
-
-// clockBehind is the refusal of a change while the clock reads before the
-// last log leaf's time.
-func clockBehind(now, last time.Time) *api.Error {
-	behind := last.Sub(now)
-	secs := int(min(math.Ceil(behind.Seconds())+1, 300))
-	e := api.Errorf(api.CodeClockBehind,
-		"l'horloge du serveur (%s) est en retard sur la dernière entrée du journal (%s) : aucun envoi ni changement de tour n'est accepté avant qu'elle soit corrigée ; réessayez dans %d s",
-		"the server's clock (%s) is behind the last log entry (%s): no submission or round change is accepted until it is corrected; retry in %d s",
-		now.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano), secs)
-	e.RetryAfter = secs
-	return e
-}
-
-// CheckClock refuses (clock_behind, 503 with a retry delay) when now is
-// before the server time of the last log leaf: the clock went backwards,
-// and a window judged by it, or a leaf stamped with it, could not be
-// trusted.
-func (tx *Tx) CheckClock(now time.Time) error {
-	last, err := tx.lastLeafTime()
+// CheckClockTx refuses with a *ClockError (ErrClockBehind; the server
+// answers clock_behind, 503 with a retry delay) when now is before the
+// server time of the last log leaf as recorded in tx: the clock went
+// backwards, and a window judged by it, or a leaf stamped with it, could
+// not be trusted.
+func (s *Store) CheckClockTx(tx Tx, now time.Time) error {
+	last, err := lastLeafTime(tx)
 	if err != nil {
 		return err
 	}
 	if now.Before(last) {
-		tx.s.clockRefused(now, last)
-		return clockBehind(now, last)
+		s.clockRefused(now, last)
+		return &ClockError{Now: now, Last: last}
 	}
 	return nil
 }
@@ -278,7 +241,7 @@ func (tx *Tx) CheckClock(now time.Time) error {
 // the check inside the transaction that appends leaves is exact.
 const clockSlack = time.Second
 
-// CheckClock is Tx.CheckClock against the last leaf time known in memory,
+// CheckClock is CheckClockTx against the last leaf time known in memory,
 // without a transaction and with a slack of one second: the early check of
 // a request, and what /healthz reports.
 func (s *Store) CheckClock(now time.Time) error {
@@ -287,7 +250,7 @@ func (s *Store) CheckClock(now time.Time) error {
 	s.health.mu.Unlock()
 	if now.Add(clockSlack).Before(last) {
 		s.clockRefused(now, last)
-		return clockBehind(now, last)
+		return &ClockError{Now: now, Last: last}
 	}
 	return nil
 }
@@ -306,9 +269,13 @@ func (s *Store) clockRefused(now, last time.Time) {
 		"now", now.UTC(), "last_leaf_time", last.UTC(), "behind", last.Sub(now).String())
 }
 
-func (tx *Tx) lastLeafTime() (time.Time, error) {
+func lastLeafTime(tx Tx) (time.Time, error) {
 	var last time.Time
-	if v := tx.bucket(bMeta).Get(kLastTime); v != nil {
+	v, err := tx.GetMeta(MetaLastLeafTime)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: last leaf time: %w", err)
+	}
+	if v != nil {
 		if err := last.UnmarshalText(v); err != nil {
 			return time.Time{}, fmt.Errorf("store: last leaf time: %w", err)
 		}

@@ -1,98 +1,38 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"appariement/shared/api"
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
 )
 
-// The transparency log is kept as two buckets: the leaf data by index, and
-// the tlog "stored hashes" (every complete subtree hash) by stored-hash
-// index, so that tree hashes and proofs read O(log n) hashes.
-
-type hashReader struct{ b *bolt.Bucket }
-
-func (h hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		v := h.b.Get(u64(uint64(x)))
-		if len(v) != tlog.HashSize {
-			return nil, fmt.Errorf("stored hash %d missing", x)
-		}
-		copy(out[i][:], v)
-	}
-	return out, nil
-}
-
-// TreeSize returns the number of leaves in the log.
-func (tx *Tx) TreeSize() int64 {
-	v := tx.bucket(bMeta).Get(kSize)
-	if v == nil {
-		return 0
-	}
-	return int64(binary.BigEndian.Uint64(v))
-}
-
-// Leaf returns the data of leaf index.
-func (tx *Tx) Leaf(index int64) ([]byte, error) {
-	v := tx.bucket(bLeaves).Get(u64(uint64(index)))
-	if v == nil {
-		return nil, fmt.Errorf("store: leaf %d: %w", index, ErrNotFound)
-	}
-	return bytes.Clone(v), nil
-}
-
-// ForEachLeaf calls fn with the index and data of leaves [start, end), in
-// order. The data is only valid during the call.
-func (tx *Tx) ForEachLeaf(start, end int64, fn func(index int64, data []byte) error) error {
-	c := tx.bucket(bLeaves).Cursor()
-	for k, v := c.Seek(u64(uint64(start))); k != nil; k, v = c.Next() {
-		i := int64(binary.BigEndian.Uint64(k))
-		if i >= end {
-			break
-		}
-		if err := fn(i, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// The transparency log is kept by the backend as leaves by index and the
+// tlog "stored hashes" (every complete subtree hash) by stored-hash index,
+// so that tree hashes and proofs read O(log n) hashes.
 
 // TreeHash returns the root hash of the log's first n leaves.
-func (tx *Tx) TreeHash(n int64) (tlog.Hash, error) {
-	h, err := tlog.TreeHash(n, hashReader{tx.bucket(bHashes)})
+func TreeHash(tx Tx, n int64) (tlog.Hash, error) {
+	h, err := tlog.TreeHash(n, tx)
 	if err != nil {
 		return tlog.Hash{}, fmt.Errorf("store: tree hash %d: %w", n, err)
 	}
 	return h, nil
 }
 
-// appendLeaf adds data as the next leaf and returns its index.
-func (tx *Tx) appendLeaf(data []byte) (int64, error) {
+// appendLeaf adds data as the next leaf and returns its index: the index
+// is the tree size read in the write transaction (which locks the log
+// head), never a counter in memory.
+func appendLeaf(tx Tx, data []byte) (int64, error) {
 	n := tx.TreeSize()
-	hb := tx.bucket(bHashes)
-	hs, err := tlog.StoredHashes(n, data, hashReader{hb})
+	hs, err := tlog.StoredHashes(n, data, tx)
 	if err != nil {
 		return 0, fmt.Errorf("store: append leaf %d: %w", n, err)
 	}
-	base := tlog.StoredHashIndex(0, n)
-	for i, h := range hs {
-		if err := hb.Put(u64(uint64(base+int64(i))), h[:]); err != nil {
-			return 0, fmt.Errorf("store: append leaf %d: %w", n, err)
-		}
-	}
-	if err := tx.bucket(bLeaves).Put(u64(uint64(n)), data); err != nil {
-		return 0, fmt.Errorf("store: append leaf %d: %w", n, err)
-	}
-	if err := tx.bucket(bMeta).Put(kSize, u64(uint64(n+1))); err != nil {
+	if err := tx.AppendLeaf(n, data, hs); err != nil {
 		return 0, fmt.Errorf("store: append leaf %d: %w", n, err)
 	}
 	return n, nil
@@ -106,7 +46,7 @@ type checkpoint struct {
 // Checkpoint returns the signed checkpoint of the log as it is now.
 func (s *Store) Checkpoint() (string, tlog.Tree, error) {
 	var tree tlog.Tree
-	err := s.View(func(tx *Tx) error {
+	err := s.View(func(tx Tx) error {
 		tree.N = tx.TreeSize()
 		s.cpMu.Lock()
 		cached := s.cpCache
@@ -116,7 +56,7 @@ func (s *Store) Checkpoint() (string, tlog.Tree, error) {
 			return nil
 		}
 		var err error
-		tree.Hash, err = tx.TreeHash(tree.N)
+		tree.Hash, err = TreeHash(tx, tree.N)
 		return err
 	})
 	if err != nil {
@@ -151,12 +91,12 @@ func (s *Store) signTree(tree tlog.Tree) (string, tlog.Tree, error) {
 // log's first size leaves.
 func (s *Store) InclusionProof(index, size int64) ([][]byte, error) {
 	var proof tlog.RecordProof
-	err := s.View(func(tx *Tx) error {
+	err := s.View(func(tx Tx) error {
 		if size > tx.TreeSize() || index < 0 || index >= size {
 			return fmt.Errorf("store: inclusion of %d in %d: %w", index, size, ErrNotFound)
 		}
 		var err error
-		proof, err = tlog.ProveRecord(size, index, hashReader{tx.bucket(bHashes)})
+		proof, err = tlog.ProveRecord(size, index, tx)
 		if err != nil {
 			return fmt.Errorf("store: inclusion of %d in %d: %w", index, size, err)
 		}
@@ -169,7 +109,7 @@ func (s *Store) InclusionProof(index, size int64) ([][]byte, error) {
 // the tree of size older.
 func (s *Store) ConsistencyProof(older, newer int64) ([][]byte, error) {
 	var proof tlog.TreeProof
-	err := s.View(func(tx *Tx) error {
+	err := s.View(func(tx Tx) error {
 		if newer > tx.TreeSize() || older < 0 || older > newer {
 			return fmt.Errorf("store: consistency %d→%d: %w", older, newer, ErrNotFound)
 		}
@@ -177,7 +117,7 @@ func (s *Store) ConsistencyProof(older, newer int64) ([][]byte, error) {
 			return nil // the empty tree and a tree itself need no proof
 		}
 		var err error
-		proof, err = tlog.ProveTree(newer, older, hashReader{tx.bucket(bHashes)})
+		proof, err = tlog.ProveTree(newer, older, tx)
 		if err != nil {
 			return fmt.Errorf("store: consistency %d→%d: %w", older, newer, err)
 		}
@@ -188,7 +128,7 @@ func (s *Store) ConsistencyProof(older, newer int64) ([][]byte, error) {
 
 // Receipt builds the receipt of the leaf index, accepted at serverTime with
 // the given envelope digest, against the latest checkpoint.
-func (s *Store) Receipt(index int64, serverTime time.Time, digest string) (*api.Receipt, error) {
+func (s *Store) Receipt(index int64, serverTime time.Time, digest string) (*Receipt, error) {
 	text, tree, err := s.Checkpoint()
 	if err != nil {
 		return nil, err
@@ -197,7 +137,7 @@ func (s *Store) Receipt(index int64, serverTime time.Time, digest string) (*api.
 	if err != nil {
 		return nil, err
 	}
-	return &api.Receipt{Index: index, ServerTime: serverTime, Digest: digest, Checkpoint: text, Proof: proof}, nil
+	return &Receipt{Index: index, ServerTime: serverTime, Digest: digest, Checkpoint: text, Proof: proof}, nil
 }
 
 // ParseLeaf splits leaf data made by translog.LeafData into the server

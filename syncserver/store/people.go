@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,27 +13,6 @@ import (
 
 	"appariement/shared/domain"
 )
-
-// KeyRecord is a public key registered for a person.
-type KeyRecord struct {
-	Person     string            `json:"person"`
-	PublicKey  ed25519.PublicKey `json:"public_key"`
-	Registered time.Time         `json:"registered"`
-	Revoked    time.Time         `json:"revoked,omitzero"` // zero while current
-}
-
-// codeRecord is a pending activation code, kept as an Argon2id hash.
-type codeRecord struct {
-	Salt     []byte    `json:"salt"`
-	Hash     []byte    `json:"hash"`
-	Time     uint32    `json:"time"`
-	Memory   uint32    `json:"memory"`
-	Threads  uint8     `json:"threads"`
-	Expires  time.Time `json:"expires"`
-	Failures int       `json:"failures"` // tries since it was issued (counted before the check)
-	// NotBefore is when the next try may be checked (see CodeDelay).
-	NotBefore time.Time `json:"not_before,omitzero"`
-}
 
 // Activation codes: 16 characters of Crockford's base32 (80 bits), shown in
 // four groups of four, hashed with Argon2id.
@@ -60,131 +37,20 @@ const (
 	argonThreads = 1
 )
 
-// Person returns the person with the given id, or ErrNotFound.
-func (tx *Tx) Person(id string) (*domain.Person, error) {
-	var p domain.Person
-	ok, err := getJSON(tx.bucket(bPeople), []byte(id), &p)
-	if err != nil {
-		return nil, fmt.Errorf("store: person %s: %w", id, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("store: person %s: %w", id, ErrNotFound)
-	}
-	return &p, nil
-}
-
-// People returns every person, by id.
-func (tx *Tx) People() ([]domain.Person, error) {
-	var out []domain.Person
-	err := tx.bucket(bPeople).ForEach(func(k, v []byte) error {
-		var p domain.Person
-		if err := json.Unmarshal(v, &p); err != nil {
-			return fmt.Errorf("store: person %s: %w", k, err)
-		}
-		out = append(out, p)
-		return nil
-	})
-	return out, err
-}
-
-// PutPerson creates or replaces a person.
-func (tx *Tx) PutPerson(p domain.Person) error {
-	if p.ID == "" || !p.Role.Valid() {
-		return fmt.Errorf("store: put person %q: empty id or invalid role %q", p.ID, p.Role)
-	}
-	if err := putJSON(tx.bucket(bPeople), []byte(p.ID), p); err != nil {
-		return fmt.Errorf("store: put person %s: %w", p.ID, err)
-	}
-	return nil
-}
-
-// PublicKey returns the current key of a person, or ErrNotFound when the
-// person is not enrolled.
-func (tx *Tx) PublicKey(id string) (ed25519.PublicKey, error) {
-	var k KeyRecord
-	ok, err := getJSON(tx.bucket(bKeys), []byte(id), &k)
-	if err != nil {
-		return nil, fmt.Errorf("store: key of %s: %w", id, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("store: key of %s: %w", id, ErrNotFound)
-	}
-	return k.PublicKey, nil
-}
-
-// KeyHistory returns every key ever registered for a person, oldest first.
-func (tx *Tx) KeyHistory(id string) ([]KeyRecord, error) {
-	var out []KeyRecord
-	c := tx.bucket(bKeyHist).Cursor()
-	prefix := key(id, "")
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var r KeyRecord
-		if err := json.Unmarshal(v, &r); err != nil {
-			return nil, fmt.Errorf("store: key history of %s: %w", id, err)
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-// RegisterKey makes pub the current key of person id.
-func (tx *Tx) RegisterKey(id string, pub ed25519.PublicKey, now time.Time) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("store: register key of %s: %d bytes, want %d", id, len(pub), ed25519.PublicKeySize)
-	}
-	rec := KeyRecord{Person: id, PublicKey: pub, Registered: now.UTC()}
-	if err := putJSON(tx.bucket(bKeys), []byte(id), rec); err != nil {
-		return fmt.Errorf("store: register key of %s: %w", id, err)
-	}
-	hist := tx.bucket(bKeyHist)
-	n, err := hist.NextSequence()
-	if err != nil {
-		return fmt.Errorf("store: register key of %s: %w", id, err)
-	}
-	if err := putJSON(hist, append(key(id, ""), u64(n)...), rec); err != nil {
-		return fmt.Errorf("store: register key of %s: %w", id, err)
-	}
-	return nil
-}
-
-// RevokeKey removes the current key of person id; the key stays in the
-// history (marked revoked) so that its past signatures still verify.
-func (tx *Tx) RevokeKey(id string, now time.Time) error {
-	if err := tx.bucket(bKeys).Delete([]byte(id)); err != nil {
-		return fmt.Errorf("store: revoke key of %s: %w", id, err)
-	}
-	hist := tx.bucket(bKeyHist)
-	c := hist.Cursor()
-	prefix := key(id, "")
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var r KeyRecord
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("store: revoke key of %s: %w", id, err)
-		}
-		if r.Revoked.IsZero() {
-			r.Revoked = now.UTC()
-			if err := putJSON(hist, bytes.Clone(k), r); err != nil {
-				return fmt.Errorf("store: revoke key of %s: %w", id, err)
-			}
-		}
-	}
-	return nil
-}
-
 // Activation is a new activation code with its Argon2id hash, prepared
 // outside any transaction (hashing is slow on purpose) and stored with
 // PutActivation.
 type Activation struct {
 	Code    string // formatted, shown once
 	Expires time.Time
-	rec     codeRecord
+	rec     CodeRecord
 }
 
 // NewActivation draws a code and hashes it. Calls may run in parallel;
 // at most one hash per CPU runs at a time.
 func (s *Store) NewActivation(now time.Time, ttl time.Duration) (*Activation, error) {
 	code := NewCode()
-	rec := codeRecord{Salt: make([]byte, 16), Time: argonTime, Memory: argonMemory, Threads: argonThreads,
+	rec := CodeRecord{Salt: make([]byte, 16), Time: argonTime, Memory: argonMemory, Threads: argonThreads,
 		Expires: now.Add(ttl).UTC()}
 	if _, err := rand.Read(rec.Salt); err != nil {
 		return nil, fmt.Errorf("store: new activation code: %w", err)
@@ -197,11 +63,11 @@ func (s *Store) NewActivation(now time.Time, ttl time.Duration) (*Activation, er
 
 // PutActivation makes a the pending activation code of person id,
 // replacing any previous one and clearing the failure count.
-func (tx *Tx) PutActivation(id string, a *Activation) error {
+func PutActivation(tx Tx, id string, a *Activation) error {
 	if _, err := tx.Person(id); err != nil {
 		return fmt.Errorf("store: activation code: %w", err)
 	}
-	if err := putJSON(tx.bucket(bCodes), []byte(id), a.rec); err != nil {
+	if err := tx.PutCode(id, a.rec); err != nil {
 		return fmt.Errorf("store: activation code for %s: %w", id, err)
 	}
 	return nil
@@ -210,23 +76,18 @@ func (tx *Tx) PutActivation(id string, a *Activation) error {
 // IssueCode creates and stores a new activation code for person id (see
 // NewActivation and PutActivation). The code is returned once; only its
 // Argon2id hash is kept.
-func (tx *Tx) IssueCode(id string, now time.Time, ttl time.Duration) (code string, expires time.Time, err error) {
-	a, err := tx.s.NewActivation(now, ttl)
+func (s *Store) IssueCode(tx Tx, id string, now time.Time, ttl time.Duration) (code string, expires time.Time, err error) {
+	a, err := s.NewActivation(now, ttl)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if err := tx.PutActivation(id, a); err != nil {
+	if err := PutActivation(tx, id, a); err != nil {
 		return "", time.Time{}, err
 	}
 	return a.Code, a.Expires, nil
 }
 
-// HasPendingCode reports whether person id has an unused activation code.
-func (tx *Tx) HasPendingCode(id string) bool {
-	return tx.bucket(bCodes).Get([]byte(id)) != nil
-}
-
-func (r *codeRecord) hash(code string) []byte {
+func (r *CodeRecord) hash(code string) []byte {
 	return argon2.IDKey([]byte(code), r.Salt, r.Time, r.Memory, r.Threads, 32)
 }
 
@@ -270,11 +131,6 @@ func NormalizeCode(typed string) string {
 	return b.String()
 }
 
-// standInKey holds the code record written by an enrollment try that
-// cannot succeed, so that it writes what a counted try writes. Identifiers
-// cannot hold control characters: no person has this key.
-var standInKey = []byte("\x00stand-in")
-
 // CodeDelay is the wait before the next try of an identifier's code once
 // tries tries have been counted: none for the first FreeCodeTries, then
 // 1 s, 2 s, 4 s… up to MaxCodeDelay. A new code starts again from zero.
@@ -302,34 +158,37 @@ func CodeDelay(tries int) time.Duration {
 func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person, error) {
 	now := s.Now()
 	// The stand-in record: the same size and hashing cost as a real one.
-	standIn := codeRecord{Salt: make([]byte, 16), Hash: make([]byte, 32), Time: argonTime, Memory: argonMemory,
+	standIn := CodeRecord{Salt: make([]byte, 16), Hash: make([]byte, 32), Time: argonTime, Memory: argonMemory,
 		Threads: argonThreads, Expires: now.UTC(), Failures: 1, NotBefore: now.UTC()}
 	rand.Read(standIn.Salt)
 	rand.Read(standIn.Hash)
-	var rec codeRecord
+	var rec CodeRecord
 	var person *domain.Person
 	var refused error // why this try cannot succeed; nil for a counted try
-	err := s.Update(func(tx *Tx) error {
-		rec, person, refused = codeRecord{}, nil, nil
+	err := s.Update(func(tx Tx) error {
+		rec, person, refused = CodeRecord{}, nil, nil
 		p, err := tx.Person(id)
 		switch {
 		case IsNotFound(err):
 			refused = ErrNotFound
-			return putJSON(tx.bucket(bCodes), standInKey, standIn)
+			return tx.PutCode(StandInCode, standIn)
 		case err != nil:
 			return err
 		}
 		if _, err := tx.PublicKey(id); err == nil {
 			refused = ErrAlreadyEnrolled
-			return putJSON(tx.bucket(bCodes), standInKey, standIn)
+			return tx.PutCode(StandInCode, standIn)
 		} else if !IsNotFound(err) {
 			return err
 		}
-		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &rec)
+		cur, err := tx.Code(id)
+		if cur != nil {
+			rec = *cur
+		}
 		switch {
-		case err != nil:
+		case err != nil && !IsNotFound(err):
 			return err
-		case !ok:
+		case err != nil:
 			refused = fmt.Errorf("no pending code: %w", ErrBadCode)
 		case !now.Before(rec.Expires):
 			refused = fmt.Errorf("code expired: %w", ErrBadCode)
@@ -337,12 +196,12 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 			refused = fmt.Errorf("%d tries, next at %s: %w", rec.Failures, rec.NotBefore.Format(time.RFC3339), ErrDelayed)
 		}
 		if refused != nil {
-			return putJSON(tx.bucket(bCodes), standInKey, standIn)
+			return tx.PutCode(StandInCode, standIn)
 		}
 		rec.Failures++
 		rec.NotBefore = now.Add(CodeDelay(rec.Failures)).UTC()
 		person = p
-		return putJSON(tx.bucket(bCodes), []byte(id), rec)
+		return tx.PutCode(id, rec)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: enroll %s: %w", id, err)
@@ -359,16 +218,15 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 	if subtle.ConstantTimeCompare(got, rec.Hash) != 1 {
 		return nil, fmt.Errorf("store: enroll %s: %w", id, ErrBadCode)
 	}
-	err = s.Update(func(tx *Tx) error {
-		var cur codeRecord
-		ok, err := getJSON(tx.bucket(bCodes), []byte(id), &cur)
-		if err != nil {
+	err = s.Update(func(tx Tx) error {
+		cur, err := tx.Code(id)
+		if err != nil && !IsNotFound(err) {
 			return err
 		}
-		if !ok || !bytes.Equal(cur.Salt, rec.Salt) {
+		if cur == nil || !bytes.Equal(cur.Salt, rec.Salt) {
 			return ErrBadCode // used or replaced meanwhile
 		}
-		if err := tx.bucket(bCodes).Delete([]byte(id)); err != nil {
+		if err := tx.DeleteCode(id); err != nil {
 			return err
 		}
 		return tx.RegisterKey(id, pub, now)
@@ -378,6 +236,3 @@ func (s *Store) Enroll(id, typed string, pub ed25519.PublicKey) (*domain.Person,
 	}
 	return person, nil
 }
-
-// IsNotFound reports whether err is ErrNotFound.
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,35 +1,14 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"appariement/shared/api"
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
 )
-
-// Current is the latest accepted submission of an author in a round (and,
-// for a ranking, for one poste): what the server considers its current
-// wish list or ranking.
-type Current struct {
-	Round       string           `json:"round"`
-	Author      string           `json:"author"`
-	Poste       string           `json:"poste,omitempty"`
-	PayloadType string           `json:"payload_type"`
-	Seq         uint64           `json:"seq"`
-	Digest      string           `json:"digest"`
-	Index       int64            `json:"index"`
-	ServerTime  time.Time        `json:"server_time"`
-	List        []string         `json:"list"`
-	Attachments []api.Attachment `json:"attachments,omitempty"`
-}
-
-func (c *Current) key() []byte { return key(c.Round, c.Author, c.Poste) }
 
 // Pending is a verified and validated submission waiting to be appended.
 type Pending struct {
@@ -41,7 +20,7 @@ type Pending struct {
 	// leaf will carry, to re-check what may have changed since validation
 	// (the round's state, its window). An error refuses this submission
 	// only.
-	Check func(tx *Tx, now time.Time) error
+	Check func(tx Tx, now time.Time) error
 }
 
 // Appended is the outcome of Append.
@@ -60,23 +39,6 @@ type pending struct {
 	out  Appended
 	err  error
 	done chan struct{}
-}
-
-// Accepted is where and when an envelope was appended to the log.
-type Accepted struct {
-	Index      int64     `json:"index"`
-	ServerTime time.Time `json:"server_time"`
-}
-
-// AcceptedDigest returns where the envelope with this digest is in the log,
-// or nil if it is not.
-func (tx *Tx) AcceptedDigest(digest string) (*Accepted, error) {
-	var a Accepted
-	ok, err := getJSON(tx.bucket(bDigests), []byte(digest), &a)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &a, nil
 }
 
 // Append adds a submission to the log, unless the same envelope is already
@@ -145,25 +107,29 @@ func (s *Store) drain() {
 func (s *Store) commit(batch []*pending) {
 	start := time.Now()
 	var refusal error
-	err := s.Update(func(tx *Tx) error {
-		now := s.opts.Clock().UTC()
+	var now time.Time
+	err := s.Update(func(tx Tx) error {
+		// Lock the log head first (the first TreeSize of a write
+		// transaction), then read the clock: a batch of another node
+		// committed meanwhile is then seen by the clock check.
+		tx.TreeSize()
+		now = s.opts.Clock().UTC()
 		// Leaf times never go backwards: a clock behind the last leaf
 		// refuses the whole batch, and nothing is written.
-		if err := tx.CheckClock(now); err != nil {
+		if err := s.CheckClockTx(tx, now); err != nil {
 			refusal = err
 			return err
 		}
 		for _, pd := range batch {
 			pd.out, pd.err = Appended{}, nil
-			pd.err = tx.appendOne(pd, now)
+			pd.err = appendOne(tx, pd, now)
 		}
 		ts, _ := now.MarshalText()
-		if err := tx.bucket(bMeta).Put(kLastTime, ts); err != nil {
-			return err
-		}
-		s.setLastLeafOnCommit(tx, now)
-		return nil
+		return tx.PutMeta(MetaLastLeafTime, ts)
 	})
+	if err == nil {
+		s.setLastLeaf(now)
+	}
 	switch {
 	case refusal != nil:
 		err = refusal
@@ -184,15 +150,10 @@ func (s *Store) commit(batch []*pending) {
 	}
 }
 
-// setLastLeafOnCommit records the batch's leaf time in memory once tx commits.
-func (s *Store) setLastLeafOnCommit(tx *Tx, now time.Time) {
-	tx.tx.OnCommit(func() { s.setLastLeaf(now) })
-}
-
 // appendOne applies one pending submission inside the batch's transaction.
-// Returned *api.Error values are refusals of this submission only; other
-// errors abort the whole transaction.
-func (tx *Tx) appendOne(pd *pending, now time.Time) error {
+// Its error is the refusal of this submission only (the others of the
+// batch go on).
+func appendOne(tx Tx, pd *pending, now time.Time) error {
 	p := pd.p
 	digest := p.Env.Digest()
 	if acc, err := tx.AcceptedDigest(digest); err != nil {
@@ -202,89 +163,49 @@ func (tx *Tx) appendOne(pd *pending, now time.Time) error {
 		return nil
 	}
 	cur := p.Current
-	var prev Current
-	ok, err := getJSON(tx.bucket(bSubs), cur.key(), &prev)
-	if err != nil {
-		return err
-	}
-	if ok {
+	prev, err := tx.Current(cur.Round, cur.Author, cur.Poste)
+	switch {
+	case err == nil:
 		switch {
 		case cur.Seq < prev.Seq:
-			return api.Errorf(api.CodeReplay,
-				"numéro de séquence %d inférieur au dernier accepté (%d) pour %s dans le tour %s",
-				"sequence number %d is lower than the last accepted one (%d) for %s in round %s",
-				cur.Seq, prev.Seq, cur.Author, cur.Round)
+			return &SeqError{Err: ErrReplay, Author: cur.Author, Round: cur.Round, Seq: cur.Seq, Last: prev.Seq}
 		case cur.Seq == prev.Seq:
-			return api.Errorf(api.CodeConflict,
-				"un autre envoi de %s porte déjà le numéro de séquence %d dans le tour %s",
-				"another submission of %s already has sequence number %d in round %s",
-				cur.Author, cur.Seq, cur.Round)
+			return &SeqError{Err: ErrConflict, Author: cur.Author, Round: cur.Round, Seq: cur.Seq, Last: prev.Seq}
 		}
+	case !IsNotFound(err):
+		return err
 	}
 	if p.Check != nil {
+		// The check's refusal goes back to the caller as it is (an API
+		// refusal, typically); only this submission is refused.
 		if err := p.Check(tx, now); err != nil {
-			var apiErr *api.Error
-			if errors.As(err, &apiErr) {
-				return apiErr
-			}
-			return fmt.Errorf("store: check submission %s: %w", digest, err)
+			return err
 		}
 	}
-	index, err := tx.appendLeaf(translog.LeafData(now, p.Env))
+	index, err := appendLeaf(tx, translog.LeafData(now, p.Env))
 	if err != nil {
 		return err
 	}
 	cur.Digest, cur.Index, cur.ServerTime = digest, index, now
-	if err := putJSON(tx.bucket(bSubs), cur.key(), cur); err != nil {
+	if err := tx.PutCurrent(cur); err != nil {
 		return fmt.Errorf("store: put submission %s: %w", digest, err)
 	}
-	if err := putJSON(tx.bucket(bDigests), []byte(digest), Accepted{Index: index, ServerTime: now}); err != nil {
+	if err := tx.PutAccepted(digest, Accepted{Index: index, ServerTime: now}); err != nil {
 		return fmt.Errorf("store: put digest %s: %w", digest, err)
 	}
 	pd.out = Appended{Index: index, ServerTime: now, Digest: digest}
 	return nil
 }
 
-// Submissions returns the current submissions of author in round (its wish
-// list, or its rankings by poste).
-func (tx *Tx) Submissions(round, author string) ([]Current, error) {
-	return tx.scanSubs(key(round, author, ""), nil)
-}
-
-// CurrentWishLists returns the current wish list of every intern in round.
-func (tx *Tx) CurrentWishLists(round string) ([]Current, error) {
-	return tx.scanSubs(key(round, ""), func(c *Current) bool { return c.PayloadType == api.WishListType })
-}
-
-// CurrentRankings returns the current ranking of every poste in round.
-func (tx *Tx) CurrentRankings(round string) ([]Current, error) {
-	return tx.scanSubs(key(round, ""), func(c *Current) bool { return c.PayloadType == api.RankingType })
-}
-
-// CurrentWishList returns an intern's current wish list in round, or ErrNotFound.
-func (tx *Tx) CurrentWishList(round, intern string) (*Current, error) {
-	var c Current
-	ok, err := getJSON(tx.bucket(bSubs), key(round, intern, ""), &c)
+// CurrentOfAuthor returns the current submission of author in round with
+// no poste (a wish list) if it has this payload type, or ErrNotFound.
+func CurrentOfAuthor(tx Tx, round, author, payloadType string) (*Current, error) {
+	c, err := tx.Current(round, author, "")
 	if err != nil {
-		return nil, fmt.Errorf("store: wish list of %s in %s: %w", intern, round, err)
+		return nil, err
 	}
-	if !ok || c.PayloadType != api.WishListType {
-		return nil, fmt.Errorf("store: wish list of %s in %s: %w", intern, round, ErrNotFound)
+	if c.PayloadType != payloadType {
+		return nil, fmt.Errorf("store: %s of %s in %s: %w", payloadType, author, round, ErrNotFound)
 	}
-	return &c, nil
-}
-
-func (tx *Tx) scanSubs(prefix []byte, keep func(*Current) bool) ([]Current, error) {
-	var out []Current
-	c := tx.bucket(bSubs).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var cur Current
-		if err := json.Unmarshal(v, &cur); err != nil {
-			return nil, fmt.Errorf("store: submission %q: %w", k, err)
-		}
-		if keep == nil || keep(&cur) {
-			out = append(out, cur)
-		}
-	}
-	return out, nil
+	return c, nil
 }

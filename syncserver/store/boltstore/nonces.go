@@ -1,10 +1,12 @@
-package store
+package boltstore
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
 	"time"
+
+	"appariement/syncserver/store"
 )
 
 // Request nonces are kept in bNonces under two kinds of keys, so that
@@ -34,7 +36,7 @@ func (tx *Tx) UseNonce(nonce string, now, expires time.Time) error {
 	if v := b.Get(nameKey); len(v) == 8 {
 		exp := int64(binary.BigEndian.Uint64(v))
 		if exp > now.UnixNano() {
-			return ErrNonceUsed
+			return store.ErrNonceUsed
 		}
 		if err := b.Delete(expiryKey(exp, nonce)); err != nil {
 			return fmt.Errorf("store: prune nonce: %w", err)
