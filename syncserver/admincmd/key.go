@@ -13,13 +13,13 @@ import (
 	"appariement/shared/domain"
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
-	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // Init creates the first admin in the store file dbPath, offline (the
 // server must not be running on it): a fresh Ed25519 key is written to
 // keyOut (see keyfile.Write) and its public half registered for admin with
-// store.Bootstrap. keyName names the server key if the store is created.
+// boltstore.Bootstrap. keyName names the server key if the store is created.
 // Init refuses to overwrite keyOut; if the bootstrap fails, the key file
 // just written is removed.
 func Init(dbPath, keyName string, admin domain.Person, keyOut string) error {
@@ -42,7 +42,7 @@ func Init(dbPath, keyName string, admin domain.Person, keyOut string) error {
 		return err
 	}
 	admin.Role = domain.RoleAdmin
-	if err := store.Bootstrap(dbPath, keyName, admin, pub); err != nil {
+	if err := boltstore.Bootstrap(dbPath, keyName, admin, pub); err != nil {
 		os.Remove(keyOut)
 		return fmt.Errorf("création de l'administrateur %s dans %s (le serveur doit être arrêté) (bootstrap): %w", admin.ID, dbPath, err)
 	}

@@ -33,11 +33,13 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/translog"
 	"appariement/syncserver/adminconn"
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // lockTimeout is how long to wait for the file lock before deciding that a
@@ -273,14 +275,14 @@ func Verify(path string) (*Report, error) {
 	if err := copyFile(path, tmp); err != nil {
 		return nil, err
 	}
-	s, err := store.Open(tmp, store.Options{})
+	s, err := boltstore.Open(tmp, store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("%s : %w", path, err)
 	}
 	defer s.Close()
 	rep := &Report{Size: fi.Size()}
 	var stored tlog.Hash
-	err = s.View(func(tx *store.Tx) error {
+	err = s.View(func(tx store.Tx) error {
 		rep.TreeSize = tx.TreeSize()
 		leaves := make([]tlog.Hash, 0, rep.TreeSize)
 		if err := tx.ForEachLeaf(0, rep.TreeSize, func(_ int64, data []byte) error {
@@ -294,7 +296,7 @@ func Verify(path string) (*Report, error) {
 		}
 		rep.Hash = merkleRoot(leaves)
 		var err error
-		stored, err = tx.TreeHash(rep.TreeSize)
+		stored, err = store.TreeHash(tx, rep.TreeSize)
 		return err
 	})
 	if err != nil {
@@ -318,7 +320,7 @@ func Verify(path string) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s : %w", path, err)
 	}
-	v, err := translog.NewVerifier(s.ServerKey())
+	v, err := translog.NewVerifier(api.ServerKey(s.ServerKey()))
 	if err != nil {
 		return nil, fmt.Errorf("%s : %w", path, err)
 	}

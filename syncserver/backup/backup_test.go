@@ -25,6 +25,7 @@ import (
 	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 type sent struct {
@@ -118,10 +119,10 @@ func TestHotBackupRestore(t *testing.T) {
 	if bytes.Contains(raw, key.Seed()) {
 		t.Fatal("the backup contains the server's signing key")
 	}
-	if _, err := store.Open(restored, store.Options{Key: ed25519.NewKeyFromSeed(make([]byte, 32))}); !errors.Is(err, store.ErrKeyMismatch) {
+	if _, err := boltstore.Open(restored, store.Options{Key: ed25519.NewKeyFromSeed(make([]byte, 32))}); !errors.Is(err, store.ErrKeyMismatch) {
 		t.Fatalf("restored store opened with another key: %v", err)
 	}
-	s, err := store.Open(restored, store.Options{Key: key})
+	s, err := boltstore.Open(restored, store.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestBackupCLI(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "store.db")
 	_, key, _ := ed25519.GenerateKey(nil)
-	s, err := store.Open(db, store.Options{Key: key})
+	s, err := boltstore.Open(db, store.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestRemoteHotBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(out, store.Options{Key: key})
+	st, err := boltstore.Open(out, store.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +262,7 @@ func TestRemoteHotBackup(t *testing.T) {
 		}
 	}
 	found := false
-	st.View(func(tx *store.Tx) error {
+	st.View(func(tx store.Tx) error {
 		entries, _ := tx.AuditLog(0, 5000)
 		for _, e := range entries {
 			found = found || e.Action == "backup"

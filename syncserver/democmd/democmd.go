@@ -259,7 +259,7 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		// The import refuses admins (only an admin creates an admin): the
 		// demo writes the other admins in the store itself, as "admin
 		// init" does, and issues their codes like everyone's.
-		err := srv.Store().Update(func(tx *store.Tx) error {
+		err := srv.Store().Update(func(tx store.Tx) error {
 			for _, a := range admins {
 				if err := tx.PutPerson(a); err != nil {
 					return err
@@ -292,7 +292,7 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 				})
 			}
 		}
-		if err := writeCodes(ctx, c, srv.Store().ServerKey(), url, *admin, listed, sim, path(CodesFile), out); err != nil {
+		if err := writeCodes(ctx, c, api.ServerKey(srv.Store().ServerKey()), url, *admin, listed, sim, path(CodesFile), out); err != nil {
 			return fail(fmt.Errorf("codes d'activation: %w", err))
 		}
 	}
@@ -469,7 +469,7 @@ func registerSimulated(st *store.Store, people []domain.Person, share float64, p
 	}
 	step := 1 / share
 	var b strings.Builder
-	err := st.Update(func(tx *store.Tx) error {
+	err := st.Update(func(tx store.Tx) error {
 		// The first few interns stay for people to try with their codes.
 		for x := 5.0; int(x) < len(interns); x += step {
 			id := interns[int(x)]

@@ -95,8 +95,8 @@ func submitOne(ctx context.Context, c *client.Client, st *store.Store, round, id
 		return nil
 	}
 	var seq uint64 = 1
-	err := st.View(func(tx *store.Tx) error {
-		cur, err := tx.CurrentWishList(round, id)
+	err := st.View(func(tx store.Tx) error {
+		cur, err := store.CurrentOfAuthor(tx, round, id, api.WishListType)
 		if err == nil {
 			seq = cur.Seq + 1
 		} else if !store.IsNotFound(err) {

@@ -27,6 +27,7 @@ import (
 	"appariement/syncserver/loadtest"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // clockFamily steps the server's clock: injected in the process, then in
@@ -322,7 +323,7 @@ func clockChild(ctx context.Context, o *Options) (*Row, error) {
 		return row, err
 	}
 	ch.stop()
-	st, err := store.Open(db, store.Options{})
+	st, err := boltstore.Open(db, store.Options{})
 	if err != nil {
 		return row, err
 	}

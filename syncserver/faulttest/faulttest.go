@@ -53,6 +53,7 @@ import (
 	"appariement/syncserver/loadtest"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // Options configure a fault test. The zero value runs the full test.
@@ -293,7 +294,7 @@ func start(o *Options, dir string, interns int, configure func(*server.Config)) 
 		return nil, fmt.Errorf("faulttest: admin key: %w", err)
 	}
 	admin := domain.Person{ID: "fault-admin", LastName: "PANNE", FirstName: "Ada", Email: "admin@ars.example.fr"}
-	if err := store.Bootstrap(db, loadtest.KeyName, admin, pub); err != nil {
+	if err := boltstore.Bootstrap(db, loadtest.KeyName, admin, pub); err != nil {
 		return nil, fmt.Errorf("faulttest: bootstrap: %w", err)
 	}
 	logs := slog.New(slog.NewTextHandler(io.MultiWriter(o.Logs, errorFilter{h.errors}), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -321,7 +322,7 @@ func start(o *Options, dir string, interns int, configure func(*server.Config)) 
 	go h.srv.ServeMetrics(mln) // ends with the server's Close
 	h.url = "http://" + ln.Addr().String()
 	h.metrics = "http://" + mln.Addr().String()
-	h.verifier, err = translog.NewVerifier(h.srv.Store().ServerKey())
+	h.verifier, err = translog.NewVerifier(api.ServerKey(h.srv.Store().ServerKey()))
 	if err != nil {
 		h.close()
 		return nil, fmt.Errorf("faulttest: %w", err)
@@ -439,7 +440,7 @@ func verify(ctx context.Context, url string, v *translog.Verifier, l *ledger, st
 func checkLog(st *store.Store, row *Row) error {
 	seen := map[string]int64{}
 	var prev time.Time
-	return st.View(func(tx *store.Tx) error {
+	return st.View(func(tx store.Tx) error {
 		return tx.ForEachLeaf(0, tx.TreeSize(), func(i int64, data []byte) error {
 			ts, env, err := store.ParseLeaf(data)
 			if err != nil {

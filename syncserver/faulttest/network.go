@@ -128,7 +128,7 @@ func hostOf(url string) string { return url[len("http://"):] }
 // accepted returns where env is in the log, or nil.
 func accepted(st *store.Store, env *envelope.Envelope) *store.Accepted {
 	var acc *store.Accepted
-	st.View(func(tx *store.Tx) error {
+	st.View(func(tx store.Tx) error {
 		var err error
 		acc, err = tx.AcceptedDigest(env.Digest())
 		return err

@@ -27,6 +27,7 @@ import (
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // Command is "syncserver key": show and rotate, writing to stdio.
@@ -68,7 +69,7 @@ func keyCommand(name, summary string, run func(db, keyPath string) error) cmdrun
 }
 
 func show(db string, w io.Writer) error {
-	st, err := store.Open(db, store.Options{})
+	st, err := boltstore.Open(db, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func Rotate(db, keyPath string, now time.Time, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(db, store.Options{Key: old})
+	st, err := boltstore.Open(db, store.Options{Key: old})
 	if err != nil {
 		return err
 	}

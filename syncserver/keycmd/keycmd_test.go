@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/translog"
 	"appariement/syncserver/keycmd"
@@ -37,7 +38,7 @@ func TestKeyFileAndRotation(t *testing.T) {
 	db := filepath.Join(dir, "store.db")
 	srv := open(t, db)
 	k1 := srv.Store().ServerKey()
-	if err := srv.Store().Update(func(tx *store.Tx) error {
+	if err := srv.Store().Update(func(tx store.Tx) error {
 		return tx.PutPerson(domain.Person{ID: "i1", Role: domain.RoleIntern})
 	}); err != nil {
 		t.Fatal(err)
@@ -72,16 +73,16 @@ func TestKeyFileAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, _ := translog.NewVerifier(k2)
+	v2, _ := translog.NewVerifier(api.ServerKey(k2))
 	if _, err := v2.OpenCheckpoint(cp); err != nil {
 		t.Fatalf("checkpoint after rotation: %v", err)
 	}
-	v1, _ := translog.NewVerifier(k1)
+	v1, _ := translog.NewVerifier(api.ServerKey(k1))
 	if _, err := v1.OpenCheckpoint(cp); err == nil {
 		t.Fatal("the old key still verifies new checkpoints")
 	}
 	var p domain.Person
-	if err := srv.Store().View(func(tx *store.Tx) error { q, err := tx.Person("i1"); p = *q; return err }); err != nil || p.ID != "i1" {
+	if err := srv.Store().View(func(tx store.Tx) error { q, err := tx.Person("i1"); p = *q; return err }); err != nil || p.ID != "i1" {
 		t.Fatalf("data lost in rotation: %v", err)
 	}
 	notes, _ := filepath.Glob(db + ".key.rotation-*.note")

@@ -12,6 +12,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // Round is the id of the round seeded for load and crash tests.
@@ -97,18 +98,18 @@ func (c *Catalogue) WishList(i int, seq uint64, n int, clientTime time.Time) *en
 // derived public keys and their eligibility, in one transaction. The server
 // must not be running on the file.
 func (c *Catalogue) Seed(path string) error {
-	s, err := store.Open(path, store.Options{Name: KeyName})
+	s, err := boltstore.Open(path, store.Options{Name: KeyName})
 	if err != nil {
 		return fmt.Errorf("loadtest: open %s: %w", path, err)
 	}
 	now := time.Now().Add(-time.Minute)
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(func(tx store.Tx) error {
 		rec := &store.RoundRecord{Round: domain.Round{ID: c.Round, Name: "Tour de charge", Procedure: domain.Appariement,
 			Number: 1, State: domain.StateWishesOpen}}
 		if err := tx.CreateRound(rec); err != nil {
 			return fmt.Errorf("create round: %w", err)
 		}
-		if _, err := tx.PutPostes(c.Round, c.Postes, false); err != nil {
+		if _, err := store.PutPostes(tx, c.Round, c.Postes, false); err != nil {
 			return fmt.Errorf("postes: %w", err)
 		}
 		for i, id := range c.Interns {

@@ -22,7 +22,6 @@ import (
 	"sync"
 	"time"
 
-	"appariement/shared/api"
 	"appariement/syncserver/store"
 )
 
@@ -114,7 +113,7 @@ func (q *Queue) run() {
 		}
 		wait := q.opt.Poll
 		var next time.Time
-		if err := q.st.View(func(tx *store.Tx) error {
+		if err := q.st.View(func(tx store.Tx) error {
 			var err error
 			next, err = tx.NextMailTry()
 			return err
@@ -144,7 +143,7 @@ func (q *Queue) Flush(ctx context.Context) (int, error) {
 	tried := 0
 	for ctx.Err() == nil {
 		var due []*store.Mail
-		if err := q.st.View(func(tx *store.Tx) error {
+		if err := q.st.View(func(tx store.Tx) error {
 			var err error
 			due, err = tx.DueMails(q.opt.Clock(), 32)
 			return err
@@ -178,23 +177,23 @@ func (q *Queue) record(m *store.Mail, sendErr error) error {
 	outcome := "sent"
 	switch {
 	case sendErr == nil:
-		m.Status, m.Sent, m.NextTry, m.LastError = api.MailSent, now, time.Time{}, ""
+		m.Status, m.Sent, m.NextTry, m.LastError = store.MailSent, now, time.Time{}, ""
 	case IsPermanent(sendErr):
-		m.Status, m.NextTry, m.LastError = api.MailFailed, time.Time{}, sendErr.Error()
+		m.Status, m.NextTry, m.LastError = store.MailFailed, time.Time{}, sendErr.Error()
 		outcome = "failed"
 	case now.Sub(m.Created) >= q.opt.GiveUpAfter:
-		m.Status, m.NextTry = api.MailFailed, time.Time{}
+		m.Status, m.NextTry = store.MailFailed, time.Time{}
 		m.LastError = fmt.Sprintf("given up after %d tries in %s: %v", m.Attempts, now.Sub(m.Created).Round(time.Second), sendErr)
 		outcome = "failed"
 	default:
 		m.NextTry, m.LastError = now.Add(q.backoff(m.Attempts)), sendErr.Error()
 		outcome = "retry"
 	}
-	err := q.st.Update(func(tx *store.Tx) error {
+	err := q.st.Update(func(tx store.Tx) error {
 		if err := tx.PutMail(m); err != nil {
 			return err
 		}
-		if m.Status != api.MailFailed {
+		if m.Status != store.MailFailed {
 			return nil
 		}
 		detail, _ := json.Marshal(map[string]any{"mail": m.ID, "kind": m.Kind, "to": m.To,

@@ -11,16 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"appariement/shared/api"
 	"appariement/shared/email"
 	"appariement/syncserver/mailqueue"
 	"appariement/syncserver/mailtest"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func openStore(t *testing.T) *store.Store {
 func enqueue(t *testing.T, st *store.Store, n int) []string {
 	t.Helper()
 	var ids []string
-	err := st.Update(func(tx *store.Tx) error {
+	err := st.Update(func(tx store.Tx) error {
 		for i := range n {
 			id := fmt.Sprintf("test%d.%d@appariement", i, time.Now().UnixNano())
 			raw, err := email.Message{From: mail.Address{Address: "appariement@localhost"},
@@ -41,7 +41,7 @@ func enqueue(t *testing.T, st *store.Store, n int) []string {
 			if err != nil {
 				return err
 			}
-			m := &store.Mail{Mail: api.Mail{Kind: "test", Person: fmt.Sprintf("I%04d", i), To: fmt.Sprintf("i%d@example.fr", i),
+			m := &store.Mail{MailInfo: store.MailInfo{Kind: "test", Person: fmt.Sprintf("I%04d", i), To: fmt.Sprintf("i%d@example.fr", i),
 				Subject: "Essai é", MessageID: id, Created: time.Now()}, From: "appariement@localhost", Raw: raw}
 			if err := tx.EnqueueMail(m); err != nil {
 				return err
@@ -56,10 +56,10 @@ func enqueue(t *testing.T, st *store.Store, n int) []string {
 	return ids
 }
 
-func list(t *testing.T, st *store.Store) api.MailList {
+func list(t *testing.T, st *store.Store) store.MailList {
 	t.Helper()
-	var l api.MailList
-	if err := st.View(func(tx *store.Tx) error {
+	var l store.MailList
+	if err := st.View(func(tx store.Tx) error {
 		var err error
 		l, err = tx.Mails("", 100)
 		return err
@@ -69,7 +69,7 @@ func list(t *testing.T, st *store.Store) api.MailList {
 	return l
 }
 
-func waitList(t *testing.T, st *store.Store, ok func(api.MailList) bool) api.MailList {
+func waitList(t *testing.T, st *store.Store, ok func(store.MailList) bool) store.MailList {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -111,7 +111,7 @@ func TestSMTPStartTLSAuth(t *testing.T) {
 			t.Errorf("message %d: %+v", i, m)
 		}
 	}
-	l := waitList(t, st, func(l api.MailList) bool { return l.Sent == 3 })
+	l := waitList(t, st, func(l store.MailList) bool { return l.Sent == 3 })
 	if l.Queued != 0 || l.Failed != 0 || l.Mails[0].Attempts != 1 || l.Mails[0].Sent.IsZero() {
 		t.Fatalf("%+v", l)
 	}
@@ -151,7 +151,7 @@ func TestSMTPTemporary(t *testing.T) {
 		OnResult: func(o string) { outcomes = append(outcomes, o) }})
 	q.Start()
 	got := srv.Wait(1, 10*time.Second)
-	l := waitList(t, st, func(l api.MailList) bool { return l.Sent == 1 })
+	l := waitList(t, st, func(l store.MailList) bool { return l.Sent == 1 })
 	q.Close()
 	if len(got) != 1 || got[0].MessageID != ids[0] {
 		t.Fatalf("delivered %+v", got)
@@ -181,7 +181,7 @@ func TestSMTPTemporaryBackoff(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := list(t, st).Mails[0]
-		if m.Status == api.MailQueued {
+		if m.Status == store.MailQueued {
 			next = append(next, m.NextTry.Sub(now))
 			now = m.NextTry
 		}
@@ -190,7 +190,7 @@ func TestSMTPTemporaryBackoff(t *testing.T) {
 		t.Fatalf("waits %v", next)
 	}
 	m := list(t, st).Mails[0]
-	if m.Status != api.MailFailed || !strings.Contains(m.LastError, "given up after 5 tries") || !strings.Contains(m.LastError, "451") {
+	if m.Status != store.MailFailed || !strings.Contains(m.LastError, "given up after 5 tries") || !strings.Contains(m.LastError, "451") {
 		t.Fatalf("%+v", m)
 	}
 	assertAudit(t, st, "mail-failed", m.ID)
@@ -211,9 +211,9 @@ func TestSMTPPermanent(t *testing.T) {
 	q.Start()
 	defer q.Close()
 	srv.Wait(1, 10*time.Second)
-	l := waitList(t, st, func(l api.MailList) bool { return l.Sent == 1 && l.Failed == 1 })
+	l := waitList(t, st, func(l store.MailList) bool { return l.Sent == 1 && l.Failed == 1 })
 	failed := l.Mails[1] // newest first
-	if failed.Status != api.MailFailed || failed.Attempts != 1 || !strings.Contains(failed.LastError, "550") {
+	if failed.Status != store.MailFailed || failed.Attempts != 1 || !strings.Contains(failed.LastError, "550") {
 		t.Fatalf("%+v", failed)
 	}
 	assertAudit(t, st, "mail-failed", failed.ID)
@@ -222,7 +222,7 @@ func TestSMTPPermanent(t *testing.T) {
 func assertAudit(t *testing.T, st *store.Store, action, mailID string) {
 	t.Helper()
 	var entries []store.AuditEntry
-	st.View(func(tx *store.Tx) error {
+	st.View(func(tx store.Tx) error {
 		var err error
 		entries, err = tx.AuditLog(0, 100)
 		return err
@@ -247,7 +247,7 @@ func TestSMTPRefusedConnection(t *testing.T) {
 	if _, err := q.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if m := list(t, st).Mails[0]; m.Status != api.MailQueued || m.Attempts != 1 || m.LastError == "" {
+	if m := list(t, st).Mails[0]; m.Status != store.MailQueued || m.Attempts != 1 || m.LastError == "" {
 		t.Fatalf("%+v", m)
 	}
 }
@@ -293,8 +293,8 @@ func TestParse(t *testing.T) {
 func TestEnqueueOnce(t *testing.T) {
 	st := openStore(t)
 	add := func() error {
-		return st.Update(func(tx *store.Tx) error {
-			return tx.EnqueueMail(&store.Mail{Mail: api.Mail{Kind: "result", To: "a@example.fr", Created: time.Now()},
+		return st.Update(func(tx store.Tx) error {
+			return tx.EnqueueMail(&store.Mail{MailInfo: store.MailInfo{Kind: "result", To: "a@example.fr", Created: time.Now()},
 				From: "appariement@localhost", Raw: []byte("x"), Once: "result/R1/I1"})
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"appariement/shared/envelope"
 	"appariement/shared/match"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // benchKey derives a benchmark author's key from its id.
@@ -31,13 +32,13 @@ func benchKey(id string) ed25519.PrivateKey {
 func nationalStore(b *testing.B, dir string) (*store.Store, int64) {
 	b.Helper()
 	inst := match.GenerateInstance(2020, 50_000, 20_000, 40)
-	s, err := store.Open(filepath.Join(dir, "store.db"), store.Options{Name: "appariement.bench"})
+	s, err := boltstore.Open(filepath.Join(dir, "store.db"), store.Options{Name: "appariement.bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	const round = "RN"
 	now := time.Now().Add(-time.Hour)
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(func(tx store.Tx) error {
 		rec := &store.RoundRecord{Round: domain.Round{ID: round, Name: "Tour national", Procedure: domain.Appariement,
 			Number: 1, State: domain.StateRankingsClosed}}
 		if err := tx.CreateRound(rec); err != nil {
@@ -48,7 +49,7 @@ func nationalStore(b *testing.B, dir string) (*store.Store, int64) {
 			postes = append(postes, domain.Poste{ID: p.ID, Specialty: "CARDIO", Subdivision: "LYON", Capacity: p.Capacity,
 				RTS: "R" + p.ID, Title: "Poste"})
 		}
-		if _, err := tx.PutPostes(round, postes, false); err != nil {
+		if _, err := store.PutPostes(tx, round, postes, false); err != nil {
 			return err
 		}
 		var ids []string
@@ -113,7 +114,7 @@ func nationalStore(b *testing.B, dir string) (*store.Store, int64) {
 		b.Fatal(firstErr)
 	}
 	var size int64
-	if err := s.View(func(tx *store.Tx) error {
+	if err := s.View(func(tx store.Tx) error {
 		size = tx.TreeSize()
 		return nil
 	}); err != nil {
@@ -138,7 +139,7 @@ func BenchmarkRunNational(b *testing.B) {
 	var in *Input
 	b.Run("freeze", func(b *testing.B) {
 		for b.Loop() {
-			if err := s.View(func(tx *store.Tx) error {
+			if err := s.View(func(tx store.Tx) error {
 				var err error
 				in, err = Freeze(tx, "RN", size)
 				return err

@@ -48,7 +48,7 @@ type Input struct {
 // the result depends on the log alone, and, for a choix au rang, on the
 // latest published call list, signed by the server and named in the
 // result (domain.Result.CallListVersion and CallListDigest).
-func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
+func Freeze(tx store.Tx, round string, size int64) (*Input, error) {
 	rec, err := tx.Round(round)
 	if err != nil {
 		return nil, err
@@ -78,14 +78,14 @@ func Freeze(tx *store.Tx, round string, size int64) (*Input, error) {
 		return nil, err
 	}
 	if v, err := tx.LatestCallListVersion(round); err == nil {
-		if in.CallList, err = v.List(); err != nil {
+		if in.CallList, err = v.List(api.CallListType); err != nil {
 			return nil, errorf(round, "call list: %w", err)
 		}
 		in.CallListDigest = v.Digest
 	} else if !store.IsNotFound(err) {
 		return nil, err
 	}
-	if in.RootHash, err = tx.TreeHash(size); err != nil {
+	if in.RootHash, err = store.TreeHash(tx, size); err != nil {
 		return nil, err
 	}
 	// The leaves are decoded and their signatures verified on every core (see parallel);

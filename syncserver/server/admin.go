@@ -52,7 +52,7 @@ func needReason(reason string) error {
 
 func (s *Server) listPeople(q *req) error {
 	out := []api.PersonStatus{}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		people, err := tx.People()
 		for _, p := range people {
 			_, kerr := tx.PublicKey(p.ID)
@@ -78,7 +78,7 @@ func (s *Server) issueCodes(q *req) error {
 		return badRequest("personne désignée", "nobody designated")
 	}
 	var targets []domain.Person
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if in.AllWithoutKey {
 			people, err := tx.People()
 			if err != nil {
@@ -135,7 +135,7 @@ func (s *Server) issueCodes(q *req) error {
 		return firstErr
 	}
 	out := api.IssueCodesResponse{Codes: []api.IssuedCode{}}
-	err = s.store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx store.Tx) error {
 		out.Codes = out.Codes[:0]
 		for i := range targets {
 			if _, err := tx.PublicKey(targets[i].ID); err == nil {
@@ -171,7 +171,7 @@ func (s *Server) resetKey(q *req) error {
 		return err
 	}
 	var ic api.IssuedCode
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		p, err := tx.Person(id)
 		if store.IsNotFound(err) {
 			return notFound("personne %s inconnue", "unknown person %s", id)
@@ -217,7 +217,7 @@ func (s *Server) createRound(q *req) error {
 	}
 	rec := &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: in.Procedure, Number: 1,
 		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft}}
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		if err := tx.CreateRound(rec); err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (s *Server) createRound(q *req) error {
 func (s *Server) roundDetail(q *req) error {
 	id := mux.Vars(q.r)["round"]
 	var d api.RoundDetail
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		rec, err := tx.Round(id)
 		if store.IsNotFound(err) {
 			return unknownRound(id)
@@ -261,11 +261,11 @@ func (s *Server) roundDetail(q *req) error {
 			return err
 		}
 		d.Eligible = len(el)
-		wl, err := tx.CurrentWishLists(id)
+		wl, err := tx.CurrentOfType(id, api.WishListType)
 		if err != nil {
 			return err
 		}
-		rk, err := tx.CurrentRankings(id)
+		rk, err := tx.CurrentOfType(id, api.RankingType)
 		if err != nil {
 			return err
 		}
@@ -286,11 +286,11 @@ func (s *Server) roundDetail(q *req) error {
 // updateRound loads a round in a write transaction, lets fn change it and
 // saves it with an audit entry. It refuses (clock_behind) while the
 // server's clock reads before the last log leaf.
-func (s *Server) updateRound(q *req, id string, fn func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
+func (s *Server) updateRound(q *req, id string, fn func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
 	var rec *store.RoundRecord
 	s.noteClockStep(s.now())
-	err := s.store.Update(func(tx *store.Tx) error {
-		if err := tx.CheckClock(s.now()); err != nil {
+	err := s.store.Update(func(tx store.Tx) error {
+		if err := s.store.CheckClockTx(tx, s.now()); err != nil {
 			return err
 		}
 		var err error
@@ -319,7 +319,7 @@ func (s *Server) schedule(q *req) error {
 	if err := q.decode(&in); err != nil {
 		return err
 	}
-	rec, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
+	rec, err := s.updateRound(q, id, func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		if rec.State.Index() >= domain.StateMatched.Index() {
 			return store.AuditEntry{}, api.Errorf(api.CodeInvalidState, "le tour %s est déjà apparié", "round %s is already matched", id)
 		}
@@ -344,7 +344,7 @@ func (s *Server) transition(q *req) error {
 	if err := q.decode(&in); err != nil {
 		return err
 	}
-	rec, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
+	rec, err := s.updateRound(q, id, func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		from := rec.State
 		if err := rules.CheckTransition(&rec.Round, in.To, q.now); err != nil {
 			return store.AuditEntry{}, err
@@ -374,7 +374,7 @@ func (s *Server) transition(q *req) error {
 	return q.ok(rec.Round)
 }
 
-func (s *Server) openWishes(tx *store.Tx, rec *store.RoundRecord) (int, error) {
+func (s *Server) openWishes(tx store.Tx, rec *store.RoundRecord) (int, error) {
 	postes, err := tx.Postes(rec.ID, 0)
 	if err != nil {
 		return 0, err
@@ -423,7 +423,7 @@ func (s *Server) run(q *req) error {
 		checkpoint, size = text, tree.N
 	}
 	var in *rounds.Input
-	if err := s.store.View(func(tx *store.Tx) error {
+	if err := s.store.View(func(tx store.Tx) error {
 		var err error
 		in, err = rounds.Freeze(tx, id, size)
 		return err
@@ -434,7 +434,7 @@ func (s *Server) run(q *req) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.updateRound(q, id, func(tx *store.Tx, cur *store.RoundRecord) (store.AuditEntry, error) {
+	_, err = s.updateRound(q, id, func(tx store.Tx, cur *store.RoundRecord) (store.AuditEntry, error) {
 		if cur.State != rec.State || !cur.LiveStart.Equal(rec.LiveStart) {
 			return store.AuditEntry{}, api.Errorf(api.CodeConflict, "le tour %s a changé d'état pendant le calcul",
 				"round %s changed state during the run", id)
@@ -459,7 +459,7 @@ func (s *Server) run(q *req) error {
 func (s *Server) publish(q *req) error {
 	id := mux.Vars(q.r)["round"]
 	var signed []byte
-	_, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
+	_, err := s.updateRound(q, id, func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		if err := rules.CheckPublish(&rec.Round); err != nil {
 			return store.AuditEntry{}, err
 		}
@@ -506,8 +506,8 @@ func (s *Server) nextRound(q *req) error {
 		return err
 	}
 	var next *store.RoundRecord
-	err := s.store.Update(func(tx *store.Tx) error {
-		if err := tx.CheckClock(s.now()); err != nil {
+	err := s.store.Update(func(tx store.Tx) error {
+		if err := s.store.CheckClockTx(tx, s.now()); err != nil {
 			return err
 		}
 		_, res, _, err := s.published(tx, parent)
@@ -532,7 +532,7 @@ func (s *Server) nextRound(q *req) error {
 		if err := tx.CreateRound(next); err != nil {
 			return err
 		}
-		if _, err := tx.PutPostes(in.ID, left, false); err != nil {
+		if _, err := store.PutPostes(tx, in.ID, left, false); err != nil {
 			return err
 		}
 		if err := tx.SetEligible(in.ID, interns); err != nil {
@@ -564,7 +564,7 @@ func (s *Server) assign(q *req) error {
 		return err
 	}
 	a := domain.Assignment{Intern: in.Intern, Poste: in.Poste, Manual: true, Author: q.who.ID, Reason: in.Reason}
-	_, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
+	_, err := s.updateRound(q, id, func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		fail := func(err error) (store.AuditEntry, error) { return store.AuditEntry{}, err }
 		if rec.Number != 3 || rec.State != domain.StateDraft {
 			return fail(api.Errorf(api.CodeInvalidState, "affectation manuelle impossible : le tour %s n'est pas un 3e tour en préparation",
@@ -632,9 +632,9 @@ func (s *Server) auditLog(q *req) error {
 		limit = n
 	}
 	out := api.AuditResponse{Entries: []api.AuditEntry{}}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		e, err := tx.AuditLog(after, limit)
-		out.Entries = append(out.Entries, e...)
+		out.Entries = append(out.Entries, apiAudit(e)...)
 		return err
 	})
 	if err != nil {
@@ -657,7 +657,7 @@ func (s *Server) logEntries(q *req) error {
 		return badRequest("intervalle invalide (1000 entrées au plus)", "invalid range (at most 1000 entries)")
 	}
 	out := api.LogEntriesResponse{Start: start, Entries: []api.LogEntry{}}
-	err = s.store.View(func(tx *store.Tx) error {
+	err = s.store.View(func(tx store.Tx) error {
 		out.TreeSize = tx.TreeSize()
 		return tx.ForEachLeaf(start, min(end, out.TreeSize), func(i int64, data []byte) error {
 			at, env, err := store.ParseLeaf(data)
@@ -678,7 +678,7 @@ func (s *Server) logEntries(q *req) error {
 // bbolt read transaction, so submissions go on while it is copied. The
 // request is audited before the copy starts, so the copy records it.
 func (s *Server) backup(q *req) error {
-	if err := s.store.Update(func(tx *store.Tx) error {
+	if err := s.store.Update(func(tx store.Tx) error {
 		return tx.Audit(q.audit("backup", "", "", "", nil))
 	}); err != nil {
 		return err

@@ -21,13 +21,13 @@ import (
 // (identifiers, specialties, subdivisions, ranks) and the envelopes.
 func (s *Server) auditBundle(q *req) error {
 	round := mux.Vars(q.r)["round"]
-	b := &audit.Bundle{Version: audit.BundleVersion, Round: round, ServerKey: s.store.ServerKey()}
+	b := &audit.Bundle{Version: audit.BundleVersion, Round: round, ServerKey: apiServerKey(s.store.ServerKey())}
 	var (
 		signed []byte
 		size   int64
 		in     *frozen.Input
 	)
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		_, res, env, err := s.published(tx, round)
 		if err != nil {
 			return err

@@ -211,7 +211,7 @@ func TestAuthzMatrix(t *testing.T) {
 	// A coordinator and an auditor, created in the store like the seeded
 	// people.
 	const coordID, auditorID = "coord01", "audit01"
-	err := env.Server.Store().Update(func(tx *store.Tx) error {
+	err := env.Server.Store().Update(func(tx store.Tx) error {
 		if err := tx.PutPerson(domain.Person{ID: auditorID, Role: domain.RoleAuditor, LastName: "AUDIT",
 			FirstName: "Claude", Email: "audit@example.org"}); err != nil {
 			return err

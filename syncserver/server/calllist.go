@@ -28,7 +28,7 @@ import (
 
 // choixRound loads a round and refuses unless it is a choix-au-rang round
 // with online choices (rounds 1 and 2).
-func choixRound(tx *store.Tx, id string) (*store.RoundRecord, error) {
+func choixRound(tx store.Tx, id string) (*store.RoundRecord, error) {
 	rec, err := tx.Round(id)
 	if store.IsNotFound(err) {
 		return nil, unknownRound(id)
@@ -58,7 +58,7 @@ func beforeRun(rec *store.RoundRecord) error {
 // roundInterns returns the interns who choose in a round: its eligible
 // interns once fixed (wishes opened, or a round 2), otherwise those the
 // opening of the wishes would fix (see openWishes).
-func roundInterns(tx *store.Tx, rec *store.RoundRecord) ([]domain.Person, error) {
+func roundInterns(tx store.Tx, rec *store.RoundRecord) ([]domain.Person, error) {
 	ids, err := tx.Eligible(rec.ID)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func cellKey(rec *store.RoundRecord, specialty, subdivision string) string {
 
 // checkCallList checks l against the round's interns (with the given
 // absences prévues) and the places of its open postes.
-func checkCallList(tx *store.Tx, rec *store.RoundRecord, l *calllist.List, absences []string) (*api.CallListReport, error) {
+func checkCallList(tx store.Tx, rec *store.RoundRecord, l *calllist.List, absences []string) (*api.CallListReport, error) {
 	interns, err := roundInterns(tx, rec)
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func checkAbsences(interns []domain.Person, absences []string) error {
 // saveDraft stores a draft with its audit entry and answers it checked.
 func (s *Server) saveDraft(q *req, round string, d *store.CallListDraft, detail map[string]any) error {
 	var out *api.CallListDraft
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		rec, err := choixRound(tx, round)
 		if err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Server) saveDraft(q *req, round string, d *store.CallListDraft, detail 
 }
 
 // draftView checks a draft and builds its API view.
-func draftView(tx *store.Tx, rec *store.RoundRecord, d *store.CallListDraft) (*api.CallListDraft, error) {
+func draftView(tx store.Tx, rec *store.RoundRecord, d *store.CallListDraft) (*api.CallListDraft, error) {
 	rep, err := checkCallList(tx, rec, d.List, d.Absences)
 	if err != nil {
 		return nil, err
@@ -240,7 +240,7 @@ func (s *Server) computeCallList(q *req) error {
 			"a draw seed is required to break the ties of round %s", round)
 	}
 	var interns []domain.Person
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		rec, err := choixRound(tx, round)
 		if err != nil {
 			return err
@@ -299,7 +299,7 @@ func (s *Server) computeCallList(q *req) error {
 func (s *Server) callListDraft(q *req) error {
 	round := mux.Vars(q.r)["round"]
 	var out *api.CallListDraft
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		rec, err := choixRound(tx, round)
 		if err != nil {
 			return err
@@ -337,7 +337,7 @@ func (s *Server) publishCallList(q *req) error {
 		out     api.PublishedCallList
 		refused *api.CallListReport
 	)
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		rec, err := choixRound(tx, round)
 		if err != nil {
 			return err
@@ -379,7 +379,7 @@ func (s *Server) publishCallList(q *req) error {
 			return errCallListRefused
 		}
 		if prev != nil {
-			old, err := prev.List()
+			old, err := prev.List(api.CallListType)
 			if err != nil {
 				return err
 			}
@@ -446,7 +446,7 @@ func (s *Server) refuseCallList(q *req, round string, rep *api.CallListReport) e
 // callListVersion loads a published version (0: the latest) or refuses.
 func (s *Server) callListVersion(round string, version int) (*store.CallListVersion, error) {
 	var v *store.CallListVersion
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if _, err := choixRound(tx, round); err != nil {
 			return err
 		}
@@ -495,7 +495,7 @@ func (s *Server) getCallList(q *req) error {
 func (s *Server) callListVersions(q *req) error {
 	round := mux.Vars(q.r)["round"]
 	out := []api.CallListVersionInfo{}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if _, err := choixRound(tx, round); err != nil {
 			return err
 		}
@@ -519,7 +519,7 @@ func (s *Server) callListNotices(q *req) error {
 	round := mux.Vars(q.r)["round"]
 	out := api.CallListNotices{Round: round, Intern: q.who.ID, Notices: []api.CallListNotice{}}
 	var vs []store.CallListVersion
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if _, err := choixRound(tx, round); err != nil {
 			return err
 		}
@@ -535,7 +535,7 @@ func (s *Server) callListNotices(q *req) error {
 	}
 	var prev *calllist.List
 	for _, v := range vs {
-		l, err := v.List()
+		l, err := v.List(api.CallListType)
 		if err != nil {
 			return err
 		}

@@ -126,7 +126,7 @@ func TestClockForwardThenBack(t *testing.T) {
 func checkLeafTimes(t *testing.T, env *servertest.Env) {
 	t.Helper()
 	var prev time.Time
-	err := env.Server.Store().View(func(tx *store.Tx) error {
+	err := env.Server.Store().View(func(tx store.Tx) error {
 		return tx.ForEachLeaf(0, tx.TreeSize(), func(i int64, data []byte) error {
 			ts, _, err := store.ParseLeaf(data)
 			if err != nil {

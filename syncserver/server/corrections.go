@@ -31,7 +31,7 @@ func inScope(who *domain.Person, spec, sub string) bool {
 }
 
 // roundExists fails with unknown_round if there is no round id.
-func roundExists(tx *store.Tx, id string) error {
+func roundExists(tx store.Tx, id string) error {
 	_, err := tx.Round(id)
 	if store.IsNotFound(err) {
 		return unknownRound(id)
@@ -67,7 +67,7 @@ func (s *Server) fileCorrection(q *req) error {
 	who := q.who
 	c := &api.Correction{CorrectionRequest: in, Author: who.ID, AuthorRole: who.Role, AuthorName: who.FullName(),
 		Created: q.now.UTC(), Updated: q.now.UTC(), Status: api.CorrectionRequested}
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		switch {
 		case in.Poste != "":
 			if err := checkID("tour / round", in.Round); err != nil {
@@ -140,10 +140,12 @@ func (s *Server) fileCorrection(q *req) error {
 			return badRequest("la valeur proposée pour %s est déjà la valeur actuelle", "the proposed %s is already the current value", in.Field)
 		}
 		c.History = []api.CorrectionEvent{{Time: q.now.UTC(), Actor: who.ID, Status: api.CorrectionRequested}}
-		id, err := tx.NewCorrection(c)
+		sc := storeCorrection(c)
+		id, err := tx.NewCorrection(sc)
 		if err != nil {
 			return err
 		}
+		c.ID = id
 		return tx.Audit(q.audit("correction-request", in.Round, id, in.Message, in))
 	})
 	if err != nil {
@@ -166,9 +168,10 @@ func (s *Server) listCorrections(q *req) error {
 	}
 	who := q.who
 	out := []api.Correction{}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		mine := map[string]bool{} // postes of an RTS, by round \x00 poste
-		cs, err := tx.Corrections(func(c *api.Correction) bool {
+		cs, err := tx.Corrections(func(sc *store.Correction) bool {
+			c := apiCorrection(sc)
 			switch {
 			case status == "open" && c.Status.Final():
 				return false
@@ -191,7 +194,9 @@ func (s *Server) listCorrections(q *req) error {
 			}
 			return false
 		})
-		out = append(out, cs...)
+		for i := range cs {
+			out = append(out, *apiCorrection(&cs[i]))
+		}
 		return err
 	})
 	if err != nil {
@@ -223,9 +228,11 @@ func (s *Server) decideCorrection(q *req) error {
 		}
 	}
 	var c *api.Correction
-	err := s.store.Update(func(tx *store.Tx) error {
-		var err error
-		c, err = tx.Correction(id)
+	err := s.store.Update(func(tx store.Tx) error {
+		sc, err := tx.Correction(id)
+		if err == nil {
+			c = apiCorrection(sc)
+		}
 		if store.IsNotFound(err) {
 			return notFound("demande de correction %s inconnue", "unknown correction request %s", id)
 		}
@@ -259,7 +266,7 @@ func (s *Server) decideCorrection(q *req) error {
 		}
 		c.Status, c.Reason, c.Updated = in.Status, in.Reason, q.now.UTC()
 		c.History = append(c.History, ev)
-		if err := tx.PutCorrection(c); err != nil {
+		if err := tx.PutCorrection(storeCorrection(c)); err != nil {
 			return err
 		}
 		if c.Author != q.who.ID { // an admin deciding their own request is not told
@@ -286,7 +293,7 @@ func (s *Server) decideCorrection(q *req) error {
 
 // applyCorrection writes value into the field of c's target and returns
 // what it changed.
-func applyCorrection(tx *store.Tx, c *api.Correction, value string) ([]string, error) {
+func applyCorrection(tx store.Tx, c *api.Correction, value string) ([]string, error) {
 	if err := api.CheckCorrectionValue(c.Field, value); err != nil {
 		return nil, err
 	}
@@ -334,7 +341,7 @@ func applyCorrection(tx *store.Tx, c *api.Correction, value string) ([]string, e
 		api.SetPosteField(&postes[i], c.Field, value)
 		changed = append(changed, "poste "+postes[i].ID)
 	}
-	if _, err := tx.PutPostes(c.Round, postes, false); err != nil {
+	if _, err := store.PutPostes(tx, c.Round, postes, false); err != nil {
 		return nil, err
 	}
 	slices.Sort(changed)
@@ -368,7 +375,7 @@ func correctionMail(to *domain.Person, c *api.Correction) string {
 func (s *Server) scopePeople(q *req) error {
 	who := q.who
 	out := api.ScopePeople{Specialty: who.Specialty, Subdivision: who.Subdivision, People: []api.PersonStatus{}}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		rts := map[string]bool{}
 		rounds, err := tx.Rounds()
 		if err != nil {

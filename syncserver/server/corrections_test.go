@@ -30,7 +30,7 @@ type correctionEnv struct {
 func newCorrectionEnv(t *testing.T) *correctionEnv {
 	t.Helper()
 	env := servertest.Start(t, servertest.Options{NoCodes: true})
-	err := env.Server.Store().Update(func(tx *store.Tx) error {
+	err := env.Server.Store().Update(func(tx store.Tx) error {
 		for _, p := range []domain.Person{
 			{ID: "coord01", Role: domain.RoleCoordinator, LastName: "COORD", FirstName: "Camille", Email: "coord@example.org",
 				Specialty: servertest.Specialty, Subdivision: servertest.Subdivision},
@@ -243,7 +243,7 @@ func TestDecideCorrection(t *testing.T) {
 	if p := poste(e.p2.ID); p.RTSEmail != "rts2@chu.example.fr" {
 		t.Errorf("poste of another RTS changed: %q", p.RTSEmail)
 	}
-	err = e.env.Server.Store().View(func(tx *store.Tx) error {
+	err = e.env.Server.Store().View(func(tx store.Tx) error {
 		p, err := tx.Person(e.rts1.ID)
 		if err == nil && p.Email != "dr.rts1@chu-lyon.example.fr" {
 			t.Errorf("RTS record after the e-mail correction: %q", p.Email)

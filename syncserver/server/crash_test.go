@@ -26,6 +26,7 @@ import (
 	"appariement/shared/translog"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // crashEnv names the store file when the test binary runs as the server
@@ -210,13 +211,13 @@ func TestKillDashNine(t *testing.T) {
 // and n enrolled interns c000…, and returns their keys.
 func seedCrashStore(t *testing.T, db string, n int) []ed25519.PrivateKey {
 	t.Helper()
-	s, err := store.Open(db, store.Options{Name: "crash.test"})
+	s, err := boltstore.Open(db, store.Options{Name: "crash.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	keys := make([]ed25519.PrivateKey, n)
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(func(tx store.Tx) error {
 		rec := &store.RoundRecord{Round: domain.Round{ID: "RC", Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen}}
 		if err := tx.CreateRound(rec); err != nil {
 			return err
@@ -225,7 +226,7 @@ func seedCrashStore(t *testing.T, db string, n int) []ed25519.PrivateKey {
 		for k := range 4 {
 			postes = append(postes, domain.Poste{ID: fmt.Sprintf("P%d", k+1), Specialty: "CARDIO", Subdivision: "LYON", RTS: "r", Capacity: 10})
 		}
-		if _, err := tx.PutPostes("RC", postes, false); err != nil {
+		if _, err := store.PutPostes(tx, "RC", postes, false); err != nil {
 			return err
 		}
 		var ids []string

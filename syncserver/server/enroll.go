@@ -61,7 +61,7 @@ func (s *Server) enroll(q *req) error {
 	case err != nil:
 		return err
 	}
-	err = s.store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx store.Tx) error {
 		return tx.Audit(store.AuditEntry{Time: q.now, Actor: p.ID, Action: "enroll", Target: p.ID,
 			Detail: jsonDetail(map[string]string{"key_id": envelope.KeyID(in.PublicKey)})})
 	})
@@ -69,13 +69,13 @@ func (s *Server) enroll(q *req) error {
 		return err
 	}
 	q.who = p
-	return q.ok(api.EnrollResponse{Person: *p, ServerKey: s.store.ServerKey()})
+	return q.ok(api.EnrollResponse{Person: *p, ServerKey: apiServerKey(s.store.ServerKey())})
 }
 
 // storeCode stores activation a for person in tx and enqueues its e-mail
 // in the same transaction (the caller calls s.mailEnqueued after commit).
-func (s *Server) storeCode(tx *store.Tx, p *domain.Person, a *store.Activation, now time.Time) (api.IssuedCode, error) {
-	if err := tx.PutActivation(p.ID, a); err != nil {
+func (s *Server) storeCode(tx store.Tx, p *domain.Person, a *store.Activation, now time.Time) (api.IssuedCode, error) {
+	if err := store.PutActivation(tx, p.ID, a); err != nil {
 		return api.IssuedCode{}, err
 	}
 	ic := api.IssuedCode{Person: p.ID, Email: p.Email, Code: a.Code, Expires: a.Expires}

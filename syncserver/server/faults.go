@@ -119,7 +119,7 @@ func (s *Server) noteClockStep(now time.Time) {
 // storageRefusal answers a write the file system refused.
 func (s *Server) storageRefusal(q *req, err error) *api.Error {
 	s.log.Debug("server: write refused by the file system", "route", q.route, "err", err)
-	return store.StorageRefusal()
+	return storageRefusalError()
 }
 
 // healthReport is the body of /healthz and /readyz.
@@ -136,7 +136,7 @@ type healthReport struct {
 
 func (s *Server) health(q *req) (*healthReport, error) {
 	var size int64
-	if err := s.store.View(func(tx *store.Tx) error { size = tx.TreeSize(); return nil }); err != nil {
+	if err := s.store.View(func(tx store.Tx) error { size = tx.TreeSize(); return nil }); err != nil {
 		return nil, err
 	}
 	_ = s.checkClock(q.now)
@@ -146,7 +146,7 @@ func (s *Server) health(q *req) (*healthReport, error) {
 	rep.ClockSteps = s.clock.steps
 	s.clock.mu.Unlock()
 	if !h.Writable {
-		rep.Problems = append(rep.Problems, *store.StorageRefusal())
+		rep.Problems = append(rep.Problems, *storageRefusalError())
 	}
 	if h.ClockBehind > 0 {
 		rep.Problems = append(rep.Problems, *api.Errorf(api.CodeClockBehind,

@@ -29,9 +29,9 @@ func (s *Server) putFile(q *req) error {
 		return api.Errorf(api.CodeMalformed, "le fichier %s n'est pas un PDF", "file %s is not a PDF", name)
 	}
 	var fi *store.FileInfo
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		var err error
-		fi, err = tx.PutFile(q.who.ID, name, q.body, q.now)
+		fi, err = store.PutFile(tx, q.who.ID, name, q.body, q.now, fileQuota)
 		return err
 	})
 	if err != nil {
@@ -50,7 +50,7 @@ func (s *Server) getFile(q *req) error {
 	}
 	var data []byte
 	var info *store.FileInfo
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		owners, err := tx.FileOwners(sha)
 		if err != nil {
 			return err
@@ -88,7 +88,7 @@ func (s *Server) getFile(q *req) error {
 	return nil
 }
 
-func (s *Server) mayRead(tx *store.Tx, q *req, fi *store.FileInfo) (bool, error) {
+func (s *Server) mayRead(tx store.Tx, q *req, fi *store.FileInfo) (bool, error) {
 	if fi.Owner == q.who.ID || q.who.Role == domain.RoleAdmin {
 		return true, nil
 	}
@@ -103,14 +103,14 @@ func (s *Server) mayRead(tx *store.Tx, q *req, fi *store.FileInfo) (bool, error)
 		if !rules.AtLeast(&r.Round, q.now, domain.StateWishesClosed) {
 			continue
 		}
-		wl, err := tx.CurrentWishList(r.ID, fi.Owner)
+		wl, err := store.CurrentOfAuthor(tx, r.ID, fi.Owner, api.WishListType)
 		if store.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
 			return false, err
 		}
-		if !slices.ContainsFunc(wl.Attachments, func(a api.Attachment) bool { return a.SHA256 == fi.SHA256 }) {
+		if !slices.ContainsFunc(wl.Attachments, func(a store.Attachment) bool { return a.SHA256 == fi.SHA256 }) {
 			continue
 		}
 		for _, id := range wl.List {
@@ -136,7 +136,7 @@ func (s *Server) candidates(q *req) error {
 		return err
 	}
 	out := api.CandidatesResponse{Round: round, Poste: poste, Candidates: []api.Candidate{}}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		rec, err := tx.Round(round)
 		if store.IsNotFound(err) {
 			return unknownRound(round)
@@ -159,7 +159,7 @@ func (s *Server) candidates(q *req) error {
 			return api.Errorf(api.CodeWindowNotOpen, "les candidatures du tour %s sont visibles après la clôture des vœux",
 				"the candidates of round %s are visible once the wishes are closed", round)
 		}
-		wls, err := tx.CurrentWishLists(round)
+		wls, err := tx.CurrentOfType(round, api.WishListType)
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *Server) candidates(q *req) error {
 			if err != nil {
 				return err
 			}
-			att := wl.Attachments
+			att := apiAttachments(wl.Attachments)
 			if att == nil {
 				att = []api.Attachment{}
 			}

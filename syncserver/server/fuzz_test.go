@@ -20,6 +20,7 @@ import (
 	"appariement/shared/envelope"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // fuzzServer opens a server on a fresh store with an admin, an intern and
@@ -27,7 +28,7 @@ import (
 func fuzzServer(f *testing.F) (*server.Server, ed25519.PrivateKey, ed25519.PrivateKey) {
 	db := filepath.Join(f.TempDir(), "fuzz.db")
 	adminPub, adminKey, _ := ed25519.GenerateKey(nil)
-	if err := store.Bootstrap(db, "fuzz", domain.Person{ID: "admin"}, adminPub); err != nil {
+	if err := boltstore.Bootstrap(db, "fuzz", domain.Person{ID: "admin"}, adminPub); err != nil {
 		f.Fatal(err)
 	}
 	srv, err := server.Open(server.Config{DBPath: db, IPRate: rate.Inf, IdentityRate: rate.Inf, EnrollRate: rate.Inf,
@@ -37,7 +38,7 @@ func fuzzServer(f *testing.F) (*server.Server, ed25519.PrivateKey, ed25519.Priva
 	}
 	f.Cleanup(func() { srv.Close() })
 	pub, key, _ := ed25519.GenerateKey(nil)
-	err = srv.Store().Update(func(tx *store.Tx) error {
+	err = srv.Store().Update(func(tx store.Tx) error {
 		if err := tx.PutPerson(domain.Person{ID: "i01", Role: domain.RoleIntern, Specialty: "CARDIO", Subdivision: "LYON"}); err != nil {
 			return err
 		}
@@ -47,7 +48,7 @@ func fuzzServer(f *testing.F) (*server.Server, ed25519.PrivateKey, ed25519.Priva
 		if err := tx.CreateRound(&store.RoundRecord{Round: domain.Round{ID: "R1", Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen}}); err != nil {
 			return err
 		}
-		if _, err := tx.PutPostes("R1", []domain.Poste{{ID: "P1", Specialty: "CARDIO", Subdivision: "LYON", RTS: "r", Capacity: 1}}, false); err != nil {
+		if _, err := store.PutPostes(tx, "R1", []domain.Poste{{ID: "P1", Specialty: "CARDIO", Subdivision: "LYON", RTS: "r", Capacity: 1}}, false); err != nil {
 			return err
 		}
 		return tx.SetEligible("R1", []string{"i01"})

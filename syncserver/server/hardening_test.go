@@ -100,7 +100,7 @@ func TestRequestSignatureBindsSignerAndServer(t *testing.T) {
 	i1 := env.Enroll(t, "i01")
 	// i02 registers the very same public key as i01.
 	pub := i1.Key.Public().(ed25519.PublicKey)
-	if err := env.Server.Store().Update(func(tx *store.Tx) error { return tx.RegisterKey("i02", pub, env.Clock.Now()) }); err != nil {
+	if err := env.Server.Store().Update(func(tx store.Tx) error { return tx.RegisterKey("i02", pub, env.Clock.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	get := func(h http.Header) *api.Error {

@@ -157,7 +157,7 @@ func (s *Server) handle(q *req, e endpoint) error {
 		// Changes also remember their nonce on disk, so a restart does not
 		// open a replay window.
 		expires := q.now.Add(nonceTTL)
-		err := s.store.Update(func(tx *store.Tx) error { return tx.UseNonce(a.ID+"/"+a.Nonce, q.now, expires) })
+		err := s.store.Update(func(tx store.Tx) error { return tx.UseNonce(a.ID+"/"+a.Nonce, q.now, expires) })
 		if errors.Is(err, store.ErrNonceUsed) {
 			return unauthorized("requête rejouée (nonce déjà utilisé) / replayed request (nonce already used)")
 		}
@@ -220,7 +220,7 @@ func (s *Server) authenticate(q *req) (*api.RequestAuth, error) {
 	}
 	var pub []byte
 	var who *domain.Person
-	err = s.store.View(func(tx *store.Tx) error {
+	err = s.store.View(func(tx store.Tx) error {
 		var err error
 		if pub, err = tx.PublicKey(a.ID); err != nil {
 			return err
@@ -263,8 +263,8 @@ func (s *Server) limit(q *req, l *limiters, key string) error {
 // answered as internal errors (503 with a retry delay when the store is
 // closing or its disk refuses writes), without their text.
 func (s *Server) fail(q *req, err error) {
-	var e *api.Error
-	if !errors.As(err, &e) {
+	e := storeRefusal(err)
+	if e == nil && !errors.As(err, &e) {
 		if store.IsStorageUnavailable(err) {
 			e = s.storageRefusal(q, err)
 		} else if errors.Is(err, store.ErrClosed) {
@@ -535,7 +535,7 @@ func unknownRound(id string) error {
 // round loads a round or refuses with unknown_round.
 func (s *Server) round(id string) (*store.RoundRecord, error) {
 	var rec *store.RoundRecord
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		var err error
 		rec, err = tx.Round(id)
 		return err

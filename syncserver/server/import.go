@@ -132,7 +132,7 @@ func (s *Server) importPeople(q *req) error {
 		rep.Warnings = append(rep.Warnings, problemsOf(r.Warnings)...)
 	}
 	seen := map[string]bool{}
-	err = s.store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx store.Tx) error {
 		for i, p := range people {
 			row := i + 1
 			if seen[p.ID] {
@@ -227,7 +227,7 @@ func (s *Server) importPostes(q *req) error {
 		rep.Problems = append(rep.Problems, problemsOf(r.Errors)...)
 		rep.Warnings = append(rep.Warnings, problemsOf(r.Warnings)...)
 	}
-	err = s.store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx store.Tx) error {
 		rec, err := tx.Round(id)
 		if store.IsNotFound(err) {
 			return unknownRound(id)
@@ -276,7 +276,7 @@ func (s *Server) importPostes(q *req) error {
 		if len(rep.Problems) > 0 {
 			return errRollback
 		}
-		ch, err := tx.PutPostes(id, postes, !params.partial)
+		ch, err := store.PutPostes(tx, id, postes, !params.partial)
 		if err != nil {
 			return err
 		}
@@ -305,7 +305,7 @@ func (s *Server) export(q *req) error {
 		return badRequest("format %q inconnu (csv ou xlsx)", "unknown format %q (csv or xlsx)", format)
 	}
 	var rows []importer.ExportRow
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if _, err := tx.Round(id); store.IsNotFound(err) {
 			return unknownRound(id)
 		}
@@ -363,7 +363,7 @@ func (s *Server) export(q *req) error {
 		return fmt.Errorf("server: export %s: %w", id, err)
 	}
 	q.w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "resultats-"+id+"."+format))
-	if err := s.store.Update(func(tx *store.Tx) error {
+	if err := s.store.Update(func(tx store.Tx) error {
 		return tx.Audit(q.audit("export", id, "", "", map[string]string{"format": format}))
 	}); err != nil {
 		return err

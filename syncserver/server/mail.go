@@ -49,7 +49,7 @@ func (s *Server) openMail() error {
 // (no -mail) or p has no address, and an error wrapping email.ErrHeader
 // when no e-mail can be written safely for p. The caller calls
 // s.mailEnqueued once the transaction committed.
-func (s *Server) enqueueMail(tx *store.Tx, p *domain.Person, kind, once, subject, body string, now time.Time) (*store.Mail, error) {
+func (s *Server) enqueueMail(tx store.Tx, p *domain.Person, kind, once, subject, body string, now time.Time) (*store.Mail, error) {
 	if s.mailq == nil || p.Email == "" {
 		return nil, nil
 	}
@@ -75,7 +75,7 @@ func (s *Server) enqueueMail(tx *store.Tx, p *domain.Person, kind, once, subject
 	if err != nil {
 		return nil, fmt.Errorf("server: mail to %s: %w", p.ID, err)
 	}
-	m := &store.Mail{Mail: api.Mail{Kind: kind, Person: p.ID, To: p.Email, Subject: subject, MessageID: id, Created: now},
+	m := &store.Mail{MailInfo: store.MailInfo{Kind: kind, Person: p.ID, To: p.Email, Subject: subject, MessageID: id, Created: now},
 		From: from.Address, Raw: raw, Once: once}
 	if err := tx.EnqueueMail(m); err != nil {
 		return nil, err
@@ -128,9 +128,9 @@ func (s *Server) adminMail(q *req) error {
 		limit = n
 	}
 	var out api.MailList
-	if err := s.store.View(func(tx *store.Tx) error {
-		var err error
-		out, err = tx.Mails(status, limit)
+	if err := s.store.View(func(tx store.Tx) error {
+		l, err := tx.Mails(store.MailStatus(status), limit)
+		out = apiMailList(l)
 		return err
 	}); err != nil {
 		return err
@@ -143,9 +143,9 @@ func (s *Server) adminMail(q *req) error {
 func (s *Server) preferences(q *req) error {
 	if q.r.Method == "GET" {
 		var p api.Preferences
-		err := s.store.View(func(tx *store.Tx) error {
-			var err error
-			p, err = tx.Preferences(q.who.ID)
+		err := s.store.View(func(tx store.Tx) error {
+			sp, err := tx.Preferences(q.who.ID)
+			p = api.Preferences(sp)
 			return err
 		})
 		if err != nil {
@@ -167,8 +167,8 @@ func (s *Server) preferences(q *req) error {
 	}
 	slices.Sort(in.Off)
 	in.Off = slices.Compact(in.Off)
-	err := s.store.Update(func(tx *store.Tx) error {
-		if err := tx.PutPreferences(q.who.ID, in); err != nil {
+	err := s.store.Update(func(tx store.Tx) error {
+		if err := tx.PutPreferences(q.who.ID, store.Preferences(in)); err != nil {
 			return err
 		}
 		return tx.Audit(q.audit("preferences", "", q.who.ID, "", map[string]any{"off": in.Off}))
@@ -198,8 +198,8 @@ func (c *mailCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 // Collect implements prometheus.Collector.
 func (c *mailCollector) Collect(ch chan<- prometheus.Metric) {
-	var l api.MailList
-	if err := c.s.store.View(func(tx *store.Tx) error {
+	var l store.MailList
+	if err := c.s.store.View(func(tx store.Tx) error {
 		var err error
 		l, err = tx.Mails("", 0)
 		return err

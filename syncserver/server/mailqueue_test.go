@@ -24,7 +24,7 @@ import (
 	"appariement/syncserver/mailtest"
 	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
-	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // TestMailSMTPActivation: with -mail smtps://…, the
@@ -106,7 +106,7 @@ func TestMailKillDashNine(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "mail.db")
 	pub, adminKey, _ := ed25519.GenerateKey(nil)
-	if err := store.Bootstrap(db, "crash.test", domain.Person{ID: "A1", LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}, pub); err != nil {
+	if err := boltstore.Bootstrap(db, "crash.test", domain.Person{ID: "A1", LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}, pub); err != nil {
 		t.Fatal(err)
 	}
 	const people = 6

@@ -20,7 +20,7 @@ import (
 // once (key result/ROUND/PERSON: publishing again sends nothing more). The
 // e-mail says where the person is assigned and points to the signed result
 // in the app, which is what counts.
-func (s *Server) notifyResult(tx *store.Tx, res *domain.Result, now time.Time) error {
+func (s *Server) notifyResult(tx store.Tx, res *domain.Result, now time.Time) error {
 	if s.mailq == nil {
 		return nil
 	}
@@ -126,7 +126,7 @@ func (s *Server) scheduleNotifications(now time.Time) error {
 		return nil
 	}
 	enqueued := 0
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		rounds, err := tx.Rounds()
 		if err != nil {
 			return err
@@ -169,7 +169,7 @@ func soon(now, close time.Time) bool {
 
 // announceWishes tells every eligible intern of r, once, that its wishes
 // window is open and until when (wishes-opening/ROUND/PERSON).
-func (s *Server) announceWishes(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
+func (s *Server) announceWishes(tx store.Tx, r *domain.Round, now time.Time) (int, error) {
 	ids, err := tx.Eligible(r.ID)
 	if err != nil {
 		return 0, err
@@ -203,7 +203,7 @@ liste (même hors ligne), la signer et l'envoyer avant la fermeture.
 	return n, nil
 }
 
-func (s *Server) remindInterns(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
+func (s *Server) remindInterns(tx store.Tx, r *domain.Round, now time.Time) (int, error) {
 	ids, err := tx.Eligible(r.ID)
 	if err != nil {
 		return 0, err
@@ -214,7 +214,7 @@ func (s *Server) remindInterns(tx *store.Tx, r *domain.Round, now time.Time) (in
 		if tx.MailOnce(once) {
 			continue
 		}
-		if _, err := tx.CurrentWishList(r.ID, id); err == nil {
+		if _, err := store.CurrentOfAuthor(tx, r.ID, id, api.WishListType); err == nil {
 			continue
 		} else if !store.IsNotFound(err) {
 			return n, err
@@ -239,13 +239,13 @@ envoyez-la avant cette heure : après, le serveur la refusera.
 	return n, nil
 }
 
-func (s *Server) remindRTS(tx *store.Tx, r *domain.Round, now time.Time) (int, error) {
+func (s *Server) remindRTS(tx store.Tx, r *domain.Round, now time.Time) (int, error) {
 	postes, err := tx.Postes(r.ID, 0)
 	if err != nil {
 		return 0, err
 	}
 	ranked := map[string]bool{}
-	cur, err := tx.CurrentRankings(r.ID)
+	cur, err := tx.CurrentOfType(r.ID, api.RankingType)
 	if err != nil {
 		return 0, err
 	}
@@ -291,7 +291,7 @@ signez et envoyez avant cette heure.
 
 // enqueueOnce enqueues a notification, logging (not failing on) a person
 // for whom no safe e-mail can be written.
-func (s *Server) enqueueOnce(tx *store.Tx, p *domain.Person, kind, once, subject, body string, now time.Time) error {
+func (s *Server) enqueueOnce(tx store.Tx, p *domain.Person, kind, once, subject, body string, now time.Time) error {
 	_, err := s.enqueueMail(tx, p, kind, once, subject, body, now)
 	if errors.Is(err, email.ErrHeader) {
 		s.log.Warn("server: no "+kind+" e-mail", "person", p.ID, "err", err)
@@ -304,7 +304,7 @@ func (s *Server) enqueueOnce(tx *store.Tx, p *domain.Person, kind, once, subject
 // round's call list, an e-mail to every intern whose rank changed (moves
 // of calllist.Diff), with the old and new rank, once per version
 // (call-list/ROUND/VERSION/PERSON).
-func (s *Server) notifyCallList(tx *store.Tx, round string, version int, reason string, moves []calllist.Move, now time.Time) error {
+func (s *Server) notifyCallList(tx store.Tx, round string, version int, reason string, moves []calllist.Move, now time.Time) error {
 	if s.mailq == nil {
 		return nil
 	}
@@ -352,7 +352,7 @@ func (s *Server) sendReminders(q *req) error {
 			"this server sends no e-mail (start it with -mail)")
 	}
 	out := api.RemindersResponse{Round: id, Enqueued: []string{}, Skipped: []string{}}
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx store.Tx) error {
 		out.Enqueued, out.Skipped = out.Enqueued[:0], out.Skipped[:0]
 		rec, err := tx.Round(id)
 		if store.IsNotFound(err) {
@@ -414,7 +414,7 @@ func (s *Server) sendReminders(q *req) error {
 				deadline = " avant le " + paris.Format(r.WishesClose, "fr")
 			}
 			for _, pid := range ids {
-				if _, err := tx.CurrentWishList(id, pid); err == nil {
+				if _, err := store.CurrentOfAuthor(tx, id, pid, api.WishListType); err == nil {
 					continue
 				} else if !store.IsNotFound(err) {
 					return err

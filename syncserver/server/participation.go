@@ -14,11 +14,11 @@ import (
 func (s *Server) participation(q *req) error {
 	id := mux.Vars(q.r)["round"]
 	out := api.Participation{Round: id, Submitted: []string{}, Wished: map[string]int{}, Ranked: map[string]int{}}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if err := roundExists(tx, id); err != nil {
 			return err
 		}
-		wl, err := tx.CurrentWishLists(id)
+		wl, err := tx.CurrentOfType(id, api.WishListType)
 		if err != nil {
 			return err
 		}
@@ -28,7 +28,7 @@ func (s *Server) participation(q *req) error {
 				out.Wished[p]++
 			}
 		}
-		rk, err := tx.CurrentRankings(id)
+		rk, err := tx.CurrentOfType(id, api.RankingType)
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ func newPosteCache() *posteCache { return &posteCache{rounds: map[string]*roundP
 
 // postes returns the postes of rec's round at its catalogue version, read
 // with tx when not cached. The map and its postes must not be modified.
-func (c *posteCache) postes(tx *store.Tx, rec *store.RoundRecord) (map[string]*domain.Poste, error) {
+func (c *posteCache) postes(tx store.Tx, rec *store.RoundRecord) (map[string]*domain.Poste, error) {
 	// One load at a time: at a deadline hundreds of submissions arrive
 	// together, and all but the first must wait for its load, not repeat it.
 	c.mu.Lock()

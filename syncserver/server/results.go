@@ -16,7 +16,7 @@ import (
 
 // published returns the published result of a round and its signed
 // envelope, or refuses.
-func (s *Server) published(tx *store.Tx, round string) (*store.RoundRecord, *domain.Result, []byte, error) {
+func (s *Server) published(tx store.Tx, round string) (*store.RoundRecord, *domain.Result, []byte, error) {
 	rec, err := tx.Round(round)
 	if store.IsNotFound(err) {
 		return nil, nil, nil, unknownRound(round)
@@ -39,7 +39,7 @@ func (s *Server) published(tx *store.Tx, round string) (*store.RoundRecord, *dom
 // (GET /v1/rounds/{round}/result/full) to any enrolled person.
 func (s *Server) fullResult(q *req) error {
 	var signed []byte
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		var err error
 		_, _, signed, err = s.published(tx, mux.Vars(q.r)["round"])
 		return err
@@ -67,7 +67,7 @@ func (s *Server) personalResult(q *req) error {
 	)
 	pr := api.PersonalResult{Round: round, Person: q.who.ID, Assignments: []domain.Assignment{}}
 	inInput := map[int64]string{} // the caller's envelopes in the frozen input: index → digest
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		var err error
 		if rec, res, signed, err = s.published(tx, round); err != nil {
 			return err

@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	add("GET", "/healthz", endpoint{fn: s.healthz})
 	add("GET", "/readyz", endpoint{fn: s.readyz})
 
-	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(s.store.ServerKey()) }})
+	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(apiServerKey(s.store.ServerKey())) }})
 	add("POST", "/v1/enroll", endpoint{fn: s.enroll})
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
 	add("GET", "/v1/me/preferences", endpoint{signed: true, fn: s.preferences})
@@ -112,7 +112,7 @@ func (s *Server) listRounds(q *req) error {
 	var out api.RoundsResponse
 	out.ServerTime = q.now.UTC()
 	out.Rounds = []domain.Round{}
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		recs, err := tx.Rounds()
 		for _, r := range recs {
 			out.Rounds = append(out.Rounds, r.Round)
@@ -156,7 +156,7 @@ func (s *Server) catalogue(q *req) error {
 	}
 	out := api.CatalogueResponse{Round: id, Since: since, Version: rec.CatalogueVersion, Postes: []domain.Poste{}, Contacts: contacts}
 	if since < rec.CatalogueVersion {
-		err = s.store.View(func(tx *store.Tx) error {
+		err = s.store.View(func(tx store.Tx) error {
 			ps, err := tx.Postes(id, since)
 			out.Postes = append(out.Postes, ps...)
 			return err
@@ -180,7 +180,7 @@ func (s *Server) mySubmissions(q *req) error {
 	}
 	out := []api.SubmissionStatus{}
 	var subs []store.Current
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		if _, err := tx.Round(round); err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (s *Server) mySubmissions(q *req) error {
 			return err
 		}
 		out = append(out, api.SubmissionStatus{Digest: c.Digest, PayloadType: c.PayloadType, Round: c.Round,
-			Poste: c.Poste, Seq: c.Seq, Receipt: rc})
+			Poste: c.Poste, Seq: c.Seq, Receipt: (*api.Receipt)(rc)})
 	}
 	return q.ok(out)
 }

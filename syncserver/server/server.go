@@ -37,6 +37,7 @@ import (
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/mailqueue"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // Config configures a server. Only DBPath is required.
@@ -222,7 +223,7 @@ func Open(cfg Config) (*Server, error) {
 // kept it inside; created with a new store. A store that recorded a key
 // whose file is missing does not open: a new key would fork its history.
 func openStore(cfg Config, opts store.Options) (*store.Store, error) {
-	moved, err := store.MoveLegacyKey(cfg.DBPath, func(k ed25519.PrivateKey) error {
+	moved, err := boltstore.MoveLegacyKey(cfg.DBPath, func(k ed25519.PrivateKey) error {
 		existing, err := keyfile.Read(cfg.KeyFile)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -246,7 +247,7 @@ func openStore(cfg Config, opts store.Options) (*store.Store, error) {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	opts.Key = key
-	st, err := store.Open(cfg.DBPath, opts)
+	st, err := boltstore.Open(cfg.DBPath, opts)
 	if err != nil {
 		return nil, err
 	}

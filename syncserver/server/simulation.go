@@ -126,7 +126,7 @@ func (s *Server) stopSimulations() {
 func (s *Server) refreshOpenSimulations() {
 	now := s.now()
 	var open []string
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		recs, err := tx.Rounds()
 		for _, r := range recs {
 			if r.Procedure == domain.ChoixAuRang && r.Number != 3 && rules.Effective(&r.Round, now) == domain.StateWishesOpen {
@@ -192,7 +192,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 		in  *rounds.Input
 		key simKey
 	)
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		rec, err := choixRound(tx, round)
 		if err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Server) simulation(round string, maxAge time.Duration, force bool) (*si
 // currentInput builds the input of a round from its current accepted wish
 // lists (already verified when accepted), its open postes and interns and
 // its latest published call list.
-func currentInput(tx *store.Tx, rec *store.RoundRecord) (*rounds.Input, error) {
+func currentInput(tx store.Tx, rec *store.RoundRecord) (*rounds.Input, error) {
 	in := &rounds.Input{Round: rec.Round, Wishes: map[string][]string{}}
 	postes, err := tx.Postes(rec.ID, 0)
 	if err != nil {
@@ -251,7 +251,7 @@ func currentInput(tx *store.Tx, rec *store.RoundRecord) (*rounds.Input, error) {
 	if in.Interns, err = roundInterns(tx, rec); err != nil {
 		return nil, err
 	}
-	wl, err := tx.CurrentWishLists(rec.ID)
+	wl, err := tx.CurrentOfType(rec.ID, api.WishListType)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func currentInput(tx *store.Tx, rec *store.RoundRecord) (*rounds.Input, error) {
 		in.Wishes[c.Author] = c.List
 	}
 	if v, err := tx.LatestCallListVersion(rec.ID); err == nil {
-		if in.CallList, err = v.List(); err != nil {
+		if in.CallList, err = v.List(api.CallListType); err != nil {
 			return nil, err
 		}
 		in.CallListDigest = v.Digest
@@ -373,7 +373,7 @@ func (s *Server) live(q *req) error {
 		}
 	}
 	var rec *store.RoundRecord
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		var err error
 		rec, err = choixRound(tx, round)
 		return err
@@ -436,7 +436,7 @@ func (s *Server) startLive(q *req) error {
 		return nil
 	}
 	var rec *store.RoundRecord
-	if err := s.store.View(func(tx *store.Tx) error {
+	if err := s.store.View(func(tx store.Tx) error {
 		var err error
 		if rec, err = choixRound(tx, id); err != nil {
 			return err
@@ -452,7 +452,7 @@ func (s *Server) startLive(q *req) error {
 		return err
 	}
 	total := len(ls.steps)
-	out, err := s.updateRound(q, id, func(tx *store.Tx, cur *store.RoundRecord) (store.AuditEntry, error) {
+	out, err := s.updateRound(q, id, func(tx store.Tx, cur *store.RoundRecord) (store.AuditEntry, error) {
 		if err := notMatched(cur); err != nil {
 			return store.AuditEntry{}, err
 		}
@@ -483,7 +483,7 @@ func (s *Server) liveSteps(rec *store.RoundRecord) (*liveState, error) {
 	ls, ok := s.sims.live[rec.ID]
 	s.sims.mu.Unlock()
 	var res *domain.Result
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		var err error
 		if res, _, err = tx.Result(rec.ID); store.IsNotFound(err) {
 			res, err = tx.Preview(rec.ID)
@@ -497,7 +497,7 @@ func (s *Server) liveSteps(rec *store.RoundRecord) (*liveState, error) {
 		return ls, nil
 	}
 	var in *rounds.Input
-	if err := s.store.View(func(tx *store.Tx) error {
+	if err := s.store.View(func(tx store.Tx) error {
 		var err error
 		in, err = rounds.Freeze(tx, rec.ID, res.TreeSize)
 		return err

@@ -83,7 +83,7 @@ func BenchmarkSimulationRecompute40k(b *testing.B) {
 	st := s.store
 	now := s.now()
 	ids := make([]string, 0, len(in.Interns))
-	err = st.Update(func(tx *store.Tx) error {
+	err = st.Update(func(tx store.Tx) error {
 		for _, p := range in.Interns {
 			if err := tx.PutPerson(p); err != nil {
 				return err
@@ -94,7 +94,7 @@ func BenchmarkSimulationRecompute40k(b *testing.B) {
 			State: domain.StateWishesOpen}}); err != nil {
 			return err
 		}
-		if _, err := tx.PutPostes("R", in.Postes, false); err != nil {
+		if _, err := store.PutPostes(tx, "R", in.Postes, false); err != nil {
 			return err
 		}
 		if err := tx.SetEligible("R", ids); err != nil {

@@ -49,7 +49,7 @@ func (s *Server) submit(q *req) error {
 		return err
 	}
 	var pub []byte
-	err = s.store.View(func(tx *store.Tx) error {
+	err = s.store.View(func(tx store.Tx) error {
 		pub, err = tx.PublicKey(sub.Author)
 		return err
 	})
@@ -72,7 +72,7 @@ func (s *Server) submit(q *req) error {
 		return err
 	}
 	var current store.Current
-	err = s.store.View(func(tx *store.Tx) error {
+	err = s.store.View(func(tx store.Tx) error {
 		var err error
 		current, err = s.validate(tx, env.PayloadType, sub, q.now)
 		return err
@@ -83,7 +83,7 @@ func (s *Server) submit(q *req) error {
 	app, err := s.store.Append(q.r.Context(), &store.Pending{
 		Env:     env,
 		Current: current,
-		Check: func(tx *store.Tx, now time.Time) error {
+		Check: func(tx store.Tx, now time.Time) error {
 			rec, err := tx.Round(sub.Round)
 			if err != nil {
 				return err
@@ -105,7 +105,7 @@ func (s *Server) submit(q *req) error {
 // receiptOf returns the receipt of an envelope already in the log, or nil.
 func (s *Server) receiptOf(digest string) (*api.Receipt, error) {
 	var acc *store.Accepted
-	err := s.store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx store.Tx) error {
 		var err error
 		acc, err = tx.AcceptedDigest(digest)
 		return err
@@ -113,7 +113,8 @@ func (s *Server) receiptOf(digest string) (*api.Receipt, error) {
 	if err != nil || acc == nil {
 		return nil, err
 	}
-	return s.store.Receipt(acc.Index, acc.ServerTime, digest)
+	rc, err := s.store.Receipt(acc.Index, acc.ServerTime, digest)
+	return (*api.Receipt)(rc), err
 }
 
 // checkSubmissionShape checks what needs no store: ids, sizes, duplicates.
@@ -173,9 +174,9 @@ func checkSubmissionShape(payloadType string, sub *api.Submission) error {
 // validate checks a submission against the store: round and window, the
 // author's rights, the postes, interns and attachments it names. It
 // returns what the store will keep as the author's current submission.
-func (s *Server) validate(tx *store.Tx, payloadType string, sub *api.Submission, now time.Time) (store.Current, error) {
+func (s *Server) validate(tx store.Tx, payloadType string, sub *api.Submission, now time.Time) (store.Current, error) {
 	cur := store.Current{Round: sub.Round, Author: sub.Author, Poste: sub.Poste, PayloadType: payloadType,
-		Seq: sub.Seq, List: sub.List, Attachments: sub.Attachments}
+		Seq: sub.Seq, List: sub.List, Attachments: storeAttachments(sub.Attachments)}
 	rec, err := tx.Round(sub.Round)
 	if store.IsNotFound(err) {
 		return cur, unknownRound(sub.Round)
@@ -200,7 +201,7 @@ func (s *Server) validate(tx *store.Tx, payloadType string, sub *api.Submission,
 	return cur, validateRanking(tx, &rec.Round, postes, author, sub)
 }
 
-func validateWishList(tx *store.Tx, r *domain.Round, postes map[string]*domain.Poste, intern *domain.Person, sub *api.Submission) error {
+func validateWishList(tx store.Tx, r *domain.Round, postes map[string]*domain.Poste, intern *domain.Person, sub *api.Submission) error {
 	if intern.Role != domain.RoleIntern {
 		return forbidden("seul un interne dépose une liste de vœux (%s est %s)",
 			"only an intern submits a wish list (%s is %s)", intern.ID, intern.Role)
@@ -235,7 +236,7 @@ func validateWishList(tx *store.Tx, r *domain.Round, postes map[string]*domain.P
 	return nil
 }
 
-func validateRanking(tx *store.Tx, r *domain.Round, postes map[string]*domain.Poste, rts *domain.Person, sub *api.Submission) error {
+func validateRanking(tx store.Tx, r *domain.Round, postes map[string]*domain.Poste, rts *domain.Person, sub *api.Submission) error {
 	if rts.Role != domain.RoleRTS {
 		return forbidden("seul un RTS dépose un classement (%s est %s)",
 			"only an RTS submits a ranking (%s is %s)", rts.ID, rts.Role)
@@ -260,7 +261,7 @@ func validateRanking(tx *store.Tx, r *domain.Round, postes map[string]*domain.Po
 		if err != nil {
 			return err
 		}
-		wl, err := tx.CurrentWishList(r.ID, id)
+		wl, err := store.CurrentOfAuthor(tx, r.ID, id, api.WishListType)
 		if err != nil && !store.IsNotFound(err) {
 			return err
 		}

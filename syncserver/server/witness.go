@@ -38,8 +38,8 @@ func (s *Server) addWitness(q *req) error {
 	if in.Name == s.store.ServerKey().Name {
 		return badRequest("un témoin ne peut porter le nom du serveur", "a witness cannot have the server's name")
 	}
-	rec := store.WitnessRecord{Witness: api.Witness{Name: in.Name, Key: in.Key}, AddedAt: q.now.UTC()}
-	err = s.store.Update(func(tx *store.Tx) error {
+	rec := store.WitnessRecord{Witness: store.Witness{Name: in.Name, Key: in.Key}, AddedAt: q.now.UTC()}
+	err = s.store.Update(func(tx store.Tx) error {
 		if old, err := tx.Witness(in.Name); err == nil && old.Key == in.Key {
 			rec = *old // same key again: keep its cosignature
 		}
@@ -51,7 +51,7 @@ func (s *Server) addWitness(q *req) error {
 	if err != nil {
 		return err
 	}
-	return q.ok(rec.Witness)
+	return q.ok(api.Witness(rec.Witness))
 }
 
 // postCosignature stores a registered witness's cosignature of one of the
@@ -62,12 +62,12 @@ func (s *Server) postCosignature(q *req) error {
 	if err := q.decode(&in); err != nil {
 		return err
 	}
-	v, err := translog.NewVerifier(s.store.ServerKey())
+	v, err := translog.NewVerifier(apiServerKey(s.store.ServerKey()))
 	if err != nil {
 		return err
 	}
 	var out api.WitnessStatus
-	err = s.store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx store.Tx) error {
 		w, err := tx.Witness(in.Witness)
 		if store.IsNotFound(err) {
 			return api.Errorf(api.CodeUnknownWitness, "témoin %q inconnu : un administrateur doit d'abord enregistrer sa clé",
@@ -76,14 +76,14 @@ func (s *Server) postCosignature(q *req) error {
 		if err != nil {
 			return err
 		}
-		tree, err := v.OpenCosigned(in.Checkpoint, w.Witness)
+		tree, err := v.OpenCosigned(in.Checkpoint, api.Witness(w.Witness))
 		if err != nil {
 			return api.Errorf(api.CodeBadSignature, "cosignature invalide : %v", "invalid cosignature: %v", err)
 		}
 		if tree.N > tx.TreeSize() {
 			return api.Errorf(api.CodeBadRequest, "arbre de taille %d inconnu de ce journal", "no tree of size %d in this log", tree.N)
 		}
-		h, err := tx.TreeHash(tree.N)
+		h, err := store.TreeHash(tx, tree.N)
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (s *Server) postCosignature(q *req) error {
 				return err
 			}
 		}
-		out = api.WitnessStatus{Witness: w.Witness, Cosigned: w.Cosigned, TreeSize: w.TreeSize, CosignedAt: w.CosignedAt}
+		out = api.WitnessStatus{Witness: api.Witness(w.Witness), Cosigned: w.Cosigned, TreeSize: w.TreeSize, CosignedAt: w.CosignedAt}
 		return nil
 	})
 	if err != nil {
@@ -113,10 +113,10 @@ func (s *Server) cosignatures(q *req) error {
 		return err
 	}
 	out := api.WitnessesResponse{Checkpoint: text, Witnesses: []api.WitnessStatus{}}
-	err = s.store.View(func(tx *store.Tx) error {
+	err = s.store.View(func(tx store.Tx) error {
 		ws, err := tx.Witnesses()
 		for _, w := range ws {
-			out.Witnesses = append(out.Witnesses, api.WitnessStatus{Witness: w.Witness, Cosigned: w.Cosigned,
+			out.Witnesses = append(out.Witnesses, api.WitnessStatus{Witness: api.Witness(w.Witness), Cosigned: w.Cosigned,
 				TreeSize: w.TreeSize, CosignedAt: w.CosignedAt})
 		}
 		return err
@@ -139,7 +139,7 @@ func (s *Server) setMinCosignatures(q *req) error {
 	if in.MinCosignatures < 0 || in.MinCosignatures > 100 {
 		return badRequest("nombre de cosignatures invalide", "invalid number of cosignatures")
 	}
-	rec, err := s.updateRound(q, id, func(tx *store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
+	rec, err := s.updateRound(q, id, func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		if rec.State == domain.StatePublished {
 			return store.AuditEntry{}, api.Errorf(api.CodeInvalidState, "le tour %s est déjà publié", "round %s is already published", id)
 		}
@@ -154,14 +154,14 @@ func (s *Server) setMinCosignatures(q *req) error {
 
 // checkCosignatures refuses to publish a round whose frozen checkpoint has
 // fewer witness cosignatures than the round requires.
-func (s *Server) checkCosignatures(tx *store.Tx, r *domain.Round) error {
+func (s *Server) checkCosignatures(tx store.Tx, r *domain.Round) error {
 	if r.MinCosignatures <= 0 {
 		return nil
 	}
 	if r.Checkpoint == "" {
 		return errors.New("publish: the round has no frozen checkpoint")
 	}
-	v, err := translog.NewVerifier(s.store.ServerKey())
+	v, err := translog.NewVerifier(apiServerKey(s.store.ServerKey()))
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (s *Server) checkCosignatures(tx *store.Tx, r *domain.Round) error {
 	if err != nil {
 		return fmt.Errorf("publish %s: frozen %w", r.ID, err)
 	}
-	n, err := tx.CosignersOf(tree.N)
+	n, err := store.CosignersOf(tx, tree.N)
 	if err != nil {
 		return err
 	}

@@ -83,9 +83,9 @@ func (f *ForkingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		tree.Hash = sha256.Sum256([]byte("same size, another history"))
 	case Rollback:
 		if tree.N > 0 {
-			if err := st.View(func(tx *store.Tx) error {
+			if err := st.View(func(tx store.Tx) error {
 				tree.N--
-				tree.Hash, err = tx.TreeHash(tree.N)
+				tree.Hash, err = store.TreeHash(tx, tree.N)
 				return err
 			}); err != nil {
 				return nil, err

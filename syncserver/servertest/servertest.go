@@ -43,6 +43,7 @@ import (
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/server"
 	"appariement/syncserver/store"
+	"appariement/syncserver/store/boltstore"
 )
 
 // FakeClock is a settable clock for the server. Its zero value reads the
@@ -161,7 +162,7 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	env.AdminKey = priv
 	admin := domain.Person{ID: env.AdminID, LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}
-	if err := store.Bootstrap(env.DBPath, keyName, admin, pub); err != nil {
+	if err := boltstore.Bootstrap(env.DBPath, keyName, admin, pub); err != nil {
 		t.Fatalf("servertest: bootstrap: %v", err)
 	}
 	cfg := server.Config{DBPath: env.DBPath, Name: keyName, Clock: env.Clock.Now,
@@ -198,7 +199,7 @@ func Start(t testing.TB, opts Options) *Env {
 		scheme = "https"
 	}
 	env.URL = scheme + "://" + ln.Addr().String()
-	env.ServerKey = srv.Store().ServerKey()
+	env.ServerKey = api.ServerKey(srv.Store().ServerKey())
 	env.Admin = env.Client(env.AdminID, priv)
 	if !opts.Empty {
 		env.seed(t, opts)
@@ -340,7 +341,7 @@ func (e *Env) Register(t testing.TB, id string) *User {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = e.Server.Store().Update(func(tx *store.Tx) error { return tx.RegisterKey(id, pub, e.Clock.Now()) })
+	err = e.Server.Store().Update(func(tx store.Tx) error { return tx.RegisterKey(id, pub, e.Clock.Now()) })
 	if err != nil {
 		t.Fatalf("servertest: register %s: %v", id, err)
 	}

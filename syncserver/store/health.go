@@ -8,7 +8,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
 )
 
 // ErrStorageUnavailable marks a write that failed because the file system

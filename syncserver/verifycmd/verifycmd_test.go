@@ -47,7 +47,7 @@ func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servert
 	aud = env.Register(t, "U0001")
 	people := map[string]domain.Person{}
 	var all []domain.Person
-	if err := env.Server.Store().View(func(tx *store.Tx) error {
+	if err := env.Server.Store().View(func(tx store.Tx) error {
 		var err error
 		all, err = tx.People()
 		return err

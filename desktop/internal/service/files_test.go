@@ -33,7 +33,7 @@ func sessionOf(t *testing.T, env *servertest.Env, u *servertest.User) *Service {
 		t.Fatal(err)
 	}
 	var me *domain.Person
-	env.Server.Store().View(func(tx *store.Tx) error { me, err = tx.Person(u.ID); return err })
+	env.Server.Store().View(func(tx store.Tx) error { me, err = tx.Person(u.ID); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +82,8 @@ func TestDownloadFileIsSafe(t *testing.T) {
 	// A non-PDF slipped into the store behind the upload's back.
 	junk := []byte("MZ\x90\x00 not a pdf")
 	var junkInfo *store.FileInfo
-	if err := env.Server.Store().Update(func(tx *store.Tx) error {
-		junkInfo, err = tx.PutFile(intern.ID, "lettre.pdf", junk, env.Clock.Now())
+	if err := env.Server.Store().Update(func(tx store.Tx) error {
+		junkInfo, err = store.PutFile(tx, intern.ID, "lettre.pdf", junk, env.Clock.Now(), store.Quota{Files: api.MaxFilesPerPerson, Bytes: api.MaxBytesPerPerson})
 		return err
 	}); err != nil {
 		t.Fatal(err)

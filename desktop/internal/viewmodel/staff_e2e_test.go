@@ -143,7 +143,7 @@ func TestStaffEndToEnd(t *testing.T) {
 	short, bad := plant(demodata.PlantShortage), plant(demodata.PlantBadRTSEmail)
 	coordP := domain.Person{ID: "C9999", Role: domain.RoleCoordinator, LastName: "COORD", FirstName: "Claude",
 		Email: "coord@chu.example.fr", Specialty: short.Specialty, Subdivision: short.Subdivision}
-	if err := env.Server.Store().Update(func(tx *store.Tx) error { return tx.PutPerson(coordP) }); err != nil {
+	if err := env.Server.Store().Update(func(tx store.Tx) error { return tx.PutPerson(coordP) }); err != nil {
 		t.Fatal(err)
 	}
 	coordSvc := keySession(t, env, coordP, env.Register(t, coordP.ID).Key)

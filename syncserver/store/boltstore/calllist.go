@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"slices"
 	bolt "go.etcd.io/bbolt"
+	"slices"
 
 	"appariement/syncserver/store"
 )

@@ -116,4 +116,3 @@ func (tx *Tx) AuditLog(after uint64, limit int) ([]store.AuditEntry, error) {
 	}
 	return out, nil
 }
-

@@ -62,4 +62,3 @@ func (tx *Tx) Witnesses() ([]store.WitnessRecord, error) {
 	}
 	return out, nil
 }
-
