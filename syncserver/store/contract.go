@@ -338,5 +338,7 @@ const (
 
 // StandInCode is the code record id written by an enrollment try that
 // cannot succeed (see Store.Enroll). Identifiers cannot hold control
-// characters: no person has it.
+// characters: no person has it. It starts with a NUL byte (the bbolt
+// file's key since earlier versions): a backend whose text columns cannot
+// hold NUL (PostgreSQL) keeps ids as bytea or maps this one.
 const StandInCode = "\x00stand-in"

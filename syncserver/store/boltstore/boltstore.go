@@ -68,6 +68,10 @@ var (
 	_ store.Tx       = (*Tx)(nil)
 )
 
+func init() {
+	store.Register("file", func(path string) (store.Backend, error) { return OpenBackend(path) })
+}
+
 // Open opens (or creates) the store file at path and the store over it.
 func Open(path string, opts store.Options) (*store.Store, error) {
 	b, err := OpenBackend(path)

@@ -151,3 +151,25 @@ func TestBackup(t *testing.T) {
 		t.Fatal("bbolt backend without online copy")
 	}
 }
+
+// TestOpenByLocation: store.Open of a bare path or a file:// URL is the
+// bbolt backend; an unknown scheme is refused, naming the known ones.
+func TestOpenByLocation(t *testing.T) {
+	dir := t.TempDir()
+	for _, loc := range []string{filepath.Join(dir, "a.db"), "file://" + filepath.Join(dir, "b.db")} {
+		s, err := store.Open(loc, store.Options{})
+		if err != nil {
+			t.Fatalf("Open(%q): %v", loc, err)
+		}
+		if _, ok := s.Backend().(*boltstore.Backend); !ok {
+			t.Errorf("Open(%q) backend %T", loc, s.Backend())
+		}
+		s.Close()
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.db")); err != nil {
+		t.Errorf("file:// URL: %v", err)
+	}
+	if _, err := store.Open("nosuch://x", store.Options{}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("file")) {
+		t.Errorf("unknown scheme: %v", err)
+	}
+}
