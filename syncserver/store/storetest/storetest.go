@@ -35,6 +35,12 @@ type Backends struct {
 	// New, with its data. Nil if the backend cannot be reopened: the
 	// tests that need it are then skipped, saying so.
 	Reopen func(t *testing.T, closed store.Backend) store.Backend
+	// Another, if set, opens a second handle on the data of an open
+	// backend returned by New, as a second server node would (PostgreSQL:
+	// another pool on the same database). Nil for a backend that one
+	// process holds alone (bbolt): the tests of several nodes are then
+	// skipped, saying so.
+	Another func(t *testing.T, open store.Backend) store.Backend
 }
 
 // Payload types used by the tests (any strings do: the store does not
@@ -72,6 +78,7 @@ func Run(t *testing.T, bs Backends) {
 		{"ClockBehindRefusesAppend", testClockBehind},
 		{"ServerKeyKeptAcrossOpens", testKeyAcrossOpens},
 		{"RotateKey", testRotateKey},
+		{"TwoNodesOneLog", testTwoNodes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, bs) })
@@ -1233,5 +1240,70 @@ func testRotateKey(t *testing.T, bs Backends) {
 	hist, err := s.KeyRotations()
 	if err != nil || len(hist) != 1 || !ed25519.PublicKey(hist[0].Old).Equal(ServerKey.Public()) {
 		t.Fatalf("rotations %+v, %v", hist, err)
+	}
+}
+
+// testTwoNodes: two stores on one database (two server nodes) append
+// concurrently; the log stays one sequence (no index written twice, none
+// missing), every receipt verifies against the final checkpoint's key,
+// and a resend on the other node gets the first acceptance back.
+func testTwoNodes(t *testing.T, bs Backends) {
+	if bs.Another == nil {
+		t.Skip("one process holds this backend alone: no second node to test")
+	}
+	b1 := bs.New(t)
+	s1, err := store.New(b1, store.Options{Name: "test.appariement", Key: ServerKey})
+	must(t, err)
+	t.Cleanup(func() { s1.Close() })
+	s2, err := store.New(bs.Another(t, b1), store.Options{Key: ServerKey})
+	must(t, err)
+	t.Cleanup(func() { s2.Close() })
+	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	const each = 40
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	first := map[string]*store.Appended{}
+	for node, s := range []*store.Store{s1, s2} {
+		for i := range each {
+			wg.Go(func() {
+				p := newPending(t, priv, fmt.Sprintf("n%d-%d", node, i), 1)
+				a, err := s.Append(ctx, p)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				first[p.Current.Author] = a
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	var n int64
+	view(t, s1, func(tx store.Tx) error {
+		n = tx.TreeSize()
+		seen := map[int64]bool{}
+		err := tx.ForEachLeaf(0, n, func(i int64, _ []byte) error {
+			seen[i] = true
+			return nil
+		})
+		if len(seen) != 2*each {
+			t.Errorf("%d distinct leaves, want %d", len(seen), 2*each)
+		}
+		return err
+	})
+	if n != 2*each {
+		t.Fatalf("tree size %d, want %d", n, 2*each)
+	}
+	v, _ := translog.NewVerifier(api.ServerKey(s1.ServerKey()))
+	again, err := s2.Append(ctx, newPending(t, priv, "n0-0", 1))
+	if err != nil || !again.Again || again.Index != first["n0-0"].Index {
+		t.Fatalf("resend on the other node: %+v, %v", again, err)
+	}
+	r, err := s2.Receipt(again.Index, again.ServerTime, again.Digest)
+	must(t, err)
+	if err := v.VerifyReceipt(newPending(t, priv, "n0-0", 1).Env, (*api.Receipt)(r)); err != nil {
+		t.Fatalf("receipt from the other node: %v", err)
 	}
 }
