@@ -13,7 +13,6 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/translog"
-	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
 )
 
@@ -93,7 +92,7 @@ func (f *ForkingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	// The server's own signing key, from its key file (DBPath + ".key").
-	priv, err := keyfile.Read(f.Env.DBPath + ".key")
+	priv, err := f.Env.signingKey()
 	if err != nil {
 		return nil, err
 	}

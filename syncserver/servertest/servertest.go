@@ -85,6 +85,12 @@ type Options struct {
 	Interns   int              // default 6
 	Postes    int              // default 4; poste k belongs to RTS k%2
 	Capacity  int              // places per poste, default 2
+	// Capacities, if set, gives the places of each poste (poste k has
+	// Capacities[k]); Postes and Capacity are then ignored.
+	Capacities []int
+	// CallList, if set, is the call list of a choix au rang, computed with
+	// this request and published before Start returns (version 1).
+	CallList *api.ComputeCallListRequest
 	// Empty starts the server with the admin only: no round, no people.
 	Empty bool
 	// Demo, if set, seeds the data set of syncserver/demodata instead (for
@@ -143,6 +149,9 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	if opts.Interns == 0 {
 		opts.Interns = 6
+	}
+	if len(opts.Capacities) > 0 {
+		opts.Postes = len(opts.Capacities)
 	}
 	if opts.Postes == 0 {
 		opts.Postes = 4
@@ -239,6 +248,14 @@ func (e *Env) seed(t testing.TB, opts Options) {
 	} else {
 		e.seedSmall(t, opts)
 	}
+	if opts.CallList != nil {
+		if d, err := e.Admin.ComputeCallList(ctx, e.Round, *opts.CallList); err != nil || !d.Report.OK {
+			t.Fatalf("servertest: call list: %v %+v", err, d)
+		}
+		if _, err := e.Admin.PublishCallList(ctx, e.Round, ""); err != nil {
+			t.Fatalf("servertest: publish call list: %v", err)
+		}
+	}
 	if opts.NoCodes {
 		return
 	}
@@ -304,10 +321,14 @@ func (e *Env) seedSmall(t testing.TB, opts Options) {
 	e.RTS = []string{"rts1", "rts2"}
 	for k := range opts.Postes {
 		rts := e.RTS[k%2]
+		capacity := opts.Capacity
+		if len(opts.Capacities) > 0 {
+			capacity = opts.Capacities[k]
+		}
 		e.Postes = append(e.Postes, domain.Poste{ID: fmt.Sprintf("P%d", k+1), Specialty: Specialty, Subdivision: Subdivision,
 			Etablissement: "CHU de Lyon", Service: fmt.Sprintf("Cardiologie %d", k+1), Town: "Lyon",
 			Title: "Poste de cardiologie", RTS: rts, RTSName: "Dr " + rts, RTSEmail: rts + "@chu.example.fr",
-			Capacity: opts.Capacity})
+			Capacity: capacity})
 	}
 	data, _ = json.Marshal(e.Postes)
 	if _, err := e.Admin.ImportPostes(ctx, e.Round, api.FormatJSON, data, false); err != nil {
@@ -331,6 +352,48 @@ func (e *Env) Enroll(t testing.TB, id string) *User {
 	}
 	delete(e.Codes, id)
 	return e.User(id, priv)
+}
+
+// EnrollAll enrolls every seeded intern (see Enroll) and returns them by id.
+func (e *Env) EnrollAll(t testing.TB) map[string]*User {
+	t.Helper()
+	users := make(map[string]*User, len(e.Interns))
+	for _, id := range e.Interns {
+		users[id] = e.Enroll(t, id)
+	}
+	return users
+}
+
+// SubmitWishes opens the wishes window of the seeded round (if it is not
+// open yet) and submits, for each intern of wishes, its list (sequence
+// number 1) signed by users[intern]: the usual set-up of a choix au rang.
+func (e *Env) SubmitWishes(t testing.TB, users map[string]*User, wishes map[string][]string) {
+	t.Helper()
+	e.Transition(t, domain.StateWishesOpen)
+	ctx := context.Background()
+	for id, list := range wishes {
+		u := users[id]
+		if u == nil {
+			t.Fatalf("servertest: wishes of %s, who is not enrolled", id)
+		}
+		if _, err := u.Client.Submit(ctx, u.WishList(e.Round, 1, list...)); err != nil {
+			t.Fatalf("servertest: wishes of %s: %v", id, err)
+		}
+	}
+}
+
+// ChoixRound prepares a choix au rang with wish lists: every intern
+// enrolled, the wishes window open and the lists of wishes submitted. It
+// returns the enrolled interns by id.
+//
+//	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6,
+//		Capacities: []int{1, 2, 3}, CallList: &api.ComputeCallListRequest{Seed: "s"}})
+//	users := env.ChoixRound(t, map[string][]string{"i01": {"P1"}, "i06": {"P2", "P3"}})
+func (e *Env) ChoixRound(t testing.TB, wishes map[string][]string) map[string]*User {
+	t.Helper()
+	users := e.EnrollAll(t)
+	e.SubmitWishes(t, users, wishes)
+	return users
 }
 
 // Register registers a new key for person id directly in the store,
