@@ -170,14 +170,8 @@ func get(t *testing.T, url string) string {
 func TestLiveRevealWithClockSteppedBack(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2})
-	users := map[string]*servertest.User{}
-	for _, id := range env.Interns {
-		users[id] = env.Enroll(t, id)
-	}
-	env.Transition(t, domain.StateWishesOpen)
-	for _, id := range env.Interns {
-		must[*api.Receipt](t)(users[id].Client.Submit(ctx, users[id].WishList(env.Round, 1, "P1", "P2")))
-	}
+	both := []string{"P1", "P2"}
+	users := env.ChoixRound(t, map[string][]string{"i01": both, "i02": both, "i03": both, "i04": both})
 	env.Transition(t, domain.StateWishesClosed)
 	env.Run(t, env.Round)
 	must[*domain.Round](t)(env.Admin.StartLive(ctx, env.Round, 2, "amphi"))

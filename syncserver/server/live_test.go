@@ -20,22 +20,8 @@ import (
 // publishing shows everything; every start is audited.
 func TestLiveReveal(t *testing.T) {
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Postes: 3})
-	postes := env.Postes
-	for k := range postes {
-		postes[k].Capacity = k + 1
-	}
-	data, _ := json.Marshal(postes)
-	must[*api.ImportReport](t)(env.Admin.ImportPostes(ctx, env.Round, api.FormatJSON, data, false))
-	users := map[string]*servertest.User{}
-	for _, id := range env.Interns {
-		users[id] = env.Enroll(t, id)
-	}
-	env.Transition(t, domain.StateWishesOpen)
-	wishes := map[string][]string{"i01": {"P1", "P2"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1", "P3"}, "i06": {"P2", "P3"}}
-	for id, w := range wishes {
-		must[*api.Receipt](t)(users[id].Client.Submit(ctx, users[id].WishList(env.Round, 1, w...)))
-	}
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Capacities: []int{1, 2, 3}})
+	users := env.ChoixRound(t, map[string][]string{"i01": {"P1", "P2"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1", "P3"}, "i06": {"P2", "P3"}})
 	wantCode(t, try(env.Admin.StartLive(ctx, env.Round, 60, "")), api.CodeInvalidState) // not run yet
 	env.Transition(t, domain.StateWishesClosed)
 	res := env.Run(t, env.Round)

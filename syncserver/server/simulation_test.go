@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -29,27 +28,11 @@ import (
 // read once it is older than a minute.
 func TestSimulationFigures(t *testing.T) {
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Postes: 3})
-	postes := env.Postes
-	for k := range postes {
-		postes[k].Capacity = k + 1
-	}
-	data, _ := json.Marshal(postes)
-	must[*api.ImportReport](t)(env.Admin.ImportPostes(ctx, env.Round, api.FormatJSON, data, false))
-	if d := must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "s"})); !d.Report.OK {
-		t.Fatalf("call list: %v", d.Report.MessagesEN)
-	}
-	must[*api.PublishedCallList](t)(env.Admin.PublishCallList(ctx, env.Round, ""))
-	users := map[string]*servertest.User{}
-	for _, id := range env.Interns {
-		users[id] = env.Enroll(t, id)
-	}
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Capacities: []int{1, 2, 3},
+		CallList: &api.ComputeCallListRequest{Seed: "s"}})
+	users := env.EnrollAll(t)
 	wantCode(t, try(users["i06"].Client.SimulationMe(ctx, env.Round)), api.CodeInvalidState)
-	env.Transition(t, domain.StateWishesOpen)
-	wishes := map[string][]string{"i01": {"P1", "P2"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1", "P3"}, "i06": {"P2", "P3"}}
-	for id, w := range wishes {
-		must[*api.Receipt](t)(users[id].Client.Submit(ctx, users[id].WishList(env.Round, 1, w...)))
-	}
+	env.SubmitWishes(t, users, map[string][]string{"i01": {"P1", "P2"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1", "P3"}, "i06": {"P2", "P3"}})
 	me := must[*api.SimulationMe](t)(users["i06"].Client.SimulationMe(ctx, env.Round))
 	want := simulation.InternView{Intern: "i06", Rank: 6, Poste: "P3", Wishes: []simulation.WishView{
 		{Poste: "P2", Capacity: 2, Demand: 3, TakenAhead: 2, OutOfReach: true},

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -24,32 +23,10 @@ import (
 // intern-12-direct-suivi when SCREENSHOTS is set).
 func TestInternLiveFollow(t *testing.T) {
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Postes: 3})
-	postes := env.Postes
-	for k := range postes {
-		postes[k].Capacity = k + 1
-	}
-	data, _ := json.Marshal(postes)
-	if _, err := env.Admin.ImportPostes(ctx, env.Round, api.FormatJSON, data, false); err != nil {
-		t.Fatal(err)
-	}
-	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "s"}); err != nil || !d.Report.OK {
-		t.Fatalf("call list: %v %+v", err, d)
-	}
-	if _, err := env.Admin.PublishCallList(ctx, env.Round, ""); err != nil {
-		t.Fatal(err)
-	}
-	users := map[string]*servertest.User{}
-	for _, id := range env.Interns {
-		users[id] = env.Enroll(t, id)
-	}
-	env.Transition(t, domain.StateWishesOpen)
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Capacities: []int{1, 2, 3},
+		CallList: &api.ComputeCallListRequest{Seed: "s"}})
 	wishes := map[string][]string{"i01": {"P1"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1"}, "i06": {"P2", "P3"}}
-	for id, w := range wishes {
-		if _, err := users[id].Client.Submit(ctx, users[id].WishList(env.Round, 1, w...)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	users := env.ChoixRound(t, wishes)
 	env.Transition(t, domain.StateWishesClosed)
 	env.Run(t, env.Round)
 

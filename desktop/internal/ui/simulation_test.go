@@ -22,17 +22,9 @@ import (
 // intern-calllist are the real app under Xvfb).
 func TestInternSimulationTabs(t *testing.T) {
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 12, Postes: 5, Capacity: 3})
-	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "tirage-2026", Absences: []string{"i04"}}); err != nil || !d.Report.OK {
-		t.Fatalf("call list: %v %+v", err, d.Report.MessagesEN)
-	}
-	if _, err := env.Admin.PublishCallList(ctx, env.Round, ""); err != nil {
-		t.Fatal(err)
-	}
-	users := map[string]*servertest.User{}
-	for _, id := range env.Interns {
-		users[id] = env.Enroll(t, id)
-	}
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 12, Postes: 5, Capacity: 3,
+		CallList: &api.ComputeCallListRequest{Seed: "tirage-2026", Absences: []string{"i04"}}})
+	users := env.EnrollAll(t)
 	me := users["i06"]
 	sealed, err := keystore.Seal(me.Key, pass, keystore.TestParams)
 	if err != nil {
@@ -50,15 +42,8 @@ func TestInternSimulationTabs(t *testing.T) {
 		t.Fatalf("closed window: %q", c.simStatus.Text)
 	}
 
-	env.Transition(t, domain.StateWishesOpen)
-	wishes := map[string][]string{"i01": {"P2", "P1"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i05": {"P2", "P4"},
-		"i06": {"P2", "P1", "P3", "P5"}, "i07": {"P3"}}
-	for id, w := range wishes {
-		u := users[id]
-		if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, w...)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.SubmitWishes(t, users, map[string][]string{"i01": {"P2", "P1"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i05": {"P2", "P4"},
+		"i06": {"P2", "P1", "P3", "P5"}, "i07": {"P3"}})
 	if _, err := env.Admin.RefreshSimulation(ctx, env.Round); err != nil {
 		t.Fatal(err)
 	}

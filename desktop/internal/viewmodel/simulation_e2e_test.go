@@ -52,13 +52,8 @@ func TestChoixAuRangEndToEnd(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Postes: 3})
-	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "s"}); err != nil || !d.Report.OK {
-		t.Fatalf("call list: %v %+v", err, d)
-	}
-	if _, err := env.Admin.PublishCallList(ctx, env.Round, ""); err != nil {
-		t.Fatal(err)
-	}
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Postes: 3,
+		CallList: &api.ComputeCallListRequest{Seed: "s"}})
 	a := env.Enroll(t, "i01")
 	b := env.Enroll(t, "i03")
 	svc := userSession(t, env, b)
