@@ -12,44 +12,45 @@ import (
 	"time"
 
 	"appariement/desktop/internal/cache"
-	"appariement/desktop/internal/fakeserver"
-	"appariement/shared/api"
+		"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/syncserver/servertest"
+	"appariement/syncserver/store"
 )
 
+// fixture is an outbox in front of a real server (servertest) with an
+// open choix-au-rang round "R1" (postes P1, P2), a registered intern i01,
+// and a fault-injecting transport between them.
 type fixture struct {
-	srv    *fakeserver.Server
+	env    *servertest.Env
+	faults *servertest.FaultTransport
 	store  *cache.Store
 	sender *Sender
 	priv   ed25519.PrivateKey
-	now    time.Time
+	now    time.Time // the sender's clock (backoff), not the server's
 	cli    *client.Client
 }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	intern := domain.Person{ID: "i1", Role: domain.RoleIntern, LastName: "Durand", FirstName: "Léa"}
-	srv := fakeserver.New(nil, nil)
-	t.Cleanup(srv.Close)
-	pub, priv, _ := ed25519.GenerateKey(nil)
-	srv.Register(intern, pub)
-	srv.SetRound(domain.Round{ID: "r1", Name: "Tour 1", Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen})
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 1, Postes: 2, NoCodes: true})
+	env.Transition(t, domain.StateWishesOpen)
+	intern := env.Register(t, env.Interns[0])
 	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	c, err := client.New(srv.URL, nil)
+	faults := env.Faults()
+	c := env.Anonymous()
+	c.SetTransport(faults)
+	s, err := New(store, c, env.ServerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(store, c, srv.Key())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{srv: srv, store: store, sender: s, priv: priv, now: time.Unix(1_800_000_000, 0), cli: c}
+	f := &fixture{env: env, faults: faults, store: store, sender: s, priv: intern.Key, now: time.Unix(1_800_000_000, 0), cli: c}
 	s.Now = func() time.Time { return f.now }
 	s.Rand = func() float64 { return 0 }
 	return f
@@ -57,10 +58,11 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) queue(t *testing.T, list ...string) cache.Item {
 	t.Helper()
-	it, err := f.store.EnqueueSigned("r1", nil, func(seq uint64) (cache.Item, error) {
-		payload, _ := json.Marshal(api.Submission{Round: "r1", Author: "i1", Seq: seq, ClientTime: f.now, List: list})
+	round := f.env.Round
+	it, err := f.store.EnqueueSigned(round, nil, func(seq uint64) (cache.Item, error) {
+		payload, _ := json.Marshal(api.Submission{Round: round, Author: f.env.Interns[0], Seq: seq, ClientTime: f.env.Clock.Now(), List: list})
 		env := envelope.Sign(f.priv, api.WishListType, payload)
-		return cache.Item{Kind: cache.KindEnvelope, Round: "r1", Seq: seq, Envelope: env.Encode(), Digest: env.Digest(), List: list}, nil
+		return cache.Item{Kind: cache.KindEnvelope, Round: round, Seq: seq, Envelope: env.Encode(), Digest: env.Digest(), List: list}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +83,27 @@ func (f *fixture) item(t *testing.T, id uint64) cache.Item {
 	}
 	t.Fatalf("item %d not found", id)
 	return cache.Item{}
+}
+
+// logSize is the size of the server's log.
+func (f *fixture) logSize(t *testing.T) int64 {
+	t.Helper()
+	_, tree, err := f.env.Server.Store().Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree.N
+}
+
+// hasFile reports whether the server holds the file of digest sha from the
+// intern.
+func (f *fixture) hasFile(t *testing.T, sha string) bool {
+	t.Helper()
+	err := f.env.Server.Store().View(func(tx store.Tx) error {
+		_, err := tx.FileOf(f.env.Interns[0], sha)
+		return err
+	})
+	return err == nil
 }
 
 func TestBackoff(t *testing.T) {
@@ -123,9 +146,7 @@ func TestOfflineBackoffThenBackOnline(t *testing.T) {
 	f := setup(t)
 	f.sender.Backoff = Backoff{Base: 2 * time.Second, Max: time.Minute}
 	it := f.queue(t, "P1")
-	f.srv.Lock()
-	f.srv.Down = true
-	f.srv.Unlock()
+	f.faults.Cut(true)
 	ctx := context.Background()
 	for attempt, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
 		f.sender.Step(ctx)
@@ -144,9 +165,7 @@ func TestOfflineBackoffThenBackOnline(t *testing.T) {
 	}
 	// Still 8 s to wait, but a ping finds the server back: send at once.
 	f.sender.Step(ctx)
-	f.srv.Lock()
-	f.srv.Down = false
-	f.srv.Unlock()
+	f.faults.Cut(false)
 	f.sender.Ping(ctx)
 	if st := f.sender.Status(); !st.Online {
 		t.Fatalf("after ping: %+v", st)
@@ -160,9 +179,7 @@ func TestOfflineBackoffThenBackOnline(t *testing.T) {
 func TestRetryAfterHonoured(t *testing.T) {
 	f := setup(t)
 	it := f.queue(t, "P1")
-	f.srv.Lock()
-	f.srv.RetryAfter, f.srv.RetryAfterN = 30, 1
-	f.srv.Unlock()
+	f.faults.Refuse("POST /v1/submissions", 1, &api.Error{Code: api.CodeRateLimited, Message: "serveur chargé, réessayez", MessageEN: "server busy, retry", RetryAfter: 30})
 	ctx := context.Background()
 	f.sender.Step(ctx)
 	got := f.item(t, it.ID)
@@ -187,9 +204,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 func TestResendAfterLostAnswerIsIdempotent(t *testing.T) {
 	f := setup(t)
 	it := f.queue(t, "P1")
-	f.srv.Lock()
-	f.srv.DropAnswers = 1
-	f.srv.Unlock()
+	f.faults.DropAnswer("POST /v1/submissions", 1)
 	ctx := context.Background()
 	f.sender.Step(ctx)
 	if got := f.item(t, it.ID); got.State != cache.StatePending || got.Attempts != 1 {
@@ -201,29 +216,24 @@ func TestResendAfterLostAnswerIsIdempotent(t *testing.T) {
 	if got.State != cache.StateAccepted || got.Receipt.Index != 0 {
 		t.Fatalf("after resend: %+v", got)
 	}
-	f.srv.Lock()
-	defer f.srv.Unlock()
-	if f.srv.Submits != 2 || f.srv.SubmitsLogged != 1 {
-		t.Fatalf("server saw %d submits, logged %d; want 2, 1", f.srv.Submits, f.srv.SubmitsLogged)
+	if n, logged := f.faults.Count("POST /v1/submissions"), f.logSize(t); n != 2 || logged != 1 {
+		t.Fatalf("server saw %d submits, logged %d; want 2, 1", n, logged)
 	}
 }
 
+// TestRefusalRecorded: the real server's refusal (a poste that is not in
+// the round) is recorded with its code and French message naming the
+// poste, and the queue goes on with the next item.
 func TestRefusalRecorded(t *testing.T) {
 	f := setup(t)
-	it := f.queue(t, "P1")
+	it := f.queue(t, "P9")
 	next := f.queue(t, "P2")
-	f.srv.Lock()
-	f.srv.Refuse = api.Errorf(api.CodeWindowClosed, "la période des vœux est close", "the wishes window is closed")
-	f.srv.Unlock()
 	f.sender.Step(context.Background())
 	got := f.item(t, it.ID)
-	if got.State != cache.StateRefused || got.Refusal == nil || got.Refusal.Message != "la période des vœux est close" || got.Refusal.Code != api.CodeWindowClosed {
+	if got.State != cache.StateRefused || got.Refusal == nil || got.Refusal.Code != api.CodeUnknownPoste ||
+		!strings.Contains(got.Refusal.Message, "P9") || got.Refusal.MessageEN == got.Refusal.Message {
 		t.Fatalf("refused item = %+v", got)
 	}
-	// The queue goes on with the next item.
-	f.srv.Lock()
-	f.srv.Refuse = nil
-	f.srv.Unlock()
 	f.sender.Step(context.Background())
 	if got := f.item(t, next.ID); got.State != cache.StateAccepted {
 		t.Fatalf("next item = %+v", got)
@@ -232,9 +242,8 @@ func TestRefusalRecorded(t *testing.T) {
 
 func TestReceiptFromAnotherKeyIsNotAccepted(t *testing.T) {
 	f := setup(t)
-	other := fakeserver.New(nil, nil)
-	defer other.Close()
-	s, err := New(f.store, f.cli, other.Key()) // pinned key is not the server's
+	other := servertest.Start(t, servertest.Options{Empty: true})
+	s, err := New(f.store, f.cli, other.ServerKey) // pinned key is not the server's
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,16 +264,16 @@ func TestUploadNeedsIdentity(t *testing.T) {
 	if err := f.store.PutBlob(sha, pdf); err != nil {
 		t.Fatal(err)
 	}
-	items, err := f.store.Enqueue(cache.Item{Kind: cache.KindFile, Round: "r1", FileSHA: sha, FileName: "cv.pdf", FileKind: "cv"})
+	items, err := f.store.Enqueue(cache.Item{Kind: cache.KindFile, Round: f.env.Round, FileSHA: sha, FileName: "cv.pdf", FileKind: "cv"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wait := f.sender.Step(context.Background()); wait != idle || !f.sender.Status().NeedsKey {
 		t.Fatalf("locked: wait %v, status %+v", wait, f.sender.Status())
 	}
-	f.sender.SetClient(f.cli.WithIdentity("i1", f.priv))
+	f.sender.SetClient(f.cli.WithIdentity(f.env.Interns[0], f.priv))
 	f.sender.Step(context.Background())
-	if got := f.item(t, items[0].ID); got.State != cache.StateAccepted || !f.srv.HasFile(sha) {
+	if got := f.item(t, items[0].ID); got.State != cache.StateAccepted || !f.hasFile(t, sha) {
 		t.Fatalf("upload: %+v", got)
 	}
 }
@@ -297,11 +306,7 @@ func TestRunSendsQueuedItems(t *testing.T) {
 func TestServerCannotStore(t *testing.T) {
 	f := setup(t)
 	it := f.queue(t, "P1")
-	e := api.Errorf(api.CodeStorageUnavailable, "le serveur ne peut pas enregistrer pour l'instant", "the server cannot store anything right now")
-	e.RetryAfter = 10
-	f.srv.Lock()
-	f.srv.Refuse = e
-	f.srv.Unlock()
+	f.faults.Unavailable("POST /v1/submissions", servertest.Always, 10)
 	ctx := context.Background()
 	f.sender.Step(ctx)
 	got := f.item(t, it.ID)
@@ -315,9 +320,7 @@ func TestServerCannotStore(t *testing.T) {
 	if wait := f.sender.Step(ctx); wait < 10*time.Second {
 		t.Fatalf("wait %v < Retry-After", wait)
 	}
-	f.srv.Lock()
-	f.srv.Refuse = nil
-	f.srv.Unlock()
+	f.faults.Reset()
 	f.now = f.now.Add(11 * time.Second)
 	f.sender.Step(ctx)
 	if got := f.item(t, it.ID); got.State != cache.StateAccepted {
@@ -325,5 +328,33 @@ func TestServerCannotStore(t *testing.T) {
 	}
 	if st := f.sender.Status(); st.Busy != "" {
 		t.Fatalf("busy after acceptance: %+v", st)
+	}
+}
+
+// TestTamperedReceiptIsNotAccepted: a receipt changed on the way (another
+// digest, another server time, a flipped byte of its checkpoint) does not
+// verify: the item stays pending, and is accepted with the real receipt
+// when sent again.
+func TestTamperedReceiptIsNotAccepted(t *testing.T) {
+	for name, edit := range map[string]func(*api.Receipt){
+		"digest":      func(rc *api.Receipt) { rc.Digest = "00" + rc.Digest[2:] },
+		"server time": func(rc *api.Receipt) { rc.ServerTime = rc.ServerTime.Add(time.Second) },
+		"checkpoint":  func(rc *api.Receipt) { rc.Checkpoint = string(servertest.FlipByte(len(rc.Checkpoint) / 3)([]byte(rc.Checkpoint))) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := setup(t)
+			it := f.queue(t, "P1")
+			servertest.TamperJSON(f.faults, "POST /v1/submissions", 1, edit)
+			f.sender.Step(context.Background())
+			got := f.item(t, it.ID)
+			if got.State != cache.StatePending || got.Receipt != nil || !strings.Contains(got.LastError, "receipt") {
+				t.Fatalf("after a tampered receipt: %+v", got)
+			}
+			f.now = f.now.Add(time.Hour)
+			f.sender.Step(context.Background())
+			if got := f.item(t, it.ID); got.State != cache.StateAccepted || got.Receipt.Digest != it.Digest {
+				t.Fatalf("sent again: %+v", got)
+			}
+		})
 	}
 }
