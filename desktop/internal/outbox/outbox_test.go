@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"appariement/desktop/internal/cache"
-		"appariement/shared/api"
+	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -339,7 +339,9 @@ func TestTamperedReceiptIsNotAccepted(t *testing.T) {
 	for name, edit := range map[string]func(*api.Receipt){
 		"digest":      func(rc *api.Receipt) { rc.Digest = "00" + rc.Digest[2:] },
 		"server time": func(rc *api.Receipt) { rc.ServerTime = rc.ServerTime.Add(time.Second) },
-		"checkpoint":  func(rc *api.Receipt) { rc.Checkpoint = string(servertest.FlipByte(len(rc.Checkpoint) / 3)([]byte(rc.Checkpoint))) },
+		"checkpoint": func(rc *api.Receipt) {
+			rc.Checkpoint = string(servertest.FlipByte(len(rc.Checkpoint) / 3)([]byte(rc.Checkpoint)))
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := setup(t)
