@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,22 +48,6 @@ func sessionOf(t *testing.T, env *servertest.Env, u *servertest.User) *Service {
 	return s
 }
 
-// tamper rewrites the bodies of file downloads.
-type tamper struct{ on bool }
-
-func (tr *tamper) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err != nil || !tr.on || !strings.HasPrefix(r.URL.Path, "/v1/files/") {
-		return resp, err
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	b = append(b, []byte("\n<script>évil</script>")...)
-	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
-	resp.Header.Del("Content-Length")
-	return resp, nil
-}
-
 // TestDownloadFileIsSafe (issue 11, point 1): the RTS's app saves a
 // candidate document under its own ".pdf" name whatever the intern named
 // it, checks its digest before saving and refuses what is not a PDF.
@@ -97,8 +79,8 @@ func TestDownloadFileIsSafe(t *testing.T) {
 	}
 	env.Transition(t, domain.StateWishesClosed)
 	rts := sessionOf(t, env, env.Register(t, env.Postes[0].RTS))
-	tr := &tamper{}
-	rts.Client.SetTransport(tr)
+	faults := env.Faults()
+	rts.Client.SetTransport(faults)
 	dir := t.TempDir()
 
 	path, err := rts.DownloadFile(ctx, dir, cv)
@@ -116,7 +98,7 @@ func TestDownloadFileIsSafe(t *testing.T) {
 		t.Fatalf("renamed attachment saved as %q (%v)", p, err)
 	}
 	// Tampered on the way: refused, nothing written.
-	tr.on = true
+	faults.TamperBody("GET /v1/files/{sha}", 1, func(b []byte) []byte { return append(b, "\n<script>évil</script>"...) })
 	other := t.TempDir()
 	if _, err := rts.DownloadFile(ctx, other, cv); !errors.Is(err, ErrFileTampered) {
 		t.Fatalf("tampered download: %v, want ErrFileTampered", err)
@@ -124,7 +106,6 @@ func TestDownloadFileIsSafe(t *testing.T) {
 	if entries, _ := os.ReadDir(other); len(entries) != 0 {
 		t.Fatalf("a tampered file was written: %v", entries)
 	}
-	tr.on = false
 	// Not a PDF, even with the right digest: refused.
 	if _, err := rts.DownloadFile(ctx, t.TempDir(), letter); !errors.Is(err, ErrNotPDF) {
 		t.Fatalf("non-PDF download: %v, want ErrNotPDF", err)

@@ -4,34 +4,44 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"appariement/desktop/internal/cache"
-	"appariement/desktop/internal/fakeserver"
 	"appariement/desktop/internal/keystore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
+	"appariement/syncserver/servertest"
 )
 
 const pass = "cheval agrafe batterie correcte"
 
-func newServer(t *testing.T) *fakeserver.Server {
-	t.Helper()
-	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "Durand", Specialty: "CARDIO", Subdivision: "IDF"}},
-		map[string]string{"i1": "ABCD-1234"})
-	t.Cleanup(srv.Close)
-	srv.SetRound(domain.Round{ID: "r1", Name: "Choix 2026", Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen})
-	srv.PutPostes("r1",
-		domain.Poste{ID: "P1", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Bichat", Capacity: 1},
-		domain.Poste{ID: "P2", Specialty: "CARDIO", Subdivision: "IDF", Town: "Créteil", Etablissement: "Hôpital Henri-Mondor", Capacity: 1})
-	return srv
+// server is a real server (servertest) with an open choix au rang "R1" of
+// two postes of one place (P1, P2) and one intern i01 with an activation
+// code, reached at url through faults.
+type server struct {
+	*servertest.Env
+	faults *servertest.FaultTransport
+	url    string // the front: requests to it go through faults
 }
 
-func enroll(t *testing.T, srv *fakeserver.Server) *Service {
+func newServer(t *testing.T) *server {
+	t.Helper()
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 1, Postes: 2, Capacity: 1})
+	env.Transition(t, domain.StateWishesOpen)
+	faults := env.Faults()
+	return &server{Env: env, faults: faults, url: env.Front(t, faults)}
+}
+
+// code is the activation code of intern i01.
+func (srv *server) code() string { return srv.Codes["i01"] }
+
+func enroll(t *testing.T, srv *server) *Service {
 	t.Helper()
 	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
@@ -39,8 +49,8 @@ func enroll(t *testing.T, srv *fakeserver.Server) *Service {
 	}
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
-	req := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
-		ServerKey: srv.Key()}
+	req := EnrollRequest{ServerURL: srv.url, Identifier: "i01", Code: srv.code(), Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
+		ServerKey: srv.ServerKey}
 	if _, err := Enroll(ctx, store, req); err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +58,8 @@ func enroll(t *testing.T, srv *fakeserver.Server) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Signed requests carry the server's clock, which the tests move.
+	s.Client.Now = srv.Clock.Now
 	return s
 }
 
@@ -56,8 +68,8 @@ func TestEnrollChecks(t *testing.T) {
 	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	defer store.Close()
 	ctx := context.Background()
-	base := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
-		ServerKey: srv.Key()}
+	base := EnrollRequest{ServerURL: srv.url, Identifier: "i01", Code: srv.code(), Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
+		ServerKey: srv.ServerKey}
 	other, _, _ := ed25519.GenerateKey(nil)
 	for name, tc := range map[string]struct {
 		mod  func(*EnrollRequest)
@@ -76,10 +88,7 @@ func TestEnrollChecks(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", name, err, tc.want)
 		}
 	}
-	srv.Lock()
-	sent := srv.Enrolls
-	srv.Unlock()
-	if sent != 0 {
+	if sent := srv.faults.Count("POST /v1/enroll"); sent != 0 {
 		t.Fatalf("the code was sent %d times before the server was checked", sent)
 	}
 	req := base
@@ -96,7 +105,7 @@ func TestEnrollChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(p.ServerKey.PublicKey) != string(srv.Key().PublicKey) || p.Person.ID != "i1" {
+	if string(p.ServerKey.PublicKey) != string(srv.ServerKey.PublicKey) || p.Person.ID != "i01" {
 		t.Errorf("profile = %+v", p)
 	}
 	if _, err := p.Key.Open("wrong passphrase!"); !errors.Is(err, keystore.ErrWrongPassphrase) {
@@ -111,9 +120,12 @@ func TestEnrollNeedsConfirmedServerKey(t *testing.T) {
 	srv := newServer(t)
 	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	defer store.Close()
-	req := EnrollRequest{ServerURL: srv.URL, Identifier: "i1", Code: "ABCD-1234", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	req := EnrollRequest{ServerURL: srv.url, Identifier: "i01", Code: srv.code(), Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
 	if _, err := Enroll(context.Background(), store, req); err == nil {
 		t.Fatal("enrolled (the code was sent) without a confirmed server key")
+	}
+	if sent := srv.faults.Count("POST /v1/enroll"); sent != 0 {
+		t.Fatalf("the code was sent %d times", sent)
 	}
 }
 
@@ -156,7 +168,7 @@ func TestFetchServerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(k.PublicKey, srv.Key().PublicKey) || k.Fingerprint != envelope.Fingerprint(srv.Key().PublicKey) {
+	if !bytes.Equal(k.PublicKey, srv.ServerKey.PublicKey) || k.Fingerprint != envelope.Fingerprint(srv.ServerKey.PublicKey) {
 		t.Fatalf("key %+v", k)
 	}
 }
@@ -169,21 +181,27 @@ func TestSignSendAndVerifyResult(t *testing.T) {
 	if err != nil || len(rounds) != 1 {
 		t.Fatalf("rounds %v, %v", rounds, err)
 	}
-	if n, err := s.SyncCatalogue(ctx, "r1"); err != nil || n != 2 {
+	if n, err := s.SyncCatalogue(ctx, "R1"); err != nil || n != 2 {
 		t.Fatalf("catalogue: %d, %v", n, err)
 	}
-	srv.PutPostes("r1", domain.Poste{ID: "P2", Specialty: "CARDIO", Subdivision: "IDF", Capacity: 1, Closed: true})
-	if n, err := s.SyncCatalogue(ctx, "r1"); err != nil || n != 1 {
+	// The admin imports the catalogue again with P2 withdrawn: one change.
+	postes := slices.Clone(srv.Postes)
+	postes[1].Closed = true
+	data, _ := json.Marshal(postes)
+	if _, err := srv.Admin.ImportPostes(ctx, "R1", api.FormatJSON, data, false); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SyncCatalogue(ctx, "R1"); err != nil || n != 1 {
 		t.Fatalf("delta: %d, %v", n, err)
 	}
-	ps, _ := s.Store.Postes("r1")
+	ps, _ := s.Store.Postes("R1")
 	if len(ps) != 2 || !ps[1].Closed {
 		t.Fatalf("postes after delta: %+v", ps)
 	}
-	if err := s.Store.SaveDraft(&cache.Draft{Round: "r1", List: []string{"P1"}}); err != nil {
+	if err := s.Store.SaveDraft(&cache.Draft{Round: "R1", List: []string{"P1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Sign("r1"); !errors.Is(err, ErrLocked) {
+	if _, err := s.Sign("R1"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("sign locked: %v", err)
 	}
 	if err := s.Unlock("not the passphrase"); !errors.Is(err, keystore.ErrWrongPassphrase) {
@@ -200,28 +218,30 @@ func TestSignSendAndVerifyResult(t *testing.T) {
 	if _, err := s.Attach(round, "cv", "cv.pdf", pdf); err != nil {
 		t.Fatal(err)
 	}
-	it, err := s.Sign("r1")
+	it, err := s.Sign("R1")
 	if err != nil || it.Seq != 1 {
 		t.Fatalf("sign: %+v, %v", it, err)
 	}
 	for i := 0; i < 3; i++ {
 		s.Outbox.Step(ctx)
 	}
-	last, err := s.LastAccepted("r1")
+	last, err := s.LastAccepted("R1")
 	if err != nil || last == nil || last.Receipt == nil {
 		t.Fatalf("last accepted: %+v, %v (status %+v)", last, err, s.Outbox.Status())
 	}
 	// Sign again: seq 2, no new upload.
-	if it, err := s.Sign("r1"); err != nil || it.Seq != 2 {
+	if it, err := s.Sign("R1"); err != nil || it.Seq != 2 {
 		t.Fatalf("second sign: %+v, %v", it, err)
 	}
 	s.Outbox.Step(ctx)
-	last, _ = s.LastAccepted("r1")
+	last, _ = s.LastAccepted("R1")
 	if last.Seq != 2 {
 		t.Fatalf("last accepted seq %d", last.Seq)
 	}
 
-	srv.Publish("r1", map[string]string{"i1": "P1"})
+	srv.Transition(t, domain.StateWishesClosed)
+	srv.Run(t, "R1")
+	srv.Publish(t, "R1")
 	rounds, _ = s.SyncRounds(ctx)
 	rec, err := s.FetchResult(ctx, &rounds[0])
 	if err != nil {
@@ -231,9 +251,10 @@ func TestSignSendAndVerifyResult(t *testing.T) {
 		t.Fatalf("result = %+v", rec)
 	}
 
-	srv.Lock()
-	srv.TamperResult = true
-	srv.Unlock()
+	// A result signed by the server that names another list as the last.
+	srv.faults.TamperResult(1, func(pr *api.PersonalResult) {
+		pr.LastSubmission.Digest = "ff" + pr.LastSubmission.Digest[2:]
+	})
 	rec, err = s.FetchResult(ctx, &rounds[0])
 	if err != nil {
 		t.Fatal(err)
@@ -242,11 +263,10 @@ func TestSignSendAndVerifyResult(t *testing.T) {
 		t.Fatalf("tampered result = %+v", rec)
 	}
 	// A result signed by another key is not verified.
-	other := fakeserver.New(nil, nil)
-	defer other.Close()
-	v, _ := translog.NewVerifier(other.Key())
+	other := servertest.Start(t, servertest.Options{Empty: true})
+	v, _ := translog.NewVerifier(other.ServerKey)
 	env, _ := envelope.Decode(rec.Envelope)
-	if got := VerifyResult(v, env, "i1", &rounds[0], last); got.Verified || got.Problem != ProblemSignature {
+	if got := VerifyResult(v, env, "i01", &rounds[0], last); got.Verified || got.Problem != ProblemSignature {
 		t.Fatalf("result under another key = %+v", got)
 	}
 }
@@ -256,10 +276,10 @@ func TestSyncSubmissionsRaisesSeq(t *testing.T) {
 	s := enroll(t, srv)
 	ctx := context.Background()
 	s.SyncRounds(ctx)
-	s.Store.SaveDraft(&cache.Draft{Round: "r1", List: []string{"P1"}})
+	s.Store.SaveDraft(&cache.Draft{Round: "R1", List: []string{"P1"}})
 	s.Unlock(pass)
 	for i := 0; i < 3; i++ {
-		s.Sign("r1")
+		s.Sign("R1")
 	}
 	for i := 0; i < 3; i++ {
 		s.Outbox.Step(ctx)
@@ -273,10 +293,10 @@ func TestSyncSubmissionsRaisesSeq(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2.Unlock(pass)
-	if err := s2.SyncSubmissions(ctx, "r1"); err != nil {
+	if err := s2.SyncSubmissions(ctx, "R1"); err != nil {
 		t.Fatal(err)
 	}
-	if seq, _ := store2.LastSeq("r1"); seq != 3 {
+	if seq, _ := store2.LastSeq("R1"); seq != 3 {
 		t.Fatalf("seq after sync = %d, want 3", seq)
 	}
 }
