@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"appariement/assets"
 	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/catalogue"
-	"appariement/desktop/internal/fakeserver"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
 	"appariement/desktop/internal/outbox"
@@ -20,6 +20,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/shared/paris"
+	"appariement/syncserver/servertest"
 )
 
 const pass = "cheval agrafe batterie correcte"
@@ -30,23 +31,50 @@ func init() {
 	}
 }
 
-func session(t *testing.T) (*Intern, *fakeserver.Server) {
+// session enrolls intern i01 through the view model against a real server
+// (servertest) with an open choix au rang "R1" of three postes ("Poste 1"
+// to "Poste 3") and a round of another specialty, and syncs.
+func session(t *testing.T) (*Intern, *servertest.Env) {
 	t.Helper()
-	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND", Specialty: "CARDIO", Subdivision: "IDF"}},
-		map[string]string{"i1": "C0DE"})
-	t.Cleanup(srv.Close)
-	srv.SetRound(domain.Round{ID: "r1", Name: "Tour 1", Procedure: domain.ChoixAuRang, State: domain.StateWishesOpen})
-	// A round of another specialty is not shown.
-	srv.SetRound(domain.Round{ID: "r-psy", Name: "Psychiatrie", Specialty: "PSY", State: domain.StateWishesOpen})
-	for i := 1; i <= 3; i++ {
-		srv.PutPostes("r1", domain.Poste{ID: fmt.Sprintf("P%d", i), Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital " + fmt.Sprint(i), Title: fmt.Sprintf("Poste %d", i), Capacity: 1})
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 1, Postes: 3, Capacity: 1})
+	for i := range env.Postes {
+		env.Postes[i].Title = fmt.Sprintf("Poste %d", i+1)
+		env.Postes[i].Etablissement = fmt.Sprintf("Hôpital %d", i+1)
 	}
+	data, _ := json.Marshal(env.Postes)
+	if _, err := env.Admin.ImportPostes(ctx, env.Round, api.FormatJSON, data, false); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	// A round of another specialty is not shown.
+	if _, err := env.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: "R-PSY", Name: "Psychiatrie", Procedure: domain.ChoixAuRang,
+		Specialty: "PSY", Subdivision: servertest.Subdivision}); err != nil {
+		t.Fatal(err)
+	}
+	psy := env.Postes[0]
+	psy.ID, psy.Specialty, psy.Title = "PSY1", "PSY", "Psychiatrie adulte"
+	data, _ = json.Marshal([]domain.Poste{psy})
+	if _, err := env.Admin.ImportPostes(ctx, "R-PSY", api.FormatJSON, data, false); err != nil {
+		t.Fatal(err)
+	}
+	people := []domain.Person{
+		{ID: "i01", Role: domain.RoleIntern, LastName: "INTERNE1", FirstName: "Camille", Email: "i01@etu.example.fr",
+			Specialty: servertest.Specialty, Subdivision: servertest.Subdivision, Rank: 1},
+		{ID: "psy01", Role: domain.RoleIntern, LastName: "PSY", FirstName: "Sacha", Email: "psy01@etu.example.fr",
+			Specialty: "PSY", Subdivision: servertest.Subdivision, Rank: 1},
+	}
+	data, _ = json.Marshal(people)
+	if _, err := env.Admin.ImportPeople(ctx, api.FormatJSON, data, false); err != nil {
+		t.Fatal(err)
+	}
+	env.TransitionRound(t, "R-PSY", domain.StateWishesOpen)
 	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := &Enrollment{ServerURL: srv.URL, Identifier: "i1", Code: "C0DE", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	e := &Enrollment{ServerURL: env.URL, Identifier: "i01", Code: env.Codes["i01"], Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
 	k, err := CheckServer(context.Background(), e.ServerURL)
 	e.ServerChecked(e.ServerURL, k, err)
 	e.FingerprintConfirmed = true
@@ -69,7 +97,7 @@ func session(t *testing.T) (*Intern, *fakeserver.Server) {
 	if err := a.ApplySync(a.Sync(context.Background(), "")); err != nil {
 		t.Fatal(err)
 	}
-	return a, srv
+	return a, env
 }
 
 // TestEnrollmentChecksServerFirst: the code cannot leave before the
@@ -79,17 +107,18 @@ func session(t *testing.T) (*Intern, *fakeserver.Server) {
 // another computer is refused (issue 11, point 3).
 func TestEnrollmentChecksServerFirst(t *testing.T) {
 	i18n.SetLanguage("fr")
-	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND"}}, map[string]string{"i1": "C0DE"})
-	t.Cleanup(srv.Close)
+	env := servertest.Start(t, servertest.Options{Interns: 1, Postes: 1})
+	faults := env.Faults()
+	url := env.Front(t, faults) // counts the enrollments that leave
 	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
-	sent := func() int { srv.Lock(); defer srv.Unlock(); return srv.Enrolls }
+	sent := func() int { return faults.Count("POST /v1/enroll") }
 
-	e := &Enrollment{ServerURL: srv.URL, Identifier: "i1", Code: "C0DE", Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
+	e := &Enrollment{ServerURL: url, Identifier: "i01", Code: env.Codes["i01"], Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
 	if e.CanSubmit() || e.ServerFingerprint() != "" {
 		t.Fatal("submit possible before the server is checked")
 	}
@@ -101,7 +130,7 @@ func TestEnrollmentChecksServerFirst(t *testing.T) {
 	}
 	k, err := CheckServer(ctx, e.ServerURL)
 	e.ServerChecked(e.ServerURL, k, err)
-	want := envelope.Fingerprint(srv.Key().PublicKey)
+	want := envelope.Fingerprint(env.ServerKey.PublicKey)
 	if err != nil || e.ServerFingerprint() != want {
 		t.Fatalf("fingerprint %q, %v; want %q", e.ServerFingerprint(), err, want)
 	}
@@ -129,14 +158,14 @@ func TestEnrollmentChecksServerFirst(t *testing.T) {
 	}
 	e.TypedFingerprint = want
 	// Another address: check again.
-	e.ServerURL = srv.URL + "/"
+	e.ServerURL = url + "/"
 	if e.CanSubmit() || e.Checked() {
 		t.Fatal("another address kept the check")
 	}
 	if n := sent(); n != 0 {
 		t.Fatalf("the code left %d times before the confirmation", n)
 	}
-	e.ServerURL = srv.URL
+	e.ServerURL = url
 	p, err := Submit(ctx, store, e.Request())
 	e.Done(p, err)
 	if err != nil || e.Fingerprint() != want || sent() != 1 {
@@ -154,7 +183,7 @@ func TestEnrollmentChecksServerFirst(t *testing.T) {
 
 func TestRoundsOfMySpecialtyOnly(t *testing.T) {
 	a, _ := session(t)
-	if len(a.Rounds) != 1 || a.RoundID() != "r1" || a.Catalogue.Total() != 3 {
+	if len(a.Rounds) != 1 || a.RoundID() != "R1" || a.Catalogue.Total() != 3 {
 		t.Fatalf("rounds %+v, catalogue %d", a.Rounds, a.Catalogue.Total())
 	}
 }
@@ -177,7 +206,7 @@ func TestWishListEditingIsSavedAtOnce(t *testing.T) {
 	w.Move(2, -1) // P1 P3 P2
 	w.Move(0, -1) // no-op at the top
 	w.Remove(0)   // P3 P2
-	d, _ := a.Svc.Store.Draft("r1")
+	d, _ := a.Svc.Store.Draft("R1")
 	if strings.Join(d.List, " ") != "P3 P2" {
 		t.Fatalf("saved draft %v", d.List)
 	}
@@ -209,22 +238,25 @@ func TestWishListEditingIsSavedAtOnce(t *testing.T) {
 	}
 }
 
+// TestRefusalShownInFrench: a list signed while the window was open and
+// sent once the server closed it is refused by the server; its reason is
+// shown in French, and in English when the app is.
 func TestRefusalShownInFrench(t *testing.T) {
 	i18n.SetLanguage("fr")
-	a, srv := session(t)
+	a, env := session(t)
 	a.Wishes.Add("P1")
-	srv.Lock()
-	srv.Refuse = api.Errorf(api.CodeWindowClosed, "la période des vœux est close", "the wishes window is closed")
-	srv.Unlock()
-	a.Wishes.SignDone(a.Wishes.Sign(context.Background(), pass))
+	if err := a.Wishes.SignDone(a.Wishes.Sign(context.Background(), pass)); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesClosed)
 	a.Svc.Outbox.Step(context.Background())
 	a.Refresh()
-	if v := a.Wishes.Versions(); v[0].Status != "Refusé : la période des vœux est close" {
+	if v := a.Wishes.Versions(); !strings.HasPrefix(v[0].Status, "Refusé : la fenêtre des vœux du tour R1 est fermée") {
 		t.Fatalf("status %q", v[0].Status)
 	}
 	i18n.SetLanguage("en")
 	defer i18n.SetLanguage("fr")
-	if v := a.Wishes.Versions(); v[0].Status != "Refused: the wishes window is closed" {
+	if v := a.Wishes.Versions(); !strings.HasPrefix(v[0].Status, "Refused: the wish window of round R1 is closed") {
 		t.Fatalf("status in English %q", v[0].Status)
 	}
 }
