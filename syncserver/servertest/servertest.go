@@ -10,6 +10,14 @@
 //	env.Verifier(t).VerifyReceipt(env, rc)
 //	env.Clock.Advance(48 * time.Hour)                 // the server's clock, not yours
 //
+// Faults on the way (a cut network, slow answers, 503 with Retry-After,
+// lost answers, tampered receipts or results) come from a FaultTransport:
+//
+//	ft := env.Faults()
+//	alice.Client.SetTransport(ft)                    // or env.Front(t, ft) for an address
+//	ft.Cut(true)                                     // connection refused until Cut(false)
+//	ft.Unavailable("POST /v1/submissions", 1, 30)    // one 503, Retry-After: 30
+//
 // Clients made by Env sign requests with the fake clock, so moving it does
 // not make their signed requests stale. A client you build yourself must set
 // client.Client.Now = env.Clock.Now for the same reason.

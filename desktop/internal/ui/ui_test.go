@@ -2,7 +2,9 @@ package ui
 
 import (
 	"appariement/desktop/internal/service"
+	"appariement/syncserver/servertest"
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -16,9 +18,9 @@ import (
 
 	"appariement/assets"
 	"appariement/desktop/internal/cache"
-	"appariement/desktop/internal/fakeserver"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
+	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 )
@@ -48,17 +50,58 @@ func newApp(t *testing.T, url string) (*App, *cache.Store) {
 	return app, store
 }
 
-func fake(t *testing.T) *fakeserver.Server {
-	srv := fakeserver.New([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND", Specialty: "CARDIO", Subdivision: "IDF"}},
-		map[string]string{"i1": "ABCD-1234"})
-	t.Cleanup(srv.Close)
-	srv.SetRound(domain.Round{ID: "r1", Name: "Choix novembre 2026", Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen})
-	srv.PutPostes("r1",
-		domain.Poste{ID: "P1", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Bichat", Service: "Cardiologie", Title: "Insuffisance cardiaque", Capacity: 1},
-		domain.Poste{ID: "P2", Specialty: "CARDIO", Subdivision: "IDF", Town: "Créteil", Etablissement: "Hôpital Henri-Mondor", Service: "Cardiologie", Title: "Soins intensifs", Capacity: 1},
-		domain.Poste{ID: "P3", Specialty: "CARDIO", Subdivision: "STETIENNE", Town: "Saint-Étienne", Etablissement: "CHU de Saint-Étienne", Service: "Rythmologie", Title: "Rythmologie", Capacity: 2},
-		domain.Poste{ID: "P4", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Lariboisière", Service: "Cardiologie", Title: "Valvulopathies", Capacity: 1})
-	return srv
+// server is a real server (servertest) seeded for the intern screens, and
+// the address the app is given: a front whose requests go through faults.
+type server struct {
+	*servertest.Env
+	faults *servertest.FaultTransport
+	url    string
+	code   string // intern i1's activation code
+}
+
+// realServer starts a real server with intern i1 (cardiology, Île-de-France)
+// and a national cardiology choix au rang "r1" in its wishes window, with
+// three postes of Île-de-France and one of Saint-Étienne.
+func realServer(t *testing.T) *server {
+	t.Helper()
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Empty: true})
+	people, _ := json.Marshal([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND",
+		Email: "lea.durand@etu.example.fr", Specialty: "CARDIO", Subdivision: "IDF", Rank: 1}})
+	if _, err := env.Admin.ImportPeople(ctx, api.FormatJSON, people, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: "r1", Name: "Choix novembre 2026", Procedure: domain.ChoixAuRang,
+		Specialty: "CARDIO"}); err != nil {
+		t.Fatal(err)
+	}
+	rts := func(p domain.Poste) domain.Poste {
+		p.RTS, p.RTSName, p.RTSEmail = "rts-"+p.ID, "Dr RTS "+p.ID, "rts-"+strings.ToLower(p.ID)+"@chu.example.fr"
+		return p
+	}
+	postes, _ := json.Marshal([]domain.Poste{
+		rts(domain.Poste{ID: "P1", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Bichat", Service: "Cardiologie", Title: "Insuffisance cardiaque", Capacity: 1}),
+		rts(domain.Poste{ID: "P2", Specialty: "CARDIO", Subdivision: "IDF", Town: "Créteil", Etablissement: "Hôpital Henri-Mondor", Service: "Cardiologie", Title: "Soins intensifs", Capacity: 1}),
+		rts(domain.Poste{ID: "P3", Specialty: "CARDIO", Subdivision: "STETIENNE", Town: "Saint-Étienne", Etablissement: "CHU de Saint-Étienne", Service: "Rythmologie", Title: "Rythmologie", Capacity: 2}),
+		rts(domain.Poste{ID: "P4", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Lariboisière", Service: "Cardiologie", Title: "Valvulopathies", Capacity: 1})})
+	if _, err := env.Admin.ImportPostes(ctx, "r1", api.FormatJSON, postes, false); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := env.Admin.IssueCodes(ctx, api.IssueCodesRequest{People: []string{"i1"}})
+	if err != nil || len(codes.Codes) != 1 {
+		t.Fatalf("codes: %+v, %v", codes, err)
+	}
+	env.TransitionRound(t, "r1", domain.StateWishesOpen)
+	faults := env.Faults()
+	return &server{Env: env, faults: faults, url: env.Front(t, faults), code: codes.Codes[0].Code}
+}
+
+// publish closes the wishes of r1, runs and publishes it.
+func (srv *server) publish(t *testing.T) {
+	t.Helper()
+	srv.TransitionRound(t, "r1", domain.StateWishesClosed)
+	srv.Run(t, "r1")
+	srv.Publish(t, "r1")
 }
 
 // enrollThroughUI fills the first-run form and continues to the main screen.
@@ -134,13 +177,13 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 }
 
 func TestEnrollWrongCodeThenRight(t *testing.T) {
-	srv := fake(t)
-	app, store := newApp(t, srv.URL)
+	srv := realServer(t)
+	app, store := newApp(t, srv.url)
 	enrollThroughUI(t, app, "WRONG")
-	if got := app.enroll.errorText.Text; got != "code d'activation invalide, déjà utilisé ou expiré" {
+	if got := app.enroll.errorText.Text; got != "identifiant ou code d'activation incorrect, déjà utilisé ou expiré ; après plusieurs essais manqués, patientez une minute avant de réessayer" {
 		t.Fatalf("error shown = %q", got)
 	}
-	app.enroll.code.SetText("ABCD-1234")
+	app.enroll.code.SetText(srv.code)
 	test.Tap(app.enroll.submit)
 	p, err := store.Profile()
 	if err != nil {
@@ -164,15 +207,15 @@ func TestEnrollWrongCodeThenRight(t *testing.T) {
 // only once the user confirmed it; a pasted fingerprint that differs
 // blocks; plain http:// to another computer is refused (issue 11, point 3).
 func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
-	srv := fake(t)
-	app, store := newApp(t, srv.URL)
+	srv := realServer(t)
+	app, store := newApp(t, srv.url)
 	e := app.enroll
-	sent := func() int { srv.Lock(); defer srv.Unlock(); return srv.Enrolls }
+	sent := func() int { return srv.faults.Count("POST /v1/enroll") }
 	if e.fingerprintBox.Visible() || e.formBox.Visible() || !e.code.Disabled() || !e.id.Disabled() || !e.submit.Disabled() {
 		t.Fatal("the code can be typed before the server is checked")
 	}
 	test.Tap(e.checkServer)
-	want := envelope.Fingerprint(srv.Key().PublicKey)
+	want := envelope.Fingerprint(srv.ServerKey.PublicKey)
 	markup := test.RenderObjectToMarkup(app.Window.Content())
 	if !e.fingerprintBox.Visible() || !strings.Contains(markup, want[:19]) || !strings.Contains(markup, "Comparez-la avec celle de votre e-mail") {
 		t.Fatalf("fingerprint %q not shown (error %q)", want, e.errorText.Text)
@@ -200,18 +243,18 @@ func TestEnrollShowsFingerprintBeforeCode(t *testing.T) {
 	}
 	test.Type(e.typedFingerprint, want)
 	test.Type(e.id, "i1")
-	test.Type(e.code, "ABCD-1234")
+	test.Type(e.code, srv.code)
 	test.Type(e.pass, pass)
 	test.Type(e.confirm, pass)
 	// Another address: the check is to be done again.
-	e.server.SetText(srv.URL + "/")
+	e.server.SetText(srv.url + "/")
 	if e.fingerprintBox.Visible() || !e.code.Disabled() || !e.submit.Disabled() {
 		t.Fatal("another address kept the check")
 	}
 	if n := sent(); n != 0 {
 		t.Fatalf("the code left %d times before the confirmation", n)
 	}
-	e.server.SetText(srv.URL)
+	e.server.SetText(srv.url)
 	test.Tap(e.checkServer)
 	if e.confirmFingerprint.Checked || e.submit.Disabled() { // the pasted fingerprint still matches
 		t.Fatalf("after the new check: box %v, submit disabled %v", e.confirmFingerprint.Checked, e.submit.Disabled())
@@ -234,9 +277,9 @@ func TestEnrollRefusesPlainHTTP(t *testing.T) {
 }
 
 func TestInternFlow(t *testing.T) {
-	srv := fake(t)
-	app, store := newApp(t, srv.URL)
-	enrollThroughUI(t, app, "ABCD-1234")
+	srv := realServer(t)
+	app, store := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
 	test.Tap(findButton(app.Window.Content(), "Continuer"))
 	s := app.intern
 	if s == nil {
@@ -348,7 +391,7 @@ func TestInternFlow(t *testing.T) {
 		t.Fatalf("draft status = %q", s.draftStatus.Text)
 	}
 	// Results.
-	srv.Publish("r1", map[string]string{"i1": "P1"})
+	srv.publish(t)
 	test.Tap(s.syncButton)
 	test.Tap(s.fetchButton)
 	markup := test.RenderObjectToMarkup(s.resultsBox)
@@ -368,9 +411,9 @@ func focusedEntry(t *testing.T, app *App) *widget.Entry {
 }
 
 func TestShortcutsMoveWishes(t *testing.T) {
-	srv := fake(t)
-	app, _ := newApp(t, srv.URL)
-	enrollThroughUI(t, app, "ABCD-1234")
+	srv := realServer(t)
+	app, _ := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
 	test.Tap(findButton(app.Window.Content(), "Continuer"))
 	s := app.intern
 	for _, id := range []string{"P1", "P2", "P4"} {
@@ -408,16 +451,14 @@ func mustDecode(t *testing.T, b []byte) *envelope.Envelope {
 // the app, opens it again: the queue is still there, the upload waits for
 // the passphrase, and everything is sent once it is given.
 func TestRestartKeepsQueueAndAsksPassphraseForUploads(t *testing.T) {
-	srv := fake(t)
-	app, store := newApp(t, srv.URL)
-	enrollThroughUI(t, app, "ABCD-1234")
+	srv := realServer(t)
+	app, store := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
 	test.Tap(findButton(app.Window.Content(), "Continuer"))
 	s := app.intern
 	s.VM.Wishes.Add("P1")
 	s.attach("cv", "cv.pdf", []byte("%PDF-1.4\nCV\n"))
-	srv.Lock()
-	srv.Down = true
-	srv.Unlock()
+	srv.faults.Cut(true)
 	test.Tap(s.signButton)
 	entry := focusedEntry(t, app)
 	test.Type(entry, pass)
@@ -427,11 +468,9 @@ func TestRestartKeepsQueueAndAsksPassphraseForUploads(t *testing.T) {
 	app.Window.Close()
 
 	// A new start on the same cache: no enrollment, the queue is kept.
-	app2 := New(app.FyneApp, store, Options{ServerURL: srv.URL, KeyParams: keystore.TestParams, Synchronous: true})
+	app2 := New(app.FyneApp, store, Options{ServerURL: srv.url, KeyParams: keystore.TestParams, Synchronous: true})
 	t.Cleanup(app2.Stop)
-	srv.Lock()
-	srv.Down = false
-	srv.Unlock()
+	srv.faults.Cut(false)
 	if err := app2.Start(); err != nil {
 		t.Fatal(err)
 	}
