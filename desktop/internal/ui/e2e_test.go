@@ -2,12 +2,7 @@ package ui
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -17,37 +12,6 @@ import (
 	"appariement/syncserver/servertest"
 )
 
-// flakyProxy forwards to the server, or hangs up on every request while
-// down: the network as a train through a tunnel sees it.
-type flakyProxy struct {
-	*httptest.Server
-	down atomic.Bool
-}
-
-func newProxy(t *testing.T, target string) *flakyProxy {
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p := &flakyProxy{}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p.down.Load() {
-			if hj, ok := w.(http.Hijacker); ok {
-				if c, _, err := hj.Hijack(); err == nil {
-					c.Close()
-					return
-				}
-			}
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
 // TestEndToEnd drives the intern's screens against a real sync server on
 // loopback: enroll, sync the catalogue, lose the network, edit and sign the
 // wish list (queued), get the network back, receive a verified receipt;
@@ -56,10 +20,11 @@ func newProxy(t *testing.T, target string) *flakyProxy {
 func TestEndToEnd(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang})
 	env.Transition(t, domain.StateWishesOpen)
-	proxy := newProxy(t, env.URL)
+	// The network as a train through a tunnel sees it: cut, then back.
+	faults := env.Faults()
 	ctx := context.Background()
 
-	app, store := newApp(t, proxy.URL)
+	app, store := newApp(t, env.Front(t, faults))
 	intern := env.Interns[0]
 	enrollAs(t, app, intern, env.Codes[intern])
 	p, err := store.Profile()
@@ -79,7 +44,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Offline: the train enters the tunnel.
-	proxy.down.Store(true)
+	faults.Cut(true)
 	test.Tap(s.syncButton)
 	if s.online.Text != "● Hors ligne" {
 		t.Fatalf("status while down = %q", s.online.Text)
@@ -114,7 +79,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Out of the tunnel: the ping sees the server, the outbox sends at once.
-	proxy.down.Store(false)
+	faults.Cut(false)
 	s.VM.Svc.Outbox.Ping(ctx)
 	if s.online.Text != "● En ligne" {
 		t.Fatalf("status after ping = %q", s.online.Text)
