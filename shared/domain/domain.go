@@ -246,4 +246,56 @@ type Result struct {
 	// InputDigest is the hex SHA-256 of the frozen input document the
 	// result was computed from (shared/frozen): what an auditor re-runs.
 	InputDigest string `json:"input_digest,omitempty"`
+	// WhyNot explains, for every intern and every wish ranked above the
+	// poste obtained (every wish when unmatched), why it was not granted;
+	// sorted by intern then wish, recomputed by auditors from the frozen
+	// input (shared/whynot). Absent from results signed before it existed.
+	WhyNot []WhyNot `json:"why_not,omitempty"`
+}
+
+// WhyNotKind says why an intern did not get a wish ranked above the one
+// obtained (shared/whynot computes them, and renders them in French and
+// English).
+type WhyNotKind string
+
+// The reasons a wish above the one obtained was not granted.
+const (
+	// WhyFilled (appariement): the poste was filled by Filled interns its
+	// RTS ranked before the intern; the last admitted has rank LastRank in
+	// the RTS's ranking, the intern rank YourRank.
+	WhyFilled WhyNotKind = "filled"
+	// WhyNotRanked (appariement): the RTS's ranking does not list the
+	// intern, so the poste could not take them.
+	WhyNotRanked WhyNotKind = "not_ranked"
+	// WhyNoRanking (appariement): the poste's RTS signed no ranking for
+	// the round: a poste without a ranking accepts nobody.
+	WhyNoRanking WhyNotKind = "no_ranking"
+	// WhyTaken (choix au rang): the Filled places of the poste were all
+	// taken before the intern's turn, the last one by the intern called at
+	// position LastRank of the call list; the intern was at YourRank.
+	WhyTaken WhyNotKind = "taken"
+	// WhyClosed: the poste was not open in the round when it was frozen
+	// (withdrawn, or no place left after an earlier round).
+	WhyClosed WhyNotKind = "closed"
+	// WhyAbsent (choix au rang): the intern was marked absent in the
+	// published call list and chose nothing.
+	WhyAbsent WhyNotKind = "absent"
+)
+
+// WhyNot explains why Intern did not get Poste, the wish at position Wish
+// (from 1) of their signed wish list, ranked above the poste they obtained
+// (or any wish, when they obtained none). The numbers that do not apply to
+// the Kind are zero.
+type WhyNot struct {
+	Intern string     `json:"intern"`
+	Poste  string     `json:"poste"`
+	Wish   int        `json:"wish"`
+	Kind   WhyNotKind `json:"kind"`
+	// Filled is the number of interns who took the poste (its capacity).
+	Filled int `json:"filled,omitempty"`
+	// LastRank is the rank of the last intern admitted: in the RTS's
+	// ranking (appariement) or in the call list (choix au rang).
+	LastRank int `json:"last_rank,omitempty"`
+	// YourRank is the intern's own rank, on the same scale as LastRank.
+	YourRank int `json:"your_rank,omitempty"`
 }

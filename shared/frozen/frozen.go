@@ -24,6 +24,7 @@ import (
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
 	"appariement/shared/match"
+	"appariement/shared/whynot"
 )
 
 // Version is the version of the document's format.
@@ -288,4 +289,72 @@ func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignm
 		unmatched = append(unmatched, out.Unmatched...)
 	}
 	return assignments, unmatched, nil
+}
+
+// WhyNot explains, for every eligible intern and every wish of their signed
+// list ranked above the poste obtained (every wish when unmatched), why it
+// was not granted (shared/whynot), given the lists of the envelopes and the
+// round's assignments: a wish for a poste that was not open is WhyClosed,
+// every wish of an intern absent from the call is WhyAbsent, and the others
+// get the reason of whynot.Explain on the round's instance. Wish positions
+// are those of the signed list. A third round, assigned by hand, has none.
+func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []domain.Assignment) ([]domain.WhyNot, error) {
+	if in.Round.Number == 3 {
+		return nil, nil
+	}
+	inst, err := in.Instance(wishes, rankings)
+	if err != nil {
+		return nil, err
+	}
+	res := match.Result{Assignments: []match.Assignment{}, Unmatched: []string{}}
+	got := map[string]string{}
+	for _, a := range assignments {
+		got[a.Intern] = a.Poste
+		res.Assignments = append(res.Assignments, match.Assignment{Intern: a.Intern, Poste: a.Poste})
+	}
+	for _, p := range in.Interns {
+		if _, ok := got[p.ID]; !ok {
+			res.Unmatched = append(res.Unmatched, p.ID)
+		}
+	}
+	explained, err := whynot.Explain(inst, res)
+	if err != nil {
+		return nil, err
+	}
+	reason := make(map[[2]string]domain.WhyNot, len(explained))
+	for _, w := range explained {
+		reason[[2]string{w.Intern, w.Poste}] = w
+	}
+	open := map[string]bool{}
+	for _, p := range in.Postes {
+		open[p.ID] = true
+	}
+	absent := map[string]bool{}
+	if in.Round.Procedure == domain.ChoixAuRang && in.CallList != nil {
+		for _, e := range in.CallList.Entries {
+			absent[e.Intern] = e.Absent
+		}
+	}
+	out := []domain.WhyNot{}
+	for _, p := range in.Interns { // sorted by id
+		obtained, has := got[p.ID]
+		for k, poste := range wishes[p.ID] {
+			if has && poste == obtained {
+				break
+			}
+			w, ok := reason[[2]string{p.ID, poste}]
+			switch {
+			case !open[poste]:
+				w = domain.WhyNot{Kind: domain.WhyClosed}
+			case absent[p.ID]:
+				w = domain.WhyNot{Kind: domain.WhyAbsent}
+			case !ok:
+				return nil, fmt.Errorf("why not: intern %s, poste %s: no reason", p.ID, poste)
+			}
+			w.Intern, w.Poste, w.Wish = p.ID, poste, k+1
+			out = append(out, w)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b domain.WhyNot) int { return cmp.Compare(a.Intern, b.Intern) })
+	return out, nil
 }

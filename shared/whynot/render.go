@@ -1,0 +1,67 @@
+package whynot
+
+import (
+	"fmt"
+
+	"appariement/shared/domain"
+)
+
+// French renders a reason in plain French, addressed to the intern, e.g.
+// "ce poste a été pourvu par 2 internes que le RTS a classés avant vous
+// (dernier retenu : rang 7 ; vous : rang 9)".
+func French(w domain.WhyNot) string {
+	switch w.Kind {
+	case domain.WhyFilled:
+		// French uses the singular for 0 and 1.
+		if w.Filled <= 1 {
+			return fmt.Sprintf("ce poste a été pourvu par %d interne que le RTS a classé avant vous (dernier retenu : rang %d ; vous : rang %d)",
+				w.Filled, w.LastRank, w.YourRank)
+		}
+		return fmt.Sprintf("ce poste a été pourvu par %d internes que le RTS a classés avant vous (dernier retenu : rang %d ; vous : rang %d)",
+			w.Filled, w.LastRank, w.YourRank)
+	case domain.WhyNotRanked:
+		return "le RTS ne vous a pas classé"
+	case domain.WhyNoRanking:
+		return "le RTS n'a signé aucun classement pour ce poste, qui ne retient donc personne"
+	case domain.WhyTaken:
+		return fmt.Sprintf("le dernier poste a été pris au rang %d, avant votre tour (rang %d)", w.LastRank, w.YourRank)
+	case domain.WhyClosed:
+		return "ce poste n'était plus ouvert dans ce tour (retiré, ou plus de place après un tour précédent)"
+	case domain.WhyAbsent:
+		return "vous étiez absent à l'appel : vous n'avez choisi aucun poste"
+	}
+	return fmt.Sprintf("raison inconnue (%q)", w.Kind)
+}
+
+// English renders a reason in plain English, e.g. "this poste was filled by
+// 2 interns the RTS ranked before you (last admitted: rank 7; you: rank 9)".
+func English(w domain.WhyNot) string {
+	switch w.Kind {
+	case domain.WhyFilled:
+		noun := "interns"
+		if w.Filled == 1 {
+			noun = "intern"
+		}
+		return fmt.Sprintf("this poste was filled by %d %s the RTS ranked before you (last admitted: rank %d; you: rank %d)",
+			w.Filled, noun, w.LastRank, w.YourRank)
+	case domain.WhyNotRanked:
+		return "the RTS did not rank you"
+	case domain.WhyNoRanking:
+		return "the RTS signed no ranking for this poste, which therefore accepts nobody"
+	case domain.WhyTaken:
+		return fmt.Sprintf("the last place was taken at rank %d, before your turn (rank %d)", w.LastRank, w.YourRank)
+	case domain.WhyClosed:
+		return "this poste was no longer open in this round (withdrawn, or no place left after an earlier round)"
+	case domain.WhyAbsent:
+		return "you were absent at the call: you chose no poste"
+	}
+	return fmt.Sprintf("unknown reason (%q)", w.Kind)
+}
+
+// Text renders a reason in lang ("fr" or "en"; anything else is French).
+func Text(w domain.WhyNot, lang string) string {
+	if lang == "en" {
+		return English(w)
+	}
+	return French(w)
+}
