@@ -206,6 +206,10 @@ type PersonalResult struct {
 	// InputDigest is the hex SHA-256 of the round's frozen input document,
 	// as in the full result.
 	InputDigest string `json:"input_digest,omitempty"`
+	// WhyNot is, for an intern, why each wish ranked above the poste
+	// obtained was not granted, as in the full result (shared/whynot
+	// renders it); absent for an RTS and in results of older servers.
+	WhyNot []domain.WhyNot `json:"why_not,omitempty"`
 }
 
 // ProofResponse carries a Merkle proof (inclusion or consistency).

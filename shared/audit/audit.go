@@ -101,6 +101,7 @@ const (
 	KindInput       Kind = "input"       // the input document is not the one signed, or malformed
 	KindEnvelope    Kind = "envelope"    // an envelope is missing, not in the log, or not its author's
 	KindMatching    Kind = "matching"    // the re-run differs from the signed result
+	KindWhyNot      Kind = "why_not"     // the signed "why not" differs from the recomputed one
 )
 
 // Discrepancy is what Verify found wrong, in French and English, with what
@@ -211,6 +212,9 @@ func Verify(b *Bundle, expected ed25519.PublicKey) (*Report, error) {
 		return nil, discrepancy(KindMatching, "le recalcul échoue : %v", "the re-run fails: %v", err)
 	}
 	if err := compare(assigned, unmatched, &res); err != nil {
+		return nil, err
+	}
+	if err := checkWhyNot(in, wishes, rankings, assigned, &res); err != nil {
 		return nil, err
 	}
 	return &Report{Round: res.Round, Procedure: res.Procedure, TreeSize: frozenTree.N, LatestSize: latest.N,
@@ -344,6 +348,45 @@ func compare(assigned []domain.Assignment, unmatched []string, res *domain.Resul
 			"the signed result's list of unmatched interns differs from the re-run")
 	}
 	return nil
+}
+
+// checkWhyNot recomputes the "why not" of every intern from the frozen input
+// and compares it with the signed one, reason by reason. A result signed
+// before the field existed has none and is not checked.
+func checkWhyNot(in *frozen.Input, wishes, rankings map[string][]string, assigned []domain.Assignment, res *domain.Result) error {
+	if res.WhyNot == nil {
+		return nil
+	}
+	want, err := in.WhyNot(wishes, rankings, assigned)
+	if err != nil {
+		return discrepancy(KindWhyNot, "le recalcul des « pourquoi pas » échoue : %v", "recomputing the \"why not\" fails: %v", err)
+	}
+	for k := range max(len(want), len(res.WhyNot)) {
+		var w, g domain.WhyNot
+		if k < len(want) {
+			w = want[k]
+		}
+		if k < len(res.WhyNot) {
+			g = res.WhyNot[k]
+		}
+		if w == g {
+			continue
+		}
+		who := cmp.Or(g, w)
+		d := discrepancy(KindWhyNot, "interne %s, vœu n° %d (%s) : le « pourquoi pas » signé (%s) n'est pas celui du recalcul (%s)",
+			"intern %s, wish %d (%s): the signed \"why not\" (%s) is not the recomputed one (%s)",
+			who.Intern, who.Wish, who.Poste, describeWhyNot(g), describeWhyNot(w))
+		d.Intern, d.Poste = who.Intern, who.Poste
+		return d
+	}
+	return nil
+}
+
+func describeWhyNot(w domain.WhyNot) string {
+	if w.Kind == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s %d, %d, %d", w.Kind, w.Filled, w.LastRank, w.YourRank)
 }
 
 func posteOrNone(p, lang string) string {

@@ -135,3 +135,53 @@ func FuzzDecode(f *testing.F) {
 		_, _, _ = in.Lists(map[int64][]string{})
 	})
 }
+
+// TestWhyNot: the reasons are given on the signed wish lists: a wish for a
+// poste that is not open is closed, an absent intern's wishes are absent,
+// the others come from whynot.Explain; positions are those of the signed
+// list; a third round has none.
+func TestWhyNot(t *testing.T) {
+	in := sample()
+	in.Sort()
+	wishes := map[string][]string{"i1": {"P9", "P2", "P1"}, "i2": {"P2"}}
+	rankings := map[string][]string{"P2": {"i2"}, "P1": {"i1"}}
+	as, _, err := in.Compute(wishes, rankings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := in.WhyNot(wishes, rankings, as)
+	want := []domain.WhyNot{
+		{Intern: "i1", Poste: "P9", Wish: 1, Kind: domain.WhyClosed},
+		{Intern: "i1", Poste: "P2", Wish: 2, Kind: domain.WhyNotRanked},
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("appariement: %v %v", got, err)
+	}
+	if _, err := in.WhyNot(wishes, rankings, []domain.Assignment{{Intern: "i1", Poste: "P1"}}); err == nil {
+		t.Fatal("a blocking pair (i2 and P2, free) was explained")
+	}
+
+	c := sample()
+	c.Round.Procedure = domain.ChoixAuRang
+	c.CallList = &calllist.List{ID: "R1", Version: 1, Entries: []calllist.Entry{{Rank: 1, Intern: "i2"}, {Rank: 2, Intern: "i1", Absent: true}}}
+	c.Sort()
+	wishes = map[string][]string{"i1": {"P9", "P1"}, "i2": {"P2", "P1"}}
+	as, _, err = c.Compute(wishes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.WhyNot(wishes, nil, as)
+	want = []domain.WhyNot{
+		{Intern: "i1", Poste: "P9", Wish: 1, Kind: domain.WhyClosed},
+		{Intern: "i1", Poste: "P1", Wish: 2, Kind: domain.WhyAbsent},
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("choix au rang: %v %v", got, err)
+	}
+
+	m := sample()
+	m.Round.Number = 3
+	if got, err := m.WhyNot(wishes, nil, nil); got != nil || err != nil {
+		t.Fatalf("round 3: %v %v", got, err)
+	}
+}

@@ -286,8 +286,9 @@ func (in *Input) Instance() (*match.Instance, error) {
 
 // Compute runs the matching of the input (shared/frozen's Compute: the
 // algorithms of shared/match, checked by match.Check) and returns the
-// round's result, naming the digest of the frozen input document, and the
-// document itself.
+// round's result, naming the digest of the frozen input document, with the
+// "why not" of every intern's wishes above the one obtained
+// (frozen.Input.WhyNot), and the document itself.
 func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byte, error) {
 	doc := in.Document()
 	data := doc.Encode()
@@ -306,6 +307,9 @@ func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byt
 			return nil, nil, apiErr
 		}
 		return nil, nil, errorf(in.Round.ID, "%w", err)
+	}
+	if res.WhyNot, err = doc.WhyNot(in.Wishes, in.Rankings, res.Assignments); err != nil {
+		return nil, nil, errorf(in.Round.ID, "why not: %w", err)
 	}
 	return res, data, nil
 }

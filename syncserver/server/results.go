@@ -114,6 +114,13 @@ func (s *Server) personalResult(q *req) error {
 	sum := sha256.Sum256(full.Payload)
 	pr.Procedure, pr.Checkpoint, pr.ResultDigest, pr.PublishedAt = res.Procedure, res.Checkpoint, hex.EncodeToString(sum[:]), rec.PublishedAt
 	pr.InputDigest = res.InputDigest
+	if q.who.Role == domain.RoleIntern {
+		for _, w := range res.WhyNot {
+			if w.Intern == q.who.ID {
+				pr.WhyNot = append(pr.WhyNot, w)
+			}
+		}
+	}
 	var last *store.Current
 	for i := range subs {
 		if c := &subs[i]; c.Index < res.TreeSize && (last == nil || c.Index > last.Index) {

@@ -32,7 +32,7 @@ import (
 // sends a list of the postes of their specialty and subdivision, every RTS
 // ranks the candidates of their postes, the admin runs and publishes. It
 // returns the environment and an enrolled auditor.
-func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servertest.User) {
+func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servertest.User, interns map[string]*servertest.User) {
 	t.Helper()
 	ctx := context.Background()
 	opts := demodata.Small(1)
@@ -59,6 +59,7 @@ func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servert
 	}
 	env.Transition(t, domain.StateWishesOpen)
 	candidates := map[string][]string{} // poste → interns, in wish order
+	interns = map[string]*servertest.User{}
 	sent := 0
 	for _, id := range env.Interns {
 		me := people[id]
@@ -72,6 +73,7 @@ func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servert
 			continue
 		}
 		u := env.Register(t, id)
+		interns[id] = u
 		if sender == nil {
 			sender = u
 		}
@@ -114,7 +116,7 @@ func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servert
 		t.Fatalf("run: %d assignments, input digest %q", len(res.Assignments), res.InputDigest)
 	}
 	env.Publish(t, env.Round)
-	return env, aud, sender
+	return env, aud, sender, interns
 }
 
 // TestVerifyRound (issue 12, points 2–4): the auditor downloads the bundle
@@ -123,7 +125,7 @@ func publishedDemoRound(t *testing.T) (env *servertest.Env, aud, sender *servert
 // discrepancy named.
 func TestVerifyRound(t *testing.T) {
 	ctx := context.Background()
-	env, aud, sender := publishedDemoRound(t)
+	env, aud, sender, interns := publishedDemoRound(t)
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "auditeur.key")
 	if err := keyfile.Write(keyPath, aud.Key); err != nil {
@@ -160,6 +162,9 @@ func TestVerifyRound(t *testing.T) {
 	}
 	var res domain.Result
 	json.Unmarshal(b.Result.Payload, &res)
+	if len(res.WhyNot) == 0 {
+		t.Fatal("the demo round explains no wish")
+	}
 	// resign makes a lying server's bundle: a result it signs itself.
 	resign := func(b *audit.Bundle, edit func(*domain.Result)) {
 		r := res
@@ -219,6 +224,18 @@ func TestVerifyRound(t *testing.T) {
 				}
 			})
 		}, audit.KindMatching, min(a0.Intern, a1.Intern)},
+		{"altered why not, signed by a lying server", func(b *audit.Bundle) {
+			resign(b, func(r *domain.Result) {
+				r.WhyNot = slices.Clone(res.WhyNot)
+				r.WhyNot[0].Kind = domain.WhyNotRanked
+				if res.WhyNot[0].Kind == domain.WhyNotRanked {
+					r.WhyNot[0].Kind = domain.WhyNoRanking
+				}
+			})
+		}, audit.KindWhyNot, res.WhyNot[0].Intern},
+		{"dropped why not, signed by a lying server", func(b *audit.Bundle) {
+			resign(b, func(r *domain.Result) { r.WhyNot = slices.Clone(res.WhyNot[1:]) })
+		}, audit.KindWhyNot, "pourquoi pas"},
 		{"forged checkpoint", func(b *audit.Bundle) {
 			lines := strings.SplitN(b.FrozenCheckpoint, "\n", 4)
 			lines[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -262,6 +279,16 @@ func TestVerifyRound(t *testing.T) {
 			}
 		})
 	}
+	// A result signed before the "why not" existed (no such field) still
+	// verifies.
+	old := fresh()
+	resign(old, func(r *domain.Result) { r.WhyNot = nil })
+	if bytes.Contains(old.Result.Payload, []byte("why_not")) {
+		t.Fatal("an old result names why_not")
+	}
+	if _, err := audit.Verify(old, nil); err != nil {
+		t.Fatalf("a result without why not: %v", err)
+	}
 	// Another server's fingerprint expected: refused.
 	out.Reset()
 	if code := verifycmd.Run([]string{"-bundle", bundlePath, "-fingerprint", envelope.Fingerprint(otherKey.Public().(ed25519.PublicKey))}, &out, &errOut); code != 1 {
@@ -279,6 +306,20 @@ func TestVerifyRound(t *testing.T) {
 	pr := personalResult(t, u)
 	if pr.InputDigest != res.InputDigest || pr.LastSubmission == nil || !pr.LastSubmission.InInput {
 		t.Fatalf("personal result: input %q, last %+v", pr.InputDigest, pr.LastSubmission)
+	}
+	// An intern's signed result carries their own "why not", as the full one.
+	var mine []domain.WhyNot
+	for _, w := range res.WhyNot {
+		if w.Intern == u.ID {
+			mine = append(mine, w)
+		}
+	}
+	if !slices.Equal(pr.WhyNot, mine) {
+		t.Fatalf("personal why not %v, want %v", pr.WhyNot, mine)
+	}
+	// And that of an intern who did not get their first wish.
+	if p := personalResult(t, interns[res.WhyNot[0].Intern]); len(p.WhyNot) == 0 || p.WhyNot[0] != res.WhyNot[0] {
+		t.Fatalf("why not of %s: %v", res.WhyNot[0].Intern, p.WhyNot)
 	}
 }
 
