@@ -61,6 +61,9 @@ type CreateRoundRequest struct {
 	Procedure   domain.Procedure `json:"procedure"`
 	Subdivision string           `json:"subdivision,omitempty"` // empty: every subdivision
 	Specialty   string           `json:"specialty,omitempty"`   // empty: every DES
+	// MinRankingCoverage is the share of its candidates, in percent, each
+	// RTS must rank (appariement only); 0: no minimum.
+	MinRankingCoverage int `json:"min_ranking_coverage,omitempty"`
 }
 
 // ScheduleRequest sets the windows of a round, by the server's clock. A

@@ -107,6 +107,10 @@ type Round struct {
 	// the frozen checkpoint (or a later one) before the results can be
 	// published; 0: none required.
 	MinCosignatures int `json:"min_cosignatures,omitempty"`
+	// MinRankingCoverage is the share of each poste's candidates, in
+	// percent (0–100), that its RTS must rank in an appariement (80 in
+	// 2020); 0: no minimum (rules.CheckRankingCoverage).
+	MinRankingCoverage int `json:"min_ranking_coverage,omitempty"`
 }
 
 // Scope is a specialty and a subdivision, each empty for "every one":

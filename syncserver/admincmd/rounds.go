@@ -57,10 +57,11 @@ func (a *app) cmdRound() cmdrun.Command {
 
 func (a *app) roundCreate() cmdrun.Command {
 	var id, name, proc, sub, spec string
+	var coverage int
 	return remote(cmdrun.Command{
 		Name:    "create",
-		Summary: "crée un tour : -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
-		Usage:   "-round R1 -name \"Tour 1\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D]",
+		Summary: "crée un tour : -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D] [-min-ranking-coverage 80]",
+		Usage:   "-round R1 -name \"Tour 1\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D] [-min-ranking-coverage 80]",
 		Args:    cmdrun.Optional("R1"),
 		Check: func(args []string) (err error) {
 			id, err = cmdrun.FlagOrArg("round", id, args)
@@ -72,8 +73,10 @@ func (a *app) roundCreate() cmdrun.Command {
 		fs.StringVar(&proc, "procedure", string(domain.Appariement), "procédure : appariement ou choix-au-rang")
 		fs.StringVar(&sub, "subdivision", "", "subdivision (vide : toutes)")
 		fs.StringVar(&spec, "specialty", "", "DES (vide : tous)")
+		fs.IntVar(&coverage, "min-ranking-coverage", 0, "part minimale des candidats que chaque RTS doit classer, en % (0 : aucune)")
 	}, func(ctx context.Context, c *client.Client, _ []string) error {
-		r, err := c.CreateRound(ctx, api.CreateRoundRequest{ID: id, Name: name, Procedure: domain.Procedure(proc), Subdivision: sub, Specialty: spec})
+		r, err := c.CreateRound(ctx, api.CreateRoundRequest{ID: id, Name: name, Procedure: domain.Procedure(proc), Subdivision: sub, Specialty: spec,
+			MinRankingCoverage: coverage})
 		if err != nil {
 			return fail("création du tour "+id, err)
 		}
@@ -95,6 +98,9 @@ func PrintRound(w io.Writer, r *domain.Round) {
 		fmt.Fprintf(w, "Tour parent : %s\n", r.Parent)
 	}
 	fmt.Fprintf(w, "État        : %s\n", r.State)
+	if r.MinRankingCoverage > 0 {
+		fmt.Fprintf(w, "Couverture  : chaque RTS classe au moins %d %% de ses candidats\n", r.MinRankingCoverage)
+	}
 	win := func(label string, from, to time.Time) {
 		if from.IsZero() && to.IsZero() {
 			return

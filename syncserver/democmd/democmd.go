@@ -339,6 +339,10 @@ func writeCSVs(postesPath, peoplePath string, postes []domain.Poste, people []do
 	return nil
 }
 
+// DemoRankingCoverage is the minimum share of its candidates, in percent,
+// each RTS of the demo's appariement must rank: 80, as in 2020.
+const DemoRankingCoverage = 80
+
 // setup imports the data through the admin API, creates and opens round
 // 1 and registers the keys of the simulated interns. Every step can be
 // run again after an interruption.
@@ -357,7 +361,8 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 		return nil, fmt.Errorf("import des personnes: %w", err)
 	}
 	fmt.Fprintf(out, "Personnes importées : %d lignes, %d créées.\n", rep.Rows, rep.Created)
-	_, err = c.CreateRound(ctx, api.CreateRoundRequest{ID: Round, Name: "Appariement — tour 1 (démonstration)", Procedure: domain.Appariement})
+	_, err = c.CreateRound(ctx, api.CreateRoundRequest{ID: Round, Name: "Appariement — tour 1 (démonstration)", Procedure: domain.Appariement,
+		MinRankingCoverage: DemoRankingCoverage})
 	var ae *api.Error
 	if err != nil && !(errors.As(err, &ae) && ae.Code == api.CodeConflict) {
 		return nil, fmt.Errorf("création du tour %s: %w", Round, err)

@@ -215,8 +215,12 @@ func (s *Server) createRound(q *req) error {
 	if in.Subdivision != "" && domain.LookupSubdivision(in.Subdivision) == nil {
 		return badRequest("subdivision %q inconnue", "unknown subdivision %q", in.Subdivision)
 	}
+	if in.MinRankingCoverage < 0 || in.MinRankingCoverage > 100 || (in.MinRankingCoverage > 0 && in.Procedure != domain.Appariement) {
+		return badRequest("couverture minimale des classements %d %% : entre 0 et 100, et seulement pour un appariement",
+			"minimum ranking coverage %d %%: between 0 and 100, and for an appariement only", in.MinRankingCoverage)
+	}
 	rec := &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: in.Procedure, Number: 1,
-		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft}}
+		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft, MinRankingCoverage: in.MinRankingCoverage}}
 	err := s.store.Update(func(tx store.Tx) error {
 		if err := tx.CreateRound(rec); err != nil {
 			return err
@@ -528,7 +532,7 @@ func (s *Server) nextRound(q *req) error {
 		left, interns := rounds.Derive(postes, res)
 		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: prev.Procedure,
 			Number: prev.Number + 1, Parent: parent, Subdivision: prev.Subdivision, Specialty: prev.Specialty,
-			State: domain.StateDraft}}
+			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage}}
 		if err := tx.CreateRound(next); err != nil {
 			return err
 		}

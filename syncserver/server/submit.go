@@ -270,5 +270,28 @@ func validateRanking(tx store.Tx, r *domain.Round, postes map[string]*domain.Pos
 				"intern %s did not list poste %s", id, sub.Poste)
 		}
 	}
+	if r.MinRankingCoverage > 0 {
+		n, err := candidateCount(tx, r.ID, sub.Poste)
+		if err != nil {
+			return err
+		}
+		return rules.CheckRankingCoverage(r, sub.Poste, len(sub.List), n)
+	}
 	return nil
+}
+
+// candidateCount returns how many interns' current wish lists of round name
+// poste: its candidates, as GET /candidates lists them.
+func candidateCount(tx store.Tx, round, poste string) (int, error) {
+	wls, err := tx.CurrentOfType(round, api.WishListType)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, wl := range wls {
+		if slices.Contains(wl.List, poste) {
+			n++
+		}
+	}
+	return n, nil
 }
