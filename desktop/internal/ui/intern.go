@@ -535,6 +535,9 @@ func (s *InternScreen) refreshResults() {
 			widget.NewLabelWithStyle(row.Round, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			widget.NewLabel(row.Assignment),
 			container.NewBorder(nil, nil, icon, nil, status))
+		for _, w := range row.WhyNot {
+			body.Add(wrapLabel(w))
+		}
 		s.resultsBox.Add(body)
 		s.resultsBox.Add(widget.NewSeparator())
 	}

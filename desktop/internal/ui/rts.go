@@ -172,6 +172,9 @@ func (s *RTSScreen) refreshAll() {
 	if w := s.VM.WindowInfo(); w != "" {
 		st += "\n" + w
 	}
+	if c := s.VM.CoverageInfo(); c != "" {
+		st += "\n" + c
+	}
 	s.status.SetText(st)
 	s.errLabel.SetText(s.VM.Error)
 	s.versions.RemoveAll()

@@ -154,7 +154,8 @@ func TestForkedLogRaisesTheAlarm(t *testing.T) {
 
 // TestResultShowsCosignatures: a round that requires one witness's
 // cosignature is published once the witness cosigned its frozen
-// checkpoint; the intern's verified result says it.
+// checkpoint; the intern's verified result says it, and why her wish was
+// not granted.
 func TestResultShowsCosignatures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
@@ -208,6 +209,11 @@ func TestResultShowsCosignatures(t *testing.T) {
 	rows := intern.Results.Rows()
 	if len(rows) != 1 || !rows[0].Verified || !strings.Contains(rows[0].Status, "cosigné par 1 témoin(s) sur 1") {
 		t.Fatalf("result rows: %+v", rows)
+	}
+	// Her one wish was not granted, and the signed result says why.
+	if w := rows[0].WhyNot; len(w) != 1 || !strings.HasPrefix(w[0], "Vœu n° 1, ") ||
+		!strings.HasSuffix(w[0], " : le RTS n'a signé aucun classement pour ce poste, qui ne retient donc personne") {
+		t.Fatalf("why not: %q", w)
 	}
 	if intern.Alarm() != nil {
 		t.Fatal("alarm on an honest round")

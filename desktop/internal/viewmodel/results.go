@@ -8,6 +8,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/domain"
 	"appariement/shared/translog"
+	"appariement/shared/whynot"
 )
 
 // Results shows the signed personal result of each published round, and
@@ -40,6 +41,9 @@ type ResultRow struct {
 	Assignment string
 	Status     string
 	Verified   bool
+	// WhyNot says, for each wish ranked above the poste obtained (every
+	// wish when none), why it was not granted, in the app's language.
+	WhyNot []string
 }
 
 // Rows returns a row per published round.
@@ -74,6 +78,13 @@ func (r *Results) Rows() []ResultRow {
 					}
 					row.Assignment = i18n.T("result.assigned", name)
 				}
+			}
+			for _, w := range rec.Result.WhyNot {
+				name := w.Poste
+				if r.PosteName != nil {
+					name = r.PosteName(w.Poste)
+				}
+				row.WhyNot = append(row.WhyNot, i18n.T("result.why_not", w.Wish, name, whynot.Text(w, i18n.Language())))
 			}
 		}
 		out = append(out, row)

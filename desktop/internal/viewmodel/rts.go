@@ -441,6 +441,32 @@ func (r *RTS) DraftStatus() string {
 	return i18n.T("wish.draft_status", FormatTime(r.draft.UpdatedAt))
 }
 
+// CoverageMissing returns how many more candidates the ranking of the
+// selected poste must list before it can be signed, to reach the round's
+// minimum share of the candidates (rules.MissingForCoverage); 0 when it
+// does or the round has no minimum.
+func (r *RTS) CoverageMissing() int {
+	if r.Round == nil || r.Poste() == nil {
+		return 0
+	}
+	return rules.MissingForCoverage(len(r.draft.List), len(r.draft.Candidates), r.Round.MinRankingCoverage)
+}
+
+// CoverageInfo says, when the round requires a minimum share of the
+// candidates to be ranked, how many are still missing, or that it is
+// reached; empty when the round has no minimum.
+func (r *RTS) CoverageInfo() string {
+	if r.Round == nil || r.Poste() == nil || r.Round.MinRankingCoverage <= 0 || len(r.draft.Candidates) == 0 {
+		return ""
+	}
+	pct, n := r.Round.MinRankingCoverage, len(r.draft.Candidates)
+	need := rules.RequiredForCoverage(n, pct)
+	if missing := r.CoverageMissing(); missing > 0 {
+		return i18n.T("rts.coverage_missing", pct, need, n, missing)
+	}
+	return i18n.T("rts.coverage_ok", pct, need, n, len(r.draft.List))
+}
+
 // Versions are the signed rankings of the selected poste, newest first.
 func (r *RTS) Versions() []Version {
 	out := make([]Version, 0, len(r.versions))
@@ -464,6 +490,11 @@ func (r *RTS) Sign(ctx context.Context, passphrase string) SignOutcome {
 	p := r.Poste()
 	if p == nil || r.Round == nil {
 		return SignOutcome{Err: service.ErrEmptyRanking}
+	}
+	// The server would refuse a ranking below the round's minimum share:
+	// say so before signing.
+	if err := rules.CheckRankingCoverage(r.Round, p.ID, len(r.draft.List), len(r.draft.Candidates)); err != nil {
+		return SignOutcome{Err: err}
 	}
 	if passphrase != "" || !r.Svc.Unlocked() {
 		if err := r.Svc.Unlock(passphrase); err != nil {
