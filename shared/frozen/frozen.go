@@ -297,7 +297,9 @@ func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignm
 // round's assignments: a wish for a poste that was not open is WhyClosed,
 // every wish of an intern absent from the call is WhyAbsent, and the others
 // get the reason of whynot.Explain on the round's instance. Wish positions
-// are those of the signed list. A third round, assigned by hand, has none.
+// are those of the signed list; the ranks of a choix au rang are those of
+// the published call list, or the interns' ranks when the round has none.
+// A third round, assigned by hand, has none.
 func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []domain.Assignment) ([]domain.WhyNot, error) {
 	if in.Round.Number == 3 {
 		return nil, nil
@@ -329,11 +331,24 @@ func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []doma
 	for _, p := range in.Postes {
 		open[p.ID] = true
 	}
+	// The ranks a choix au rang's reasons name are those the interns see:
+	// of the published call list, or the interns' own ranks without one.
 	absent := map[string]bool{}
+	rank := map[string]int{}
 	if in.Round.Procedure == domain.ChoixAuRang && in.CallList != nil {
 		for _, e := range in.CallList.Entries {
-			absent[e.Intern] = e.Absent
+			absent[e.Intern], rank[e.Intern] = e.Absent, e.Rank
 		}
+	} else {
+		for _, p := range in.Interns {
+			rank[p.ID] = p.Rank
+		}
+	}
+	rankAt := func(turn int) int {
+		if turn < 1 || turn > len(inst.CallList) {
+			return turn
+		}
+		return rank[inst.CallList[turn-1]]
 	}
 	out := []domain.WhyNot{}
 	for _, p := range in.Interns { // sorted by id
@@ -350,6 +365,8 @@ func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []doma
 				w = domain.WhyNot{Kind: domain.WhyAbsent}
 			case !ok:
 				return nil, fmt.Errorf("why not: intern %s, poste %s: no reason", p.ID, poste)
+			case w.Kind == domain.WhyTaken:
+				w.LastRank, w.YourRank = rankAt(w.LastRank), rankAt(w.YourRank)
 			}
 			w.Intern, w.Poste, w.Wish = p.ID, poste, k+1
 			out = append(out, w)

@@ -179,6 +179,21 @@ func TestWhyNot(t *testing.T) {
 		t.Fatalf("choix au rang: %v %v", got, err)
 	}
 
+	// Without a call list, the interns choose by rank, and the reasons
+	// name their ranks, not their turns.
+	c.CallList = nil
+	c.Interns[0].Rank, c.Interns[1].Rank = 17, 5 // i1 17, i2 5
+	wishes = map[string][]string{"i1": {"P2", "P1"}, "i2": {"P2"}}
+	as, _, err = c.Compute(wishes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.WhyNot(wishes, nil, as)
+	want = []domain.WhyNot{{Intern: "i1", Poste: "P2", Wish: 1, Kind: domain.WhyTaken, Filled: 1, LastRank: 5, YourRank: 17}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("choix au rang by rank: %v %v", got, err)
+	}
+
 	m := sample()
 	m.Round.Number = 3
 	if got, err := m.WhyNot(wishes, nil, nil); got != nil || err != nil {
