@@ -106,6 +106,10 @@ func TestAdminEndToEnd(t *testing.T) {
 
 	// A round, its postes, its window.
 	mustOK(t, conn, "round", "create", "-round", "R1", "-name", "Tour 1", "-specialty", "CARDIO", "-subdivision", "LYON")
+	// A round requiring each RTS to rank 80 % of their candidates says so.
+	if out := mustOK(t, conn, "round", "create", "-round", "RC", "-name", "Tour 80 %", "-min-ranking-coverage", "80"); !strings.Contains(out, "classe au moins 80 % de ses candidats") {
+		t.Fatalf("round with coverage: %s", out)
+	}
 	postes := []domain.Poste{
 		{ID: "P1", Specialty: "CARDIO", Subdivision: "LYON", Etablissement: "CHU de Lyon", Service: "Cardiologie", Town: "Lyon",
 			Title: "Cardiologie interventionnelle", RTS: "R1S", RTSName: "Dr Roux", RTSEmail: "roux@chu-lyon.example.fr", Capacity: 1},
