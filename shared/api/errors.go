@@ -12,25 +12,24 @@ type Code string
 const (
 	CodeBadRequest        Code = "bad_request"
 	CodeBodyTooLarge      Code = "body_too_large"
-	CodeMalformed         Code = "malformed"        // not a valid envelope or payload
-	CodeUnsigned          Code = "unsigned"         // no signature
-	CodeBadSignature      Code = "bad_signature"    // forged or tampered
-	CodeUnknownAuthor     Code = "unknown_author"   // not enrolled
-	CodeUnauthorized      Code = "unauthorized"     // request signature missing or wrong
-	CodeForbidden         Code = "forbidden"        // rights: not yours to submit or see
-	CodeUnknownRound      Code = "unknown_round"    // no such round
-	CodeWindowNotOpen     Code = "window_not_open"  // too early
-	CodeWindowClosed      Code = "window_closed"    // too late
-	CodeUnknownPoste      Code = "unknown_poste"    // a listed poste does not exist in the round
-	CodePosteClosed       Code = "poste_closed"     // withdrawn
-	CodeUnknownIntern     Code = "unknown_intern"   // a ranked intern does not exist
-	CodeNotCandidate      Code = "not_candidate"    // RTS ranked an intern who did not list the poste
-	CodeRankingCoverage   Code = "ranking_coverage" // RTS ranked fewer candidates than the round's minimum share
-	CodeDuplicate         Code = "duplicate"        // an item twice in a list
-	CodeTooLarge          Code = "too_large"        // too many items or too long an id
-	CodeReplay            Code = "replay"           // sequence number lower than the last accepted
-	CodeConflict          Code = "conflict"         // same sequence number, other bytes
-	CodeBadCode           Code = "bad_activation"   // wrong, used or expired activation code
+	CodeMalformed         Code = "malformed"       // not a valid envelope or payload
+	CodeUnsigned          Code = "unsigned"        // no signature
+	CodeBadSignature      Code = "bad_signature"   // forged or tampered
+	CodeUnknownAuthor     Code = "unknown_author"  // not enrolled
+	CodeUnauthorized      Code = "unauthorized"    // request signature missing or wrong
+	CodeForbidden         Code = "forbidden"       // rights: not yours to submit or see
+	CodeUnknownRound      Code = "unknown_round"   // no such round
+	CodeWindowNotOpen     Code = "window_not_open" // too early
+	CodeWindowClosed      Code = "window_closed"   // too late
+	CodeUnknownPoste      Code = "unknown_poste"   // a listed poste does not exist in the round
+	CodePosteClosed       Code = "poste_closed"    // withdrawn
+	CodeUnknownIntern     Code = "unknown_intern"  // a ranked intern does not exist
+	CodeNotCandidate      Code = "not_candidate"   // RTS ranked an intern who did not list the poste
+	CodeDuplicate         Code = "duplicate"       // an item twice in a list
+	CodeTooLarge          Code = "too_large"       // too many items or too long an id
+	CodeReplay            Code = "replay"          // sequence number lower than the last accepted
+	CodeConflict          Code = "conflict"        // same sequence number, other bytes
+	CodeBadCode           Code = "bad_activation"  // wrong, used or expired activation code
 	CodeAlreadyEnrolled   Code = "already_enrolled"
 	CodeInvalidState      Code = "invalid_state" // round not in a state that allows this
 	CodeNotFound          Code = "not_found"
@@ -94,3 +93,7 @@ func (c Code) HTTPStatus() int {
 	}
 	return http.StatusUnprocessableEntity
 }
+
+// CodeRankingCoverage: a ranking lists fewer of the poste's candidates than
+// the round's minimum share (rules.CheckRankingCoverage).
+const CodeRankingCoverage Code = "ranking_coverage"
