@@ -26,7 +26,8 @@ import (
 // then by wish, for the result res. Wish positions are those of the
 // instance's wish lists, from 1. It fails, naming the intern and the poste,
 // when res is not a result of inst (unknown or repeated ids, a poste not on
-// the intern's list or over its capacity) or when some wish above the one
+// the intern's list, not ranking the intern in an appariement, or over its
+// capacity) or when some wish above the one
 // obtained has no reason (see the package comment).
 func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
 	capacity := make(map[string]int, len(inst.Postes))
@@ -64,7 +65,11 @@ func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
 	if inst.EffectiveProcedure() == match.ProcedureChoixAuRang {
 		e = newSerial(inst, holders)
 	} else {
-		e = newDeferred(inst, holders)
+		d, err := newDeferred(inst, holders)
+		if err != nil {
+			return nil, err
+		}
+		e = d
 	}
 	interns := slices.Clone(inst.Interns)
 	slices.SortFunc(interns, func(a, b match.Intern) int { return cmp.Compare(a.ID, b.ID) })
@@ -99,7 +104,7 @@ type deferred struct {
 	worst  map[string]int            // poste → worst rank admitted
 }
 
-func newDeferred(inst *match.Instance, holders map[string][]string) *deferred {
+func newDeferred(inst *match.Instance, holders map[string][]string) (*deferred, error) {
 	d := &deferred{ranked: map[string]map[string]int{}, count: map[string]int{}, worst: map[string]int{}}
 	for _, r := range inst.Rankings {
 		m := make(map[string]int, len(r.Ranking))
@@ -111,10 +116,14 @@ func newDeferred(inst *match.Instance, holders map[string][]string) *deferred {
 	for p, h := range holders {
 		d.count[p] = len(h)
 		for _, id := range h {
-			d.worst[p] = max(d.worst[p], d.ranked[p][id])
+			r, ok := d.ranked[p][id]
+			if !ok {
+				return nil, errorf("l'interne %s a le poste %s, qui ne l'a pas classé", "intern %s has poste %s, which did not rank it", id, p)
+			}
+			d.worst[p] = max(d.worst[p], r)
 		}
 	}
-	return d
+	return d, nil
 }
 
 func (d *deferred) explain(intern, poste string, capacity int) (domain.WhyNot, error) {

@@ -112,6 +112,11 @@ func TestExplainRefuses(t *testing.T) {
 		{"unknown intern", da, as("i9", "A"), "intern i9 of the result is not in the instance"},
 		{"unknown poste", da, as("i1", "Z"), "intern i1 has poste Z, which is not in the instance"},
 		{"not wished", da, as("i2", "B"), "intern i2 has poste B, which is not on its wish list"},
+		{"not ranked by the poste", &match.Instance{
+			Postes:   []match.Poste{{ID: "A", Capacity: 1}},
+			Interns:  []match.Intern{{ID: "i1", Wishes: []string{"A"}}},
+			Rankings: []match.Ranking{{Poste: "A", Ranking: []string{}}},
+		}, as("i1", "A"), "intern i1 has poste A, which did not rank it"},
 		{"twice", da, as("i1", "A", "i1", "B"), "intern i1 has two postes"},
 		{"over capacity", da, as("i1", "A", "i2", "A"), "poste A has 2 interns for 1 places"},
 		{"free at its turn", car, as("i1", "B", "i2", "A"), "intern i1 (rank 1) preferred poste A, which still had a free place at its turn"},
