@@ -76,14 +76,14 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	s.roundSelect = widget.NewSelect(nil, nil)
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Importance = widget.DangerImportance
-	me := vm.Svc.Me()
+	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.admin"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), func() { s.reload(s.VM.RoundID()) })
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(widget.NewLabel(i18n.T("round.label")), container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)),
 		container.NewHBox(who, reloadB), s.errLabel)
 	s.quality = container.NewVBox()
-	queue := viewmodel.NewCorrections(vm.Svc)
+	queue := a.session.Corrections()
 	queue.OpenOnly = true
 	s.corr = newCorrectionsPanel(a, queue, true,
 		widget.NewButtonWithIcon(i18n.T("corr.new"), theme.DocumentCreateIcon(), s.newCorrection))
@@ -349,7 +349,7 @@ func (s *AdminScreen) refreshRound() {
 	} else {
 		s.livePace.Disable()
 	}
-	s.liveStatus.SetText(s.VM.LiveStatus(s.VM.Svc.Now()))
+	s.liveStatus.SetText(s.VM.LiveStatus(s.app.session.Now()))
 	if s.VM.Round != nil && s.VM.Round.Procedure == domain.ChoixAuRang {
 		s.paceBox.Show()
 	} else {
@@ -490,18 +490,19 @@ func (s *AdminScreen) buildReminders() fyne.CanvasObject {
 			}
 		})
 	send := widget.NewButtonWithIcon(i18n.T("admin.reminders_send"), theme.MailSendIcon(), func() {
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var r *api.RemindersResponse
+		var err error
+		s.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(s.app.ctx, 30*time.Second)
 			defer cancel()
-			r, err := s.VM.SendReminders(ctx)
-			fyne.Do(func() {
-				if err != nil {
-					s.app.showError(err)
-					return
-				}
-				showMessage(s.app.Window, i18n.T("admin.reminders_send"), i18n.T("admin.reminders_sent", len(r.Enqueued), len(r.Skipped)))
-			})
-		}()
+			r, err = s.VM.SendReminders(ctx)
+		}, func() {
+			if err != nil {
+				s.app.showError(err)
+				return
+			}
+			showMessage(s.app.Window, i18n.T("admin.reminders_send"), i18n.T("admin.reminders_sent", len(r.Enqueued), len(r.Skipped)))
+		})
 	})
 	top := container.NewVBox(s.reminderCount, container.NewBorder(nil, nil, nil, send))
 	return container.NewBorder(top, nil, nil, nil, s.reminderList)

@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,10 +28,12 @@ type Options struct {
 	ServerURL string
 	// KeyParams are the Argon2id parameters for a new key (zero: default).
 	KeyParams keystore.Params
-	// PingInterval is how often the server is pinged (default 20 s).
+	// PingInterval is how often the server is pinged
+	// (viewmodel.DefaultPingInterval if zero).
 	PingInterval time.Duration
-	// Synchronous runs background work inline and starts no background
-	// loop (outbox, pinger): for headless tests that drive everything.
+	// Synchronous runs background work inline and does not start the
+	// session's background work (outbox, pinger, pollers): for headless
+	// tests that drive everything.
 	Synchronous bool
 }
 
@@ -44,7 +47,10 @@ type App struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	svc    *service.Service
+	// session is the signed-in user's background work (nil before).
+	session *viewmodel.Session
+	// jobs are the one-shot works of runAsync, waited for by Stop.
+	jobs   sync.WaitGroup
 	intern *InternScreen
 	rts    *RTSScreen
 	admin  *AdminScreen
@@ -54,9 +60,6 @@ type App struct {
 
 // New builds the app's window on store. Call Start, then ShowAndRun.
 func New(a fyne.App, store *cache.Store, opts Options) *App {
-	if opts.PingInterval == 0 {
-		opts.PingInterval = 20 * time.Second
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := a.NewWindow(i18n.T("app.title"))
 	w.Resize(fyne.NewSize(1100, 720))
@@ -77,9 +80,14 @@ func (a *App) Start() error {
 	return a.openSession()
 }
 
-// Stop ends the background work. Pending items stay in the cache.
+// Stop ends the background work and waits for it to return (quit or
+// sign-out). Pending items stay in the cache. Stopping twice does nothing.
 func (a *App) Stop() {
 	a.cancel()
+	if a.session != nil {
+		a.session.Stop()
+	}
+	a.jobs.Wait()
 }
 
 func (a *App) showEnroll() {
@@ -110,7 +118,11 @@ func (a *App) openSession() error {
 	if err != nil {
 		return err
 	}
-	a.svc = svc
+	if a.session != nil {
+		a.session.Stop() // a session opened again (never two at once)
+	}
+	a.session = viewmodel.NewSession(svc)
+	a.session.PingInterval = a.Opts.PingInterval
 	switch svc.Me().Role {
 	case domain.RoleIntern:
 		vm, err := viewmodel.NewIntern(svc)
@@ -119,7 +131,7 @@ func (a *App) openSession() error {
 		}
 		a.intern = NewInternScreen(a, vm)
 		a.Window.SetContent(a.intern.Content)
-		a.intern.startBackground(a.ctx)
+		a.intern.startBackground()
 	case domain.RoleRTS:
 		vm, err := viewmodel.NewRTS(svc)
 		if err != nil {
@@ -127,7 +139,7 @@ func (a *App) openSession() error {
 		}
 		a.rts = NewRTSScreen(a, vm)
 		a.Window.SetContent(a.rts.Content)
-		a.rts.startBackground(a.ctx)
+		a.rts.startBackground()
 	case domain.RoleAdmin:
 		a.admin = NewAdminScreen(a, viewmodel.NewAdmin(svc))
 		a.Window.SetContent(a.admin.Content)
@@ -147,7 +159,10 @@ func (a *App) openSession() error {
 	}
 	a.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("notify.menu"),
 		fyne.NewMenuItem(i18n.T("notify.menu_item"), a.showNotificationSettings))))
-	a.startNotifications(a.ctx)
+	a.watchNotices()
+	if !a.Opts.Synchronous {
+		a.session.Start(a.ctx)
+	}
 	return nil
 }
 
@@ -161,13 +176,17 @@ func (a *App) overrideURL() string {
 }
 
 // runAsync runs work in the background, then done on the UI goroutine.
+// Work that blocks on the network uses a context of a.ctx, which Stop
+// cancels before waiting for it.
 func (a *App) runAsync(work func(), done func()) {
 	if a.Opts.Synchronous {
 		work()
 		done()
 		return
 	}
+	a.jobs.Add(1)
 	go func() {
+		defer a.jobs.Done()
 		work()
 		fyne.Do(done)
 	}()

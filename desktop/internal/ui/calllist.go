@@ -159,7 +159,7 @@ func (c *choixTabs) showCallList() {
 func (c *choixTabs) syncCallList() {
 	w := &c.w
 	round := c.s.VM.RoundID()
-	if r := c.s.VM.Round; w.clSyncBusy || r == nil || r.Procedure != domain.ChoixAuRang || !c.s.VM.Svc.Unlocked() {
+	if r := c.s.VM.Round; w.clSyncBusy || r == nil || r.Procedure != domain.ChoixAuRang || !c.s.app.session.Unlocked() {
 		return
 	}
 	w.clSyncBusy = true
@@ -231,25 +231,17 @@ func (c *choixTabs) onSync() {
 	c.refreshSimulation(false)
 }
 
-// start refreshes the simulation when due (at most once a minute, while
-// online and unlocked) until ctx is done.
-func (c *choixTabs) start(ctx context.Context) {
-	go func() {
-		t := time.NewTicker(viewmodel.SimulationInterval / 4)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				fyne.Do(func() {
-					// Notices missed while the key was locked.
-					if n := c.CL.Notices; n == nil || c.s.VM.Svc.Now().Sub(n.FetchedAt) > 5*time.Minute {
-						c.syncCallList()
-					}
-					c.refreshSimulation(false)
-				})
+// start registers with the session a poller that refreshes the
+// simulation when due (at most once a minute, while online and unlocked)
+// and the notices missed while the key was locked; it runs while the
+// session runs.
+func (c *choixTabs) start() {
+	c.s.app.session.Every(viewmodel.SimulationInterval/4, func(context.Context) {
+		fyne.Do(func() {
+			if n := c.CL.Notices; n == nil || c.s.app.session.Now().Sub(n.FetchedAt) > 5*time.Minute {
+				c.syncCallList()
 			}
-		}
-	}()
+			c.refreshSimulation(false)
+		})
+	})
 }

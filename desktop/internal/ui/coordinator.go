@@ -32,7 +32,7 @@ type CoordinatorScreen struct {
 // NewCoordinatorScreen builds the coordinator's screen; data comes with reload.
 func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen {
 	s := &CoordinatorScreen{VM: vm, app: a}
-	me := vm.Svc.Me()
+	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.coordinator"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), s.reload)
 	s.body = container.NewVBox()
@@ -81,7 +81,7 @@ func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen 
 	)
 	split := container.NewHSplit(container.NewVScroll(s.body), lists)
 	flag := widget.NewButtonWithIcon(i18n.T("corr.flag"), theme.WarningIcon(), s.flag)
-	s.corr = newCorrectionsPanel(a, viewmodel.NewCorrections(vm.Svc), false)
+	s.corr = newCorrectionsPanel(a, a.session.Corrections(), false)
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon(i18n.T("coord.tab.dashboard"), theme.GridIcon(), split),
 		container.NewTabItemWithIcon(i18n.T("coord.tab.flags"), theme.ListIcon(), s.corr.Content),

@@ -79,7 +79,7 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s.roundSelect = widget.NewSelect(nil, nil)
 	s.roundInfo = widget.NewLabel("")
 	s.lockStatus = widget.NewLabel("")
-	me := vm.Svc.Me()
+	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+me.ID, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	roundBox := container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)
 	header := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel(i18n.T("round.label")), roundBox), who, s.roundInfo)
@@ -129,7 +129,7 @@ func (s *InternScreen) refreshAll() {
 	s.refreshFiles()
 	s.refreshResults()
 	s.choix.refresh()
-	s.refreshStatus(s.VM.Svc.Outbox.Status())
+	s.refreshStatus(s.app.session.Status())
 	if s.alarm.refresh(s.VM.Alarm()) && s.Content != nil {
 		s.Content.Refresh()
 	}
@@ -144,7 +144,7 @@ func (s *InternScreen) buildCatalogue() fyne.CanvasObject {
 	s.search.OnChanged = func(t string) { c.SetText(t); s.refreshCatalogue() }
 	// Start on the intern's own specialty and subdivision: the postes it
 	// may wish. The filters stay open for browsing the rest.
-	me := s.VM.Svc.Me()
+	me := s.app.session.Me()
 	specLabels, specCodes := viewmodel.SpecialtyOptions()
 	s.specSelect = widget.NewSelect(specLabels, nil)
 	s.specSelect.SetSelectedIndex(max(0, slices.Index(specCodes, me.Specialty)))
@@ -559,7 +559,7 @@ func (s *InternScreen) fetchResults() {
 			s.refreshLock()
 		})
 	}
-	if s.VM.Svc.Unlocked() {
+	if s.app.session.Unlocked() {
 		run("")
 		return
 	}
@@ -577,11 +577,11 @@ func (s *InternScreen) buildStatusBar() fyne.CanvasObject {
 	s.unlockButton = widget.NewButtonWithIcon(i18n.T("lock.unlock"), theme.LoginIcon(), func() {
 		askPassphrase(s.app.Window, i18n.T("lock.unlock"), i18n.T("lock.unlock_help"), func(pass string) {
 			var err error
-			s.app.runAsync(func() { err = s.VM.Svc.Unlock(pass) }, func() {
+			s.app.runAsync(func() { err = s.app.session.Unlock(pass) }, func() {
 				if err != nil {
 					s.app.showError(err)
 				}
-				s.refreshStatus(s.VM.Svc.Outbox.Status())
+				s.refreshStatus(s.app.session.Status())
 			})
 		})
 	})
@@ -592,7 +592,7 @@ func (s *InternScreen) buildStatusBar() fyne.CanvasObject {
 }
 
 func (s *InternScreen) refreshLock() {
-	if s.VM.Svc.Unlocked() {
+	if s.app.session.Unlocked() {
 		s.lockStatus.SetText("· " + i18n.T("lock.unlocked"))
 	} else {
 		s.lockStatus.SetText("· " + i18n.T("lock.locked"))
@@ -618,7 +618,7 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 		s.progress.Hide()
 	}
 	s.refreshLock()
-	if st.NeedsKey && !s.VM.Svc.Unlocked() {
+	if st.NeedsKey && !s.app.session.Unlocked() {
 		s.unlockButton.Show()
 	} else {
 		s.unlockButton.Hide()
@@ -641,7 +641,7 @@ func (s *InternScreen) syncNow() {
 		ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
 		d = s.VM.Sync(ctx, round)
 		cancel()
-		s.VM.Svc.Outbox.Ping(s.app.ctx)
+		s.app.session.Ping(s.app.ctx)
 	}, func() {
 		s.syncButton.Enable()
 		if err := s.VM.ApplySync(d); err != nil {
@@ -656,32 +656,11 @@ func (s *InternScreen) syncNow() {
 	})
 }
 
-// startBackground runs the outbox, the pinger and a first sync.
-func (s *InternScreen) startBackground(ctx context.Context) {
-	ob := s.VM.Svc.Outbox
-	ob.OnChange = func(st outbox.Status) { fyne.Do(func() { s.refreshStatus(st) }) }
-	if s.app.Opts.Synchronous {
-		s.syncNow()
-		return
-	}
-	go ob.Run(ctx)
-	go ob.RunPinger(ctx, s.app.Opts.PingInterval)
-	s.choix.start(ctx)
+// startBackground follows the session's outbox status (the session runs
+// the outbox, the pinger and the countdown), registers the choix-au-rang
+// poller and syncs once.
+func (s *InternScreen) startBackground() {
+	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshStatus(st) }) }
+	s.choix.start()
 	s.syncNow()
-	go func() {
-		// Refresh the "retry in …" countdown.
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				st := ob.Status()
-				if st.Pending > 0 {
-					fyne.Do(func() { s.refreshStatus(st) })
-				}
-			}
-		}
-	}()
 }

@@ -24,8 +24,8 @@ type liveFollowWidgets struct {
 	wishScroll            *container.Scroll
 	last                  *widget.List
 	lastRows              []viewmodel.LiveRow
-	// cancel stops the running poller (nil when not following).
-	cancel context.CancelFunc
+	// cancel stops the session's poller (nil when not following).
+	cancel func()
 }
 
 // liveLastRows is the number of latest choices listed.
@@ -87,15 +87,14 @@ func (c *choixTabs) startFollow() {
 	if c.LF.Round != round {
 		c.LF.Reset(round)
 	}
-	ctx, cancel := context.WithCancel(c.s.app.ctx)
-	c.lf.cancel = cancel
 	c.lf.toggle.SetText(i18n.T("follow.stop"))
 	c.lf.toggle.SetIcon(theme.MediaStopIcon())
 	if c.s.app.Opts.Synchronous {
+		c.lf.cancel = func() {}
 		c.pollFollow()
 		return
 	}
-	go c.followLoop(ctx, round)
+	c.lf.cancel = c.s.app.session.EveryFromNow(viewmodel.LiveFollowEvery, c.followStep(round)).Stop
 }
 
 // pollFollow polls once, on the UI goroutine (synchronous mode, tests).
@@ -118,14 +117,14 @@ func (c *choixTabs) applyFollow(p viewmodel.LivePoll) {
 	c.showLiveFollow()
 }
 
-// followLoop is the poller: the network in the background, the view
-// model and widgets on the UI goroutine.
-func (c *choixTabs) followLoop(ctx context.Context, round string) {
-	t := time.NewTicker(viewmodel.LiveFollowEvery)
-	defer t.Stop()
-	next := make(chan int, 1)
-	fyne.Do(func() { next <- c.LF.Next() })
-	for {
+// followStep is one poll of the session's poller: the network on the
+// session's goroutine, the view model and widgets on the UI goroutine.
+// It never waits for the UI goroutine without also watching ctx, so that
+// stopping the poller from the UI goroutine cannot deadlock.
+func (c *choixTabs) followStep(round string) func(context.Context) {
+	return func(ctx context.Context) {
+		next := make(chan int, 1)
+		fyne.Do(func() { next <- c.LF.Next() })
 		var from int
 		select {
 		case <-ctx.Done():
@@ -140,13 +139,7 @@ func (c *choixTabs) followLoop(ctx context.Context, round string) {
 				return // stopped meanwhile: a newer poller may run
 			}
 			c.applyFollow(p)
-			next <- c.LF.Next()
 		})
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }
 
@@ -156,8 +149,9 @@ func (c *choixTabs) stopFollow() {
 	if w.cancel == nil {
 		return
 	}
-	w.cancel()
+	stop := w.cancel
 	w.cancel = nil
+	stop()
 	w.toggle.SetText(i18n.T("follow.start"))
 	w.toggle.SetIcon(theme.MediaPlayIcon())
 }

@@ -14,35 +14,13 @@ import (
 	"appariement/shared/api"
 )
 
-// notifyEvery is how often a running app asks the server for a published
-// result or a decided correction, to show as a desktop notification.
-const notifyEvery = 2 * time.Minute
-
-// startNotifications polls the server while the app runs and shows a
-// desktop notification (fyne.App.SendNotification) for each notice.
-func (a *App) startNotifications(ctx context.Context) {
-	if a.Opts.Synchronous || a.svc == nil {
-		return
+// watchNotices shows a desktop notification (fyne.App.SendNotification)
+// for each notice the session finds while it runs.
+func (a *App) watchNotices() {
+	a.session.OnNotice = func(n viewmodel.Notice) {
+		title, body := noticeText(n)
+		fyne.Do(func() { a.FyneApp.SendNotification(fyne.NewNotification(title, body)) })
 	}
-	w := viewmodel.NewWatcher(a.svc)
-	go func() {
-		t := time.NewTicker(notifyEvery)
-		defer t.Stop()
-		for {
-			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			notices, _ := w.Check(cctx) // offline: try again at the next tick
-			cancel()
-			for _, n := range notices {
-				title, body := noticeText(n)
-				fyne.Do(func() { a.FyneApp.SendNotification(fyne.NewNotification(title, body)) })
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
 }
 
 // noticeText is the notification's title and text in the app's language.
@@ -56,7 +34,7 @@ func noticeText(n viewmodel.Notice) (string, string) {
 // showNotificationSettings lets the user turn off the optional e-mails
 // (stored on the server, PUT /v1/me/preferences).
 func (a *App) showNotificationSettings() {
-	if a.svc == nil {
+	if a.session == nil {
 		return
 	}
 	checks := map[string]*widget.Check{}
@@ -70,7 +48,7 @@ func (a *App) showNotificationSettings() {
 	a.runAsync(func() {
 		ctx, cancel := context.WithTimeout(a.ctx, 20*time.Second)
 		defer cancel()
-		if p, err := viewmodel.Preferences(ctx, a.svc); err == nil {
+		if p, err := a.session.Preferences(ctx); err == nil {
 			fyne.Do(func() {
 				for k, c := range checks {
 					c.SetChecked(!slices.Contains(p.Off, k))
@@ -92,7 +70,7 @@ func (a *App) showNotificationSettings() {
 		a.runAsync(func() {
 			ctx, cancel := context.WithTimeout(a.ctx, 20*time.Second)
 			defer cancel()
-			_, err = viewmodel.SetPreferences(ctx, a.svc, off)
+			_, err = a.session.SetPreferences(ctx, off)
 		}, func() {
 			if err != nil {
 				a.showError(err)

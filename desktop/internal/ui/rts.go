@@ -46,7 +46,7 @@ type RTSScreen struct {
 func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s := &RTSScreen{VM: vm, app: a, unrankedSel: -1}
 	s.roundSelect = widget.NewSelect(nil, nil)
-	me := vm.Svc.Me()
+	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.rts"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	syncB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), s.syncNow)
 	header := container.NewBorder(nil, nil,
@@ -112,7 +112,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	lists := container.NewHSplit(rankBox, rightCol)
 	lists.Offset = 0.58
 	editor := container.NewBorder(container.NewVBox(s.status, container.NewHBox(s.fetch, s.sign)), s.errLabel, nil, nil, lists)
-	s.corr = viewmodel.NewCorrections(vm.Svc)
+	s.corr = a.session.Corrections()
 	s.corrSummary = widget.NewLabel("")
 	s.askCorr = widget.NewButtonWithIcon(i18n.T("corr.request"), theme.DocumentCreateIcon(), s.requestCorrection)
 	mine := widget.NewButtonWithIcon(i18n.T("corr.mine"), theme.ListIcon(), s.showCorrections)
@@ -198,7 +198,7 @@ func (s *RTSScreen) refreshAll() {
 	}
 	s.refreshFiles()
 	s.refreshButtons()
-	s.refreshOutbox(s.VM.Svc.Outbox.Status())
+	s.refreshOutbox(s.app.session.Status())
 }
 
 func (s *RTSScreen) selectedCandidate() string {
@@ -250,7 +250,7 @@ func (s *RTSScreen) requestCorrection() {
 
 // loadCorrections fetches the RTS's requests for the summary line.
 func (s *RTSScreen) loadCorrections() {
-	if !s.VM.Svc.Unlocked() {
+	if !s.app.session.Unlocked() {
 		return
 	}
 	var items []api.Correction
@@ -356,7 +356,7 @@ func (s *RTSScreen) syncNow() {
 		ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
 		d = s.VM.Sync(ctx, round)
 		cancel()
-		s.VM.Svc.Outbox.Ping(s.app.ctx)
+		s.app.session.Ping(s.app.ctx)
 	}, func() {
 		if err := s.VM.ApplySync(d); err != nil {
 			s.app.showError(err)
@@ -367,12 +367,9 @@ func (s *RTSScreen) syncNow() {
 	})
 }
 
-func (s *RTSScreen) startBackground(ctx context.Context) {
-	ob := s.VM.Svc.Outbox
-	ob.OnChange = func(st outbox.Status) { fyne.Do(func() { s.refreshOutbox(st) }) }
-	if !s.app.Opts.Synchronous {
-		go ob.Run(ctx)
-		go ob.RunPinger(ctx, s.app.Opts.PingInterval)
-	}
+// startBackground follows the session's outbox status (the session runs
+// the outbox and the pinger) and syncs once.
+func (s *RTSScreen) startBackground() {
+	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshOutbox(st) }) }
 	s.syncNow()
 }

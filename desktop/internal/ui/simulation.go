@@ -44,10 +44,10 @@ func newChoixTabs(s *InternScreen) *choixTabs {
 		}
 		return id
 	}
-	c := &choixTabs{s: s, Sim: viewmodel.NewSimulation(s.VM.Svc, name), CL: viewmodel.NewCallList(s.VM.Svc, name)}
+	c := &choixTabs{s: s, Sim: s.app.session.Simulation(name), CL: s.app.session.CallList(name)}
 	c.simTab = container.NewTabItemWithIcon(i18n.T("tab.simulation"), theme.MediaPlayIcon(), c.buildSimulation())
 	c.callTab = container.NewTabItemWithIcon(i18n.T("tab.calllist"), theme.ListIcon(), c.buildCallList())
-	c.LF = viewmodel.NewLiveFollow(s.VM.Svc)
+	c.LF = s.app.session.LiveFollow()
 	c.LF.PosteName, c.LF.MyRank, c.LF.Wishes = name, c.CL.MyRank, s.VM.Wishes.Counted
 	c.LF.Capacity = func(id string) (int, bool) {
 		if p, ok := s.VM.Catalogue.Poste(id); ok {
@@ -102,7 +102,7 @@ func (c *choixTabs) refreshSimulation(force bool) {
 		c.showSimulation()
 		return
 	}
-	if !force && (!c.Sim.Due() || !c.s.VM.Svc.Unlocked() || !c.s.VM.Svc.Outbox.Status().Online) {
+	if !force && (!c.Sim.Due() || !c.s.app.session.Unlocked() || !c.s.app.session.Status().Online) {
 		return
 	}
 	rank, err := viewmodel.ParseRank(c.amphiRank.Text)
@@ -178,13 +178,13 @@ func (c *choixTabs) showSimulation() {
 // withKey runs f once the key is unlocked, asking for the passphrase if
 // needed (the simulation and the call list are signed requests).
 func (c *choixTabs) withKey(title string, f func()) {
-	if c.s.VM.Svc.Unlocked() {
+	if c.s.app.session.Unlocked() {
 		f()
 		return
 	}
 	askPassphrase(c.s.app.Window, title, i18n.T("sim.pass_help"), func(pass string) {
 		var err error
-		c.s.app.runAsync(func() { err = c.s.VM.Svc.Unlock(pass) }, func() {
+		c.s.app.runAsync(func() { err = c.s.app.session.Unlock(pass) }, func() {
 			c.s.refreshLock()
 			if err != nil {
 				c.s.app.showError(err)

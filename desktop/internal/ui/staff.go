@@ -98,13 +98,13 @@ func (a *App) confirmThen(title, msg string, work func(ctx context.Context) erro
 // ensureUnlocked runs f at once if the key is open, else after asking the
 // passphrase.
 func (a *App) ensureUnlocked(f func()) {
-	if a.svc.Unlocked() {
+	if a.session.Unlocked() {
 		f()
 		return
 	}
 	askPassphrase(a.Window, i18n.T("lock.unlock"), i18n.T("lock.sign_help"), func(pass string) {
 		var err error
-		a.runAsync(func() { err = a.svc.Unlock(pass) }, func() {
+		a.runAsync(func() { err = a.session.Unlock(pass) }, func() {
 			if err != nil {
 				a.showError(err)
 				return

@@ -288,3 +288,17 @@ func cmpDuration(d, def time.Duration) time.Duration {
 	}
 	return def
 }
+
+// Corrections returns an empty correction queue of the session's user.
+func (s *Session) Corrections() *Corrections { return NewCorrections(s.Svc) }
+
+// Simulation returns the simulation of the choices of the session's
+// intern; name names a poste (nil: its id).
+func (s *Session) Simulation(name func(string) string) *Simulation { return NewSimulation(s.Svc, name) }
+
+// CallList returns the call list view of the session's intern; name names
+// a poste (nil: its id).
+func (s *Session) CallList(name func(string) string) *CallList { return NewCallList(s.Svc, name) }
+
+// LiveFollow returns the live follow-along of the session's intern.
+func (s *Session) LiveFollow() *LiveFollow { return NewLiveFollow(s.Svc) }
