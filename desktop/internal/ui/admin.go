@@ -112,7 +112,7 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 // newCorrection opens the form of a request filed by the admin (about a
 // poste of the current round, a person or a specialty × subdivision).
 func (s *AdminScreen) newCorrection() {
-	s.form = s.app.showCorrectionForm(i18n.T("corr.title.new"), correctionScope{round: s.VM.RoundID(), postes: s.VM.Postes, people: true, cells: true},
+	s.form = s.app.showCorrectionForm(i18n.T("corr.title.new"), viewmodel.CorrectionScope{Round: s.VM.RoundID(), Postes: s.VM.Postes, People: true, Cells: true},
 		s.corr.vm, s.corr.reload)
 }
 

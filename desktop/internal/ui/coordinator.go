@@ -102,8 +102,8 @@ func (s *CoordinatorScreen) flag() {
 	if s.VM.Round != nil {
 		round = s.VM.Round.ID
 	}
-	s.form = s.app.showCorrectionForm(i18n.T("corr.title.flag"), correctionScope{round: round, postes: s.VM.ScopePostes(), people: true, cells: true,
-		spec: s.VM.Scope.Specialty, sub: s.VM.Scope.Subdivision}, s.corr.vm, s.corr.reload)
+	s.form = s.app.showCorrectionForm(i18n.T("corr.title.flag"), viewmodel.CorrectionScope{Round: round, Postes: s.VM.ScopePostes(), People: true, Cells: true,
+		Specialty: s.VM.Scope.Specialty, Subdivision: s.VM.Scope.Subdivision}, s.corr.vm, s.corr.reload)
 }
 
 func (s *CoordinatorScreen) reload() {

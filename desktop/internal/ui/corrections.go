@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -14,7 +15,6 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/api"
-	"appariement/shared/domain"
 )
 
 // correctionsPanel lists the correction requests a person may see, with
@@ -205,19 +205,10 @@ func (p *correctionsPanel) decide(to api.CorrectionStatus) {
 	})
 }
 
-// correctionScope says what a person may name in a new request.
-type correctionScope struct {
-	round  string
-	postes []domain.Poste // postes the person may name (first is preselected)
-	people bool           // may name an intern by id
-	cells  bool           // may name a specialty × subdivision
-	fixed  bool           // the poste is fixed (an RTS's selected poste)
-	// spec and sub preset the specialty and subdivision of a cell.
-	spec, sub string
-}
-
-// correctionForm is an open request form (its widgets, for tests).
+// correctionForm is an open request form (its widgets and view model,
+// for tests).
 type correctionForm struct {
+	vm                *viewmodel.CorrectionForm
 	kind              *widget.RadioGroup
 	poste             *widget.SelectEntry
 	person, spec, sub *widget.Entry
@@ -230,31 +221,22 @@ type correctionForm struct {
 }
 
 // showCorrectionForm opens the form of a new request; done runs after it
-// was filed.
-func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel.Corrections, done func()) *correctionForm {
-	kinds := []string{i18n.T("corr.kind.poste")}
-	if sc.people {
-		kinds = append(kinds, i18n.T("corr.kind.person"))
-	}
-	if sc.cells {
-		kinds = append(kinds, i18n.T("corr.kind.cell"))
-	}
-	posteIDs := make([]string, len(sc.postes))
-	byID := map[string]*domain.Poste{}
-	for i := range sc.postes {
-		posteIDs[i] = sc.postes[i].ID
-		byID[sc.postes[i].ID] = &sc.postes[i]
-	}
-	kind := widget.NewRadioGroup(kinds, nil)
+// was filed. The form's view model decides which rows show, the fields of
+// each kind, the current value and the validation; the widgets only show
+// it and copy the user's input into it.
+func (a *App) showCorrectionForm(title string, sc viewmodel.CorrectionScope, vm *viewmodel.Corrections, done func()) *correctionForm {
+	fv := viewmodel.NewCorrectionForm(sc)
+	kinds := fv.Kinds()
+	kind := widget.NewRadioGroup(fv.KindLabels(), nil)
 	kind.Horizontal = true
-	posteE := widget.NewSelectEntry(posteIDs)
+	posteE := widget.NewSelectEntry(fv.PosteIDs())
 	personE := widget.NewEntry()
 	personE.SetPlaceHolder("I000123")
 	specE, subE := widget.NewEntry(), widget.NewEntry()
 	specE.SetPlaceHolder("CARDIO")
 	subE.SetPlaceHolder("LYON")
-	specE.SetText(sc.spec)
-	subE.SetText(sc.sub)
+	specE.SetText(fv.Specialty)
+	subE.SetText(fv.Subdivision)
 	field := widget.NewSelect(nil, nil)
 	field.PlaceHolder = i18n.T("corr.choose_field")
 	current := wrapLabel("")
@@ -266,86 +248,68 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	errLabel := wrapLabel("")
 	errLabel.Importance = widget.DangerImportance
 
-	var fieldCodes []string
-	setFields := func(codes []string) {
-		fieldCodes = codes
-		labels := make([]string, len(codes))
-		for i, c := range codes {
-			labels[i] = viewmodel.FieldLabel(c)
-		}
-		field.Options = labels
-		field.ClearSelected()
-		field.Refresh()
-	}
-	fieldCode := func() string {
-		if i := field.SelectedIndex(); i >= 0 && i < len(fieldCodes) {
-			return fieldCodes[i]
-		}
-		return ""
+	// read copies the widgets into the view model.
+	read := func() {
+		fv.Poste, fv.Person, fv.Specialty, fv.Subdivision = posteE.Text, personE.Text, specE.Text, subE.Text
+		fv.Proposed, fv.Message = proposed.Text, message.Text
 	}
 	showCurrent := func() {
-		f := fieldCode()
-		if p := byID[posteE.Text]; p != nil && kind.Selected == i18n.T("corr.kind.poste") && f != "" && f != api.FieldOther {
-			v, _ := api.PosteFieldValue(p, f)
-			current.SetText(v)
-		} else {
-			current.SetText("")
-		}
-		if f == api.FieldOther {
-			proposed.Disable()
-		} else {
-			proposed.Enable()
-		}
+		read()
+		current.SetText(fv.Current())
+		setEntryEnabled(proposed, fv.ProposedEnabled())
 	}
 	// One form layout for every row, so that the labels line up; the rows
 	// of the targets not chosen are hidden (the layout skips them).
 	formLabel := func(key string) *widget.Label {
 		return widget.NewLabelWithStyle(i18n.T(key), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	}
-	posteRow := []fyne.CanvasObject{formLabel("corr.poste_id"), posteE}
-	personRow := []fyne.CanvasObject{formLabel("corr.person_id"), personE}
-	cellRows := []fyne.CanvasObject{formLabel("corr.field.specialty"), specE, formLabel("corr.field.subdivision"), subE}
+	targetRows := map[viewmodel.CorrectionKind][]fyne.CanvasObject{
+		viewmodel.KindPoste:  {formLabel("corr.poste_id"), posteE},
+		viewmodel.KindPerson: {formLabel("corr.person_id"), personE},
+		viewmodel.KindCell:   {formLabel("corr.field.specialty"), specE, formLabel("corr.field.subdivision"), subE},
+	}
 	var rows []fyne.CanvasObject
-	rows = append(rows, posteRow...)
-	rows = append(rows, personRow...)
-	rows = append(rows, cellRows...)
+	for _, k := range []viewmodel.CorrectionKind{viewmodel.KindPoste, viewmodel.KindPerson, viewmodel.KindCell} {
+		rows = append(rows, targetRows[k]...)
+	}
 	rows = append(rows, formLabel("corr.field"), field, formLabel("corr.current"), current,
 		formLabel("corr.proposed"), proposed, formLabel("corr.message"), message)
 	form := container.New(layout.NewFormLayout(), rows...)
-	show := func(objs []fyne.CanvasObject, on bool) {
-		for _, o := range objs {
-			if on {
-				o.Show()
-			} else {
-				o.Hide()
+	showKind := func() {
+		for k, objs := range targetRows {
+			for _, o := range objs {
+				if k == fv.Kind {
+					o.Show()
+				} else {
+					o.Hide()
+				}
 			}
 		}
-	}
-	kind.OnChanged = func(k string) {
-		show(posteRow, k == i18n.T("corr.kind.poste"))
-		show(personRow, k == i18n.T("corr.kind.person"))
-		show(cellRows, k == i18n.T("corr.kind.cell"))
-		switch k {
-		case i18n.T("corr.kind.person"):
-			setFields(api.PersonFields)
-		case i18n.T("corr.kind.cell"):
-			setFields([]string{api.FieldOther})
-			field.SetSelectedIndex(0)
-		default:
-			setFields(api.PosteFields)
+		field.OnChanged = nil
+		field.Options = fv.FieldLabels()
+		field.ClearSelected()
+		if i := fv.FieldIndex(); i >= 0 {
+			field.SetSelectedIndex(i)
 		}
+		field.OnChanged = func(string) { fv.SetFieldIndex(field.SelectedIndex()); showCurrent() }
+		field.Refresh()
 		form.Refresh()
 		showCurrent()
 	}
-	field.OnChanged = func(string) { showCurrent() }
-	posteE.OnChanged = func(string) { showCurrent() }
-	if len(posteIDs) > 0 {
-		posteE.SetText(posteIDs[0])
+	kind.OnChanged = func(string) {
+		// The radio group gives a label: its index in the view model's
+		// list is the kind.
+		if i := slices.Index(kind.Options, kind.Selected); i >= 0 && i < len(kinds) {
+			fv.SetKind(kinds[i])
+		}
+		showKind()
 	}
-	if sc.fixed {
+	posteE.OnChanged = func(string) { showCurrent() }
+	posteE.SetText(fv.Poste)
+	if sc.Fixed {
 		posteE.Disable()
 	}
-	kind.SetSelected(kinds[0])
+	kind.SetSelected(kinds[0].Label())
 
 	var d dialog.Dialog
 	send := widget.NewButtonWithIcon(i18n.T("corr.send"), theme.MailSendIcon(), nil)
@@ -353,26 +317,14 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	cancelB := widget.NewButtonWithIcon(i18n.T("dialog.cancel"), theme.CancelIcon(), func() { d.Hide() })
 	send.OnTapped = func() {
 		errLabel.SetText("")
-		f := viewmodel.Form{Round: sc.round, Field: fieldCode(), Proposed: proposed.Text, Message: message.Text}
-		switch kind.Selected {
-		case i18n.T("corr.kind.person"):
-			f.Person = personE.Text
-		case i18n.T("corr.kind.cell"):
-			f.Specialty, f.Subdivision = specE.Text, subE.Text
-		default:
-			f.Poste = posteE.Text
-		}
-		if f.Poste == "" && f.Person == "" && (f.Specialty == "" || f.Subdivision == "") {
-			errLabel.SetText(i18n.T("corr.err.target"))
-			return
-		}
-		if err := f.Check(); err != nil {
+		read()
+		f, err := fv.Form()
+		if err != nil {
 			errLabel.SetText(viewmodel.Message(err))
 			return
 		}
 		send.Disable()
 		var c *api.Correction
-		var err error
 		a.ensureUnlocked(func() {
 			a.runAsync(func() {
 				ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
@@ -401,6 +353,15 @@ func (a *App) showCorrectionForm(title string, sc correctionScope, vm *viewmodel
 	d = dialog.NewCustomWithoutButtons(title, content, a.Window)
 	d.Resize(fyne.NewSize(620, 520))
 	d.Show()
-	return &correctionForm{kind: kind, poste: posteE, person: personE, spec: specE, sub: subE, field: field, current: current,
+	return &correctionForm{vm: fv, kind: kind, poste: posteE, person: personE, spec: specE, sub: subE, field: field, current: current,
 		proposed: proposed, message: message, send: send, errLabel: errLabel, dialog: d}
+}
+
+// setEntryEnabled enables or disables an entry.
+func setEntryEnabled(e *widget.Entry, on bool) {
+	if on {
+		e.Enable()
+	} else {
+		e.Disable()
+	}
 }

@@ -244,7 +244,7 @@ func (s *RTSScreen) requestCorrection() {
 	if p == nil {
 		return
 	}
-	s.form = s.app.showCorrectionForm(i18n.T("corr.title.request"), correctionScope{round: s.VM.RoundID(), postes: []domain.Poste{*p}, fixed: true},
+	s.form = s.app.showCorrectionForm(i18n.T("corr.title.request"), viewmodel.CorrectionScope{Round: s.VM.RoundID(), Postes: []domain.Poste{*p}, Fixed: true},
 		s.corr, s.loadCorrections)
 }
 

@@ -3,11 +3,13 @@ package viewmodel
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
+	"appariement/shared/domain"
 )
 
 // Corrections is the correction queue as one person sees it: an RTS their
@@ -226,8 +228,7 @@ func (c *Corrections) File(ctx context.Context, f Form) (*api.Correction, error)
 	if err != nil {
 		return nil, err
 	}
-	return cl.FileCorrection(ctx, api.CorrectionRequest{Round: f.Round, Poste: f.Poste, Person: f.Person,
-		Specialty: f.Specialty, Subdivision: f.Subdivision, Field: f.Field, Proposed: f.Proposed, Message: f.Message})
+	return cl.FileCorrection(ctx, f.Request())
 }
 
 // Decide sends an admin's decision on request id. It blocks.
@@ -241,4 +242,196 @@ func (c *Corrections) Decide(ctx context.Context, id string, to api.CorrectionSt
 		return nil, err
 	}
 	return cl.DecideCorrection(ctx, id, api.CorrectionDecision{Status: to, Reason: reason, Value: strings.TrimSpace(value)})
+}
+
+// Request is the form as sent to the server.
+func (f Form) Request() api.CorrectionRequest {
+	return api.CorrectionRequest{Round: f.Round, Poste: f.Poste, Person: f.Person,
+		Specialty: f.Specialty, Subdivision: f.Subdivision, Field: f.Field, Proposed: f.Proposed, Message: f.Message}
+}
+
+// CorrectionKind is what a new correction request is about.
+type CorrectionKind int
+
+// The kinds of correction requests.
+const (
+	// KindPoste is about a poste of the round (its fields: api.PosteFields).
+	KindPoste CorrectionKind = iota
+	// KindPerson is about a person's record (api.PersonFields).
+	KindPerson
+	// KindCell is about a specialty in a subdivision (api.FieldOther only).
+	KindCell
+)
+
+// String is the kind's name in the translations ("poste", "person", "cell").
+func (k CorrectionKind) String() string {
+	switch k {
+	case KindPerson:
+		return "person"
+	case KindCell:
+		return "cell"
+	}
+	return "poste"
+}
+
+// Label names the kind in the user's language.
+func (k CorrectionKind) Label() string { return i18n.T("corr.kind." + k.String()) }
+
+// Fields are the fields a request of this kind may correct.
+func (k CorrectionKind) Fields() []string {
+	switch k {
+	case KindPerson:
+		return api.PersonFields
+	case KindCell:
+		return []string{api.FieldOther}
+	}
+	return api.PosteFields
+}
+
+// CorrectionScope says what a person may name in a new request.
+type CorrectionScope struct {
+	Round string
+	// Postes are the postes the person may name (the first is preselected).
+	Postes []domain.Poste
+	// People: may name a person by id; Cells: a specialty × subdivision.
+	People, Cells bool
+	// Fixed: the poste is fixed (an RTS's selected poste).
+	Fixed bool
+	// Specialty and Subdivision preset those of a cell.
+	Specialty, Subdivision string
+}
+
+// CorrectionForm is a new correction request being written: what it is
+// about (Kind and the target of that kind), the field, the proposed value
+// and the message. The screen shows the rows of Kind's target only and
+// sends Form's outcome.
+type CorrectionForm struct {
+	Scope CorrectionScope
+	Kind  CorrectionKind
+	// The target, by kind: Poste (KindPoste), Person (KindPerson),
+	// Specialty and Subdivision (KindCell).
+	Poste, Person, Specialty, Subdivision string
+	// Field is the field to correct (one of Kind.Fields()), "" if not chosen.
+	Field             string
+	Proposed, Message string
+}
+
+// NewCorrectionForm opens a form on scope: about a poste, the first of the
+// scope's postes preselected.
+func NewCorrectionForm(sc CorrectionScope) *CorrectionForm {
+	f := &CorrectionForm{Scope: sc, Specialty: sc.Specialty, Subdivision: sc.Subdivision}
+	if len(sc.Postes) > 0 {
+		f.Poste = sc.Postes[0].ID
+	}
+	f.SetKind(KindPoste)
+	return f
+}
+
+// Kinds are the kinds the person may choose, KindPoste first.
+func (f *CorrectionForm) Kinds() []CorrectionKind {
+	ks := []CorrectionKind{KindPoste}
+	if f.Scope.People {
+		ks = append(ks, KindPerson)
+	}
+	if f.Scope.Cells {
+		ks = append(ks, KindCell)
+	}
+	return ks
+}
+
+// KindLabels name Kinds in the user's language.
+func (f *CorrectionForm) KindLabels() []string {
+	ks := f.Kinds()
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Label()
+	}
+	return out
+}
+
+// SetKind changes what the request is about; the field is to choose again,
+// except for a cell, whose only field is api.FieldOther.
+func (f *CorrectionForm) SetKind(k CorrectionKind) {
+	f.Kind = k
+	f.Field = ""
+	if k == KindCell {
+		f.Field = api.FieldOther
+	}
+}
+
+// Fields are the fields of the current kind.
+func (f *CorrectionForm) Fields() []string { return f.Kind.Fields() }
+
+// FieldLabels name Fields in the user's language.
+func (f *CorrectionForm) FieldLabels() []string {
+	codes := f.Fields()
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = FieldLabel(c)
+	}
+	return out
+}
+
+// FieldIndex is the index of Field in Fields, -1 if none is chosen.
+func (f *CorrectionForm) FieldIndex() int { return slices.Index(f.Fields(), f.Field) }
+
+// SetFieldIndex chooses the i-th of Fields (out of range: none).
+func (f *CorrectionForm) SetFieldIndex(i int) {
+	if codes := f.Fields(); i >= 0 && i < len(codes) {
+		f.Field = codes[i]
+	} else {
+		f.Field = ""
+	}
+}
+
+// PosteIDs are the ids of the postes the person may name.
+func (f *CorrectionForm) PosteIDs() []string {
+	out := make([]string, len(f.Scope.Postes))
+	for i := range f.Scope.Postes {
+		out[i] = f.Scope.Postes[i].ID
+	}
+	return out
+}
+
+// Current is the field's value today, for a poste of the scope ("" when
+// unknown: a person, a cell, another poste, no field or api.FieldOther).
+func (f *CorrectionForm) Current() string {
+	if f.Kind != KindPoste || f.Field == "" || f.Field == api.FieldOther {
+		return ""
+	}
+	i := slices.IndexFunc(f.Scope.Postes, func(p domain.Poste) bool { return p.ID == f.Poste })
+	if i < 0 {
+		return ""
+	}
+	v, _ := api.PosteFieldValue(&f.Scope.Postes[i], f.Field)
+	return v
+}
+
+// ProposedEnabled reports whether a value is to propose (not for
+// api.FieldOther, whose message says it all).
+func (f *CorrectionForm) ProposedEnabled() bool { return f.Field != api.FieldOther }
+
+// Form validates the request as the server will, with a message naming
+// what is wrong (the target first), and returns it ready for File: only
+// the target of the chosen kind is sent.
+func (f *CorrectionForm) Form() (Form, error) {
+	out := Form{Round: f.Scope.Round, Field: f.Field, Proposed: f.Proposed, Message: f.Message}
+	if !slices.Contains(f.Kinds(), f.Kind) {
+		return Form{}, &UserError{Msg: i18n.T("corr.err.target")}
+	}
+	switch f.Kind {
+	case KindPerson:
+		out.Person = strings.TrimSpace(f.Person)
+	case KindCell:
+		out.Specialty, out.Subdivision = strings.TrimSpace(f.Specialty), strings.TrimSpace(f.Subdivision)
+	default:
+		out.Poste = strings.TrimSpace(f.Poste)
+	}
+	if out.Poste == "" && out.Person == "" && (out.Specialty == "" || out.Subdivision == "") {
+		return Form{}, &UserError{Msg: i18n.T("corr.err.target")}
+	}
+	if err := out.Check(); err != nil {
+		return Form{}, err
+	}
+	return out, nil
 }
