@@ -17,7 +17,6 @@ import (
 	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
-	"appariement/desktop/internal/service"
 	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/domain"
 )
@@ -114,18 +113,19 @@ func (a *App) showFingerprint(p *cache.Profile) {
 }
 
 func (a *App) openSession() error {
-	svc, err := service.Open(a.Store, a.overrideURL())
-	if err != nil {
-		return err
-	}
 	if a.session != nil {
 		a.session.Stop() // a session opened again (never two at once)
 	}
-	a.session = viewmodel.NewSession(svc)
-	a.session.PingInterval = a.Opts.PingInterval
-	switch svc.Me().Role {
+	sess, err := viewmodel.OpenSession(a.Store, a.overrideURL())
+	if err != nil {
+		return err
+	}
+	a.session = sess
+	sess.PingInterval = a.Opts.PingInterval
+	me := sess.Me()
+	switch me.Role {
 	case domain.RoleIntern:
-		vm, err := viewmodel.NewIntern(svc)
+		vm, err := sess.Intern()
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (a *App) openSession() error {
 		a.Window.SetContent(a.intern.Content)
 		a.intern.startBackground()
 	case domain.RoleRTS:
-		vm, err := viewmodel.NewRTS(svc)
+		vm, err := sess.RTS()
 		if err != nil {
 			return err
 		}
@@ -141,20 +141,20 @@ func (a *App) openSession() error {
 		a.Window.SetContent(a.rts.Content)
 		a.rts.startBackground()
 	case domain.RoleAdmin:
-		a.admin = NewAdminScreen(a, viewmodel.NewAdmin(svc))
+		a.admin = NewAdminScreen(a, sess.Admin())
 		a.Window.SetContent(a.admin.Content)
 		a.admin.reload("")
 	case domain.RoleCoordinator:
-		a.coord = NewCoordinatorScreen(a, viewmodel.NewCoordinator(svc))
+		a.coord = NewCoordinatorScreen(a, sess.Coordinator())
 		a.Window.SetContent(a.coord.Content)
 		a.coord.reload()
 	case domain.RoleAuditor:
 		// Auditors verify rounds with the command line, on a bundle.
-		msg := widget.NewLabel(i18n.T("role.auditor_screen", svc.Profile.ServerURL, svc.Me().ID))
+		msg := widget.NewLabel(i18n.T("role.auditor_screen", sess.ServerURL(), me.ID))
 		msg.Wrapping = fyne.TextWrapWord
 		a.Window.SetContent(container.NewPadded(msg))
 	default:
-		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(svc.Me().Role))))
+		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(me.Role))))
 		a.Window.SetContent(container.NewCenter(msg))
 	}
 	a.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("notify.menu"),

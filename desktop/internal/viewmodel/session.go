@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/outbox"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
@@ -71,6 +72,17 @@ func NewSession(svc *service.Service) *Session {
 		}
 	}
 	return s
+}
+
+// OpenSession opens the session of the profile enrolled in store (see
+// service.Open; serverURL, if not empty, overrides the profile's). The
+// session is stopped: Start it once its screens are built.
+func OpenSession(store *cache.Store, serverURL string) (*Session, error) {
+	svc, err := service.Open(store, serverURL)
+	if err != nil {
+		return nil, err
+	}
+	return NewSession(svc), nil
 }
 
 // Start runs the background work until Stop (or ctx is done). Starting a
@@ -250,6 +262,9 @@ func (p *Poller) Stop() {
 	}
 }
 
+// ServerURL is the address of the server the user enrolled with.
+func (s *Session) ServerURL() string { return s.Svc.Profile.ServerURL }
+
 // Me is the signed-in person.
 func (s *Session) Me() domain.Person { return s.Svc.Me() }
 
@@ -302,3 +317,15 @@ func (s *Session) CallList(name func(string) string) *CallList { return NewCallL
 
 // LiveFollow returns the live follow-along of the session's intern.
 func (s *Session) LiveFollow() *LiveFollow { return NewLiveFollow(s.Svc) }
+
+// Intern returns the intern's view model, on what the cache holds.
+func (s *Session) Intern() (*Intern, error) { return NewIntern(s.Svc) }
+
+// RTS returns the RTS's view model, on what the cache holds.
+func (s *Session) RTS() (*RTS, error) { return NewRTS(s.Svc) }
+
+// Admin returns the admin's view model.
+func (s *Session) Admin() *Admin { return NewAdmin(s.Svc) }
+
+// Coordinator returns the coordinator's view model.
+func (s *Session) Coordinator() *Coordinator { return NewCoordinator(s.Svc) }
