@@ -248,7 +248,7 @@ func (a *App) showCorrectionForm(title string, sc viewmodel.CorrectionScope, vm 
 	errLabel := wrapLabel("")
 	errLabel.Importance = widget.DangerImportance
 
-	// read copies the widgets into the view model.
+	// read copies the widgets into the view model (on every change).
 	read := func() {
 		fv.Poste, fv.Person, fv.Specialty, fv.Subdivision = posteE.Text, personE.Text, specE.Text, subE.Text
 		fv.Proposed, fv.Message = proposed.Text, message.Text
@@ -305,6 +305,9 @@ func (a *App) showCorrectionForm(title string, sc viewmodel.CorrectionScope, vm 
 		showKind()
 	}
 	posteE.OnChanged = func(string) { showCurrent() }
+	for _, e := range []*widget.Entry{personE, specE, subE, proposed, message} {
+		e.OnChanged = func(string) { read() }
+	}
 	posteE.SetText(fv.Poste)
 	if sc.Fixed {
 		posteE.Disable()
