@@ -263,7 +263,7 @@ const (
 	KindCell
 )
 
-// String is the kind's name in the translations ("poste", "person", "cell").
+// String is the kind's name: "poste", "person" or "cell".
 func (k CorrectionKind) String() string {
 	switch k {
 	case KindPerson:
@@ -275,7 +275,15 @@ func (k CorrectionKind) String() string {
 }
 
 // Label names the kind in the user's language.
-func (k CorrectionKind) Label() string { return i18n.T("corr.kind." + k.String()) }
+func (k CorrectionKind) Label() string {
+	switch k {
+	case KindPerson:
+		return i18n.T("corr.kind.person")
+	case KindCell:
+		return i18n.T("corr.kind.cell")
+	}
+	return i18n.T("corr.kind.poste")
+}
 
 // Fields are the fields a request of this kind may correct.
 func (k CorrectionKind) Fields() []string {
