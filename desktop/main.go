@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"appariement/assets"
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/ui"
 	"appariement/desktop/internal/version"
 )
@@ -61,7 +61,7 @@ func run() error {
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	store, err := cache.Open(filepath.Join(*dataDir, "appariement.db"))
+	store, err := localstore.Open(filepath.Join(*dataDir, "appariement.db"))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -35,7 +35,7 @@ func TestRealServerWithFullDisk(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{Interns: 1, Postes: 1, Dir: dir})
 	env.Transition(t, domain.StateWishesOpen)
 	alice := env.Enroll(t, env.Interns[0])
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,16 +63,16 @@ func TestRealServerWithFullDisk(t *testing.T) {
 	f.Close()
 	// Lists until one meets the full disk (bbolt may have free pages left).
 	ctx := context.Background()
-	var it cache.Item
+	var it localstore.Item
 	for seq := uint64(1); ; seq++ {
 		if seq > 200 {
 			t.Fatal("200 lists accepted on a full disk")
 		}
-		it, err = store.EnqueueSigned(env.Round, nil, func(n uint64) (cache.Item, error) {
+		it, err = store.EnqueueSigned(env.Round, nil, func(n uint64) (localstore.Item, error) {
 			payload, _ := json.Marshal(api.Submission{Round: env.Round, Author: alice.ID, Seq: n, ClientTime: now,
 				List: []string{env.Postes[0].ID}})
 			e := envelope.Sign(alice.Key, api.WishListType, payload)
-			return cache.Item{Kind: cache.KindEnvelope, Round: env.Round, Seq: n, Envelope: e.Encode(), Digest: e.Digest()}, nil
+			return localstore.Item{Kind: localstore.KindEnvelope, Round: env.Round, Seq: n, Envelope: e.Encode(), Digest: e.Digest()}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +84,7 @@ func TestRealServerWithFullDisk(t *testing.T) {
 	}
 	st := s.Status()
 	got := itemByID(t, store, it.ID)
-	if st.Busy != api.CodeStorageUnavailable || !st.Online || st.Pending != 1 || got.State != cache.StatePending ||
+	if st.Busy != api.CodeStorageUnavailable || !st.Online || st.Pending != 1 || got.State != localstore.StatePending ||
 		got.NotBefore.Before(now.Add(10*time.Second)) {
 		t.Fatalf("on a full disk: status %+v, item %+v", st, got)
 	}
@@ -99,7 +99,7 @@ func TestRealServerWithFullDisk(t *testing.T) {
 	}
 	now = now.Add(11 * time.Second)
 	deadline := time.Now().Add(20 * time.Second)
-	for itemByID(t, store, it.ID).State != cache.StateAccepted {
+	for itemByID(t, store, it.ID).State != localstore.StateAccepted {
 		if time.Now().After(deadline) {
 			t.Fatalf("not accepted 20 s after space came back: %+v", s.Status())
 		}
@@ -112,7 +112,7 @@ func TestRealServerWithFullDisk(t *testing.T) {
 	}
 }
 
-func itemByID(t *testing.T, store *cache.Store, id uint64) cache.Item {
+func itemByID(t *testing.T, store *localstore.Store, id uint64) localstore.Item {
 	t.Helper()
 	all, err := store.Items()
 	if err != nil {
@@ -124,5 +124,5 @@ func itemByID(t *testing.T, store *cache.Store, id uint64) cache.Item {
 		}
 	}
 	t.Fatalf("no item %d", id)
-	return cache.Item{}
+	return localstore.Item{}
 }

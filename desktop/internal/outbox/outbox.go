@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/envelope"
@@ -76,7 +76,7 @@ func (s Status) Progress() float64 {
 
 // Sender is the outbox's sending loop.
 type Sender struct {
-	store    *cache.Store
+	store    *localstore.Store
 	verifier *translog.Verifier
 	pinned   api.ServerKey
 
@@ -100,7 +100,7 @@ type Sender struct {
 
 // New returns a sender of store's outbox to the server of c, verifying
 // receipts with the pinned server key.
-func New(store *cache.Store, c *client.Client, pinned api.ServerKey) (*Sender, error) {
+func New(store *localstore.Store, c *client.Client, pinned api.ServerKey) (*Sender, error) {
 	v, err := translog.NewVerifier(pinned)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
@@ -209,7 +209,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 		return it.NextAttempt.Sub(now)
 	}
 	c := s.currentClient()
-	if it.Kind == cache.KindFile && c.Key == nil {
+	if it.Kind == localstore.KindFile && c.Key == nil {
 		s.update(func(st *Status) { st.NeedsKey = true })
 		return idle
 	}
@@ -224,7 +224,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 	var change func(*Status)
 	switch {
 	case err == nil:
-		it.State, it.DoneAt, it.LastError = cache.StateAccepted, s.Now(), ""
+		it.State, it.DoneAt, it.LastError = localstore.StateAccepted, s.Now(), ""
 		change = func(st *Status) {
 			st.Online, st.Checked, st.LastError, st.Busy = true, true, "", ""
 			st.Done++
@@ -232,7 +232,7 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 			st.Pending--
 		}
 	case !retry && errors.As(err, &apiErr):
-		it.State, it.DoneAt, it.Refusal = cache.StateRefused, s.Now(), apiErr
+		it.State, it.DoneAt, it.Refusal = localstore.StateRefused, s.Now(), apiErr
 		change = func(st *Status) {
 			st.Online, st.Checked, st.Busy = true, true, ""
 			st.Done++
@@ -282,9 +282,9 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 // (re-sending is idempotent) and the user is told.
 var errReceipt = errors.New("the server's receipt does not verify against the pinned key")
 
-func (s *Sender) send(ctx context.Context, c *client.Client, it *cache.Item) error {
+func (s *Sender) send(ctx context.Context, c *client.Client, it *localstore.Item) error {
 	switch it.Kind {
-	case cache.KindEnvelope:
+	case localstore.KindEnvelope:
 		env, err := envelope.Decode(it.Envelope)
 		if err != nil {
 			return &api.Error{Code: api.CodeMalformed, Message: "enveloppe locale illisible : " + err.Error(), MessageEN: "unreadable local envelope: " + err.Error()}
@@ -303,7 +303,7 @@ func (s *Sender) send(ctx context.Context, c *client.Client, it *cache.Item) err
 		}
 		it.Receipt = r
 		return nil
-	case cache.KindFile:
+	case localstore.KindFile:
 		data, err := s.store.Blob(it.FileSHA)
 		if err != nil {
 			return &api.Error{Code: api.CodeNotFound, Message: "fichier local introuvable", MessageEN: "local file missing"}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
@@ -26,7 +26,7 @@ import (
 type fixture struct {
 	env    *servertest.Env
 	faults *servertest.FaultTransport
-	store  *cache.Store
+	store  *localstore.Store
 	sender *Sender
 	priv   ed25519.PrivateKey
 	now    time.Time // the sender's clock (backoff), not the server's
@@ -38,7 +38,7 @@ func setup(t *testing.T) *fixture {
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 1, Postes: 2, NoCodes: true})
 	env.Transition(t, domain.StateWishesOpen)
 	intern := env.Register(t, env.Interns[0])
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,13 +56,13 @@ func setup(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) queue(t *testing.T, list ...string) cache.Item {
+func (f *fixture) queue(t *testing.T, list ...string) localstore.Item {
 	t.Helper()
 	round := f.env.Round
-	it, err := f.store.EnqueueSigned(round, nil, func(seq uint64) (cache.Item, error) {
+	it, err := f.store.EnqueueSigned(round, nil, func(seq uint64) (localstore.Item, error) {
 		payload, _ := json.Marshal(api.Submission{Round: round, Author: f.env.Interns[0], Seq: seq, ClientTime: f.env.Clock.Now(), List: list})
 		env := envelope.Sign(f.priv, api.WishListType, payload)
-		return cache.Item{Kind: cache.KindEnvelope, Round: round, Seq: seq, Envelope: env.Encode(), Digest: env.Digest(), List: list}, nil
+		return localstore.Item{Kind: localstore.KindEnvelope, Round: round, Seq: seq, Envelope: env.Encode(), Digest: env.Digest(), List: list}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func (f *fixture) queue(t *testing.T, list ...string) cache.Item {
 	return it
 }
 
-func (f *fixture) item(t *testing.T, id uint64) cache.Item {
+func (f *fixture) item(t *testing.T, id uint64) localstore.Item {
 	t.Helper()
 	all, err := f.store.Items()
 	if err != nil {
@@ -82,7 +82,7 @@ func (f *fixture) item(t *testing.T, id uint64) cache.Item {
 		}
 	}
 	t.Fatalf("item %d not found", id)
-	return cache.Item{}
+	return localstore.Item{}
 }
 
 // logSize is the size of the server's log.
@@ -130,7 +130,7 @@ func TestAcceptedWithVerifiedReceipt(t *testing.T) {
 		t.Fatalf("step wait %v", wait)
 	}
 	got := f.item(t, it.ID)
-	if got.State != cache.StateAccepted || got.Receipt == nil || got.Receipt.Digest != it.Digest {
+	if got.State != localstore.StateAccepted || got.Receipt == nil || got.Receipt.Digest != it.Digest {
 		t.Fatalf("item = %+v", got)
 	}
 	st := f.sender.Status()
@@ -151,7 +151,7 @@ func TestOfflineBackoffThenBackOnline(t *testing.T) {
 	for attempt, want := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
 		f.sender.Step(ctx)
 		got := f.item(t, it.ID)
-		if got.State != cache.StatePending || got.Attempts != attempt+1 || !got.NextAttempt.Equal(f.now.Add(want)) {
+		if got.State != localstore.StatePending || got.Attempts != attempt+1 || !got.NextAttempt.Equal(f.now.Add(want)) {
 			t.Fatalf("attempt %d: item = %+v, want next in %v", attempt+1, got, want)
 		}
 		if st := f.sender.Status(); st.Online || st.Pending != 1 {
@@ -171,7 +171,7 @@ func TestOfflineBackoffThenBackOnline(t *testing.T) {
 		t.Fatalf("after ping: %+v", st)
 	}
 	f.sender.Step(ctx)
-	if got := f.item(t, it.ID); got.State != cache.StateAccepted {
+	if got := f.item(t, it.ID); got.State != localstore.StateAccepted {
 		t.Fatalf("after coming back: %+v", got)
 	}
 }
@@ -183,7 +183,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	ctx := context.Background()
 	f.sender.Step(ctx)
 	got := f.item(t, it.ID)
-	if got.State != cache.StatePending || got.NextAttempt.Before(f.now.Add(30*time.Second)) || !got.NotBefore.Equal(f.now.Add(30*time.Second)) {
+	if got.State != localstore.StatePending || got.NextAttempt.Before(f.now.Add(30*time.Second)) || !got.NotBefore.Equal(f.now.Add(30*time.Second)) {
 		t.Fatalf("after 429: %+v", got)
 	}
 	if st := f.sender.Status(); !st.Online {
@@ -196,7 +196,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 	f.now = f.now.Add(31 * time.Second)
 	f.sender.Step(ctx)
-	if got := f.item(t, it.ID); got.State != cache.StateAccepted {
+	if got := f.item(t, it.ID); got.State != localstore.StateAccepted {
 		t.Fatalf("after Retry-After: %+v", got)
 	}
 }
@@ -207,13 +207,13 @@ func TestResendAfterLostAnswerIsIdempotent(t *testing.T) {
 	f.faults.DropAnswer("POST /v1/submissions", 1)
 	ctx := context.Background()
 	f.sender.Step(ctx)
-	if got := f.item(t, it.ID); got.State != cache.StatePending || got.Attempts != 1 {
+	if got := f.item(t, it.ID); got.State != localstore.StatePending || got.Attempts != 1 {
 		t.Fatalf("after lost answer: %+v", got)
 	}
 	f.now = f.now.Add(time.Hour)
 	f.sender.Step(ctx)
 	got := f.item(t, it.ID)
-	if got.State != cache.StateAccepted || got.Receipt.Index != 0 {
+	if got.State != localstore.StateAccepted || got.Receipt.Index != 0 {
 		t.Fatalf("after resend: %+v", got)
 	}
 	if n, logged := f.faults.Count("POST /v1/submissions"), f.logSize(t); n != 2 || logged != 1 {
@@ -230,12 +230,12 @@ func TestRefusalRecorded(t *testing.T) {
 	next := f.queue(t, "P2")
 	f.sender.Step(context.Background())
 	got := f.item(t, it.ID)
-	if got.State != cache.StateRefused || got.Refusal == nil || got.Refusal.Code != api.CodeUnknownPoste ||
+	if got.State != localstore.StateRefused || got.Refusal == nil || got.Refusal.Code != api.CodeUnknownPoste ||
 		!strings.Contains(got.Refusal.Message, "P9") || got.Refusal.MessageEN == got.Refusal.Message {
 		t.Fatalf("refused item = %+v", got)
 	}
 	f.sender.Step(context.Background())
-	if got := f.item(t, next.ID); got.State != cache.StateAccepted {
+	if got := f.item(t, next.ID); got.State != localstore.StateAccepted {
 		t.Fatalf("next item = %+v", got)
 	}
 }
@@ -251,7 +251,7 @@ func TestReceiptFromAnotherKeyIsNotAccepted(t *testing.T) {
 	it := f.queue(t, "P1")
 	s.Step(context.Background())
 	got := f.item(t, it.ID)
-	if got.State != cache.StatePending || !strings.Contains(got.LastError, "receipt does not verify") {
+	if got.State != localstore.StatePending || !strings.Contains(got.LastError, "receipt does not verify") {
 		t.Fatalf("item = %+v", got)
 	}
 }
@@ -264,7 +264,7 @@ func TestUploadNeedsIdentity(t *testing.T) {
 	if err := f.store.PutBlob(sha, pdf); err != nil {
 		t.Fatal(err)
 	}
-	items, err := f.store.Enqueue(cache.Item{Kind: cache.KindFile, Round: f.env.Round, FileSHA: sha, FileName: "cv.pdf", FileKind: "cv"})
+	items, err := f.store.Enqueue(localstore.Item{Kind: localstore.KindFile, Round: f.env.Round, FileSHA: sha, FileName: "cv.pdf", FileKind: "cv"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestUploadNeedsIdentity(t *testing.T) {
 	}
 	f.sender.SetClient(f.cli.WithIdentity(f.env.Interns[0], f.priv))
 	f.sender.Step(context.Background())
-	if got := f.item(t, items[0].ID); got.State != cache.StateAccepted || !f.hasFile(t, sha) {
+	if got := f.item(t, items[0].ID); got.State != localstore.StateAccepted || !f.hasFile(t, sha) {
 		t.Fatalf("upload: %+v", got)
 	}
 }
@@ -289,7 +289,7 @@ func TestRunSendsQueuedItems(t *testing.T) {
 	it := f.queue(t, "P1")
 	f.sender.Kick()
 	deadline := time.After(10 * time.Second)
-	for f.item(t, it.ID).State != cache.StateAccepted {
+	for f.item(t, it.ID).State != localstore.StateAccepted {
 		select {
 		case <-changed:
 		case <-deadline:
@@ -310,7 +310,7 @@ func TestServerCannotStore(t *testing.T) {
 	ctx := context.Background()
 	f.sender.Step(ctx)
 	got := f.item(t, it.ID)
-	if got.State != cache.StatePending || !got.NotBefore.Equal(f.now.Add(10*time.Second)) {
+	if got.State != localstore.StatePending || !got.NotBefore.Equal(f.now.Add(10*time.Second)) {
 		t.Fatalf("after 503 storage_unavailable: %+v", got)
 	}
 	st := f.sender.Status()
@@ -323,7 +323,7 @@ func TestServerCannotStore(t *testing.T) {
 	f.faults.Reset()
 	f.now = f.now.Add(11 * time.Second)
 	f.sender.Step(ctx)
-	if got := f.item(t, it.ID); got.State != cache.StateAccepted {
+	if got := f.item(t, it.ID); got.State != localstore.StateAccepted {
 		t.Fatalf("once the server can store: %+v", got)
 	}
 	if st := f.sender.Status(); st.Busy != "" {
@@ -349,12 +349,12 @@ func TestTamperedReceiptIsNotAccepted(t *testing.T) {
 			servertest.TamperJSON(f.faults, "POST /v1/submissions", 1, edit)
 			f.sender.Step(context.Background())
 			got := f.item(t, it.ID)
-			if got.State != cache.StatePending || got.Receipt != nil || !strings.Contains(got.LastError, "receipt") {
+			if got.State != localstore.StatePending || got.Receipt != nil || !strings.Contains(got.LastError, "receipt") {
 				t.Fatalf("after a tampered receipt: %+v", got)
 			}
 			f.now = f.now.Add(time.Hour)
 			f.sender.Step(context.Background())
-			if got := f.item(t, it.ID); got.State != cache.StateAccepted || got.Receipt.Digest != it.Digest {
+			if got := f.item(t, it.ID); got.State != localstore.StateAccepted || got.Receipt.Digest != it.Digest {
 				t.Fatalf("sent again: %+v", got)
 			}
 		})

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/calllist"
 )
@@ -46,7 +46,7 @@ func (s *Service) Live(ctx context.Context, round string, from, limit int) (*api
 // signature against the pinned server key, decodes it strictly, checks it
 // is the round's, and caches it for offline use. Nothing is cached when a
 // check fails.
-func (s *Service) FetchCallList(ctx context.Context, round string) (*cache.CallListRecord, error) {
+func (s *Service) FetchCallList(ctx context.Context, round string) (*localstore.CallListRecord, error) {
 	c, _, err := s.signed()
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func (s *Service) FetchCallList(ctx context.Context, round string) (*cache.CallL
 	if l.ID != round {
 		return nil, fmt.Errorf("call list of %s: the signed list is %q's", round, l.ID)
 	}
-	rec := &cache.CallListRecord{Round: round, Envelope: env.Encode(), List: l, FetchedAt: s.Now().UTC()}
+	rec := &localstore.CallListRecord{Round: round, Envelope: env.Encode(), List: l, FetchedAt: s.Now().UTC()}
 	// The publication date is not in the signed list: taken from the
 	// version list, informative only.
 	if vs, err := c.CallListVersions(ctx, round); err == nil {
@@ -87,7 +87,7 @@ var ErrBadSignature = errors.New("not signed by the pinned server key")
 
 // SyncNotices fetches the intern's call list notices and caches them,
 // keeping the version of the last notice seen.
-func (s *Service) SyncNotices(ctx context.Context, round string) (*cache.NoticesRecord, error) {
+func (s *Service) SyncNotices(ctx context.Context, round string) (*localstore.NoticesRecord, error) {
 	c, _, err := s.signed()
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func (s *Service) SyncNotices(ctx context.Context, round string) (*cache.Notices
 	if err != nil {
 		return nil, fmt.Errorf("call list notices of %s: %w", round, err)
 	}
-	rec := &cache.NoticesRecord{Round: round}
+	rec := &localstore.NoticesRecord{Round: round}
 	if old, err := s.Store.Notices(round); err == nil {
 		rec.SeenTo = old.SeenTo
 	}

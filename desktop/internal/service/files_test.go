@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
@@ -21,7 +21,7 @@ import (
 // u's key sealed in a fresh cache (what enrollment leaves behind).
 func sessionOf(t *testing.T, env *servertest.Env, u *servertest.User) *Service {
 	t.Helper()
-	st, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	st, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func sessionOf(t *testing.T, env *servertest.Env, u *servertest.User) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: *me, ServerKey: env.ServerKey, Key: sealed}); err != nil {
+	if err := st.SaveProfile(&localstore.Profile{ServerURL: env.URL, Person: *me, ServerKey: env.ServerKey, Key: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(st, "")

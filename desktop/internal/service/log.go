@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/translog"
 )
@@ -17,7 +17,7 @@ const ProblemHistory = "result.problem.history"
 // newKeeper returns the app's one checker of checkpoints, backed by the
 // cache: the receipts (outbox), the results and the syncs all go through
 // it.
-func newKeeper(store *cache.Store, v *translog.Verifier, proofs translog.ProofSource) *translog.CheckpointKeeper {
+func newKeeper(store *localstore.Store, v *translog.Verifier, proofs translog.ProofSource) *translog.CheckpointKeeper {
 	return &translog.CheckpointKeeper{Verifier: v, Store: store, Proofs: proofs}
 }
 
@@ -59,14 +59,14 @@ func (s *Service) SyncLog(ctx context.Context, frozen ...string) error {
 	if err != nil {
 		return err
 	}
-	byName := map[string]cache.PinnedWitness{}
+	byName := map[string]localstore.PinnedWitness{}
 	for _, w := range pinned {
 		byName[w.Name] = w
 	}
 	for _, ws := range resp.Witnesses {
 		pw, ok := byName[ws.Name]
 		if !ok {
-			pw = cache.PinnedWitness{Witness: api.Witness{Name: ws.Name, Key: ws.Key}, PinnedAt: s.Now().UTC()}
+			pw = localstore.PinnedWitness{Witness: api.Witness{Name: ws.Name, Key: ws.Key}, PinnedAt: s.Now().UTC()}
 		} else if pw.Key != ws.Key {
 			continue // another key under a pinned name: not this witness
 		}
@@ -114,7 +114,7 @@ func (s *Service) Cosigners(checkpoint string) (cosigned, known int) {
 
 // observeResult checks a verified result's checkpoint with the keeper: a
 // fork marks the result not verified (ProblemHistory).
-func (s *Service) observeResult(ctx context.Context, rec *cache.ResultRecord) error {
+func (s *Service) observeResult(ctx context.Context, rec *localstore.ResultRecord) error {
 	if !rec.Verified || rec.Result == nil {
 		return nil
 	}

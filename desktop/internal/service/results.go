@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -28,7 +28,7 @@ const (
 
 // FetchResult fetches and verifies the personal result of a published
 // round, and stores it. The key must be unlocked (the request is signed).
-func (s *Service) FetchResult(ctx context.Context, r *domain.Round) (*cache.ResultRecord, error) {
+func (s *Service) FetchResult(ctx context.Context, r *domain.Round) (*localstore.ResultRecord, error) {
 	c, _, err := s.signed()
 	if err != nil {
 		return nil, err
@@ -57,9 +57,9 @@ func (s *Service) FetchResult(ctx context.Context, r *domain.Round) (*cache.Resu
 // exactly my last accepted envelope, proved included in the result's
 // checkpoint. The record says "verified" only if every check passed, and
 // otherwise which one failed.
-func VerifyResult(v *translog.Verifier, env *envelope.Envelope, me string, r *domain.Round, last *cache.Item) *cache.ResultRecord {
-	rec := &cache.ResultRecord{Round: r.ID, Envelope: env.Encode()}
-	fail := func(problem string, err error) *cache.ResultRecord {
+func VerifyResult(v *translog.Verifier, env *envelope.Envelope, me string, r *domain.Round, last *localstore.Item) *localstore.ResultRecord {
+	rec := &localstore.ResultRecord{Round: r.ID, Envelope: env.Encode()}
+	fail := func(problem string, err error) *localstore.ResultRecord {
 		rec.Problem = problem
 		if err != nil {
 			rec.Detail = err.Error()

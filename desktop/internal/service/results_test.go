@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
@@ -40,7 +40,7 @@ func TestResultNamesFrozenInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := &cache.Item{Kind: cache.KindEnvelope, Round: env.Round, Seq: 1, Envelope: wl.Encode(), Digest: wl.Digest(), Receipt: rc}
+	last := &localstore.Item{Kind: localstore.KindEnvelope, Round: env.Round, Seq: 1, Envelope: wl.Encode(), Digest: wl.Digest(), Receipt: rc}
 	v := env.Verifier(t)
 	rec := VerifyResult(v, signed, u.ID, &d.Round, last)
 	if !rec.Verified || rec.Result.InputDigest == "" || !rec.Result.LastSubmission.InInput {

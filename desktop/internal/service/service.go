@@ -21,8 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/outbox"
 	"appariement/shared/api"
 	"appariement/shared/client"
@@ -53,8 +53,8 @@ var (
 
 // Service is an enrolled user's session.
 type Service struct {
-	Store    *cache.Store
-	Profile  *cache.Profile
+	Store    *localstore.Store
+	Profile  *localstore.Profile
 	Client   *client.Client // anonymous: catalogue, rounds, submissions
 	Verifier *translog.Verifier
 	// Keeper checks every checkpoint the server shows against the one the
@@ -134,7 +134,7 @@ func FetchServerKey(ctx context.Context, serverURL string) (*api.ServerKey, erro
 // passphrase and saves the profile. The code is sent only to a server
 // CheckServerURL accepts, that still publishes the key the user confirmed
 // (req.ServerKey), and the key in the answer must be that same key.
-func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.Profile, error) {
+func Enroll(ctx context.Context, store *localstore.Store, req EnrollRequest) (*localstore.Profile, error) {
 	if req.ServerURL == "" || req.Identifier == "" || req.Code == "" || req.Passphrase == "" {
 		return nil, ErrMissingField
 	}
@@ -185,7 +185,7 @@ func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.
 	}
 	// The fingerprint shown is computed here, not taken from the server.
 	resp.ServerKey.Fingerprint = envelope.Fingerprint(resp.ServerKey.PublicKey)
-	p := &cache.Profile{
+	p := &localstore.Profile{
 		ServerURL:  c.BaseURL(),
 		Person:     resp.Person,
 		ServerKey:  resp.ServerKey,
@@ -201,7 +201,7 @@ func Enroll(ctx context.Context, store *cache.Store, req EnrollRequest) (*cache.
 // Open starts the session of the enrolled profile in store. serverURL, if
 // not empty, overrides the profile's server address (e.g. from a flag);
 // either must pass CheckServerURL.
-func Open(store *cache.Store, serverURL string) (*Service, error) {
+func Open(store *localstore.Store, serverURL string) (*Service, error) {
 	p, err := store.Profile()
 	if err != nil {
 		return nil, err
@@ -371,7 +371,7 @@ func (s *Service) WindowOpen(r *domain.Round) bool {
 }
 
 // Attach adds or replaces a candidate document of the draft of round.
-func (s *Service) Attach(r *domain.Round, kind, name string, data []byte) (*cache.Draft, error) {
+func (s *Service) Attach(r *domain.Round, kind, name string, data []byte) (*localstore.Draft, error) {
 	if !s.WindowOpen(r) {
 		return nil, ErrWindowClosed
 	}
@@ -403,7 +403,7 @@ func (s *Service) Attach(r *domain.Round, kind, name string, data []byte) (*cach
 }
 
 // Detach removes the candidate document of a kind.
-func (s *Service) Detach(r *domain.Round, kind string) (*cache.Draft, error) {
+func (s *Service) Detach(r *domain.Round, kind string) (*localstore.Draft, error) {
 	if !s.WindowOpen(r) {
 		return nil, ErrWindowClosed
 	}
@@ -436,41 +436,41 @@ func kindOrder(k string) int {
 
 // Sign turns the draft of round into a signed wish list and queues it (and
 // the uploads of its documents not yet sent). The key must be unlocked.
-func (s *Service) Sign(round string) (cache.Item, error) {
+func (s *Service) Sign(round string) (localstore.Item, error) {
 	_, priv, err := s.signed()
 	if err != nil {
-		return cache.Item{}, err
+		return localstore.Item{}, err
 	}
 	d, err := s.Store.Draft(round)
 	if err != nil {
-		return cache.Item{}, err
+		return localstore.Item{}, err
 	}
 	if len(d.List) == 0 {
-		return cache.Item{}, ErrEmptyList
+		return localstore.Item{}, ErrEmptyList
 	}
 	uploads, err := s.uploadsNeeded(round, d.Attachments)
 	if err != nil {
-		return cache.Item{}, err
+		return localstore.Item{}, err
 	}
 	me := s.Profile.Person.ID
 	now := s.Now()
-	item, err := s.Store.EnqueueSigned(round, uploads, func(seq uint64) (cache.Item, error) {
+	item, err := s.Store.EnqueueSigned(round, uploads, func(seq uint64) (localstore.Item, error) {
 		sub := api.Submission{
 			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
 			List: append([]string(nil), d.List...), Attachments: d.Attachments,
 		}
 		payload, err := json.Marshal(sub)
 		if err != nil {
-			return cache.Item{}, err
+			return localstore.Item{}, err
 		}
 		env := envelope.Sign(priv, api.WishListType, payload)
-		return cache.Item{
-			Kind: cache.KindEnvelope, Round: round, Seq: seq, CreatedAt: now.UTC(),
+		return localstore.Item{
+			Kind: localstore.KindEnvelope, Round: round, Seq: seq, CreatedAt: now.UTC(),
 			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List,
 		}, nil
 	})
 	if err != nil {
-		return cache.Item{}, err
+		return localstore.Item{}, err
 	}
 	s.Outbox.Kick()
 	return item, nil
@@ -478,37 +478,37 @@ func (s *Service) Sign(round string) (cache.Item, error) {
 
 // uploadsNeeded returns upload items for the attachments not already
 // uploaded or queued.
-func (s *Service) uploadsNeeded(round string, atts []api.Attachment) ([]cache.Item, error) {
+func (s *Service) uploadsNeeded(round string, atts []api.Attachment) ([]localstore.Item, error) {
 	items, err := s.Store.Items()
 	if err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
 	for _, it := range items {
-		if it.Kind == cache.KindFile && it.State != cache.StateRefused {
+		if it.Kind == localstore.KindFile && it.State != localstore.StateRefused {
 			have[it.FileSHA] = true
 		}
 	}
-	var out []cache.Item
+	var out []localstore.Item
 	for _, a := range atts {
 		if have[a.SHA256] {
 			continue
 		}
 		have[a.SHA256] = true
-		out = append(out, cache.Item{Kind: cache.KindFile, Round: round, FileSHA: a.SHA256, FileName: a.Name, FileKind: a.Kind, CreatedAt: s.Now().UTC()})
+		out = append(out, localstore.Item{Kind: localstore.KindFile, Round: round, FileSHA: a.SHA256, FileName: a.Name, FileKind: a.Kind, CreatedAt: s.Now().UTC()})
 	}
 	return out, nil
 }
 
 // Versions returns the signed versions of round's wish list, newest first.
-func (s *Service) Versions(round string) ([]cache.Item, error) {
+func (s *Service) Versions(round string) ([]localstore.Item, error) {
 	items, err := s.Store.Items()
 	if err != nil {
 		return nil, err
 	}
-	var out []cache.Item
+	var out []localstore.Item
 	for _, it := range items {
-		if it.Kind == cache.KindEnvelope && it.Round == round {
+		if it.Kind == localstore.KindEnvelope && it.Round == round {
 			out = append(out, it)
 		}
 	}
@@ -518,13 +518,13 @@ func (s *Service) Versions(round string) ([]cache.Item, error) {
 
 // LastAccepted returns the accepted wish list of round with the highest
 // sequence number, or nil.
-func (s *Service) LastAccepted(round string) (*cache.Item, error) {
+func (s *Service) LastAccepted(round string) (*localstore.Item, error) {
 	vs, err := s.Versions(round)
 	if err != nil {
 		return nil, err
 	}
 	for i := range vs {
-		if vs[i].State == cache.StateAccepted {
+		if vs[i].State == localstore.StateAccepted {
 			return &vs[i], nil
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"slices"
 	"testing"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -43,7 +43,7 @@ func (srv *server) code() string { return srv.Codes["i01"] }
 
 func enroll(t *testing.T, srv *server) *Service {
 	t.Helper()
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func enroll(t *testing.T, srv *server) *Service {
 
 func TestEnrollChecks(t *testing.T) {
 	srv := newServer(t)
-	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, _ := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	defer store.Close()
 	ctx := context.Background()
 	base := EnrollRequest{ServerURL: srv.url, Identifier: "i01", Code: srv.code(), Passphrase: pass, Confirm: pass, Params: keystore.TestParams,
@@ -98,7 +98,7 @@ func TestEnrollChecks(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Code != api.CodeBadCode || apiErr.Message == "" {
 		t.Errorf("wrong code: got %v", err)
 	}
-	if _, err := store.Profile(); !errors.Is(err, cache.ErrNotFound) {
+	if _, err := store.Profile(); !errors.Is(err, localstore.ErrNotFound) {
 		t.Errorf("profile saved after failures: %v", err)
 	}
 	p, err := Enroll(ctx, store, base)
@@ -118,7 +118,7 @@ func TestEnrollChecks(t *testing.T) {
 // first and the fingerprint was shown after).
 func TestEnrollNeedsConfirmedServerKey(t *testing.T) {
 	srv := newServer(t)
-	store, _ := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, _ := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	defer store.Close()
 	req := EnrollRequest{ServerURL: srv.url, Identifier: "i01", Code: srv.code(), Passphrase: pass, Confirm: pass, Params: keystore.TestParams}
 	if _, err := Enroll(context.Background(), store, req); err == nil {
@@ -198,7 +198,7 @@ func TestSignSendAndVerifyResult(t *testing.T) {
 	if len(ps) != 2 || !ps[1].Closed {
 		t.Fatalf("postes after delta: %+v", ps)
 	}
-	if err := s.Store.SaveDraft(&cache.Draft{Round: "R1", List: []string{"P1"}}); err != nil {
+	if err := s.Store.SaveDraft(&localstore.Draft{Round: "R1", List: []string{"P1"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Sign("R1"); !errors.Is(err, ErrLocked) {
@@ -276,7 +276,7 @@ func TestSyncSubmissionsRaisesSeq(t *testing.T) {
 	s := enroll(t, srv)
 	ctx := context.Background()
 	s.SyncRounds(ctx)
-	s.Store.SaveDraft(&cache.Draft{Round: "R1", List: []string{"P1"}})
+	s.Store.SaveDraft(&localstore.Draft{Round: "R1", List: []string{"P1"}})
 	s.Unlock(pass)
 	for i := 0; i < 3; i++ {
 		s.Sign("R1")
@@ -285,7 +285,7 @@ func TestSyncSubmissionsRaisesSeq(t *testing.T) {
 		s.Outbox.Step(ctx)
 	}
 	// A fresh install of the same person knows nothing of seq 1..3.
-	store2, _ := cache.Open(filepath.Join(t.TempDir(), "c2.db"))
+	store2, _ := localstore.Open(filepath.Join(t.TempDir(), "c2.db"))
 	defer store2.Close()
 	store2.SaveProfile(s.Profile)
 	s2, err := Open(store2, "")

@@ -14,7 +14,7 @@ import (
 	"sort"
 	"time"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/envelope"
@@ -111,51 +111,51 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 
 // SignRanking turns the ranking draft of a poste into a signed envelope
 // (api.RankingType) and queues it in the outbox. The key must be unlocked.
-func (s *Service) SignRanking(round, poste string) (cache.Item, error) {
+func (s *Service) SignRanking(round, poste string) (localstore.Item, error) {
 	_, priv, err := s.signed()
 	if err != nil {
-		return cache.Item{}, err
+		return localstore.Item{}, err
 	}
 	d, err := s.Store.RankingDraft(round, poste)
 	if err != nil {
-		return cache.Item{}, err
+		return localstore.Item{}, err
 	}
 	if len(d.List) == 0 {
-		return cache.Item{}, ErrEmptyRanking
+		return localstore.Item{}, ErrEmptyRanking
 	}
 	me := s.Profile.Person.ID
 	now := s.Now()
-	item, err := s.Store.EnqueueSigned(round, nil, func(seq uint64) (cache.Item, error) {
+	item, err := s.Store.EnqueueSigned(round, nil, func(seq uint64) (localstore.Item, error) {
 		sub := api.Submission{
 			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
 			Poste: poste, List: append([]string(nil), d.List...),
 		}
 		payload, err := json.Marshal(sub)
 		if err != nil {
-			return cache.Item{}, err
+			return localstore.Item{}, err
 		}
 		env := envelope.Sign(priv, api.RankingType, payload)
-		return cache.Item{
-			Kind: cache.KindEnvelope, Round: round, Poste: poste, Seq: seq, CreatedAt: now.UTC(),
+		return localstore.Item{
+			Kind: localstore.KindEnvelope, Round: round, Poste: poste, Seq: seq, CreatedAt: now.UTC(),
 			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List,
 		}, nil
 	})
 	if err != nil {
-		return cache.Item{}, fmt.Errorf("sign ranking of %s: %w", poste, err)
+		return localstore.Item{}, fmt.Errorf("sign ranking of %s: %w", poste, err)
 	}
 	s.Outbox.Kick()
 	return item, nil
 }
 
 // RankingVersions returns the signed rankings of a poste, newest first.
-func (s *Service) RankingVersions(round, poste string) ([]cache.Item, error) {
+func (s *Service) RankingVersions(round, poste string) ([]localstore.Item, error) {
 	items, err := s.Store.Items()
 	if err != nil {
 		return nil, err
 	}
-	var out []cache.Item
+	var out []localstore.Item
 	for _, it := range items {
-		if it.Kind == cache.KindEnvelope && it.Round == round && it.Poste == poste {
+		if it.Kind == localstore.KindEnvelope && it.Round == round && it.Poste == poste {
 			out = append(out, it)
 		}
 	}

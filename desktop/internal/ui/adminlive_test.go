@@ -7,8 +7,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
 )
@@ -29,7 +29,7 @@ func TestAdminStartsLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := staffApp(t, env, &cache.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
 		Person: domain.Person{ID: env.AdminID, Role: domain.RoleAdmin, FirstName: "Claire", LastName: "MARTIN"}})
 	typePassphrase(t, app)
 	adm := app.admin

@@ -14,9 +14,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/domain"
 )
@@ -41,7 +41,7 @@ type Options struct {
 type App struct {
 	FyneApp fyne.App
 	Window  fyne.Window
-	Store   *cache.Store
+	Store   *localstore.Store
 	Opts    Options
 
 	ctx    context.Context
@@ -58,7 +58,7 @@ type App struct {
 }
 
 // New builds the app's window on store. Call Start, then ShowAndRun.
-func New(a fyne.App, store *cache.Store, opts Options) *App {
+func New(a fyne.App, store *localstore.Store, opts Options) *App {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := a.NewWindow(i18n.T("app.title"))
 	w.Resize(fyne.NewSize(1100, 720))
@@ -70,7 +70,7 @@ func New(a fyne.App, store *cache.Store, opts Options) *App {
 
 // Start shows the enrollment screen on first run, else the main screen.
 func (a *App) Start() error {
-	if _, err := a.Store.Profile(); errors.Is(err, cache.ErrNotFound) {
+	if _, err := a.Store.Profile(); errors.Is(err, localstore.ErrNotFound) {
 		a.showEnroll()
 		return nil
 	} else if err != nil {
@@ -90,13 +90,13 @@ func (a *App) Stop() {
 }
 
 func (a *App) showEnroll() {
-	a.enroll = NewEnrollScreen(a, func(p *cache.Profile) {
+	a.enroll = NewEnrollScreen(a, func(p *localstore.Profile) {
 		a.showFingerprint(p)
 	})
 	a.Window.SetContent(a.enroll.Content)
 }
 
-func (a *App) showFingerprint(p *cache.Profile) {
+func (a *App) showFingerprint(p *localstore.Profile) {
 	vm := &viewmodel.Enrollment{Profile: p}
 	title := widget.NewLabelWithStyle(i18n.T("enroll.done_title", p.Person.FullName()), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	text := widget.NewLabel(i18n.T("enroll.fingerprint_help"))

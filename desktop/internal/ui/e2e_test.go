@@ -7,7 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
 )
@@ -90,7 +90,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("after coming back: %+v (outbox %+v)", vs, s.VM.Svc.Outbox.Status())
 	}
 	items, _ := store.Items()
-	if it := items[len(items)-1]; it.State != cache.StateAccepted || it.Receipt == nil {
+	if it := items[len(items)-1]; it.State != localstore.StateAccepted || it.Receipt == nil {
 		t.Fatalf("outbox item = %+v", it)
 	}
 	if err := env.Verifier(t).VerifyReceipt(mustDecode(t, items[len(items)-1].Envelope), items[len(items)-1].Receipt); err != nil {

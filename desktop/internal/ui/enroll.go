@@ -12,8 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/assets"
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/api"
 )
@@ -50,7 +50,7 @@ type EnrollScreen struct {
 }
 
 // NewEnrollScreen builds the first-run screen; done is called on success.
-func NewEnrollScreen(a *App, done func(*cache.Profile)) *EnrollScreen {
+func NewEnrollScreen(a *App, done func(*localstore.Profile)) *EnrollScreen {
 	s := &EnrollScreen{VM: &viewmodel.Enrollment{ServerURL: a.Opts.ServerURL, Params: a.Opts.KeyParams}}
 	s.server = widget.NewEntry()
 	s.server.SetText(a.Opts.ServerURL)
@@ -248,7 +248,7 @@ func (s *EnrollScreen) doCheck(a *App) {
 	})
 }
 
-func (s *EnrollScreen) doSubmit(a *App, done func(*cache.Profile)) {
+func (s *EnrollScreen) doSubmit(a *App, done func(*localstore.Profile)) {
 	s.refresh()
 	if !s.VM.CanSubmit() {
 		return
@@ -259,7 +259,7 @@ func (s *EnrollScreen) doSubmit(a *App, done func(*cache.Profile)) {
 	s.activity.Show()
 	s.errorText.SetText(i18n.T("enroll.working"))
 	req := s.VM.Request()
-	var p *cache.Profile
+	var p *localstore.Profile
 	var err error
 	a.runAsync(func() { p, err = viewmodel.Submit(a.ctx, a.Store, req) }, func() {
 		s.activity.Stop()

@@ -8,8 +8,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
@@ -35,7 +35,7 @@ func TestInternLiveFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := staffApp(t, env, &cache.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
 		Person: domain.Person{ID: "i06", Role: domain.RoleIntern, FirstName: "Camille", LastName: "DURAND", Specialty: servertest.Specialty, Subdivision: servertest.Subdivision}})
 	s := app.intern
 	c := s.choix

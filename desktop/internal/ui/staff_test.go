@@ -16,8 +16,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/demodata"
@@ -26,11 +26,11 @@ import (
 
 // staffApp starts the app on a store already holding profile p (with the
 // private key sealed under pass).
-func staffApp(t *testing.T, env *servertest.Env, p *cache.Profile) *App {
+func staffApp(t *testing.T, env *servertest.Env, p *localstore.Profile) *App {
 	t.Helper()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(theme.LightTheme())
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestStaffScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminApp := staffApp(t, env, &cache.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+	adminApp := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
 		Person: domain.Person{ID: env.AdminID, Role: domain.RoleAdmin, FirstName: "Claire", LastName: "MARTIN"}})
 	typePassphrase(t, adminApp)
 	adm := adminApp.admin
@@ -284,7 +284,7 @@ func TestStaffScreens(t *testing.T) {
 	typePassphrase(t, rtsApp)
 	s.VM.Svc.Outbox.Step(ctx)
 	vs := s.VM.Versions()
-	if len(vs) != 1 || vs[0].State != cache.StateAccepted {
+	if len(vs) != 1 || vs[0].State != localstore.StateAccepted {
 		t.Fatalf("versions %+v (%q)", vs, s.VM.Error)
 	}
 	if !strings.HasPrefix(vs[0].Status, "Accepté le ") {

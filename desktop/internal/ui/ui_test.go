@@ -17,9 +17,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/assets"
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
@@ -34,10 +34,10 @@ func init() {
 	i18n.SetLanguage("fr")
 }
 
-func newApp(t *testing.T, url string) (*App, *cache.Store) {
+func newApp(t *testing.T, url string) (*App, *localstore.Store) {
 	t.Helper()
 	a := test.NewTempApp(t)
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

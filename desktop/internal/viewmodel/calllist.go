@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/simulation"
@@ -22,8 +22,8 @@ type CallList struct {
 	PosteName func(id string) string
 
 	Round   string
-	Record  *cache.CallListRecord
-	Notices *cache.NoticesRecord
+	Record  *localstore.CallListRecord
+	Notices *localstore.NoticesRecord
 	Live    *api.LiveReplay
 	// Filter keeps the rows whose intern id contains it (case-insensitive).
 	Filter string
@@ -45,12 +45,12 @@ func (c *CallList) Load(round string) error {
 		return nil
 	}
 	rec, err := c.svc.Store.CallList(round)
-	if err != nil && !errors.Is(err, cache.ErrNotFound) {
+	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
 		return err
 	}
 	c.Record = rec
 	n, err := c.svc.Store.Notices(round)
-	if err != nil && !errors.Is(err, cache.ErrNotFound) {
+	if err != nil && !errors.Is(err, localstore.ErrNotFound) {
 		return err
 	}
 	c.Notices = n
@@ -60,8 +60,8 @@ func (c *CallList) Load(round string) error {
 // CallListData is what Sync brought back, to Apply on the UI goroutine.
 type CallListData struct {
 	Round   string
-	Record  *cache.CallListRecord
-	Notices *cache.NoticesRecord
+	Record  *localstore.CallListRecord
+	Notices *localstore.NoticesRecord
 	Err     error
 }
 

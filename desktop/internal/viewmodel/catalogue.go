@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"strings"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/catalogue"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/domain"
 )
 
 // Catalogue is the browse-and-search screen of a round's postes.
 type Catalogue struct {
-	store    *cache.Store
+	store    *localstore.Store
 	round    string
 	ix       *catalogue.Index
 	favs     map[string]bool

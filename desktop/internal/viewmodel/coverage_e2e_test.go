@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
@@ -97,7 +97,7 @@ func TestRTSCoverage(t *testing.T) {
 	if err := rts.Refresh(); err != nil {
 		t.Fatal(err)
 	}
-	if vs := rts.Versions(); len(vs) != 1 || vs[0].State != cache.StateAccepted {
+	if vs := rts.Versions(); len(vs) != 1 || vs[0].State != localstore.StateAccepted {
 		t.Fatalf("versions %+v", vs)
 	}
 	// A round without a minimum says nothing.

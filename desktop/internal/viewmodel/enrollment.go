@@ -4,9 +4,9 @@ import (
 	"context"
 	"strings"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/envelope"
@@ -37,7 +37,7 @@ type Enrollment struct {
 
 	Busy    bool
 	Error   string
-	Profile *cache.Profile
+	Profile *localstore.Profile
 }
 
 // CanCheckServer reports whether the server address may be checked now.
@@ -192,12 +192,12 @@ func (e *Enrollment) Request() service.EnrollRequest {
 }
 
 // Submit enrolls (blocking: run it in the background, then call Done).
-func Submit(ctx context.Context, store *cache.Store, req service.EnrollRequest) (*cache.Profile, error) {
+func Submit(ctx context.Context, store *localstore.Store, req service.EnrollRequest) (*localstore.Profile, error) {
 	return service.Enroll(ctx, store, req)
 }
 
 // Done records the outcome of Submit.
-func (e *Enrollment) Done(p *cache.Profile, err error) {
+func (e *Enrollment) Done(p *localstore.Profile, err error) {
 	e.Busy = false
 	e.Error = Message(err)
 	e.Profile = p

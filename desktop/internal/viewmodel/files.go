@@ -3,8 +3,8 @@ package viewmodel
 import (
 	"encoding/json"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -15,14 +15,14 @@ import (
 type Files struct {
 	svc   *service.Service
 	round *domain.Round
-	draft *cache.Draft
-	sent  map[string]cache.ItemState // sha → state of its upload
+	draft *localstore.Draft
+	sent  map[string]localstore.ItemState // sha → state of its upload
 	Error string
 }
 
 func (f *Files) load(r *domain.Round) error {
 	f.round = r
-	f.draft = &cache.Draft{}
+	f.draft = &localstore.Draft{}
 	if r == nil {
 		return nil
 	}
@@ -35,9 +35,9 @@ func (f *Files) load(r *domain.Round) error {
 	if err != nil {
 		return err
 	}
-	f.sent = map[string]cache.ItemState{}
+	f.sent = map[string]localstore.ItemState{}
 	for _, it := range items {
-		if it.Kind == cache.KindFile {
+		if it.Kind == localstore.KindFile {
 			f.sent[it.FileSHA] = it.State
 		}
 	}
@@ -70,11 +70,11 @@ func (f *Files) Rows() []FileRow {
 
 func (f *Files) stateText(sha string) string {
 	switch f.sent[sha] {
-	case cache.StateAccepted:
+	case localstore.StateAccepted:
 		return i18n.T("file.sent")
-	case cache.StatePending:
+	case localstore.StatePending:
 		return i18n.T("file.pending")
-	case cache.StateRefused:
+	case localstore.StateRefused:
 		return i18n.T("file.refused")
 	}
 	return i18n.T("file.local")

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -339,7 +339,7 @@ func (l *LiveFollow) LastRows(n int) []LiveRow {
 // signed version, else the draft.
 func (w *WishList) Counted() []string {
 	for _, it := range w.versions {
-		if it.State == cache.StateAccepted {
+		if it.State == localstore.StateAccepted {
 			return it.List
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/translog"
@@ -85,7 +85,7 @@ func TestForkedLogRaisesTheAlarm(t *testing.T) {
 		t.Fatalf("honest sync: %v", err)
 	}
 	vs := intern.Wishes.Versions()
-	if len(vs) != 1 || vs[0].State != cache.StateAccepted || !strings.Contains(vs[0].Status, "cosigné par 1 témoin(s) sur 1") {
+	if len(vs) != 1 || vs[0].State != localstore.StateAccepted || !strings.Contains(vs[0].Status, "cosigné par 1 témoin(s) sur 1") {
 		t.Fatalf("accepted version: %+v", vs)
 	}
 	if intern.Alarm() != nil {

@@ -3,8 +3,8 @@ package viewmodel
 import (
 	"context"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/domain"
 	"appariement/shared/translog"
@@ -16,7 +16,7 @@ import (
 type Results struct {
 	svc     *service.Service
 	rounds  []domain.Round
-	records map[string]cache.ResultRecord
+	records map[string]localstore.ResultRecord
 	Error   string
 	// PosteName describes a poste by id (from the catalogue).
 	PosteName func(id string) string
@@ -28,7 +28,7 @@ func (r *Results) load(rounds []domain.Round) error {
 	if err != nil {
 		return err
 	}
-	r.records = map[string]cache.ResultRecord{}
+	r.records = map[string]localstore.ResultRecord{}
 	for _, rec := range recs {
 		r.records[rec.Round] = rec
 	}

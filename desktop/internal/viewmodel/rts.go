@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -31,8 +31,8 @@ type RTS struct {
 	// Cursor is the selected position in the ranked list (-1: none).
 	Cursor int
 
-	draft    *cache.RankingDraft
-	versions []cache.Item
+	draft    *localstore.RankingDraft
+	versions []localstore.Item
 	// Error is the last error to show.
 	Error string
 }
@@ -127,7 +127,7 @@ func (r *RTS) load() error {
 }
 
 func (r *RTS) loadDraft() error {
-	r.draft, r.versions, r.Cursor = &cache.RankingDraft{}, nil, -1
+	r.draft, r.versions, r.Cursor = &localstore.RankingDraft{}, nil, -1
 	p := r.Poste()
 	if p == nil {
 		return nil
@@ -292,7 +292,7 @@ func (r *RTS) CandidatesDone(o CandidatesOutcome) error {
 	return nil
 }
 
-func mergeCandidates(d *cache.RankingDraft, cands []api.Candidate) {
+func mergeCandidates(d *localstore.RankingDraft, cands []api.Candidate) {
 	present := map[string]bool{}
 	for _, c := range cands {
 		present[c.Intern.ID] = true

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/outbox"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
@@ -77,7 +77,7 @@ func NewSession(svc *service.Service) *Session {
 // OpenSession opens the session of the profile enrolled in store (see
 // service.Open; serverURL, if not empty, overrides the profile's). The
 // session is stopped: Start it once its screens are built.
-func OpenSession(store *cache.Store, serverURL string) (*Session, error) {
+func OpenSession(store *localstore.Store, serverURL string) (*Session, error) {
 	svc, err := service.Open(store, serverURL)
 	if err != nil {
 		return nil, err

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -18,7 +18,7 @@ import (
 // userSession opens a desktop session, unlocked, for a servertest user.
 func userSession(t *testing.T, env *servertest.Env, u *servertest.User) *service.Service {
 	t.Helper()
-	store, err := cache.Open(filepath.Join(t.TempDir(), u.ID+".db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), u.ID+".db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func userSession(t *testing.T, env *servertest.Env, u *servertest.User) *service
 		t.Fatal(err)
 	}
 	me := domain.Person{ID: u.ID, Role: domain.RoleIntern, Specialty: servertest.Specialty, Subdivision: servertest.Subdivision}
-	if err := store.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: me, ServerKey: env.ServerKey, Key: sealed}); err != nil {
+	if err := store.SaveProfile(&localstore.Profile{ServerURL: env.URL, Person: me, ServerKey: env.ServerKey, Key: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := service.Open(store, "")

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -30,7 +30,7 @@ func adminSession(t *testing.T, env *servertest.Env) *service.Service {
 // already registered on the server.
 func keySession(t *testing.T, env *servertest.Env, p domain.Person, key ed25519.PrivateKey) *service.Service {
 	t.Helper()
-	store, err := cache.Open(filepath.Join(t.TempDir(), p.ID+".db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), p.ID+".db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func keySession(t *testing.T, env *servertest.Env, p domain.Person, key ed25519.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SaveProfile(&cache.Profile{ServerURL: env.URL, Person: p, ServerKey: env.ServerKey, Key: sealed}); err != nil {
+	if err := store.SaveProfile(&localstore.Profile{ServerURL: env.URL, Person: p, ServerKey: env.ServerKey, Key: sealed}); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := service.Open(store, "")
@@ -56,7 +56,7 @@ func keySession(t *testing.T, env *servertest.Env, p domain.Person, key ed25519.
 // enrolledSession enrolls person id through the app's own enrollment.
 func enrolledSession(t *testing.T, env *servertest.Env, id string) *service.Service {
 	t.Helper()
-	store, err := cache.Open(filepath.Join(t.TempDir(), id+".db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), id+".db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestStaffEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	vs := rts.Versions()
-	if len(vs) != 1 || vs[0].State != cache.StateAccepted {
+	if len(vs) != 1 || vs[0].State != localstore.StateAccepted {
 		t.Fatalf("versions %+v", vs)
 	}
 	subs, err := must(rsvc.Signed()).Submissions(ctx, env.Round)

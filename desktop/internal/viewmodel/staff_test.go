@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"appariement/desktop/internal/cache"
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 )
@@ -68,7 +68,7 @@ func TestMergeCandidates(t *testing.T) {
 	c := func(id string, rank int) api.Candidate {
 		return api.Candidate{Intern: domain.Person{ID: id, Rank: rank}}
 	}
-	d := &cache.RankingDraft{}
+	d := &localstore.RankingDraft{}
 	mergeCandidates(d, []api.Candidate{c("b", 5), c("a", 2), c("z", 0)})
 	if !slices.Equal(d.List, []string{"a", "b", "z"}) {
 		t.Fatalf("first fetch: %v", d.List)

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"appariement/assets"
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/catalogue"
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/outbox"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
@@ -69,7 +69,7 @@ func session(t *testing.T) (*Intern, *servertest.Env) {
 		t.Fatal(err)
 	}
 	env.TransitionRound(t, "R-PSY", domain.StateWishesOpen)
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestEnrollmentChecksServerFirst(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{Interns: 1, Postes: 1})
 	faults := env.Faults()
 	url := env.Front(t, faults) // counts the enrollments that leave
-	store, err := cache.Open(filepath.Join(t.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestStatusTexts(t *testing.T) {
 // BenchmarkOpen20000 measures what the app does at startup with a cached
 // catalogue of 20,000 postes: read them from bbolt and build the index.
 func BenchmarkOpen20000(b *testing.B) {
-	store, err := cache.Open(filepath.Join(b.TempDir(), "c.db"))
+	store, err := localstore.Open(filepath.Join(b.TempDir(), "c.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"appariement/desktop/internal/cache"
 	"appariement/desktop/internal/i18n"
+	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/domain"
 	"appariement/shared/rules"
@@ -20,8 +20,8 @@ type WishList struct {
 	svc      *service.Service
 	cat      *Catalogue
 	round    *domain.Round
-	draft    *cache.Draft
-	versions []cache.Item
+	draft    *localstore.Draft
+	versions []localstore.Item
 	// Selected is the position of the selected wish (-1: none).
 	Selected int
 	// Error is the last error to show.
@@ -32,7 +32,7 @@ func (w *WishList) load(r *domain.Round) error {
 	w.round = r
 	w.Selected = -1
 	if r == nil {
-		w.draft, w.versions = &cache.Draft{}, nil
+		w.draft, w.versions = &localstore.Draft{}, nil
 		return nil
 	}
 	d, err := w.svc.Store.Draft(r.ID)
@@ -175,7 +175,7 @@ func (w *WishList) attachmentsSigned() bool {
 type Version struct {
 	Title  string
 	Status string
-	State  cache.ItemState
+	State  localstore.ItemState
 }
 
 // Versions returns the signed versions, newest first.
@@ -183,7 +183,7 @@ func (w *WishList) Versions() []Version {
 	out := make([]Version, 0, len(w.versions))
 	for _, it := range w.versions {
 		v := versionOf(it, i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt)))
-		if it.State == cache.StateAccepted && it.Receipt != nil {
+		if it.State == localstore.StateAccepted && it.Receipt != nil {
 			v.Status += Cosigned(w.svc, it.Receipt.Checkpoint)
 		}
 		out = append(out, v)
@@ -192,17 +192,17 @@ func (w *WishList) Versions() []Version {
 }
 
 // versionOf describes the state of a signed item.
-func versionOf(it cache.Item, title string) Version {
+func versionOf(it localstore.Item, title string) Version {
 	v := Version{State: it.State, Title: title}
 	switch it.State {
-	case cache.StatePending:
+	case localstore.StatePending:
 		v.Status = i18n.T("state.signed")
 		if it.Attempts > 0 {
 			v.Status += " — " + i18n.T("state.attempts", it.Attempts)
 		}
-	case cache.StateAccepted:
+	case localstore.StateAccepted:
 		v.Status = i18n.T("state.accepted", FormatTime(it.Receipt.ServerTime), it.Receipt.Index)
-	case cache.StateRefused:
+	case localstore.StateRefused:
 		v.Status = i18n.T("state.refused", Message(it.Refusal))
 	}
 	return v
@@ -210,7 +210,7 @@ func versionOf(it cache.Item, title string) Version {
 
 // SignOutcome is the result of Sign, to apply with SignDone.
 type SignOutcome struct {
-	Item cache.Item
+	Item localstore.Item
 	Err  error
 }
 

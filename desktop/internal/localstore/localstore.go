@@ -1,10 +1,10 @@
-// Package cache is the desktop app's local store, a bbolt file: the
+// Package localstore is the desktop app's local store, a bbolt file: the
 // profile and sealed key, the pinned server key, the rounds and their
 // catalogues (with the version of the last delta applied), favourites,
 // drafts of wish lists, candidate files, the outbox of signed envelopes and
 // uploads, receipts and results. Everything the app needs offline is here,
 // and every write is durable when the call returns.
-package cache
+package localstore
 
 import (
 	"bytes"
@@ -45,7 +45,7 @@ var (
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found in the local cache")
 
-// Store is the local cache. It is safe for concurrent use.
+// Store is the local store. It is safe for concurrent use.
 type Store struct {
 	db *bolt.DB
 }
