@@ -219,12 +219,6 @@ func (s *Server) roundDetail(q *req) error {
 	return q.ok(d)
 }
 
-// updateRound changes a round with its audit entry (see
-// rounds.Updater.Change), for the admin routes outside roundadmin.
-func (s *Server) updateRound(q *req, id string, fn func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
-	return s.roundAdmin.Updater().Change(id, fn)
-}
-
 // schedule sets a round's windows (PUT /v1/admin/rounds/{round}/schedule).
 func (s *Server) schedule(q *req) error {
 	var in api.ScheduleRequest
@@ -269,10 +263,7 @@ func (s *Server) publish(q *req) error {
 	if err != nil {
 		return err
 	}
-	q.w.Header().Set("Content-Type", "application/json")
-	q.w.WriteHeader(200)
-	q.w.Write(signed)
-	return nil
+	return writeSigned(q, signed)
 }
 
 // nextRound creates round 2 (or 3) from a published round

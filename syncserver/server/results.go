@@ -4,17 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
-
-	"appariement/shared/domain"
-	"appariement/syncserver/rounds"
-	"appariement/syncserver/store"
 )
-
-// published returns the published result of a round and its signed
-// envelope, or refuses (see rounds.Published).
-func (s *Server) published(tx store.Tx, round string) (*store.RoundRecord, *domain.Result, []byte, error) {
-	return rounds.Published(tx, round)
-}
 
 // writeSigned answers a signed envelope.
 func writeSigned(q *req, signed []byte) error {
