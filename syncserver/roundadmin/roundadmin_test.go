@@ -212,7 +212,10 @@ func TestThirdRoundRunPublish(t *testing.T) {
 	st := roundstest.Open(t)
 	notified, mailed := 0, 0
 	s := roundadmin.New(roundadmin.Config{Store: st, Clock: func() time.Time { return roundstest.Now },
-		NotifyResult: func(tx store.Tx, res *domain.Result, now time.Time) error { notified += len(res.Assignments); return nil },
+		NotifyResult: func(tx store.Tx, res *domain.Result, now time.Time) error {
+			notified += len(res.Assignments)
+			return nil
+		},
 		MailEnqueued: func() { mailed++ }})
 	roundstest.Write(t, st, roundstest.Round{ID: "T", Number: 3, Interns: 2, Postes: 1, Eligible: true})
 	if _, err := s.Assign(admin, "T", api.ManualAssignmentRequest{Intern: "i1", Poste: "P1", Reason: "accord"}); err != nil {
