@@ -87,11 +87,14 @@ var errRollback = errors.New("imports: import has problems")
 func (s *Service) People(a rounds.Actor, p Params, body []byte) (*api.ImportReport, error) {
 	rep := &api.ImportReport{Kind: "people", DryRun: p.DryRun}
 	var people []domain.Person
+	bad := map[int]bool{} // rows already refused: not written, even in the rolled back transaction
 	if p.Format == api.FormatJSON {
 		people = decodeRows[domain.Person](body, rep)
 		rep.Rows = len(people)
 		for i, p := range people {
-			rep.Problems = append(rep.Problems, checkPersonRow(i+1, &p)...)
+			probs := checkPersonRow(i+1, &p)
+			rep.Problems = append(rep.Problems, probs...)
+			bad[i+1] = len(probs) > 0
 		}
 	} else if t := readTable(body, rep); t != nil {
 		var r *importer.Report
@@ -104,6 +107,9 @@ func (s *Service) People(a rounds.Actor, p Params, body []byte) (*api.ImportRepo
 	err := s.st.Update(func(tx store.Tx) error {
 		for i, p := range people {
 			row := i + 1
+			if bad[row] {
+				continue
+			}
 			if seen[p.ID] {
 				rep.Problems = append(rep.Problems, problem(row, "id", p.ID, "identifiant en double", "duplicate id"))
 				continue
