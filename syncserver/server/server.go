@@ -173,7 +173,7 @@ type Server struct {
 	mailDir   bool             // mailq writes .eml files (demo mode)
 	notifier  *notifier        // timed notifications (nil without mailq)
 
-	// The use cases the handlers call (built by useCases).
+	// The use cases the handlers call (built by roundUseCases).
 	roundAdmin *roundadmin.Service
 	sims       *simulation.Cache
 	reveal     *live.Service
@@ -216,7 +216,6 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.store = st
 	s.keyID = envelope.KeyID(st.ServerKey().PublicKey)
-	s.useCases()
 	s.clock.init(cfg.Clock())
 	s.metrics.reg.MustRegister(s.faultCollectors()...)
 	s.metrics.reg.MustRegister(newMailCollector(s))
@@ -225,12 +224,14 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	s.roundUseCases()
 	s.sims.Start(cfg.SimulationEvery)
 	return s, nil
 }
 
-// useCases builds the use cases on the open store.
-func (s *Server) useCases() {
+// roundUseCases builds the use cases of rounds, imports, call lists, the
+// simulation and the live reveal on the open store.
+func (s *Server) roundUseCases() {
 	s.roundAdmin = roundadmin.New(roundadmin.Config{Store: s.store, Clock: s.now, OnClock: s.noteClockStep,
 		CheckCosignatures: s.checkCosignatures, NotifyResult: s.notifyResult, MailEnqueued: s.mailEnqueued})
 	s.sims = simulation.New(simulation.Config{Store: s.store, Clock: s.now, MaxAge: s.cfg.SimulationMaxAge, Logger: s.log})
