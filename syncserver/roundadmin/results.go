@@ -16,8 +16,6 @@ import (
 	"appariement/syncserver/store"
 )
 
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
 // FullResult returns the signed full result of a published round.
 func (s *Service) FullResult(round string) ([]byte, error) {
 	var signed []byte

@@ -8,6 +8,7 @@
 package roundadmin
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -295,7 +296,7 @@ func (s *Service) Publish(a rounds.Actor, id string) ([]byte, error) {
 		if err != nil {
 			return store.AuditEntry{}, err
 		}
-		payload, err := jsonMarshal(res)
+		payload, err := json.Marshal(res)
 		if err != nil {
 			return store.AuditEntry{}, err
 		}
