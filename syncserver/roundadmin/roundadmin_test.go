@@ -47,10 +47,14 @@ func TestCreate(t *testing.T) {
 		{"procedure", api.CreateRoundRequest{ID: "S", Procedure: "tirage"}, api.CodeBadRequest, `procédure "tirage" inconnue`},
 		{"specialty", api.CreateRoundRequest{ID: "S", Procedure: domain.Appariement, Specialty: "XX"}, api.CodeBadRequest, `spécialité "XX" inconnue`},
 		{"subdivision", api.CreateRoundRequest{ID: "S", Procedure: domain.Appariement, Subdivision: "XX"}, api.CodeBadRequest, `subdivision "XX" inconnue`},
+		{"coverage of a choix au rang", api.CreateRoundRequest{ID: "S", Procedure: domain.ChoixAuRang, MinRankingCoverage: 80}, api.CodeBadRequest,
+			"couverture minimale des classements 80 % : entre 0 et 100, et seulement pour un appariement"},
+		{"coverage over 100", api.CreateRoundRequest{ID: "S", Procedure: domain.Appariement, MinRankingCoverage: 101}, api.CodeBadRequest, ""},
+		{"coverage", api.CreateRoundRequest{ID: "A", Procedure: domain.Appariement, MinRankingCoverage: 80}, "", ""},
 	} {
 		r, err := s.Create(admin, c.in)
 		refusal(t, c.name, err, c.want, c.fr)
-		if err == nil && (r.ID != c.in.ID || r.Number != 1 || r.State != domain.StateDraft) {
+		if err == nil && (r.ID != c.in.ID || r.Number != 1 || r.State != domain.StateDraft || r.MinRankingCoverage != c.in.MinRankingCoverage) {
 			t.Errorf("%s: created %+v", c.name, r)
 		}
 	}
