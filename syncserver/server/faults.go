@@ -57,49 +57,6 @@ func (c *clockSteps) observe(now time.Time) time.Duration {
 	return step
 }
 
-// fresh reports whether a simulation checked at cur is younger than maxAge
-// by the wall clock (which tests move) and by the monotonic clock, and not
-// from the wall clock's future (a clock stepped back).
-func fresh(cur *simState, now time.Time, maxAge time.Duration) bool {
-	wall := now.Sub(cur.meta.CheckedAt)
-	return wall >= 0 && wall < maxAge && time.Since(cur.checked) < maxAge
-}
-
-// livePacing paces the live reveal of a round by the monotonic clock once
-// this process has seen it: the reveal's start is stored as a wall time
-// (it survives restarts), but a wall clock stepped back must not hide
-// ranks already revealed, nor stop the reveal.
-type livePacing struct {
-	mu sync.Mutex
-	m  map[string]liveAnchor
-}
-
-type liveAnchor struct {
-	start time.Time // the round's LiveStart
-	mono  time.Time // the monotonic instant of start, as first seen
-}
-
-// now returns the time at which to judge the reveal of round started at
-// start: the later of the wall clock and start plus the monotonic time
-// elapsed since, as first seen in this process.
-func (p *livePacing) now(round string, start, wall time.Time) time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.m == nil {
-		p.m = map[string]liveAnchor{}
-	}
-	a, ok := p.m[round]
-	if !ok || !a.start.Equal(start) {
-		a = liveAnchor{start: start, mono: time.Now().Add(-wall.Sub(start))}
-		p.m[round] = a
-	}
-	mono := start.Add(time.Since(a.mono))
-	if mono.After(wall) {
-		return mono
-	}
-	return wall
-}
-
 // checkClock leaves a trace of a clock step and refuses when the clock is
 // behind the last log leaf (store.CheckClock).
 func (s *Server) checkClock(now time.Time) error {

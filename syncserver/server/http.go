@@ -5,7 +5,6 @@ import (
 	"container/list"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net"
@@ -17,13 +16,12 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )
 
@@ -365,19 +363,7 @@ func (s *Server) trustedProxy(a netip.Addr) bool {
 
 // checkID refuses an identifier that is empty, too long or holds control
 // characters (identifiers are keys of the store).
-func checkID(what, id string) error {
-	switch {
-	case id == "":
-		return api.Errorf(api.CodeMalformed, "%s manquant", "missing %s", what)
-	case len(id) > api.MaxIDLength:
-		return api.Errorf(api.CodeTooLarge, "%s trop long (%d octets, maximum %d)",
-			"%s too long (%d bytes, at most %d)", what, len(id), api.MaxIDLength)
-	case !utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl):
-		return api.Errorf(api.CodeMalformed, "%s %q contient des caractères interdits",
-			"%s %q holds forbidden characters", what, id)
-	}
-	return nil
-}
+func checkID(what, id string) error { return api.CheckID(what, id) }
 
 // limiters is a set of token buckets by key (client address or identity).
 // The map is bounded: buckets are kept in least-recently-used order, those
@@ -528,23 +514,19 @@ func badRequest(format, formatEN string, args ...any) error {
 	return api.Errorf(api.CodeBadRequest, format, formatEN, args...)
 }
 
-func unknownRound(id string) error {
-	return api.Errorf(api.CodeUnknownRound, "tour %q inconnu", "unknown round %q", id)
-}
+func unknownRound(id string) error { return rounds.UnknownRound(id) }
 
 // round loads a round or refuses with unknown_round.
-func (s *Server) round(id string) (*store.RoundRecord, error) {
-	var rec *store.RoundRecord
-	err := s.store.View(func(tx store.Tx) error {
-		var err error
-		rec, err = tx.Round(id)
-		return err
-	})
-	if store.IsNotFound(err) {
-		return nil, unknownRound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("server: round %s: %w", id, err)
-	}
-	return rec, nil
+func (s *Server) round(id string) (*store.RoundRecord, error) { return rounds.Get(s.store, id) }
+
+// published returns the published result of a round and its signed
+// envelope, or refuses (rounds.Published), for the audit bundle.
+func (s *Server) published(tx store.Tx, round string) (*store.RoundRecord, *domain.Result, []byte, error) {
+	return rounds.Published(tx, round)
+}
+
+// updateRound changes a round with its audit entry (rounds.Updater), for
+// the admin routes whose use cases are not in roundadmin.
+func (s *Server) updateRound(q *req, id string, fn func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
+	return s.roundAdmin.Updater().Change(id, fn)
 }

@@ -34,8 +34,14 @@ import (
 	"golang.org/x/time/rate"
 
 	"appariement/shared/envelope"
+	"appariement/syncserver/calllists"
+	"appariement/syncserver/catalogue"
+	"appariement/syncserver/imports"
 	"appariement/syncserver/keyfile"
+	"appariement/syncserver/live"
 	"appariement/syncserver/mailqueue"
+	"appariement/syncserver/roundadmin"
+	"appariement/syncserver/simulation"
 	"appariement/syncserver/store"
 	"appariement/syncserver/store/boltstore"
 )
@@ -160,14 +166,19 @@ type Server struct {
 	// enrollLim limits enrollment tries by client address.
 	enrollLim *limiters
 	nonces    *nonces
-	sims      *simulations
 	keyID     string // envelope.KeyID of the server key: signed requests are bound to it
 	clock     clockSteps
-	livePace  livePacing
-	postes    *posteCache      // the postes of each round, by catalogue version
+	postes    *catalogue.Cache // the postes of each round, by catalogue version
 	mailq     *mailqueue.Queue // nil without Config.Mail
 	mailDir   bool             // mailq writes .eml files (demo mode)
 	notifier  *notifier        // timed notifications (nil without mailq)
+
+	// The use cases the handlers call (built by roundUseCases).
+	roundAdmin *roundadmin.Service
+	sims       *simulation.Cache
+	reveal     *live.Service
+	callLists  *calllists.Service
+	imports    *imports.Service
 
 	closeOnce sync.Once // Close may be called more than once (a test and its cleanup)
 	closeErr  error
@@ -194,8 +205,7 @@ func Open(cfg Config) (*Server, error) {
 		idLim:     newLimiters(cfg.IdentityRate, cfg.IdentityBurst),
 		enrollLim: newLimiters(cfg.EnrollRate, cfg.EnrollBurst),
 		nonces:    newNonces(),
-		postes:    newPosteCache(),
-		sims:      newSimulations(),
+		postes:    catalogue.New(),
 	}
 	st, err := openStore(cfg, store.Options{
 		Name: cfg.Name, Clock: cfg.Clock, MaxBatch: cfg.MaxBatch, Logger: cfg.Logger,
@@ -214,8 +224,23 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.startSimulations()
+	s.roundUseCases()
+	s.sims.Start(cfg.SimulationEvery)
 	return s, nil
+}
+
+// roundUseCases builds the use cases of rounds, imports, call lists, the
+// simulation and the live reveal on the open store.
+func (s *Server) roundUseCases() {
+	s.roundAdmin = roundadmin.New(roundadmin.Config{Store: s.store, Clock: s.now, OnClock: s.noteClockStep,
+		CheckCosignatures: s.checkCosignatures, NotifyResult: s.notifyResult, MailEnqueued: s.mailEnqueued})
+	s.sims = simulation.New(simulation.Config{Store: s.store, Clock: s.now, MaxAge: s.cfg.SimulationMaxAge, Logger: s.log})
+	s.reveal = live.New(s.store, s.roundAdmin.Updater())
+	s.callLists = calllists.New(calllists.Config{Store: s.store, Notify: s.notifyCallList, Published: func(round string) {
+		s.sims.Invalidate(round)
+		s.mailEnqueued()
+	}})
+	s.imports = imports.New(s.store)
 }
 
 // openStore opens the store with its signing key from cfg.KeyFile: read
@@ -336,7 +361,7 @@ func (s *Server) close() error {
 			s.log.Warn("server: shutdown", "err", err)
 		}
 	}
-	s.stopSimulations()
+	s.sims.Stop()
 	s.stopNotifier()
 	if s.mailq != nil {
 		s.mailq.Close() // a delivery in flight is cut; its mail stays queued

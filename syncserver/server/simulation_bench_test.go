@@ -17,6 +17,7 @@ import (
 	"appariement/shared/envelope"
 	"appariement/shared/match"
 	"appariement/syncserver/rounds"
+	"appariement/syncserver/simulation"
 	"appariement/syncserver/store"
 )
 
@@ -51,12 +52,12 @@ func BenchmarkSimulationCompute40k(b *testing.B) {
 	in := benchInput()
 	b.ReportAllocs()
 	for b.Loop() {
-		st, err := runSimulation(in)
+		st, err := simulation.Run(in)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if st.meta.Interns != 40_000 {
-			b.Fatalf("%d interns", st.meta.Interns)
+		if st.Meta.Interns != 40_000 {
+			b.Fatalf("%d interns", st.Meta.Interns)
 		}
 	}
 }
@@ -129,12 +130,12 @@ func BenchmarkSimulationRecompute40k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		sim, err := s.simulation("R", 0, true)
+		sim, err := s.sims.Get("R", 0, true)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if sim.meta.Lists != 40_000 {
-			b.Fatalf("%d lists", sim.meta.Lists)
+		if sim.Meta.Lists != 40_000 {
+			b.Fatalf("%d lists", sim.Meta.Lists)
 		}
 	}
 }

@@ -191,7 +191,7 @@ func (s *Server) validate(tx store.Tx, payloadType string, sub *api.Submission, 
 	if err := rules.CheckWindow(&rec.Round, payloadType, now); err != nil {
 		return cur, err
 	}
-	postes, err := s.postes.postes(tx, rec)
+	postes, err := s.postes.Postes(tx, rec)
 	if err != nil {
 		return cur, err
 	}

@@ -1,4 +1,8 @@
-package server
+// Package catalogue keeps the postes of each round by catalogue version,
+// so that validating a wish list reads one map instead of decoding one
+// stored poste per wish (the largest share of a submission's time once
+// profiled).
+package catalogue
 
 import (
 	"sync"
@@ -7,13 +11,11 @@ import (
 	"appariement/syncserver/store"
 )
 
-// posteCache keeps each round's postes by catalogue version, so that
-// validating a wish list reads one map instead of decoding one stored
-// poste per wish (the largest share of a submission's time once
-// profiled). The version is read in the same transaction as the round, so
-// a cached set is always the one that transaction would read: every change
+// Cache holds the postes of each round at the catalogue version last
+// read. The version is read in the same transaction as the round, so a
+// cached set is always the one that transaction would read: every change
 // of a round's postes bumps its catalogue version.
-type posteCache struct {
+type Cache struct {
 	mu     sync.Mutex
 	rounds map[string]*roundPostes
 }
@@ -23,11 +25,13 @@ type roundPostes struct {
 	byID    map[string]*domain.Poste
 }
 
-func newPosteCache() *posteCache { return &posteCache{rounds: map[string]*roundPostes{}} }
+// New returns an empty cache.
+func New() *Cache { return &Cache{rounds: map[string]*roundPostes{}} }
 
-// postes returns the postes of rec's round at its catalogue version, read
-// with tx when not cached. The map and its postes must not be modified.
-func (c *posteCache) postes(tx store.Tx, rec *store.RoundRecord) (map[string]*domain.Poste, error) {
+// Postes returns the postes of rec's round at its catalogue version by
+// id, read with tx when not cached. The map and its postes must not be
+// modified.
+func (c *Cache) Postes(tx store.Tx, rec *store.RoundRecord) (map[string]*domain.Poste, error) {
 	// One load at a time: at a deadline hundreds of submissions arrive
 	// together, and all but the first must wait for its load, not repeat it.
 	c.mu.Lock()
