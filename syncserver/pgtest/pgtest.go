@@ -378,7 +378,9 @@ func (s *Server) baseBackup(primary *Server) error {
 
 // Start starts the server (again, after Stop or Kill) and waits until it
 // accepts connections.
-func (s *Server) Start() error {
+func (s *Server) Start() error { return s.startRetry(0) }
+
+func (s *Server) startRetry(retries int) error {
 	s.mu.Lock()
 	if s.cmd != nil {
 		s.mu.Unlock()
@@ -388,6 +390,10 @@ func (s *Server) Start() error {
 	if err != nil {
 		s.mu.Unlock()
 		return fmt.Errorf("pgtest: %w", err)
+	}
+	var logStart int64
+	if fi, err := logf.Stat(); err == nil {
+		logStart = fi.Size()
 	}
 	cmd := s.command("postgres", s.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -419,6 +425,12 @@ func (s *Server) Start() error {
 		}
 		select {
 		case <-exited:
+			if s.logSince(logStart, "pre-existing shared memory block") && ctx.Err() == nil && retries < 100 {
+				// A killed server's last backend has not exited yet.
+				retries++
+				time.Sleep(100 * time.Millisecond)
+				return s.startRetry(retries)
+			}
 			return fmt.Errorf("pgtest: %s exited at start: %w\n%s", s.Name, err, s.LogTail())
 		case <-ctx.Done():
 			return fmt.Errorf("pgtest: %s does not accept connections: %w\n%s", s.Name, err, s.LogTail())
@@ -434,6 +446,12 @@ func (s *Server) LogTail() string {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
+}
+
+// logSince reports whether the log holds text after offset.
+func (s *Server) logSince(offset int64, text string) bool {
+	b, _ := os.ReadFile(s.log)
+	return int64(len(b)) > offset && strings.Contains(string(b[offset:]), text)
 }
 
 // Running reports whether the server's process is alive.
@@ -459,9 +477,16 @@ func (s *Server) signal(sig syscall.Signal, grace time.Duration) error {
 	if cmd == nil {
 		return nil
 	}
-	pgid := cmd.Process.Pid
+	pid := cmd.Process.Pid
+	var children []int
 	if sig == syscall.SIGKILL {
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		// PostgreSQL's children each lead their own process group: kill
+		// them one by one, with the postmaster, as a machine's crash would.
+		children = childrenOf(pid)
+		syscall.Kill(pid, syscall.SIGKILL)
+		for _, c := range children {
+			syscall.Kill(c, syscall.SIGKILL)
+		}
 	} else {
 		cmd.Process.Signal(sig)
 	}
@@ -469,16 +494,68 @@ func (s *Server) signal(sig syscall.Signal, grace time.Duration) error {
 		select {
 		case <-exited:
 		case <-time.After(grace):
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			children = childrenOf(pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+			for _, c := range children {
+				syscall.Kill(c, syscall.SIGKILL)
+			}
 		}
 	}
 	<-exited
-	if sig == syscall.SIGKILL {
-		// The backends notice their postmaster's death and exit; they were
-		// in its process group and got the signal too.
-		syscall.Kill(-pgid, syscall.SIGKILL)
+	// Wait until the children are gone, or the next start finds their
+	// shared memory still attached (Start also retries on that).
+	deadline := time.Now().Add(30 * time.Second)
+	for _, c := range children {
+		for alive(c) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	return nil
+}
+
+// childrenOf lists the processes whose parent is pid (from /proc; none
+// where there is no /proc).
+func childrenOf(pid int) []int {
+	dirs, _ := os.ReadDir("/proc")
+	var out []int
+	for _, d := range dirs {
+		c, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, _ := procStat(c); ppid == pid {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// procStat returns the parent and state of process pid from /proc.
+func procStat(pid int) (ppid int, state byte) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	// pid (comm) state ppid …: comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return 0, 0
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	return ppid, f[0][0]
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	_, state := procStat(pid)
+	return state != 0 && state != 'Z' && state != 'X'
 }
 
 // Promote turns a standby into a primary and waits until it accepts
