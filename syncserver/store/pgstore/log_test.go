@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"appariement/shared/api"
 	"appariement/shared/envelope"
@@ -185,5 +186,44 @@ func TestTwoNodesOneLog(t *testing.T) {
 	}
 	if len(wl) != n+1 || wl[0].Author != "i1" || wl[0].Seq != 3 {
 		t.Fatalf("%d current wish lists, first %+v; want %d, i1 at seq 3", len(wl), wl[0], n+1)
+	}
+}
+
+// TestClockSkewBetweenNodes: a node whose clock reads a little behind the
+// last leaf (another node's clock ahead) stamps its leaves with the last
+// leaf's time, so that leaf times never go backwards; further behind than
+// MaxClockSkew, it refuses with clock_behind and writes nothing.
+func TestClockSkewBetweenNodes(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Options{})
+	dsn := newDatabase(t, c)
+	base := time.Date(2026, 9, 1, 18, 0, 0, 0, time.UTC)
+	node := func(offset time.Duration) *Store {
+		s, err := Open(context.Background(), dsn, Options{Key: testServerKey, Clock: func() time.Time { return base.Add(offset) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	ahead, slightly, far := node(0), node(-MaxClockSkew/2), node(-2*MaxClockSkew)
+	ctx := context.Background()
+	_, priv, _ := ed25519.GenerateKey(nil)
+	first, err := ahead.Append(ctx, newPending(priv, "a", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := slightly.Append(ctx, newPending(priv, "b", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.ServerTime.Equal(first.ServerTime) || second.Index != first.Index+1 {
+		t.Fatalf("leaf of the node slightly behind: %+v; want index %d at %s", second, first.Index+1, first.ServerTime)
+	}
+	var ae *api.Error
+	if _, err := far.Append(ctx, newPending(priv, "c", 1)); !errors.As(err, &ae) || ae.Code != api.CodeClockBehind {
+		t.Fatalf("node %s behind: %v; want clock_behind", 2*MaxClockSkew, err)
+	}
+	if _, tree, err := far.Checkpoint(); err != nil || tree.N != 2 {
+		t.Fatalf("tree %d, %v; want 2 leaves (the refused batch wrote nothing)", tree.N, err)
 	}
 }

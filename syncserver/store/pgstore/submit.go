@@ -94,6 +94,13 @@ func (s *Store) drain() {
 	}
 }
 
+// MaxClockSkew is how far the clocks of the nodes sharing a database may
+// differ (NTP keeps them within milliseconds): a batch whose node's clock
+// reads up to this much before the last leaf is stamped with the last
+// leaf's time, so that leaf times never go backwards; further behind, the
+// node refuses submissions (clock_behind) until its clock is corrected.
+const MaxClockSkew = time.Second
+
 // subKey is the key of a current submission.
 type subKey struct{ round, author, poste string }
 
@@ -124,7 +131,6 @@ func (s *Store) commitBatch(batch []*pending) {
 	var refusal error
 	ctx := s.ctx()
 	err := s.update(ctx, func(tx *Tx) error {
-		now := s.opts.Clock().UTC()
 		b := &batchState{hashes: map[int64]tlog.Hash{}, subs: map[subKey]bool{}}
 		var lastNs int64
 		if err := tx.tx.QueryRow(ctx, "SELECT size, last_leaf_ns FROM log_head FOR UPDATE").Scan(&b.size, &lastNs); err != nil {
@@ -132,8 +138,16 @@ func (s *Store) commitBatch(batch []*pending) {
 		}
 		b.last = fromNanos(lastNs)
 		tx.batch = b
-		// Leaf times never go backwards, on any node: a clock behind the
-		// last leaf refuses the whole batch, and nothing is written.
+		// The clock is read once the head is locked: no other batch can
+		// commit after this reading and before this batch. Leaf times never
+		// go backwards, on any node: a clock behind the last leaf by less
+		// than MaxClockSkew (another node's clock a little ahead) stamps
+		// the batch with the last leaf's time; further behind, the whole
+		// batch is refused and nothing is written.
+		now := s.opts.Clock().UTC()
+		if now.Before(b.last) && !now.Before(b.last.Add(-MaxClockSkew)) {
+			now = b.last
+		}
 		if err := tx.CheckClock(now); err != nil {
 			refusal = err
 			return err
