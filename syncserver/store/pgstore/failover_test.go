@@ -30,7 +30,7 @@ func TestFailoverKeepsEveryReceipt(t *testing.T) {
 	}
 	c := pgtest.Start(t, pgtest.Options{Standby: true})
 	dsn := newDatabase(t, c)
-	nodes := []*Store{openNode(t, dsn), openNode(t, dsn)}
+	nodes := []*store.Store{openNode(t, dsn), openNode(t, dsn)}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	_, priv, _ := ed25519.GenerateKey(nil)
@@ -39,7 +39,7 @@ func TestFailoverKeepsEveryReceipt(t *testing.T) {
 	type ack struct {
 		index  int64
 		digest string
-		p      *Pending
+		p      *store.Pending
 	}
 	var (
 		mu       sync.Mutex
@@ -108,7 +108,7 @@ func TestFailoverKeepsEveryReceipt(t *testing.T) {
 	if tree.N != int64(len(seen)) || len(seen) != workers*each {
 		t.Fatalf("final tree of %d leaves, %d distinct acknowledged, want %d", tree.N, len(seen), workers*each)
 	}
-	err = s.View(func(tx *Tx) error {
+	err = s.View(func(tx store.Tx) error {
 		for _, a := range acks {
 			got, err := tx.AcceptedDigest(a.digest)
 			if err != nil {

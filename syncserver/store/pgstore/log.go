@@ -3,99 +3,57 @@ package pgstore
 import (
 	"errors"
 	"fmt"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"appariement/shared/api"
-	"appariement/shared/translog"
 	"appariement/syncserver/store"
 )
 
 // The transparency log is log_leaves (leaf data by index) and log_hashes
-// (tlog's stored hashes by stored-hash index); log_head holds its size and
-// the last leaf's time, and is the row every append locks.
+// (tlog's stored hashes by stored-hash index), with log_head holding the
+// size: the row every append batch locks. A write transaction keeps what
+// it appends (leaves, hashes, accepted digests, current submissions) in
+// memory and writes it in one round trip at commit, or before a read that
+// needs it in the database; reads of single rows look in memory first.
 
-// hashReader reads stored hashes in the transaction, the ones the current
-// batch computed first.
-type hashReader struct {
-	tx      *Tx
-	pending map[int64]tlog.Hash
-}
-
-func (h hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	var missing []int64
-	at := map[int64][]int{}
-	for i, x := range indexes {
-		if v, ok := h.pending[x]; ok {
-			out[i] = v
-			continue
-		}
-		if _, seen := at[x]; !seen {
-			missing = append(missing, x)
-		}
-		at[x] = append(at[x], i)
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	rows, err := h.tx.tx.Query(h.tx.ctx, "SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)", missing)
-	if err != nil {
-		return nil, fmt.Errorf("read stored hashes: %w", err)
-	}
-	defer rows.Close()
-	found := 0
-	for rows.Next() {
-		var idx int64
-		var v []byte
-		if err := rows.Scan(&idx, &v); err != nil {
-			return nil, fmt.Errorf("read stored hashes: %w", err)
-		}
-		if len(v) != tlog.HashSize {
-			return nil, fmt.Errorf("stored hash %d: %d bytes", idx, len(v))
-		}
-		for _, i := range at[idx] {
-			copy(out[i][:], v)
-		}
-		found++
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read stored hashes: %w", err)
-	}
-	if found != len(missing) {
-		return nil, fmt.Errorf("stored hashes missing: %d of %d found", found, len(missing))
-	}
-	return out, nil
-}
-
-func (tx *Tx) hashes() hashReader {
-	var p map[int64]tlog.Hash
-	if tx.batch != nil {
-		p = tx.batch.hashes
-	}
-	return hashReader{tx: tx, pending: p}
-}
-
-// TreeSize returns the number of leaves in the log (in an append's
-// transaction, with the batch's leaves so far).
+// TreeSize returns the number of leaves in the log. In a write
+// transaction the first call locks the log head (SELECT … FOR UPDATE)
+// until commit.
 func (tx *Tx) TreeSize() int64 {
-	if tx.batch != nil {
-		return tx.batch.size
-	}
-	var n int64
-	if err := tx.tx.QueryRow(tx.ctx, "SELECT size FROM log_head").Scan(&n); err != nil {
-		tx.keep(fmt.Errorf("pgstore: tree size: %w", err))
+	if err := tx.loadHead(); err != nil {
+		tx.keep(err)
 		return 0
 	}
-	return n
+	return tx.size
 }
 
-// Leaf returns the data of leaf index.
+func (tx *Tx) loadHead() error {
+	if tx.head {
+		return nil
+	}
+	if err := tx.lock(); err != nil {
+		return err
+	}
+	q := "SELECT size FROM log_head"
+	if tx.write {
+		q += " FOR UPDATE"
+	}
+	if err := tx.tx.QueryRow(tx.ctx, q).Scan(&tx.size); err != nil {
+		return classify(fmt.Errorf("pgstore: log head: %w", err))
+	}
+	tx.head = true
+	return nil
+}
+
+// Leaf returns the data of leaf index, or ErrNotFound.
 func (tx *Tx) Leaf(index int64) ([]byte, error) {
-	if err := tx.flush(); err != nil {
+	if d, ok := tx.data[index]; ok {
+		return slices.Clone(d), nil
+	}
+	if err := tx.lock(); err != nil {
 		return nil, err
 	}
 	var v []byte
@@ -104,7 +62,7 @@ func (tx *Tx) Leaf(index int64) ([]byte, error) {
 		return nil, fmt.Errorf("pgstore: leaf %d: %w", index, store.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: leaf %d: %w", index, err)
+		return nil, classify(fmt.Errorf("pgstore: leaf %d: %w", index, err))
 	}
 	return v, nil
 }
@@ -112,34 +70,30 @@ func (tx *Tx) Leaf(index int64) ([]byte, error) {
 // leafChunk is how many leaves ForEachLeaf reads at once.
 const leafChunk = 1000
 
-// ForEachLeaf calls fn with the index and data of leaves [start, end), in
-// order. fn may use the transaction (the leaves are read by chunks).
+// ForEachLeaf calls fn with the index and data of the leaves [start, end)
+// that exist, in order. The leaves are read by chunks, so fn may use the
+// transaction.
 func (tx *Tx) ForEachLeaf(start, end int64, fn func(index int64, data []byte) error) error {
 	if err := tx.flush(); err != nil {
 		return err
 	}
-	for from := start; from < end; {
-		type leaf struct {
-			i    int64
-			data []byte
-		}
+	type leaf struct {
+		i    int64
+		data []byte
+	}
+	for from := max(start, 0); from < end; {
 		rows, err := tx.tx.Query(tx.ctx, "SELECT idx, data FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT $3",
 			from, end, leafChunk)
 		if err != nil {
-			return fmt.Errorf("pgstore: leaves from %d: %w", from, err)
+			return classify(fmt.Errorf("pgstore: leaves from %d: %w", from, err))
 		}
-		var chunk []leaf
-		for rows.Next() {
+		chunk, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (leaf, error) {
 			var l leaf
-			if err := rows.Scan(&l.i, &l.data); err != nil {
-				rows.Close()
-				return fmt.Errorf("pgstore: leaves from %d: %w", from, err)
-			}
-			chunk = append(chunk, l)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("pgstore: leaves from %d: %w", from, err)
+			err := r.Scan(&l.i, &l.data)
+			return l, err
+		})
+		if err != nil {
+			return classify(fmt.Errorf("pgstore: leaves from %d: %w", from, err))
 		}
 		if len(chunk) == 0 {
 			return nil
@@ -154,25 +108,252 @@ func (tx *Tx) ForEachLeaf(start, end int64, fn func(index int64, data []byte) er
 	return nil
 }
 
-// TreeHash returns the root hash of the log's first n leaves.
-func (tx *Tx) TreeHash(n int64) (tlog.Hash, error) {
-	h, err := tlog.TreeHash(n, tx.hashes())
-	if err != nil {
-		return tlog.Hash{}, fmt.Errorf("pgstore: tree hash %d: %w", n, err)
+// ReadHashes returns the stored hashes at indexes, in order (one query for
+// those not appended by this transaction).
+func (tx *Tx) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	at := map[int64][]int{}
+	for i, x := range indexes {
+		if h, ok := tx.hashes[x]; ok {
+			out[i] = h
+			continue
+		}
+		if _, seen := at[x]; !seen {
+			missing = append(missing, x)
+		}
+		at[x] = append(at[x], i)
 	}
-	return h, nil
+	if len(missing) == 0 {
+		return out, nil
+	}
+	if err := tx.lock(); err != nil {
+		return nil, err
+	}
+	rows, err := tx.tx.Query(tx.ctx, "SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)", missing)
+	if err != nil {
+		return nil, classify(fmt.Errorf("pgstore: read stored hashes: %w", err))
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var idx int64
+		var v []byte
+		if err := rows.Scan(&idx, &v); err != nil {
+			return nil, classify(fmt.Errorf("pgstore: read stored hashes: %w", err))
+		}
+		if len(v) != tlog.HashSize {
+			return nil, fmt.Errorf("pgstore: stored hash %d: %d bytes", idx, len(v))
+		}
+		for _, i := range at[idx] {
+			copy(out[i][:], v)
+		}
+		found++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(fmt.Errorf("pgstore: read stored hashes: %w", err))
+	}
+	if found != len(missing) {
+		return nil, fmt.Errorf("pgstore: stored hashes missing: %d of %d found", found, len(missing))
+	}
+	return out, nil
 }
 
-// lastLeafTime reads the server time of the last leaf.
-func (tx *Tx) lastLeafTime() (time.Time, error) {
-	if tx.batch != nil {
-		return tx.batch.last, nil
+// AppendLeaf appends leaf index (the tree size) with its stored hashes.
+func (tx *Tx) AppendLeaf(index int64, data []byte, hashes []tlog.Hash) error {
+	if err := tx.writable("append leaf"); err != nil {
+		return err
 	}
+	if err := tx.loadHead(); err != nil {
+		return err
+	}
+	if index != tx.size {
+		return fmt.Errorf("pgstore: append leaf %d to a log of %d: %w", index, tx.size, store.ErrConflict)
+	}
+	if tx.data == nil {
+		tx.data, tx.hashes = map[int64][]byte{}, map[int64]tlog.Hash{}
+	}
+	base := tlog.StoredHashIndex(0, index)
+	for i, h := range hashes {
+		tx.hashes[base+int64(i)] = h
+		tx.newHash = append(tx.newHash, base+int64(i))
+	}
+	tx.data[index] = slices.Clone(data)
+	tx.leaves = append(tx.leaves, index)
+	tx.size++
+	return nil
+}
+
+// AcceptedDigest returns where the envelope with this digest is in the
+// log, or nil, nil.
+func (tx *Tx) AcceptedDigest(digest string) (*store.Accepted, error) {
+	if a, ok := tx.digests[digest]; ok {
+		return &a, nil
+	}
+	if err := tx.lock(); err != nil {
+		return nil, err
+	}
+	var a store.Accepted
 	var ns int64
-	if err := tx.tx.QueryRow(tx.ctx, "SELECT last_leaf_ns FROM log_head").Scan(&ns); err != nil {
-		return time.Time{}, fmt.Errorf("pgstore: last leaf time: %w", err)
+	err := tx.tx.QueryRow(tx.ctx, "SELECT idx, server_time_ns FROM accepted WHERE digest = $1", digest).Scan(&a.Index, &ns)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
 	}
-	return fromNanos(ns), nil
+	if err != nil {
+		return nil, classify(fmt.Errorf("pgstore: accepted %s: %w", digest, err))
+	}
+	a.ServerTime = fromNanos(ns)
+	return &a, nil
+}
+
+// PutAccepted records where the envelope with this digest is in the log.
+func (tx *Tx) PutAccepted(digest string, a store.Accepted) error {
+	if err := tx.writable("accepted " + digest); err != nil {
+		return err
+	}
+	if tx.digests == nil {
+		tx.digests = map[string]store.Accepted{}
+	}
+	if _, again := tx.digests[digest]; !again {
+		tx.newDig = append(tx.newDig, digest)
+	}
+	a.ServerTime = a.ServerTime.UTC()
+	tx.digests[digest] = a
+	return nil
+}
+
+// Current returns the current submission of author in round for poste,
+// or ErrNotFound.
+func (tx *Tx) Current(round, author, poste string) (*store.Current, error) {
+	k := subKey{round, author, poste}
+	if c, ok := tx.cur[k]; ok {
+		return cloneCurrent(c), nil
+	}
+	var c store.Current
+	ok, err := tx.getDoc(&c, "SELECT doc FROM submissions WHERE round = $1 AND author = $2 AND poste = $3", round, author, poste)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: submission of %s in %s: %w", author, round, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("pgstore: submission of %s in %s for %q: %w", author, round, poste, store.ErrNotFound)
+	}
+	return &c, nil
+}
+
+func cloneCurrent(c store.Current) *store.Current {
+	c.List = slices.Clone(c.List)
+	c.Attachments = slices.Clone(c.Attachments)
+	return &c
+}
+
+// PutCurrent creates or replaces the current submission of its author.
+func (tx *Tx) PutCurrent(c store.Current) error {
+	if err := tx.writable("submission"); err != nil {
+		return err
+	}
+	if tx.cur == nil {
+		tx.cur = map[subKey]store.Current{}
+	}
+	k := subKey{c.Round, c.Author, c.Poste}
+	if _, again := tx.cur[k]; !again {
+		tx.newCur = append(tx.newCur, k)
+	}
+	c.ServerTime = c.ServerTime.UTC()
+	tx.cur[k] = *cloneCurrent(c)
+	return nil
+}
+
+// Submissions returns the current submissions of author in round, by
+// poste (the wish list, poste "", first).
+func (tx *Tx) Submissions(round, author string) ([]store.Current, error) {
+	if err := tx.flush(); err != nil {
+		return nil, err
+	}
+	out, err := queryDocs[store.Current](tx, `SELECT doc FROM submissions WHERE round = $1 AND author = $2
+		ORDER BY poste COLLATE "C"`, round, author)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: submissions of %s in %s: %w", author, round, err)
+	}
+	return out, nil
+}
+
+// CurrentOfType returns the current submissions in round with this
+// payload type, by author then poste (byte order, as the embedded store).
+func (tx *Tx) CurrentOfType(round, payloadType string) ([]store.Current, error) {
+	if err := tx.flush(); err != nil {
+		return nil, err
+	}
+	out, err := queryDocs[store.Current](tx, `SELECT doc FROM submissions WHERE round = $1 AND payload_type = $2
+		ORDER BY author COLLATE "C", poste COLLATE "C"`, round, payloadType)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: current submissions in %s: %w", round, err)
+	}
+	return out, nil
+}
+
+// flush writes what the transaction appended and not yet written, in one
+// round trip, and the log head's size.
+func (tx *Tx) flush() error {
+	if err := tx.lock(); err != nil {
+		return err
+	}
+	if len(tx.leaves)+len(tx.newDig)+len(tx.newCur) == 0 {
+		return nil
+	}
+	pb := &pgx.Batch{}
+	if len(tx.leaves) > 0 {
+		data := make([][]byte, len(tx.leaves))
+		for i, x := range tx.leaves {
+			data[i] = tx.data[x]
+		}
+		pb.Queue("INSERT INTO log_leaves (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])", tx.leaves, data)
+		hashes := make([][]byte, len(tx.newHash))
+		for i, x := range tx.newHash {
+			h := tx.hashes[x]
+			hashes[i] = h[:]
+		}
+		pb.Queue("INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])", tx.newHash, hashes)
+		pb.Queue("UPDATE log_head SET size = $1", tx.size)
+	}
+	if len(tx.newDig) > 0 {
+		idx := make([]int64, len(tx.newDig))
+		ns := make([]int64, len(tx.newDig))
+		for i, d := range tx.newDig {
+			a := tx.digests[d]
+			idx[i], ns[i] = a.Index, nanos(a.ServerTime)
+		}
+		pb.Queue(`INSERT INTO accepted (digest, idx, server_time_ns) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+			ON CONFLICT (digest) DO UPDATE SET idx = EXCLUDED.idx, server_time_ns = EXCLUDED.server_time_ns`,
+			tx.newDig, idx, ns)
+	}
+	if len(tx.newCur) > 0 {
+		n := len(tx.newCur)
+		rounds, authors, postes, types := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		seqs, sidx := make([]int64, n), make([]int64, n)
+		docs := make([][]byte, n)
+		for i, k := range tx.newCur {
+			c := tx.cur[k]
+			doc, err := encode(c)
+			if err != nil {
+				return fmt.Errorf("pgstore: submission %s: %w", c.Digest, err)
+			}
+			rounds[i], authors[i], postes[i], types[i] = k.round, k.author, k.poste, c.PayloadType
+			seqs[i], sidx[i], docs[i] = int64(c.Seq), c.Index, doc
+		}
+		pb.Queue(`INSERT INTO submissions (round, author, poste, payload_type, seq, idx, doc)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::jsonb[])
+			ON CONFLICT (round, author, poste) DO UPDATE
+			SET payload_type = EXCLUDED.payload_type, seq = EXCLUDED.seq, idx = EXCLUDED.idx, doc = EXCLUDED.doc`,
+			rounds, authors, postes, types, seqs, sidx, docs)
+	}
+	if err := tx.tx.SendBatch(tx.ctx, pb).Close(); err != nil {
+		return classify(fmt.Errorf("pgstore: write %d leaves: %w", len(tx.leaves), err))
+	}
+	// The leaves and hashes stay in memory (they never change); digests
+	// and submissions are read from the database from now on.
+	tx.leaves, tx.newHash, tx.newDig, tx.newCur = nil, nil, nil, nil
+	tx.digests, tx.cur = nil, nil
+	return nil
 }
 
 func fromNanos(ns int64) time.Time {
@@ -187,148 +368,4 @@ func nanos(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixNano()
-}
-
-// CheckClock refuses (clock_behind) when now is before the server time
-// of the last leaf, as the embedded store does.
-func (tx *Tx) CheckClock(now time.Time) error {
-	last, err := tx.lastLeafTime()
-	if err != nil {
-		return err
-	}
-	if now.Before(last) {
-		return clockBehind(now, last)
-	}
-	return nil
-}
-
-// CheckClock is Tx.CheckClock against the last leaf time this node saw,
-// with a slack of one second.
-func (s *Store) CheckClock(now time.Time) error {
-	s.health.mu.Lock()
-	last := s.health.lastLeaf
-	s.health.mu.Unlock()
-	if now.Add(time.Second).Before(last) {
-		return clockBehind(now, last)
-	}
-	return nil
-}
-
-func clockBehind(now, last time.Time) *api.Error {
-	behind := last.Sub(now)
-	secs := min(int(behind/time.Second)+2, 300)
-	e := api.Errorf(api.CodeClockBehind,
-		"l'horloge du serveur (%s) est en retard sur la dernière entrée du journal (%s) : aucun envoi ni changement de tour n'est accepté avant qu'elle soit corrigée ; réessayez dans %d s",
-		"the server's clock (%s) is behind the last log entry (%s): no submission or round change is accepted until it is corrected; retry in %d s",
-		now.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano), secs)
-	e.RetryAfter = secs
-	return e
-}
-
-// checkpointCache keeps the last signed checkpoint (signing is cheap, but
-// the tree hash costs a query).
-type checkpointCache struct {
-	mu   sync.Mutex
-	tree tlog.Tree
-	text string
-}
-
-// Checkpoint returns the signed checkpoint of the log as it is now.
-func (s *Store) Checkpoint() (string, tlog.Tree, error) {
-	var tree tlog.Tree
-	err := s.view(s.ctx(), func(tx *Tx) error {
-		tree.N = tx.TreeSize()
-		if tx.err != nil {
-			return tx.err
-		}
-		s.cp.mu.Lock()
-		cachedTree, cachedText := s.cp.tree, s.cp.text
-		s.cp.mu.Unlock()
-		if cachedText != "" && cachedTree.N == tree.N {
-			tree = cachedTree
-			return nil
-		}
-		var err error
-		tree.Hash, err = tx.TreeHash(tree.N)
-		return err
-	})
-	if err != nil {
-		return "", tree, err
-	}
-	return s.signTree(tree)
-}
-
-func (s *Store) signTree(tree tlog.Tree) (string, tlog.Tree, error) {
-	s.cp.mu.Lock()
-	defer s.cp.mu.Unlock()
-	if s.cp.text != "" && s.cp.tree == tree {
-		return s.cp.text, tree, nil
-	}
-	s.keyMu.RLock()
-	signer := s.signer
-	s.keyMu.RUnlock()
-	if signer == nil {
-		return "", tree, store.ErrNoKey
-	}
-	text, err := translog.SignTree(signer, tree)
-	if err != nil {
-		return "", tree, fmt.Errorf("pgstore: %w", err)
-	}
-	if tree.N >= s.cp.tree.N {
-		s.cp.tree, s.cp.text = tree, text
-	}
-	return text, tree, nil
-}
-
-// InclusionProof returns the proof that leaf index is in the tree of the
-// log's first size leaves.
-func (s *Store) InclusionProof(index, size int64) ([][]byte, error) {
-	var proof tlog.RecordProof
-	err := s.view(s.ctx(), func(tx *Tx) error {
-		if size > tx.TreeSize() || index < 0 || index >= size {
-			return fmt.Errorf("pgstore: inclusion of %d in %d: %w", index, size, store.ErrNotFound)
-		}
-		var err error
-		proof, err = tlog.ProveRecord(size, index, tx.hashes())
-		if err != nil {
-			return fmt.Errorf("pgstore: inclusion of %d in %d: %w", index, size, err)
-		}
-		return nil
-	})
-	return translog.ProofBytes(proof), err
-}
-
-// ConsistencyProof returns the proof that the tree of size newer extends
-// the tree of size older.
-func (s *Store) ConsistencyProof(older, newer int64) ([][]byte, error) {
-	var proof tlog.TreeProof
-	err := s.view(s.ctx(), func(tx *Tx) error {
-		if newer > tx.TreeSize() || older < 0 || older > newer {
-			return fmt.Errorf("pgstore: consistency %d→%d: %w", older, newer, store.ErrNotFound)
-		}
-		if older == 0 || older == newer {
-			return nil
-		}
-		var err error
-		proof, err = tlog.ProveTree(newer, older, tx.hashes())
-		if err != nil {
-			return fmt.Errorf("pgstore: consistency %d→%d: %w", older, newer, err)
-		}
-		return nil
-	})
-	return translog.ProofBytes(proof), err
-}
-
-// Receipt builds the receipt of leaf index, accepted at serverTime with
-// the given envelope digest, against the latest checkpoint.
-func (s *Store) Receipt(index int64, serverTime time.Time, digest string) (*api.Receipt, error) {
-	text, tree, err := s.Checkpoint()
-	if err != nil {
-		return nil, err
-	}
-	proof, err := s.InclusionProof(index, tree.N)
-	if err != nil {
-		return nil, err
-	}
-	return &api.Receipt{Index: index, ServerTime: serverTime, Digest: digest, Checkpoint: text, Proof: proof}, nil
 }

@@ -7,51 +7,97 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"appariement/syncserver/store"
 )
 
-// Tx is a read or read-write transaction on the database with the store's
-// typed accessors. It is not safe for concurrent use.
+// Tx is a transaction of the Backend: a store.Tx. It is not safe for
+// concurrent use.
 type Tx struct {
-	ctx   context.Context
-	tx    pgx.Tx
-	s     *Store
-	write bool
-	// batch is the append batch this transaction commits (nil otherwise).
-	batch *batchState
-	// err is the first error of an accessor that cannot return one (such
-	// as TreeSize): the transaction then fails as a whole.
+	ctx    context.Context
+	tx     pgx.Tx
+	b      *Backend
+	write  bool
+	locked bool // writeLock taken
+	// err is the sticky error of the methods without an error result,
+	// and of a failed write lock: the transaction then fails as a whole.
 	err error
+
+	// The log as this transaction sees it: the head (read once, locked in
+	// a write transaction) and what it appended, written at flush.
+	head    bool
+	size    int64
+	leaves  []int64
+	data    map[int64][]byte
+	hashes  map[int64]tlog.Hash
+	newHash []int64
+	digests map[string]store.Accepted
+	newDig  []string
+	cur     map[subKey]store.Current
+	newCur  []subKey
 }
+
+type subKey struct{ round, author, poste string }
 
 // keep records err as the transaction's failure (the first one wins).
 func (tx *Tx) keep(err error) {
 	if err != nil && tx.err == nil {
-		tx.err = err
+		tx.err = classify(err)
 	}
 }
 
+// lock takes the write lock before the first read or write of an Update
+// (nonces excepted), so that Updates run as if one after the other. It
+// returns the transaction's sticky error, if any.
+func (tx *Tx) lock() error {
+	if tx.err != nil {
+		return tx.err
+	}
+	if !tx.write || tx.locked {
+		return nil
+	}
+	if _, err := tx.tx.Exec(tx.ctx, "SELECT pg_advisory_xact_lock($1)", int64(writeLock)); err != nil {
+		tx.keep(fmt.Errorf("pgstore: write lock: %w", err))
+		return tx.err
+	}
+	tx.locked = true
+	return nil
+}
+
+// writable refuses writes in a View.
+func (tx *Tx) writable(what string) error {
+	if !tx.write {
+		return fmt.Errorf("pgstore: %s in a read-only transaction", what)
+	}
+	return tx.lock()
+}
+
 // next returns the next value of counter name (1, 2, 3…), in the
-// transaction: a rolled back transaction leaves no gap.
+// transaction.
 func (tx *Tx) next(name string) (int64, error) {
 	var v int64
 	err := tx.tx.QueryRow(tx.ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
 		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&v)
 	if err != nil {
-		return 0, fmt.Errorf("pgstore: counter %s: %w", name, err)
+		return 0, classify(fmt.Errorf("pgstore: counter %s: %w", name, err))
 	}
 	return v, nil
 }
 
-// getDoc decodes the doc column of the one row query returns into v; it
-// reports false when there is no row.
+// getDoc decodes the first column (a jsonb document) of the one row query
+// returns into v; it reports false when there is no row.
 func (tx *Tx) getDoc(v any, query string, args ...any) (bool, error) {
+	if err := tx.lock(); err != nil {
+		return false, err
+	}
 	var doc []byte
 	err := tx.tx.QueryRow(tx.ctx, query, args...).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, classify(err)
 	}
 	if err := json.Unmarshal(doc, v); err != nil {
 		return true, fmt.Errorf("decode: %w", err)
@@ -59,18 +105,37 @@ func (tx *Tx) getDoc(v any, query string, args ...any) (bool, error) {
 	return true, nil
 }
 
+// exists reports whether query returns a row.
+func (tx *Tx) exists(query string, args ...any) (bool, error) {
+	if err := tx.lock(); err != nil {
+		return false, err
+	}
+	var one int
+	err := tx.tx.QueryRow(tx.ctx, query, args...).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, classify(err)
+	}
+	return true, nil
+}
+
 // queryDocs decodes the first column (a jsonb document) of every row.
 func queryDocs[T any](tx *Tx, query string, args ...any) ([]T, error) {
+	if err := tx.lock(); err != nil {
+		return nil, err
+	}
 	rows, err := tx.tx.Query(tx.ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
 		var doc []byte
 		if err := rows.Scan(&doc); err != nil {
-			return nil, err
+			return nil, classify(err)
 		}
 		var v T
 		if err := json.Unmarshal(doc, &v); err != nil {
@@ -78,19 +143,60 @@ func queryDocs[T any](tx *Tx, query string, args ...any) ([]T, error) {
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, classify(rows.Err())
 }
 
-// exec runs a statement in the transaction.
-func (tx *Tx) exec(query string, args ...any) error {
-	_, err := tx.tx.Exec(tx.ctx, query, args...)
-	return err
+// exec runs a write statement and returns the number of rows it changed.
+func (tx *Tx) exec(what, query string, args ...any) (int64, error) {
+	if err := tx.writable(what); err != nil {
+		return 0, err
+	}
+	tag, err := tx.tx.Exec(tx.ctx, query, args...)
+	if err != nil {
+		return 0, classify(fmt.Errorf("pgstore: %s: %w", what, err))
+	}
+	return tag.RowsAffected(), nil
 }
 
-func mustJSON(v any) ([]byte, error) {
+func encode(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return b, nil
+}
+
+// GetMeta returns the server's metadata value name (nil, nil if never set).
+func (tx *Tx) GetMeta(name string) ([]byte, error) {
+	if err := tx.lock(); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := tx.tx.QueryRow(tx.ctx, "SELECT value FROM server_meta WHERE key = $1", name).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(fmt.Errorf("pgstore: meta %s: %w", name, err))
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	return v, nil
+}
+
+// PutMeta sets metadata value name.
+func (tx *Tx) PutMeta(name string, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
+	_, err := tx.exec("meta "+name, `INSERT INTO server_meta (key, value) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, name, value)
+	return err
+}
+
+// DeleteMeta removes metadata value name.
+func (tx *Tx) DeleteMeta(name string) error {
+	_, err := tx.exec("meta "+name, "DELETE FROM server_meta WHERE key = $1", name)
+	return err
 }

@@ -4,33 +4,29 @@
 --  * Records that the server reads and writes whole are kept as jsonb
 --    documents in the Go encoding of their type (doc), beside the columns
 --    that are looked up, ordered or constrained.
---  * Times that come back into signed or compared values (leaf times,
---    nonce expiries) are kept as bigint nanoseconds since the Unix epoch:
+--  * Times that are compared or ordered (leaf times, nonce expiries, a
+--    mail's next try) are kept as bigint nanoseconds since the Unix epoch:
 --    timestamptz keeps only microseconds.
+--  * Rows name their round, person or leaf without foreign keys: the
+--    store checks what must exist (an unknown round is ErrNotFound), as
+--    the embedded store does, and a refused write never aborts the
+--    transaction it is part of.
 --  * Signed bytes (leaves, envelopes, the frozen input, files) are bytea,
 --    byte for byte.
---  * Sequences that must have no gaps (audit, mails, corrections, key
---    history) come from the counters table, updated in the writer's
---    transaction; PostgreSQL sequences are not transactional.
+--  * Sequences (audit, mails, corrections, key history) come from the
+--    counters table, updated in the writer's transaction: no gaps, unlike
+--    PostgreSQL's sequences.
 
 CREATE TABLE counters (
 	name  text PRIMARY KEY,
 	value bigint NOT NULL CHECK (value >= 0)
 );
 
--- The server's identity: its key name, its recorded public key.
+-- The server's metadata (store.Meta*): its key name, its recorded public
+-- key and key history, the last leaf's time.
 CREATE TABLE server_meta (
 	key   text PRIMARY KEY,
 	value bytea NOT NULL
-);
-
--- Rotations of the server's signing key, oldest first.
-CREATE TABLE key_rotations (
-	seq     bigint PRIMARY KEY,
-	rotated timestamptz NOT NULL,
-	old_key bytea NOT NULL CHECK (length(old_key) = 32),
-	new_key bytea NOT NULL CHECK (length(new_key) = 32),
-	doc     jsonb NOT NULL
 );
 
 -- People, their current public key, every key ever registered, and their
@@ -41,7 +37,7 @@ CREATE TABLE people (
 );
 
 CREATE TABLE person_keys (
-	person     text PRIMARY KEY REFERENCES people (id),
+	person     text PRIMARY KEY,
 	public_key bytea NOT NULL CHECK (length(public_key) = 32),
 	doc        jsonb NOT NULL
 );
@@ -62,14 +58,15 @@ CREATE TABLE activations (
 	doc    jsonb NOT NULL
 );
 
--- Rounds and what belongs to each.
+-- Rounds and what belongs to each (rows of an unknown round are never
+-- written: the store checks the round first).
 CREATE TABLE rounds (
 	id  text PRIMARY KEY,
 	doc jsonb NOT NULL
 );
 
 CREATE TABLE postes (
-	round   text NOT NULL REFERENCES rounds (id),
+	round   text NOT NULL,
 	id      text NOT NULL,
 	version bigint NOT NULL,
 	doc     jsonb NOT NULL,
@@ -78,14 +75,14 @@ CREATE TABLE postes (
 CREATE INDEX postes_by_version ON postes (round, version);
 
 CREATE TABLE eligible (
-	round  text NOT NULL REFERENCES rounds (id),
+	round  text NOT NULL,
 	intern text NOT NULL,
 	PRIMARY KEY (round, intern)
 );
 
 -- Manual assignments (round 3).
 CREATE TABLE manual_assignments (
-	round  text NOT NULL REFERENCES rounds (id),
+	round  text NOT NULL,
 	intern text NOT NULL,
 	doc    jsonb NOT NULL,
 	PRIMARY KEY (round, intern)
@@ -94,29 +91,29 @@ CREATE TABLE manual_assignments (
 -- The canonical frozen input of a round's last run (shared/frozen), its
 -- computed preview, and its published result with the signed envelope.
 CREATE TABLE round_inputs (
-	round text PRIMARY KEY REFERENCES rounds (id),
+	round text PRIMARY KEY,
 	input bytea NOT NULL
 );
 
 CREATE TABLE round_previews (
-	round text PRIMARY KEY REFERENCES rounds (id),
+	round text PRIMARY KEY,
 	doc   jsonb NOT NULL
 );
 
 CREATE TABLE round_results (
-	round  text PRIMARY KEY REFERENCES rounds (id),
+	round  text PRIMARY KEY,
 	doc    jsonb NOT NULL,
 	signed bytea NOT NULL
 );
 
 -- Call lists: the draft being prepared, and every published version.
 CREATE TABLE call_list_drafts (
-	round text PRIMARY KEY REFERENCES rounds (id),
+	round text PRIMARY KEY,
 	doc   jsonb NOT NULL
 );
 
 CREATE TABLE call_list_versions (
-	round    text NOT NULL REFERENCES rounds (id),
+	round    text NOT NULL,
 	version  integer NOT NULL CHECK (version > 0),
 	envelope bytea NOT NULL,
 	doc      jsonb NOT NULL,
@@ -127,9 +124,8 @@ CREATE TABLE call_list_versions (
 -- it (SELECT … FOR UPDATE) in the batch's transaction, so that the nodes
 -- sharing the database write one sequence of indexes.
 CREATE TABLE log_head (
-	one          boolean PRIMARY KEY DEFAULT true CHECK (one),
-	size         bigint NOT NULL DEFAULT 0 CHECK (size >= 0),
-	last_leaf_ns bigint NOT NULL DEFAULT 0
+	one  boolean PRIMARY KEY DEFAULT true CHECK (one),
+	size bigint NOT NULL DEFAULT 0 CHECK (size >= 0)
 );
 INSERT INTO log_head DEFAULT VALUES;
 
@@ -148,7 +144,7 @@ CREATE TABLE log_hashes (
 -- receipt back.
 CREATE TABLE accepted (
 	digest         text PRIMARY KEY,
-	idx            bigint NOT NULL UNIQUE REFERENCES log_leaves (idx),
+	idx            bigint NOT NULL,
 	server_time_ns bigint NOT NULL
 );
 
@@ -160,7 +156,7 @@ CREATE TABLE submissions (
 	poste        text NOT NULL DEFAULT '',
 	payload_type text NOT NULL,
 	seq          bigint NOT NULL,
-	idx          bigint NOT NULL REFERENCES log_leaves (idx),
+	idx          bigint NOT NULL,
 	doc          jsonb NOT NULL,
 	PRIMARY KEY (round, author, poste)
 );
@@ -173,7 +169,7 @@ CREATE TABLE blobs (
 );
 
 CREATE TABLE files (
-	sha256   text NOT NULL REFERENCES blobs (sha256),
+	sha256   text NOT NULL,
 	owner    text NOT NULL,
 	size     bigint NOT NULL CHECK (size >= 0),
 	doc      jsonb NOT NULL,
