@@ -341,7 +341,7 @@ func (tx *Tx) flush() error {
 			seqs[i], sidx[i], docs[i] = int64(c.Seq), c.Index, doc
 		}
 		pb.Queue(`INSERT INTO submissions (round, author, poste, payload_type, seq, idx, doc)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::jsonb[])
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::json[])
 			ON CONFLICT (round, author, poste) DO UPDATE
 			SET payload_type = EXCLUDED.payload_type, seq = EXCLUDED.seq, idx = EXCLUDED.idx, doc = EXCLUDED.doc`,
 			rounds, authors, postes, types, seqs, sidx, docs)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -289,4 +290,18 @@ func Unavailable(err error) bool {
 		}
 	}
 	return false
+}
+
+// openTimeout bounds connecting and migrating when a server opens the
+// store by its location (store.Open).
+const openTimeout = time.Minute
+
+func init() {
+	open := func(location string) (store.Backend, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		return OpenBackend(ctx, location, Options{})
+	}
+	store.Register("postgres", open)
+	store.Register("postgresql", open)
 }

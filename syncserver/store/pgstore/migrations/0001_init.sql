@@ -1,9 +1,10 @@
 -- 0001: everything the embedded (bbolt) store holds, as tables.
 --
 -- Conventions:
---  * Records that the server reads and writes whole are kept as jsonb
+--  * Records that the server reads and writes whole are kept as json
 --    documents in the Go encoding of their type (doc), beside the columns
---    that are looked up, ordered or constrained.
+--    that are looked up, ordered or constrained. json, not jsonb: the
+--    text is kept byte for byte (an audit entry's raw detail, key order).
 --  * Times that are compared or ordered (leaf times, nonce expiries, a
 --    mail's next try) are kept as bigint nanoseconds since the Unix epoch:
 --    timestamptz keeps only microseconds.
@@ -33,13 +34,13 @@ CREATE TABLE server_meta (
 -- pending activation code (an Argon2id hash, never the code).
 CREATE TABLE people (
 	id  text PRIMARY KEY,
-	doc jsonb NOT NULL
+	doc json NOT NULL
 );
 
 CREATE TABLE person_keys (
 	person     text PRIMARY KEY,
 	public_key bytea NOT NULL CHECK (length(public_key) = 32),
-	doc        jsonb NOT NULL
+	doc        json NOT NULL
 );
 
 CREATE TABLE key_history (
@@ -47,7 +48,7 @@ CREATE TABLE key_history (
 	seq        bigint NOT NULL,
 	public_key bytea NOT NULL CHECK (length(public_key) = 32),
 	revoked    boolean NOT NULL DEFAULT false,
-	doc        jsonb NOT NULL,
+	doc        json NOT NULL,
 	PRIMARY KEY (person, seq)
 );
 
@@ -55,21 +56,21 @@ CREATE TABLE key_history (
 -- work is spent on an unknown id as on a known one).
 CREATE TABLE activations (
 	person text PRIMARY KEY,
-	doc    jsonb NOT NULL
+	doc    json NOT NULL
 );
 
 -- Rounds and what belongs to each (rows of an unknown round are never
 -- written: the store checks the round first).
 CREATE TABLE rounds (
 	id  text PRIMARY KEY,
-	doc jsonb NOT NULL
+	doc json NOT NULL
 );
 
 CREATE TABLE postes (
 	round   text NOT NULL,
 	id      text NOT NULL,
 	version bigint NOT NULL,
-	doc     jsonb NOT NULL,
+	doc     json NOT NULL,
 	PRIMARY KEY (round, id)
 );
 CREATE INDEX postes_by_version ON postes (round, version);
@@ -84,7 +85,7 @@ CREATE TABLE eligible (
 CREATE TABLE manual_assignments (
 	round  text NOT NULL,
 	intern text NOT NULL,
-	doc    jsonb NOT NULL,
+	doc    json NOT NULL,
 	PRIMARY KEY (round, intern)
 );
 
@@ -97,26 +98,26 @@ CREATE TABLE round_inputs (
 
 CREATE TABLE round_previews (
 	round text PRIMARY KEY,
-	doc   jsonb NOT NULL
+	doc   json NOT NULL
 );
 
 CREATE TABLE round_results (
 	round  text PRIMARY KEY,
-	doc    jsonb NOT NULL,
+	doc    json NOT NULL,
 	signed bytea NOT NULL
 );
 
 -- Call lists: the draft being prepared, and every published version.
 CREATE TABLE call_list_drafts (
 	round text PRIMARY KEY,
-	doc   jsonb NOT NULL
+	doc   json NOT NULL
 );
 
 CREATE TABLE call_list_versions (
 	round    text NOT NULL,
 	version  integer NOT NULL CHECK (version > 0),
 	envelope bytea NOT NULL,
-	doc      jsonb NOT NULL,
+	doc      json NOT NULL,
 	PRIMARY KEY (round, version)
 );
 
@@ -157,7 +158,7 @@ CREATE TABLE submissions (
 	payload_type text NOT NULL,
 	seq          bigint NOT NULL,
 	idx          bigint NOT NULL,
-	doc          jsonb NOT NULL,
+	doc          json NOT NULL,
 	PRIMARY KEY (round, author, poste)
 );
 CREATE INDEX submissions_by_type ON submissions (round, payload_type);
@@ -172,7 +173,7 @@ CREATE TABLE files (
 	sha256   text NOT NULL,
 	owner    text NOT NULL,
 	size     bigint NOT NULL CHECK (size >= 0),
-	doc      jsonb NOT NULL,
+	doc      json NOT NULL,
 	PRIMARY KEY (sha256, owner)
 );
 CREATE INDEX files_by_owner ON files (owner);
@@ -180,14 +181,14 @@ CREATE INDEX files_by_owner ON files (owner);
 -- The administrative audit log.
 CREATE TABLE audit (
 	seq bigint PRIMARY KEY,
-	doc jsonb NOT NULL
+	doc json NOT NULL
 );
 
 -- Corrections (requests to correct a published result).
 CREATE TABLE corrections (
 	id  text PRIMARY KEY,
 	seq bigint NOT NULL UNIQUE,
-	doc jsonb NOT NULL
+	doc json NOT NULL
 );
 
 -- The mail outbox: every mail, the ones still due, and each notification
@@ -199,14 +200,14 @@ CREATE TABLE mails (
 	due         boolean NOT NULL,
 	next_try_ns bigint NOT NULL,
 	once_key    text UNIQUE,
-	doc         jsonb NOT NULL
+	doc         json NOT NULL
 );
 CREATE INDEX mails_due ON mails (next_try_ns, seq) WHERE due;
 CREATE INDEX mails_by_status ON mails (status, seq);
 
 CREATE TABLE preferences (
 	person text PRIMARY KEY,
-	doc    jsonb NOT NULL
+	doc    json NOT NULL
 );
 
 -- Replay nonces of state-changing requests, global to every node.
@@ -220,5 +221,5 @@ CREATE INDEX nonces_by_expiry ON nonces (expires_ns);
 CREATE TABLE witnesses (
 	name      text PRIMARY KEY,
 	tree_size bigint NOT NULL DEFAULT 0,
-	doc       jsonb NOT NULL
+	doc       json NOT NULL
 );
