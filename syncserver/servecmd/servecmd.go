@@ -3,12 +3,17 @@
 // gracefully when its context is cancelled (SIGINT or SIGTERM, see cmdrun).
 //
 //	syncserver serve -db store.db -addr 127.0.0.1:8080 [-name appariement.example]
+//	                 [-store 'postgres://h1,h2/db?target_session_attrs=read-write' -signing-key server.key]
 //	                 [-tls-cert cert.pem -tls-key key.pem] [-mail dir:D|smtp://…|smtps://…]
 //	                 [-public-url https://appariement.example] [-log-format text|json]
 //	                 [-metrics-addr 127.0.0.1:9090]
 //
 // The Prometheus metrics are served on -metrics-addr, a listener of their
 // own (loopback by default, "" for none), never on the API's address.
+//
+// With -store postgres://…, the store is a PostgreSQL database that any
+// number of serve nodes share (syncserver/store/pgstore): each is given
+// the same -signing-key file.
 package servecmd
 
 import (
@@ -27,6 +32,7 @@ import (
 
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/server"
+	_ "appariement/syncserver/store/pgstore" // the postgres:// backend of -store
 )
 
 const help = `Ouvre la base (créée si absente), sert l'API /v1 et s'arrête proprement sur
@@ -38,7 +44,7 @@ les utilisateurs la comparent à celle que montre l'application.
 // context is cancelled (SIGINT or SIGTERM, see cmdrun), then shuts down
 // gracefully and returns nil.
 func Command(stdio cmdrun.IO) cmdrun.Command {
-	var db, signingKey, addr, name, cert, key, mailTo, outbox, publicURL, mailFrom, logFormat, logLevel, metricsAddr string
+	var db, location, signingKey, addr, name, cert, key, mailTo, outbox, publicURL, mailFrom, logFormat, logLevel, metricsAddr string
 	var ipRate, idRate, enrollRate float64
 	var ipBurst, idBurst, enrollBurst int
 	var proxies []netip.Prefix
@@ -52,6 +58,9 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 		Graceful: true,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&db, "db", "store.db", "fichier de la base bbolt (store file)")
+			fs.StringVar(&location, "store", "", "base PostgreSQL partagée par plusieurs nœuds, à la place de -db : "+
+				"postgres://hôte1,hôte2/base?target_session_attrs=read-write, avec -signing-key "+
+				"(PostgreSQL database shared by several nodes, instead of -db)")
 			fs.StringVar(&signingKey, "signing-key", "", "fichier de la clé de signature du serveur, hors de la base (défaut : <db>.key, créé avec la base ; server signing key file)")
 			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "adresse d'écoute (listen address)")
 			fs.StringVar(&name, "name", "", "nom de la clé du serveur dans les checkpoints, fixé à la création (server key name)")
@@ -83,6 +92,15 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			if (cert == "") != (key == "") {
 				return cmdrun.Usagef("-tls-cert et -tls-key vont ensemble (both or neither)")
 			}
+			if location != "" {
+				if !server.IsLocation(location) {
+					return cmdrun.Usagef("-store attend une adresse postgres://… (a postgres:// location), pas %q", location)
+				}
+				if signingKey == "" {
+					return cmdrun.Usagef("-store demande -signing-key : le même fichier de clé sur chaque nœud (-store needs -signing-key, the same key file on every node)")
+				}
+				db = location
+			}
 			if logger, err = NewLogger(stdio.Stderr, logFormat, logLevel); err != nil {
 				return cmdrun.Usagef("%v", err)
 			}
@@ -100,7 +118,7 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			onMetrics := func(a net.Addr) { fmt.Fprintf(stdio.Stdout, "Métriques (metrics) : http://%s/metrics\n", a) }
 			err := serveWithMetrics(ctx, cfg, addr, metricsAddr, onMetrics, func(srv *server.Server, a net.Addr) {
 				k := srv.Store().ServerKey()
-				fmt.Fprintf(stdio.Stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), db)
+				fmt.Fprintf(stdio.Stdout, "Serveur Appariement à l'écoute sur %s (base %s)\n", URL(cfg, a), srv.Store().Backend())
 				fmt.Fprintf(stdio.Stdout, "Empreinte de la clé du serveur (server key fingerprint) : %s\n", k.Fingerprint)
 				fmt.Fprintf(stdio.Stdout, "Nom de la clé : %s\n", k.Name)
 			})

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +49,12 @@ import (
 
 // Config configures a server. Only DBPath is required.
 type Config struct {
-	// DBPath is the bbolt store file, created (mode 0600) if missing.
+	// DBPath is the bbolt store file, created (mode 0600) if missing, or
+	// the location of another backend registered with store.Register,
+	// such as postgres://host1,host2/db?target_session_attrs=read-write
+	// (the PostgreSQL backend, syncserver/store/pgstore, which the
+	// serve command links in): KeyFile is then required, and every node
+	// sharing that database is given the same key file.
 	DBPath string
 	// KeyFile holds the server's signing key (PEM PKCS #8, mode 0600),
 	// outside the store so that a backup of the store cannot sign
@@ -118,7 +124,7 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.KeyFile == "" {
+	if c.KeyFile == "" && !IsLocation(c.DBPath) {
 		c.KeyFile = c.DBPath + ".key"
 	}
 	if c.Clock == nil {
@@ -194,6 +200,10 @@ func Open(cfg Config) (*Server, error) {
 		return nil, errors.New("server: no DBPath")
 	}
 	cfg.defaults()
+	if cfg.KeyFile == "" {
+		return nil, errors.New("server: a database location needs its signing key file (KeyFile, serve -signing-key), the same on every node / " +
+			"une base désignée par une adresse demande le fichier de la clé de signature, le même sur chaque nœud")
+	}
 	if _, err := mail.ParseAddress(cfg.MailFrom); err != nil {
 		return nil, fmt.Errorf("server: MailFrom %q: %w", cfg.MailFrom, err)
 	}
@@ -248,6 +258,9 @@ func (s *Server) roundUseCases() {
 // kept it inside; created with a new store. A store that recorded a key
 // whose file is missing does not open: a new key would fork its history.
 func openStore(cfg Config, opts store.Options) (*store.Store, error) {
+	if IsLocation(cfg.DBPath) {
+		return openLocation(cfg, opts)
+	}
 	moved, err := boltstore.MoveLegacyKey(cfg.DBPath, func(k ed25519.PrivateKey) error {
 		existing, err := keyfile.Read(cfg.KeyFile)
 		switch {
@@ -276,6 +289,36 @@ func openStore(cfg Config, opts store.Options) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return keepKey(cfg, st, missing)
+}
+
+// IsLocation reports whether db names a store by a URL of a backend
+// (postgres://…) rather than a bbolt file (a path, or file://).
+func IsLocation(db string) bool {
+	scheme, _, ok := strings.Cut(db, "://")
+	return ok && scheme != "file"
+}
+
+// openLocation opens a store of another backend than bbolt by its
+// location, with the signing key of cfg.KeyFile (created with an empty
+// database; a database that recorded a key refuses another).
+func openLocation(cfg Config, opts store.Options) (*store.Store, error) {
+	key, err := keyfile.Read(cfg.KeyFile)
+	missing := errors.Is(err, fs.ErrNotExist)
+	if err != nil && !missing {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	opts.Key = key
+	st, err := store.Open(cfg.DBPath, opts)
+	if err != nil {
+		return nil, err
+	}
+	return keepKey(cfg, st, missing)
+}
+
+// keepKey refuses a store that recorded a key whose file is missing, and
+// gives a new store a new key, written to cfg.KeyFile.
+func keepKey(cfg Config, st *store.Store, missing bool) (*store.Store, error) {
 	if !missing {
 		return st, nil
 	}
