@@ -346,12 +346,12 @@ func hangUp(w http.ResponseWriter) {
 }
 
 // signingKey reads the server's own signing key from its key file
-// (DBPath + ".key").
+// (Env.KeyFile).
 func (e *Env) signingKey() (ed25519.PrivateKey, error) {
 	if e == nil {
 		return nil, errors.New("servertest: the transport has no Env (use Env.Faults)")
 	}
-	priv, err := keyfile.Read(e.DBPath + ".key")
+	priv, err := keyfile.Read(e.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("servertest: server key: %w", err)
 	}

@@ -112,6 +112,11 @@ type Options struct {
 	// Dir, if set, is the directory of the store file (t.TempDir() if
 	// empty): a small tmpfs for the full-disk tests.
 	Dir string
+	// Location, if set, is the store's location for another backend than
+	// bbolt (postgres://…, the backend's package linked in by the test):
+	// the server's key file is then in t.TempDir(), and AddNode opens more
+	// server nodes on the same database.
+	Location string
 	// Configure, if set, adjusts the server configuration before Open
 	// (rate limits, outbox, TLS...). DBPath and Clock are already set.
 	Configure func(*server.Config)
@@ -130,8 +135,11 @@ type Env struct {
 	Postes    []domain.Poste    // the seeded postes
 	Clock     *FakeClock
 	Server    *server.Server
-	DBPath    string
+	DBPath    string // the bbolt file, or Options.Location
+	KeyFile   string // the server's signing key file
 	ServerKey api.ServerKey
+
+	cfg server.Config
 }
 
 // User is an enrolled person: its id, key and a client signing as it.
@@ -173,17 +181,23 @@ func Start(t testing.TB, opts Options) *Env {
 		Clock:   NewFakeClock(time.Now().UTC().Truncate(time.Second)),
 		DBPath:  filepath.Join(cmp.Or(opts.Dir, t.TempDir()), "server.db"),
 	}
+	env.KeyFile = env.DBPath + ".key"
+	outbox := filepath.Join(filepath.Dir(env.DBPath), "outbox")
+	if opts.Location != "" {
+		dir := t.TempDir()
+		env.DBPath, env.KeyFile, outbox = opts.Location, filepath.Join(dir, "server.key"), filepath.Join(dir, "outbox")
+	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env.AdminKey = priv
 	admin := domain.Person{ID: env.AdminID, LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}
-	if err := boltstore.Bootstrap(env.DBPath, keyName, admin, pub); err != nil {
+	if err := bootstrap(env.DBPath, admin, pub); err != nil {
 		t.Fatalf("servertest: bootstrap: %v", err)
 	}
-	cfg := server.Config{DBPath: env.DBPath, Name: keyName, Clock: env.Clock.Now,
-		OutboxDir: filepath.Join(filepath.Dir(env.DBPath), "outbox"), PublicURL: "http://127.0.0.1",
+	cfg := server.Config{DBPath: env.DBPath, KeyFile: env.KeyFile, Name: keyName, Clock: env.Clock.Now,
+		OutboxDir: outbox, PublicURL: "http://127.0.0.1",
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// Tests enroll many people from one address; the tests of the
 		// per-address enrollment limit set their own.
@@ -191,7 +205,37 @@ func Start(t testing.TB, opts Options) *Env {
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
-	srv, err := server.Open(cfg)
+	env.cfg = cfg
+	env.Server, env.URL = env.AddNode(t)
+	env.ServerKey = api.ServerKey(env.Server.Store().ServerKey())
+	env.Admin = env.Client(env.AdminID, priv)
+	if !opts.Empty {
+		env.seed(t, opts)
+	}
+	return env
+}
+
+// bootstrap creates the store at location (a bbolt file or another
+// backend's location) with its first admin.
+func bootstrap(location string, admin domain.Person, pub ed25519.PublicKey) error {
+	if !server.IsLocation(location) {
+		return boltstore.Bootstrap(location, keyName, admin, pub)
+	}
+	s, err := store.Open(location, store.Options{Name: keyName})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return store.BootstrapAdmin(s, admin, pub)
+}
+
+// AddNode starts one more server node with the configuration of the
+// first, on the same store, and returns it with its URL. On a bbolt file,
+// which one process holds alone, only the first node opens: AddNode is for
+// stores of other backends (Options.Location).
+func (e *Env) AddNode(t testing.TB) (*server.Server, string) {
+	t.Helper()
+	srv, err := server.Open(e.cfg)
 	if err != nil {
 		t.Fatalf("servertest: %v", err)
 	}
@@ -210,24 +254,22 @@ func Start(t testing.TB, opts Options) *Env {
 			t.Errorf("servertest: serve: %v", err)
 		}
 	})
-	env.Server = srv
 	scheme := "http"
-	if cfg.TLSCert != "" {
+	if e.cfg.TLSCert != "" {
 		scheme = "https"
 	}
-	env.URL = scheme + "://" + ln.Addr().String()
-	env.ServerKey = api.ServerKey(srv.Store().ServerKey())
-	env.Admin = env.Client(env.AdminID, priv)
-	if !opts.Empty {
-		env.seed(t, opts)
-	}
-	return env
+	return srv, scheme + "://" + ln.Addr().String()
 }
 
 // Client returns a client of the server signing as id with key, on the
 // fake clock.
 func (e *Env) Client(id string, key ed25519.PrivateKey) *client.Client {
-	c, err := client.New(e.URL, nil)
+	return e.ClientAt(e.URL, id, key)
+}
+
+// ClientAt is Client on the node at url (see AddNode).
+func (e *Env) ClientAt(url, id string, key ed25519.PrivateKey) *client.Client {
+	c, err := client.New(url, nil)
 	if err != nil {
 		panic("servertest: " + err.Error())
 	}
