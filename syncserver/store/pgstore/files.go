@@ -50,7 +50,7 @@ func (tx *Tx) FileOf(owner, sha string) (*store.FileInfo, error) {
 
 // FilesOf returns how many distinct files owner uploaded and their size.
 func (tx *Tx) FilesOf(owner string) (n int, size int64) {
-	if err := tx.lock(); err != nil {
+	if err := tx.lock(); err != nil || !storable(owner) {
 		return 0, 0
 	}
 	err := tx.tx.QueryRow(tx.ctx, "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE owner = $1", owner).Scan(&n, &size)
@@ -74,6 +74,9 @@ func (tx *Tx) FileOwners(sha string) ([]store.FileInfo, error) {
 func (tx *Tx) FileData(sha string) ([]byte, error) {
 	if err := tx.lock(); err != nil {
 		return nil, err
+	}
+	if !storable(sha) {
+		return nil, fmt.Errorf("pgstore: file %q: %w", sha, store.ErrNotFound)
 	}
 	var v []byte
 	err := tx.tx.QueryRow(tx.ctx, "SELECT data FROM blobs WHERE sha256 = $1", sha).Scan(&v)

@@ -193,6 +193,9 @@ func (tx *Tx) AcceptedDigest(digest string) (*store.Accepted, error) {
 	if err := tx.lock(); err != nil {
 		return nil, err
 	}
+	if !storable(digest) {
+		return nil, nil
+	}
 	var a store.Accepted
 	var ns int64
 	err := tx.tx.QueryRow(tx.ctx, "SELECT idx, server_time_ns FROM accepted WHERE digest = $1", digest).Scan(&a.Index, &ns)
@@ -208,8 +211,11 @@ func (tx *Tx) AcceptedDigest(digest string) (*store.Accepted, error) {
 
 // PutAccepted records where the envelope with this digest is in the log.
 func (tx *Tx) PutAccepted(digest string, a store.Accepted) error {
-	if err := tx.writable("accepted " + digest); err != nil {
+	if err := tx.writable("accepted digest"); err != nil {
 		return err
+	}
+	if !storable(digest) {
+		return fmt.Errorf("%w (accepted digest)", errText)
 	}
 	if tx.digests == nil {
 		tx.digests = map[string]store.Accepted{}
@@ -250,6 +256,9 @@ func cloneCurrent(c store.Current) *store.Current {
 func (tx *Tx) PutCurrent(c store.Current) error {
 	if err := tx.writable("submission"); err != nil {
 		return err
+	}
+	if !storable(c.Round, c.Author, c.Poste, c.PayloadType) {
+		return fmt.Errorf("%w (submission)", errText)
 	}
 	if tx.cur == nil {
 		tx.cur = map[subKey]store.Current{}

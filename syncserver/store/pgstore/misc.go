@@ -127,6 +127,9 @@ func (tx *Tx) UseNonce(nonce string, now, expires time.Time) error {
 	if tx.err != nil {
 		return tx.err
 	}
+	if !storable(nonce) {
+		return fmt.Errorf("%w (nonce)", errText)
+	}
 	var got int
 	rows, err := tx.tx.Query(tx.ctx, `INSERT INTO nonces (nonce, expires_ns) VALUES ($1, $2)
 		ON CONFLICT (nonce) DO UPDATE SET expires_ns = EXCLUDED.expires_ns WHERE nonces.expires_ns <= $3

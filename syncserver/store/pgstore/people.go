@@ -53,6 +53,9 @@ func (tx *Tx) PublicKey(id string) (ed25519.PublicKey, error) {
 	if err := tx.lock(); err != nil {
 		return nil, err
 	}
+	if !storable(id) {
+		return nil, fmt.Errorf("pgstore: key of %q: %w", id, store.ErrNotFound)
+	}
 	var k []byte
 	err := tx.tx.QueryRow(tx.ctx, "SELECT public_key FROM person_keys WHERE person = $1", id).Scan(&k)
 	if errors.Is(err, pgx.ErrNoRows) {

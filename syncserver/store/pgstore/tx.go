@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
@@ -85,11 +87,42 @@ func (tx *Tx) next(name string) (int64, error) {
 	return v, nil
 }
 
+// storable reports whether every string among args can be a PostgreSQL
+// text value: valid UTF-8 without a NUL byte. Keys that are not can name
+// no stored row (reads find nothing) and are refused by writes, before
+// the database sees them: a statement the database refuses would abort
+// the whole transaction, such as an append batch shared with others.
+func storable(args ...any) bool {
+	for _, a := range args {
+		switch v := a.(type) {
+		case string:
+			if !textOK(v) {
+				return false
+			}
+		case []string:
+			for _, s := range v {
+				if !textOK(s) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func textOK(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// errText is the refusal of a write whose keys PostgreSQL cannot hold.
+var errText = errors.New("pgstore: an identifier is not valid UTF-8 or holds a NUL byte")
+
 // getDoc decodes the first column (a jsonb document) of the one row query
 // returns into v; it reports false when there is no row.
 func (tx *Tx) getDoc(v any, query string, args ...any) (bool, error) {
 	if err := tx.lock(); err != nil {
 		return false, err
+	}
+	if !storable(args...) {
+		return false, nil
 	}
 	var doc []byte
 	err := tx.tx.QueryRow(tx.ctx, query, args...).Scan(&doc)
@@ -110,6 +143,9 @@ func (tx *Tx) exists(query string, args ...any) (bool, error) {
 	if err := tx.lock(); err != nil {
 		return false, err
 	}
+	if !storable(args...) {
+		return false, nil
+	}
 	var one int
 	err := tx.tx.QueryRow(tx.ctx, query, args...).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -125,6 +161,9 @@ func (tx *Tx) exists(query string, args ...any) (bool, error) {
 func queryDocs[T any](tx *Tx, query string, args ...any) ([]T, error) {
 	if err := tx.lock(); err != nil {
 		return nil, err
+	}
+	if !storable(args...) {
+		return nil, nil
 	}
 	rows, err := tx.tx.Query(tx.ctx, query, args...)
 	if err != nil {
@@ -151,6 +190,9 @@ func (tx *Tx) exec(what, query string, args ...any) (int64, error) {
 	if err := tx.writable(what); err != nil {
 		return 0, err
 	}
+	if !storable(args...) {
+		return 0, fmt.Errorf("%w (%s)", errText, what)
+	}
 	tag, err := tx.tx.Exec(tx.ctx, query, args...)
 	if err != nil {
 		return 0, classify(fmt.Errorf("pgstore: %s: %w", what, err))
@@ -170,6 +212,9 @@ func encode(v any) ([]byte, error) {
 func (tx *Tx) GetMeta(name string) ([]byte, error) {
 	if err := tx.lock(); err != nil {
 		return nil, err
+	}
+	if !storable(name) {
+		return nil, nil
 	}
 	var v []byte
 	err := tx.tx.QueryRow(tx.ctx, "SELECT value FROM server_meta WHERE key = $1", name).Scan(&v)
