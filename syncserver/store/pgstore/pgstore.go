@@ -180,11 +180,15 @@ func (b *Backend) View(fn func(store.Tx) error) error {
 	}
 	defer ptx.Rollback(ctx)
 	tx := &Tx{ctx: ctx, tx: ptx, b: b}
-	if err := fn(tx); err != nil {
-		return err
-	}
+	err = fn(tx)
 	if tx.err != nil {
+		// A method without an error result failed: fn's own error, if
+		// any, may come from the zero value it got (a tree size of 0, a
+		// person not eligible), so the backend's error is the answer.
 		return classify(tx.err)
+	}
+	if err != nil {
+		return err
 	}
 	return classify(ptx.Commit(ctx))
 }
@@ -207,11 +211,12 @@ func (b *Backend) Update(fn func(store.Tx) error) error {
 	}
 	defer ptx.Rollback(ctx)
 	tx := &Tx{ctx: ctx, tx: ptx, b: b, write: true}
-	if err := fn(tx); err != nil {
-		return err
-	}
+	err = fn(tx)
 	if tx.err != nil {
-		return classify(tx.err)
+		return classify(tx.err) // see View
+	}
+	if err != nil {
+		return err
 	}
 	if err := tx.flush(); err != nil {
 		return classify(err)
