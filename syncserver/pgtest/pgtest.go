@@ -66,7 +66,7 @@ func BinDir() (string, error) {
 		if has(d) {
 			return d, nil
 		}
-		return "", fmt.Errorf("pgtest: PG_BIN=%s lacks initdb, postgres or pg_basebackup", d)
+		return "", fmt.Errorf("pgtest: PG_BIN=%s lacks initdb, postgres or pg_basebackup; %s", d, Install)
 	}
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil && has(filepath.Dir(real)) {
