@@ -19,7 +19,10 @@ func (r *recorder) Helper() {}
 
 func (r *recorder) Skip(args ...any) { r.skipped = fmt.Sprint(args...); panic(r) }
 
-func (r *recorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...); panic(r) }
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+	panic(r)
+}
 
 func need(t *testing.T) (r *recorder) {
 	r = &recorder{TB: t}
