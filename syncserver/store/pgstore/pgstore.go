@@ -134,7 +134,9 @@ func (b *Backend) onNotice(c *pgconn.PgConn, n *pgconn.Notice) {
 	// "canceling wait for synchronous replication due to user request" /
 	// "… and terminating connection due to administrator command": the
 	// transaction committed on the primary, maybe not on the standby.
-	if strings.Contains(strings.ToLower(n.Message), "synchronous replication") {
+	// (lc_messages may translate it: the French words are matched too.)
+	msg := strings.ToLower(n.Message)
+	if strings.Contains(msg, "synchronous replication") || strings.Contains(msg, "réplication synchrone") {
 		b.syncCancelled.Store(c, struct{}{})
 		b.logger.Error("pgstore: a commit's wait for the synchronous standby was cancelled", "message", n.Message)
 	}
