@@ -173,6 +173,8 @@ type Server struct {
 	bin      string
 	acct     *account
 	args     []string
+	settings map[string]string // Options.Settings and the server's own, for its arguments
+	started  bool              // accepted connections once: its port is known to others
 	log      string
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -205,7 +207,8 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if opts.Standby {
 		extra["synchronous_standby_names"] = StandbyName
 	}
-	c.Primary.args = serverArgs(c.Primary, opts.Settings, extra)
+	c.Primary.settings = merge(opts.Settings, extra)
+	c.Primary.args = serverArgs(c.Primary, c.Primary.settings, nil)
 	if err := c.Primary.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +223,8 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if err := c.Standby.baseBackup(c.Primary); err != nil {
 		t.Fatal(err)
 	}
-	c.Standby.args = serverArgs(c.Standby, opts.Settings, nil)
+	c.Standby.settings = merge(opts.Settings, nil)
+	c.Standby.args = serverArgs(c.Standby, c.Standby.settings, nil)
 	if err := c.Standby.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -294,6 +298,17 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
 
 func serverArgs(s *Server, settings, extra map[string]string) []string {
@@ -418,13 +433,31 @@ func (s *Server) startRetry(retries int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	for {
-		conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+		// Each try is short: a port taken by another listener accepts the
+		// connection and never answers.
+		try, cancelTry := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgx.Connect(try, s.DSN("postgres"))
+		cancelTry()
 		if err == nil {
 			conn.Close(ctx)
+			s.started = true
 			return nil
 		}
 		select {
 		case <-exited:
+			if !s.started && s.logSince(logStart, "could not bind") && retries < 5 {
+				// Another process took the free port meanwhile: take
+				// another (only before the first start: a standby knows
+				// its primary's port).
+				port, err := freePort()
+				if err != nil {
+					return err
+				}
+				retries++
+				s.Port = port
+				s.args = serverArgs(s, s.settings, nil)
+				return s.startRetry(retries)
+			}
 			if s.logSince(logStart, "pre-existing shared memory block") && ctx.Err() == nil && retries < 100 {
 				// A killed server's last backend has not exited yet.
 				retries++
