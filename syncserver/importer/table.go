@@ -34,17 +34,20 @@ const (
 // file over MaxFileSize bytes or MaxRows rows.
 var ErrTooLarge = errors.New("file too large")
 
-// Table is a spreadsheet read as text: a header row and data rows. Fully
-// empty rows are left out.
+// Table is a spreadsheet read as text: its first row that is not empty
+// (Header) and the rows after it. Fully empty rows are left out. The header
+// of a list may be further down, under a title: ParsePostes and
+// ParsePeople look for it (see Report.HeaderLine).
 type Table struct {
 	Header     []string
-	HeaderLine int // line of the header in the file, usually 1
+	HeaderLine int // row of Header in the spreadsheet, usually 1
 	Rows       []Row
 }
 
-// Row is one data row and where it starts in the file: the physical line of
-// a CSV file (a quoted cell may span several lines) or the row number of a
-// worksheet.
+// Row is one row and its number as a spreadsheet shows it: the row number
+// of a worksheet, or for a CSV file the number Excel or LibreOffice give
+// the record (a blank line is a row; a quoted cell spanning several lines
+// is one row).
 type Row struct {
 	Line  int
 	Cells []string
@@ -116,10 +119,26 @@ func ReadSheet(r io.Reader, filename, sheet string) (*Table, error) {
 	}
 	if ferr != nil {
 		ferr.File = filename
+		ferr.Message += " ; " + expectedFR
+		ferr.MessageEN += "; " + expectedEN
 		return nil, ferr
 	}
 	return t, nil
 }
+
+// What a readable file is, said after every FileError.
+const (
+	expectedFR = "attendu : un classeur Excel (.xlsx) ou un fichier CSV (séparateur « ; », « , » ou tabulation) " +
+		"dont une ligne d'en-tête nomme les colonnes, des titres au-dessus étant permis ; par exemple, pour des postes : " +
+		"« Identifiant;Spécialité;Subdivision;Établissement;Nom du RTS;Adresse électronique du RTS;Nombre de postes » " +
+		"puis « P-IDF-PED-0001;Pédiatrie;Île-de-France;CHU de Paris;Dr Hélène Lefèvre;helene.lefevre@chu-paris.fr;2 », " +
+		"et pour des internes : « Identifiant;Nom;Prénom;Adresse électronique;Spécialité;Subdivision;Rang »"
+	expectedEN = "expected: an Excel workbook (.xlsx) or a CSV file (separated by ';', ',' or tab) " +
+		"with a header row naming the columns, titles above it allowed; for example, for postes: " +
+		"\"Identifiant;Spécialité;Subdivision;Établissement;Nom du RTS;Adresse électronique du RTS;Nombre de postes\" " +
+		"then \"P-IDF-PED-0001;Pédiatrie;Île-de-France;CHU de Paris;Dr Hélène Lefèvre;helene.lefevre@chu-paris.fr;2\", " +
+		"and for interns: \"Identifiant;Nom;Prénom;Adresse électronique;Spécialité;Subdivision;Rang\""
+)
 
 // add appends a row read at line, or makes it the header if it is the first
 // row that is not empty.
@@ -171,13 +190,16 @@ func (t *Table) readCSV(data []byte) *FileError {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = sniffSeparator(data)
 	cr.FieldsPerRecord = -1
+	// A spreadsheet numbers records, not lines: the line breaks inside
+	// the quoted cells of the records before are not rows.
+	inside := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
 		if pe, ok := err.(*csv.ParseError); ok {
-			return &FileError{Line: pe.StartLine, Err: err,
+			return &FileError{Line: pe.StartLine - inside, Err: err,
 				Message:   "guillemets mal placés ou non fermés dans l'enregistrement qui commence à cette ligne",
 				MessageEN: fmt.Sprintf("malformed CSV: %v", pe.Err)}
 		}
@@ -187,8 +209,11 @@ func (t *Table) readCSV(data []byte) *FileError {
 				MessageEN: fmt.Sprintf("unreadable CSV: %v", err)}
 		}
 		line, _ := cr.FieldPos(0)
-		if ferr := t.add(line, rec); ferr != nil {
+		if ferr := t.add(line-inside, rec); ferr != nil {
 			return ferr
+		}
+		for _, cell := range rec {
+			inside += strings.Count(cell, "\n")
 		}
 	}
 }
