@@ -218,12 +218,17 @@ func (t *Table) readCSV(data []byte) *FileError {
 	}
 }
 
+// sniffLines is how many lines that are not blank sniffSeparator reads.
+const sniffLines = 30
+
 // sniffSeparator returns the most frequent of ';', tab and ',' outside
-// quotes on the first line that is not blank, preferring them in that order
-// on a tie, and ',' if there is none.
+// quotes on the first sniffLines lines that are not blank, preferring them
+// in that order on a tie, and ',' if there is none. Every row of a table
+// holds its separators, while a title above the header ("Postes ouverts —
+// Lyon, cardiologie") or a cell's text hold a few others.
 func sniffSeparator(data []byte) rune {
 	var semicolons, tabs, commas int
-	quoted, text := false, false
+	quoted, text, lines := false, false, 0
 scan:
 	for _, c := range data {
 		if c == '"' {
@@ -241,8 +246,11 @@ scan:
 			commas++
 		case '\n':
 			if text {
-				break scan
+				if lines++; lines == sniffLines {
+					break scan
+				}
 			}
+			text = false
 		}
 		text = text || c > ' '
 	}

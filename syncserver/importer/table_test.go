@@ -273,15 +273,18 @@ func flip(data []byte) []byte {
 
 func TestSniffSeparator(t *testing.T) {
 	tests := map[string]rune{
-		"a;b;c\n":           ';',
-		"a,b,c\n":           ',',
-		"a\tb\tc\n":         '\t',
-		"a\n":               ',',
-		"\n\n a;b\nc,d,e,f": ';',
-		"\"x,y,z\";b\n":     ';',
-		"a;b,c\n":           ';',
-		"a\tb,c\n":          '\t',
-		"a,b\tc,d\n":        ',',
+		"a;b;c\n":         ';',
+		"a,b,c\n":         ',',
+		"a\tb\tc\n":       '\t',
+		"a\n":             ',',
+		"\n\n a;b\nc;d,e": ';',
+		"Postes — Lyon, cardiologie\nid;nom;capacite\nP1;Dr A, Dr B;1\n": ';', // a title with a comma
+		"\"x,y,z\";b\n":                        ';',
+		"a;b,c\n":                              ';',
+		"a\tb,c\n":                             '\t',
+		"a,b\tc,d\n":                           ',',
+		"Titre\n\nid;nom\n":                    ';', // a title without separators
+		"\"Titre\nsur deux lignes\"\nid;nom\n": ';',
 	}
 	for data, want := range tests {
 		if got := sniffSeparator([]byte(data)); got != want {
