@@ -72,6 +72,18 @@ func TestDemo(t *testing.T) {
 	if id == "" {
 		t.Fatalf("no intern in codes.txt:\n%.600s", codesText)
 	}
+	// The first intern and RTS listed are the showcase's, with codes.
+	sc := demodata.Generate(demodata.Small(1)).Showcase
+	var firstRTS string
+	for _, line := range strings.Split(string(codesText), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 4 && f[1] == string(domain.RoleRTS) {
+			firstRTS = f[0]
+			break
+		}
+	}
+	if id != sc.Interns[0] || firstRTS != sc.RTS[0] {
+		t.Errorf("first intern %s, RTS %s listed; want the showcase's %s, %s", id, firstRTS, sc.Interns[0], sc.RTS[0])
+	}
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	c, err := client.New(url, nil)
 	if err != nil {
