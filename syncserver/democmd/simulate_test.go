@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"appariement/shared/domain"
@@ -139,4 +140,20 @@ func fakeKeys(ids map[string]bool) map[string]ed25519.PrivateKey {
 		m[id] = nil
 	}
 	return m
+}
+
+// TestREADMENamesTheShowcase: the people the README tells to try are the
+// ones the national demo lists first.
+func TestREADMENamesTheShowcase(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := demodata.Generate(demodata.DefaultOptions()).Showcase
+	names := slices.Concat(sc.Interns[:HumanInterns], sc.RTS[:HumanRTS], []string{sc.Poste})
+	for _, id := range names {
+		if !strings.Contains(string(readme), "`"+id+"`") {
+			t.Errorf("README.md does not name %s (showcase %v)", id, names)
+		}
+	}
 }
