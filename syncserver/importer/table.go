@@ -5,9 +5,12 @@
 // CSV or XLSX for Excel.
 //
 // Reading is in two steps: ReadTable turns a file into a Table of text cells,
-// each row knowing its line in the file; ParsePostes and ParsePeople turn a
-// Table into domain values and a Report. Nothing should be imported unless the
-// Report is OK.
+// each row knowing its row number as a spreadsheet shows it; ParsePostes and
+// ParsePeople find the header (under a title or blank rows if need be), map
+// the usual header words to columns, and turn the rows into domain values
+// and a Report. Nothing should be imported unless the Report is OK.
+// ResolveRTS gives an RTS to postes named only by their RTS's name and
+// e-mail.
 package importer
 
 import (
