@@ -201,7 +201,7 @@ func TestRTSID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := RTSID(tt.email, tt.taken)
-		if got != tt.want || len(got) > MaxIDLength || strings.Trim(got, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "" {
+		if got != tt.want || len(got) > MaxIDLength || strings.Trim(got, idChars) != "" {
 			t.Errorf("RTSID(%q) = %q, want %q", tt.email, got, tt.want)
 		}
 	}

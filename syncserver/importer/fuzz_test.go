@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 // checkLines fails unless every line that tab or err names is within the
 // input, and the rows come in order after the header.

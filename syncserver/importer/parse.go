@@ -23,6 +23,9 @@ func ParsePostes(t *Table) ([]domain.Poste, *Report) {
 	}
 	var postes []domain.Poste
 	for _, row := range l.rows {
+		if l.note(row) {
+			continue
+		}
 		c := l.check(row)
 		p := domain.Poste{
 			ID:            c.id,
@@ -67,6 +70,9 @@ func ParsePeople(t *Table) ([]domain.Person, *Report) {
 	emails := make(map[string]int) // line
 	var people []domain.Person
 	for _, row := range l.rows {
+		if l.note(row) {
+			continue
+		}
 		c := l.check(row)
 		p := domain.Person{ID: c.id, Role: c.role()}
 		p.LastName = c.text("nom", "nom manquant", "missing last name")
@@ -160,7 +166,6 @@ func newList(t *Table, columns []column, kind string) (l *list, ok bool) {
 			MessageEN: fmt.Sprintf("header found on row %d; rows %d to %d above it (title, notes) are ignored",
 				l.rep.HeaderLine, t.HeaderLine, l.rep.HeaderLine-1)})
 	}
-	l.rep.Rows = len(l.rows)
 	at := func(col, fr, en string, args ...any) RowError {
 		return RowError{Line: l.rep.HeaderLine, Column: col,
 			Message: fmt.Sprintf(fr, args...), MessageEN: fmt.Sprintf(en, args...)}
@@ -224,6 +229,35 @@ func findColumn(columns []column, name string) *column {
 	}
 	return nil
 }
+
+// note reports whether row is a note among the rows, such as a total
+// under the table ("Total : 8 internes"): a single cell filled, which cannot
+// be an id. It is left out with a warning; any other row is counted in
+// Report.Rows and checked.
+func (l *list) note(row Row) bool {
+	var text string
+	for _, cell := range row.Cells {
+		switch cell = strings.TrimSpace(cell); {
+		case cell == "":
+		case text != "":
+			l.rep.Rows++
+			return false
+		default:
+			text = cell
+		}
+	}
+	if len(text) <= MaxIDLength && strings.Trim(text, idChars) == "" {
+		l.rep.Rows++
+		return false // an id alone: a row to check, with its missing cells
+	}
+	l.rep.Warnings = append(l.rep.Warnings, RowError{Line: row.Line,
+		Message:   fmt.Sprintf("ligne ignorée : une seule cellule remplie, « %s », lue comme une note", text),
+		MessageEN: fmt.Sprintf("row ignored: a single cell filled, %q, read as a note", text)})
+	return true
+}
+
+// idChars are the characters of an id.
+const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 // rowCheck checks the cells of one row.
 type rowCheck struct {
@@ -292,7 +326,7 @@ func (c *rowCheck) validID(key, id string) bool {
 		c.errorf(key, "identifiant trop long (%d octets, %d au plus)",
 			"id too long (%d bytes, at most %d)", len(id), MaxIDLength)
 		return false
-	case strings.TrimLeft(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "":
+	case strings.TrimLeft(id, idChars) != "":
 		c.errorf(key, "identifiant « %s » invalide (caractères permis : lettres sans accent, chiffres, « . », « _ », « - »)",
 			"invalid id %q (allowed: unaccented letters, digits, '.', '_', '-')", id)
 		return false

@@ -231,6 +231,14 @@ func TestGolden(t *testing.T) {
 			}
 			return a, r
 		}},
+		{"internes_ars_titre.csv", func(t *Table) ([]any, *Report) {
+			people, r := ParsePeople(t)
+			a := []any{fmt.Sprintf("header row %d, %d rows, accepted rows %v", r.HeaderLine, r.Rows, r.Lines)}
+			for _, p := range people {
+				a = append(a, p)
+			}
+			return a, r
+		}},
 		{"internes_ars.csv", func(t *Table) ([]any, *Report) {
 			people, r := ParsePeople(t)
 			var a []any
