@@ -166,8 +166,9 @@ func TestResolveRTS(t *testing.T) {
 		{ID: "P5", RTSEmail: "awa@etu.fr"},
 		{ID: "P6", RTSEmail: "double@chu.fr"},
 		{ID: "P7"}, // no e-mail: left alone (the server says "poste sans RTS")
+		{ID: "P8", RTSEmail: "@example.fr"}, // not an address: left alone
 	}
-	found, errs := ResolveRTS(postes, []int{5, 6, 7, 9, 10, 11, 12}, known)
+	found, errs := ResolveRTS(postes, []int{5, 6, 7, 9, 10, 11, 12, 13}, known)
 	wantFound := []RTSFound{
 		{Line: 5, ID: "R00012", Email: "helene.lefevre@chu-paris.fr", Name: "Dr Hélène Lefèvre"},
 		{Line: 7, ID: "RTS-new_chu.fr-2", Email: "new@chu.fr", Name: "Dr Nouveau", Created: true},
@@ -179,7 +180,7 @@ func TestResolveRTS(t *testing.T) {
 	for _, p := range postes {
 		got = append(got, p.RTS)
 	}
-	if want := []string{"R00012", "R9", "RTS-new_chu.fr-2", "RTS-new_chu.fr-2", "", "", ""}; !reflect.DeepEqual(got, want) {
+	if want := []string{"R00012", "R9", "RTS-new_chu.fr-2", "RTS-new_chu.fr-2", "", "", "", ""}; !reflect.DeepEqual(got, want) {
 		t.Errorf("RTS %q, want %q", got, want)
 	}
 	if len(errs) != 2 || errs[0].Line != 10 || errs[0].ID != "P5" || !strings.Contains(errs[0].Message, "I000001 (intern), qui n'est pas RTS") ||

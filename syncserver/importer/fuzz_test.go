@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 // checkLines fails unless every line that tab or err names is within the
 // input, and the rows come in order after the header.
 func checkLines(t *testing.T, data []byte, tab *Table, err error) {

@@ -24,8 +24,8 @@ type RTSFound struct {
 // the postes (Report.Lines; nil numbers them from 1) and known every person
 // already recorded. It returns one RTSFound per address, in the order of
 // the file, and an error for each poste whose address is a known person
-// who is not an RTS, or several. Postes with an RTS id, or without an
-// e-mail, are left as they are.
+// who is not an RTS, or several. Postes with an RTS id, or without a valid
+// e-mail address (domain.ValidEmail), are left as they are.
 func ResolveRTS(postes []domain.Poste, lines []int, known []domain.Person) ([]RTSFound, []RowError) {
 	byEmail := make(map[string][]*domain.Person)
 	taken := make(map[string]bool, len(known))
@@ -42,7 +42,7 @@ func ResolveRTS(postes []domain.Poste, lines []int, known []domain.Person) ([]RT
 	done := make(map[string]int) // address → index in found
 	for i := range postes {
 		p := &postes[i]
-		if p.RTS != "" || p.RTSEmail == "" {
+		if p.RTS != "" || !domain.ValidEmail(p.RTSEmail) {
 			continue
 		}
 		line := i + 1

@@ -94,7 +94,7 @@ func rowOf(lines []int, i int) int {
 func resolveRTS(tx store.Tx, postes []domain.Poste, lines []int, rep *api.ImportReport) (map[string]bool, error) {
 	need := false
 	for _, p := range postes {
-		need = need || (p.RTS == "" && p.RTSEmail != "")
+		need = need || (p.RTS == "" && domain.ValidEmail(p.RTSEmail))
 	}
 	if !need {
 		return nil, nil
