@@ -154,6 +154,25 @@ func TestDemo(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Once the admin opens the rankings, the simulated RTS sign theirs.
+	for _, st := range []domain.RoundState{domain.StateWishesClosed, domain.StateRankingsOpen} {
+		if _, err := ac.Transition(ctx, Round, st, "test"); err != nil {
+			t.Fatalf("transition to %s: %v", st, err)
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		d, err := ac.RoundDetail(ctx, Round)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Rankings > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("simulation: no ranking 30 s after the rankings opened (%d wish lists)", d.WishLists)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	// The choix-au-rang round is open, with a published call list listing
 	// every intern of its subdivision.
 	cd, err := ac.RoundDetail(ctx, ChoixRound)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -190,7 +191,7 @@ func simulateRankings(ctx context.Context, base *client.Client, st *store.Store,
 		case err != nil:
 			log.Warn("simulation des classements : état du tour", "err", err)
 		case state == domain.StateRankingsOpen:
-			n, err := rankAll(ctx, base, st, pl, sim, rand.New(rand.NewPCG(opts.Data.Seed, 2027)))
+			n, err := rankAll(ctx, base, st, pl, sim, opts.Data.Seed)
 			if err != nil && ctx.Err() == nil {
 				log.Warn("simulation des classements interrompue", "classements", n, "err", err)
 			} else {
@@ -222,22 +223,52 @@ func roundState(ctx context.Context, c *client.Client, round string) (domain.Rou
 	return "", errors.New("round " + round + " not listed")
 }
 
-// rankAll makes every RTS of pl rank its postes of Round, and returns how
-// many rankings were signed. A refusal because the window closed ends it.
-func rankAll(ctx context.Context, base *client.Client, st *store.Store, pl *plan, sim map[string]ed25519.PrivateKey, rng *rand.Rand) (int, error) {
+// rankers is how many simulated RTS rank at the same time: the server
+// commits their rankings together (group commit) instead of one by one.
+const rankers = 4
+
+// rankAll makes every RTS of pl rank its postes of Round, rankers at a
+// time, each with its own random order seeded by seed and its id, and
+// returns how many rankings were signed. A refusal because the window
+// closed ends it; other refusals are skipped.
+func rankAll(ctx context.Context, base *client.Client, st *store.Store, pl *plan, sim map[string]ed25519.PrivateKey, seed uint64) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ids := make(chan string)
+	var mu sync.Mutex
 	n := 0
+	var stop error
+	var wg sync.WaitGroup
+	for range rankers {
+		wg.Go(func() {
+			for id := range ids {
+				h := fnv.New64a()
+				h.Write([]byte(id))
+				rng := rand.New(rand.NewPCG(seed, h.Sum64()))
+				k, err := rankPostes(ctx, base.WithIdentity(id, sim[id]), st, pl.pace, Round, id, pl.postes[id], rng)
+				var ae *api.Error
+				mu.Lock()
+				n += k
+				if stop == nil && (errors.As(err, &ae) && (ae.Code == api.CodeWindowClosed || ae.Code == api.CodeInvalidState) ||
+					err != nil && ctx.Err() != nil) {
+					stop = err
+					cancel()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
 	for _, id := range pl.rts {
-		k, err := rankPostes(ctx, base.WithIdentity(id, sim[id]), st, pl.pace, Round, id, pl.postes[id], rng)
-		n += k
-		var ae *api.Error
-		switch {
-		case errors.As(err, &ae) && (ae.Code == api.CodeWindowClosed || ae.Code == api.CodeInvalidState):
-			return n, err
-		case err != nil && ctx.Err() != nil:
-			return n, err
+		select {
+		case ids <- id:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	return n, nil
+	close(ids)
+	wg.Wait()
+	return n, stop
 }
 
 // rankPostes signs, as RTS id, a ranking of every candidate of each of
