@@ -81,10 +81,11 @@ func (s *Server) enroll(q *req) error {
 }
 
 // enrollmentID is the identifier of the person typed (read by
-// domain.NormalizeTyped, so in upper case): itself if someone has it, else its lower
-// case form (identifiers made by hand, such as "admin"), else typed, which
-// the store refuses like any unknown identifier. Both are looked up every
-// time, so that the answer takes the same time whoever exists.
+// domain.NormalizeTyped, so in upper case): itself if someone has it,
+// else its lower-case form (identifiers made by hand, such as "admin"),
+// else typed, which the store refuses like any unknown identifier. Both
+// are looked up every time, so that the answer takes the same time
+// whoever exists.
 func (s *Server) enrollmentID(typed string) (string, error) {
 	id := typed
 	err := s.store.View(func(tx store.Tx) error {
