@@ -25,8 +25,8 @@ import (
 func TestDemoRound1PlacesMost(t *testing.T) {
 	t.Run("small", func(t *testing.T) { round1PlacesMost(t, demodata.Small(1)) })
 	t.Run("national", func(t *testing.T) {
-		// About 1,200 wish lists and 2,500 rankings, one at a time: three
-		// minutes on two cores (1,227 of 1,231 placed when last run).
+		// About 1,200 wish lists one at a time and 2,500 rankings: 75 s
+		// on two cores (1,227 of 1,231 placed when last run).
 		if os.Getenv("APPARIEMENT_NATIONAL_DEMO") == "" {
 			t.Skip("APPARIEMENT_NATIONAL_DEMO=1 runs the national data set")
 		}
