@@ -165,7 +165,7 @@ func TestResolveRTS(t *testing.T) {
 		{ID: "P4", RTSName: "Dr Nouveau", RTSEmail: "NEW@chu.fr"},
 		{ID: "P5", RTSEmail: "awa@etu.fr"},
 		{ID: "P6", RTSEmail: "double@chu.fr"},
-		{ID: "P7"}, // no e-mail: left alone (the server says "poste sans RTS")
+		{ID: "P7"},                          // no e-mail: left alone (the server says "poste sans RTS")
 		{ID: "P8", RTSEmail: "@example.fr"}, // not an address: left alone
 	}
 	found, errs := ResolveRTS(postes, []int{5, 6, 7, 9, 10, 11, 12, 13}, known)
