@@ -23,24 +23,31 @@ const (
 // refused (invalid_import, the report in the refusal's "report" field) and
 // changes nothing.
 type ImportReport struct {
-	Kind      string          `json:"kind"` // "postes" or "people"
-	Round     string          `json:"round,omitempty"`
-	DryRun    bool            `json:"dry_run"`
-	Rows      int             `json:"rows"`
-	Valid     bool            `json:"valid"`
-	Created   int             `json:"created"`
-	Updated   int             `json:"updated"`
-	Unchanged int             `json:"unchanged"`
-	Closed    int             `json:"closed"`            // postes absent from the file, withdrawn
-	RTSAdded  int             `json:"rts_added"`         // RTS created from poste rows
-	Version   uint64          `json:"version,omitempty"` // catalogue version after the import
-	Problems  []ImportProblem `json:"problems"`          // errors: any makes the import refused
-	Warnings  []ImportProblem `json:"warnings"`          // data-quality remarks that do not block the import
+	Kind      string `json:"kind"` // "postes" or "people"
+	Round     string `json:"round,omitempty"`
+	DryRun    bool   `json:"dry_run"`
+	Rows      int    `json:"rows"`
+	Valid     bool   `json:"valid"`
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Closed    int    `json:"closed"`    // postes absent from the file, withdrawn
+	RTSAdded  int    `json:"rts_added"` // RTS created from poste rows
+	// RTSMatched counts the RTS found by their e-mail address for postes
+	// whose file gives no RTS identifier.
+	RTSMatched int             `json:"rts_matched,omitempty"`
+	HeaderRow  int             `json:"header_row,omitempty"` // the spreadsheet row taken as the header
+	Version    uint64          `json:"version,omitempty"`    // catalogue version after the import
+	Problems   []ImportProblem `json:"problems"`             // errors: any makes the import refused
+	Warnings   []ImportProblem `json:"warnings"`             // data-quality remarks that do not block the import
+	// Notes say what the import did by itself: the header found under a
+	// title, each RTS found by e-mail or created.
+	Notes []ImportProblem `json:"notes,omitempty"`
 }
 
 // ImportProblem is one bad row (or cell) of an imported file.
 type ImportProblem struct {
-	Row       int    `json:"row"` // 1-based data row; 0 for the whole file
+	Row       int    `json:"row"` // the row as the spreadsheet shows it (JSON: the 1-based element); 0 for the whole file
 	Column    string `json:"column,omitempty"`
 	ID        string `json:"id,omitempty"`
 	Message   string `json:"message"`    // French

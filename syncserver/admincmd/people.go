@@ -53,12 +53,19 @@ func PrintReport(w io.Writer, file string, rep *api.ImportReport) {
 	for _, p := range rep.Warnings {
 		line("avertissement ", p)
 	}
+	for _, p := range rep.Notes {
+		line("note ", p)
+	}
 	what := map[string]string{"people": "personnes", "postes": "postes"}[rep.Kind]
 	if what == "" {
 		what = rep.Kind
 	}
-	fmt.Fprintf(w, "%s : %d ligne(s) de %s lue(s), %d erreur(s), %d avertissement(s).\n",
-		file, rep.Rows, what, len(rep.Problems), len(rep.Warnings))
+	header := ""
+	if rep.HeaderRow > 0 {
+		header = fmt.Sprintf(" sous l'en-tête de la ligne %d", rep.HeaderRow)
+	}
+	fmt.Fprintf(w, "%s : %d ligne(s) de %s lue(s)%s, %d erreur(s), %d avertissement(s).\n",
+		file, rep.Rows, what, header, len(rep.Problems), len(rep.Warnings))
 }
 
 // importFile runs the dry run, prints its report and, unless dryOnly or
@@ -87,7 +94,8 @@ func (a *app) importFile(c *client.Client, path string, dryOnly bool, do func(fo
 	}
 	fmt.Fprintf(a.stdout, "Import réussi : %d créé(s), %d modifié(s), %d inchangé(s)", rep.Created, rep.Updated, rep.Unchanged)
 	if rep.Kind == "postes" {
-		fmt.Fprintf(a.stdout, ", %d fermé(s), %d RTS ajouté(s), catalogue version %d", rep.Closed, rep.RTSAdded, rep.Version)
+		fmt.Fprintf(a.stdout, ", %d fermé(s), %d RTS ajouté(s), %d RTS trouvé(s) par e-mail, catalogue version %d",
+			rep.Closed, rep.RTSAdded, rep.RTSMatched, rep.Version)
 	}
 	fmt.Fprintln(a.stdout, ".")
 	return nil

@@ -3,7 +3,11 @@
 // store with a first admin, serves it on loopback, imports the people and
 // the postes through the admin API, opens round 1 for wishes, issues an
 // activation code to everyone and writes them to DIR/codes.txt; then, in
-// the background, a share of the interns submit signed wish lists over time.
+// the background, a share of the interns submit signed wish lists over time
+// and, once the rankings of round 1 open, the RTS sign rankings of their
+// candidates, so that running round 1 places most interns who sent a list.
+// The first people of codes.txt are typical (demodata.Showcase): interns
+// with many postes to choose from, the RTS of a poste with many candidates.
 //
 //	lab demo -dir DIR -addr 127.0.0.1:8080 [-seed N] [-interns N] [-postes N] [-simulate=false]
 //
@@ -64,6 +68,11 @@ const ChoixRound = "C1"
 
 // ChoixSubdivision is the subdivision of ChoixRound.
 const ChoixSubdivision = "AMIENS"
+
+// demoIPRate is the demo server's limit of requests a second per client
+// address: on loopback, every person trying the demo and the simulation
+// share one address.
+const demoIPRate = 1000
 
 // KeyName names the demo server's key in its checkpoints.
 const KeyName = "appariement.demo"
@@ -226,7 +235,8 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("écoute sur %s (listen): %w", opts.Addr, err)
 	}
-	cfg := server.Config{DBPath: path(StoreFile), Name: KeyName, OutboxDir: path(OutboxDir), Logger: opts.Logger}
+	cfg := server.Config{DBPath: path(StoreFile), Name: KeyName, OutboxDir: path(OutboxDir), Logger: opts.Logger,
+		IPRate: demoIPRate, IPBurst: 2 * demoIPRate}
 	url := servecmd.URL(cfg, ln.Addr())
 	cfg.PublicURL = url
 	srv, err := server.Open(cfg)
@@ -273,25 +283,7 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		if err != nil {
 			return fail(fmt.Errorf("administrateurs de démonstration: %w", err))
 		}
-		// The coordinator listed first is the one of the cell planted
-		// short of places: the demo shows them flagging it.
-		listed := append(slices.Clone(people), admins...)
-		for _, pe := range data.Planted {
-			if pe.Kind == demodata.PlantShortage {
-				slices.SortStableFunc(listed, func(a, b domain.Person) int {
-					in := func(p domain.Person) bool {
-						return p.Role == domain.RoleCoordinator && p.Specialty == pe.Specialty && p.Subdivision == pe.Subdivision
-					}
-					switch {
-					case in(a) && !in(b):
-						return -1
-					case in(b) && !in(a):
-						return 1
-					}
-					return 0
-				})
-			}
-		}
+		listed := firstListed(append(slices.Clone(people), admins...), data)
 		if err := writeCodes(ctx, c, api.ServerKey(srv.Store().ServerKey()), url, *admin, listed, sim, path(CodesFile), out); err != nil {
 			return fail(fmt.Errorf("codes d'activation: %w", err))
 		}
@@ -308,8 +300,10 @@ Administration           : syncserver admin round show %s -server %s -id %s -key
 		fmt.Fprintf(out, "Erreur plantée (%s) : %s\n", p.Kind, p.Description)
 	}
 	if opts.Simulate && len(sim) > 0 {
-		fmt.Fprintf(out, "Simulation : %d internes déposent des vœux, un toutes les %s (-simulate=false pour l'arrêter).\n", len(sim), opts.SimulateEvery)
-		go simulate(sctx, url, srv.Store(), opts, data.Postes, people, sim)
+		fmt.Fprintf(out, "Simulation : %d personnes simulées ; les internes déposent des vœux, un toutes les %s, "+
+			"les RTS signent leurs classements dès l'ouverture des classements du tour %s (-simulate=false pour l'arrêter).\n",
+			len(sim), opts.SimulateEvery, Round)
+		go simulate(sctx, url, srv.Store(), opts, newPlan(data.Postes, people, data.Showcase, sim), sim)
 	}
 	fmt.Fprintln(out, "Ctrl-C pour arrêter.")
 	if opts.Ready != nil {
@@ -396,7 +390,7 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 		return nil, err
 	}
 	if opts.Simulate && len(sim) == 0 {
-		if sim, err = registerSimulated(st, people, opts.SimulateShare, filepath.Join(opts.Dir, SimulationFile)); err != nil {
+		if sim, err = registerSimulated(st, people, data.Showcase, opts.SimulateShare, filepath.Join(opts.Dir, SimulationFile)); err != nil {
 			return nil, err
 		}
 	}
@@ -459,25 +453,87 @@ func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Opt
 	return nil
 }
 
-// registerSimulated picks a share of the interns, spread over the list,
-// registers a fresh key for each directly in the store and saves the keys.
-func registerSimulated(st *store.Store, people []domain.Person, share float64, path string) (map[string]ed25519.PrivateKey, error) {
-	var interns []string
+// firstListed orders people for codes.txt: the showcase's first interns
+// and RTS (demodata.Showcase: an intern with many postes to choose from, the
+// RTS of the poste that draws many candidates), the coordinator of the cell
+// planted short of places (the demo shows them flagging it), then everyone
+// else in their order.
+func firstListed(people []domain.Person, data *demodata.Data) []domain.Person {
+	sc := data.Showcase
+	prio := map[string]int{}
+	for i, id := range sc.Interns[:min(HumanInterns, len(sc.Interns))] {
+		prio[id] = i + 1
+	}
+	for i, id := range sc.RTS[:min(HumanRTS, len(sc.RTS))] {
+		prio[id] = i + 1
+	}
+	for _, pe := range data.Planted {
+		if pe.Kind != demodata.PlantShortage {
+			continue
+		}
+		for _, p := range people {
+			if p.Role == domain.RoleCoordinator && p.Specialty == pe.Specialty && p.Subdivision == pe.Subdivision {
+				prio[p.ID] = 1
+			}
+		}
+	}
+	listed := slices.Clone(people)
+	slices.SortStableFunc(listed, func(a, b domain.Person) int {
+		pa, pb := prio[a.ID], prio[b.ID]
+		switch {
+		case pa > 0 && pb > 0:
+			return pa - pb
+		case pa > 0:
+			return -1
+		case pb > 0:
+			return 1
+		}
+		return 0
+	})
+	return listed
+}
+
+// registerSimulated picks the people the simulation plays: every intern of
+// the showcase but the first HumanInterns, a share of the other interns
+// spread over the list, and every RTS but the showcase's first HumanRTS
+// (so that the postes have rankings when round 1 runs). It registers a
+// fresh key for each directly in the store and saves the keys.
+func registerSimulated(st *store.Store, people []domain.Person, sc demodata.Showcase, share float64, path string) (map[string]ed25519.PrivateKey, error) {
+	human := map[string]bool{}
+	for _, id := range sc.Interns[:min(HumanInterns, len(sc.Interns))] {
+		human[id] = true
+	}
+	for _, id := range sc.RTS[:min(HumanRTS, len(sc.RTS))] {
+		human[id] = true
+	}
+	showcase := map[string]bool{}
+	for _, id := range sc.Interns {
+		showcase[id] = true
+	}
+	var interns, chosen []string
 	for _, p := range people {
-		if p.Role == domain.RoleIntern {
+		switch {
+		case human[p.ID]:
+		case p.Role == domain.RoleIntern && showcase[p.ID]:
+			chosen = append(chosen, p.ID)
+		case p.Role == domain.RoleIntern:
 			interns = append(interns, p.ID)
+		case p.Role == domain.RoleRTS:
+			chosen = append(chosen, p.ID)
 		}
 	}
 	sim := map[string]ed25519.PrivateKey{}
 	if share <= 0 || len(interns) < 10 {
 		return sim, nil
 	}
-	step := 1 / share
+	// The first few of the other interns stay for people to try with
+	// their codes.
+	for x := 5.0; int(x) < len(interns); x += 1 / share {
+		chosen = append(chosen, interns[int(x)])
+	}
 	var b strings.Builder
 	err := st.Update(func(tx store.Tx) error {
-		// The first few interns stay for people to try with their codes.
-		for x := 5.0; int(x) < len(interns); x += step {
-			id := interns[int(x)]
+		for _, id := range chosen {
 			pub, priv, err := ed25519.GenerateKey(nil)
 			if err != nil {
 				return err
@@ -491,7 +547,7 @@ func registerSimulated(st *store.Store, people []domain.Person, share float64, p
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("clés des internes simulés: %w", err)
+		return nil, fmt.Errorf("clés des personnes simulées: %w", err)
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		return nil, fmt.Errorf("écriture de %s: %w", path, err)
@@ -585,7 +641,7 @@ func writeCodes(ctx context.Context, c *client.Client, key api.ServerKey, url st
 		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", p.ID, p.Role, p.FullName(), codes[p.ID])
 	}
 	if len(sim) > 0 {
-		fmt.Fprintf(&b, "# %d internes simulés (sans code) déposent leurs vœux automatiquement.\n", len(sim))
+		fmt.Fprintf(&b, "# %d internes et RTS simulés (sans code) déposent vœux et classements automatiquement.\n", len(sim))
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {

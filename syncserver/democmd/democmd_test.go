@@ -72,6 +72,18 @@ func TestDemo(t *testing.T) {
 	if id == "" {
 		t.Fatalf("no intern in codes.txt:\n%.600s", codesText)
 	}
+	// The first intern and RTS listed are the showcase's, with codes.
+	sc := demodata.Generate(demodata.Small(1)).Showcase
+	var firstRTS string
+	for _, line := range strings.Split(string(codesText), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 4 && f[1] == string(domain.RoleRTS) {
+			firstRTS = f[0]
+			break
+		}
+	}
+	if id != sc.Interns[0] || firstRTS != sc.RTS[0] {
+		t.Errorf("first intern %s, RTS %s listed; want the showcase's %s, %s", id, firstRTS, sc.Interns[0], sc.RTS[0])
+	}
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	c, err := client.New(url, nil)
 	if err != nil {
@@ -139,6 +151,25 @@ func TestDemo(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("simulation: %d wish lists after 30s", d.WishLists)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Once the admin opens the rankings, the simulated RTS sign theirs.
+	for _, st := range []domain.RoundState{domain.StateWishesClosed, domain.StateRankingsOpen} {
+		if _, err := ac.Transition(ctx, Round, st, "test"); err != nil {
+			t.Fatalf("transition to %s: %v", st, err)
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		d, err := ac.RoundDetail(ctx, Round)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Rankings > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("simulation: no ranking 30 s after the rankings opened (%d wish lists)", d.WishLists)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

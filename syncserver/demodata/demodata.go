@@ -46,6 +46,22 @@ type Data struct {
 	Postes  []domain.Poste
 	People  []domain.Person
 	Planted []PlantedError
+	// Showcase is the typical people a demo lists first.
+	Showcase Showcase
+}
+
+// Showcase is the specialty of the first subdivision (Amiens) with the
+// most postes, whose people a demo lists first because they meet the real
+// thing: each intern can choose among many postes (20 or more in the
+// default data set), and the poste Poste, of the RTS RTS, draws many
+// candidates when the demo's simulated interns of that specialty all list
+// it.
+type Showcase struct {
+	Specialty, Subdivision string
+	Postes                 int      // postes of the cell
+	Interns                []string // the cell's interns, best rank first
+	Poste                  string   // the poste every simulated intern of the cell lists
+	RTS                    []string // the RTS of the cell, Poste's first
 }
 
 // PlantKind names a kind of planted data error.
@@ -165,10 +181,60 @@ func Generate(opts Options) *Data {
 		g.plantRTSEmails()
 	}
 	return &Data{
-		Postes:  g.postes,
-		People:  slices.Concat(admins, coordinators, g.rts, interns),
-		Planted: g.planted,
+		Postes:   g.postes,
+		People:   slices.Concat(admins, coordinators, g.rts, interns),
+		Planted:  g.planted,
+		Showcase: showcase(g.postes, interns),
 	}
+}
+
+// showcase finds the Showcase of a data set: in the first subdivision,
+// the specialty with the most postes (the first on a tie), its interns by
+// rank, its poste of the most places whose RTS has a valid e-mail address
+// (the first on a tie), and its RTS.
+func showcase(postes []domain.Poste, interns []domain.Person) Showcase {
+	sc := Showcase{Subdivision: regions[0].code}
+	count := make(map[string]int)
+	for _, p := range postes {
+		if p.Subdivision == sc.Subdivision {
+			count[p.Specialty]++
+		}
+	}
+	for _, s := range specialties {
+		if count[s.code] > sc.Postes {
+			sc.Specialty, sc.Postes = s.code, count[s.code]
+		}
+	}
+	best := -1
+	for _, p := range postes {
+		if p.Specialty != sc.Specialty || p.Subdivision != sc.Subdivision {
+			continue
+		}
+		if !slices.Contains(sc.RTS, p.RTS) {
+			sc.RTS = append(sc.RTS, p.RTS)
+		}
+		if p.Capacity > best && domain.ValidEmail(p.RTSEmail) {
+			sc.Poste, best = p.ID, p.Capacity
+		}
+	}
+	for i, p := range postes {
+		if p.ID == sc.Poste {
+			j := slices.Index(sc.RTS, postes[i].RTS)
+			sc.RTS = slices.Concat(sc.RTS[j:j+1], sc.RTS[:j], sc.RTS[j+1:])
+			break
+		}
+	}
+	var cell []domain.Person
+	for _, p := range interns {
+		if p.Specialty == sc.Specialty && p.Subdivision == sc.Subdivision {
+			cell = append(cell, p)
+		}
+	}
+	slices.SortStableFunc(cell, func(a, b domain.Person) int { return a.Rank - b.Rank })
+	for _, p := range cell {
+		sc.Interns = append(sc.Interns, p.ID)
+	}
+	return sc
 }
 
 // addPostes makes n postes of cell c and their RTS, and returns their

@@ -273,3 +273,54 @@ func BenchmarkGenerate(b *testing.B) {
 		demodata.Generate(demodata.DefaultOptions())
 	}
 }
+
+// TestShowcaseIsTypical: the people a demo lists first meet the real
+// thing: on the national data set, interns with 20 or more postes to
+// choose from, and enough of them (30 and more besides the few left to
+// people) for the showcase poste to draw 30 candidates or more.
+func TestShowcaseIsTypical(t *testing.T) {
+	for _, tt := range []struct {
+		opts            demodata.Options
+		postes, interns int
+	}{
+		{demodata.DefaultOptions(), 20, 34},
+		{demodata.Small(1), 1, 1},
+	} {
+		d := demodata.Generate(tt.opts)
+		sc := d.Showcase
+		t.Logf("showcase %+v", sc)
+		eligible := 0
+		var poste *domain.Poste
+		for i, p := range d.Postes {
+			if p.Specialty == sc.Specialty && p.Subdivision == sc.Subdivision && !p.Closed {
+				eligible++
+			}
+			if p.ID == sc.Poste {
+				poste = &d.Postes[i]
+			}
+		}
+		if sc.Subdivision != "AMIENS" || eligible != sc.Postes || eligible < tt.postes || len(sc.Interns) < tt.interns {
+			t.Errorf("%+v: %d postes, %d interns", tt.opts, eligible, len(sc.Interns))
+		}
+		if poste == nil || poste.Specialty != sc.Specialty || poste.Subdivision != sc.Subdivision ||
+			len(sc.RTS) == 0 || sc.RTS[0] != poste.RTS || !domain.ValidEmail(poste.RTSEmail) {
+			t.Errorf("showcase poste %+v, RTS %v", poste, sc.RTS)
+		}
+		people := make(map[string]domain.Person)
+		for _, p := range d.People {
+			people[p.ID] = p
+		}
+		for i, id := range sc.Interns {
+			p := people[id]
+			if p.Role != domain.RoleIntern || p.Specialty != sc.Specialty || p.Subdivision != sc.Subdivision ||
+				(i > 0 && people[sc.Interns[i-1]].Rank > p.Rank) {
+				t.Errorf("showcase intern %d: %+v", i, p)
+			}
+		}
+		for _, id := range sc.RTS {
+			if people[id].Role != domain.RoleRTS {
+				t.Errorf("showcase RTS %+v", people[id])
+			}
+		}
+	}
+}

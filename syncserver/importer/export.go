@@ -125,9 +125,11 @@ func WritePeopleCSV(w io.Writer, people []domain.Person) error {
 }
 
 func headers(columns []column) []string {
-	h := make([]string, len(columns))
-	for i, c := range columns {
-		h[i] = c.header
+	var h []string
+	for _, c := range columns {
+		if c.header != "" {
+			h = append(h, c.header)
+		}
 	}
 	return h
 }

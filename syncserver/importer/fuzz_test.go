@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +45,8 @@ func FuzzReadTableCSV(f *testing.F) {
 
 func FuzzParsePostes(f *testing.F) {
 	f.Add([]byte(posteHeader + "P1;MG;IDF;CH;a@b.fr;1\nP1;XX;YY;;a@b;0\n"))
+	f.Add([]byte("ARS Île-de-France\n\n\"Postes\nmai 2027\";;\nN° du poste;Spécialité (DES);Subdivision;Nom du RTS;" +
+		"Adresse électronique du RTS;Nombre de postes\nP1;MG;IDF;Dr A;a@b.fr;2.0\n38,0;MG;IDF;;;1,00\nP3;MG;IDF;Dr B;B@b.fr;1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if bytes.HasPrefix(data, zipMagic) {
 			return
@@ -69,6 +72,25 @@ func FuzzParsePostes(f *testing.F) {
 		}
 		if len(postes) > rep.Rows || (rep.OK() && len(postes) != rep.Rows) {
 			t.Fatalf("%d postes from %d rows, report:\n%s", len(postes), rep.Rows, rep)
+		}
+		if len(rep.Lines) != len(postes) || rep.HeaderLine < tab.HeaderLine {
+			t.Fatalf("lines %v for %d postes, header %d", rep.Lines, len(postes), rep.HeaderLine)
+		}
+		prev := rep.HeaderLine
+		for _, l := range rep.Lines {
+			if l <= prev || l > last {
+				t.Fatalf("lines %v after header %d (input of %d lines)", rep.Lines, rep.HeaderLine, last)
+			}
+			prev = l
+		}
+		found, errs := ResolveRTS(postes, rep.Lines, nil)
+		for _, e := range errs {
+			t.Fatalf("error without known people: %+v", e)
+		}
+		for _, fd := range found {
+			if !fd.Created || len(fd.ID) > MaxIDLength || strings.Trim(fd.ID, idChars) != "" {
+				t.Fatalf("RTS %+v", fd)
+			}
 		}
 		_ = rep.Format("en")
 	})

@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -64,6 +65,8 @@ func FuzzReadTableXLSX(f *testing.F) {
 	for _, seed := range xlsxSeeds(f) {
 		f.Add(seed)
 	}
+	f.Add(arsWorkbook(f)) // a title above the header, Excel numbers
+
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !bytes.HasPrefix(data, zipMagic) {
 			return // CSV: FuzzReadTableCSV
@@ -87,6 +90,16 @@ func FuzzReadTableXLSX(f *testing.F) {
 				t.Fatalf("row at line %d after line %d: %q", r.Line, prev, r.Cells)
 			}
 			prev = r.Line
+		}
+		// The lists read from it name rows of the sheet, under the header.
+		postes, rep := ParsePostes(tab)
+		if len(rep.Lines) != len(postes) || rep.HeaderLine < tab.HeaderLine {
+			t.Fatalf("lines %v for %d postes, header %d", rep.Lines, len(postes), rep.HeaderLine)
+		}
+		for _, e := range slices.Concat(rep.Errors, rep.Warnings, rep.Notes) {
+			if e.Line < tab.HeaderLine || e.Line > excelize.TotalRows || e.Message == "" || e.MessageEN == "" {
+				t.Fatalf("report line %+v", e)
+			}
 		}
 	})
 }

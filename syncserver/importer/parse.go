@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,10 @@ func ParsePostes(t *Table) ([]domain.Poste, *Report) {
 		return nil, l.rep
 	}
 	var postes []domain.Poste
-	for _, row := range t.Rows {
+	for _, row := range l.rows {
+		if l.note(row) {
+			continue
+		}
 		c := l.check(row)
 		p := domain.Poste{
 			ID:            c.id,
@@ -32,7 +36,7 @@ func ParsePostes(t *Table) ([]domain.Poste, *Report) {
 			Town:          c.get("ville"),
 			Title:         c.get("intitule"),
 			RTS:           c.ref("rts"),
-			RTSName:       c.get("nom rts"),
+			RTSName:       strings.TrimSpace(c.get("prenom rts") + " " + c.get("nom rts")),
 			RTSEmail:      c.email("email rts", false),
 			Capacity:      c.capacity("capacite"),
 			Description:   c.get("description"),
@@ -42,6 +46,7 @@ func ParsePostes(t *Table) ([]domain.Poste, *Report) {
 		}
 		if !c.bad {
 			postes = append(postes, p)
+			l.rep.Lines = append(l.rep.Lines, row.Line)
 		}
 	}
 	return postes, l.rep
@@ -64,7 +69,10 @@ func ParsePeople(t *Table) ([]domain.Person, *Report) {
 	ranks := make(map[rankKey]int) // line
 	emails := make(map[string]int) // line
 	var people []domain.Person
-	for _, row := range t.Rows {
+	for _, row := range l.rows {
+		if l.note(row) {
+			continue
+		}
 		c := l.check(row)
 		p := domain.Person{ID: c.id, Role: c.role()}
 		p.LastName = c.text("nom", "nom manquant", "missing last name")
@@ -96,6 +104,7 @@ func ParsePeople(t *Table) ([]domain.Person, *Report) {
 		}
 		if !c.bad {
 			people = append(people, p)
+			l.rep.Lines = append(l.rep.Lines, row.Line)
 		}
 	}
 	return people, l.rep
@@ -104,29 +113,70 @@ func ParsePeople(t *Table) ([]domain.Person, *Report) {
 // list binds the columns of a table to the fields of a kind of list, and
 // collects the report.
 type list struct {
-	t     *Table
-	index map[string]int // canonical name → position in a row
-	rep   *Report
-	ids   map[string]int // id → line where first seen
+	header []string       // the header row found
+	rows   []Row          // the rows under it
+	index  map[string]int // canonical name → position in a row
+	rep    *Report
+	ids    map[string]int // id → line where first seen
 }
 
-// newList maps the header of t to columns. Unknown columns are warnings;
-// a column given twice or a required column missing are errors, and then ok
-// is false: the rows are not checked.
+// maxTitleRows is how many rows above the header (titles, notes, dates)
+// findHeader looks through.
+const maxTitleRows = 30
+
+// findHeader returns the position in t.Rows of the header of a list of
+// columns, -1 for t.Header: of t.Header and the maxTitleRows rows after
+// it, the first that names the most columns. Administrative spreadsheets
+// often have a title and blank rows above the header.
+func findHeader(t *Table, columns []column) int {
+	score := func(cells []string) int {
+		seen := make(map[*column]bool)
+		for _, h := range cells {
+			if col := findColumn(columns, headerKey(h)); col != nil {
+				seen[col] = true
+			}
+		}
+		return len(seen)
+	}
+	best, at := score(t.Header), -1
+	for i := 0; i < len(t.Rows) && i < maxTitleRows; i++ {
+		if n := score(t.Rows[i].Cells); n > best {
+			best, at = n, i
+		}
+	}
+	return at
+}
+
+// newList finds the header of t and maps it to columns. Unknown columns
+// are warnings; a column given twice or a required column missing are
+// errors, and then ok is false: the rows are not checked.
 func newList(t *Table, columns []column, kind string) (l *list, ok bool) {
 	l = &list{
-		t:     t,
-		index: make(map[string]int),
-		rep:   &Report{Kind: kind, Rows: len(t.Rows)},
-		ids:   make(map[string]int),
+		header: t.Header,
+		rows:   t.Rows,
+		index:  make(map[string]int),
+		rep:    &Report{Kind: kind, HeaderLine: t.HeaderLine},
+		ids:    make(map[string]int),
+	}
+	if at := findHeader(t, columns); at >= 0 {
+		l.header, l.rows, l.rep.HeaderLine = t.Rows[at].Cells, t.Rows[at+1:], t.Rows[at].Line
+		l.rep.Notes = append(l.rep.Notes, RowError{Line: l.rep.HeaderLine,
+			Message: fmt.Sprintf("en-tête trouvé ligne %d ; les lignes %d à %d au-dessus (titre, notes) sont ignorées",
+				l.rep.HeaderLine, t.HeaderLine, l.rep.HeaderLine-1),
+			MessageEN: fmt.Sprintf("header found on row %d; rows %d to %d above it (title, notes) are ignored",
+				l.rep.HeaderLine, t.HeaderLine, l.rep.HeaderLine-1)})
 	}
 	at := func(col, fr, en string, args ...any) RowError {
-		return RowError{Line: t.HeaderLine, Column: col,
+		return RowError{Line: l.rep.HeaderLine, Column: col,
 			Message: fmt.Sprintf(fr, args...), MessageEN: fmt.Sprintf(en, args...)}
 	}
-	for i, h := range t.Header {
-		name := normalize(h)
+	for i, h := range l.header {
+		name := headerKey(h)
 		col := findColumn(columns, name)
+		if col == nil && strings.Contains(h, "(") {
+			// "Capacité (nombre de places)": the words before the bracket.
+			col = findColumn(columns, headerKey(h[:strings.Index(h, "(")]))
+		}
 		switch {
 		case name == "":
 		case col == nil:
@@ -135,7 +185,7 @@ func newList(t *Table, columns []column, kind string) (l *list, ok bool) {
 			key := col.names[0]
 			if j, dup := l.index[key]; dup {
 				l.rep.Errors = append(l.rep.Errors, at(h, "colonne en double (déjà « %s »)",
-					"duplicate column (already %q)", t.Header[j]))
+					"duplicate column (already %q)", l.header[j]))
 				continue
 			}
 			l.index[key] = i
@@ -145,11 +195,28 @@ func newList(t *Table, columns []column, kind string) (l *list, ok bool) {
 		if _, found := l.index[col.names[0]]; col.required && !found {
 			names := strings.Join(col.names, ", ")
 			l.rep.Errors = append(l.rep.Errors, at(col.names[0],
-				"colonne obligatoire absente (noms acceptés : %s)",
-				"required column missing (accepted names: %s)", names))
+				"colonne obligatoire absente (noms acceptés : %s) ; en-tête attendu par exemple : « %s »",
+				"required column missing (accepted names: %s); expected header for example: %q", names, example(columns)))
 		}
 	}
 	return l, l.rep.OK()
+}
+
+// example is a header naming the required columns of a list, then the
+// others, as an ARS would write it.
+func example(columns []column) string {
+	var h []string
+	for _, c := range columns {
+		if c.required && c.header != "" {
+			h = append(h, c.header)
+		}
+	}
+	for _, c := range columns {
+		if !c.required && c.header != "" {
+			h = append(h, c.header)
+		}
+	}
+	return strings.Join(h, ";")
 }
 
 func findColumn(columns []column, name string) *column {
@@ -163,6 +230,35 @@ func findColumn(columns []column, name string) *column {
 	return nil
 }
 
+// note reports whether row is a note among the rows, such as a total
+// under the table ("Total : 8 internes"): a single cell filled, which cannot
+// be an id. It is left out with a warning; any other row is counted in
+// Report.Rows and checked.
+func (l *list) note(row Row) bool {
+	var text string
+	for _, cell := range row.Cells {
+		switch cell = strings.TrimSpace(cell); {
+		case cell == "":
+		case text != "":
+			l.rep.Rows++
+			return false
+		default:
+			text = cell
+		}
+	}
+	if len(text) <= MaxIDLength && strings.Trim(text, idChars) == "" {
+		l.rep.Rows++
+		return false // an id alone: a row to check, with its missing cells
+	}
+	l.rep.Warnings = append(l.rep.Warnings, RowError{Line: row.Line,
+		Message:   fmt.Sprintf("ligne ignorée : une seule cellule remplie, « %s », lue comme une note", text),
+		MessageEN: fmt.Sprintf("row ignored: a single cell filled, %q, read as a note", text)})
+	return true
+}
+
+// idChars are the characters of an id.
+const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
 // rowCheck checks the cells of one row.
 type rowCheck struct {
 	*list
@@ -174,7 +270,7 @@ type rowCheck struct {
 // check starts checking row: its id must be valid and new.
 func (l *list) check(row Row) *rowCheck {
 	c := &rowCheck{list: l, row: row}
-	c.id = c.get("id")
+	c.id = integralText(c.get("id"))
 	if c.validID("id", c.id) {
 		if first, dup := l.ids[c.id]; dup {
 			c.errorf("id", "identifiant « %s » en double (déjà ligne %d)",
@@ -198,7 +294,7 @@ func (c *rowCheck) get(key string) string {
 // column returns the header of the named column as the file spells it.
 func (c *rowCheck) column(key string) string {
 	if i, ok := c.index[key]; ok {
-		return c.t.Header[i]
+		return c.header[i]
 	}
 	return key
 }
@@ -230,7 +326,7 @@ func (c *rowCheck) validID(key, id string) bool {
 		c.errorf(key, "identifiant trop long (%d octets, %d au plus)",
 			"id too long (%d bytes, at most %d)", len(id), MaxIDLength)
 		return false
-	case strings.TrimLeft(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "":
+	case strings.TrimLeft(id, idChars) != "":
 		c.errorf(key, "identifiant « %s » invalide (caractères permis : lettres sans accent, chiffres, « . », « _ », « - »)",
 			"invalid id %q (allowed: unaccented letters, digits, '.', '_', '-')", id)
 		return false
@@ -240,7 +336,7 @@ func (c *rowCheck) validID(key, id string) bool {
 
 // ref returns the optional id of another row, checked if present.
 func (c *rowCheck) ref(key string) string {
-	id := c.get(key)
+	id := integralText(c.get(key))
 	if id != "" {
 		c.validID(key, id)
 	}
@@ -312,7 +408,7 @@ func (c *rowCheck) positive(key, whatFR, whatEN string, required bool) int {
 		}
 		return 0
 	}
-	n, err := strconv.Atoi(s)
+	n, err := cellInt(s)
 	if err != nil || n < 1 {
 		c.errorf(key, "%[1]s « %[3]s » invalide (doit être un entier ≥ 1)",
 			"invalid %[2]s %[3]q (must be an integer ≥ 1)", whatFR, whatEN, s)
@@ -346,4 +442,40 @@ func (c *rowCheck) email(key string, required bool) string {
 		return ""
 	}
 	return s
+}
+
+// cellInt reads an integer as spreadsheets write it: "2", "2.0" or "2,00"
+// (a number cell Excel stored as a float), " 2 " or "+2" (a number typed
+// as text), "1 200" (spaces or no-break spaces between thousands), or a
+// float within 1e-9 of an integer (Excel's arithmetic: 1.9999999999999998).
+func cellInt(s string) (int, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, s)
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e15 {
+		return 0, fmt.Errorf("not a number: %q", s)
+	}
+	n := math.Round(f)
+	if math.Abs(f-n) > 1e-9 {
+		return 0, fmt.Errorf("not an integer: %q", s)
+	}
+	return int(n), nil
+}
+
+// integralText turns an identifier that is a number cell Excel stored as a
+// float ("38.0", "100038,00") back into the digits the ARS typed; any
+// other text is returned as it is.
+func integralText(s string) string {
+	i := strings.IndexAny(s, ".,")
+	if i <= 0 || strings.Trim(s[:i], "0123456789") != "" || strings.Trim(s[i+1:], "0") != "" {
+		return s
+	}
+	return s[:i]
 }

@@ -166,7 +166,7 @@ func checkReport(t *testing.T, rep *Report, warning bool, line int, column, id, 
 }
 
 func TestParsePostesValues(t *testing.T) {
-	data := "Identifiant;Code_Poste?;SPÉCIALITÉ;Subdivision;Etablissement;Service;Commune;Intitulé;RTS_ID;Nom RTS;Courriel RTS;Nb places;Description\n" +
+	data := "Identifiant;Code_Gestion?;SPÉCIALITÉ;Subdivision;Etablissement;Service;Commune;Intitulé;RTS_ID;Nom RTS;Courriel RTS;Nb places;Description\n" +
 		"P-1; x ;anesthésie-réanimation;ile de france; CH de Meaux ;Réanimation;Meaux;Réa polyvalente;R1;Dr Claire Martin;claire.martin@ch-meaux.fr; 2 ;Stage de réanimation\n" +
 		"P-2;;oto rhino laryngologie - chirurgie cervico faciale;SAINT ETIENNE;CHU;ORL;Saint-Étienne;ORL;;;x@chu.fr;1;\n" +
 		"P-3;;Médecine d’urgence;Océan Indien;CHU;Urgences;Saint-Denis;;;;x@chu.fr;5;\n"
@@ -227,6 +227,14 @@ func TestGolden(t *testing.T) {
 			postes, r := ParsePostes(t)
 			var a []any
 			for _, p := range postes {
+				a = append(a, p)
+			}
+			return a, r
+		}},
+		{"internes_ars_titre.csv", func(t *Table) ([]any, *Report) {
+			people, r := ParsePeople(t)
+			a := []any{fmt.Sprintf("header row %d, %d rows, accepted rows %v", r.HeaderLine, r.Rows, r.Lines)}
+			for _, p := range people {
 				a = append(a, p)
 			}
 			return a, r

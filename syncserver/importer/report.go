@@ -18,10 +18,13 @@ type RowError struct {
 // order of the file. A list with errors must not be imported; warnings are
 // for the data-quality dashboard.
 type Report struct {
-	Kind     string // "poste" or "person": what the ids name
-	Rows     int    // data rows read
-	Errors   []RowError
-	Warnings []RowError
+	Kind       string // "poste" or "person": what the ids name
+	HeaderLine int    // the row taken as the header (see findHeader)
+	Rows       int    // data rows read, under the header
+	Errors     []RowError
+	Warnings   []RowError
+	Notes      []RowError // what the reading did by itself: a header found under a title
+	Lines      []int      // the row of each value returned, in order
 }
 
 // OK reports whether the list has no errors.
@@ -46,6 +49,15 @@ func (r *Report) Format(lang string) string {
 	}
 	for _, e := range r.Warnings {
 		b.WriteString(warning)
+		b.WriteString(e.format(lang, r.Kind))
+		b.WriteByte('\n')
+	}
+	note := "note : "
+	if lang == "en" {
+		note = "note: "
+	}
+	for _, e := range r.Notes {
+		b.WriteString(note)
 		b.WriteString(e.format(lang, r.Kind))
 		b.WriteByte('\n')
 	}

@@ -5,9 +5,12 @@
 // CSV or XLSX for Excel.
 //
 // Reading is in two steps: ReadTable turns a file into a Table of text cells,
-// each row knowing its line in the file; ParsePostes and ParsePeople turn a
-// Table into domain values and a Report. Nothing should be imported unless the
-// Report is OK.
+// each row knowing its row number as a spreadsheet shows it; ParsePostes and
+// ParsePeople find the header (under a title or blank rows if need be), map
+// the usual header words to columns, and turn the rows into domain values
+// and a Report. Nothing should be imported unless the Report is OK.
+// ResolveRTS gives an RTS to postes named only by their RTS's name and
+// e-mail.
 package importer
 
 import (
@@ -34,17 +37,20 @@ const (
 // file over MaxFileSize bytes or MaxRows rows.
 var ErrTooLarge = errors.New("file too large")
 
-// Table is a spreadsheet read as text: a header row and data rows. Fully
-// empty rows are left out.
+// Table is a spreadsheet read as text: its first row that is not empty
+// (Header) and the rows after it. Fully empty rows are left out. The header
+// of a list may be further down, under a title: ParsePostes and
+// ParsePeople look for it (see Report.HeaderLine).
 type Table struct {
 	Header     []string
-	HeaderLine int // line of the header in the file, usually 1
+	HeaderLine int // row of Header in the spreadsheet, usually 1
 	Rows       []Row
 }
 
-// Row is one data row and where it starts in the file: the physical line of
-// a CSV file (a quoted cell may span several lines) or the row number of a
-// worksheet.
+// Row is one row and its number as a spreadsheet shows it: the row number
+// of a worksheet, or for a CSV file the number Excel or LibreOffice give
+// the record (a blank line is a row; a quoted cell spanning several lines
+// is one row).
 type Row struct {
 	Line  int
 	Cells []string
@@ -116,10 +122,26 @@ func ReadSheet(r io.Reader, filename, sheet string) (*Table, error) {
 	}
 	if ferr != nil {
 		ferr.File = filename
+		ferr.Message += " ; " + expectedFR
+		ferr.MessageEN += "; " + expectedEN
 		return nil, ferr
 	}
 	return t, nil
 }
+
+// What a readable file is, said after every FileError.
+const (
+	expectedFR = "attendu : un classeur Excel (.xlsx) ou un fichier CSV (séparateur « ; », « , » ou tabulation) " +
+		"dont une ligne d'en-tête nomme les colonnes, des titres au-dessus étant permis ; par exemple, pour des postes : " +
+		"« Identifiant;Spécialité;Subdivision;Établissement;Nom du RTS;Adresse électronique du RTS;Nombre de postes » " +
+		"puis « P-IDF-PED-0001;Pédiatrie;Île-de-France;CHU de Paris;Dr Hélène Lefèvre;helene.lefevre@chu-paris.fr;2 », " +
+		"et pour des internes : « Identifiant;Nom;Prénom;Adresse électronique;Spécialité;Subdivision;Rang »"
+	expectedEN = "expected: an Excel workbook (.xlsx) or a CSV file (separated by ';', ',' or tab) " +
+		"with a header row naming the columns, titles above it allowed; for example, for postes: " +
+		"\"Identifiant;Spécialité;Subdivision;Établissement;Nom du RTS;Adresse électronique du RTS;Nombre de postes\" " +
+		"then \"P-IDF-PED-0001;Pédiatrie;Île-de-France;CHU de Paris;Dr Hélène Lefèvre;helene.lefevre@chu-paris.fr;2\", " +
+		"and for interns: \"Identifiant;Nom;Prénom;Adresse électronique;Spécialité;Subdivision;Rang\""
+)
 
 // add appends a row read at line, or makes it the header if it is the first
 // row that is not empty.
@@ -171,13 +193,16 @@ func (t *Table) readCSV(data []byte) *FileError {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = sniffSeparator(data)
 	cr.FieldsPerRecord = -1
+	// A spreadsheet numbers records, not lines: the line breaks inside
+	// the quoted cells of the records before are not rows.
+	inside := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
 		if pe, ok := err.(*csv.ParseError); ok {
-			return &FileError{Line: pe.StartLine, Err: err,
+			return &FileError{Line: pe.StartLine - inside, Err: err,
 				Message:   "guillemets mal placés ou non fermés dans l'enregistrement qui commence à cette ligne",
 				MessageEN: fmt.Sprintf("malformed CSV: %v", pe.Err)}
 		}
@@ -187,18 +212,26 @@ func (t *Table) readCSV(data []byte) *FileError {
 				MessageEN: fmt.Sprintf("unreadable CSV: %v", err)}
 		}
 		line, _ := cr.FieldPos(0)
-		if ferr := t.add(line, rec); ferr != nil {
+		if ferr := t.add(line-inside, rec); ferr != nil {
 			return ferr
+		}
+		for _, cell := range rec {
+			inside += strings.Count(cell, "\n")
 		}
 	}
 }
 
+// sniffLines is how many lines that are not blank sniffSeparator reads.
+const sniffLines = 30
+
 // sniffSeparator returns the most frequent of ';', tab and ',' outside
-// quotes on the first line that is not blank, preferring them in that order
-// on a tie, and ',' if there is none.
+// quotes on the first sniffLines lines that are not blank, preferring them
+// in that order on a tie, and ',' if there is none. Every row of a table
+// holds its separators, while a title above the header ("Postes ouverts —
+// Lyon, cardiologie") or a cell's text hold a few others.
 func sniffSeparator(data []byte) rune {
 	var semicolons, tabs, commas int
-	quoted, text := false, false
+	quoted, text, lines := false, false, 0
 scan:
 	for _, c := range data {
 		if c == '"' {
@@ -216,8 +249,11 @@ scan:
 			commas++
 		case '\n':
 			if text {
-				break scan
+				if lines++; lines == sniffLines {
+					break scan
+				}
 			}
+			text = false
 		}
 		text = text || c > ' '
 	}

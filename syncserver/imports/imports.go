@@ -77,6 +77,55 @@ func decodeRows[T any](body []byte, rep *api.ImportReport) []T {
 	return rows
 }
 
+// rowOf is the row of the i-th value read: its spreadsheet row, or i+1
+// for a JSON array.
+func rowOf(lines []int, i int) int {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return i + 1
+}
+
+// resolveRTS gives an RTS to the postes named only by their RTS's name and
+// e-mail (importer.ResolveRTS): the RTS already known by that address, or
+// a new one, created by Postes like any unknown RTS; each is noted in the
+// report. It returns the ids of the postes whose address cannot give an
+// RTS (a problem is reported).
+func resolveRTS(tx store.Tx, postes []domain.Poste, lines []int, rep *api.ImportReport) (map[string]bool, error) {
+	need := false
+	for _, p := range postes {
+		need = need || (p.RTS == "" && domain.ValidEmail(p.RTSEmail))
+	}
+	if !need {
+		return nil, nil
+	}
+	people, err := tx.People()
+	if err != nil {
+		return nil, err
+	}
+	found, errs := importer.ResolveRTS(postes, lines, people)
+	refused := make(map[string]bool)
+	for _, e := range errs {
+		refused[e.ID] = true
+	}
+	rep.Problems = append(rep.Problems, problemsOf(errs)...)
+	for _, f := range found {
+		if f.Created {
+			who := f.Email
+			if f.Name != "" {
+				who = f.Name + " (" + f.Email + ")"
+			}
+			rep.Notes = append(rep.Notes, problem(f.Line, "", "", "RTS %s créé pour %s, le fichier ne donnant pas d'identifiant",
+				"RTS %s created for %s, the file giving no id", f.ID, who))
+			continue
+		}
+		rep.RTSMatched++
+		rep.Notes = append(rep.Notes, problem(f.Line, "", "", "RTS %s trouvé par son adresse %s",
+			"RTS %s found by the address %s", f.ID, f.Email))
+	}
+	return refused, nil
+}
+
 // errRollback aborts an import transaction after its checks found problems.
 var errRollback = errors.New("imports: import has problems")
 
@@ -87,6 +136,7 @@ var errRollback = errors.New("imports: import has problems")
 func (s *Service) People(a rounds.Actor, p Params, body []byte) (*api.ImportReport, error) {
 	rep := &api.ImportReport{Kind: "people", DryRun: p.DryRun}
 	var people []domain.Person
+	var lines []int       // the spreadsheet row of each person; nil: 1, 2…
 	bad := map[int]bool{} // rows already refused: not written, even in the rolled back transaction
 	if p.Format == api.FormatJSON {
 		people = decodeRows[domain.Person](body, rep)
@@ -99,15 +149,16 @@ func (s *Service) People(a rounds.Actor, p Params, body []byte) (*api.ImportRepo
 	} else if t := readTable(body, rep); t != nil {
 		var r *importer.Report
 		people, r = importer.ParsePeople(t)
-		rep.Rows = r.Rows
+		lines = r.Lines
+		rep.Rows, rep.HeaderRow, rep.Notes = r.Rows, r.HeaderLine, problemsOf(r.Notes)
 		rep.Problems = append(rep.Problems, problemsOf(r.Errors)...)
 		rep.Warnings = append(rep.Warnings, problemsOf(r.Warnings)...)
 	}
 	seen := map[string]bool{}
 	err := s.st.Update(func(tx store.Tx) error {
 		for i, p := range people {
-			row := i + 1
-			if bad[row] {
+			row := rowOf(lines, i)
+			if bad[i+1] {
 				continue
 			}
 			if seen[p.ID] {
@@ -181,6 +232,7 @@ func checkPersonRow(row int, p *domain.Person) []api.ImportProblem {
 func (s *Service) Postes(a rounds.Actor, id string, p Params, body []byte) (*api.ImportReport, error) {
 	rep := &api.ImportReport{Kind: "postes", Round: id, DryRun: p.DryRun}
 	var postes []domain.Poste
+	var lines []int // the spreadsheet row of each poste; nil: 1, 2…
 	if p.Format == api.FormatJSON {
 		postes = decodeRows[domain.Poste](body, rep)
 		rep.Rows = len(postes)
@@ -194,7 +246,8 @@ func (s *Service) Postes(a rounds.Actor, id string, p Params, body []byte) (*api
 	} else if t := readTable(body, rep); t != nil {
 		var r *importer.Report
 		postes, r = importer.ParsePostes(t)
-		rep.Rows = r.Rows
+		lines = r.Lines
+		rep.Rows, rep.HeaderRow, rep.Notes = r.Rows, r.HeaderLine, problemsOf(r.Notes)
 		rep.Problems = append(rep.Problems, problemsOf(r.Errors)...)
 		rep.Warnings = append(rep.Warnings, problemsOf(r.Warnings)...)
 	}
@@ -210,9 +263,13 @@ func (s *Service) Postes(a rounds.Actor, id string, p Params, body []byte) (*api
 			return api.Errorf(api.CodeInvalidState, "les vœux du tour %s sont clos : ses postes ne changent plus",
 				"the wishes of round %s are closed: its postes no longer change", id)
 		}
+		refused, err := resolveRTS(tx, postes, lines, rep)
+		if err != nil {
+			return err
+		}
 		seen := map[string]bool{}
 		for i := range postes {
-			p, row := &postes[i], i+1
+			p, row := &postes[i], rowOf(lines, i)
 			p.Version = 0
 			if seen[p.ID] {
 				rep.Problems = append(rep.Problems, problem(row, "id", p.ID, "identifiant en double", "duplicate id"))
@@ -223,7 +280,9 @@ func (s *Service) Postes(a rounds.Actor, id string, p Params, body []byte) (*api
 					"poste outside the round's scope (%s, %s)", p.Specialty, p.Subdivision))
 			}
 			if p.RTS == "" {
-				rep.Problems = append(rep.Problems, problem(row, "rts", p.ID, "poste sans RTS", "poste without an RTS"))
+				if !refused[p.ID] {
+					rep.Problems = append(rep.Problems, problem(row, "rts", p.ID, "poste sans RTS", "poste without an RTS"))
+				}
 				continue
 			}
 			rts, err := tx.Person(p.RTS)

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"appariement/shared/api"
@@ -38,6 +39,9 @@ func (s *Server) enroll(q *req) error {
 	if err := q.decode(&in); err != nil {
 		return err
 	}
+	// Read as typed: " i000038 " is I000038 (domain.NormalizeTyped, which
+	// the app applies too; the code is read the same way by the store).
+	in.Identifier = domain.NormalizeTyped(in.Identifier)
 	if err := checkID("identifiant / identifier", in.Identifier); err != nil {
 		return err
 	}
@@ -51,7 +55,11 @@ func (s *Server) enroll(q *req) error {
 	if err := s.limit(q, s.idLim, "enroll:"+in.Identifier); err != nil {
 		return err
 	}
-	p, err := s.store.Enroll(in.Identifier, in.Code, in.PublicKey)
+	id, err := s.enrollmentID(in.Identifier)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Enroll(id, in.Code, in.PublicKey)
 	switch {
 	case errors.Is(err, store.ErrAlreadyEnrolled), errors.Is(err, store.ErrDelayed),
 		errors.Is(err, store.ErrBadCode), store.IsNotFound(err):
@@ -70,6 +78,33 @@ func (s *Server) enroll(q *req) error {
 	}
 	q.who = p
 	return q.ok(api.EnrollResponse{Person: *p, ServerKey: apiServerKey(s.store.ServerKey())})
+}
+
+// enrollmentID is the identifier of the person typed (read by
+// domain.NormalizeTyped, so in upper case): itself if someone has it,
+// else its lower-case form (identifiers made by hand, such as "admin"),
+// else typed, which the store refuses like any unknown identifier. Both
+// are looked up every time, so that the answer takes the same time
+// whoever exists.
+func (s *Server) enrollmentID(typed string) (string, error) {
+	id := typed
+	err := s.store.View(func(tx store.Tx) error {
+		found := false
+		for _, c := range []string{typed, strings.ToLower(typed)} {
+			_, err := tx.Person(c)
+			switch {
+			case err == nil && !found:
+				id, found = c, true
+			case err != nil && !store.IsNotFound(err):
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("server: enroll %s: %w", typed, err)
+	}
+	return id, nil
 }
 
 // storeCode stores activation a for person in tx and enqueues its e-mail

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/crypto/argon2"
 
@@ -113,13 +114,15 @@ func FormatCode(code string) string {
 	return strings.Join(parts, "-")
 }
 
-// NormalizeCode turns what a person typed into the canonical code: case,
-// spaces and dashes ignored, O read as 0 and I, L as 1 (Crockford).
+// NormalizeCode turns what a person typed into the canonical code: read
+// as every enrollment field is (domain.NormalizeTyped: spaces, invisible
+// characters and case ignored), dashes ignored, O read as 0 and I, L as 1
+// (Crockford).
 func NormalizeCode(typed string) string {
 	var b strings.Builder
-	for _, r := range strings.ToUpper(typed) {
+	for _, r := range domain.NormalizeTyped(typed) {
 		switch {
-		case r == ' ' || r == '-' || r == '\t':
+		case r == '-' || unicode.Is(unicode.Pd, r):
 		case r == 'O':
 			b.WriteByte('0')
 		case r == 'I' || r == 'L':

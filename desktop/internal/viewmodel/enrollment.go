@@ -9,6 +9,7 @@ import (
 	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
+	"appariement/shared/domain"
 	"appariement/shared/envelope"
 )
 
@@ -174,16 +175,18 @@ func (e *Enrollment) ReviewFingerprint() {
 // CanSubmit reports whether the server's fingerprint is confirmed, every
 // field is filled and the passphrase is acceptable.
 func (e *Enrollment) CanSubmit() bool {
-	return !e.Busy && e.FingerprintOK() && strings.TrimSpace(e.Identifier) != "" &&
-		strings.TrimSpace(e.Code) != "" && e.Passphrase == e.Confirm && keystore.Estimate(e.Passphrase).Acceptable()
+	return !e.Busy && e.FingerprintOK() && domain.NormalizeTyped(e.Identifier) != "" &&
+		domain.NormalizeTyped(e.Code) != "" && e.Passphrase == e.Confirm && keystore.Estimate(e.Passphrase).Acceptable()
 }
 
 // Request returns the enrollment request for the service, to the checked
 // server and its confirmed key (none before the confirmation).
 func (e *Enrollment) Request() service.EnrollRequest {
 	r := service.EnrollRequest{
-		ServerURL: strings.TrimSpace(e.ServerURL), Identifier: strings.TrimSpace(e.Identifier),
-		Code: strings.TrimSpace(e.Code), Passphrase: e.Passphrase, Confirm: e.Confirm, Params: e.Params,
+		// The identifier and the code as the server reads them (the same
+		// function on both sides): " i000038 " is I000038.
+		ServerURL: strings.TrimSpace(e.ServerURL), Identifier: domain.NormalizeTyped(e.Identifier),
+		Code: domain.NormalizeTyped(e.Code), Passphrase: e.Passphrase, Confirm: e.Confirm, Params: e.Params,
 	}
 	if e.FingerprintOK() {
 		r.ServerKey = *e.ServerKey
