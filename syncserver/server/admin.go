@@ -1,187 +1,49 @@
 package server
 
 import (
-	"cmp"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"runtime"
-	"strconv"
-	"sync"
-	"time"
-
 	"github.com/gorilla/mux"
 
 	"appariement/shared/api"
-	"appariement/shared/domain"
-	"appariement/shared/rules"
 	"appariement/syncserver/rounds"
-	"appariement/syncserver/store"
 )
 
 // Admin routes: every change is made in one transaction with its audit
 // entry (who, when, what, why).
 
-func jsonDetail(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
-func (q *req) audit(action, round, target, reason string, detail any) store.AuditEntry {
-	return q.by().Audit(action, round, target, reason, detail)
-}
-
-// needReason refuses a missing or too long reason (rules.CheckReason).
-func needReason(reason string) error { return rules.CheckReason(reason) }
-
+// listPeople lists everyone with their enrollment (GET /v1/admin/people).
 func (s *Server) listPeople(q *req) error {
-	out := []api.PersonStatus{}
-	err := s.store.View(func(tx store.Tx) error {
-		people, err := tx.People()
-		for _, p := range people {
-			_, kerr := tx.PublicKey(p.ID)
-			out = append(out, api.PersonStatus{Person: p, Enrolled: kerr == nil, PendingCode: tx.HasPendingCode(p.ID)})
-		}
-		return err
-	})
+	out, err := s.accounts.People()
 	if err != nil {
 		return err
 	}
 	return q.ok(out)
 }
 
-// issueCodes issues activation codes (POST /v1/admin/codes). The codes
-// are hashed in parallel outside the write transaction, then stored with
-// their e-mails and audit entries in one commit.
+// issueCodes issues activation codes (POST /v1/admin/codes), with their
+// e-mails (accounts.IssueCodes).
 func (s *Server) issueCodes(q *req) error {
 	var in api.IssueCodesRequest
 	if err := q.decode(&in); err != nil {
 		return err
 	}
-	if len(in.People) == 0 && !in.AllWithoutKey {
-		return badRequest("personne désignée", "nobody designated")
-	}
-	var targets []domain.Person
-	err := s.store.View(func(tx store.Tx) error {
-		if in.AllWithoutKey {
-			people, err := tx.People()
-			if err != nil {
-				return err
-			}
-			for _, p := range people {
-				if _, err := tx.PublicKey(p.ID); store.IsNotFound(err) {
-					targets = append(targets, p)
-				}
-			}
-		}
-		for _, id := range in.People {
-			p, err := tx.Person(id)
-			if store.IsNotFound(err) {
-				return notFound("personne %s inconnue", "unknown person %s", id)
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := tx.PublicKey(id); err == nil {
-				return api.Errorf(api.CodeAlreadyEnrolled, "%s est déjà inscrit : utilisez la réinitialisation de clé",
-					"%s is already enrolled: use a key reset", id)
-			}
-			targets = append(targets, *p)
-		}
-		return nil
-	})
+	out, err := s.accounts.IssueCodes(q.who.ID, q.now, in)
 	if err != nil {
 		return err
 	}
-	acts := make([]*store.Activation, len(targets))
-	var wg sync.WaitGroup
-	var firstErr error
-	var mu sync.Mutex
-	next := make(chan int)
-	for range runtime.NumCPU() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				a, err := s.store.NewActivation(q.now, s.cfg.ActivationTTL)
-				mu.Lock()
-				acts[i], firstErr = a, cmp.Or(firstErr, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range targets {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	out := api.IssueCodesResponse{Codes: []api.IssuedCode{}}
-	err = s.store.Update(func(tx store.Tx) error {
-		out.Codes = out.Codes[:0]
-		for i := range targets {
-			if _, err := tx.PublicKey(targets[i].ID); err == nil {
-				continue // enrolled meanwhile
-			}
-			ic, err := s.storeCode(tx, &targets[i], acts[i], q.now)
-			if err != nil {
-				return err
-			}
-			out.Codes = append(out.Codes, ic)
-			if err := tx.Audit(q.audit("issue-code", "", ic.Person, "", map[string]any{"expires": ic.Expires, "outbox": ic.Outbox})); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.mailEnqueued()
 	return q.ok(out)
 }
 
 // resetKey revokes a person's key and issues a new code
 // (POST /v1/admin/people/{person}/reset-key), with a mandatory reason.
 func (s *Server) resetKey(q *req) error {
-	id := mux.Vars(q.r)["person"]
 	var in api.ResetKeyRequest
 	if err := q.decode(&in); err != nil {
 		return err
 	}
-	if err := needReason(in.Reason); err != nil {
-		return err
-	}
-	var ic api.IssuedCode
-	err := s.store.Update(func(tx store.Tx) error {
-		p, err := tx.Person(id)
-		if store.IsNotFound(err) {
-			return notFound("personne %s inconnue", "unknown person %s", id)
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.RevokeKey(id, q.now); err != nil {
-			return err
-		}
-		a, err := s.store.NewActivation(q.now, s.cfg.ActivationTTL)
-		if err != nil {
-			return err
-		}
-		if ic, err = s.storeCode(tx, p, a, q.now); err != nil {
-			return err
-		}
-		return tx.Audit(q.audit("reset-key", "", id, in.Reason, map[string]any{"expires": ic.Expires, "outbox": ic.Outbox}))
-	})
+	ic, err := s.accounts.ResetKey(q.who.ID, q.now, mux.Vars(q.r)["person"], in.Reason)
 	if err != nil {
 		return err
 	}
-	s.mailEnqueued()
 	return q.ok(ic)
 }
 
@@ -295,85 +157,4 @@ func (s *Server) assign(q *req) error {
 		return err
 	}
 	return q.ok(a)
-}
-
-func (s *Server) auditLog(q *req) error {
-	after, limit := uint64(0), 500
-	if v := q.r.URL.Query().Get("after"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return badRequest("paramètre after invalide", "invalid after parameter")
-		}
-		after = n
-	}
-	if v := q.r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 5000 {
-			return badRequest("paramètre limit invalide (1 à 5000)", "invalid limit parameter (1 to 5000)")
-		}
-		limit = n
-	}
-	out := api.AuditResponse{Entries: []api.AuditEntry{}}
-	err := s.store.View(func(tx store.Tx) error {
-		e, err := tx.AuditLog(after, limit)
-		out.Entries = append(out.Entries, apiAudit(e)...)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return q.ok(out)
-}
-
-// logEntries serves decoded log leaves [start, end) (at most 1000).
-func (s *Server) logEntries(q *req) error {
-	start, err := queryInt(q, "start")
-	if err != nil {
-		return err
-	}
-	end, err := queryInt(q, "end")
-	if err != nil {
-		return err
-	}
-	if end < start || end-start > 1000 {
-		return badRequest("intervalle invalide (1000 entrées au plus)", "invalid range (at most 1000 entries)")
-	}
-	out := api.LogEntriesResponse{Start: start, Entries: []api.LogEntry{}}
-	err = s.store.View(func(tx store.Tx) error {
-		out.TreeSize = tx.TreeSize()
-		return tx.ForEachLeaf(start, min(end, out.TreeSize), func(i int64, data []byte) error {
-			at, env, err := store.ParseLeaf(data)
-			if err != nil {
-				return fmt.Errorf("server: leaf %d: %w", i, err)
-			}
-			out.Entries = append(out.Entries, api.LogEntry{Index: i, ServerTime: at, Digest: env.Digest(), Envelope: env})
-			return nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	return q.ok(out)
-}
-
-// backup streams a hot copy of the whole store (GET /v1/admin/backup): one
-// bbolt read transaction, so submissions go on while it is copied. The
-// request is audited before the copy starts, so the copy records it.
-func (s *Server) backup(q *req) error {
-	if err := s.store.Update(func(tx store.Tx) error {
-		return tx.Audit(q.audit("backup", "", "", "", nil))
-	}); err != nil {
-		return err
-	}
-	// A large store takes longer than the usual write timeout.
-	_ = http.NewResponseController(q.w).SetWriteDeadline(time.Time{})
-	q.w.Header().Set("Content-Type", "application/octet-stream")
-	q.w.Header().Set("Content-Disposition", `attachment; filename="appariement-backup.db"`)
-	q.w.WriteHeader(http.StatusOK)
-	if err := s.store.Backup(q.w); err != nil {
-		// Headers are gone: the client sees a truncated copy, which its
-		// verification refuses. Log it for the operator.
-		s.log.Error("backup interrupted", "err", err)
-	}
-	return nil
 }

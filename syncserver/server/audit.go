@@ -2,84 +2,21 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
-
-	"appariement/shared/api"
-	"appariement/shared/audit"
-	"appariement/shared/frozen"
-	"appariement/syncserver/store"
 )
 
 // auditBundle serves the audit bundle of a published round
-// (GET /v1/rounds/{round}/audit-bundle) to auditors and admins: the frozen
-// input document, the log leaf of every envelope it names with its
-// inclusion proof in the frozen checkpoint, the authors' registered keys,
-// the frozen and the current checkpoints with the consistency proof, and
-// the signed result. Personal data is limited to what the document holds
-// (identifiers, specialties, subdivisions, ranks) and the envelopes.
+// (GET /v1/rounds/{round}/audit-bundle) to auditors and admins
+// (auditing.Bundle).
 func (s *Server) auditBundle(q *req) error {
 	round := mux.Vars(q.r)["round"]
-	b := &audit.Bundle{Version: audit.BundleVersion, Round: round, ServerKey: apiServerKey(s.store.ServerKey())}
-	var (
-		signed []byte
-		size   int64
-		in     *frozen.Input
-	)
-	err := s.store.View(func(tx store.Tx) error {
-		_, res, env, err := s.published(tx, round)
-		if err != nil {
-			return err
-		}
-		signed, size, b.FrozenCheckpoint = env, res.TreeSize, res.Checkpoint
-		if b.Input, err = tx.Input(round); store.IsNotFound(err) {
-			return api.Errorf(api.CodeInvalidState, "le tour %s a été calculé avant l'enregistrement de son entrée figée : relancez-le avant de publier",
-				"round %s was run before its frozen input was recorded: run it again before publishing", round)
-		} else if err != nil {
-			return err
-		}
-		if in, err = frozen.Decode(b.Input); err != nil {
-			return err
-		}
-		authors := map[string]bool{}
-		for _, e := range in.Envelopes {
-			data, err := tx.Leaf(e.Index)
-			if err != nil {
-				return err
-			}
-			b.Leaves = append(b.Leaves, audit.Leaf{Index: e.Index, Data: data})
-			if authors[e.Author] {
-				continue
-			}
-			authors[e.Author] = true
-			hist, err := tx.KeyHistory(e.Author)
-			if err != nil {
-				return err
-			}
-			for _, k := range hist {
-				b.Keys = append(b.Keys, audit.Key{Person: k.Person, PublicKey: k.PublicKey, Registered: k.Registered, Revoked: k.Revoked})
-			}
-		}
-		return nil
-	})
+	b, err := s.auditing.Bundle(round)
 	if err != nil {
-		return err
-	}
-	if b.Result, err = store.DecodeOwnEnvelope(signed); err != nil {
-		return err
-	}
-	for i := range b.Leaves {
-		if b.Leaves[i].Proof, err = s.store.InclusionProof(b.Leaves[i].Index, size); err != nil {
-			return err
-		}
-	}
-	text, tree, err := s.store.Checkpoint()
-	if err != nil {
-		return err
-	}
-	b.Checkpoint = text
-	if b.Consistency, err = s.store.ConsistencyProof(size, tree.N); err != nil {
 		return err
 	}
 	data, err := json.Marshal(b)
@@ -102,4 +39,69 @@ func safeFileName(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// auditLog serves the audit log (GET /v1/admin/audit?after=&limit=).
+func (s *Server) auditLog(q *req) error {
+	after, limit := uint64(0), 500
+	if v := q.r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return badRequest("paramètre after invalide", "invalid after parameter")
+		}
+		after = n
+	}
+	if v := q.r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5000 {
+			return badRequest("paramètre limit invalide (1 à 5000)", "invalid limit parameter (1 to 5000)")
+		}
+		limit = n
+	}
+	out, err := s.auditing.Log(after, limit)
+	if err != nil {
+		return err
+	}
+	return q.ok(out)
+}
+
+// logEntries serves decoded log leaves [start, end) (at most 1000;
+// GET /v1/admin/log/entries?start=&end=).
+func (s *Server) logEntries(q *req) error {
+	start, err := queryInt(q, "start")
+	if err != nil {
+		return err
+	}
+	end, err := queryInt(q, "end")
+	if err != nil {
+		return err
+	}
+	out, err := s.auditing.LogEntries(start, end)
+	if err != nil {
+		return err
+	}
+	return q.ok(out)
+}
+
+// backup streams a hot copy of the whole store (GET /v1/admin/backup): one
+// bbolt read transaction, so submissions go on while it is copied. The
+// request is audited before the copy starts, so the copy records it.
+func (s *Server) backup(q *req) error {
+	started, err := s.auditing.Backup(q.who.ID, q.now, func() io.Writer {
+		// A large store takes longer than the usual write timeout.
+		_ = http.NewResponseController(q.w).SetWriteDeadline(time.Time{})
+		q.w.Header().Set("Content-Type", "application/octet-stream")
+		q.w.Header().Set("Content-Disposition", `attachment; filename="appariement-backup.db"`)
+		q.w.WriteHeader(http.StatusOK)
+		return q.w
+	})
+	if err != nil && !started {
+		return err
+	}
+	if err != nil {
+		// Headers are gone: the client sees a truncated copy, which its
+		// verification refuses. Log it for the operator.
+		s.log.Error("backup interrupted", "err", err)
+	}
+	return nil
 }

@@ -506,10 +506,6 @@ func notFound(format, formatEN string, args ...any) error {
 	return api.Errorf(api.CodeNotFound, format, formatEN, args...)
 }
 
-func forbidden(format, formatEN string, args ...any) error {
-	return api.Errorf(api.CodeForbidden, format, formatEN, args...)
-}
-
 func badRequest(format, formatEN string, args ...any) error {
 	return api.Errorf(api.CodeBadRequest, format, formatEN, args...)
 }
@@ -518,15 +514,3 @@ func unknownRound(id string) error { return rounds.UnknownRound(id) }
 
 // round loads a round or refuses with unknown_round.
 func (s *Server) round(id string) (*store.RoundRecord, error) { return rounds.Get(s.store, id) }
-
-// published returns the published result of a round and its signed
-// envelope, or refuses (rounds.Published), for the audit bundle.
-func (s *Server) published(tx store.Tx, round string) (*store.RoundRecord, *domain.Result, []byte, error) {
-	return rounds.Published(tx, round)
-}
-
-// updateRound changes a round with its audit entry (rounds.Updater), for
-// the admin routes whose use cases are not in roundadmin.
-func (s *Server) updateRound(q *req, id string, fn func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error)) (*store.RoundRecord, error) {
-	return s.roundAdmin.Updater().Change(id, fn)
-}

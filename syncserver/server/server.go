@@ -35,16 +35,24 @@ import (
 	"golang.org/x/time/rate"
 
 	"appariement/shared/envelope"
+	"appariement/syncserver/accounts"
+	"appariement/syncserver/auditing"
 	"appariement/syncserver/calllists"
 	"appariement/syncserver/catalogue"
+	"appariement/syncserver/corrections"
+	"appariement/syncserver/files"
 	"appariement/syncserver/imports"
+	"appariement/syncserver/intake"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/live"
 	"appariement/syncserver/mailqueue"
+	"appariement/syncserver/notify"
 	"appariement/syncserver/roundadmin"
+	"appariement/syncserver/rounds"
 	"appariement/syncserver/simulation"
 	"appariement/syncserver/store"
 	"appariement/syncserver/store/boltstore"
+	"appariement/syncserver/witnessing"
 )
 
 // Config configures a server. Only DBPath is required.
@@ -176,8 +184,7 @@ type Server struct {
 	clock     clockSteps
 	postes    *catalogue.Cache // the postes of each round, by catalogue version
 	mailq     *mailqueue.Queue // nil without Config.Mail
-	mailDir   bool             // mailq writes .eml files (demo mode)
-	notifier  *notifier        // timed notifications (nil without mailq)
+	mail      *notify.Mailer   // the mail use cases (sends nothing without mailq)
 
 	// The use cases the handlers call (built by roundUseCases).
 	roundAdmin *roundadmin.Service
@@ -185,6 +192,13 @@ type Server struct {
 	reveal     *live.Service
 	callLists  *calllists.Service
 	imports    *imports.Service
+	// (built by useCases)
+	accounts    *accounts.Service
+	intake      *intake.Service
+	corrections *corrections.Service
+	files       *files.Service
+	auditing    *auditing.Service
+	witnesses   *witnessing.Service
 
 	closeOnce sync.Once // Close may be called more than once (a test and its cleanup)
 	closeErr  error
@@ -234,21 +248,35 @@ func Open(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	s.useCases()
 	s.roundUseCases()
 	s.sims.Start(cfg.SimulationEvery)
 	return s, nil
+}
+
+// useCases builds the use cases of accounts, submissions, corrections,
+// files, audit, witnesses on the open store and mailer (before
+// roundUseCases, whose hooks call them).
+func (s *Server) useCases() {
+	s.accounts = accounts.New(s.store, s.mail, accounts.Config{ActivationTTL: s.cfg.ActivationTTL,
+		PublicURL: s.cfg.PublicURL, Logger: s.log})
+	s.intake = intake.New(s.store, intake.Config{Postes: s.postes.Postes, Clock: s.cfg.Clock, CheckClock: s.checkClock})
+	s.corrections = corrections.New(s.store, s.mail, s.log)
+	s.files = files.New(s.store)
+	s.auditing = auditing.New(s.store, rounds.Published)
+	s.witnesses = witnessing.New(s.store, &rounds.Updater{Store: s.store, Clock: s.now, OnClock: s.noteClockStep})
 }
 
 // roundUseCases builds the use cases of rounds, imports, call lists, the
 // simulation and the live reveal on the open store.
 func (s *Server) roundUseCases() {
 	s.roundAdmin = roundadmin.New(roundadmin.Config{Store: s.store, Clock: s.now, OnClock: s.noteClockStep,
-		CheckCosignatures: s.checkCosignatures, NotifyResult: s.notifyResult, MailEnqueued: s.mailEnqueued})
+		CheckCosignatures: s.witnesses.CheckCosignatures, NotifyResult: s.mail.Result, MailEnqueued: s.mail.Enqueued})
 	s.sims = simulation.New(simulation.Config{Store: s.store, Clock: s.now, MaxAge: s.cfg.SimulationMaxAge, Logger: s.log})
 	s.reveal = live.New(s.store, s.roundAdmin.Updater())
-	s.callLists = calllists.New(calllists.Config{Store: s.store, Notify: s.notifyCallList, Published: func(round string) {
+	s.callLists = calllists.New(calllists.Config{Store: s.store, Notify: s.mail.CallList, Published: func(round string) {
 		s.sims.Invalidate(round)
-		s.mailEnqueued()
+		s.mail.Enqueued()
 	}})
 	s.imports = imports.New(s.store)
 }
@@ -405,7 +433,7 @@ func (s *Server) close() error {
 		}
 	}
 	s.sims.Stop()
-	s.stopNotifier()
+	s.mail.Stop()
 	if s.mailq != nil {
 		s.mailq.Close() // a delivery in flight is cut; its mail stays queued
 	}

@@ -9,12 +9,10 @@ import (
 	"appariement/syncserver/store"
 )
 
-// This file is the one place where the store's own errors and records
-// meet the API: the refusals the clients see, and the conversions of the
-// stored records to the API's types.
-
-// fileQuota is the quota of candidate files per person.
-var fileQuota = store.Quota{Files: api.MaxFilesPerPerson, Bytes: api.MaxBytesPerPerson}
+// This file is the one place where the store's own errors meet the API:
+// the refusals the clients see. The conversions of stored records to the
+// API's types live with the use cases that answer them (corrections,
+// files, intake, notify…).
 
 // storageRetryAfter is the retry delay given with storage_unavailable.
 const storageRetryAfter = 10 * time.Second
@@ -73,86 +71,3 @@ func clockBehindError(now, last time.Time) *api.Error {
 
 // apiServerKey is the store's server key as the API sends it.
 func apiServerKey(k store.ServerKey) api.ServerKey { return api.ServerKey(k) }
-
-// apiAudit converts audit entries.
-func apiAudit(in []store.AuditEntry) []api.AuditEntry {
-	out := make([]api.AuditEntry, len(in))
-	for i, e := range in {
-		out[i] = api.AuditEntry(e)
-	}
-	return out
-}
-
-// apiCorrection converts a stored correction.
-func apiCorrection(c *store.Correction) *api.Correction {
-	out := &api.Correction{
-		ID: c.ID,
-		CorrectionRequest: api.CorrectionRequest{Round: c.Round, Poste: c.Poste, Person: c.Person,
-			Specialty: c.Specialty, Subdivision: c.Subdivision, Field: c.Field, Proposed: c.Proposed, Message: c.Message},
-		Current: c.Current, Author: c.Author, AuthorRole: c.AuthorRole, AuthorName: c.AuthorName,
-		Created: c.Created, Status: api.CorrectionStatus(c.Status), Reason: c.Reason, Updated: c.Updated,
-	}
-	if c.History != nil {
-		out.History = make([]api.CorrectionEvent, len(c.History))
-		for i, h := range c.History {
-			out.History[i] = api.CorrectionEvent{Time: h.Time, Actor: h.Actor, Status: api.CorrectionStatus(h.Status), Reason: h.Reason, Value: h.Value}
-		}
-	}
-	return out
-}
-
-// storeCorrection converts a correction for storing.
-func storeCorrection(c *api.Correction) *store.Correction {
-	out := &store.Correction{
-		ID: c.ID, Round: c.Round, Poste: c.Poste, Person: c.Person, Specialty: c.Specialty, Subdivision: c.Subdivision,
-		Field: c.Field, Proposed: c.Proposed, Message: c.Message,
-		Current: c.Current, Author: c.Author, AuthorRole: c.AuthorRole, AuthorName: c.AuthorName,
-		Created: c.Created, Status: store.CorrectionStatus(c.Status), Reason: c.Reason, Updated: c.Updated,
-	}
-	if c.History != nil {
-		out.History = make([]store.CorrectionEvent, len(c.History))
-		for i, h := range c.History {
-			out.History[i] = store.CorrectionEvent{Time: h.Time, Actor: h.Actor, Status: store.CorrectionStatus(h.Status), Reason: h.Reason, Value: h.Value}
-		}
-	}
-	return out
-}
-
-// apiMailInfo converts what admins see of a mail.
-func apiMailInfo(m store.MailInfo) api.Mail {
-	return api.Mail{ID: m.ID, Kind: m.Kind, Person: m.Person, To: m.To, Subject: m.Subject, MessageID: m.MessageID,
-		Status: api.MailStatus(m.Status), Attempts: m.Attempts, Created: m.Created, NextTry: m.NextTry, Sent: m.Sent,
-		LastError: m.LastError}
-}
-
-// apiMailList converts a page of the mail queue.
-func apiMailList(l store.MailList) api.MailList {
-	out := api.MailList{Queued: l.Queued, Sent: l.Sent, Failed: l.Failed, Mails: make([]api.Mail, len(l.Mails))}
-	for i, m := range l.Mails {
-		out.Mails[i] = apiMailInfo(m)
-	}
-	return out
-}
-
-// apiAttachments and storeAttachments convert a submission's attachments.
-func apiAttachments(in []store.Attachment) []api.Attachment {
-	if in == nil {
-		return nil
-	}
-	out := make([]api.Attachment, len(in))
-	for i, a := range in {
-		out[i] = api.Attachment(a)
-	}
-	return out
-}
-
-func storeAttachments(in []api.Attachment) []store.Attachment {
-	if in == nil {
-		return nil
-	}
-	out := make([]store.Attachment, len(in))
-	for i, a := range in {
-		out[i] = store.Attachment(a)
-	}
-	return out
-}
