@@ -90,7 +90,7 @@ func TestEnroll(t *testing.T) {
 		{"limited", api.EnrollRequest{Identifier: intern.ID, Code: good, PublicKey: pub(t)}, func(string) error { return limited }, api.CodeRateLimited},
 		{"unknown person", api.EnrollRequest{Identifier: "nobody", Code: good, PublicKey: pub(t)}, allow, api.CodeBadCode},
 		{"no code issued", api.EnrollRequest{Identifier: other.ID, Code: good, PublicKey: pub(t)}, allow, api.CodeBadCode},
-		{"right code", api.EnrollRequest{Identifier: intern.ID, Code: good, PublicKey: pub(t)}, allow, ""},
+		{"right code, typed loosely", api.EnrollRequest{Identifier: " I1\u200b ", Code: good, PublicKey: pub(t)}, allow, ""},
 		{"used code", api.EnrollRequest{Identifier: intern.ID, Code: good, PublicKey: pub(t)}, allow, api.CodeBadCode},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
