@@ -2,6 +2,8 @@ package match
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -94,7 +96,7 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	for i, ps := range inst.Postes {
 		c.posteIDs[i] = ps.ID
 		if checkID(el, pos.ofPoste(i), "poste", i, ps.ID) {
-			if first, added := addID(c.posteIdx, ps.ID, hashID(ps.ID), int32(i)); !added {
+			if first, added := addID(c.posteIdx, ps.ID, keyOf(ps.ID), int32(i)); !added {
 				el.add(pos.ofPoste(i), "poste %s: duplicate poste id%s", quoteID(ps.ID), firstAt(el, pos.ofPoste(int(first))))
 			}
 		}
@@ -108,7 +110,7 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	for i, in := range inst.Interns {
 		c.internIDs[i] = in.ID
 		if checkID(el, pos.ofIntern(i), "intern", i, in.ID) {
-			if first, added := addID(c.internIdx, in.ID, hashID(in.ID), int32(i)); !added {
+			if first, added := addID(c.internIdx, in.ID, keyOf(in.ID), int32(i)); !added {
 				el.add(pos.ofIntern(i), "intern %s: duplicate intern id%s", quoteID(in.ID), firstAt(el, pos.ofIntern(int(first))))
 			}
 		}
@@ -265,21 +267,38 @@ func (c *Compiled) rankWishes() {
 	for i := range ni {
 		byStart[i+1] += byStart[i]
 	}
+	// Entry e of intern i: poste e>>shift ranked it at rank e&(1<<shift-1); packing both in
+	// one word halves the scattered writes, the cost of this step, and one 32-bit word is
+	// enough for a national instance (20,000 postes with rankings of a few hundred).
+	longest := int32(0)
+	for p := range np {
+		longest = max(longest, c.rankStart[p+1]-c.rankStart[p])
+	}
+	shift := bits.Len32(uint32(longest))
+	if uint64(np)<<shift <= math.MaxUint32 {
+		transposeRanks[uint32](c, byStart, shift)
+	} else {
+		transposeRanks[uint64](c, byStart, shift)
+	}
+}
+
+// transposeRanks is the body of rankWishes, with entries of type W.
+func transposeRanks[W uint32 | uint64](c *Compiled, byStart []int32, shift int) {
+	np, ni := len(c.posteIDs), len(c.internIDs)
 	fill := append([]int32(nil), byStart[:ni]...)
-	// Entry e of intern i: poste by[e]>>32 ranked it at rank uint32(by[e]); packing both in
-	// one word halves the scattered writes, the cost of this step.
-	by := make([]uint64, len(c.rankIntern))
+	by := make([]W, len(c.rankIntern))
 	for p := range np {
 		for r, i := range c.rankIntern[c.rankStart[p]:c.rankStart[p+1]] {
-			by[fill[i]] = uint64(p)<<32 | uint64(r)
+			by[fill[i]] = W(p)<<shift | W(r)
 			fill[i]++
 		}
 	}
+	mask := W(1)<<shift - 1
 	mark := make([]int32, np) // mark[p] == i+1 when poste p ranked intern i ...
 	rank := make([]int32, np) // ... at rank rank[p]
 	for i := range ni {
 		for _, e := range by[byStart[i]:byStart[i+1]] {
-			mark[e>>32], rank[e>>32] = int32(i)+1, int32(uint32(e))
+			mark[e>>shift], rank[e>>shift] = int32(i)+1, int32(e&mask)
 		}
 		for k := c.wishStart[i]; k < c.wishStart[i+1]; k++ {
 			if p := c.wishPoste[k]; mark[p] == int32(i)+1 {

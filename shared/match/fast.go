@@ -44,7 +44,7 @@ type fastParser struct {
 // pendingID is an id read from a list, not yet looked up.
 type pendingID struct {
 	start, end int32
-	hash       uint32
+	key        idKey
 }
 
 // fastCompile returns the compiled instance of data, or nil when the fast path gives up.
@@ -68,6 +68,9 @@ func (p *fastParser) fail() { panic(giveUp{}) }
 
 // ws skips JSON white space.
 func (p *fastParser) ws() {
+	if p.off < len(p.data) && p.data[p.off] > ' ' {
+		return
+	}
 	for p.off < len(p.data) {
 		switch p.data[p.off] {
 		case ' ', '\n', '\t', '\r':
@@ -131,24 +134,34 @@ func (p *fastParser) open(opening, closing byte) bool {
 }
 
 // idString scans a string of plain printable ASCII (no escape), and returns its bytes and
-// their hash (hashID). It gives up on anything else.
-func (p *fastParser) idString() ([]byte, uint32) {
+// their key (keyOf). It gives up on anything else. A short id is scanned 8 bytes at once,
+// and those bytes are its key.
+func (p *fastParser) idString() ([]byte, idKey) {
 	p.expect('"')
-	start, h := p.off, fnvOffset
-	data := p.data
+	start, data := p.off, p.data
+	if start+8 <= len(data) {
+		x := load8(data, start)
+		n, ok := scanWord(x)
+		if !ok {
+			p.fail()
+		}
+		if n < 8 {
+			p.off = start + n + 1
+			return data[start : start+n], keyOfWord(x&(1<<(8*n)-1), n)
+		}
+	}
 	for i := start; i < len(data); i++ {
 		c := data[i]
 		if c == '"' {
 			p.off = i + 1
-			return data[start:i], h
+			return data[start:i], keyOf(data[start:i])
 		}
 		if c < 0x20 || c >= 0x7f || c == '\\' {
 			break
 		}
-		h = (h ^ uint32(c)) * fnvPrime
 	}
 	p.fail()
-	return nil, 0
+	return nil, idKey{}
 }
 
 // key reads an object key and its ':'.
@@ -182,14 +195,15 @@ func (p *fastParser) ref(t *idTable) int32 {
 // refs reads a list of ids of t and returns their indices, valid until the next call. It
 // scans the whole list first, then touches the slot of every id before looking them up: the
 // loads of the slots, independent of one another, overlap instead of waiting for main
-// memory one after the other.
+// memory one after the other. A list written without white space, of short ids, is scanned
+// by the tight loop of shortRefs; anything else by the general one.
 func (p *fastParser) refs(t *idTable) []int32 {
 	p.list = p.list[:0]
 	if !p.null() && !p.open('[', ']') {
-		for {
-			s, h := p.idString()
+		for p.shortRefs() {
+			s, k := p.idString()
 			start := int32(p.off - 1 - len(s))
-			p.list = append(p.list, pendingID{start, start + int32(len(s)), h})
+			p.list = append(p.list, pendingID{start, start + int32(len(s)), k})
 			if !p.sep(']') {
 				break
 			}
@@ -197,12 +211,17 @@ func (p *fastParser) refs(t *idTable) []int32 {
 	}
 	var touch uint32
 	for _, id := range p.list {
-		touch += t.slots[mix(id.hash)&t.mask].hash
+		touch += t.slots[id.key.hash&t.mask].tag
 	}
 	p.touched += touch
 	out := p.out[:0]
 	for _, id := range p.list {
-		i := findID(t, p.data[id.start:id.end], id.hash)
+		i := int32(-1)
+		if id.key.short() {
+			i = t.findShort(id.key)
+		} else {
+			i = findID(t, p.data[id.start:id.end], id.key)
+		}
 		if i < 0 {
 			p.fail()
 		}
@@ -210,6 +229,35 @@ func (p *fastParser) refs(t *idTable) []int32 {
 	}
 	p.out = out
 	return out
+}
+
+// shortRefs reads the elements of a list of ids, after its '[', for as long as they are
+// short ids in quotes followed by ',' without white space. It returns false when it has
+// read the list's closing ']', true when the general loop must read the next element.
+func (p *fastParser) shortRefs() bool {
+	data, off := p.data, p.off
+	for off+10 <= len(data) && data[off] == '"' {
+		x := load8(data, off+1)
+		n, ok := scanWord(x)
+		if !ok || n == 8 {
+			break
+		}
+		start := int32(off + 1)
+		p.list = append(p.list, pendingID{start, start + int32(n), keyOfWord(x&(1<<(8*n)-1), n)})
+		off += n + 2
+		switch data[off] {
+		case ',':
+			off++
+			continue
+		case ']':
+			p.off = off + 1
+			return false
+		}
+		p.off = off
+		return p.sep(']') // white space, or a syntax error
+	}
+	p.off = off
+	return true
 }
 
 // capacity reads a capacity between 1 and MaxCapacity written as plain digits.

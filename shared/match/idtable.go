@@ -1,13 +1,18 @@
 package match
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // idTable numbers the ids of one kind (postes or interns) and finds the number of an id: an
 // open-addressing hash table, so that a national instance needs no map and no string per id
 // while it is decoded. The ids are stored end to end in one buffer: id i is
 // buf[end[i-1]:end[i]], with the value val[i] (the index of the poste or intern it names).
-// Each slot holds an id's hash and value and, for an id of up to inlineID bytes (the usual
-// ones, such as I000123), the id itself, so that a lookup reads one cache line of a table
-// small enough for the processor's caches: at national scale, reading the slots from main
-// memory is most of the decoding time.
+// Each slot holds an id's key (idKey): for an id of up to shortID bytes (the usual ones,
+// such as I000123), the id itself packed in one word with its length, so that a lookup
+// reads one cache line and compares one word; at national scale, reading the slots is most
+// of the decoding time.
 type idTable struct {
 	buf   []byte
 	end   []int32
@@ -16,16 +21,56 @@ type idTable struct {
 	mask  uint32
 }
 
-// inlineID is the longest id kept in its slot.
-const inlineID = 7
+// shortID is the longest id whose bytes are its key.
+const shortID = 8
 
-// idSlot is one slot of an idTable (16 bytes): empty when n is 0. A slot of a longer id
-// holds its first inlineID bytes, n is inlineID+2 and val is the id's number in the buffer.
+// idSlot is one slot of an idTable (16 bytes), empty when tag is 0.
 type idSlot struct {
+	word uint64 // the key's word
+	val  int32  // the id's value; for a long id, its number in the buffer
+	tag  uint32 // the key's tag
+}
+
+// idKey is what a table compares: for a short id, its bytes packed in word (little endian,
+// zero padded) and its length plus one in tag (1 to shortID+1); for a longer one, its first
+// shortID bytes in word and its hash with the top bit set in tag, the bytes themselves
+// compared in the buffer. hash chooses the slot.
+type idKey struct {
+	word uint64
+	tag  uint32
 	hash uint32
-	val  int32
-	key  [inlineID]byte
-	n    uint8 // 1 + the id's length (at most inlineID+2), 0 for an empty slot
+}
+
+func (k idKey) short() bool { return k.tag <= shortID+1 }
+
+// keyOfWord is the key of a short id of n bytes packed in w.
+func keyOfWord(w uint64, n int) idKey {
+	return idKey{word: w, tag: uint32(n) + 1, hash: uint32((w * 0x9e3779b97f4a7c15) >> 32)}
+}
+
+// fnv32 are the FNV-1a parameters of the hash of a long id.
+const (
+	fnvOffset uint32 = 2166136261
+	fnvPrime  uint32 = 16777619
+)
+
+// keyOf returns the key of the id s.
+func keyOf[S ~string | ~[]byte](s S) idKey {
+	var w uint64
+	for i := min(len(s), shortID) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(s[i])
+	}
+	if len(s) <= shortID {
+		return keyOfWord(w, len(s))
+	}
+	h := fnvOffset
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * fnvPrime
+	}
+	h ^= h >> 16
+	h *= 0x45d9f3b
+	h ^= h >> 16
+	return idKey{word: w, tag: h | 1<<31, hash: h}
 }
 
 // newIDTable returns a table sized for about n ids (it grows if needed).
@@ -44,31 +89,8 @@ func (t *idTable) resize(n int) {
 	t.slots = make([]idSlot, size)
 	t.mask = uint32(size - 1)
 	for i := range t.end {
-		t.place(hashID(t.id(i)), i)
+		t.place(keyOf(t.id(i)), i)
 	}
-}
-
-// fnv32 are the FNV-1a parameters of hashID; the decoder hashes id bytes as it scans them.
-const (
-	fnvOffset uint32 = 2166136261
-	fnvPrime  uint32 = 16777619
-)
-
-// hashID is the FNV-1a hash of an id, finished by mix in the lookups.
-func hashID[S ~string | ~[]byte](s S) uint32 {
-	h := fnvOffset
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint32(s[i])) * fnvPrime
-	}
-	return h
-}
-
-// mix spreads the bits of a FNV hash so that its low bits choose the slot well.
-func mix(h uint32) uint32 {
-	h ^= h >> 16
-	h *= 0x45d9f3b
-	h ^= h >> 16
-	return h
 }
 
 func (t *idTable) len() int { return len(t.end) }
@@ -82,14 +104,12 @@ func (t *idTable) id(i int) []byte {
 	return t.buf[start:t.end[i]]
 }
 
-// place puts id i, of hash h, in a free slot.
-func (t *idTable) place(h uint32, i int) {
-	id := t.id(i)
-	for j := mix(h) & t.mask; ; j = (j + 1) & t.mask {
-		if sl := &t.slots[j]; sl.n == 0 {
-			*sl = idSlot{hash: h, val: t.val[i], n: uint8(min(len(id), inlineID+1) + 1)}
-			copy(sl.key[:], id)
-			if len(id) > inlineID {
+// place puts id i, of key k, in a free slot.
+func (t *idTable) place(k idKey, i int) {
+	for j := k.hash & t.mask; ; j = (j + 1) & t.mask {
+		if sl := &t.slots[j]; sl.tag == 0 {
+			*sl = idSlot{word: k.word, val: t.val[i], tag: k.tag}
+			if !k.short() {
 				sl.val = int32(i)
 			}
 			return
@@ -97,29 +117,40 @@ func (t *idTable) place(h uint32, i int) {
 	}
 }
 
-// findID returns the value of the id s with hash h (hashID(s)), or -1 when s is not in t.
-func findID[S ~string | ~[]byte](t *idTable, s S, h uint32) int32 {
-	n := uint8(min(len(s), inlineID+1) + 1)
-	for j := mix(h) & t.mask; ; j = (j + 1) & t.mask {
+// findID returns the value of the id s of key k (keyOf(s)), or -1 when s is not in t. For
+// a short key, s is not read.
+func findID[S ~string | ~[]byte](t *idTable, s S, k idKey) int32 {
+	for j := k.hash & t.mask; ; j = (j + 1) & t.mask {
 		sl := &t.slots[j]
 		switch {
-		case sl.n == 0:
+		case sl.tag == 0:
 			return -1
-		case sl.hash != h || sl.n != n:
-		case n <= inlineID+1:
-			if string(sl.key[:n-1]) == string(s) {
-				return sl.val
-			}
+		case sl.tag != k.tag || sl.word != k.word:
+		case k.short():
+			return sl.val
 		case string(t.id(int(sl.val))) == string(s):
 			return t.val[sl.val]
 		}
 	}
 }
 
-// addID adds the id s with hash h and value v, unless s is already there: it returns the
+// findShort returns the value of the short id of key k, or -1 when it is not in t.
+func (t *idTable) findShort(k idKey) int32 {
+	for j := k.hash & t.mask; ; j = (j + 1) & t.mask {
+		sl := &t.slots[j]
+		if sl.word == k.word && sl.tag == k.tag {
+			return sl.val
+		}
+		if sl.tag == 0 {
+			return -1
+		}
+	}
+}
+
+// addID adds the id s of key k with value v, unless s is already there: it returns the
 // value of s and whether it was added.
-func addID[S ~string | ~[]byte](t *idTable, s S, h uint32, v int32) (int32, bool) {
-	if old := findID(t, s, h); old >= 0 {
+func addID[S ~string | ~[]byte](t *idTable, s S, k idKey, v int32) (int32, bool) {
+	if old := findID(t, s, k); old >= 0 {
 		return old, false
 	}
 	t.buf = append(t.buf, s...)
@@ -128,14 +159,14 @@ func addID[S ~string | ~[]byte](t *idTable, s S, h uint32, v int32) (int32, bool
 	if 2*len(t.end) > len(t.slots) {
 		t.resize(len(t.end))
 	} else {
-		t.place(h, len(t.end)-1)
+		t.place(k, len(t.end)-1)
 	}
 	return v, true
 }
 
 // lookup returns the value of id s, or 0 and false when s is not in t (as a map would).
 func (t *idTable) lookup(s string) (int32, bool) {
-	if v := findID(t, s, hashID(s)); v >= 0 {
+	if v := findID(t, s, keyOf(s)); v >= 0 {
 		return v, true
 	}
 	return 0, false
@@ -152,3 +183,29 @@ func (t *idTable) strings() []string {
 	}
 	return out
 }
+
+// SWAR (SIMD within a register) constants and helpers for scanning 8 bytes at once.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// zeroBytes flags (bit 7 of each byte) the zero bytes of v; the lowest flag is exact, the
+// ones above it may be false (borrows), which is all the scanner needs.
+func zeroBytes(v uint64) uint64 { return (v - ones) & ^v & highs }
+
+// scanWord looks for the end of a plain id in the 8 bytes x read at its start: it returns
+// the id's length n (0 to 7) when the closing '"' is among them and no byte before it is
+// outside plain printable ASCII or a '\\'; n = 8 with ok when all 8 bytes are plain (the
+// id goes on); ok is false on a byte the fast path does not take.
+func scanWord(x uint64) (n int, ok bool) {
+	quote := zeroBytes(x ^ ('"' * ones))
+	bad := zeroBytes(x^('\\'*ones)) | zeroBytes(x^(0x7f*ones)) | // '\\', DEL
+		(x-0x20*ones)&^x&highs | // below 0x20 (bytes with the top bit are flagged next)
+		x&highs
+	q, b := bits.TrailingZeros64(quote)>>3, bits.TrailingZeros64(bad)>>3 // 8 when none
+	return q, b >= q
+}
+
+// load8 reads 8 bytes of data at i, which must be at most len(data)-8.
+func load8(data []byte, i int) uint64 { return binary.LittleEndian.Uint64(data[i:]) }
