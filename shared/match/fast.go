@@ -33,18 +33,9 @@ type giveUp struct{}
 type fastParser struct {
 	data []byte
 	off  int
-	list []pendingID // the ids of the list being read, before their lookup
-	out  []int32     // their indices
+	out  []int32 // the indices of the ids of the list being read
 	// strings is the number of '"' in the input, twice the number of its strings at most.
 	strings int
-	// touched sums the slots read ahead of the lookups, so that the reads are not removed.
-	touched uint32
-}
-
-// pendingID is an id read from a list, not yet looked up.
-type pendingID struct {
-	start, end int32
-	key        idKey
 }
 
 // fastCompile returns the compiled instance of data, or nil when the fast path gives up.
@@ -192,49 +183,38 @@ func (p *fastParser) ref(t *idTable) int32 {
 	return i
 }
 
-// refs reads a list of ids of t and returns their indices, valid until the next call. It
-// scans the whole list first, then touches the slot of every id before looking them up: the
-// loads of the slots, independent of one another, overlap instead of waiting for main
-// memory one after the other. A list written without white space, of short ids, is scanned
-// by the tight loop of shortRefs; anything else by the general one.
+// refs reads a list of ids of t and returns their indices, valid until the next call. A
+// list written without white space, of short ids, is read by the tight loop of shortRefs,
+// anything else by the general one.
 func (p *fastParser) refs(t *idTable) []int32 {
-	p.list = p.list[:0]
+	out := p.out[:0]
 	if !p.null() && !p.open('[', ']') {
-		for p.shortRefs() {
+		for {
+			var more bool
+			if out, more = p.shortRefs(t, out); !more {
+				break
+			}
 			s, k := p.idString()
-			start := int32(p.off - 1 - len(s))
-			p.list = append(p.list, pendingID{start, start + int32(len(s)), k})
+			i := findID(t, s, k)
+			if i < 0 {
+				p.fail()
+			}
+			out = append(out, i)
 			if !p.sep(']') {
 				break
 			}
 		}
 	}
-	var touch uint32
-	for _, id := range p.list {
-		touch += t.slots[id.key.hash&t.mask].tag
-	}
-	p.touched += touch
-	out := p.out[:0]
-	for _, id := range p.list {
-		i := int32(-1)
-		if id.key.short() {
-			i = t.findShort(id.key)
-		} else {
-			i = findID(t, p.data[id.start:id.end], id.key)
-		}
-		if i < 0 {
-			p.fail()
-		}
-		out = append(out, i)
-	}
 	p.out = out
 	return out
 }
 
-// shortRefs reads the elements of a list of ids, after its '[', for as long as they are
-// short ids in quotes followed by ',' without white space. It returns false when it has
-// read the list's closing ']', true when the general loop must read the next element.
-func (p *fastParser) shortRefs() bool {
+// shortRefs reads the elements of a list of ids of t, after its '[', for as long as they
+// are short ids in quotes followed by ',' without white space, and appends their indices to
+// out. It reports false when it has read the list's closing ']', true when the general loop
+// must read the next element. Each lookup is independent of the next id's scan, so that
+// the processor overlaps the reads of the slots.
+func (p *fastParser) shortRefs(t *idTable, out []int32) ([]int32, bool) {
 	data, off := p.data, p.off
 	for off+10 <= len(data) && data[off] == '"' {
 		x := load8(data, off+1)
@@ -242,8 +222,11 @@ func (p *fastParser) shortRefs() bool {
 		if !ok || n == 8 {
 			break
 		}
-		start := int32(off + 1)
-		p.list = append(p.list, pendingID{start, start + int32(n), keyOfWord(x&(1<<(8*n)-1), n)})
+		i := t.findShort(keyOfWord(x&(1<<(8*n)-1), n))
+		if i < 0 {
+			p.fail()
+		}
+		out = append(out, i)
 		off += n + 2
 		switch data[off] {
 		case ',':
@@ -251,13 +234,13 @@ func (p *fastParser) shortRefs() bool {
 			continue
 		case ']':
 			p.off = off + 1
-			return false
+			return out, false
 		}
 		p.off = off
-		return p.sep(']') // white space, or a syntax error
+		return out, p.sep(']') // white space, or a syntax error
 	}
 	p.off = off
-	return true
+	return out, true
 }
 
 // capacity reads a capacity between 1 and MaxCapacity written as plain digits.
