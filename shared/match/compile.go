@@ -294,15 +294,17 @@ func transposeRanks[W uint32 | uint64](c *Compiled, byStart []int32, shift int) 
 		}
 	}
 	mask := W(1)<<shift - 1
-	mark := make([]int32, np) // mark[p] == i+1 when poste p ranked intern i ...
-	rank := make([]int32, np) // ... at rank rank[p]
+	// rank[p] is i+1 in its high half when poste p ranked intern i, at the rank in its low
+	// half: one write per entry.
+	rank := make([]uint64, np)
 	for i := range ni {
+		tag := uint64(i+1) << 32
 		for _, e := range by[byStart[i]:byStart[i+1]] {
-			mark[e>>shift], rank[e>>shift] = int32(i)+1, int32(e&mask)
+			rank[e>>shift] = tag | uint64(e&mask)
 		}
 		for k := c.wishStart[i]; k < c.wishStart[i+1]; k++ {
-			if p := c.wishPoste[k]; mark[p] == int32(i)+1 {
-				c.wishRank[k] = rank[p]
+			if r := rank[c.wishPoste[k]]; r&^(1<<32-1) == tag {
+				c.wishRank[k] = int32(uint32(r))
 			}
 		}
 	}

@@ -200,11 +200,11 @@ func zeroBytes(v uint64) uint64 { return (v - ones) & ^v & highs }
 // id goes on); ok is false on a byte the fast path does not take.
 func scanWord(x uint64) (n int, ok bool) {
 	quote := zeroBytes(x ^ ('"' * ones))
-	bad := zeroBytes(x^('\\'*ones)) | zeroBytes(x^(0x7f*ones)) | // '\\', DEL
-		(x-0x20*ones)&^x&highs | // below 0x20 (bytes with the top bit are flagged next)
-		x&highs
-	q, b := bits.TrailingZeros64(quote)>>3, bits.TrailingZeros64(bad)>>3 // 8 when none
-	return q, b >= q
+	bad := ((x+ones)|x)&highs | // 0x7f and above (a carry only rises above a flagged byte)
+		(x-0x20*ones)&^x&highs | // below 0x20
+		zeroBytes(x^('\\'*ones))
+	below := quote&-quote - 1 // the bits below the first quote, all of them without one
+	return bits.TrailingZeros64(quote) >> 3, bad&below == 0
 }
 
 // load8 reads 8 bytes of data at i, which must be at most len(data)-8.
