@@ -118,22 +118,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError("-out %s would overwrite the instance", *out)
 	}
 
-	inName, data, err := readInput(*in, stdin)
+	inName, data, release, err := readInput(*in, stdin)
 	if err != nil {
 		return fail(stderr, "", err)
 	}
 	c, err := match.DecodeCompiled(data)
+	data = nil // the instance's bytes are no longer needed: neither c nor err refers to them
+	release()
 	if err != nil {
 		return fail(stderr, inName, err)
 	}
-	data = nil // the instance's bytes are no longer needed
 
 	if *check != "" {
-		resName, resData, err := readInput(*check, stdin)
+		resName, resData, release, err := readInput(*check, stdin)
 		if err != nil {
 			return fail(stderr, "", err)
 		}
 		res, err := match.DecodeResult(resData)
+		release() // res holds copies of its strings
 		if err != nil {
 			return fail(stderr, resName, err)
 		}
@@ -203,15 +205,17 @@ func fail(stderr io.Writer, name string, err error) int {
 }
 
 // readInput reads a whole file, or standard input for "-", up to the size limit of an
-// instance, and returns the name to show in messages.
-func readInput(path string, stdin io.Reader) (string, []byte, error) {
-	name, r := path, stdin
+// instance, and returns the name to show in messages. A large regular file is mapped
+// instead of read where the system allows it (mapFile); release, never nil, unmaps it,
+// once nothing refers to data any more.
+func readInput(path string, stdin io.Reader) (name string, data []byte, release func(), err error) {
+	name, r, release := path, stdin, func() {}
 	if path == "-" {
 		name = "stdin"
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return name, nil, err
+			return name, nil, release, err
 		}
 		defer f.Close()
 		r = f
@@ -220,18 +224,26 @@ func readInput(path string, stdin io.Reader) (string, []byte, error) {
 	size := 512
 	if f, ok := r.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			if n := info.Size(); n >= mapMin && n <= match.MaxInstanceBytes {
+				if data, unmap := mapFile(f, n); data != nil {
+					return name, data, unmap, nil
+				}
+			}
 			size += int(min(info.Size(), match.MaxInstanceBytes))
 		}
 	}
-	data, err := readAll(io.LimitReader(r, match.MaxInstanceBytes+1), size)
+	data, err = readAll(io.LimitReader(r, match.MaxInstanceBytes+1), size)
 	if err != nil {
-		return name, nil, fmt.Errorf("reading %s: %w", name, err)
+		return name, nil, release, fmt.Errorf("reading %s: %w", name, err)
 	}
 	if len(data) > match.MaxInstanceBytes {
-		return name, nil, fmt.Errorf("%s: larger than the limit of %d bytes", name, match.MaxInstanceBytes)
+		return name, nil, release, fmt.Errorf("%s: larger than the limit of %d bytes", name, match.MaxInstanceBytes)
 	}
-	return name, data, nil
+	return name, data, release, nil
 }
+
+// mapMin is the size from which a file is mapped rather than read.
+const mapMin = 1 << 20
 
 // readAll reads r to its end into a buffer of initial capacity size.
 func readAll(r io.Reader, size int) ([]byte, error) {
