@@ -276,11 +276,14 @@ func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignm
 		if err != nil {
 			return nil, nil, err
 		}
-		out, err := match.Solve(inst)
+		// Compiled once, for the run and for its check (match.Solve and match.Check would
+		// each compile the instance).
+		c, err := match.Compile(inst)
 		if err != nil {
 			return nil, nil, fmt.Errorf("match: %w", err)
 		}
-		if err := match.Check(inst, out); err != nil {
+		out := c.Result(c.Run())
+		if err := c.Check(out); err != nil {
 			return nil, nil, fmt.Errorf("check: %w", err)
 		}
 		for _, a := range out.Assignments {
