@@ -159,7 +159,7 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 	if !el.empty() {
 		return nil
 	}
-	c.rankWishes()
+	c.rankWishes(nil)
 	return c
 }
 
@@ -251,7 +251,9 @@ func (c *Compiled) compileCallList(inst *Instance, pos *positions, el *errList) 
 // rankWishes fills wishRank: for each wish of each intern, the intern's rank at that poste.
 // It groups ranking entries by intern (counting sort), then for each intern marks the postes
 // that ranked it in a scratch array indexed by poste: linear time, no matrix.
-func (c *Compiled) rankWishes() {
+// byStart, when not nil, holds in byStart[i+1] the number of ranking entries of intern i, as
+// the decoder counts them while it reads the rankings; it is computed otherwise.
+func (c *Compiled) rankWishes(byStart []int32) {
 	np, ni := len(c.posteIDs), len(c.internIDs)
 	c.wishRank = make([]int32, len(c.wishPoste))
 	for k := range c.wishRank {
@@ -260,9 +262,11 @@ func (c *Compiled) rankWishes() {
 	if len(c.rankIntern) == 0 {
 		return
 	}
-	byStart := make([]int32, ni+1) // entries of intern i: by[byStart[i]:byStart[i+1]]
-	for _, i := range c.rankIntern {
-		byStart[i+1]++
+	if byStart == nil {
+		byStart = make([]int32, ni+1) // entries of intern i: by[byStart[i]:byStart[i+1]]
+		for _, i := range c.rankIntern {
+			byStart[i+1]++
+		}
 	}
 	for i := range ni {
 		byStart[i+1] += byStart[i]

@@ -273,6 +273,7 @@ func (p *fastParser) instance() *Compiled {
 		seen      = map[string]bool{}
 		spans     []rankingSpan
 		entries   []int32
+		counts    []int32
 		hasRanked bool
 	)
 	if p.open('{', '}') {
@@ -299,7 +300,7 @@ func (p *fastParser) instance() *Compiled {
 		case k == "interns" && seen["postes"]:
 			p.interns(c)
 		case k == "rankings" && seen["interns"]:
-			spans, entries = p.rankings(c)
+			spans, entries, counts = p.rankings(c)
 			hasRanked = len(spans) > 0
 		case k == "call_list" && seen["interns"]:
 			p.callList(c)
@@ -332,7 +333,10 @@ func (p *fastParser) instance() *Compiled {
 	}
 	c.posteIDs = c.posteIdx.strings()
 	c.internIDs = c.internIdx.strings()
-	c.rankWishes()
+	if len(c.rankIntern) == 0 {
+		counts = nil
+	}
+	c.rankWishes(counts)
 	return c
 }
 
@@ -415,15 +419,17 @@ func (p *fastParser) interns(c *Compiled) {
 }
 
 // rankings reads the rankings into one flat list of intern indices, in the order of the
-// input.
-func (p *fastParser) rankings(c *Compiled) ([]rankingSpan, []int32) {
-	var spans []rankingSpan
-	entries := make([]int32, 0, p.strings/2-len(c.wishPoste)+1) // at most the strings left
+// input, and counts the entries of each intern i in counts[i+1] (see rankWishes).
+func (p *fastParser) rankings(c *Compiled) (spans []rankingSpan, entries, counts []int32) {
+	entries = make([]int32, 0, p.strings/2-len(c.wishPoste)+1) // at most the strings left
+	ni := c.internIdx.len()
 	if p.null() || p.open('[', ']') {
-		return spans, entries
+		return spans, entries, nil
 	}
 	ranked := make([]bool, c.posteIdx.len())
-	stamp := make([]int32, c.internIdx.len()) // stamp[i] == k+1 when intern i is in ranking k
+	// seen[i] is intern i's stamp, k+1 when it is in ranking k, and its number of entries:
+	// both in one word, for one cache miss.
+	seen := make([]uint64, ni)
 	for k := int32(1); ; k++ {
 		span := rankingSpan{poste: -1}
 		var hasList bool
@@ -440,10 +446,10 @@ func (p *fastParser) rankings(c *Compiled) ([]rankingSpan, []int32) {
 				hasList = true
 				span.start = int32(len(entries))
 				for _, i := range p.refs(c.internIdx) {
-					if stamp[i] == k {
+					if uint32(seen[i]) == uint32(k) {
 						p.fail()
 					}
-					stamp[i] = k
+					seen[i] = (seen[i]>>32+1)<<32 | uint64(uint32(k))
 					entries = append(entries, i)
 				}
 			default:
@@ -459,7 +465,11 @@ func (p *fastParser) rankings(c *Compiled) ([]rankingSpan, []int32) {
 		span.end = int32(len(entries))
 		spans = append(spans, span)
 		if !p.sep(']') {
-			return spans, entries
+			counts = make([]int32, ni+1)
+			for i, s := range seen {
+				counts[i+1] = int32(s >> 32)
+			}
+			return spans, entries, counts
 		}
 	}
 }

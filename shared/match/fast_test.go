@@ -277,3 +277,35 @@ func FuzzFastResult(f *testing.F) {
 		compareResultDecoders(t, data)
 	})
 }
+
+// TestScanWord compares the 8-bytes-at-once scan of an id with a byte-by-byte reference, on
+// random words biased towards the bytes it must tell apart.
+func TestScanWord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 2))
+	special := []byte{'"', '\\', 0, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xfe, 0xff, 'P', '0'}
+	for range 200_000 {
+		var b [8]byte
+		for j := range b {
+			if rng.IntN(3) == 0 {
+				b[j] = special[rng.IntN(len(special))]
+			} else {
+				b[j] = byte(rng.IntN(256))
+			}
+		}
+		want, wantOK := 8, true
+		for j, c := range b {
+			if c == '"' {
+				want = j
+				break
+			}
+			if c < 0x20 || c >= 0x7f || c == '\\' {
+				wantOK = false
+				break
+			}
+		}
+		n, ok := scanWord(load8(b[:], 0))
+		if ok != wantOK || (ok && n != want) {
+			t.Fatalf("scanWord(%q) = %d, %v; want %d, %v", b, n, ok, want, wantOK)
+		}
+	}
+}
