@@ -269,3 +269,37 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeFileMapped runs the command on an instance file above mapMin, which is mapped
+// rather than read where the system allows it, and on the same bytes from standard input
+// (always read): the same result, the same check, and the same error naming the line on
+// a corrupted copy.
+func TestLargeFileMapped(t *testing.T) {
+	dir := t.TempDir()
+	inst := filepath.Join(dir, "large.json")
+	if o := runCmd(t, "", "-gen", "5000x1500x12", "-seed", "3", "-out", inst); o.code != 0 {
+		t.Fatalf("gen: %+v", o)
+	}
+	data := readFile(t, inst)
+	if len(data) < mapMin {
+		t.Fatalf("instance of %d bytes, want at least %d", len(data), mapMin)
+	}
+	res := filepath.Join(dir, "res.json")
+	if o := runCmd(t, "", "-in", inst, "-out", res); o.code != 0 {
+		t.Fatalf("run: %+v", o)
+	}
+	fromStdin := runCmd(t, data, "-in", "-")
+	if fromStdin.code != 0 || fromStdin.stdout != readFile(t, res) {
+		t.Fatalf("the mapped file and standard input give different results: %+v", fromStdin.stderr)
+	}
+	if o := runCmd(t, "", "-in", inst, "-check", res); o.code != 0 {
+		t.Fatalf("check: %+v", o)
+	}
+	bad := writeFile(t, dir, "bad.json", strings.Replace(data, `"P0042"`, `"P9999"`, 1))
+	o := runCmd(t, "", "-in", bad, "-out", filepath.Join(dir, "bad-res.json"))
+	fromStdin = runCmd(t, readFile(t, bad), "-in", "-")
+	want := strings.Replace(fromStdin.stderr, "match: stdin: ", "match: "+bad+": ", -1)
+	if o.code != exitInvalid || !strings.Contains(o.stderr, "line ") || o.stderr != want {
+		t.Fatalf("corrupted file: exit %d\n%s\nwant\n%s", o.code, o.stderr, want)
+	}
+}
