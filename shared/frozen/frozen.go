@@ -152,17 +152,19 @@ func Decode(data []byte) (*Input, error) {
 // never a silent tie break.
 func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance, error) {
 	inst := &match.Instance{Procedure: match.Procedure(in.Round.Procedure)}
-	open := map[string]bool{}
+	// Sets of ids rather than maps: millions of lookups in a national round.
+	open := match.NewIDSet(len(in.Postes))
 	for _, p := range in.Postes {
-		open[p.ID] = true
+		open.Add(p.ID)
 		inst.Postes = append(inst.Postes, match.Poste{ID: p.ID, Capacity: p.Capacity})
 	}
-	eligible := map[string]bool{}
+	eligible := match.NewIDSet(len(in.Interns))
 	for _, p := range in.Interns {
-		eligible[p.ID] = true
-		kept := []string{}
-		for _, w := range wishes[p.ID] {
-			if open[w] {
+		eligible.Add(p.ID)
+		list := wishes[p.ID]
+		kept := make([]string, 0, len(list))
+		for _, w := range list {
+			if open.Has(w) {
 				kept = append(kept, w)
 			}
 		}
@@ -175,9 +177,9 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 			if !ok {
 				continue
 			}
-			ranking := []string{}
+			ranking := make([]string, 0, len(list))
 			for _, id := range list {
-				if eligible[id] {
+				if eligible.Has(id) {
 					ranking = append(ranking, id)
 				}
 			}

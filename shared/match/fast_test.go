@@ -309,3 +309,34 @@ func TestScanWord(t *testing.T) {
 		}
 	}
 }
+
+// TestIDSetMatchesMap compares IDSet with a map on random ids, short and long, with
+// duplicates, NUL bytes and look-ups of absent ids.
+func TestIDSetMatchesMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 3))
+	id := func() string {
+		b := make([]byte, rng.IntN(12))
+		for j := range b {
+			b[j] = "PI0123\x00é"[rng.IntN(9)]
+		}
+		return string(b)
+	}
+	for range 50 {
+		set, want := NewIDSet(rng.IntN(20)), map[string]bool{}
+		for range rng.IntN(2000) {
+			s := id()
+			set.Add(s)
+			want[s] = true
+		}
+		for range 2000 {
+			if s := id(); set.Has(s) != want[s] {
+				t.Fatalf("Has(%q) = %v, want %v", s, set.Has(s), want[s])
+			}
+		}
+		for s := range want {
+			if !set.Has(s) {
+				t.Fatalf("Has(%q) = false after Add", s)
+			}
+		}
+	}
+}

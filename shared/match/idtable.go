@@ -209,3 +209,17 @@ func scanWord(x uint64) (n int, ok bool) {
 
 // load8 reads 8 bytes of data at i, which must be at most len(data)-8.
 func load8(data []byte, i int) uint64 { return binary.LittleEndian.Uint64(data[i:]) }
+
+// IDSet is a set of ids held like the decoder's id tables: at national scale (tens of
+// thousands of ids, millions of lookups) a lookup reads one slot where a map[string]bool
+// also reads the bytes of the key it compares. The zero IDSet is not usable: use NewIDSet.
+type IDSet struct{ t *idTable }
+
+// NewIDSet returns an empty set sized for about n ids (it grows if needed).
+func NewIDSet(n int) *IDSet { return &IDSet{newIDTable(n)} }
+
+// Add puts id in the set.
+func (s *IDSet) Add(id string) { addID(s.t, id, keyOf(id), int32(s.t.len())) }
+
+// Has reports whether id is in the set.
+func (s *IDSet) Has(id string) bool { return findID(s.t, id, keyOf(id)) >= 0 }
