@@ -1,6 +1,11 @@
 // Package i18n translates the desktop app's messages. Messages are looked up
 // by key in flat JSON files (assets/translations/fr.json, en.json). French is
 // the default language and the fallback for a missing key.
+//
+// A counted message has its plural forms in the catalogue as keys with the
+// suffixes ".one" and ".other" ("wishes.count.one", "wishes.count.other"),
+// chosen by N with the language's rule (PluralForm): in French 0 and 1 are
+// singular, in English only 1 is.
 package i18n
 
 import (
@@ -106,6 +111,56 @@ func T(key string, args ...any) string {
 	msg, ok := messages[current][key]
 	if !ok {
 		msg, ok = messages["fr"][key]
+	}
+	mu.RUnlock()
+	if !ok {
+		msg = key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}
+
+// Plural forms of a counted message, the suffixes of its keys.
+const (
+	One   = "one"
+	Other = "other"
+)
+
+// PluralForm returns the plural form (One or Other) of the count n in
+// lang: French takes the singular for 0 and 1 (« 0 poste affiché »),
+// English only for 1 ("0 postes shown", "1 poste shown").
+func PluralForm(lang string, n int) string {
+	if lang == "en" {
+		if n == 1 {
+			return One
+		}
+		return Other
+	}
+	if n == 0 || n == 1 || n == -1 {
+		return One
+	}
+	return Other
+}
+
+// N returns the counted message key in the selected language: the form
+// key+".one" or key+".other" chosen by n (PluralForm), formatted with args
+// as by fmt.Sprintf (the count is usually the first argument, passed again
+// by the caller). A missing form falls back to French, then to key+".other",
+// then to the key itself.
+func N(key string, n int, args ...any) string {
+	mu.RLock()
+	lang := current
+	mu.RUnlock()
+	form := key + "." + PluralForm(lang, n)
+	mu.RLock()
+	msg, ok := messages[lang][form]
+	if !ok {
+		msg, ok = messages["fr"][key+"."+PluralForm("fr", n)]
+	}
+	if !ok {
+		msg, ok = messages["fr"][key+"."+Other]
 	}
 	mu.RUnlock()
 	if !ok {

@@ -48,6 +48,7 @@ func TestTranslationsComplete(t *testing.T) {
 		"result.problem.": {"signature", "decode", "other_person", "missing", "digest", "inclusion", "checkpoint", "no_local_copy"},
 	}
 	re := regexp.MustCompile(`(?:i18n\.)?T\("([a-z_.0-9]+)"|"((?:err|pass|result\.problem)\.[a-z_]+)"`)
+	reN := regexp.MustCompile(`\bN\("([a-z_.0-9]+)"`)
 	root := filepath.Join("..", "..")
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -67,6 +68,13 @@ func TestTranslationsComplete(t *testing.T) {
 			}
 			if _, ok := fr[key]; !ok {
 				t.Errorf("%s: key %q missing from fr.json", path, key)
+			}
+		}
+		for _, m := range reN.FindAllStringSubmatch(string(src), -1) {
+			for _, form := range []string{One, Other} {
+				if _, ok := fr[m[1]+"."+form]; !ok {
+					t.Errorf("%s: counted key %q has no form %q in fr.json", path, m[1], form)
+				}
 			}
 		}
 		return nil
