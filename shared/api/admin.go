@@ -168,16 +168,23 @@ type LogEntriesResponse struct {
 // RoundDetail is an admin's view of a round: the round, its counts and,
 // once run, the preview of its result.
 type RoundDetail struct {
-	Round            domain.Round   `json:"round"`
-	CatalogueVersion uint64         `json:"catalogue_version"`
-	TreeSize         int64          `json:"tree_size,omitempty"`
-	Postes           int            `json:"postes"` // open postes
-	Places           int            `json:"places"` // places on open postes
-	Eligible         int            `json:"eligible"`
-	WishLists        int            `json:"wish_lists"`
-	Rankings         int            `json:"rankings"`
-	Preview          *domain.Result `json:"preview,omitempty"`
-	Published        bool           `json:"published"`
+	Round            domain.Round `json:"round"`
+	CatalogueVersion uint64       `json:"catalogue_version"`
+	TreeSize         int64        `json:"tree_size,omitempty"`
+	Postes           int          `json:"postes"` // open postes
+	Places           int          `json:"places"` // places on open postes
+	Eligible         int          `json:"eligible"`
+	WishLists        int          `json:"wish_lists"`
+	Rankings         int          `json:"rankings"`
+	// RankedPostes counts the open postes with a current signed ranking
+	// naming at least one candidate (Postes-RankedPostes have none).
+	RankedPostes int `json:"ranked_postes"`
+	// Unreachable counts, in an appariement, the interns with a current
+	// wish list whom no current ranking of a poste they wish names: they
+	// stay unmatched whatever the run (0 in a choix au rang).
+	Unreachable int            `json:"unreachable"`
+	Preview     *domain.Result `json:"preview,omitempty"`
+	Published   bool           `json:"published"`
 }
 
 // PersonStatus is a person as admins see it: enrolled or not, with a code

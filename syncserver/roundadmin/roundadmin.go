@@ -135,6 +135,32 @@ func (s *Service) Detail(id string, now time.Time) (api.RoundDetail, error) {
 			return err
 		}
 		d.WishLists, d.Rankings = len(wl), len(rk)
+		open := map[string]bool{}
+		for _, p := range postes {
+			if !p.Closed {
+				open[p.ID] = true
+			}
+		}
+		ranks := map[string]map[string]bool{} // poste → candidates ranked
+		for _, c := range rk {
+			if !open[c.Poste] || len(c.List) == 0 {
+				continue
+			}
+			if ranks[c.Poste] == nil {
+				ranks[c.Poste] = map[string]bool{}
+				d.RankedPostes++
+			}
+			for _, in := range c.List {
+				ranks[c.Poste][in] = true
+			}
+		}
+		if rec.Procedure == domain.Appariement {
+			for _, c := range wl {
+				if !slices.ContainsFunc(c.List, func(p string) bool { return ranks[p][c.Author] }) {
+					d.Unreachable++
+				}
+			}
+		}
 		if pv, err := tx.Preview(id); err == nil {
 			d.Preview = pv
 		} else if !store.IsNotFound(err) {

@@ -255,3 +255,45 @@ func TestThirdRoundRunPublish(t *testing.T) {
 	_, err = s.Next(admin, "T", api.NextRoundRequest{ID: "T4"})
 	refusal(t, "fourth round", err, api.CodeInvalidState, "le tour T est le dernier (3e tour)")
 }
+
+// TestDetailRankingCounts: the detail counts the open postes with a
+// signed ranking naming someone and, in an appariement, the interns whom
+// no ranking of a poste they wish names (they cannot be matched).
+func TestDetailRankingCounts(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		procedure       domain.Procedure
+		ranked, unreach int
+	}{
+		{"appariement", domain.Appariement, 1, 2},
+		{"choix au rang", domain.ChoixAuRang, 1, 0},
+	} {
+		s, st := service(t)
+		roundstest.Write(t, st, roundstest.Round{ID: "R", Procedure: c.procedure, State: domain.StateRankingsOpen, Interns: 3, Postes: 3, Eligible: true})
+		if err := st.Update(func(tx store.Tx) error {
+			for _, cur := range []store.Current{
+				{Author: "i1", PayloadType: api.WishListType, List: []string{"P1"}},
+				{Author: "i2", PayloadType: api.WishListType, List: []string{"P1", "P2"}},
+				{Author: "i3", PayloadType: api.WishListType, List: []string{"P3"}},
+				{Author: "rts", Poste: "P1", PayloadType: api.RankingType, List: []string{"i1"}},
+				{Author: "rts", Poste: "P2", PayloadType: api.RankingType, List: []string{}}, // signed, nobody ranked
+			} {
+				cur.Round, cur.Seq = "R", 1
+				if err := tx.PutCurrent(cur); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.Detail("R", roundstest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Postes != 3 || d.WishLists != 3 || d.Rankings != 2 || d.RankedPostes != c.ranked || d.Unreachable != c.unreach {
+			t.Errorf("%s: postes %d, wish lists %d, rankings %d, ranked postes %d (want %d), unreachable %d (want %d)",
+				c.name, d.Postes, d.WishLists, d.Rankings, d.RankedPostes, c.ranked, d.Unreachable, c.unreach)
+		}
+	}
+}
