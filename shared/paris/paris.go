@@ -22,19 +22,38 @@ func mustLoad() *time.Location {
 	return l
 }
 
-// Format writes t in Paris time for a reader of lang ("fr" or "en"):
-// "02/12/2026 à 14:30 (heure de Paris)" or "2026-12-02 14:30 (Paris time)".
-// The zero time is "".
+// Format writes t in Paris time for a reader of lang ("fr" or "en"), to
+// the minute, the same way on every screen, e-mail and command:
+// "3 déc. 2026 à 14 h 05 (heure de Paris)" or "3 Dec 2026, 14:05 (Paris
+// time)". The spaces inside the date and the hour are non-breaking, so a
+// wrapped label never cuts "14 h 05". The zero time is "".
 func Format(t time.Time, lang string) string {
 	if t.IsZero() {
 		return ""
 	}
 	t = t.In(Location)
 	if lang == "en" {
-		return t.Format("2006-01-02 15:04") + " (Paris time)"
+		return fmt.Sprintf("%d\u00a0%s\u00a0%d, %s", t.Day(), t.Month().String()[:3], t.Year(), Clock(t, lang))
 	}
-	return t.Format("02/01/2006 à 15:04") + " (heure de Paris)"
+	return fmt.Sprintf("%d\u00a0%s\u00a0%d à %s", t.Day(), moisCourts[t.Month()-1], t.Year(), Clock(t, lang))
 }
+
+// Clock writes the time of day of t in Paris time, to the minute, saying
+// so: "14 h 05 (heure de Paris)" or "14:05 (Paris time)". The zero time
+// is "".
+func Clock(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(Location)
+	if lang == "en" {
+		return t.Format("15:04") + " (Paris time)"
+	}
+	return fmt.Sprintf("%d\u00a0h\u00a0%02d (heure de Paris)", t.Hour(), t.Minute())
+}
+
+// moisCourts are the months as French abbreviates them.
+var moisCourts = [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
 
 // Layout is how a person types a time in a form: "02/01/2006 15:04",
 // Paris time.

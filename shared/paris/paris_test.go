@@ -14,9 +14,9 @@ func TestFormatAndParse(t *testing.T) {
 		want     string
 		typedFmt string
 	}{
-		{winter, "fr", "02/12/2026 à 14:30 (heure de Paris)", "02/12/2026 14:30"},
-		{winter, "en", "2026-12-02 14:30 (Paris time)", "2026-12-02 14:30"},
-		{summer, "fr", "02/07/2026 à 00:05 (heure de Paris)", "02/07/2026 00:05"},
+		{winter, "fr", "2\u00a0déc.\u00a02026 à 14\u00a0h\u00a030 (heure de Paris)", "02/12/2026 14:30"},
+		{winter, "en", "2\u00a0Dec\u00a02026, 14:30 (Paris time)", "2026-12-02 14:30"},
+		{summer, "fr", "2\u00a0juil.\u00a02026 à 0\u00a0h\u00a005 (heure de Paris)", "02/07/2026 00:05"},
 		{time.Time{}, "fr", "", ""},
 	} {
 		if got := Format(c.t, c.lang); got != c.want {
@@ -37,5 +37,18 @@ func TestFormatAndParse(t *testing.T) {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) succeeded", bad)
 		}
+	}
+}
+
+func TestClock(t *testing.T) {
+	at := time.Date(2026, 3, 29, 1, 5, 7, 0, time.UTC) // the day summer time starts: 3 h 05 in Paris
+	if got := Clock(at, "fr"); got != "3\u00a0h\u00a005 (heure de Paris)" {
+		t.Errorf("fr: %q", got)
+	}
+	if got := Clock(at, "en"); got != "03:05 (Paris time)" {
+		t.Errorf("en: %q", got)
+	}
+	if Clock(time.Time{}, "fr") != "" {
+		t.Error("zero time")
 	}
 }

@@ -119,7 +119,7 @@ func (c *CallList) Header() string {
 	if when.IsZero() {
 		when = c.Record.FetchedAt
 	}
-	return i18n.T("calllist.header", l.Version, len(l.Entries), when.Local().Format("02/01/2006 15:04"), reason)
+	return i18n.T("calllist.header", l.Version, len(l.Entries), FormatTime(when), reason)
 }
 
 // MyRank returns the intern's rank in the list shown, 0 if absent from it.
@@ -211,7 +211,7 @@ func (c *CallList) History() []string {
 	}
 	var out []string
 	for _, n := range c.Notices.Notices.Notices {
-		out = append(out, i18n.T("calllist.notice_dated", n.PublishedAt.Local().Format("02/01/2006 15:04"), n.ToVersion, i18n.Pick(n.Message, n.MessageEN)))
+		out = append(out, i18n.T("calllist.notice_dated", FormatTime(n.PublishedAt), n.ToVersion, i18n.Pick(n.Message, n.MessageEN)))
 	}
 	return out
 }

@@ -77,18 +77,10 @@ func Message(err error) string {
 // saying so (shared/paris), on every screen alike.
 func FormatTime(t time.Time) string { return paris.Format(t, i18n.Language()) }
 
-// FormatClock formats the time of day of t in Paris time, to the second
-// (a retry comes seconds later): "20:15:03 (heure de Paris)", for
-// "nouvel essai à …".
-func FormatClock(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	if i18n.Language() == "en" {
-		return t.In(paris.Location).Format("15:04:05") + " (Paris time)"
-	}
-	return t.In(paris.Location).Format("15:04:05") + " (heure de Paris)"
-}
+// FormatClock formats the time of day of t in Paris time, to the minute,
+// saying so (shared/paris): "20 h 15 (heure de Paris)", for "nouvel essai
+// à …" and the pace of a live reveal.
+func FormatClock(t time.Time) string { return paris.Clock(t, i18n.Language()) }
 
 // FormatSize formats a byte count.
 func FormatSize(n int64) string {

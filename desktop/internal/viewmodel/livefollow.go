@@ -275,7 +275,7 @@ func (l *LiveFollow) StatusText() string {
 	case !l.Started:
 		return i18n.T("follow.help")
 	case l.Live:
-		return i18n.T("follow.pace", l.Pace, l.NextAt.Local().Format("15:04:05"))
+		return i18n.T("follow.pace", l.Pace, FormatClock(l.NextAt))
 	case l.Pace > 0:
 		return i18n.T("follow.done")
 	}
@@ -310,7 +310,7 @@ func (l *LiveFollow) MineText() string {
 	s := i18n.T("follow.before", me-l.Revealed-1, me)
 	if l.Live && l.Pace > 0 && !l.NextAt.IsZero() {
 		eta := l.NextAt.Add(time.Duration(int64(me-l.Revealed-1) * int64(time.Minute) / int64(l.Pace)))
-		s += i18n.T("follow.eta", eta.Local().Format("15:04"))
+		s += i18n.T("follow.eta", FormatClock(eta))
 	}
 	return s
 }

@@ -1,6 +1,8 @@
 package viewmodel
 
 import (
+	"time"
+
 	"fmt"
 
 	"appariement/desktop/internal/i18n"
@@ -37,7 +39,7 @@ func Alarm(svc *service.Service) *LogAlarm {
 
 func evidence(f *translog.Fork) string {
 	return fmt.Sprintf("Appariement — fork evidence (%s, %s)\nreason: %s\n\n-- trusted checkpoint --\n%s\n-- offered checkpoint --\n%s",
-		f.Source, f.DetectedAt.Format("2006-01-02T15:04:05Z"), f.Reason, f.Trusted, f.Offered)
+		f.Source, f.DetectedAt.UTC().Format(time.RFC3339), f.Reason, f.Trusted, f.Offered)
 }
 
 // Alarm returns the alarm of a forked log, nil if none (see Alarm).

@@ -115,7 +115,7 @@ func (s *Simulation) Status() string {
 		return i18n.T("sim.none")
 	}
 	m := s.Me.SimulationMeta
-	return i18n.T("sim.computed", m.ComputedAt.Local().Format("15:04"), m.Lists, m.Interns, m.CallListVersion)
+	return i18n.T("sim.computed", FormatClock(m.ComputedAt), m.Lists, m.Interns, m.CallListVersion)
 }
 
 // RankText says the intern's rank in the call list.

@@ -276,7 +276,7 @@ func TestStatusTexts(t *testing.T) {
 		{outbox.Status{Checked: true, Pending: 1, NextAttempt: time.Now().Add(30 * time.Second)}, "● Hors ligne", "1 envoi(s) en attente, nouvel essai dans 30s"},
 		{outbox.Status{Checked: true, Online: true, KeyMismatch: true}, "⚠ Clé du serveur différente !", "Rien en attente d'envoi"},
 		{outbox.Status{Checked: true, Online: true, Pending: 1, Busy: api.CodeStorageUnavailable, NextAttempt: time.Date(2026, 1, 29, 20, 15, 3, 0, paris.Location)},
-			"● En ligne", "Le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20:15:03 (heure de Paris) (1 envoi(s) gardé(s) dans la boîte d'envoi)"},
+			"● En ligne", "Le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20\u00a0h\u00a015 (heure de Paris) (1 envoi(s) gardé(s) dans la boîte d'envoi)"},
 	} {
 		s := a.Status(tc.st)
 		if s.Online != tc.online || !strings.HasPrefix(s.Detail, tc.text[:len(tc.text)-3]) {
