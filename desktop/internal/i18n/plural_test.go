@@ -35,7 +35,8 @@ func TestPluralForm(t *testing.T) {
 var verbs = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
 
 // sampleArgs fills a counted message's arguments: n for every integer
-// verb, a word for the others.
+// verb and for a first string verb (a count the caller formatted, such as
+// Thousands), a word for the others.
 func sampleArgs(msg string, n int) []any {
 	var args []any
 	seen := map[string]bool{}
@@ -50,9 +51,12 @@ func sampleArgs(msg string, n int) []any {
 			}
 			seen[idx] = true
 		}
-		if strings.HasSuffix(v, "d") {
+		switch {
+		case strings.HasSuffix(v, "d"):
 			args = append(args, n)
-		} else {
+		case len(args) == 0: // the count, formatted by the caller
+			args = append(args, fmt.Sprint(n))
+		default:
 			args = append(args, "X")
 		}
 	}
@@ -141,12 +145,9 @@ func TestNFallback(t *testing.T) {
 // plural forms (i18n.N) by the screens that use them; the list only shrinks.
 var notYetCounted = map[string]bool{
 	"admin.confirm_live":       true,
-	"admin.free":               true,
 	"admin.live_status":        true,
-	"admin.preview":            true,
 	"admin.reminders_count":    true,
 	"admin.reminders_sent":     true,
-	"admin.summary":            true,
 	"admin.warn_no_rankings":   true,
 	"coord.issue.no_key":       true,
 	"coord.poste.row":          true,
@@ -201,6 +202,21 @@ func TestNoParenthesisedPlural(t *testing.T) {
 			}
 			if strings.Contains(v, "(s)") || strings.Contains(v, "(es)") {
 				t.Errorf("%s/%s: %q writes a plural in parentheses: use plural forms (i18n.N)", lang, k, v)
+			}
+		}
+	}
+}
+
+// TestNoBreakAfterNumero: "n° 221" never breaks between the sign and the
+// number (a non-breaking space), nor "14 h 05".
+func TestNoBreakAfterNumero(t *testing.T) {
+	if err := Load(assets.Translations, "translations"); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		for k, v := range Messages(lang) {
+			if strings.Contains(v, "n° ") || strings.Contains(v, "N° ") {
+				t.Errorf("%s/%s: %q: « n° » followed by a breaking space", lang, k, v)
 			}
 		}
 	}

@@ -48,6 +48,7 @@ type AdminScreen struct {
 	reason                         *widget.Entry
 	assign                         *widget.Button
 	round3                         *fyne.Container
+	round3Counters                 *widget.Label
 	preview                        *widget.List
 	roundTab                       *fyne.Container
 	actions                        *fyne.Container
@@ -67,7 +68,8 @@ type AdminScreen struct {
 	scheduleB, scheduleSave        *widget.Button
 	schedule                       [4]*widget.Entry // the open schedule dialog's entries
 	scheduleErr                    *widget.Label
-	form                           *correctionForm // the last request form opened
+	form                           *correctionForm       // the last request form opened
+	confirm, second                *dialog.ConfirmDialog // the last confirmations asked (for tests)
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -80,7 +82,7 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.admin"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), func() { s.reload(s.VM.RoundID()) })
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel(i18n.T("round.label")), container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)),
+		container.NewHBox(widget.NewLabel(i18n.T("round.label")), s.roundSelect),
 		container.NewHBox(who, reloadB), s.errLabel)
 	s.quality = container.NewVBox()
 	queue := a.session.Corrections()
@@ -132,6 +134,7 @@ func (s *AdminScreen) reload(round string) {
 }
 
 func (s *AdminScreen) refreshAll() {
+	s.errLabel.Wrapping = fyne.TextWrapWord
 	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
 		if i >= 0 && i < len(s.VM.Rounds) {
 			s.reload(s.VM.Rounds[i].ID)
@@ -173,7 +176,7 @@ func (s *AdminScreen) refreshQuality() {
 				break
 			}
 			lab := widget.NewLabel("• " + s)
-			lab.Truncation = fyne.TextTruncateEllipsis
+			lab.Wrapping = fyne.TextWrapWord // the malformed address is the thing to read: never cut
 			issues.Add(lab)
 		}
 	}
@@ -218,26 +221,21 @@ func (s *AdminScreen) refreshQuality() {
 func (s *AdminScreen) buildRound() fyne.CanvasObject {
 	s.summary = widget.NewLabel("")
 	s.transition = widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() {
-		to := s.VM.NextState()
-		s.app.confirmThen(i18n.T("admin.transition"), i18n.T("admin.confirm_transition", i18n.T("round.state."+string(to))),
+		s.confirmStep(s.VM.ConfirmTransition(s.VM.NextState()), i18n.T("admin.working"),
 			func(ctx context.Context) error { return s.VM.Transition(ctx, "") }, s.reloadCurrent)
 	})
 	s.run = widget.NewButtonWithIcon(i18n.T("admin.run"), theme.MediaPlayIcon(), func() {
-		msg := i18n.T("admin.confirm_run")
-		if w := s.VM.RunWarning(); w != "" {
-			msg = w + "\n\n" + msg
-		}
-		s.app.confirmThen(i18n.T("admin.run"), msg,
+		s.confirmStep(s.VM.ConfirmRun(), i18n.T("admin.running"),
 			func(ctx context.Context) error { _, err := s.VM.Run(ctx); return err }, s.reloadCurrent)
 	})
 	s.publish = widget.NewButtonWithIcon(i18n.T("admin.publish"), theme.ConfirmIcon(), func() {
-		s.app.confirmThen(i18n.T("admin.publish"), i18n.T("admin.confirm_publish"),
+		s.confirmStep(s.VM.ConfirmPublish(), i18n.T("admin.working"),
 			func(ctx context.Context) error { return s.VM.Publish(ctx) }, s.reloadCurrent)
 	})
 	s.publish.Importance = widget.HighImportance
 	s.next = widget.NewButtonWithIcon(i18n.T("admin.next_round"), theme.ContentAddIcon(), func() {
 		var r *domain.Round
-		s.app.confirmThen(i18n.T("admin.next_round"), i18n.T("admin.confirm_next", s.VM.Round.Number+1),
+		s.confirmStep(s.VM.ConfirmNextRound(), i18n.T("admin.working"),
 			func(ctx context.Context) (err error) { r, err = s.VM.NextRound(ctx); return err },
 			func() {
 				if r != nil {
@@ -275,7 +273,8 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(s.freeRows) {
 				f := s.freeRows[i]
-				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s (%s)", f.Poste.ID, f.Poste.Title, f.Poste.Town, i18n.T("admin.free", f.Free)))
+				// The count first: a narrow column cuts the end, never the places.
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s, %s", i18n.N("count.free_places", f.Free, f.Free), f.Poste.ID, f.Poste.Title, f.Poste.Town))
 			}
 		})
 	s.free.OnSelected = func(i widget.ListItemID) { s.freeSel = i; s.refreshAssign() }
@@ -289,14 +288,16 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 		in := s.remainingRows[s.remainingSel]
 		p := s.freeRows[s.freeSel].Poste
 		reason := s.reason.Text
-		s.app.confirmThen(i18n.T("admin.assign"), i18n.T("admin.confirm_assign", in.FullName(), p.ID, p.Title, reason),
+		s.confirmStep(viewmodel.Confirmation{Title: i18n.T("admin.assign"), Text: i18n.T("admin.confirm_assign", in.FullName(), p.ID, p.Title, reason)},
+			i18n.T("admin.working"),
 			func(ctx context.Context) error { return s.VM.Assign(ctx, in.ID, p.ID, reason) },
 			func() { s.reason.SetText(""); s.reloadCurrent() })
 	})
 	lists := container.NewGridWithColumns(2,
 		container.NewBorder(container.NewVBox(bold(i18n.T("admin.remaining")), s.remainingFilter), nil, nil, nil, s.remaining),
 		container.NewBorder(bold(i18n.T("admin.free_postes")), container.NewBorder(nil, nil, nil, s.assign, s.reason), nil, nil, s.free))
-	s.round3 = container.NewStack(lists)
+	s.round3Counters = bold("")
+	s.round3 = container.NewBorder(s.round3Counters, nil, nil, nil, lists)
 	s.preview = widget.NewList(func() int { return len(s.previewRows) },
 		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -311,7 +312,7 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 	s.liveStart = widget.NewButtonWithIcon(i18n.T("admin.live"), theme.MediaRecordIcon(), func() {
 		pace, err := viewmodel.ParsePace(s.livePace.Text)
 		if err != nil {
-			s.app.showError(err)
+			s.showError(err)
 			return
 		}
 		s.app.confirmThen(i18n.T("admin.live"), i18n.T("admin.confirm_live", pace),
@@ -361,7 +362,8 @@ func (s *AdminScreen) refreshRound() {
 	setEnabled(s.exportXLSX, pub)
 	s.previewRows = s.VM.PreviewRows()
 	s.preview.Refresh()
-	if s.VM.Round != nil && s.VM.Round.Number == 3 {
+	s.round3Counters.SetText(s.VM.Round3Counters())
+	if s.VM.Round3Open() {
 		s.round3.Show()
 		s.previewBox.Hide()
 	} else {
@@ -401,7 +403,7 @@ func (s *AdminScreen) export(format string) {
 			cancel()
 		}, func() {
 			if werr != nil {
-				s.app.showError(werr)
+				s.showError(werr)
 				return
 			}
 			showMessage(s.app.Window, i18n.T("admin.export_done_title"), i18n.T("admin.export_done", w.URI().Path()))
@@ -432,7 +434,7 @@ func (s *AdminScreen) buildImport() fyne.CanvasObject {
 			data, err := io.ReadAll(r)
 			r.Close()
 			if err != nil {
-				s.app.showError(err)
+				s.showError(err)
 				return
 			}
 			s.importName, s.importData = r.URI().Name(), data
@@ -466,7 +468,7 @@ func (s *AdminScreen) runImport(dry bool) {
 			s.importList.Refresh()
 			setEnabled(s.importReal, dry && err == nil && rep != nil && rep.Valid)
 			if err != nil {
-				s.app.showError(err)
+				s.showError(err)
 				return
 			}
 			if !dry {
@@ -498,7 +500,7 @@ func (s *AdminScreen) buildReminders() fyne.CanvasObject {
 			r, err = s.VM.SendReminders(ctx)
 		}, func() {
 			if err != nil {
-				s.app.showError(err)
+				s.showError(err)
 				return
 			}
 			showMessage(s.app.Window, i18n.T("admin.reminders_send"), i18n.T("admin.reminders_sent", len(r.Enqueued), len(r.Skipped)))
@@ -517,4 +519,55 @@ func (s *AdminScreen) buildAudit() fyne.CanvasObject {
 			}
 		})
 	return s.auditList
+}
+
+// showError shows a refusal as staff read it (viewmodel.Admin.Message:
+// names, Paris times, a capital).
+func (s *AdminScreen) showError(err error) {
+	showMessage(s.app.Window, i18n.T("dialog.error"), s.VM.Message(err))
+}
+
+// confirmStep asks c (and its second confirmation, if any, with its own
+// "publish anyway" button), then runs work in the background behind an
+// infinite progress bar saying busy, then done.
+func (s *AdminScreen) confirmStep(c viewmodel.Confirmation, busy string, work func(ctx context.Context) error, done func()) {
+	w := s.app.Window
+	start := func() {
+		bar := widget.NewProgressBarInfinite()
+		progress := dialog.NewCustomWithoutButtons(c.Title, container.NewVBox(widget.NewLabel(busy), bar), w)
+		progress.Show()
+		var err error
+		s.app.runAsync(func() {
+			ctx, cancel := context.WithTimeout(s.app.ctx, 10*time.Minute)
+			defer cancel()
+			err = work(ctx)
+		}, func() {
+			bar.Stop()
+			progress.Hide()
+			if err != nil {
+				s.showError(err)
+			}
+			done()
+		})
+	}
+	first := dialog.NewConfirm(c.Title, c.Text, func(ok bool) {
+		if !ok {
+			return
+		}
+		if c.Second == "" {
+			start()
+			return
+		}
+		second := dialog.NewConfirm(c.Title, c.Second, func(ok bool) {
+			if ok {
+				start()
+			}
+		}, w)
+		second.SetConfirmText(i18n.T("admin.publish_anyway"))
+		second.SetConfirmImportance(widget.DangerImportance)
+		second.Show()
+		s.second = second
+	}, w)
+	first.Show()
+	s.confirm = first
 }

@@ -186,6 +186,7 @@ func (s *AdminScreen) showSchedule() {
 		form.Append(i18n.T("schedule."+name), e)
 	}
 	reason := widget.NewEntry()
+	reason.SetPlaceHolder(i18n.T("admin.reason"))
 	form.Append(i18n.T("corr.reason"), reason)
 	errLabel := wrapLabel("")
 	errLabel.Importance = widget.DangerImportance
@@ -199,6 +200,10 @@ func (s *AdminScreen) showSchedule() {
 			errLabel.SetText(viewmodel.Message(err))
 			return
 		}
+		if err := viewmodel.CheckScheduleReason(reason.Text); err != nil {
+			errLabel.SetText(viewmodel.Message(err))
+			return
+		}
 		errLabel.SetText("")
 		round := s.VM.RoundID()
 		s.app.ensureUnlocked(func() {
@@ -209,7 +214,7 @@ func (s *AdminScreen) showSchedule() {
 				cancel()
 			}, func() {
 				if err != nil {
-					errLabel.SetText(viewmodel.Message(err))
+					errLabel.SetText(s.VM.Message(err))
 					return
 				}
 				d.Hide()

@@ -127,10 +127,13 @@ func (a *Admin) Load(ctx context.Context, round string) AdminData {
 
 // Apply shows the outcome of Load.
 func (a *Admin) Apply(d AdminData) error {
-	a.Error = Message(d.Err)
 	if d.Rounds != nil {
 		a.Rounds = d.Rounds
 	}
+	if d.People != nil {
+		a.People = d.People
+	}
+	a.Error = a.Message(d.Err)
 	a.Round = nil
 	for i := range a.Rounds {
 		if a.Rounds[i].ID == d.Round {
@@ -181,9 +184,13 @@ func (a *Admin) RoundSummary() string {
 		return i18n.T("round.none")
 	}
 	d := a.Detail
-	s := i18n.T("admin.summary", RoundLabel(&d.Round), d.Round.Number, d.Postes, d.Places, d.Eligible, d.WishLists, d.Rankings)
+	s := i18n.T("admin.summary_head", RoundLabel(&d.Round), d.Round.Number) + "\n" +
+		strings.Join([]string{i18n.N("count.open_postes", d.Postes, Thousands(d.Postes)), i18n.N("count.places", d.Places, d.Places),
+			i18n.N("admin.fact.eligible", d.Eligible, Thousands(d.Eligible))}, ", ") + "\n" +
+		i18n.N("count.wish_lists", d.WishLists, d.WishLists) + ", " + i18n.N("count.rankings", d.Rankings, d.Rankings)
 	if d.Preview != nil {
-		s += "\n" + i18n.T("admin.preview", len(d.Preview.Assignments), len(d.Preview.Unmatched))
+		placed, left := len(d.Preview.Assignments), len(d.Preview.Unmatched)
+		s += "\n" + i18n.T("admin.preview_head", i18n.N("admin.preview_placed", placed, Thousands(placed)), i18n.N("admin.fact.without", left, Thousands(left)))
 		if d.Published {
 			s += " — " + i18n.T("admin.published")
 		}

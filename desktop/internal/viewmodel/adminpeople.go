@@ -10,6 +10,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/paris"
+	"appariement/shared/rules"
 )
 
 // Windows and people, for the admin: scheduling a round's windows,
@@ -72,12 +73,24 @@ func (a *Admin) Schedule(ctx context.Context, typed [4]string, reason string) er
 		return err
 	}
 	req.Reason = strings.TrimSpace(reason)
+	if err := CheckScheduleReason(req.Reason); err != nil {
+		return err
+	}
 	c, err := a.Svc.Signed()
 	if err != nil {
 		return err
 	}
 	_, err = c.Schedule(ctx, a.RoundID(), req)
 	return err
+}
+
+// CheckScheduleReason refuses, before anything is sent, a change of
+// windows without a reason (rules.CheckReason, as the audit log needs).
+func CheckScheduleReason(reason string) error {
+	if rules.CheckReason(strings.TrimSpace(reason)) != nil {
+		return &UserError{Msg: i18n.T("err.reason_schedule")}
+	}
+	return nil
 }
 
 // PersonRow is one person in the admin's list.

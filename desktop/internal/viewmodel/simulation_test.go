@@ -58,7 +58,7 @@ func TestSimulationTexts(t *testing.T) {
 			{Poste: "P4", Capacity: 1},
 		}}},
 		Amphi: &api.SimulationAmphi{Rank: 158, Places: []simulation.PlaceView{{Poste: "P2", Capacity: 2}, {Poste: "P3", Capacity: 3, Free: 2}}}})
-	if s.Closed || s.Status() != "Calculé à 09:05 sur 140 listes (312 internes), liste d'appel version 3" {
+	if s.Closed || s.Status() != "Calculé à 10\u00a0h\u00a005 (heure de Paris) sur 140 listes (312 internes), liste d'appel version 3" {
 		t.Fatalf("status %q", s.Status())
 	}
 	if s.RankText() != "Votre rang : 158 sur 312" || s.PosteText() != "Poste que vous obtiendriez maintenant : Cardiologie P3" {

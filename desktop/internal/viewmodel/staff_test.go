@@ -107,7 +107,7 @@ func TestEML(t *testing.T) {
 		t.Fatalf("Date/Message-ID: %v", err)
 	}
 	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
-	for _, want := range []string{"Bonjour Élodie LECLERCQ", "R1", "01/12/2026 à 18:00"} {
+	for _, want := range []string{"Bonjour Élodie LECLERCQ", "R1", "1\u00a0déc.\u00a02026 à 18\u00a0h\u00a000 (heure de Paris)"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("body misses %q:\n%s", want, body)
 		}
