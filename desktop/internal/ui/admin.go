@@ -68,6 +68,7 @@ type AdminScreen struct {
 	scheduleB, scheduleSave        *widget.Button
 	schedule                       [4]*widget.Entry // the open schedule dialog's entries
 	scheduleErr                    *widget.Label
+	scheduleReason                 *widget.Entry
 	form                           *correctionForm       // the last request form opened
 	confirm, second                *dialog.ConfirmDialog // the last confirmations asked (for tests)
 }

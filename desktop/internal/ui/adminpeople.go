@@ -232,4 +232,5 @@ func (s *AdminScreen) showSchedule() {
 	s.schedule = entries
 	s.scheduleSave = save
 	s.scheduleErr = errLabel
+	s.scheduleReason = reason
 }

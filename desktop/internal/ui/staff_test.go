@@ -18,6 +18,7 @@ import (
 
 	"appariement/desktop/internal/keystore"
 	"appariement/desktop/internal/localstore"
+	"appariement/desktop/internal/viewmodel"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/demodata"
@@ -124,6 +125,14 @@ func TestStaffScreens(t *testing.T) {
 		t.Errorf("schedule out of order: %q", adm.scheduleErr.Text)
 	}
 	adm.schedule[2].SetText("16/12/2026 09:00")
+	test.Tap(adm.scheduleSave) // no reason: refused before sending
+	if !strings.Contains(adm.scheduleErr.Text, "Indiquez le motif") {
+		t.Errorf("schedule without a reason: %q", adm.scheduleErr.Text)
+	}
+	if rs, err := env.Anonymous().Rounds(ctx); err != nil || !rs.Rounds[0].WishesClose.IsZero() {
+		t.Errorf("a schedule without a reason reached the server: %+v %v", rs, err)
+	}
+	test.Type(adm.scheduleReason, "Calendrier de la commission")
 	test.Tap(adm.scheduleSave)
 	rs, err := env.Anonymous().Rounds(ctx)
 	if err != nil {
@@ -141,6 +150,7 @@ func TestStaffScreens(t *testing.T) {
 	for _, e := range adm.schedule {
 		e.SetText("")
 	}
+	test.Type(adm.scheduleReason, "Retour au calendrier manuel")
 	test.Tap(adm.scheduleSave)
 
 	// The people tab finds an RTS and issues their code.
@@ -296,18 +306,32 @@ func TestStaffScreens(t *testing.T) {
 	env.Transition(t, domain.StateRankingsClosed)
 	adm.reload(env.Round)
 	selectTab(t, adm.Tabs, "Tour")
-	if _, err := adm.VM.Run(ctx); err != nil {
-		t.Fatal(err)
+	// Running states the numbers first (lists received, postes ranked).
+	test.Tap(adm.run)
+	if txt := test.RenderObjectToMarkup(adminApp.Window.Canvas().Overlays().Top()); !strings.Contains(txt, "listes de vœux reçues sur") ||
+		!strings.Contains(txt, "avec un classement signé sur") {
+		t.Errorf("run confirmation without the numbers: %s", txt)
 	}
-	adm.reload(env.Round)
+	shoot(t, adminApp, "admin-5a-confirmer-calcul")
+	adm.confirm.Confirm()
 	if len(adm.previewRows) == 0 || adm.publish.Disabled() {
-		t.Fatalf("preview %d rows", len(adm.previewRows))
+		t.Fatalf("preview %d rows (%q)", len(adm.previewRows), adm.VM.Error)
 	}
 	shoot(t, adminApp, "admin-5-previsualisation")
-	if err := adm.VM.Publish(ctx); err != nil {
-		t.Fatal(err)
+	// Publishing with most postes unranked asks twice.
+	adm.second = nil
+	test.Tap(adm.publish)
+	adm.confirm.Confirm()
+	if adm.VM.UnrankedShare()*100 > viewmodel.UnrankedPublishThreshold {
+		if adm.second == nil {
+			t.Fatalf("publication with %.0f %% of postes unranked: no second confirmation", adm.VM.UnrankedShare()*100)
+		}
+		shoot(t, adminApp, "admin-5b-deuxieme-confirmation")
+		adm.second.Confirm()
 	}
-	adm.reload(env.Round)
+	if !adm.VM.Detail.Published {
+		t.Fatalf("not published: %q", adm.VM.Error)
+	}
 	r2, err := adm.VM.NextRound(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -351,13 +375,22 @@ func TestStaffScreens(t *testing.T) {
 		t.Fatal("assign disabled")
 	}
 	shoot(t, adminApp, "admin-6-tour3")
-	in, p := adm.VM.Remaining()[target], adm.freeRows[0].Poste
-	if err := adm.VM.Assign(ctx, in.ID, p.ID, "Accord de l'interne en séance"); err != nil {
-		t.Fatal(err)
-	}
-	adm.reload(r3.ID)
+	in := adm.VM.Remaining()[target]
+	before := adm.round3Counters.Text
+	test.Tap(adm.assign)
+	adm.confirm.Confirm()
 	if slices.ContainsFunc(adm.VM.Remaining(), func(x domain.Person) bool { return x.ID == in.ID }) {
-		t.Error("assigned intern still remaining")
+		t.Errorf("assigned intern still remaining (%q)", adm.VM.Error)
+	}
+	if adm.round3Counters.Text == before || adm.round3Counters.Text == "" {
+		t.Errorf("round-3 counters not updated: %q", before)
+	}
+	// Once published, the round-3 panel gives way to the result.
+	env.Run(t, r3.ID)
+	env.Publish(t, r3.ID)
+	adm.reload(r3.ID)
+	if !adm.round3.Hidden || adm.previewBox.Hidden {
+		t.Errorf("round 3 published: panel hidden %v, result hidden %v", adm.round3.Hidden, adm.previewBox.Hidden)
 	}
 }
 
