@@ -145,7 +145,7 @@ func (s *AdminScreen) refreshAll() {
 	s.refreshQuality()
 	s.refreshRound()
 	s.reminders = s.VM.Reminders()
-	s.reminderCount.SetText(i18n.T("admin.reminders_count", len(s.reminders)))
+	s.reminderCount.SetText(i18n.N("admin.reminders_count", len(s.reminders), len(s.reminders)))
 	s.reminderList.Refresh()
 	s.auditList.Refresh()
 	s.people.refresh()
@@ -161,7 +161,7 @@ func (s *AdminScreen) refreshQuality() {
 		s.quality.Add(wrapLabel(i18n.T("admin.loading")))
 		return
 	}
-	s.quality.Add(bold(i18n.T("quality.totals", q.Interns, q.Places, q.Postes, len(q.Shortages()))))
+	s.quality.Add(bold(viewmodel.QualityTotals(q)))
 	issues := container.NewVBox()
 	section := func(title string, n int, lines []string) {
 		l := bold(fmt.Sprintf("%s (%d)", title, n))
@@ -173,7 +173,7 @@ func (s *AdminScreen) refreshQuality() {
 		issues.Add(l)
 		for i, s := range lines {
 			if i == 12 {
-				issues.Add(widget.NewLabel(i18n.T("quality.more", len(lines)-12)))
+				issues.Add(widget.NewLabel(i18n.N("quality.more", len(lines)-12, len(lines)-12)))
 				break
 			}
 			lab := widget.NewLabel("• " + s)
@@ -183,7 +183,7 @@ func (s *AdminScreen) refreshQuality() {
 	}
 	var sh []string
 	for _, b := range q.Shortages() {
-		sh = append(sh, i18n.T("quality.shortage_line", b.Specialty, b.Subdivision, b.Interns, b.Places, b.Diff()))
+		sh = append(sh, i18n.T("quality.shortage_line", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, b.Places), b.Diff()))
 	}
 	section(i18n.T("quality.shortages"), len(sh), sh)
 	postes := func(ps []domain.Poste) []string {
@@ -316,7 +316,7 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			s.showError(err)
 			return
 		}
-		s.app.confirmThen(i18n.T("admin.live"), i18n.T("admin.confirm_live", pace),
+		s.app.confirmThen(i18n.T("admin.live"), i18n.T("admin.confirm_live", i18n.N("count.ranks", pace, pace)),
 			func(ctx context.Context) error { return s.VM.StartLive(ctx, pace) }, s.reloadCurrent)
 	})
 	s.liveStatus = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -504,7 +504,7 @@ func (s *AdminScreen) buildReminders() fyne.CanvasObject {
 				s.showError(err)
 				return
 			}
-			showMessage(s.app.Window, i18n.T("admin.reminders_send"), i18n.T("admin.reminders_sent", len(r.Enqueued), len(r.Skipped)))
+			showMessage(s.app.Window, i18n.T("admin.reminders_send"), i18n.T("admin.reminders_sent", i18n.N("admin.reminders_queued", len(r.Enqueued), len(r.Enqueued)), i18n.N("admin.reminders_skipped", len(r.Skipped), len(r.Skipped))))
 		})
 	})
 	top := container.NewVBox(s.reminderCount, container.NewBorder(nil, nil, nil, send))

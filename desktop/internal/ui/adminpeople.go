@@ -62,7 +62,7 @@ func (s *AdminScreen) buildPeople() fyne.CanvasObject {
 		}
 	})
 	t.issueAll = widget.NewButtonWithIcon(i18n.T("people.issue_all"), theme.MailSendIcon(), func() {
-		s.app.confirmThen(i18n.T("people.issue_all"), i18n.T("people.confirm_all", s.VM.WithoutKey()),
+		s.app.confirmThen(i18n.T("people.issue_all"), i18n.N("people.confirm_all", s.VM.WithoutKey(), s.VM.WithoutKey()),
 			func(context.Context) error { return nil }, func() { t.issueCodes(nil, true) })
 	})
 	t.reset = widget.NewButtonWithIcon(i18n.T("people.reset"), theme.ContentUndoIcon(), t.resetKey)
@@ -84,9 +84,9 @@ func (t *peopleTab) selected() *api.PersonStatus {
 func (t *peopleTab) refresh() {
 	var n int
 	t.rows, n = t.s.VM.PeopleRows(t.filter.Text, maxPeopleRows)
-	text := i18n.T("people.count", n, t.s.VM.WithoutKey())
+	text := i18n.T("people.count", i18n.N("people.found", n, n), t.s.VM.WithoutKey())
 	if n > len(t.rows) {
-		text += " " + i18n.T("people.more", n-len(t.rows))
+		text += " " + i18n.N("people.more", n-len(t.rows), n-len(t.rows))
 	}
 	t.count.SetText(text)
 	t.sel = -1

@@ -99,7 +99,7 @@ func TestStaffScreens(t *testing.T) {
 		case demodata.PlantBadRTSEmail, demodata.PlantMissingRTSEmail:
 			want = "• " + pe.IDs[len(pe.IDs)-1] + " — "
 		case demodata.PlantShortage:
-			want = "• " + pe.Specialty + " / " + pe.Subdivision + " : "
+			want = "• " + viewmodel.CellName(pe.Specialty, pe.Subdivision) + " : "
 		case demodata.PlantDuplicateIntern:
 			want = strings.Join(pe.IDs, ", ")
 		}

@@ -381,7 +381,7 @@ func TestInternFlow(t *testing.T) {
 	s.VM.Svc.Outbox.Step(ctx)
 	s.VM.Svc.Outbox.Step(ctx)
 	vs = s.VM.Wishes.Versions()
-	if !strings.HasPrefix(vs[0].Status, "Accepté le ") || !strings.Contains(vs[0].Status, "entrée n° 0 du journal") {
+	if !strings.HasPrefix(vs[0].Status, "Accepté le ") || !strings.Contains(vs[0].Status, "entrée n°\u00a00 du journal") {
 		t.Fatalf("after send: %+v", vs)
 	}
 	if s.online.Text != "● En ligne" || !strings.HasPrefix(s.syncDetail.Text, "Rien en attente d'envoi") {

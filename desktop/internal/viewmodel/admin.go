@@ -223,7 +223,7 @@ func (a *Admin) RunWarning() string {
 	case a.Detail.WishLists == 0:
 		return i18n.T("admin.warn_no_wishes")
 	case a.Round.Procedure == domain.Appariement && a.Detail.Rankings == 0:
-		return i18n.T("admin.warn_no_rankings", a.Detail.WishLists)
+		return i18n.N("admin.warn_no_rankings", a.Detail.WishLists, a.Detail.WishLists)
 	}
 	return ""
 }
@@ -407,7 +407,10 @@ func ReportRows(r *api.ImportReport) []string {
 	if r == nil {
 		return nil
 	}
-	out := []string{i18n.T("import.summary", r.Rows, r.Created, r.Updated, r.Unchanged, r.Closed, len(r.Problems), len(r.Warnings))}
+	out := []string{i18n.T("import.summary", i18n.N("import.count.rows", r.Rows, r.Rows), i18n.N("import.count.created", r.Created, r.Created),
+		i18n.N("import.count.updated", r.Updated, r.Updated), i18n.N("import.count.unchanged", r.Unchanged, r.Unchanged),
+		i18n.N("import.count.closed", r.Closed, r.Closed), i18n.N("import.count.errors", len(r.Problems), len(r.Problems)),
+		i18n.N("import.count.warnings", len(r.Warnings), len(r.Warnings)))}
 	line := func(kind string, p api.ImportProblem) string {
 		s := kind + " " + i18n.T("import.row", p.Row)
 		if p.Column != "" {

@@ -46,7 +46,7 @@ func (a *Admin) LiveStatus(now time.Time) string {
 	if revealed >= total {
 		return i18n.T("admin.live_done", total, FormatTime(a.Round.LiveStart))
 	}
-	return i18n.T("admin.live_status", FormatTime(a.Round.LiveStart), revealed, total, a.Round.LivePace)
+	return i18n.T("admin.live_status", FormatTime(a.Round.LiveStart), revealed, total, i18n.N("count.ranks", a.Round.LivePace, a.Round.LivePace))
 }
 
 // ParsePace reads a pace in ranks a minute, 1 to api.MaxLivePace.

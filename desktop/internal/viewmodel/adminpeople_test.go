@@ -97,7 +97,7 @@ func TestRunWarning(t *testing.T) {
 		want             string
 	}{
 		{domain.Appariement, 0, 0, "aucune liste de vœux"},
-		{domain.Appariement, 183, 0, "aucun des 183 interne(s)"},
+		{domain.Appariement, 183, 0, "183 internes ont déposé des vœux, aucun ne sera affecté"},
 		{domain.Appariement, 183, 12, ""},
 		{domain.ChoixAuRang, 40, 0, ""},
 	} {

@@ -283,7 +283,7 @@ func (c *CallList) LiveRows() []LiveRow {
 		if st.Poste == "" {
 			r.Text = i18n.T("live.nothing", st.Rank, st.Intern)
 		} else {
-			r.Text = i18n.T("live.step", st.Rank, st.Intern, c.PosteName(st.Poste), st.Left)
+			r.Text = i18n.T("live.step", st.Rank, st.Intern, c.PosteName(st.Poste), i18n.N("live.left", st.Left, st.Left))
 		}
 		if r.Me {
 			r.Text += " — " + i18n.T("calllist.you")

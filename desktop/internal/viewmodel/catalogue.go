@@ -208,3 +208,9 @@ func SubdivisionOptions() (labels, codes []string) {
 	}
 	return labels, codes
 }
+
+// CellName names a specialty × subdivision as people read it:
+// "Pédiatrie — Île-de-France" (the codes when unknown).
+func CellName(specialty, subdivision string) string {
+	return specialtyName(specialty) + " — " + subdivisionName(subdivision)
+}

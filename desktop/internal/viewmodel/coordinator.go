@@ -142,7 +142,7 @@ func (c *Coordinator) Issues() []string {
 	}
 	var out []string
 	for _, b := range q.Shortages() {
-		out = append(out, i18n.T("coord.issue.shortage", b.Specialty, b.Subdivision, b.Interns, b.Places, -b.Diff()))
+		out = append(out, i18n.T("coord.issue.shortage", CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, b.Places), -b.Diff()))
 	}
 	for _, p := range q.MissingEmail {
 		out = append(out, i18n.T("coord.issue.missing_email", p.ID, p.RTSName))
@@ -157,7 +157,7 @@ func (c *Coordinator) Issues() []string {
 		out = append(out, i18n.T("coord.issue.duplicate", d.Name, strings.Join(d.IDs, ", ")))
 	}
 	if c.InternsKnown && len(q.NoKey) > 0 {
-		out = append(out, i18n.T("coord.issue.no_key", len(q.NoKey)-q.RTSWithoutKey, q.RTSWithoutKey))
+		out = append(out, i18n.T("coord.issue.no_key", i18n.N("count.interns", len(q.NoKey)-q.RTSWithoutKey, len(q.NoKey)-q.RTSWithoutKey), i18n.N("count.rts", q.RTSWithoutKey, q.RTSWithoutKey)))
 	}
 	return out
 }
@@ -197,7 +197,7 @@ func (c *Coordinator) PosteRows() []CoordRow {
 		if c.InternsKnown && !enrolled[p.RTS] {
 			notes = append(notes, i18n.T("coord.poste.rts_no_key"))
 		}
-		text := i18n.T("coord.poste.row", p.ID, p.Title, p.Capacity, p.RTSName)
+		text := i18n.T("coord.poste.row", p.ID, p.Title, i18n.N("count.places", p.Capacity, p.Capacity), p.RTSName)
 		if len(notes) > 0 {
 			text += " — " + strings.Join(notes, ", ")
 		}

@@ -29,8 +29,8 @@ func TestCoordinatorRows(t *testing.T) {
 		},
 	}
 	want := []CoordRow{
-		{Text: "P1 — Néonatologie — 2 place(s) — Dr Un"},
-		{Text: "P2 — Urgences — 1 place(s) — Dr Deux — e-mail du RTS mal formé « deux@ch-melun », RTS jamais connecté", Alert: true},
+		{Text: "P1 — Néonatologie — 2 places — Dr Un"},
+		{Text: "P2 — Urgences — 1 place — Dr Deux — e-mail du RTS mal formé « deux@ch-melun », RTS jamais connecté", Alert: true},
 	}
 	if got := c.PosteRows(); !slices.Equal(got, want) {
 		t.Errorf("postes\n got %+v\nwant %+v", got, want)
@@ -57,7 +57,7 @@ func TestCoordinatorRowsWithoutContacts(t *testing.T) {
 		EmailsUnknown: true,
 		Postes:        []domain.Poste{{ID: "P1", Specialty: "PED", Subdivision: "IDF", Title: "Néonatologie", Capacity: 2, RTS: "R1", RTSName: "Dr Un"}},
 	}
-	want := []CoordRow{{Text: "P1 — Néonatologie — 2 place(s) — Dr Un"}}
+	want := []CoordRow{{Text: "P1 — Néonatologie — 2 places — Dr Un"}}
 	if got := c.PosteRows(); !slices.Equal(got, want) {
 		t.Errorf("postes\n got %+v\nwant %+v", got, want)
 	}

@@ -85,7 +85,7 @@ func (c *Corrections) Counts() map[api.CorrectionStatus]int {
 	return n
 }
 
-// Summary is one line on the requests, e.g. "2 demandée(s), 1 appliquée(s)".
+// Summary is one line on the requests, e.g. "2 demandées, 1 appliquée".
 func (c *Corrections) Summary() string {
 	if len(c.Items) == 0 {
 		return i18n.T("corr.none")
@@ -94,7 +94,7 @@ func (c *Corrections) Summary() string {
 	var parts []string
 	for _, s := range []api.CorrectionStatus{api.CorrectionRequested, api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused} {
 		if n[s] > 0 {
-			parts = append(parts, i18n.T("corr.count."+string(s), n[s]))
+			parts = append(parts, i18n.N("corr.count."+string(s), n[s], n[s]))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -68,7 +68,7 @@ func TestCorrectionsList(t *testing.T) {
 	if got := c.Labels(); !slices.Equal(got, want) {
 		t.Errorf("labels (newest first)\n got %q\nwant %q", got, want)
 	}
-	if got := c.Summary(); got != "1 demandée(s), 1 appliquée(s), 1 refusée(s)" {
+	if got := c.Summary(); got != "1 demandée, 1 appliquée, 1 refusée" {
 		t.Errorf("summary %q", got)
 	}
 	if c.Detail() != nil || c.CanDecide(api.CorrectionApplied) {

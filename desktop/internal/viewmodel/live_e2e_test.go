@@ -89,7 +89,7 @@ func TestLiveFollowEndToEnd(t *testing.T) {
 	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
 		t.Fatal(err)
 	}
-	if adm.CanRun() || !strings.Contains(adm.LiveStatus(env.Clock.Now()), "rang 1 / 6, 2 rang(s) par minute") {
+	if adm.CanRun() || !strings.Contains(adm.LiveStatus(env.Clock.Now()), "rang 1 / 6, 2 rangs par minute") {
 		t.Fatalf("started: run %v status %q", adm.CanRun(), adm.LiveStatus(env.Clock.Now()))
 	}
 

@@ -211,7 +211,7 @@ func TestResultShowsCosignatures(t *testing.T) {
 		t.Fatalf("result rows: %+v", rows)
 	}
 	// Her one wish was not granted, and the signed result says why.
-	if w := rows[0].WhyNot; len(w) != 1 || !strings.HasPrefix(w[0], "Vœu n° 1, ") ||
+	if w := rows[0].WhyNot; len(w) != 1 || !strings.HasPrefix(w[0], "Vœu n°\u00a01, ") ||
 		!strings.HasSuffix(w[0], " : le RTS n'a signé aucun classement pour ce poste, qui ne retient donc personne") {
 		t.Fatalf("why not: %q", w)
 	}

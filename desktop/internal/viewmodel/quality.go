@@ -1,6 +1,7 @@
 package viewmodel
 
 import (
+	"appariement/desktop/internal/i18n"
 	"sort"
 	"strings"
 
@@ -137,4 +138,12 @@ func ComputeQuality(scope domain.Scope, people []api.PersonStatus, postes []doma
 		return a.Subdivision < b.Subdivision
 	})
 	return q
+}
+
+// QualityTotals is the dashboard's headline: interns, places, postes and
+// shortages, each counted with its plural.
+func QualityTotals(q *Quality) string {
+	sh := len(q.Shortages())
+	return i18n.T("quality.totals", i18n.N("count.interns", q.Interns, q.Interns), i18n.N("count.places", q.Places, q.Places),
+		i18n.N("count.postes", q.Postes, q.Postes), i18n.N("count.shortages", sh, sh))
 }
