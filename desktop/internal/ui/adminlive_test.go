@@ -54,7 +54,7 @@ func TestAdminStartsLive(t *testing.T) {
 	adm.livePace.SetText("30")
 	test.Tap(adm.liveStart)
 	top = app.Window.Canvas().Overlays().Top()
-	if top == nil || !strings.Contains(test.RenderObjectToMarkup(top), "à 30 rang(s) par minute") {
+	if top == nil || !strings.Contains(test.RenderObjectToMarkup(top), "à 30 rangs par minute") {
 		t.Fatal("no confirmation")
 	}
 	yes := findButton(top, "Yes")
@@ -72,7 +72,7 @@ func TestAdminStartsLive(t *testing.T) {
 	if r := rs.Rounds[0]; r.LivePace != 30 || !r.LiveStart.Equal(env.Clock.Now()) {
 		t.Fatalf("round on the server: %+v", r)
 	}
-	if !strings.Contains(adm.liveStatus.Text, "rang 1 / 4, 30 rang(s) par minute") || !adm.run.Disabled() || adm.liveStart.Disabled() {
+	if !strings.Contains(adm.liveStatus.Text, "rang 1 / 4, 30 rangs par minute") || !adm.run.Disabled() || adm.liveStart.Disabled() {
 		t.Fatalf("started: status %q, run %v", adm.liveStatus.Text, !adm.run.Disabled())
 	}
 }
