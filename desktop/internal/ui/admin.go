@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,6 +30,7 @@ type AdminScreen struct {
 
 	Tabs        *container.AppTabs
 	roundSelect *widget.Select
+	roundWrap   *fyne.Container // sized to the longest round's name
 	errLabel    *widget.Label
 
 	quality *fyne.Container
@@ -77,13 +79,14 @@ type AdminScreen struct {
 func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	s := &AdminScreen{VM: vm, app: a, remainingSel: -1, freeSel: -1}
 	s.roundSelect = widget.NewSelect(nil, nil)
+	s.roundWrap = container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Importance = widget.DangerImportance
 	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.admin"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	reloadB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), func() { s.reload(s.VM.RoundID()) })
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel(i18n.T("round.label")), s.roundSelect),
+		container.NewHBox(widget.NewLabel(i18n.T("round.label")), s.roundWrap),
 		container.NewHBox(who, reloadB), s.errLabel)
 	s.quality = container.NewVBox()
 	queue := a.session.Corrections()
@@ -141,6 +144,7 @@ func (s *AdminScreen) refreshAll() {
 			s.reload(s.VM.Rounds[i].ID)
 		}
 	})
+	s.fitRoundSelect()
 	s.errLabel.SetText(s.VM.Error)
 	s.refreshQuality()
 	s.refreshRound()
@@ -256,7 +260,7 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(s.remainingRows) {
 				p := s.remainingRows[i]
-				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s (%s/%s, %s)", p.ID, p.FullName(), p.Specialty, p.Subdivision, i18n.T("rts.intern_rank", p.Rank)))
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s (%s, %s)", p.ID, p.FullName(), viewmodel.CellName(p.Specialty, p.Subdivision), i18n.T("rts.intern_rank", p.Rank)))
 			}
 		})
 	s.remaining.OnSelected = func(i widget.ListItemID) {
@@ -571,4 +575,16 @@ func (s *AdminScreen) confirmStep(c viewmodel.Confirmation, busy string, work fu
 	}, w)
 	first.Show()
 	s.confirm = first
+}
+
+// fitRoundSelect widens the round selector to its longest name (up to
+// 640 points), so that no round is cut to "Tour 1 (démo) …".
+func (s *AdminScreen) fitRoundSelect() {
+	w := float32(320)
+	for _, l := range s.VM.RoundLabels() {
+		w = max(w, fyne.MeasureText(l, theme.TextSize(), fyne.TextStyle{}).Width+4*theme.Padding()+theme.IconInlineSize())
+	}
+	w = min(w, 640)
+	s.roundWrap.Layout = layout.NewGridWrapLayout(fyne.NewSize(w, s.roundSelect.MinSize().Height))
+	s.roundWrap.Refresh()
 }

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/keystore"
 	"appariement/desktop/internal/localstore"
@@ -105,6 +106,21 @@ func TestStaffScreens(t *testing.T) {
 		}
 		if !strings.Contains(markup, want) {
 			t.Errorf("dashboard misses %s (%q): no %q", pe.Kind, adm.VM.Error, want)
+		}
+	}
+	// Nothing to read is cut: the round's name in its selector, the
+	// malformed addresses the dashboard reports.
+	if sel := adm.roundSelect.Selected; adm.roundSelect.Size().Width < fyne.MeasureText(sel, theme.TextSize(), fyne.TextStyle{}).Width {
+		t.Errorf("round selector %.0f wide for %q", adm.roundSelect.Size().Width, sel)
+	}
+	for _, p := range adm.VM.Quality.BadEmail {
+		if !strings.Contains(markup, p.RTSEmail) {
+			t.Errorf("dashboard cuts the malformed address %q", p.RTSEmail)
+		}
+	}
+	for _, l := range allLabels(adm.quality) {
+		if l.Truncation != fyne.TextTruncateOff {
+			t.Errorf("dashboard line %q may be cut", l.Text)
 		}
 	}
 	shoot(t, adminApp, "admin-1-qualite")
@@ -461,4 +477,19 @@ func selectTab(t *testing.T, tabs *container.AppTabs, title string) {
 		}
 	}
 	t.Fatalf("no tab %q", title)
+}
+
+// allLabels lists the labels under o.
+func allLabels(o fyne.CanvasObject) []*widget.Label {
+	switch v := o.(type) {
+	case *widget.Label:
+		return []*widget.Label{v}
+	case *fyne.Container:
+		var out []*widget.Label
+		for _, c := range v.Objects {
+			out = append(out, allLabels(c)...)
+		}
+		return out
+	}
+	return nil
 }

@@ -483,10 +483,13 @@ func (a *Admin) PreviewRows() []string {
 	title := map[string]string{}
 	for _, p := range a.Postes {
 		title[p.ID] = p.Title
+		if p.Town != "" {
+			title[p.ID] += ", " + p.Town
+		}
 	}
 	var out []string
 	for _, as := range a.Detail.Preview.Assignments {
-		s := fmt.Sprintf("%s (%s) → %s — %s", name[as.Intern], as.Intern, as.Poste, title[as.Poste])
+		s := fmt.Sprintf("%s (%s) → %s (%s)", name[as.Intern], as.Intern, title[as.Poste], as.Poste)
 		if as.Manual {
 			s += " — " + i18n.T("admin.manual", as.Reason)
 		}
