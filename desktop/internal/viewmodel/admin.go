@@ -454,13 +454,29 @@ func (a *Admin) Export(ctx context.Context, format string, w io.Writer) error {
 // AuditRows formats the audit log, newest first.
 func (a *Admin) AuditRows() []string {
 	out := make([]string, 0, len(a.Audit))
+	who := map[string]string{}
+	for _, p := range a.People {
+		if n := strings.TrimSpace(p.Person.FullName()); n != "" {
+			who[p.Person.ID] = n + " (" + p.Person.ID + ")"
+		}
+	}
+	round := map[string]string{}
+	for _, r := range a.Rounds {
+		round[r.ID] = r.Name
+	}
+	name := func(m map[string]string, id string) string {
+		if n, ok := m[id]; ok && n != "" {
+			return n
+		}
+		return id
+	}
 	for _, e := range slices.Backward(a.Audit) {
-		s := fmt.Sprintf("#%d %s — %s — %s", e.Seq, FormatTime(e.Time), e.Actor, e.Action)
+		s := fmt.Sprintf("#%d %s — %s — %s", e.Seq, FormatTime(e.Time), name(who, e.Actor), e.Action)
 		if e.Round != "" {
-			s += " — " + e.Round
+			s += " — " + name(round, e.Round)
 		}
 		if e.Target != "" {
-			s += " — " + e.Target
+			s += " — " + name(who, e.Target)
 		}
 		if e.Reason != "" {
 			s += " — « " + e.Reason + " »"

@@ -156,3 +156,13 @@ func TestRound3Panel(t *testing.T) {
 		t.Error("round 3 published: panel still open")
 	}
 }
+
+// TestAuditRowsNameThem: the audit log names people and rounds.
+func TestAuditRowsNameThem(t *testing.T) {
+	a := adminWith(domain.Appariement, api.RoundDetail{})
+	a.Audit = []api.AuditEntry{{Seq: 7, Actor: "i000038", Action: "manual-assignment", Round: "R1-T1", Target: "i000038", Reason: "accord"}}
+	rows := a.AuditRows()
+	if len(rows) != 1 || !strings.Contains(rows[0], "Jeanne MARTIN (i000038) — manual-assignment — Tour 1 — Cardiologie — Jeanne MARTIN (i000038)") {
+		t.Errorf("audit rows %q", rows)
+	}
+}
