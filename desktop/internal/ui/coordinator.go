@@ -119,7 +119,7 @@ func (s *CoordinatorScreen) reload() {
 			cancel()
 		}, func() {
 			if err := s.VM.Apply(d); err != nil {
-				s.app.showError(err)
+				showMessage(s.app.Window, i18n.T("dialog.error"), s.VM.Message(err))
 			}
 			s.refresh()
 		})

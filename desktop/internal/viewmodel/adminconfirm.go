@@ -1,7 +1,6 @@
 package viewmodel
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"appariement/desktop/internal/i18n"
+	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/rules"
 )
@@ -145,25 +145,28 @@ func (a *Admin) Round3Open() bool {
 	return a.Round != nil && a.Round.Number == 3 && !a.published()
 }
 
-// ErrReasonMissing refuses a change of windows without a reason.
-var ErrReasonMissing = errors.New("a reason is required to reschedule")
-
 // isoTime finds the ISO 8601 / RFC 3339 times a refusal may carry.
 var isoTime = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})`)
 
 // idToken finds the words that may be ids of rounds or people.
 var idToken = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}_.-]*[\p{L}\p{N}]|[\p{L}\p{N}]`)
 
-// Message is Message(err) as staff read it: the rounds and people the
-// server names by id are named by their names ("« Tour 3 — Cardiologie
-// Lyon » ", "Jeanne Martin (i000038)"), ISO times are Paris times, and the
-// sentence starts with a capital. The one place where refusals are
-// rendered for the admin's screens.
-func (a *Admin) Message(err error) string {
-	return a.humanize(Message(err))
+// StaffMessage is Message(err) as staff read it: the rounds and people
+// the server names by id are named by their names ("« Tour 3 —
+// Cardiologie Lyon »", "Jeanne Martin (i000038)"), ISO times are Paris
+// times, and the sentence starts with a capital. The one place where
+// refusals are rendered for the staff's screens (admin, coordinator).
+func StaffMessage(err error, rounds []domain.Round, people []api.PersonStatus) string {
+	return humanize(Message(err), rounds, people)
 }
 
-func (a *Admin) humanize(s string) string {
+// Message is StaffMessage with the admin's rounds and people.
+func (a *Admin) Message(err error) string { return StaffMessage(err, a.Rounds, a.People) }
+
+// Message is StaffMessage with the coordinator's rounds and people.
+func (c *Coordinator) Message(err error) string { return StaffMessage(err, c.Rounds, c.People) }
+
+func humanize(s string, rounds []domain.Round, people []api.PersonStatus) string {
 	if s == "" {
 		return ""
 	}
@@ -175,12 +178,12 @@ func (a *Admin) humanize(s string) string {
 		return FormatTime(t)
 	})
 	names := map[string]string{}
-	for _, r := range a.Rounds {
+	for _, r := range rounds {
 		if r.Name != "" {
 			names[r.ID] = "« " + r.Name + " »"
 		}
 	}
-	for _, p := range a.People {
+	for _, p := range people {
 		if n := strings.TrimSpace(p.Person.FullName()); n != "" {
 			names[p.Person.ID] = n + " (" + p.Person.ID + ")"
 		}

@@ -122,6 +122,10 @@ func TestStaffMessage(t *testing.T) {
 		if got := a.Message(c.err); got != c.want {
 			t.Errorf("Message(%v) = %q, want %q", c.err, got, c.want)
 		}
+		coord := &Coordinator{Rounds: a.Rounds, People: a.People}
+		if got := coord.Message(c.err); got != c.want {
+			t.Errorf("coordinator: Message(%v) = %q, want %q", c.err, got, c.want)
+		}
 	}
 }
 
