@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -253,7 +254,10 @@ func Demo(ctx context.Context, opts Options, out io.Writer) error {
 		<-served
 		return err
 	}
-	c, err := client.New(url, nil)
+	// No per-request timeout: issuing a batch of activation codes hashes
+	// each with Argon2id, which takes longer than a client's usual 30 s on
+	// a busy machine; the command's context bounds every request.
+	c, err := client.New(url, &http.Client{})
 	if err != nil {
 		return fail(err)
 	}
