@@ -99,8 +99,12 @@ func siftDown(h []int32, r int32) {
 // SerialDictatorship runs the choix au rang: interns in call-list order each take the first
 // poste of their wish list that still has a free place. It takes O(L) time for L the total
 // length of the wish lists. Interns absent from the call list (every intern of an
-// appariement instance, which has none) stay unmatched.
+// appariement instance, which has none) stay unmatched. With binomes, linked interns
+// choose together at the later of their two turns (see Binome).
 func (c *Compiled) SerialDictatorship() Matching {
+	if c.binomes != nil {
+		return c.serialWithBinomes()
+	}
 	m := make(Matching, len(c.internIDs))
 	for i := range m {
 		m[i] = NoPoste

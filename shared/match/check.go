@@ -87,7 +87,9 @@ func (r *resultErrs) err() error {
 //     lower), and the matching is the intern-optimal one, that of deferred acceptance;
 //   - choix au rang: no intern got a poste (or nothing) while a poste it preferred still had a
 //     free place at its turn in the call list, which makes the result that of serial
-//     dictatorship.
+//     dictatorship; with binomes, each pair got the first pair of its joint list with free
+//     places at the later of its two turns or, when none had, each member the first free
+//     poste of its own list at that turn (the member called first choosing first).
 func Check(inst *Instance, res Result) error {
 	c, err := Compile(inst)
 	if err != nil {
@@ -105,6 +107,10 @@ func (c *Compiled) Check(res Result) error {
 	}
 	switch c.procedure {
 	case ProcedureChoixAuRang:
+		if c.binomes != nil {
+			c.checkBinomes(m, &re)
+			break
+		}
 		c.checkSerial(m, wishPos, &re)
 	default:
 		c.checkStable(m, wishPos, &re)
@@ -177,6 +183,8 @@ func (c *Compiled) matchingOf(res Result, re *resultErrs) (Matching, []int32) {
 			}
 		}
 		switch {
+		case wishPos[i] == end && c.inJointList(i, p):
+			// a binome's poste from its joint list: checkBinomes proves it
 		case wishPos[i] == end:
 			re.add("intern %s: assigned to poste %s, which is not on its wish list", quoteID(c.internIDs[i]), quoteID(c.posteIDs[p]))
 		case c.procedure == ProcedureAppariement && c.wishRank[wishPos[i]] < 0:

@@ -38,6 +38,8 @@ type Compiled struct {
 	rankIntern []int32
 	// callOrder lists intern indices in call-list order (choix au rang only).
 	callOrder []int32
+	// binomes indexes the linked pairs of a choix au rang (nil: none).
+	binomes *binomeIndex
 }
 
 // Compile validates an instance (with the same rules as DecodeInstance, but without line
@@ -156,6 +158,7 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 		}
 		c.compileCallList(inst, pos, el)
 	}
+	c.compileBinomes(inst, pos, el)
 	if !el.empty() {
 		return nil
 	}

@@ -25,11 +25,14 @@ type positions struct {
 	rankPoste   []int32
 	rankEntry   [][]int32
 	call        []int32
+	binomesKey  int
+	binome      []int32   // start of each binome
+	binomePair  [][]int32 // start of each pair of each binome
 }
 
 // noPositions stands for an instance built in code: every position is unknown.
 func noPositions() *positions {
-	return &positions{procedure: -1, rankingsKey: -1, callListKey: -1}
+	return &positions{procedure: -1, rankingsKey: -1, callListKey: -1, binomesKey: -1}
 }
 
 func at(offs []int32, i int) int {
@@ -53,6 +56,8 @@ func (p *positions) ofWish(i, j int) int      { return at2(p.wish, i, j) }
 func (p *positions) ofRanking(k int) int      { return at(p.rankPoste, k) }
 func (p *positions) ofRankEntry(k, j int) int { return at2(p.rankEntry, k, j) }
 func (p *positions) ofCall(j int) int         { return at(p.call, j) }
+func (p *positions) ofBinome(k int) int       { return at(p.binome, k) }
+func (p *positions) ofPair(k, j int) int      { return at2(p.binomePair, k, j) }
 
 // DecodeInstance decodes and validates an instance in the JSON exchange format.
 //
@@ -200,6 +205,9 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 		case "call_list":
 			pos.callListKey = keyOff
 			inst.CallList, pos.call = p.strings(top("call_list"))
+		case "binomes":
+			pos.binomesKey = keyOff
+			inst.Binomes, pos.binome, pos.binomePair = p.binomes()
 		default:
 			p.el.add(keyOff, "unknown field %q in the instance", key)
 			p.skip()
@@ -212,6 +220,48 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 		p.el.add(off, `missing field "interns" in the instance`)
 	}
 	return inst, pos
+}
+
+// binomes reads the list of binomes with the offset of each binome and of each of its pairs.
+func (p *parser) binomes() ([]Binome, []int32, [][]int32) {
+	var list []Binome
+	var offs []int32
+	var pairOffs [][]int32
+	p.array(top("binomes"), func(k int) {
+		var b Binome
+		var pairs []int32
+		at := top("binomes").elem(k)
+		p.skipSpace()
+		offs = append(offs, int32(p.off))
+		p.fields(at, []string{"interns", "pairs?"}, func(key string) {
+			switch key {
+			case "interns":
+				p.skipSpace()
+				off := p.off
+				ids, _ := p.strings(at.field("interns"))
+				if len(ids) != 2 {
+					p.el.add(off, "%s: expected 2 interns, got %d", at.field("interns"), len(ids))
+				} else {
+					b.Interns = [2]string{ids[0], ids[1]}
+				}
+			case "pairs":
+				p.array(at.field("pairs"), func(j int) {
+					p.skipSpace()
+					off := p.off
+					ids, _ := p.strings(at.field("pairs").elem(j))
+					if len(ids) != 2 {
+						p.el.add(off, "%s: expected a pair of 2 postes, got %d", at.field("pairs").elem(j), len(ids))
+						return
+					}
+					b.Pairs = append(b.Pairs, [2]string{ids[0], ids[1]})
+					pairs = append(pairs, int32(off))
+				})
+			}
+		})
+		list = append(list, b)
+		pairOffs = append(pairOffs, pairs)
+	})
+	return list, offs, pairOffs
 }
 
 // loc names a place in the instance for an error message, such as interns[3].wishes[5];

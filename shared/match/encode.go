@@ -8,7 +8,7 @@ import (
 )
 
 // EncodeInstance encodes an instance in the exchange format with one poste, intern, ranking
-// or call-list entry per line, so that an error found in the file names a useful line. It
+// call-list entry or binome per line, so that an error found in the file names a useful line. It
 // does not validate the instance.
 func EncodeInstance(inst *Instance) ([]byte, error) {
 	var buf []byte
@@ -44,6 +44,22 @@ func EncodeInstance(inst *Instance) ([]byte, error) {
 		buf = append(buf, ",\n"...)
 		buf = appendLines(buf, "call_list", len(inst.CallList), func(b []byte, j int) []byte {
 			return appendJSONString(b, inst.CallList[j])
+		})
+	}
+	if len(inst.Binomes) > 0 {
+		buf = append(buf, ",\n"...)
+		buf = appendLines(buf, "binomes", len(inst.Binomes), func(b []byte, k int) []byte {
+			bn := inst.Binomes[k]
+			b = append(b, `{"interns":`...)
+			b = appendStringList(b, bn.Interns[:])
+			b = append(b, `,"pairs":[`...)
+			for j, pq := range bn.Pairs {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendStringList(b, pq[:])
+			}
+			return append(b, "]}"...)
 		})
 	}
 	return append(buf, "\n}\n"...), nil

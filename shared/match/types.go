@@ -72,6 +72,23 @@ type Instance struct {
 	// CallList is the order in which interns choose (choix au rang only); it must name
 	// every intern exactly once.
 	CallList []string `json:"call_list,omitempty"`
+	// Binomes are the linked pairs of interns who choose together (choix au rang only, when
+	// the round allows them); absent or empty, the procedure is plain serial dictatorship.
+	Binomes []Binome `json:"binomes,omitempty"`
+}
+
+// Binome is two interns of a choix au rang who linked their lists: they choose together at
+// the later of their two turns in the call list, taking the first pair of Pairs where both
+// postes have a free place (two places when both name the same poste); when no pair has,
+// each falls back on its own wish list at that turn, the one called first choosing first.
+//
+//	{"interns":["I1","I4"],"pairs":[["P2","P3"],["P5","P5"]]}
+type Binome struct {
+	// Interns are the two linked interns, distinct, each in one binome at most.
+	Interns [2]string `json:"interns"`
+	// Pairs is the joint list, best first: Pairs[k][0] is the poste of Interns[0] and
+	// Pairs[k][1] that of Interns[1] in the k-th choice of the pair; each pair at most once.
+	Pairs [][2]string `json:"pairs"`
 }
 
 // Poste is one internship post and its number of places.
