@@ -111,6 +111,11 @@ type Round struct {
 	// percent (0–100), that its RTS must rank in an appariement (80 in
 	// 2020); 0: no minimum (rules.CheckRankingCoverage).
 	MinRankingCoverage int `json:"min_ranking_coverage,omitempty"`
+	// Binomes lets the interns of a choix au rang link their lists in
+	// pairs (api.BinomeLink, both signed before the wishes close): each
+	// pair chooses together at the later of its two ranks (shared/match);
+	// false: no link counts.
+	Binomes bool `json:"binomes,omitempty"`
 }
 
 // Scope is a specialty and a subdivision, each empty for "every one":
@@ -284,6 +289,11 @@ const (
 	// WhyAbsent (choix au rang): the intern was marked absent in the
 	// published call list and chose nothing.
 	WhyAbsent WhyNotKind = "absent"
+	// WhyBinome (choix au rang with binômes): the intern chose with their
+	// binôme at the later of the two ranks (YourRank), and the pair took
+	// pair number Pair of its joint list, the first with a place for both;
+	// this wish still had a place but the joint list came first.
+	WhyBinome WhyNotKind = "binome"
 )
 
 // WhyNot explains why Intern did not get Poste, the wish at position Wish
@@ -300,6 +310,12 @@ type WhyNot struct {
 	// LastRank is the rank of the last intern admitted: in the RTS's
 	// ranking (appariement) or in the call list (choix au rang).
 	LastRank int `json:"last_rank,omitempty"`
-	// YourRank is the intern's own rank, on the same scale as LastRank.
+	// YourRank is the intern's own rank, on the same scale as LastRank;
+	// for an intern of a binôme, the rank at which the pair chose.
 	YourRank int `json:"your_rank,omitempty"`
+	// Partner is the intern's binôme, when they chose with one.
+	Partner string `json:"partner,omitempty"`
+	// Pair is the position, from 1, of the pair of the joint list the
+	// binôme obtained (WhyBinome).
+	Pair int `json:"pair,omitempty"`
 }

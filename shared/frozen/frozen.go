@@ -56,6 +56,21 @@ type Input struct {
 	Envelopes []Envelope `json:"envelopes"`
 	// Manual holds the assignments of a third round, made by hand.
 	Manual []domain.Assignment `json:"manual,omitempty"`
+	// Binomes are the binômes of a choix au rang that allows them
+	// (Round.Binomes): the pairs of matching signed links (api.PairLinks),
+	// by first intern; absent when there is none, so that a round without
+	// binômes has the same document as before they existed.
+	Binomes []Binome `json:"binomes,omitempty"`
+}
+
+// Binome is one binôme of the round, in canonical form: Interns in
+// increasing order, each pair of the joint list oriented the same way
+// (Pairs[k][0] for Interns[0]), and the log indices of the two signed
+// links it comes from, in the order of Interns.
+type Binome struct {
+	Interns   [2]string   `json:"interns"`
+	Pairs     [][2]string `json:"pairs"`
+	Envelopes [2]int64    `json:"envelopes"`
 }
 
 // Round is what the document says of the round.
@@ -63,6 +78,8 @@ type Round struct {
 	ID        string           `json:"id"`
 	Procedure domain.Procedure `json:"procedure"`
 	Number    int              `json:"number"`
+	// Binomes: the round lets interns choose in binômes (domain.Round.Binomes).
+	Binomes bool `json:"binomes,omitempty"`
 }
 
 // Poste is an open poste as the round sees it.
@@ -97,6 +114,7 @@ func (in *Input) Sort() {
 	slices.SortFunc(in.Interns, func(a, b Intern) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(in.Envelopes, func(a, b Envelope) int { return cmp.Compare(a.Index, b.Index) })
 	slices.SortFunc(in.Manual, func(a, b domain.Assignment) int { return cmp.Compare(a.Intern, b.Intern) })
+	slices.SortFunc(in.Binomes, func(a, b Binome) int { return cmp.Compare(a.Interns[0], b.Interns[0]) })
 }
 
 // Encode returns the canonical encoding of the document: JSON, lists in
@@ -105,6 +123,7 @@ func (in *Input) Encode() []byte {
 	c := *in
 	c.Postes, c.Interns, c.Envelopes, c.Manual = slices.Clone(in.Postes), slices.Clone(in.Interns),
 		slices.Clone(in.Envelopes), slices.Clone(in.Manual)
+	c.Binomes = slices.Clone(in.Binomes)
 	c.Sort()
 	b, err := json.Marshal(&c)
 	if err != nil {
@@ -186,6 +205,9 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 			inst.Rankings = append(inst.Rankings, match.Ranking{Poste: p.ID, Ranking: ranking})
 		}
 	case domain.ChoixAuRang:
+		if err := in.addBinomes(inst, open, eligible); err != nil {
+			return nil, err
+		}
 		if in.CallList != nil {
 			return inst, in.followCallList(inst)
 		}
@@ -205,6 +227,55 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 		}
 	}
 	return inst, nil
+}
+
+// addBinomes adds the document's binômes to inst: a pair of the joint list
+// naming a poste that is not open is dropped, as such a wish is; a binôme
+// with an intern who is not eligible, in a round that does not allow
+// binômes, or not in canonical form is an error, and so is an intern in two.
+// A binôme with an intern absent from the published call list is dropped:
+// the other chooses alone, at their own rank.
+func (in *Input) addBinomes(inst *match.Instance, open, eligible map[string]bool) error {
+	if len(in.Binomes) == 0 {
+		return nil
+	}
+	if !in.Round.Binomes {
+		return api.Errorf(api.CodeInvalidState, "le tour %s n'autorise pas les binômes, mais son entrée gelée en contient %d",
+			"round %s does not allow binômes, but its frozen input holds %d", in.Round.ID, len(in.Binomes))
+	}
+	absent := map[string]bool{}
+	if in.CallList != nil {
+		for _, e := range in.CallList.Entries {
+			absent[e.Intern] = e.Absent
+		}
+	}
+	linked := map[string]bool{}
+	for _, b := range in.Binomes {
+		a, c := b.Interns[0], b.Interns[1]
+		switch {
+		case !(a < c):
+			return api.Errorf(api.CodeInvalidState, "binôme %s + %s du tour %s : internes dans le désordre ou identiques",
+				"binôme %s + %s of round %s: interns out of order or the same", a, c, in.Round.ID)
+		case !eligible[a] || !eligible[c]:
+			return api.Errorf(api.CodeInvalidState, "binôme %s + %s du tour %s : un interne n'est pas éligible au tour",
+				"binôme %s + %s of round %s: an intern is not eligible for the round", a, c, in.Round.ID)
+		case linked[a] || linked[c]:
+			return api.Errorf(api.CodeInvalidState, "binôme %s + %s du tour %s : un interne est déjà dans un autre binôme",
+				"binôme %s + %s of round %s: an intern is already in another binôme", a, c, in.Round.ID)
+		}
+		linked[a], linked[c] = true, true
+		if absent[a] || absent[c] {
+			continue
+		}
+		mb := match.Binome{Interns: b.Interns, Pairs: [][2]string{}}
+		for _, pq := range b.Pairs {
+			if open[pq[0]] && open[pq[1]] {
+				mb.Pairs = append(mb.Pairs, pq)
+			}
+		}
+		inst.Binomes = append(inst.Binomes, mb)
+	}
+	return nil
 }
 
 // followCallList sets the call list of inst from the published one,
@@ -370,7 +441,7 @@ func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []doma
 				w = domain.WhyNot{Kind: domain.WhyAbsent}
 			case !ok:
 				return nil, fmt.Errorf("why not: intern %s, poste %s: no reason", p.ID, poste)
-			case w.Kind == domain.WhyTaken:
+			case w.Kind == domain.WhyTaken || w.Kind == domain.WhyBinome:
 				w.LastRank, w.YourRank = rankAt(w.LastRank), rankAt(w.YourRank)
 			}
 			w.Intern, w.Poste, w.Wish = p.ID, poste, k+1

@@ -24,7 +24,15 @@ func French(w domain.WhyNot) string {
 	case domain.WhyNoRanking:
 		return "le RTS n'a signé aucun classement pour ce poste, qui ne retient donc personne"
 	case domain.WhyTaken:
+		if w.Partner != "" && w.LastRank == w.YourRank {
+			return fmt.Sprintf("la dernière place a été prise par votre binôme %s, qui choisissait avant vous sur sa propre liste (rang %d), aucune paire de votre liste commune n'étant libre", w.Partner, w.YourRank)
+		}
+		if w.Partner != "" {
+			return fmt.Sprintf("le dernier poste a été pris au rang %d, avant le tour de votre binôme avec %s (rang %d)", w.LastRank, w.Partner, w.YourRank)
+		}
 		return fmt.Sprintf("le dernier poste a été pris au rang %d, avant votre tour (rang %d)", w.LastRank, w.YourRank)
+	case domain.WhyBinome:
+		return fmt.Sprintf("vous avez choisi en binôme avec %s au rang %d : votre binôme a obtenu la paire n° %d de votre liste commune, qui passe avant vos vœux personnels", w.Partner, w.YourRank, w.Pair)
 	case domain.WhyClosed:
 		return "ce poste n'était plus ouvert dans ce tour (retiré, ou plus de place après un tour précédent)"
 	case domain.WhyAbsent:
@@ -49,7 +57,15 @@ func English(w domain.WhyNot) string {
 	case domain.WhyNoRanking:
 		return "the RTS signed no ranking for this poste, which therefore accepts nobody"
 	case domain.WhyTaken:
+		if w.Partner != "" && w.LastRank == w.YourRank {
+			return fmt.Sprintf("the last place was taken by your binôme %s, who chose before you from their own list (rank %d), no pair of your joint list being free", w.Partner, w.YourRank)
+		}
+		if w.Partner != "" {
+			return fmt.Sprintf("the last place was taken at rank %d, before the turn of your binôme with %s (rank %d)", w.LastRank, w.Partner, w.YourRank)
+		}
 		return fmt.Sprintf("the last place was taken at rank %d, before your turn (rank %d)", w.LastRank, w.YourRank)
+	case domain.WhyBinome:
+		return fmt.Sprintf("you chose as a binôme with %s at rank %d: your binôme obtained pair no. %d of your joint list, which comes before your own wishes", w.Partner, w.YourRank, w.Pair)
 	case domain.WhyClosed:
 		return "this poste was no longer open in this round (withdrawn, or no place left after an earlier round)"
 	case domain.WhyAbsent:

@@ -50,7 +50,7 @@ func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
 		if _, ok := capacity[a.Poste]; !ok {
 			return nil, errorf("l'interne %s a le poste %s, qui n'est pas dans l'instance", "intern %s has poste %s, which is not in the instance", a.Intern, a.Poste)
 		}
-		if !slices.Contains(wishes[a.Intern], a.Poste) {
+		if !slices.Contains(wishes[a.Intern], a.Poste) && !inJointList(inst, a.Intern, a.Poste) {
 			return nil, errorf("l'interne %s a le poste %s, absent de sa liste de vœux", "intern %s has poste %s, which is not on its wish list", a.Intern, a.Poste)
 		}
 		got[a.Intern] = a.Poste
@@ -62,9 +62,12 @@ func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
 		}
 	}
 	var e explainer
-	if inst.EffectiveProcedure() == match.ProcedureChoixAuRang {
+	switch {
+	case inst.EffectiveProcedure() == match.ProcedureChoixAuRang && len(inst.Binomes) > 0:
+		e = newBinomes(inst, got, holders)
+	case inst.EffectiveProcedure() == match.ProcedureChoixAuRang:
 		e = newSerial(inst, holders)
-	} else {
+	default:
 		d, err := newDeferred(inst, holders)
 		if err != nil {
 			return nil, err
