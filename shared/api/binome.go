@@ -43,6 +43,20 @@ func DecodeBinomeLink(payload []byte) (*BinomeLink, error) {
 	if dec.More() {
 		return nil, Errorf(CodeMalformed, "binôme : données après la fin", "binôme: trailing data")
 	}
+	// encoding/json fills a [2]string from any array: a pair of another
+	// length must be refused, not cut or padded.
+	var shape struct {
+		Pairs [][]json.RawMessage `json:"pairs"`
+	}
+	if err := json.Unmarshal(payload, &shape); err != nil {
+		return nil, Errorf(CodeMalformed, "binôme illisible : %v", "unreadable binôme: %v", err)
+	}
+	for k, pq := range shape.Pairs {
+		if len(pq) != 2 {
+			return nil, Errorf(CodeMalformed, "binôme de %s : la paire %d a %d postes au lieu de 2",
+				"binôme of %s: pair %d has %d postes instead of 2", l.Author, k+1, len(pq))
+		}
+	}
 	if err := l.CheckShape(); err != nil {
 		return nil, err
 	}
