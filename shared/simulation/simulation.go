@@ -44,6 +44,11 @@ type Simulation struct {
 	// left[r] is the number of places left on the poste taken at call position r, after
 	// that take; 0 when the intern takes nothing.
 	left []int32
+	// With binômes (nil without): turn[i] is the call position at which intern i chooses
+	// (the later of its binôme's two), and partnerLeft[r] the places left on the poste of
+	// the partner choosing at position r, after its take.
+	turn        []int32
+	partnerLeft []int32
 }
 
 // Run validates a choix-au-rang instance (see match.Compile) and simulates the choices in
@@ -85,7 +90,11 @@ func Run(inst *match.Instance) (*Simulation, error) {
 			s.wishPoste[int(s.wishStart[i])+j] = int32(p)
 		}
 	}
-	s.simulate()
+	if c.NumBinomes() > 0 {
+		s.simulateBinomes()
+	} else {
+		s.simulate()
+	}
 	return s, nil
 }
 
@@ -116,6 +125,55 @@ func (s *Simulation) simulate() {
 	}
 }
 
+// simulateBinomes is simulate for an instance with binômes: the outcome is the compiled
+// instance's (match.Compiled.SerialDictatorship, the pair rule), and the counters of each
+// wish are those of the interns who choose at an earlier turn, a binôme choosing at the
+// later of its two turns. The partner's take at a binôme's turn comes before the intern's.
+func (s *Simulation) simulateBinomes() {
+	np, ni := len(s.capacity), len(s.order)
+	s.got = s.c.SerialDictatorship()
+	s.turn = make([]int32, ni)
+	s.partnerLeft = make([]int32, ni)
+	for i := range ni {
+		s.turn[i] = s.rankOf[i]
+		if j := s.c.Partner(i); j >= 0 {
+			s.turn[i] = max(s.rankOf[i], s.rankOf[j])
+		}
+	}
+	listed := make([]int32, np)
+	took := make([]int32, np)
+	s.demand = make([]int32, len(s.wishPoste))
+	s.taken = make([]int32, len(s.wishPoste))
+	for r, i := range s.order {
+		if s.turn[i] != int32(r) {
+			continue // waits for its binôme
+		}
+		who := []int32{int32(i)}
+		if j := s.c.Partner(int(i)); j >= 0 {
+			who = []int32{int32(j), int32(i)}
+		}
+		for _, x := range who {
+			for k := s.wishStart[x]; k < s.wishStart[x+1]; k++ {
+				p := s.wishPoste[k]
+				s.demand[k], s.taken[k] = listed[p], took[p]
+			}
+		}
+		for n, x := range who {
+			for k := s.wishStart[x]; k < s.wishStart[x+1]; k++ {
+				listed[s.wishPoste[k]]++
+			}
+			if p := s.got[x]; p != match.NoPoste {
+				took[p]++
+				if n == len(who)-1 {
+					s.left[r] = s.capacity[p] - took[p]
+				} else {
+					s.partnerLeft[r] = s.capacity[p] - took[p]
+				}
+			}
+		}
+	}
+}
+
 // Len returns the number of interns, that is the number of ranks of the call list.
 func (s *Simulation) Len() int { return len(s.order) }
 
@@ -134,6 +192,10 @@ type InternView struct {
 	Rank int `json:"rank"`
 	// Poste is the poste the intern would get now; empty when none.
 	Poste string `json:"poste"`
+	// Partner is the intern's binôme and ChoosesAt the rank at which the two choose (the
+	// later of theirs); empty and 0 without a binôme.
+	Partner   string `json:"partner,omitempty"`
+	ChoosesAt int    `json:"chooses_at,omitempty"`
 	// Wishes are the postes of the intern's wish list, best first.
 	Wishes []WishView `json:"wishes"`
 }
@@ -166,6 +228,9 @@ func (s *Simulation) Intern(id string) (*InternView, bool) {
 	if p := s.got[i]; p != match.NoPoste {
 		v.Poste = s.c.PosteID(int(p))
 	}
+	if j := s.c.Partner(i); j >= 0 {
+		v.Partner, v.ChoosesAt = s.c.InternID(j), int(s.turn[i])+1
+	}
 	for k := s.wishStart[i]; k < s.wishStart[i+1]; k++ {
 		p := s.wishPoste[k]
 		v.Wishes = append(v.Wishes, WishView{
@@ -194,14 +259,23 @@ type PlaceView struct {
 // Amphi returns the "amphithéâtre virtuel" of the intern at the given rank (from 1): every
 // poste for which include returns true (every poste when include is nil), in the order of
 // the instance, with the places still free after the choices of the interns ranked strictly
-// above. Rank 1 sees every place; rank Len()+1 sees what is left at the end. A rank below 1
+// above (with binômes, a binôme's takes count at the later of its two ranks). Rank 1 sees
+// every place; rank Len()+1 sees what is left at the end. A rank below 1
 // counts as 1 and one above Len()+1 as Len()+1. To show one specialty, include the postes
-// of that specialty. It takes O(rank + P) time.
+// of that specialty. It takes O(rank + P) time, O(N + P) with binômes.
 func (s *Simulation) Amphi(rank int, include func(poste string) bool) []PlaceView {
 	rank = min(max(rank, 1), len(s.order)+1)
 	free := append([]int32(nil), s.capacity...)
-	for _, i := range s.order[:rank-1] {
-		if p := s.got[i]; p != match.NoPoste {
+	for r, i := range s.order {
+		if s.turn == nil && r >= rank-1 {
+			break
+		}
+		// Each intern's take counts at its own turn: with binômes, the later of the two.
+		at := int32(r)
+		if s.turn != nil {
+			at = s.turn[i]
+		}
+		if p := s.got[i]; p != match.NoPoste && at < int32(rank-1) {
 			free[p]--
 		}
 	}
@@ -227,6 +301,18 @@ type Step struct {
 	// Left is the number of places left on Poste after this take; at 0 the poste
 	// disappears for the interns below. 0 when Poste is empty.
 	Left int `json:"left"`
+	// Partner is the intern's binôme, if any. At the earlier of the binôme's two ranks the
+	// intern Waits (it takes nothing then: Poste is empty) for the partner, called at
+	// PartnerRank; at the later, the binôme's turn, the partner takes PartnerPoste (leaving
+	// PartnerLeft places on it) just before the intern takes Poste, and Pair is the position
+	// (from 1) of the pair of their joint list they took together, 0 when each fell back on
+	// its own list.
+	Partner      string `json:"partner,omitempty"`
+	Waits        bool   `json:"waits,omitempty"`
+	PartnerRank  int    `json:"partner_rank,omitempty"`
+	PartnerPoste string `json:"partner_poste,omitempty"`
+	PartnerLeft  int    `json:"partner_left,omitempty"`
+	Pair         int    `json:"pair,omitempty"`
 }
 
 // Step returns the turn of the intern at the given rank, from 1 to Len(); it panics for a
@@ -234,8 +320,28 @@ type Step struct {
 func (s *Simulation) Step(rank int) Step {
 	i := s.order[rank-1]
 	st := Step{Rank: rank, Intern: s.c.InternID(int(i)), Left: int(s.left[rank-1])}
+	j := -1
+	if s.turn != nil {
+		j = s.c.Partner(int(i))
+	}
+	if j >= 0 && s.turn[i] != int32(rank-1) {
+		st.Partner, st.Waits, st.PartnerRank, st.Left = s.c.InternID(j), true, int(s.rankOf[j])+1, 0
+		return st
+	}
 	if p := s.got[i]; p != match.NoPoste {
 		st.Poste = s.c.PosteID(int(p))
+	}
+	if j >= 0 {
+		st.Partner, st.PartnerRank = s.c.InternID(j), int(s.rankOf[j])+1
+		if p := s.got[j]; p != match.NoPoste {
+			st.PartnerPoste, st.PartnerLeft = s.c.PosteID(int(p)), int(s.partnerLeft[rank-1])
+		}
+		for k, pq := range s.c.JointPairs(int(i)) {
+			if int32(pq[0]) == s.got[i] && int32(pq[1]) == s.got[j] {
+				st.Pair = k + 1
+				break
+			}
+		}
 	}
 	return st
 }

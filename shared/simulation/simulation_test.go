@@ -115,12 +115,12 @@ func TestSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Step{
-		{1, "i1", "A", 0},
-		{2, "i2", "C", 0},
-		{3, "i3", "B", 1},
-		{4, "i4", "B", 0},
-		{5, "i5", "", 0},
-		{6, "i6", "", 0},
+		{Rank: 1, Intern: "i1", Poste: "A", Left: 0},
+		{Rank: 2, Intern: "i2", Poste: "C", Left: 0},
+		{Rank: 3, Intern: "i3", Poste: "B", Left: 1},
+		{Rank: 4, Intern: "i4", Poste: "B", Left: 0},
+		{Rank: 5, Intern: "i5", Poste: "", Left: 0},
+		{Rank: 6, Intern: "i6", Poste: "", Left: 0},
 	}
 	if got := slices.Collect(s.Steps()); !reflect.DeepEqual(got, want) {
 		t.Errorf("steps\n got %v\nwant %v", got, want)
