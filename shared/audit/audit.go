@@ -202,6 +202,9 @@ func Verify(b *Bundle, expected ed25519.PublicKey) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBinomes(b, in, v, frozenTree); err != nil {
+		return nil, err
+	}
 	// The re-run.
 	wishes, rankings, err := in.Lists(lists)
 	if err != nil {
