@@ -121,6 +121,15 @@ func CheckWindow(r *domain.Round, payloadType string, now time.Time) error {
 		}
 		open, from, until = domain.StateRankingsOpen, r.RankingsOpen, r.RankingsClose
 		what, whatEN = "des classements", "ranking"
+	case api.BinomeType:
+		if r.Procedure != domain.ChoixAuRang || !r.Binomes {
+			return api.Errorf(api.CodeInvalidState,
+				"le tour %s n'autorise pas les binômes",
+				"round %s does not allow binômes", r.ID)
+		}
+		// A link is part of the wishes: signed in their window, and late
+		// once they close.
+		open, from, until = domain.StateWishesOpen, r.WishesOpen, r.WishesClose
 	default:
 		return api.Errorf(api.CodeMalformed, "type de contenu inconnu %q", "unknown payload type %q", payloadType)
 	}
