@@ -71,6 +71,9 @@ type CreateRoundRequest struct {
 	// MinRankingCoverage is the share of its candidates, in percent, each
 	// RTS must rank (appariement only); 0: no minimum.
 	MinRankingCoverage int `json:"min_ranking_coverage,omitempty"`
+	// Binomes lets the interns of a choix au rang choose in binômes
+	// (domain.Round.Binomes); refused for an appariement.
+	Binomes bool `json:"binomes,omitempty"`
 }
 
 // ScheduleRequest sets the windows of a round, by the server's clock. A

@@ -235,7 +235,7 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 // binômes, or not in canonical form is an error, and so is an intern in two.
 // A binôme with an intern absent from the published call list is dropped:
 // the other chooses alone, at their own rank.
-func (in *Input) addBinomes(inst *match.Instance, open, eligible map[string]bool) error {
+func (in *Input) addBinomes(inst *match.Instance, open, eligible *match.IDSet) error {
 	if len(in.Binomes) == 0 {
 		return nil
 	}
@@ -256,7 +256,7 @@ func (in *Input) addBinomes(inst *match.Instance, open, eligible map[string]bool
 		case !(a < c):
 			return api.Errorf(api.CodeInvalidState, "binôme %s + %s du tour %s : internes dans le désordre ou identiques",
 				"binôme %s + %s of round %s: interns out of order or the same", a, c, in.Round.ID)
-		case !eligible[a] || !eligible[c]:
+		case !eligible.Has(a) || !eligible.Has(c):
 			return api.Errorf(api.CodeInvalidState, "binôme %s + %s du tour %s : un interne n'est pas éligible au tour",
 				"binôme %s + %s of round %s: an intern is not eligible for the round", a, c, in.Round.ID)
 		case linked[a] || linked[c]:
@@ -269,7 +269,7 @@ func (in *Input) addBinomes(inst *match.Instance, open, eligible map[string]bool
 		}
 		mb := match.Binome{Interns: b.Interns, Pairs: [][2]string{}}
 		for _, pq := range b.Pairs {
-			if open[pq[0]] && open[pq[1]] {
+			if open.Has(pq[0]) && open.Has(pq[1]) {
 				mb.Pairs = append(mb.Pairs, pq)
 			}
 		}

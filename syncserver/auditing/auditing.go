@@ -8,6 +8,7 @@ package auditing
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"appariement/shared/api"
@@ -123,7 +124,15 @@ func (a *Service) Bundle(round string) (*audit.Bundle, error) {
 			return err
 		}
 		authors := map[string]bool{}
-		for _, e := range in.Envelopes {
+		// The envelopes the input names, then the two signed links of each
+		// binôme (audit.Verify checks them too).
+		used := slices.Clone(in.Envelopes)
+		for _, bn := range in.Binomes {
+			for k, index := range bn.Envelopes {
+				used = append(used, frozen.Envelope{Index: index, Author: bn.Interns[k]})
+			}
+		}
+		for _, e := range used {
 			data, err := tx.Leaf(e.Index)
 			if err != nil {
 				return err

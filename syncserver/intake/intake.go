@@ -1,4 +1,5 @@
-// Package intake accepts signed submissions (wish lists and rankings)
+// Package intake accepts signed submissions (wish lists, rankings and
+// binôme links)
 // into the transparency log: the envelope is decoded and its author's
 // signature verified against the registered key, its shape checked, then
 // the round's window, the author's rights and eligibility, and the postes,
@@ -65,7 +66,7 @@ func (in *Service) Submit(ctx context.Context, body []byte, now time.Time, admit
 		}
 		return Accepted{}, api.Errorf(api.CodeMalformed, "enveloppe invalide : %v", "malformed envelope: %v", err)
 	}
-	if env.PayloadType != api.WishListType && env.PayloadType != api.RankingType {
+	if env.PayloadType != api.WishListType && env.PayloadType != api.RankingType && env.PayloadType != api.BinomeType {
 		return Accepted{}, api.Errorf(api.CodeMalformed, "type de contenu %q inconnu", "unknown payload type %q", env.PayloadType)
 	}
 	// The very same envelope again: its first receipt, whatever the window
@@ -77,6 +78,9 @@ func (in *Service) Submit(ctx context.Context, body []byte, now time.Time, admit
 	// in the transaction that appends).
 	if err := in.cfg.CheckClock(in.cfg.Clock()); err != nil {
 		return Accepted{}, err
+	}
+	if env.PayloadType == api.BinomeType {
+		return in.submitBinome(ctx, env, now, admit)
 	}
 	sub, err := api.DecodeSubmission(env.Payload)
 	if err != nil {

@@ -190,7 +190,10 @@ func (s *Service) steps(rec *store.RoundRecord) (*replay, error) {
 	}
 	ls = &replay{treeSize: res.TreeSize, version: res.CallListVersion}
 	for step := range st.Sim.Steps() {
-		if got[step.Intern] != step.Poste {
+		if step.PartnerPoste != "" && got[step.Partner] != step.PartnerPoste {
+			return nil, fmt.Errorf("server: live replay of %s: %s takes %q with its binôme, the result says %q", rec.ID, step.Partner, step.PartnerPoste, got[step.Partner])
+		}
+		if !step.Waits && got[step.Intern] != step.Poste {
 			return nil, fmt.Errorf("server: live replay of %s: %s takes %q, the result says %q", rec.ID, step.Intern, step.Poste, got[step.Intern])
 		}
 		ls.steps = append(ls.steps, step)

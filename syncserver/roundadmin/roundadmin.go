@@ -82,8 +82,12 @@ func (s *Service) Create(a rounds.Actor, in api.CreateRoundRequest) (domain.Roun
 		return domain.Round{}, api.Errorf(api.CodeBadRequest, "couverture minimale des classements %d %% : entre 0 et 100, et seulement pour un appariement",
 			"minimum ranking coverage %d %%: between 0 and 100, and for an appariement only", in.MinRankingCoverage)
 	}
+	if in.Binomes && in.Procedure != domain.ChoixAuRang {
+		return domain.Round{}, api.Errorf(api.CodeBadRequest, "les binômes n'existent qu'en choix au rang", "binômes exist in a choix au rang only")
+	}
 	rec := &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: in.Procedure, Number: 1,
-		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft, MinRankingCoverage: in.MinRankingCoverage}}
+		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft, MinRankingCoverage: in.MinRankingCoverage,
+		Binomes: in.Binomes}}
 	err := s.st.Update(func(tx store.Tx) error {
 		if err := tx.CreateRound(rec); err != nil {
 			return err
@@ -368,7 +372,7 @@ func (s *Service) Next(a rounds.Actor, parent string, in api.NextRoundRequest) (
 		left, interns := rounds.Derive(postes, res)
 		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: prev.Procedure,
 			Number: prev.Number + 1, Parent: parent, Subdivision: prev.Subdivision, Specialty: prev.Specialty,
-			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage}}
+			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage, Binomes: prev.Binomes}}
 		if err := tx.CreateRound(next); err != nil {
 			return err
 		}

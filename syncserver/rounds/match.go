@@ -39,6 +39,9 @@ type Input struct {
 	RootHash tlog.Hash
 	// Used names the envelopes Wishes and Rankings were read from.
 	Used []frozen.Envelope
+	// Binomes are the binômes of a choix au rang that allows them: the
+	// pairs of matching latest links of their two interns (api.PairLinks).
+	Binomes []frozen.Binome
 }
 
 // Freeze reads the input of round from the first size leaves of the log:
@@ -144,8 +147,19 @@ func Freeze(tx store.Tx, round string, size int64) (*Input, error) {
 		used frozen.Envelope
 	}
 	latest := map[[2]string]best{}
+	type bestLink struct {
+		link  *api.BinomeLink
+		index int64
+	}
+	links := map[string]bestLink{}
 	for _, ls := range subs {
 		env, sub := ls.env, ls.sub
+		if ls.link != nil {
+			if b, ok := links[sub.Author]; !ok || sub.Seq > b.link.Seq {
+				links[sub.Author] = bestLink{ls.link, ls.index}
+			}
+			continue
+		}
 		k := [2]string{sub.Author, sub.Poste}
 		if env.PayloadType == api.WishListType {
 			k[1] = ""
@@ -163,6 +177,20 @@ func Freeze(tx store.Tx, round string, size int64) (*Input, error) {
 		}
 		in.Used = append(in.Used, b.used)
 	}
+	if rec.Round.Procedure == domain.ChoixAuRang && rec.Round.Binomes && len(links) > 0 {
+		byAuthor := make(map[string]*api.BinomeLink, len(links))
+		for a, b := range links {
+			byAuthor[a] = b.link
+		}
+		pairs, err := api.PairLinks(byAuthor)
+		if err != nil {
+			return nil, errorf(round, "%w", err)
+		}
+		for _, p := range pairs {
+			in.Binomes = append(in.Binomes, frozen.Binome{Interns: p.Interns, Pairs: p.Pairs,
+				Envelopes: [2]int64{links[p.Interns[0]].index, links[p.Interns[1]].index}})
+		}
+	}
 	return in, nil
 }
 
@@ -174,6 +202,7 @@ type leafSubmission struct {
 	at    time.Time
 	env   *envelope.Envelope
 	sub   *api.Submission
+	link  *api.BinomeLink // a binôme link; sub then holds its round, author and sequence
 	keys  []audit.Key
 	err   error
 }
@@ -185,6 +214,19 @@ func decodeLeaf(round string, index int64, data []byte) leafSubmission {
 	at, env, err := store.ParseLeaf(data)
 	if err != nil {
 		ls.err = errorf(round, "leaf %d: %w", index, err)
+		return ls
+	}
+	if env.PayloadType == api.BinomeType {
+		link, err := api.DecodeBinomeLink(env.Payload)
+		if err != nil {
+			ls.err = errorf(round, "leaf %d: %w", index, err)
+			return ls
+		}
+		if link.Round == round {
+			// The link's author and sequence, for the walk's key history and ordering.
+			ls.at, ls.env, ls.link = at, env, link
+			ls.sub = &api.Submission{Round: link.Round, Author: link.Author, Seq: link.Seq}
+		}
 		return ls
 	}
 	if env.PayloadType != api.WishListType && env.PayloadType != api.RankingType {
@@ -252,6 +294,7 @@ func (in *Input) Document() *frozen.Input {
 	doc := &frozen.Input{
 		Version:        frozen.Version,
 		Round:          frozen.Round{ID: in.Round.ID, Procedure: in.Round.Procedure, Number: in.Round.Number},
+		Binomes:        slices.Clone(in.Binomes),
 		TreeSize:       in.TreeSize,
 		RootHash:       in.RootHash.String(),
 		Postes:         make([]frozen.Poste, 0, len(in.Postes)),
@@ -265,6 +308,7 @@ func (in *Input) Document() *frozen.Input {
 	}
 	if in.Round.Procedure == domain.ChoixAuRang {
 		doc.CallList = in.CallList
+		doc.Round.Binomes = in.Round.Binomes
 	} else {
 		doc.CallListDigest = ""
 	}

@@ -99,6 +99,9 @@ type Options struct {
 	// CallList, if set, is the call list of a choix au rang, computed with
 	// this request and published before Start returns (version 1).
 	CallList *api.ComputeCallListRequest
+	// Binomes lets the interns of the choix au rang choose in binômes
+	// (domain.Round.Binomes).
+	Binomes bool
 	// Empty starts the server with the admin only: no round, no people.
 	Empty bool
 	// Demo, if set, seeds the data set of syncserver/demodata instead (for
@@ -365,7 +368,7 @@ func (e *Env) seedSmall(t testing.TB, opts Options) {
 	}
 	e.Round = "R1"
 	if _, err := e.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: e.Round, Name: "Tour 1",
-		Procedure: opts.Procedure, Specialty: Specialty, Subdivision: Subdivision}); err != nil {
+		Procedure: opts.Procedure, Specialty: Specialty, Subdivision: Subdivision, Binomes: opts.Binomes}); err != nil {
 		t.Fatalf("servertest: create round: %v", err)
 	}
 	e.RTS = []string{"rts1", "rts2"}
@@ -552,6 +555,19 @@ func (u *User) Sign(payloadType string, sub api.Submission) *envelope.Envelope {
 		panic("servertest: " + err.Error())
 	}
 	return envelope.Sign(u.Key, payloadType, b)
+}
+
+// BinomeLink returns u's signed binôme link with partner in round, with
+// its joint list (pairs of u's poste then the partner's).
+func (u *User) BinomeLink(round string, seq uint64, partner string, pairs ...[2]string) *envelope.Envelope {
+	if pairs == nil {
+		pairs = [][2]string{}
+	}
+	b, err := json.Marshal(api.BinomeLink{Round: round, Author: u.ID, Seq: seq, ClientTime: u.env.Clock.Now().UTC(), Partner: partner, Pairs: pairs})
+	if err != nil {
+		panic("servertest: " + err.Error())
+	}
+	return envelope.Sign(u.Key, api.BinomeType, b)
 }
 
 func nonNil(s []string) []string {
