@@ -166,7 +166,8 @@ type PosteState struct {
 
 // PlacesLeft returns the state of every poste in caps or taken in steps,
 // counting the turns ranked before rank before (every turn when before is
-// 0). The places left after a take are the server's (simulation.Step.Left);
+// 0). The places left after a take are the server's (simulation.Step.Left,
+// and PartnerLeft for the partner's take at a binôme's turn);
 // a poste nobody took yet has its capacity.
 func PlacesLeft(caps map[string]int, steps []simulation.Step, before int) map[string]PosteState {
 	out := make(map[string]PosteState, len(caps))
@@ -177,18 +178,23 @@ func PlacesLeft(caps map[string]int, steps []simulation.Step, before int) map[st
 		if before > 0 && st.Rank >= before {
 			break
 		}
-		if st.Poste == "" {
-			continue
+		// At a binôme's turn the partner takes its poste just before the intern.
+		takes := [][2]string{{st.PartnerPoste, st.Partner}, {st.Poste, st.Intern}}
+		lefts := [2]int{st.PartnerLeft, st.Left}
+		for k, tk := range takes {
+			if tk[0] == "" {
+				continue
+			}
+			ps, ok := out[tk[0]]
+			if !ok {
+				ps.Capacity = -1
+			}
+			ps.Left = lefts[k]
+			if lefts[k] == 0 {
+				ps.FullAt, ps.FullBy = st.Rank, tk[1]
+			}
+			out[tk[0]] = ps
 		}
-		ps, ok := out[st.Poste]
-		if !ok {
-			ps.Capacity = -1
-		}
-		ps.Left = st.Left
-		if st.Left == 0 {
-			ps.FullAt, ps.FullBy = st.Rank, st.Intern
-		}
-		out[st.Poste] = ps
 	}
 	return out
 }
