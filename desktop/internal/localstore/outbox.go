@@ -18,6 +18,10 @@ type ItemKind string
 const (
 	KindEnvelope ItemKind = "envelope" // a signed submission (POST /v1/submissions)
 	KindFile     ItemKind = "file"     // a candidate document (PUT /v1/files)
+	// KindBinome is a signed binôme link (api.BinomeLink, POST
+	// /v1/submissions); List holds the partner then the joint list's
+	// postes, two by two.
+	KindBinome ItemKind = "binome"
 )
 
 // ItemState is where an outbox item stands.

@@ -284,7 +284,7 @@ var errReceipt = errors.New("the server's receipt does not verify against the pi
 
 func (s *Sender) send(ctx context.Context, c *client.Client, it *localstore.Item) error {
 	switch it.Kind {
-	case localstore.KindEnvelope:
+	case localstore.KindEnvelope, localstore.KindBinome:
 		env, err := envelope.Decode(it.Envelope)
 		if err != nil {
 			return &api.Error{Code: api.CodeMalformed, Message: "enveloppe locale illisible : " + err.Error(), MessageEN: "unreadable local envelope: " + err.Error()}
