@@ -71,6 +71,9 @@ type InternScreen struct {
 
 	// alarm is the banner of a forked log.
 	alarm *alarmBanner
+
+	// binome is the binôme tab (choix au rang with binômes).
+	binome *binomeTab
 }
 
 // NewInternScreen builds the intern's screens on the view model.
@@ -95,6 +98,8 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s.tabs.Append(s.choix.simTab)
 	s.tabs.Append(s.choix.callTab)
 	s.tabs.Append(s.choix.liveTab)
+	s.binome = newBinomeTab(s)
+	s.tabs.Append(s.binome.tab)
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		if t != s.choix.liveTab {
 			s.choix.stopFollow() // the live follow-along polls only while shown
@@ -129,6 +134,7 @@ func (s *InternScreen) refreshAll() {
 	s.refreshFiles()
 	s.refreshResults()
 	s.choix.refresh()
+	s.binome.load()
 	s.refreshStatus(s.app.session.Status())
 	if s.alarm.refresh(s.VM.Alarm()) && s.Content != nil {
 		s.Content.Refresh()
