@@ -65,17 +65,21 @@ type Options struct {
 type Report struct {
 	Interns, Accepted, Failed int
 	Elapsed                   time.Duration
-	PerSecond                 float64
-	P50, P90, P99, Max        time.Duration
-	Retries                   int64 // submissions sent again (429/503, network)
-	VerifyRetries             int64 // proof requests sent again while verifying
-	Refusals                  map[string]int
-	Verified, Lost            int
-	Checkpoints               int // distinct receipt checkpoints proved consistent with the final one
-	BatchCount                float64
-	BatchMean                 float64
-	CatalogueTime             time.Duration
-	CataloguePostes           int
+	// CPU is this process's CPU time (user + system) during the send
+	// phase: the server's and the load generator's when the server is
+	// the command's own (0 where it cannot be read).
+	CPU                time.Duration
+	PerSecond          float64
+	P50, P90, P99, Max time.Duration
+	Retries            int64 // submissions sent again (429/503, network)
+	VerifyRetries      int64 // proof requests sent again while verifying
+	Refusals           map[string]int
+	Verified, Lost     int
+	Checkpoints        int // distinct receipt checkpoints proved consistent with the final one
+	BatchCount         float64
+	BatchMean          float64
+	CatalogueTime      time.Duration
+	CataloguePostes    int
 }
 
 type sent struct {
@@ -292,7 +296,7 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 			}
 		}()
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for i := range n {
 		if !o.Burst && o.Window > 0 {
 			at := start.Add(time.Duration(float64(o.Window) * float64(i) / float64(n)))
@@ -308,6 +312,9 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 	close(jobs)
 	wg.Wait()
 	rep.Elapsed = time.Since(start)
+	if c := processCPU(); cpu0 > 0 {
+		rep.CPU = c - cpu0
+	}
 	rep.Retries = retries.Load()
 	var got []time.Duration
 	for i := range n {
@@ -521,6 +528,10 @@ func (r *Report) Print(w io.Writer) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 	fmt.Fprintf(w, "internes            %d\n", r.Interns)
 	fmt.Fprintf(w, "acceptés            %d en %v (%.0f dépôts/s)\n", r.Accepted, r.Elapsed.Round(time.Millisecond), r.PerSecond)
+	if r.CPU > 0 && r.Accepted > 0 {
+		fmt.Fprintf(w, "CPU du processus    %v pendant les envois (%.0f µs par dépôt, serveur et générateur)\n",
+			r.CPU.Round(time.Millisecond), float64(r.CPU)/float64(time.Microsecond)/float64(r.Accepted))
+	}
 	fmt.Fprintf(w, "latence             p50 %s, p90 %s, p99 %s, max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
 	fmt.Fprintf(w, "nouvelles tentatives %d (429/503 et réseau, Retry-After respecté)\n", r.Retries)
 	codes := make([]string, 0, len(r.Refusals))

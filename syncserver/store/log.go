@@ -47,16 +47,8 @@ type checkpoint struct {
 func (s *Store) Checkpoint() (string, tlog.Tree, error) {
 	var tree tlog.Tree
 	err := s.View(func(tx Tx) error {
-		tree.N = tx.TreeSize()
-		s.cpMu.Lock()
-		cached := s.cpCache
-		s.cpMu.Unlock()
-		if cached.text != "" && cached.tree.N == tree.N {
-			tree = cached.tree
-			return nil
-		}
 		var err error
-		tree.Hash, err = TreeHash(tx, tree.N)
+		tree, err = s.treeTx(tx)
 		return err
 	})
 	if err != nil {
@@ -127,17 +119,50 @@ func (s *Store) ConsistencyProof(older, newer int64) ([][]byte, error) {
 }
 
 // Receipt builds the receipt of the leaf index, accepted at serverTime with
-// the given envelope digest, against the latest checkpoint.
+// the given envelope digest, against the latest checkpoint. The tree size,
+// its hash (unless the signed checkpoint of that size is cached: the group
+// commit signs one per batch) and the inclusion proof are read in one read
+// transaction.
 func (s *Store) Receipt(index int64, serverTime time.Time, digest string) (*Receipt, error) {
-	text, tree, err := s.Checkpoint()
+	var tree tlog.Tree
+	var proof tlog.RecordProof
+	err := s.View(func(tx Tx) error {
+		var err error
+		if tree, err = s.treeTx(tx); err != nil {
+			return err
+		}
+		if index < 0 || index >= tree.N {
+			return fmt.Errorf("store: inclusion of %d in %d: %w", index, tree.N, ErrNotFound)
+		}
+		proof, err = tlog.ProveRecord(tree.N, index, tx)
+		if err != nil {
+			return fmt.Errorf("store: inclusion of %d in %d: %w", index, tree.N, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	proof, err := s.InclusionProof(index, tree.N)
+	text, _, err := s.signTree(tree)
 	if err != nil {
 		return nil, err
 	}
-	return &Receipt{Index: index, ServerTime: serverTime, Digest: digest, Checkpoint: text, Proof: proof}, nil
+	return &Receipt{Index: index, ServerTime: serverTime, Digest: digest, Checkpoint: text, Proof: translog.ProofBytes(proof)}, nil
+}
+
+// treeTx returns the log's tree as tx sees it: its size, and its hash from
+// the cached checkpoint when that is of the same size, else read.
+func (s *Store) treeTx(tx Tx) (tlog.Tree, error) {
+	tree := tlog.Tree{N: tx.TreeSize()}
+	s.cpMu.Lock()
+	cached := s.cpCache
+	s.cpMu.Unlock()
+	if cached.text != "" && cached.tree.N == tree.N {
+		return cached.tree, nil
+	}
+	var err error
+	tree.Hash, err = TreeHash(tx, tree.N)
+	return tree, err
 }
 
 // ParseLeaf splits leaf data made by translog.LeafData into the server

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
 )
@@ -108,6 +110,7 @@ func (s *Store) commit(batch []*pending) {
 	start := time.Now()
 	var refusal error
 	var now time.Time
+	var tree tlog.Tree
 	err := s.Update(func(tx Tx) error {
 		// Lock the log head first (the first TreeSize of a write
 		// transaction), then read the clock: a batch of another node
@@ -125,10 +128,22 @@ func (s *Store) commit(batch []*pending) {
 			pd.err = appendOne(tx, pd, now)
 		}
 		ts, _ := now.MarshalText()
-		return tx.PutMeta(MetaLastLeafTime, ts)
+		if err := tx.PutMeta(MetaLastLeafTime, ts); err != nil {
+			return err
+		}
+		// The batch's tree, hashed while its hashes are at hand: the
+		// checkpoint is signed once below, for all the batch's receipts.
+		tree.N = tx.TreeSize()
+		var err error
+		tree.Hash, err = TreeHash(tx, tree.N)
+		return err
 	})
 	if err == nil {
 		s.setLastLeaf(now)
+		// One signature per batch, cached by size: the receipts built
+		// after this commit share it (a failure here only leaves them to
+		// sign it themselves).
+		_, _, _ = s.signTree(tree)
 	}
 	switch {
 	case refusal != nil:
