@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +42,11 @@ type Backends struct {
 	// process holds alone (bbolt): the tests of several nodes are then
 	// skipped, saying so.
 	Another func(t *testing.T, open store.Backend) store.Backend
+	// Damage, if set, damages the stored tree size of a closed backend
+	// returned by New, so that TreeSize meets a backend error, and opens
+	// it again. Nil if the backend has no way to hold a damaged value: the
+	// sticky-error test is then skipped, saying so.
+	Damage func(t *testing.T, closed store.Backend) store.Backend
 }
 
 // Payload types used by the tests (any strings do: the store does not
@@ -58,6 +64,7 @@ func Run(t *testing.T, bs Backends) {
 	}{
 		{"Meta", testMeta},
 		{"UpdateRollsBack", testUpdateRollsBack},
+		{"StickyErrorWinsOverFns", testStickyError},
 		{"PeopleAndKeys", testPeopleAndKeys},
 		{"Codes", testCodes},
 		{"Rounds", testRounds},
@@ -205,6 +212,53 @@ func testUpdateRollsBack(t *testing.T, bs Backends) {
 		}
 		return nil
 	})
+}
+
+// testStickyError: when a method without an error result (TreeSize)
+// meets a backend error, View and Update return that error, whether fn
+// returned nil or its own error, and the Update commits nothing.
+func testStickyError(t *testing.T, bs Backends) {
+	if bs.Damage == nil {
+		t.Skip("this backend cannot hold a damaged tree size (Backends.Damage is nil); its sticky error is tested with its own faults")
+	}
+	b := bs.New(t)
+	must(t, b.Close())
+	b = bs.Damage(t, b)
+	defer b.Close()
+	own := errors.New("fn's own error")
+	for _, tc := range []struct {
+		name string
+		run  func(fn func(store.Tx) error) error
+		ret  error
+	}{
+		{"View, fn returns nil", b.View, nil},
+		{"View, fn returns its own error", b.View, own},
+		{"Update, fn returns nil", b.Update, nil},
+		{"Update, fn returns its own error", b.Update, own},
+	} {
+		err := tc.run(func(tx store.Tx) error {
+			if tx.TreeSize() != 0 {
+				t.Errorf("%s: TreeSize of a damaged record is not the zero value", tc.name)
+			}
+			if strings.HasPrefix(tc.name, "Update") {
+				_ = tx.PutMeta("sticky", []byte("must not be committed"))
+			}
+			return tc.ret
+		})
+		if err == nil || errors.Is(err, own) {
+			t.Errorf("%s: got %v, want the backend's error of TreeSize", tc.name, err)
+		}
+	}
+	must(t, b.View(func(tx store.Tx) error {
+		v, err := tx.GetMeta("sticky")
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			t.Errorf("an Update that met a sticky error committed %q", v)
+		}
+		return nil
+	}))
 }
 
 func testPeopleAndKeys(t *testing.T, bs Backends) {
