@@ -158,7 +158,7 @@ func (s *Store) noteWrite(err error) error {
 	h.probing = true
 	h.mu.Unlock()
 	if logNow {
-		s.opts.Logger.Error("store: cannot write, refusing writes with storage_unavailable until space returns",
+		s.opts.Logger.Error("store: cannot write, refusing writes with storage_unavailable until the storage accepts writes again",
 			"store", s.b.String(), "reason", reason, "free_bytes", s.b.FreeBytes(), "refused", refused, "err", err)
 	}
 	if startProbe {
