@@ -42,9 +42,10 @@ type Backends struct {
 	// process holds alone (bbolt): the tests of several nodes are then
 	// skipped, saying so.
 	Another func(t *testing.T, open store.Backend) store.Backend
-	// Damage, if set, damages the stored tree size of a closed backend
-	// returned by New, so that TreeSize meets a backend error, and opens
-	// it again. Nil if the backend has no way to hold a damaged value: the
+	// Damage, if set, opens again a closed backend returned by New with
+	// its stored tree size damaged (bbolt: a record of the wrong length;
+	// PostgreSQL: the log head's row removed), so that TreeSize meets a
+	// backend error. Nil if the backend has no way to hold a damaged value: the
 	// sticky-error test is then skipped, saying so.
 	Damage func(t *testing.T, closed store.Backend) store.Backend
 }
@@ -220,7 +221,7 @@ func testUpdateRollsBack(t *testing.T, bs Backends) {
 // returned nil or its own error, and the Update commits nothing.
 func testStickyError(t *testing.T, bs Backends) {
 	if bs.Damage == nil {
-		t.Skip("this backend cannot hold a damaged tree size (Backends.Damage is nil); its sticky error is tested with its own faults")
+		t.Skip("this backend gives no way to damage its stored tree size (Backends.Damage is nil): the sticky error cannot be provoked")
 	}
 	b := bs.New(t)
 	must(t, b.Close())
