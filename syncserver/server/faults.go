@@ -75,8 +75,8 @@ func (s *Server) noteClockStep(now time.Time) {
 
 // storageRefusal answers a write the file system refused.
 func (s *Server) storageRefusal(q *req, err error) *api.Error {
-	s.log.Debug("server: write refused by the file system", "route", q.route, "err", err)
-	return storageRefusalError()
+	s.log.Debug("server: write refused by the storage", "route", q.route, "err", err)
+	return storageRefusalError(store.StorageReason(err))
 }
 
 // healthReport is the body of /healthz and /readyz.
@@ -103,7 +103,7 @@ func (s *Server) health(q *req) (*healthReport, error) {
 	rep.ClockSteps = s.clock.steps
 	s.clock.mu.Unlock()
 	if !h.Writable {
-		rep.Problems = append(rep.Problems, *storageRefusalError())
+		rep.Problems = append(rep.Problems, *storageRefusalError(h.Reason))
 	}
 	if h.ClockBehind > 0 {
 		rep.Problems = append(rep.Problems, *api.Errorf(api.CodeClockBehind,

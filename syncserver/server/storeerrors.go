@@ -17,13 +17,27 @@ import (
 // storageRetryAfter is the retry delay given with storage_unavailable.
 const storageRetryAfter = 10 * time.Second
 
-// storageRefusalError is the refusal answered for a write the file system
-// refused: 503 with a retry delay, code storage_unavailable.
-func storageRefusalError() *api.Error {
+// reasonDatabase is the store.StorageError reason a database backend
+// gives when the database cannot be reached, is a read-only standby, or
+// did not confirm a commit (pgstore.ReasonDatabase).
+const reasonDatabase = "database_unavailable"
+
+// storageRefusalError is the refusal answered for a write the storage
+// refused (reason as in store.StorageReason): 503 with a retry delay,
+// code storage_unavailable; the sentence names the cause, disk space or
+// the database.
+func storageRefusalError(reason string) *api.Error {
 	secs := int(storageRetryAfter / time.Second)
-	e := api.Errorf(api.CodeStorageUnavailable,
-		"le serveur ne peut pas enregistrer pour l'instant (espace disque) : rien n'a été enregistré, réessayez dans %d s",
-		"the server cannot store anything right now (disk space): nothing was recorded, retry in %d s", secs)
+	var e *api.Error
+	if reason == reasonDatabase {
+		e = api.Errorf(api.CodeStorageUnavailable,
+			"le serveur ne peut pas enregistrer pour l'instant (base de données injoignable) : rien n'a été enregistré, réessayez dans %d s",
+			"the server cannot store anything right now (database unreachable): nothing was recorded, retry in %d s", secs)
+	} else {
+		e = api.Errorf(api.CodeStorageUnavailable,
+			"le serveur ne peut pas enregistrer pour l'instant (espace disque) : rien n'a été enregistré, réessayez dans %d s",
+			"the server cannot store anything right now (disk space): nothing was recorded, retry in %d s", secs)
+	}
 	e.RetryAfter = secs
 	return e
 }

@@ -28,6 +28,12 @@ import (
 //     one of every Append batch) reads MetaLastLeafTime in the write
 //     transaction. With two nodes, a node's memory may be behind the other
 //     node's last leaf: its early check is then weaker, never its write.
+//     Clocks of two nodes never agree exactly: an Append batch whose
+//     clock reads behind the last leaf by less than one second (the
+//     clock slack) is stamped with the last leaf's time, so leaf times
+//     stay monotone without refusing it; one second or more behind, the
+//     clock went backwards and the batch is refused (ErrClockBehind).
+//     Round changes (CheckClockTx) keep the exact check.
 //   - the latest signed checkpoint, keyed by tree size: the log is append
 //     only and its hashes depend on the size alone, so a checkpoint of the
 //     same size signed by another node carries the same hash.

@@ -30,13 +30,18 @@ func (e *StorageError) Error() string {
 // Unwrap returns ErrStorageUnavailable and the file system's error.
 func (e *StorageError) Unwrap() []error { return []error{ErrStorageUnavailable, e.Err} }
 
-// StorageReason classifies err: "no_space" (ENOSPC), "quota" (EDQUOT) or
-// "read_only" (EROFS), or "" for any other error. bbolt wraps some of
-// these with %s (file resize, mmap allocate), so the system's sentence is
-// recognised as well as the errno.
+// StorageReason classifies err: the Reason of a *StorageError in its
+// chain (a backend's own, such as PostgreSQL's "database_unavailable"),
+// else "no_space" (ENOSPC), "quota" (EDQUOT) or "read_only" (EROFS), or ""
+// for any other error. bbolt wraps some of these with %s (file resize,
+// mmap allocate), so the system's sentence is recognised as well as the
+// errno.
 func StorageReason(err error) string {
 	if err == nil {
 		return ""
+	}
+	if se, ok := errors.AsType[*StorageError](err); ok && se.Reason != "" {
+		return se.Reason
 	}
 	for _, c := range []struct {
 		errno  syscall.Errno
@@ -153,7 +158,7 @@ func (s *Store) noteWrite(err error) error {
 	h.probing = true
 	h.mu.Unlock()
 	if logNow {
-		s.opts.Logger.Error("store: cannot write, refusing writes with storage_unavailable until space returns",
+		s.opts.Logger.Error("store: cannot write, refusing writes with storage_unavailable until the storage accepts writes again",
 			"store", s.b.String(), "reason", reason, "free_bytes", s.b.FreeBytes(), "refused", refused, "err", err)
 	}
 	if startProbe {

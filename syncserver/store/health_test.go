@@ -21,6 +21,8 @@ func TestStorageReason(t *testing.T) {
 		{fmt.Errorf("commit: %w", &fs.PathError{Op: "write", Path: "x.db", Err: syscall.EDQUOT}), "quota"},
 		{fmt.Errorf("file resize error: %s", &fs.PathError{Op: "truncate", Path: "x.db", Err: syscall.EROFS}), "read_only"},
 		{fmt.Errorf("mmap allocate error: %s", syscall.ENOSPC), "no_space"},
+		{&StorageError{Reason: "database_unavailable", Err: errors.New("dial tcp: connection refused")}, "database_unavailable"},
+		{fmt.Errorf("store: commit: %w", &StorageError{Reason: "database_unavailable", Err: errors.New("EOF")}), "database_unavailable"},
 		{syscall.EIO, ""},
 		{errors.New("decode: bad json"), ""},
 		{nil, ""},
@@ -63,5 +65,28 @@ func TestNoteWrite(t *testing.T) {
 	}
 	if h := s.Health(); !h.Writable || h.Failures["no_space"] != 1 {
 		t.Fatalf("health after a write: %+v", h)
+	}
+}
+
+// TestNoteWriteDatabaseOutage: a backend's own *StorageError (a database
+// that cannot be reached) marks the store not writable with its reason,
+// as a full disk does, so that /readyz says not ready.
+func TestNoteWriteDatabaseOutage(t *testing.T) {
+	s := &Store{b: noDisk{}, opts: Options{Logger: slog.New(slog.DiscardHandler)}, stop: make(chan struct{})}
+	s.opts.Clock = time.Now
+	defer close(s.stop)
+	outage := fmt.Errorf("pg: begin: %w", &StorageError{Reason: "database_unavailable", Err: errors.New("dial tcp 127.0.0.1:5432: connection refused")})
+	err := s.noteWrite(outage)
+	if !errors.Is(err, ErrStorageUnavailable) {
+		t.Fatalf("noteWrite: %v", err)
+	}
+	if h := s.Health(); h.Writable || h.Reason != "database_unavailable" || h.Failures["database_unavailable"] != 1 {
+		t.Fatalf("health during a database outage: %+v", h)
+	}
+	if err := s.Update(func(tx Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if h := s.Health(); !h.Writable {
+		t.Fatalf("health after the database is back: %+v", h)
 	}
 }

@@ -104,6 +104,27 @@ func (s *Store) drain() {
 	}
 }
 
+// batchTime is the server time stamped on a batch read at now, in tx:
+// leaf times never go backwards. A clock behind the last leaf by less
+// than clockSlack (another node's clock a little ahead of this one's, or
+// its batch committed between this node's reading and its lock) stamps
+// the batch with the last leaf's time; further behind, the clock went
+// backwards and the batch is refused (*ClockError), nothing written.
+func (s *Store) batchTime(tx Tx, now time.Time) (time.Time, error) {
+	last, err := lastLeafTime(tx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !now.Before(last) {
+		return now, nil
+	}
+	if last.Sub(now) < clockSlack {
+		return last, nil
+	}
+	s.clockRefused(now, last)
+	return time.Time{}, &ClockError{Now: now, Last: last}
+}
+
 // commit appends a batch in one write transaction. A refusal of one
 // submission does not affect the others; a failed commit fails them all.
 func (s *Store) commit(batch []*pending) {
@@ -116,10 +137,8 @@ func (s *Store) commit(batch []*pending) {
 		// transaction), then read the clock: a batch of another node
 		// committed meanwhile is then seen by the clock check.
 		tx.TreeSize()
-		now = s.opts.Clock().UTC()
-		// Leaf times never go backwards: a clock behind the last leaf
-		// refuses the whole batch, and nothing is written.
-		if err := s.CheckClockTx(tx, now); err != nil {
+		var err error
+		if now, err = s.batchTime(tx, s.opts.Clock().UTC()); err != nil {
 			refusal = err
 			return err
 		}

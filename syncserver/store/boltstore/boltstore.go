@@ -123,10 +123,14 @@ func (tx *Tx) fail(err error) {
 func (b *Backend) View(fn func(store.Tx) error) error {
 	return b.db.View(func(btx *bolt.Tx) error {
 		t := &Tx{tx: btx}
-		if err := fn(t); err != nil {
-			return err
+		err := fn(t)
+		if t.err != nil {
+			// The contract: a method without an error result that met
+			// an error makes the transaction fail with that error, even
+			// if fn returned its own (which may only echo the zero value).
+			return t.err
 		}
-		return t.err
+		return err
 	})
 }
 
@@ -135,10 +139,14 @@ func (b *Backend) View(fn func(store.Tx) error) error {
 func (b *Backend) Update(fn func(store.Tx) error) error {
 	return b.db.Update(func(btx *bolt.Tx) error {
 		t := &Tx{tx: btx}
-		if err := fn(t); err != nil {
-			return err
+		err := fn(t)
+		if t.err != nil {
+			// The contract: a method without an error result that met
+			// an error makes the transaction fail with that error, even
+			// if fn returned its own (which may only echo the zero value).
+			return t.err
 		}
-		return t.err
+		return err
 	})
 }
 

@@ -37,7 +37,31 @@ func reopen(t *testing.T, closed store.Backend) store.Backend {
 
 // TestContract runs the store contract suite on a bbolt file.
 func TestContract(t *testing.T) {
-	storetest.Run(t, storetest.Backends{New: newBackend, Reopen: reopen})
+	storetest.Run(t, storetest.Backends{New: newBackend, Reopen: reopen, Damage: damage})
+}
+
+// damage writes a tree size of 3 bytes (not 8) into a closed file, and
+// opens it again.
+func damage(t *testing.T, closed store.Backend) store.Backend {
+	t.Helper()
+	db, err := bolt.Open(closed.String(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("tree-size"), []byte{1, 2, 3})
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reopen(t, closed)
 }
 
 func openTemp(t *testing.T) (*store.Store, string) {

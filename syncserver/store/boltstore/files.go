@@ -55,10 +55,12 @@ func (tx *Tx) FilesOf(owner string) (n int, size int64) {
 	prefix := key(owner, "")
 	c := tx.bucket(bOwnFiles).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(v) == 8 {
-			n++
-			size += int64(binary.BigEndian.Uint64(v))
+		if len(v) != 8 {
+			tx.fail(fmt.Errorf("store: files of %s: damaged size record of %d bytes, want 8", owner, len(v)))
+			return 0, 0
 		}
+		n++
+		size += int64(binary.BigEndian.Uint64(v))
 	}
 	return n, size
 }

@@ -35,6 +35,10 @@ func (tx *Tx) TreeSize() int64 {
 	if v == nil {
 		return 0
 	}
+	if len(v) != 8 {
+		tx.fail(fmt.Errorf("store: tree size: damaged record of %d bytes, want 8", len(v)))
+		return 0
+	}
 	return int64(binary.BigEndian.Uint64(v))
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"appariement/syncserver/pgtest"
 	"appariement/syncserver/store"
 	"appariement/syncserver/store/pgstore"
@@ -42,6 +44,20 @@ func TestContract(t *testing.T) {
 		},
 		Reopen:  func(t *testing.T, closed store.Backend) store.Backend { return openDSN(t, dsnOf[closed]) },
 		Another: func(t *testing.T, open store.Backend) store.Backend { return openDSN(t, dsnOf[open]) },
+		// The log head's row removed behind the backend's back: TreeSize
+		// then meets an error (no row) that must fail the transaction.
+		Damage: func(t *testing.T, closed store.Backend) store.Backend {
+			b := openDSN(t, dsnOf[closed])
+			conn, err := pgx.Connect(ctx, dsnOf[closed])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			if _, err := conn.Exec(ctx, "DELETE FROM log_head"); err != nil {
+				t.Fatal(err)
+			}
+			return b
+		},
 	})
 }
 

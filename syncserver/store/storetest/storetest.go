@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +42,12 @@ type Backends struct {
 	// process holds alone (bbolt): the tests of several nodes are then
 	// skipped, saying so.
 	Another func(t *testing.T, open store.Backend) store.Backend
+	// Damage, if set, opens again a closed backend returned by New with
+	// its stored tree size damaged (bbolt: a record of the wrong length;
+	// PostgreSQL: the log head's row removed), so that TreeSize meets a
+	// backend error. Nil if the backend has no way to hold a damaged value: the
+	// sticky-error test is then skipped, saying so.
+	Damage func(t *testing.T, closed store.Backend) store.Backend
 }
 
 // Payload types used by the tests (any strings do: the store does not
@@ -58,6 +65,7 @@ func Run(t *testing.T, bs Backends) {
 	}{
 		{"Meta", testMeta},
 		{"UpdateRollsBack", testUpdateRollsBack},
+		{"StickyErrorWinsOverFns", testStickyError},
 		{"PeopleAndKeys", testPeopleAndKeys},
 		{"Codes", testCodes},
 		{"Rounds", testRounds},
@@ -79,6 +87,7 @@ func Run(t *testing.T, bs Backends) {
 		{"ServerKeyKeptAcrossOpens", testKeyAcrossOpens},
 		{"RotateKey", testRotateKey},
 		{"TwoNodesOneLog", testTwoNodes},
+		{"TwoNodesSkewedClocks", testSkewedClocks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, bs) })
@@ -205,6 +214,53 @@ func testUpdateRollsBack(t *testing.T, bs Backends) {
 		}
 		return nil
 	})
+}
+
+// testStickyError: when a method without an error result (TreeSize)
+// meets a backend error, View and Update return that error, whether fn
+// returned nil or its own error, and the Update commits nothing.
+func testStickyError(t *testing.T, bs Backends) {
+	if bs.Damage == nil {
+		t.Skip("this backend gives no way to damage its stored tree size (Backends.Damage is nil): the sticky error cannot be provoked")
+	}
+	b := bs.New(t)
+	must(t, b.Close())
+	b = bs.Damage(t, b)
+	defer b.Close()
+	own := errors.New("fn's own error")
+	for _, tc := range []struct {
+		name string
+		run  func(fn func(store.Tx) error) error
+		ret  error
+	}{
+		{"View, fn returns nil", b.View, nil},
+		{"View, fn returns its own error", b.View, own},
+		{"Update, fn returns nil", b.Update, nil},
+		{"Update, fn returns its own error", b.Update, own},
+	} {
+		err := tc.run(func(tx store.Tx) error {
+			if tx.TreeSize() != 0 {
+				t.Errorf("%s: TreeSize of a damaged record is not the zero value", tc.name)
+			}
+			if strings.HasPrefix(tc.name, "Update") {
+				_ = tx.PutMeta("sticky", []byte("must not be committed"))
+			}
+			return tc.ret
+		})
+		if err == nil || errors.Is(err, own) {
+			t.Errorf("%s: got %v, want the backend's error of TreeSize", tc.name, err)
+		}
+	}
+	must(t, b.View(func(tx store.Tx) error {
+		v, err := tx.GetMeta("sticky")
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			t.Errorf("an Update that met a sticky error committed %q", v)
+		}
+		return nil
+	}))
 }
 
 func testPeopleAndKeys(t *testing.T, bs Backends) {
@@ -1305,5 +1361,71 @@ func testTwoNodes(t *testing.T, bs Backends) {
 	must(t, err)
 	if err := v.VerifyReceipt(newPending(t, priv, "n0-0", 1).Env, (*api.Receipt)(r)); err != nil {
 		t.Fatalf("receipt from the other node: %v", err)
+	}
+}
+
+// testSkewedClocks: two nodes on one database whose clocks differ. A
+// batch of the node whose clock reads less than a second behind the other
+// node's last leaf is accepted and stamped with that leaf's time (leaf
+// times stay monotone); a clock a second or more behind is refused with
+// ErrClockBehind, nothing written.
+func testSkewedClocks(t *testing.T, bs Backends) {
+	if bs.Another == nil {
+		t.Skip("one process holds this backend alone: no second node to test")
+	}
+	base := time.Date(2026, 9, 1, 18, 0, 0, 0, time.UTC)
+	ahead, behind := &testClock{now: base}, &testClock{now: base}
+	b1 := bs.New(t)
+	s1, err := store.New(b1, store.Options{Name: "test.appariement", Key: ServerKey, Clock: ahead.Now})
+	must(t, err)
+	t.Cleanup(func() { s1.Close() })
+	s2, err := store.New(bs.Another(t, b1), store.Options{Key: ServerKey, Clock: behind.Now})
+	must(t, err)
+	t.Cleanup(func() { s2.Close() })
+	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		skew   time.Duration // how far node 2's clock reads behind node 1's
+		refuse bool
+	}{
+		{"1 ms behind", time.Millisecond, false},
+		{"999 ms behind", 999 * time.Millisecond, false},
+		{"in step", 0, false},
+		{"1 s behind", time.Second, true},
+		{"a minute behind", time.Minute, true},
+	} {
+		ahead.Add(time.Minute)
+		behind.Set(ahead.Now().Add(-tc.skew))
+		a1, err := s1.Append(ctx, newPending(t, priv, "a-"+tc.name, 1))
+		must(t, err)
+		var size int64
+		view(t, s1, func(tx store.Tx) error { size = tx.TreeSize(); return nil })
+		a2, err := s2.Append(ctx, newPending(t, priv, "b-"+tc.name, 1))
+		if tc.refuse {
+			var ce *store.ClockError
+			if !errors.As(err, &ce) || !errors.Is(err, store.ErrClockBehind) || !ce.Last.Equal(a1.ServerTime) {
+				t.Errorf("%s: Append = %v, want a ClockError against %s", tc.name, err, a1.ServerTime)
+			}
+			view(t, s1, func(tx store.Tx) error {
+				if n := tx.TreeSize(); n != size {
+					t.Errorf("%s: tree size %d after a refused batch, want %d", tc.name, n, size)
+				}
+				return nil
+			})
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: Append = %v, want accepted", tc.name, err)
+			continue
+		}
+		want := behind.Now()
+		if want.Before(a1.ServerTime) {
+			want = a1.ServerTime
+		}
+		if !a2.ServerTime.Equal(want) || a2.ServerTime.Before(a1.ServerTime) || a2.Index != a1.Index+1 {
+			t.Errorf("%s: second node's leaf %d at %s after leaf %d at %s, want %s",
+				tc.name, a2.Index, a2.ServerTime, a1.Index, a1.ServerTime, want)
+		}
 	}
 }
