@@ -153,7 +153,6 @@ func (s *Store) commit(batch []*pending) {
 		// The batch's tree, hashed while its hashes are at hand: the
 		// checkpoint is signed once below, for all the batch's receipts.
 		tree.N = tx.TreeSize()
-		var err error
 		tree.Hash, err = TreeHash(tx, tree.N)
 		return err
 	})
