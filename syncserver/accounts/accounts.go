@@ -385,3 +385,25 @@ administration (ARS ou UFR).
 `, p.FullName(), p.ID, code, paris.Format(expires, "fr"), url, key.Fingerprint)
 	return body
 }
+
+// Signer returns the enrolled public key and the person of identifier
+// id, read in one transaction: the one read of a signed request. An
+// unknown or unenrolled id is a store not-found error.
+func (a *Service) Signer(id string) (pub []byte, who *domain.Person, err error) {
+	err = a.st.View(func(tx store.Tx) error {
+		var err error
+		if pub, err = tx.PublicKey(id); err != nil {
+			return err
+		}
+		who, err = tx.Person(id)
+		return err
+	})
+	return pub, who, err
+}
+
+// UseNonce records the nonce key of a signed change as used at now until
+// expires, so that a restart opens no replay window; store.ErrNonceUsed if
+// it was already used.
+func (a *Service) UseNonce(key string, now, expires time.Time) error {
+	return a.st.Update(func(tx store.Tx) error { return tx.UseNonce(key, now, expires) })
+}
