@@ -154,12 +154,6 @@ func (a *Service) People() ([]api.PersonStatus, error) {
 	return out, err
 }
 
-// inScope reports whether a coordinator's specialty and subdivision (empty:
-// any) cover spec and sub.
-func inScope(who *domain.Person, spec, sub string) bool {
-	return domain.Scope{Specialty: who.Specialty, Subdivision: who.Subdivision}.Covers(spec, sub)
-}
-
 // ScopePeople lists the people a coordinator may see: the interns of
 // their specialty and subdivision and the RTS of the postes there, in
 // every round.
@@ -177,7 +171,7 @@ func (a *Service) ScopePeople(who *domain.Person) (api.ScopePeople, error) {
 				return err
 			}
 			for _, p := range ps {
-				if inScope(who, p.Specialty, p.Subdivision) {
+				if who.Scope().Covers(p.Specialty, p.Subdivision) {
 					rts[p.RTS] = true
 				}
 			}
@@ -187,7 +181,7 @@ func (a *Service) ScopePeople(who *domain.Person) (api.ScopePeople, error) {
 			return err
 		}
 		for _, p := range people {
-			if (p.Role == domain.RoleIntern && inScope(who, p.Specialty, p.Subdivision)) || (p.Role == domain.RoleRTS && rts[p.ID]) {
+			if (p.Role == domain.RoleIntern && who.Scope().Covers(p.Specialty, p.Subdivision)) || (p.Role == domain.RoleRTS && rts[p.ID]) {
 				_, kerr := tx.PublicKey(p.ID)
 				out.People = append(out.People, api.PersonStatus{Person: p, Enrolled: kerr == nil, PendingCode: tx.HasPendingCode(p.ID)})
 			}
