@@ -168,10 +168,7 @@ func (c *Service) File(who *domain.Person, now time.Time, in api.CorrectionReque
 // empty: any) and round (empty: any): admins all, others their own and,
 // for an RTS, those about their postes.
 func (c *Service) List(who *domain.Person, status api.CorrectionStatus, round string) ([]api.Correction, error) {
-	switch status {
-	case "", api.CorrectionRequested, api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused:
-	case "open":
-	default:
+	if status != "" && status != "open" && !status.Known() {
 		return nil, api.Errorf(api.CodeBadRequest, "statut %q inconnu", "unknown status %q", status)
 	}
 	out := []api.Correction{}
@@ -216,9 +213,7 @@ func (c *Service) List(who *domain.Person, status api.CorrectionStatus, round st
 // the round that carried the same wrong address. The author, unless it is
 // the deciding admin, is told by an e-mail through the mail queue.
 func (c *Service) Decide(who *domain.Person, now time.Time, id string, in api.CorrectionDecision) (*api.Correction, error) {
-	switch in.Status {
-	case api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused:
-	default:
+	if !in.Status.Decision() {
 		return nil, api.Errorf(api.CodeBadRequest, "décision %q inconnue (accepted, applied ou refused)", "unknown decision %q (accepted, applied or refused)", in.Status)
 	}
 	if in.Reason != "" || in.Status == api.CorrectionRefused {
