@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,17 @@ const (
 	CorrectionApplied   CorrectionStatus = "applied"
 	CorrectionRefused   CorrectionStatus = "refused"
 )
+
+// CorrectionStatuses are every status, in the order a request goes
+// through them.
+var CorrectionStatuses = []CorrectionStatus{CorrectionRequested, CorrectionAccepted, CorrectionApplied, CorrectionRefused}
+
+// Known reports whether s is one of CorrectionStatuses.
+func (s CorrectionStatus) Known() bool { return slices.Contains(CorrectionStatuses, s) }
+
+// Decision reports whether an admin's decision may set s: any known
+// status but the initial one.
+func (s CorrectionStatus) Decision() bool { return s.Known() && s != CorrectionRequested }
 
 // Final reports whether no decision can follow s.
 func (s CorrectionStatus) Final() bool { return s == CorrectionApplied || s == CorrectionRefused }

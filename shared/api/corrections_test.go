@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,6 +115,38 @@ func TestSetFieldsRoundTrip(t *testing.T) {
 	} {
 		if got := c.Target(); got != want {
 			t.Errorf("target %q, want %q", got, want)
+		}
+	}
+}
+
+// TestCorrectionStatusMoves: the statuses, which are known, which a
+// decision may set, which are final, and every allowed move.
+func TestCorrectionStatusMoves(t *testing.T) {
+	moves := map[CorrectionStatus][]CorrectionStatus{
+		CorrectionRequested: {CorrectionAccepted, CorrectionApplied, CorrectionRefused},
+		CorrectionAccepted:  {CorrectionApplied, CorrectionRefused},
+	}
+	for _, c := range []struct {
+		s                      CorrectionStatus
+		known, decision, final bool
+	}{
+		{CorrectionRequested, true, false, false},
+		{CorrectionAccepted, true, true, false},
+		{CorrectionApplied, true, true, true},
+		{CorrectionRefused, true, true, true},
+		{"open", false, false, false},
+		{"", false, false, false},
+		{"APPLIED", false, false, false},
+	} {
+		if c.s.Known() != c.known || c.s.Decision() != c.decision || c.s.Final() != c.final {
+			t.Errorf("%q: known %v decision %v final %v, want %v %v %v", c.s,
+				c.s.Known(), c.s.Decision(), c.s.Final(), c.known, c.decision, c.final)
+		}
+		for _, to := range append(CorrectionStatuses, "open") {
+			want := slices.Contains(moves[c.s], to)
+			if c.s.CanMove(to) != want {
+				t.Errorf("%q → %q: CanMove %v, want %v", c.s, to, !want, want)
+			}
 		}
 	}
 }

@@ -197,6 +197,11 @@ type Person struct {
 	Rank        int    `json:"rank,omitempty"` // classement, 1 is best; 0 unknown
 }
 
+// Scope returns the person's scope: their specialty and subdivision, an
+// empty one meaning any. It is what a coordinator may see and correct
+// (the one coordinator-scope check: p.Scope().Covers(spec, sub)).
+func (p *Person) Scope() Scope { return Scope{p.Specialty, p.Subdivision} }
+
 // ValidEmail reports whether s is a plausible, reachable e-mail address:
 // RFC 5322 syntax, a bare address, and a domain with a top-level domain of
 // at least two letters.

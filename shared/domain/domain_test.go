@@ -140,5 +140,9 @@ func TestScopeCovers(t *testing.T) {
 		if r.Covers(c.spec, c.sub) != c.want {
 			t.Errorf("round %+v disagrees with its scope", c.s)
 		}
+		p := Person{Role: RoleCoordinator, Specialty: c.s.Specialty, Subdivision: c.s.Subdivision}
+		if p.Scope().Covers(c.spec, c.sub) != c.want {
+			t.Errorf("coordinator %+v disagrees with its scope", c.s)
+		}
 	}
 }

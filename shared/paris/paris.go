@@ -55,6 +55,15 @@ func Clock(t time.Time, lang string) string {
 // moisCourts are the months as French abbreviates them.
 var moisCourts = [12]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
 
+// Typed writes t in Paris time the way a person types it in a form
+// (Layout); the zero time is "".
+func Typed(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(Location).Format(Layout)
+}
+
 // Layout is how a person types a time in a form: "02/01/2006 15:04",
 // Paris time.
 const Layout = "02/01/2006 15:04"

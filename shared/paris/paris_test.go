@@ -52,3 +52,23 @@ func TestClock(t *testing.T) {
 		t.Error("zero time")
 	}
 }
+
+// TestTyped: the typed form of a time in winter and summer time, and the
+// zero time.
+func TestTyped(t *testing.T) {
+	for _, c := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 2, 13, 30, 59, 0, time.UTC), "02/12/2026 14:30"},
+		{time.Date(2026, 7, 1, 22, 5, 0, 0, time.UTC), "02/07/2026 00:05"},
+		{time.Time{}, ""},
+	} {
+		if got := Typed(c.t); got != c.want {
+			t.Errorf("Typed(%v) = %q, want %q", c.t, got, c.want)
+		}
+		if got, err := Parse(c.want); c.want != "" && (err != nil || !got.Equal(c.t.Truncate(time.Minute))) {
+			t.Errorf("Parse(Typed(%v)) = %v, %v", c.t, got, err)
+		}
+	}
+}

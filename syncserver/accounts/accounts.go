@@ -154,12 +154,6 @@ func (a *Service) People() ([]api.PersonStatus, error) {
 	return out, err
 }
 
-// inScope reports whether a coordinator's specialty and subdivision (empty:
-// any) cover spec and sub.
-func inScope(who *domain.Person, spec, sub string) bool {
-	return domain.Scope{Specialty: who.Specialty, Subdivision: who.Subdivision}.Covers(spec, sub)
-}
-
 // ScopePeople lists the people a coordinator may see: the interns of
 // their specialty and subdivision and the RTS of the postes there, in
 // every round.
@@ -177,7 +171,7 @@ func (a *Service) ScopePeople(who *domain.Person) (api.ScopePeople, error) {
 				return err
 			}
 			for _, p := range ps {
-				if inScope(who, p.Specialty, p.Subdivision) {
+				if who.Scope().Covers(p.Specialty, p.Subdivision) {
 					rts[p.RTS] = true
 				}
 			}
@@ -187,7 +181,7 @@ func (a *Service) ScopePeople(who *domain.Person) (api.ScopePeople, error) {
 			return err
 		}
 		for _, p := range people {
-			if (p.Role == domain.RoleIntern && inScope(who, p.Specialty, p.Subdivision)) || (p.Role == domain.RoleRTS && rts[p.ID]) {
+			if (p.Role == domain.RoleIntern && who.Scope().Covers(p.Specialty, p.Subdivision)) || (p.Role == domain.RoleRTS && rts[p.ID]) {
 				_, kerr := tx.PublicKey(p.ID)
 				out.People = append(out.People, api.PersonStatus{Person: p, Enrolled: kerr == nil, PendingCode: tx.HasPendingCode(p.ID)})
 			}
@@ -384,4 +378,26 @@ jamais. Si vous n'êtes pas à l'origine de cette demande, prévenez votre
 administration (ARS ou UFR).
 `, p.FullName(), p.ID, code, paris.Format(expires, "fr"), url, key.Fingerprint)
 	return body
+}
+
+// Signer returns the enrolled public key and the person of identifier
+// id, read in one transaction: the one read of a signed request. An
+// unknown or unenrolled id is a store not-found error.
+func (a *Service) Signer(id string) (pub []byte, who *domain.Person, err error) {
+	err = a.st.View(func(tx store.Tx) error {
+		var err error
+		if pub, err = tx.PublicKey(id); err != nil {
+			return err
+		}
+		who, err = tx.Person(id)
+		return err
+	})
+	return pub, who, err
+}
+
+// UseNonce records the nonce key of a signed change as used at now until
+// expires, so that a restart opens no replay window; store.ErrNonceUsed if
+// it was already used.
+func (a *Service) UseNonce(key string, now, expires time.Time) error {
+	return a.st.Update(func(tx store.Tx) error { return tx.UseNonce(key, now, expires) })
 }

@@ -5,6 +5,7 @@
 package catalogue
 
 import (
+	"fmt"
 	"sync"
 
 	"appariement/shared/domain"
@@ -51,4 +52,26 @@ func (c *Cache) Postes(tx store.Tx, rec *store.RoundRecord) (map[string]*domain.
 		c.rounds[rec.ID] = rp
 	}
 	return rp.byID, nil
+}
+
+// Since returns the postes of round changed after catalogue version
+// since, in a read transaction of its own. With contacts false the RTS
+// e-mail addresses are blanked: the catalogue open to anyone must not be
+// a directory of them.
+func Since(st *store.Store, round string, since uint64, contacts bool) ([]domain.Poste, error) {
+	out := []domain.Poste{}
+	err := st.View(func(tx store.Tx) error {
+		ps, err := tx.Postes(round, since)
+		out = append(out, ps...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: postes of %s since %d: %w", round, since, err)
+	}
+	if !contacts {
+		for i := range out {
+			out[i].RTSEmail = ""
+		}
+	}
+	return out, nil
 }

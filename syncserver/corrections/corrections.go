@@ -43,12 +43,6 @@ func New(st *store.Store, mail *notify.Mailer, log *slog.Logger) *Service {
 	return &Service{st: st, mail: mail, log: log}
 }
 
-// inScope reports whether a coordinator's specialty and subdivision (empty:
-// any) cover spec and sub.
-func inScope(who *domain.Person, spec, sub string) bool {
-	return domain.Scope{Specialty: who.Specialty, Subdivision: who.Subdivision}.Covers(spec, sub)
-}
-
 // roundExists fails with unknown_round if there is no round id.
 func roundExists(tx store.Tx, id string) error {
 	_, err := tx.Round(id)
@@ -103,7 +97,7 @@ func (c *Service) File(who *domain.Person, now time.Time, in api.CorrectionReque
 			switch {
 			case who.Role == domain.RoleRTS && p.RTS != who.ID:
 				return api.Errorf(api.CodeForbidden, "le poste %s n'est pas l'un des vôtres", "poste %s is not one of yours", p.ID)
-			case who.Role == domain.RoleCoordinator && !inScope(who, p.Specialty, p.Subdivision):
+			case who.Role == domain.RoleCoordinator && !who.Scope().Covers(p.Specialty, p.Subdivision):
 				return api.Errorf(api.CodeForbidden, "le poste %s est hors de votre spécialité ou subdivision", "poste %s is outside your specialty or subdivision", p.ID)
 			}
 			cur, ok := api.PosteFieldValue(p, in.Field)
@@ -125,7 +119,7 @@ func (c *Service) File(who *domain.Person, now time.Time, in api.CorrectionReque
 					return api.Errorf(api.CodeForbidden, "un RTS ne demande de correction que pour ses postes ou sa propre fiche", "an RTS may only ask to correct their postes or their own record")
 				}
 			case domain.RoleCoordinator:
-				if p.Role != domain.RoleIntern || !inScope(who, p.Specialty, p.Subdivision) {
+				if p.Role != domain.RoleIntern || !who.Scope().Covers(p.Specialty, p.Subdivision) {
 					return api.Errorf(api.CodeForbidden, "%s est hors de votre spécialité ou subdivision", "%s is outside your specialty or subdivision", p.ID)
 				}
 			}
@@ -141,7 +135,7 @@ func (c *Service) File(who *domain.Person, now time.Time, in api.CorrectionReque
 			if in.Field != api.FieldOther {
 				return api.Errorf(api.CodeBadRequest, "une demande sur une spécialité et une subdivision est de type « other »", "a request about a specialty and subdivision has field \"other\"")
 			}
-			if who.Role == domain.RoleCoordinator && !inScope(who, in.Specialty, in.Subdivision) {
+			if who.Role == domain.RoleCoordinator && !who.Scope().Covers(in.Specialty, in.Subdivision) {
 				return api.Errorf(api.CodeForbidden, "%s × %s est hors de votre périmètre", "%s × %s is outside your scope", in.Specialty, in.Subdivision)
 			}
 			if in.Round != "" {
@@ -174,10 +168,7 @@ func (c *Service) File(who *domain.Person, now time.Time, in api.CorrectionReque
 // empty: any) and round (empty: any): admins all, others their own and,
 // for an RTS, those about their postes.
 func (c *Service) List(who *domain.Person, status api.CorrectionStatus, round string) ([]api.Correction, error) {
-	switch status {
-	case "", api.CorrectionRequested, api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused:
-	case "open":
-	default:
+	if status != "" && status != "open" && !status.Known() {
 		return nil, api.Errorf(api.CodeBadRequest, "statut %q inconnu", "unknown status %q", status)
 	}
 	out := []api.Correction{}
@@ -222,9 +213,7 @@ func (c *Service) List(who *domain.Person, status api.CorrectionStatus, round st
 // the round that carried the same wrong address. The author, unless it is
 // the deciding admin, is told by an e-mail through the mail queue.
 func (c *Service) Decide(who *domain.Person, now time.Time, id string, in api.CorrectionDecision) (*api.Correction, error) {
-	switch in.Status {
-	case api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused:
-	default:
+	if !in.Status.Decision() {
 		return nil, api.Errorf(api.CodeBadRequest, "décision %q inconnue (accepted, applied ou refused)", "unknown decision %q (accepted, applied or refused)", in.Status)
 	}
 	if in.Reason != "" || in.Status == api.CorrectionRefused {

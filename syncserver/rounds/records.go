@@ -184,3 +184,20 @@ func (u *Updater) Change(id string, fn func(tx store.Tx, rec *store.RoundRecord)
 	})
 	return rec, err
 }
+
+// List returns every round, in the store's order, in a read transaction
+// of its own (an empty list, not nil, when there is none).
+func List(st *store.Store) ([]domain.Round, error) {
+	out := []domain.Round{}
+	err := st.View(func(tx store.Tx) error {
+		recs, err := tx.Rounds()
+		for _, r := range recs {
+			out = append(out, r.Round)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rounds: list: %w", err)
+	}
+	return out, nil
+}

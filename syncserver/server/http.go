@@ -155,7 +155,7 @@ func (s *Server) handle(q *req, e endpoint) error {
 		// Changes also remember their nonce on disk, so a restart does not
 		// open a replay window.
 		expires := q.now.Add(nonceTTL)
-		err := s.store.Update(func(tx store.Tx) error { return tx.UseNonce(a.ID+"/"+a.Nonce, q.now, expires) })
+		err := s.accounts.UseNonce(a.ID+"/"+a.Nonce, q.now, expires)
 		if errors.Is(err, store.ErrNonceUsed) {
 			return unauthorized("requête rejouée (nonce déjà utilisé) / replayed request (nonce already used)")
 		}
@@ -216,16 +216,7 @@ func (s *Server) authenticate(q *req) (*api.RequestAuth, error) {
 		s.log.Debug("server: unauthorized request", "why", err)
 		return nil, unauthorized("en-têtes Authorization ou Content-Digest invalides / malformed Authorization or Content-Digest header")
 	}
-	var pub []byte
-	var who *domain.Person
-	err = s.store.View(func(tx store.Tx) error {
-		var err error
-		if pub, err = tx.PublicKey(a.ID); err != nil {
-			return err
-		}
-		who, err = tx.Person(a.ID)
-		return err
-	})
+	pub, who, err := s.accounts.Signer(a.ID)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return nil, unauthorized("identifiant inconnu ou non inscrit / unknown or unenrolled identifier")

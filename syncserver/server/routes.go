@@ -9,7 +9,8 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
-	"appariement/syncserver/store"
+	"appariement/syncserver/catalogue"
+	"appariement/syncserver/rounds"
 )
 
 var (
@@ -109,20 +110,11 @@ func (s *Server) routes() {
 }
 
 func (s *Server) listRounds(q *req) error {
-	var out api.RoundsResponse
-	out.ServerTime = q.now.UTC()
-	out.Rounds = []domain.Round{}
-	err := s.store.View(func(tx store.Tx) error {
-		recs, err := tx.Rounds()
-		for _, r := range recs {
-			out.Rounds = append(out.Rounds, r.Round)
-		}
-		return err
-	})
+	list, err := rounds.List(s.store)
 	if err != nil {
 		return err
 	}
-	return q.ok(out)
+	return q.ok(api.RoundsResponse{ServerTime: q.now.UTC(), Rounds: list})
 }
 
 // catalogue answers the postes of a round changed since ?since=N, with the
@@ -156,18 +148,8 @@ func (s *Server) catalogue(q *req) error {
 	}
 	out := api.CatalogueResponse{Round: id, Since: since, Version: rec.CatalogueVersion, Postes: []domain.Poste{}, Contacts: contacts}
 	if since < rec.CatalogueVersion {
-		err = s.store.View(func(tx store.Tx) error {
-			ps, err := tx.Postes(id, since)
-			out.Postes = append(out.Postes, ps...)
+		if out.Postes, err = catalogue.Since(s.store, id, since, contacts); err != nil {
 			return err
-		})
-		if err != nil {
-			return err
-		}
-		if !contacts {
-			for i := range out.Postes {
-				out.Postes[i].RTSEmail = ""
-			}
 		}
 	}
 	return q.ok(out)
@@ -178,35 +160,15 @@ func (s *Server) mySubmissions(q *req) error {
 	if err := checkID("tour / round", round); err != nil {
 		return err
 	}
-	out := []api.SubmissionStatus{}
-	var subs []store.Current
-	err := s.store.View(func(tx store.Tx) error {
-		if _, err := tx.Round(round); err != nil {
-			return err
-		}
-		var err error
-		subs, err = tx.Submissions(round, q.who.ID)
-		return err
-	})
-	if store.IsNotFound(err) {
-		return unknownRound(round)
-	}
+	out, err := s.transparency.Own(round, q.who.ID)
 	if err != nil {
 		return err
-	}
-	for _, c := range subs {
-		rc, err := s.store.Receipt(c.Index, c.ServerTime, c.Digest)
-		if err != nil {
-			return err
-		}
-		out = append(out, api.SubmissionStatus{Digest: c.Digest, PayloadType: c.PayloadType, Round: c.Round,
-			Poste: c.Poste, Seq: c.Seq, Receipt: (*api.Receipt)(rc)})
 	}
 	return q.ok(out)
 }
 
 func (s *Server) checkpoint(q *req) error {
-	text, _, err := s.store.Checkpoint()
+	text, err := s.transparency.Checkpoint()
 	if err != nil {
 		return err
 	}
@@ -233,10 +195,7 @@ func (s *Server) inclusion(q *req) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.store.InclusionProof(index, size)
-	if store.IsNotFound(err) {
-		return notFound("pas de feuille %d dans un arbre de taille %d", "no leaf %d in a tree of size %d", index, size)
-	}
+	p, err := s.transparency.Inclusion(index, size)
 	if err != nil {
 		return err
 	}
@@ -252,10 +211,7 @@ func (s *Server) consistency(q *req) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.store.ConsistencyProof(older, newer)
-	if store.IsNotFound(err) {
-		return notFound("pas d'arbres de tailles %d et %d", "no trees of sizes %d and %d", older, newer)
-	}
+	p, err := s.transparency.Consistency(older, newer)
 	if err != nil {
 		return err
 	}

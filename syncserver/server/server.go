@@ -52,6 +52,7 @@ import (
 	"appariement/syncserver/simulation"
 	"appariement/syncserver/store"
 	"appariement/syncserver/store/boltstore"
+	"appariement/syncserver/transparency"
 	"appariement/syncserver/witnessing"
 )
 
@@ -199,6 +200,9 @@ type Server struct {
 	files       *files.Service
 	auditing    *auditing.Service
 	witnesses   *witnessing.Service
+	// transparency answers the public log's checkpoint and proofs and
+	// one's own submissions with their receipts.
+	transparency *transparency.Log
 
 	closeOnce sync.Once // Close may be called more than once (a test and its cleanup)
 	closeErr  error
@@ -265,6 +269,7 @@ func (s *Server) useCases() {
 	s.files = files.New(s.store)
 	s.auditing = auditing.New(s.store, rounds.Published)
 	s.witnesses = witnessing.New(s.store, &rounds.Updater{Store: s.store, Clock: s.now, OnClock: s.noteClockStep})
+	s.transparency = transparency.New(s.store)
 }
 
 // roundUseCases builds the use cases of rounds, imports, call lists, the

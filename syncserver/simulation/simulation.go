@@ -346,9 +346,10 @@ func (c *Cache) Amphi(who, round, specialty, subdivision, rank string) (api.Simu
 	} else {
 		return api.SimulationAmphi{}, api.Errorf(api.CodeBadRequest, "paramètre rank manquant", "missing rank parameter")
 	}
+	filter := domain.Scope{Specialty: specialty, Subdivision: subdivision}
 	places := st.Sim.Amphi(n, func(id string) bool {
 		p := st.Postes[id]
-		return (specialty == "" || p.Specialty == specialty) && (subdivision == "" || p.Subdivision == subdivision)
+		return filter.Covers(p.Specialty, p.Subdivision)
 	})
 	if places == nil {
 		places = []shared.PlaceView{}

@@ -31,9 +31,7 @@ func (a *Admin) Windows() [4]string {
 		return out
 	}
 	for i, t := range []time.Time{a.Round.WishesOpen, a.Round.WishesClose, a.Round.RankingsOpen, a.Round.RankingsClose} {
-		if !t.IsZero() {
-			out[i] = t.In(paris.Location).Format(WindowLayout)
-		}
+		out[i] = paris.Typed(t)
 	}
 	return out
 }

@@ -99,7 +99,7 @@ func (c *Coordinator) Apply(d CoordData) error {
 		}
 	}
 	me := c.Svc.Me()
-	scope := domain.Scope{Specialty: me.Specialty, Subdivision: me.Subdivision}
+	scope := me.Scope()
 	if c.Round != nil {
 		if scope.Specialty == "" {
 			scope.Specialty = c.Round.Specialty

@@ -92,7 +92,7 @@ func (c *Corrections) Summary() string {
 	}
 	n := c.Counts()
 	var parts []string
-	for _, s := range []api.CorrectionStatus{api.CorrectionRequested, api.CorrectionAccepted, api.CorrectionApplied, api.CorrectionRefused} {
+	for _, s := range api.CorrectionStatuses {
 		if n[s] > 0 {
 			parts = append(parts, i18n.N("corr.count."+string(s), n[s], n[s]))
 		}
