@@ -43,6 +43,7 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
+	"appariement/syncserver/pgtest"
 	"appariement/syncserver/server"
 )
 
@@ -54,6 +55,7 @@ type Options struct {
 	Burst       bool          // send as fast as possible instead
 	Concurrency int           // submissions in flight at most
 	Addr        string        // running server's URL; own server if empty
+	Store       string        // own server's store location (postgres://…); a temporary bbolt file if empty
 	MetricsURL  string        // running server's metrics (serve -metrics-addr), read if set
 	MaxBatch    int           // own server's group commit bound (0: default)
 	Catalogue   bool          // also time a fresh client's full catalogue fetch
@@ -103,6 +105,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Catalogue, "catalogue", false, "mesurer aussi le téléchargement du catalogue / also time the catalogue fetch")
 	fs.IntVar(&o.WishLen, "wishes", 10, "vœux par liste / postes per wish list")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "borne de la phase d'envoi (défaut : fenêtre + 2 min) / bound on the send phase")
+	pg := fs.Bool("pg", false, "serveur propre sur un PostgreSQL primaire + secours synchrone lancé sur la boucle locale / own server on a PostgreSQL primary + synchronous standby on loopback")
+	fs.StringVar(&o.Store, "store", "", "base du serveur propre, ex. postgres://… (défaut : fichier bbolt temporaire) / own server's store location")
 	seed := fs.Bool("seed", false, "préparer seulement le fichier -db pour -addr / only seed the -db file for -addr")
 	db := fs.String("db", "", "fichier bbolt à préparer avec -seed / store file to seed")
 	cpuprofile := fs.String("cpuprofile", "", "profil CPU du processus (serveur et générateur) pendant l'essai / CPU profile (go tool pprof)")
@@ -138,6 +142,31 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *pg {
+		if o.Addr != "" || o.Store != "" {
+			fmt.Fprintln(stderr, "loadtest: -pg exclut -addr et -store / -pg excludes -addr and -store")
+			return 2
+		}
+		root, err := os.MkdirTemp("", "appariement-loadtest-pg-")
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
+		defer os.RemoveAll(root)
+		t0 := time.Now()
+		cluster, err := pgtest.Launch(root, pgtest.Options{Standby: true})
+		if cluster != nil {
+			defer cluster.Close()
+		}
+		if err == nil {
+			o.Store, err = cluster.CreateDB(context.Background(), "loadtest")
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest: PostgreSQL:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "loadtest: PostgreSQL primaire + secours synchrone prêts en %v\n", time.Since(t0).Round(time.Millisecond))
+	}
 	r, err := Do(context.Background(), o, stderr)
 	if r != nil {
 		r.Print(stdout)
@@ -170,13 +199,16 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 			return nil, fmt.Errorf("loadtest: %w", err)
 		}
 		defer os.RemoveAll(dir)
-		dbPath := filepath.Join(dir, "load.db")
+		dbPath, keyFile := filepath.Join(dir, "load.db"), ""
+		if o.Store != "" {
+			dbPath, keyFile = o.Store, filepath.Join(dir, "server.key")
+		}
 		t0 := time.Now()
 		if err := cat.Seed(dbPath); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(logw, "loadtest: base préparée en %v (%d internes, %d postes)\n", time.Since(t0).Round(time.Millisecond), o.Interns, o.Postes)
-		srv, err := server.Open(server.Config{DBPath: dbPath, Name: KeyName, MaxBatch: o.MaxBatch,
+		srv, err := server.Open(server.Config{DBPath: dbPath, KeyFile: keyFile, Name: KeyName, MaxBatch: o.MaxBatch,
 			IPRate: rate.Inf, IdentityRate: rate.Inf,
 			Logger: slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		if err != nil {

@@ -12,7 +12,8 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/syncserver/store"
-	"appariement/syncserver/store/boltstore"
+	_ "appariement/syncserver/store/boltstore" // the "file" backend
+	_ "appariement/syncserver/store/pgstore"   // the "postgres" backend
 )
 
 // Round is the id of the round seeded for load and crash tests.
@@ -93,12 +94,13 @@ func (c *Catalogue) WishList(i int, seq uint64, n int, clientTime time.Time) *en
 	return envelope.Sign(KeyFor(id), api.WishListType, b)
 }
 
-// Seed writes the catalogue into the store file at path (created if
-// missing): the round open for wishes, its postes, the interns, their
-// derived public keys and their eligibility, in one transaction. The server
-// must not be running on the file.
+// Seed writes the catalogue into the store at path, a bbolt file (created
+// if missing) or another backend's location such as postgres://…: the
+// round open for wishes, its postes, the interns, their derived public
+// keys and their eligibility, in one transaction. No server may be
+// running on a bbolt file.
 func (c *Catalogue) Seed(path string) error {
-	s, err := boltstore.Open(path, store.Options{Name: KeyName})
+	s, err := store.Open(path, store.Options{Name: KeyName})
 	if err != nil {
 		return fmt.Errorf("loadtest: open %s: %w", path, err)
 	}

@@ -187,51 +187,82 @@ type Server struct {
 // does when PostgreSQL is missing.
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
-	bin := Need(t)
-	acct, _ := runAs()
-	root := t.TempDir()
-	if err := prepareRoot(root, acct); err != nil {
-		t.Fatal(err)
+	Need(t)
+	c, err := Launch(t.TempDir(), opts)
+	if c != nil {
+		t.Cleanup(func() { c.Close() })
 	}
-	c := &Cluster{}
-	var err error
-	c.Primary, err = newServer(bin, acct, root, "primary")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Primary.Stop() })
-	if err := c.Primary.initdb(); err != nil {
-		t.Fatal(err)
+	return c
+}
+
+// Launch starts a primary (and a standby with opts.Standby) in the empty
+// folder root, outside a test (the bench's commands). The caller stops
+// them with Close, also when Launch fails with a non-nil cluster.
+func Launch(root string, opts Options) (*Cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
 	}
+	acct, err := runAs()
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareRoot(root, acct); err != nil {
+		return nil, err
+	}
+	c := &Cluster{}
+	p, err := newServer(bin, acct, root, "primary")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.initdb(); err != nil {
+		return nil, err
+	}
+	c.Primary = p
 	extra := map[string]string{}
 	if opts.Standby {
 		extra["synchronous_standby_names"] = StandbyName
 	}
-	c.Primary.settings = merge(opts.Settings, extra)
-	c.Primary.args = serverArgs(c.Primary, c.Primary.settings, nil)
-	if err := c.Primary.Start(); err != nil {
-		t.Fatal(err)
+	p.settings = merge(opts.Settings, extra)
+	p.args = serverArgs(p, p.settings, nil)
+	if err := p.Start(); err != nil {
+		return c, err
 	}
 	if !opts.Standby {
-		return c
+		return c, nil
 	}
-	c.Standby, err = newServer(bin, acct, root, "standby")
+	sb, err := newServer(bin, acct, root, "standby")
 	if err != nil {
-		t.Fatal(err)
+		return c, err
 	}
-	t.Cleanup(func() { c.Standby.Stop() })
-	if err := c.Standby.baseBackup(c.Primary); err != nil {
-		t.Fatal(err)
+	if err := sb.baseBackup(p); err != nil {
+		return c, err
 	}
-	c.Standby.settings = merge(opts.Settings, nil)
-	c.Standby.args = serverArgs(c.Standby, c.Standby.settings, nil)
-	if err := c.Standby.Start(); err != nil {
-		t.Fatal(err)
+	c.Standby = sb
+	sb.settings = merge(opts.Settings, nil)
+	sb.args = serverArgs(sb, sb.settings, nil)
+	if err := sb.Start(); err != nil {
+		return c, err
 	}
 	if err := c.WaitSync(context.Background()); err != nil {
-		t.Fatal(err)
+		return c, err
 	}
-	return c
+	return c, nil
+}
+
+// Close stops the servers of the cluster (the standby first).
+func (c *Cluster) Close() error {
+	var err error
+	if c.Standby != nil {
+		err = c.Standby.Stop()
+	}
+	if c.Primary != nil {
+		err = errors.Join(c.Primary.Stop(), err)
+	}
+	return err
 }
 
 // prepareRoot lets the unprivileged account reach root (t.TempDir makes
