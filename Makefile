@@ -19,10 +19,11 @@ crashtest:
 faulttest:
 	go run ./syncserver/lab faulttest -requests 10000
 
-# PostgreSQL primary + synchronous standby, two API nodes, kill -9 of the
-# primary under a burst: prints receipts, lost (0), the RTO, submissions/s.
+# PostgreSQL primary + synchronous standby, two API node processes, kill -9
+# of one node then of the primary under a burst: prints receipts, lost (0),
+# the RTO, submissions/s (the short in-process version is in go test ./...).
 clustertest:
-	go test -count=1 -v -run TestFailover ./syncserver/clustertest
+	go run ./syncserver/lab clustertest -interns 200 -each 10
 
 # Windows zip, Linux archive and .deb, server package, signed SHA256SUMS in dist/.
 release:

@@ -15,19 +15,11 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/domain"
-	"appariement/shared/envelope"
-	"appariement/shared/translog"
 	"appariement/syncserver/pgtest"
 	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
 	_ "appariement/syncserver/store/pgstore"
 )
-
-type ack struct {
-	env *envelope.Envelope
-	rc  *api.Receipt
-	at  time.Time
-}
 
 // TestFailover: every receipt ever returned is in the final log, every
 // checkpoint seen is consistent with the final one, no index was written
@@ -64,7 +56,7 @@ func TestFailover(t *testing.T) {
 
 	var (
 		mu        sync.Mutex
-		acks      []ack
+		acks      []Ack
 		acked     atomic.Int64
 		retries   atomic.Int64
 		node1Down atomic.Bool
@@ -92,7 +84,7 @@ func TestFailover(t *testing.T) {
 					rc, err := clients[n].Submit(ctx, e)
 					if err == nil {
 						mu.Lock()
-						acks = append(acks, ack{e, rc, time.Now()})
+						acks = append(acks, Ack{e, rc, time.Now()})
 						mu.Unlock()
 						acked.Add(1)
 						break
@@ -142,59 +134,14 @@ func TestFailover(t *testing.T) {
 
 	// The final log, from the surviving node.
 	cl := env.ClientAt(url2, "", nil)
-	cp, err := cl.Checkpoint(ctx)
+	verdict, err := Check(ctx, cl, v, acks, killed, total)
 	if err != nil {
 		t.Fatal(err)
 	}
-	final, err := v.OpenCheckpoint(cp)
-	if err != nil {
-		t.Fatal(err)
+	for _, p := range verdict.Problems {
+		t.Error(p)
 	}
-	lost := 0
-	index := map[int64]string{}
-	consistent := map[string]bool{}
-	var rto time.Duration
-	for _, a := range acks {
-		if d, dup := index[a.rc.Index]; dup && d != a.rc.Digest {
-			t.Errorf("index %d acknowledged for %s and %s", a.rc.Index, d, a.rc.Digest)
-		}
-		index[a.rc.Index] = a.rc.Digest
-		if a.at.After(killed) && (rto == 0 || a.at.Sub(killed) < rto) {
-			rto = a.at.Sub(killed)
-		}
-		proof, err := cl.InclusionProof(ctx, a.rc.Index, final.N)
-		if err == nil {
-			err = v.VerifyInclusion(cp, a.rc.Index, translog.LeafHash(a.rc.ServerTime, a.env), proof)
-		}
-		if err != nil {
-			lost++
-			t.Errorf("receipt %d not in the final log: %v", a.rc.Index, err)
-			continue
-		}
-		if consistent[a.rc.Checkpoint] {
-			continue
-		}
-		old, err := v.OpenCheckpoint(a.rc.Checkpoint)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cproof, err := cl.ConsistencyProof(ctx, old.N, final.N)
-		if err == nil {
-			err = v.VerifyConsistency(a.rc.Checkpoint, cp, cproof)
-		}
-		if err != nil {
-			t.Errorf("checkpoint of size %d inconsistent with the final one: %v", old.N, err)
-		}
-		consistent[a.rc.Checkpoint] = true
-	}
-	if int64(len(index)) != total || final.N != total {
-		t.Errorf("%d distinct receipts, final log of %d leaves; want %d", len(index), final.N, total)
-	}
-	first := acks[0]
-	again, err := env.ClientAt(url2, "", nil).Submit(ctx, first.env)
-	if err != nil || again.Index != first.rc.Index || !again.ServerTime.Equal(first.rc.ServerTime) {
-		t.Errorf("first acknowledged envelope sent again: %+v, %v; want its first receipt at %d", again, err, first.rc.Index)
-	}
+	lost, rto := verdict.Lost, verdict.RTO
 	t.Logf("receipts %d, lost %d, retries %d; RTO (primary killed → first accepted submission) %s; "+
 		"submissions/s before %.0f, after %.0f",
 		len(acks), lost, retries.Load(), rto.Round(time.Millisecond),

@@ -7,6 +7,7 @@
 //	lab loadtest -interns 20000 -window 60s     simultaneous signed submissions
 //	lab crashtest -kills 5 -interns 2000        kill -9 of a server, nothing lost
 //	lab faulttest                               full disk, jumping clock, dying network
+//	lab clustertest -interns 200 -each 10       PostgreSQL failover under load, API nodes killed -9
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"appariement/syncserver/clustertest"
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/crashtest"
 	"appariement/syncserver/democmd"
@@ -51,6 +53,8 @@ func root(stdio cmdrun.IO) cmdrun.Command {
 				"(-kills 5 -interns 2000)", crashtest.Run),
 			raw("faulttest", "disque plein, horloge qui saute, réseau qui coupe : rien de perdu / fault test\n"+
 				"(-requests 10000 [-short] [-only disk,clock,network])", faulttest.Run),
+			raw("clustertest", "PostgreSQL primaire + secours synchrone, deux nœuds API : kill -9 d'un nœud puis du primaire, rien de perdu / failover test\n"+
+				"(-interns 200 -each 10)", clustertest.Run),
 		},
 	}
 }

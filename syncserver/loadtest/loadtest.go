@@ -43,7 +43,6 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/envelope"
 	"appariement/shared/translog"
-	"appariement/syncserver/pgtest"
 	"appariement/syncserver/server"
 )
 
@@ -147,24 +146,14 @@ func Run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "loadtest: -pg exclut -addr et -store / -pg excludes -addr and -store")
 			return 2
 		}
-		root, err := os.MkdirTemp("", "appariement-loadtest-pg-")
-		if err != nil {
-			fmt.Fprintln(stderr, "loadtest:", err)
-			return 1
-		}
-		defer os.RemoveAll(root)
 		t0 := time.Now()
-		cluster, err := pgtest.Launch(root, pgtest.Options{Standby: true})
-		if cluster != nil {
-			defer cluster.Close()
-		}
-		if err == nil {
-			o.Store, err = cluster.CreateDB(context.Background(), "loadtest")
-		}
+		dsn, stop, err := launchPG()
+		defer stop()
 		if err != nil {
 			fmt.Fprintln(stderr, "loadtest: PostgreSQL:", err)
 			return 1
 		}
+		o.Store = dsn
 		fmt.Fprintf(stderr, "loadtest: PostgreSQL primaire + secours synchrone prêts en %v\n", time.Since(t0).Round(time.Millisecond))
 	}
 	r, err := Do(context.Background(), o, stderr)
