@@ -1,0 +1,133 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// Failover is an http.RoundTripper over several addresses of the same
+// server (nodes sharing one database, with one signing key): it sends each
+// request to the current address and, when that address cannot be reached
+// (connection error, timeout) or answers 502, 503 or 504, sends it again to
+// the next one, until every address was tried once. A definitive answer
+// (any other status, a refusal included) is returned as is, without moving.
+// The address that answered last becomes the current one; OnSwitch, if
+// set, is told of each change (to keep it in the local store).
+//
+// Build a Client on the first address and give it a Failover with
+// SetTransport: the client's requests are rewritten to the current
+// address. Only requests whose body can be read again (GetBody, which
+// http.NewRequest sets for byte bodies) move to another address.
+type Failover struct {
+	// Base carries the requests (http.DefaultTransport if nil).
+	Base http.RoundTripper
+	// OnSwitch is called with the new current address when it changes.
+	OnSwitch func(addr string)
+
+	mu    sync.Mutex
+	addrs []*url.URL
+	cur   int
+}
+
+// NewFailover returns a failover transport over addrs (http://host:port or
+// https://host, at least one), starting at addrs[start] (0 if out of range,
+// e.g. the last good address read back from the local store).
+func NewFailover(addrs []string, start int) (*Failover, error) {
+	if len(addrs) == 0 {
+		return nil, errors.New("aucune adresse de serveur / no server address")
+	}
+	f := &Failover{}
+	for i, a := range addrs {
+		u, err := url.Parse(strings.TrimRight(a, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("adresse de serveur n° %d %q : attendu http://hôte:port ou https://hôte / server address #%d %q: want http://host:port or https://host",
+				i+1, a, i+1, a)
+		}
+		f.addrs = append(f.addrs, u)
+	}
+	if start >= 0 && start < len(addrs) {
+		f.cur = start
+	}
+	return f, nil
+}
+
+// Current returns the address that answered last (the first one tried
+// next), and its position in the list.
+func (f *Failover) Current() (string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.addrs[f.cur].String(), f.cur
+}
+
+// RoundTrip implements http.RoundTripper.
+func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := f.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	f.mu.Lock()
+	first, n := f.cur, len(f.addrs)
+	f.mu.Unlock()
+	var lastErr error
+	for k := range n {
+		i := (first + k) % n
+		r := req.Clone(req.Context())
+		if k > 0 {
+			if req.Body != nil && req.GetBody == nil {
+				return nil, lastErr
+			}
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				r.Body = body
+			}
+		}
+		u := f.addrs[i]
+		r.URL.Scheme, r.URL.Host, r.Host = u.Scheme, u.Host, u.Host
+		resp, err := base.RoundTrip(r)
+		if err == nil && !unavailable(resp.StatusCode) {
+			f.settle(i)
+			return resp, nil
+		}
+		if req.Context().Err() != nil {
+			if err == nil {
+				return resp, nil
+			}
+			return nil, err
+		}
+		if err == nil {
+			if k == n-1 {
+				return resp, nil // every address is unavailable: its answer, with its Retry-After
+			}
+			resp.Body.Close()
+			lastErr = fmt.Errorf("%s: %s", u, resp.Status)
+			continue
+		}
+		// A transport error that is not the caller's end (dial refused,
+		// reset, timeout, TLS): this address cannot be reached now.
+		lastErr = fmt.Errorf("%s: %w", u, err)
+	}
+	return nil, lastErr
+}
+
+// settle makes address i the current one.
+func (f *Failover) settle(i int) {
+	f.mu.Lock()
+	changed := f.cur != i
+	f.cur = i
+	addr := f.addrs[i].String()
+	f.mu.Unlock()
+	if changed && f.OnSwitch != nil {
+		f.OnSwitch(addr)
+	}
+}
+
+func unavailable(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
