@@ -37,22 +37,35 @@ type Failover struct {
 // https://host, at least one), starting at addrs[start] (0 if out of range,
 // e.g. the last good address read back from the local store).
 func NewFailover(addrs []string, start int) (*Failover, error) {
-	if len(addrs) == 0 {
-		return nil, errors.New("aucune adresse de serveur / no server address")
-	}
 	f := &Failover{}
+	if err := f.SetAddrs(addrs, start); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// SetAddrs replaces the addresses (the settings changed), starting at
+// addrs[start]; requests in flight finish on the old ones.
+func (f *Failover) SetAddrs(addrs []string, start int) error {
+	if len(addrs) == 0 {
+		return errors.New("aucune adresse de serveur / no server address")
+	}
+	var us []*url.URL
 	for i, a := range addrs {
 		u, err := url.Parse(strings.TrimRight(a, "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("adresse de serveur n° %d %q : attendu http://hôte:port ou https://hôte / server address #%d %q: want http://host:port or https://host",
+			return fmt.Errorf("adresse de serveur n° %d %q : attendu http://hôte:port ou https://hôte / server address #%d %q: want http://host:port or https://host",
 				i+1, a, i+1, a)
 		}
-		f.addrs = append(f.addrs, u)
+		us = append(us, u)
 	}
-	if start >= 0 && start < len(addrs) {
-		f.cur = start
+	if start < 0 || start >= len(addrs) {
+		start = 0
 	}
-	return f, nil
+	f.mu.Lock()
+	f.addrs, f.cur = us, start
+	f.mu.Unlock()
+	return nil
 }
 
 // Current returns the address that answered last (the first one tried
@@ -70,8 +83,9 @@ func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 		base = http.DefaultTransport
 	}
 	f.mu.Lock()
-	first, n := f.cur, len(f.addrs)
+	addrs, first := f.addrs, f.cur
 	f.mu.Unlock()
+	n := len(addrs)
 	var lastErr error
 	for k := range n {
 		i := (first + k) % n
@@ -88,11 +102,11 @@ func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 				r.Body = body
 			}
 		}
-		u := f.addrs[i]
+		u := addrs[i]
 		r.URL.Scheme, r.URL.Host, r.Host = u.Scheme, u.Host, u.Host
 		resp, err := base.RoundTrip(r)
 		if err == nil && !unavailable(resp.StatusCode) {
-			f.settle(i)
+			f.settle(addrs, i)
 			return resp, nil
 		}
 		if req.Context().Err() != nil {
@@ -116,9 +130,14 @@ func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, lastErr
 }
 
-// settle makes address i the current one.
-func (f *Failover) settle(i int) {
+// settle makes address i of addrs the current one, unless the addresses
+// were replaced meanwhile.
+func (f *Failover) settle(addrs []*url.URL, i int) {
 	f.mu.Lock()
+	if len(f.addrs) == 0 || &f.addrs[0] != &addrs[0] {
+		f.mu.Unlock()
+		return
+	}
 	changed := f.cur != i
 	f.cur = i
 	addr := f.addrs[i].String()

@@ -96,7 +96,13 @@ func roundKey(round, id string) []byte {
 
 // Profile is who uses this app, on which server, with which keys.
 type Profile struct {
-	ServerURL  string           `json:"server_url"`
+	ServerURL string `json:"server_url"`
+	// OtherServers are more addresses of the same server (nodes with the
+	// same pinned key), tried in order after ServerURL when one fails.
+	OtherServers []string `json:"other_servers,omitempty"`
+	// LastServer is the position, in ServerURL then OtherServers, of the
+	// address that answered last: the first one tried at the next start.
+	LastServer int              `json:"last_server,omitempty"`
 	Person     domain.Person    `json:"person"`
 	ServerKey  api.ServerKey    `json:"server_key"` // pinned at enrollment
 	Key        *keystore.Sealed `json:"key"`

@@ -64,18 +64,22 @@ type Service struct {
 	// Now is the clock (time.Now).
 	Now func() time.Time
 
-	mu  sync.Mutex
-	key ed25519.PrivateKey
+	mu       sync.Mutex
+	key      ed25519.PrivateKey
+	failover *client.Failover // the server's addresses, shared by every copy of Client
 }
 
 // EnrollRequest is what the first-run screen collects.
 type EnrollRequest struct {
-	ServerURL  string
-	Identifier string
-	Code       string
-	Passphrase string
-	Confirm    string
-	Params     keystore.Params // zero: keystore.DefaultParams()
+	ServerURL string
+	// OtherServers are more addresses of the same server, each checked to
+	// publish ServerKey before the code is sent (see CheckServers).
+	OtherServers []string
+	Identifier   string
+	Code         string
+	Passphrase   string
+	Confirm      string
+	Params       keystore.Params // zero: keystore.DefaultParams()
 	// ServerKey is the key fetched by FetchServerKey from ServerURL whose
 	// fingerprint the user compared with their activation e-mail and
 	// confirmed. The code is sent to no other.
@@ -161,6 +165,9 @@ func Enroll(ctx context.Context, store *localstore.Store, req EnrollRequest) (*l
 	if !bytes.Equal(published.PublicKey, req.ServerKey.PublicKey) {
 		return nil, ErrServerKeyMismatch // before the code leaves
 	}
+	if err := CheckServers(ctx, req.OtherServers, req.ServerKey); err != nil {
+		return nil, fmt.Errorf("enroll: %w", err) // before the code leaves
+	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		return nil, fmt.Errorf("enroll: generate key: %w", err)
@@ -186,11 +193,12 @@ func Enroll(ctx context.Context, store *localstore.Store, req EnrollRequest) (*l
 	// The fingerprint shown is computed here, not taken from the server.
 	resp.ServerKey.Fingerprint = envelope.Fingerprint(resp.ServerKey.PublicKey)
 	p := &localstore.Profile{
-		ServerURL:  c.BaseURL(),
-		Person:     resp.Person,
-		ServerKey:  resp.ServerKey,
-		Key:        sealed,
-		EnrolledAt: time.Now().UTC(),
+		ServerURL:    c.BaseURL(),
+		OtherServers: req.OtherServers,
+		Person:       resp.Person,
+		ServerKey:    resp.ServerKey,
+		Key:          sealed,
+		EnrolledAt:   time.Now().UTC(),
 	}
 	if err := store.SaveProfile(p); err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
@@ -206,14 +214,21 @@ func Open(store *localstore.Store, serverURL string) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	urls, start := []string{serverURL}, 0
 	if serverURL == "" {
-		serverURL = p.ServerURL
+		urls, start = append([]string{p.ServerURL}, p.OtherServers...), p.LastServer
 	}
-	if err := CheckServerURL(serverURL); err != nil {
+	for _, u := range urls {
+		if err := CheckServerURL(u); err != nil {
+			return nil, fmt.Errorf("open session: %w", err)
+		}
+	}
+	c, err := client.New(urls[0], nil)
+	if err != nil {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
-	c, err := client.New(serverURL, nil)
-	if err != nil {
+	s := &Service{Store: store, Profile: p, Client: c, Now: time.Now}
+	if err := s.useServers(urls, start, serverURL == ""); err != nil {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
 	// Signed requests are bound to the pinned server, never to whatever
@@ -229,7 +244,8 @@ func Open(store *localstore.Store, serverURL string) (*Service, error) {
 	}
 	k := newKeeper(store, v, c)
 	ob.Keeper = k
-	return &Service{Store: store, Profile: p, Client: c, Verifier: v, Keeper: k, Outbox: ob, Now: time.Now}, nil
+	s.Verifier, s.Keeper, s.Outbox = v, k, ob
+	return s, nil
 }
 
 // Me returns the enrolled person.
