@@ -61,7 +61,10 @@ type Status struct {
 	// (storage_unavailable, clock_behind, rate_limited…) while the head
 	// item waits for its next attempt; empty otherwise. The item stays in
 	// the outbox.
-	Busy     api.Code
+	Busy api.Code
+	// Server is the address that answered last, when the server has
+	// several (Sender.Answering); empty otherwise.
+	Server   string
 	Accepted int // items accepted in this session (for notifications)
 	Refused  int // items refused in this session
 }
@@ -88,6 +91,9 @@ type Sender struct {
 	// OnChange, if set, is called (from the sender's goroutines) after the
 	// status changed.
 	OnChange func(Status)
+	// Answering, if set, names the address that answered last (a server
+	// with several addresses); Status.Server shows it.
+	Answering func() string
 	// Keeper, if set, must accept a receipt's checkpoint (consistent with
 	// the one the app trusts) before the item counts as accepted.
 	Keeper *translog.CheckpointKeeper
@@ -134,17 +140,24 @@ func (s *Sender) currentClient() *client.Client {
 // Status returns the current status.
 func (s *Sender) Status() Status {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.status
+	st, answering := s.status, s.Answering
+	s.mu.Unlock()
+	if answering != nil {
+		st.Server = answering()
+	}
+	return st
 }
 
 func (s *Sender) update(f func(*Status)) {
 	s.mu.Lock()
 	f(&s.status)
 	st := s.status
-	cb := s.OnChange
+	cb, answering := s.OnChange, s.Answering
 	s.mu.Unlock()
 	if cb != nil {
+		if answering != nil {
+			st.Server = answering()
+		}
 		cb(st)
 	}
 }

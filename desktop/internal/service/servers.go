@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,6 +25,24 @@ func SplitServerURLs(raw string) []string {
 	return out
 }
 
+// AddressError is a refusal of one server address: it names the address
+// (Addr) and says why (Err: ErrServerKeyMismatch, ErrInsecureServer, a
+// network error…).
+type AddressError struct {
+	Addr string
+	Err  error
+}
+
+func (e *AddressError) Error() string {
+	if errors.Is(e.Err, ErrServerKeyMismatch) {
+		return fmt.Sprintf("l'adresse %s publie une autre clé de serveur que la clé épinglée : ce n'est pas le même serveur / "+
+			"the address %s publishes another server key than the pinned one: %v", e.Addr, e.Addr, e.Err)
+	}
+	return fmt.Sprintf("adresse %s refusée / address %s refused: %v", e.Addr, e.Addr, e.Err)
+}
+
+func (e *AddressError) Unwrap() error { return e.Err }
+
 // CheckServers checks that every address passes CheckServerURL and
 // publishes the pinned key: all addresses must be nodes of the same
 // server. A mismatch names the address, French first.
@@ -31,11 +50,10 @@ func CheckServers(ctx context.Context, urls []string, pinned api.ServerKey) erro
 	for _, u := range urls {
 		k, err := FetchServerKey(ctx, u)
 		if err != nil {
-			return fmt.Errorf("adresse %s : clé du serveur illisible / address %s: %w", u, u, err)
+			return &AddressError{Addr: u, Err: err}
 		}
 		if !bytes.Equal(k.PublicKey, pinned.PublicKey) {
-			return fmt.Errorf("l'adresse %s publie une autre clé de serveur (empreinte %s) que la clé épinglée (%s) : ce n'est pas le même serveur / "+
-				"the address %s publishes another server key than the pinned one: %w", u, k.Fingerprint, pinned.Fingerprint, u, ErrServerKeyMismatch)
+			return &AddressError{Addr: u, Err: fmt.Errorf("fingerprint %s, pinned %s: %w", k.Fingerprint, pinned.Fingerprint, ErrServerKeyMismatch)}
 		}
 	}
 	return nil

@@ -18,11 +18,15 @@ import (
 // identifier, activation code and passphrase (twice). The code can only
 // be sent once the fingerprint of the server it goes to is confirmed.
 type Enrollment struct {
-	ServerURL  string
-	Identifier string
-	Code       string
-	Passphrase string
-	Confirm    string
+	ServerURL string
+	// OtherServers are more addresses of the same server, one per line
+	// (or separated by commas), each checked to publish the confirmed key
+	// before the code is sent.
+	OtherServers string
+	Identifier   string
+	Code         string
+	Passphrase   string
+	Confirm      string
 	// Params are the key store's Argon2id parameters (zero: default).
 	Params keystore.Params
 
@@ -187,6 +191,7 @@ func (e *Enrollment) Request() service.EnrollRequest {
 		// function on both sides): " i000038 " is I000038.
 		ServerURL: strings.TrimSpace(e.ServerURL), Identifier: domain.NormalizeTyped(e.Identifier),
 		Code: domain.NormalizeTyped(e.Code), Passphrase: e.Passphrase, Confirm: e.Confirm, Params: e.Params,
+		OtherServers: service.SplitServerURLs(e.OtherServers),
 	}
 	if e.FingerprintOK() {
 		r.ServerKey = *e.ServerKey

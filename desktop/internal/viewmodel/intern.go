@@ -271,6 +271,8 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Online, s.Warning = i18n.T("sync.key_mismatch"), true
 	case !st.Checked:
 		s.Online = i18n.T("sync.checking")
+	case st.Online && st.Server != "":
+		s.Online = i18n.T("sync.online_at", st.Server) // which of the server's addresses answered
 	case st.Online:
 		s.Online = i18n.T("sync.online")
 	default:
