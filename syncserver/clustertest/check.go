@@ -11,12 +11,13 @@ import (
 	"appariement/shared/translog"
 )
 
-// Ack is one acknowledged submission: the envelope, its receipt and when
-// the client got it.
+// Ack is one acknowledged submission: the envelope, its receipt, when
+// the client got it and when it sent the attempt that got it (zero: At).
 type Ack struct {
 	Env     *envelope.Envelope
 	Receipt *api.Receipt
 	At      time.Time
+	Sent    time.Time
 }
 
 // Verdict is what Check found in the final log.
@@ -24,7 +25,7 @@ type Verdict struct {
 	FinalN   int64         // leaves in the final log
 	Distinct int           // distinct receipt indexes
 	Lost     int           // receipts not in the final log
-	RTO      time.Duration // killed → first acknowledgement after it (0 if none)
+	RTO      time.Duration // killed → first acknowledgement of an attempt sent after it (0 if none)
 	Problems []string      // every broken invariant, empty when all hold
 }
 
@@ -53,7 +54,13 @@ func Check(ctx context.Context, cl *client.Client, v *translog.Verifier, acks []
 			bad("index %d acknowledged for %s and %s", a.Receipt.Index, d, a.Receipt.Digest)
 		}
 		index[a.Receipt.Index] = a.Receipt.Digest
-		if !killed.IsZero() && a.At.After(killed) && (out.RTO == 0 || a.At.Sub(killed) < out.RTO) {
+		// A submission in flight when the primary died may have committed
+		// before: only attempts sent after the death measure the recovery.
+		sent := a.Sent
+		if sent.IsZero() {
+			sent = a.At
+		}
+		if !killed.IsZero() && sent.After(killed) && (out.RTO == 0 || a.At.Sub(killed) < out.RTO) {
 			out.RTO = a.At.Sub(killed)
 		}
 		proof, err := cl.InclusionProof(ctx, a.Receipt.Index, final.N)

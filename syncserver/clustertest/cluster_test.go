@@ -81,10 +81,11 @@ func TestFailover(t *testing.T) {
 					if n == 0 && node1Down.Load() {
 						n = 1
 					}
+					sent := time.Now()
 					rc, err := clients[n].Submit(ctx, e)
 					if err == nil {
 						mu.Lock()
-						acks = append(acks, Ack{e, rc, time.Now()})
+						acks = append(acks, Ack{Env: e, Receipt: rc, At: time.Now(), Sent: sent})
 						mu.Unlock()
 						acked.Add(1)
 						break
@@ -119,10 +120,10 @@ func TestFailover(t *testing.T) {
 	}
 	waitFor(total / 2)
 	beforeN, beforeD := acked.Load(), time.Since(start)
-	killed := time.Now()
 	if err := c.Primary.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	killed := time.Now() // the postmaster and its children are gone
 	if err := c.Standby.Promote(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -197,10 +197,11 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 					if n == 0 && node1Down.Load() {
 						n = 1
 					}
+					sent := time.Now()
 					rc, err := clients[n].Submit(bctx, e)
 					if err == nil {
 						mu.Lock()
-						acks = append(acks, Ack{e, rc, time.Now()})
+						acks = append(acks, Ack{Env: e, Receipt: rc, At: time.Now(), Sent: sent})
 						mu.Unlock()
 						acked.Add(1)
 						break
@@ -233,10 +234,10 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 	waitFor(total / 2)
 	beforeN, beforeD := acked.Load(), time.Since(start)
 	fmt.Fprintln(logw, "clustertest: kill -9 du primaire PostgreSQL, promotion du secours")
-	killed := time.Now()
 	if err := cluster.Primary.Kill(); err != nil {
 		return nil, err
 	}
+	killed := time.Now() // the postmaster and its children are gone
 	if err := cluster.Standby.Promote(ctx); err != nil {
 		return nil, err
 	}
