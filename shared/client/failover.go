@@ -20,7 +20,8 @@ import (
 //
 // Build a Client on the first address and give it a Failover with
 // SetTransport: the client's requests are rewritten to the current
-// address. Only requests whose body can be read again (GetBody, which
+// address (its scheme and host: the addresses must serve the API at the
+// same path). Only requests whose body can be read again (GetBody, which
 // http.NewRequest sets for byte bodies) move to another address.
 type Failover struct {
 	// Base carries the requests (http.DefaultTransport if nil).
