@@ -237,7 +237,7 @@ func (r *RTS) importRanking(name string, data []byte) (int, error) {
 			}
 			return strings.TrimSpace(row.Cells[c])
 		}
-		id := strings.ToUpper(strings.Join(strings.Fields(cell(idCol)), ""))
+		id := strings.Join(strings.Fields(cell(idCol)), "")
 		bad := func(fr, en string, args ...any) {
 			a := append([]any{row.Line}, args...)
 			problems = append(problems, fmt.Sprintf("ligne %d : "+fr, a...))
@@ -247,10 +247,14 @@ func (r *RTS) importRanking(name string, data []byte) (int, error) {
 			bad("identifiant manquant", "missing identifier")
 			continue
 		}
-		if _, ok := r.Candidate(id); !ok {
+		// Ids are compared as the server's importers write them: case
+		// and spaces do not matter.
+		k := slices.IndexFunc(r.draft.Candidates, func(c api.Candidate) bool { return strings.EqualFold(c.Intern.ID, id) })
+		if k < 0 {
 			bad("l'interne %s n'est pas candidat au poste %s", "intern %s is not a candidate of poste %s", id, r.Poste().ID)
 			continue
 		}
+		id = r.draft.Candidates[k].Intern.ID
 		if first, dup := seenID[id]; dup {
 			bad("l'interne %s figure déjà ligne %d", "intern %s is already on row %d", id, first)
 			continue
