@@ -331,3 +331,6 @@ func (r *RTS) RankingTemplate() string {
 	}
 	return b.String()
 }
+
+// ImportDoneLabel says how many candidates an import ranked from file name.
+func ImportDoneLabel(n int, name string) string { return counted("rts.import_done", n, n, name) }
