@@ -124,6 +124,9 @@ func (s *InternScreen) refreshRounds() {
 			s.app.showError(err)
 		}
 		s.refreshAll()
+		if s.VM.NeedsCatalogue() {
+			s.syncNow() // fetch this round's postes rather than show an empty list
+		}
 	})
 }
 
@@ -630,6 +633,10 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 		s.unlockButton.Hide()
 	}
 	if n := st.Accepted + st.Refused; n != s.lastAccepted {
+		if n > s.lastAccepted {
+			s.VM.Delivered()
+			s.syncDetail.SetText(s.VM.Status(st).Detail)
+		}
 		s.lastAccepted = n
 		if err := s.VM.Refresh(); err != nil {
 			s.app.showError(err)
@@ -641,7 +648,7 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 
 func (s *InternScreen) syncNow() {
 	s.syncButton.Disable()
-	round := s.VM.RoundID()
+	round := s.VM.SyncRound()
 	var d viewmodel.SyncData
 	s.app.runAsync(func() {
 		ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
@@ -668,5 +675,7 @@ func (s *InternScreen) syncNow() {
 func (s *InternScreen) startBackground() {
 	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshStatus(st) }) }
 	s.choix.start()
+	// While online the screen follows the server's changes by itself.
+	s.app.session.FollowRounds(0, func() { fyne.Do(s.syncNow) })
 	s.syncNow()
 }

@@ -429,6 +429,8 @@ func (s *RTSScreen) syncNow() {
 // the outbox and the pinger) and syncs once.
 func (s *RTSScreen) startBackground() {
 	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshOutbox(st) }) }
+	// While online the screen follows the server's changes by itself.
+	s.app.session.FollowRounds(0, func() { fyne.Do(s.syncNow) })
 	s.syncNow()
 }
 

@@ -36,6 +36,9 @@ type RTS struct {
 	states   []RankingState // of Postes, refreshed with the draft
 	// Error is the last error to show.
 	Error string
+	// chosen is set once the user picks a round; until then each sync
+	// opens the round where the RTS has something to do.
+	chosen bool
 }
 
 // NewRTS opens the RTS screens on what the cache holds.
@@ -61,16 +64,23 @@ func (r *RTS) setRounds(rounds []domain.Round) {
 		}
 	}
 	for i := range r.Rounds {
-		if r.Rounds[i].ID == cur {
+		if r.Rounds[i].ID == cur && r.chosen {
 			r.Round = &r.Rounds[i]
 		}
 	}
 	if r.Round == nil && len(r.Rounds) > 0 {
-		// Default: the latest round not yet published, else the last one.
+		// Default: the round whose rankings window is open (something to
+		// do), else the latest round not yet published, else the last one.
 		r.Round = &r.Rounds[len(r.Rounds)-1]
 		for i := range r.Rounds {
 			if r.Rounds[i].State != domain.StatePublished {
 				r.Round = &r.Rounds[i]
+			}
+		}
+		for i := range r.Rounds {
+			if rules.Effective(&r.Rounds[i], r.Svc.Now()) == domain.StateRankingsOpen {
+				r.Round = &r.Rounds[i]
+				break
 			}
 		}
 	}
@@ -91,6 +101,7 @@ func (r *RTS) SelectRound(i int) error {
 		return nil
 	}
 	r.Round = &r.Rounds[i]
+	r.chosen = true
 	r.Selected = -1
 	return r.load()
 }
