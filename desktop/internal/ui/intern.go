@@ -297,11 +297,18 @@ func (s *InternScreen) refreshDetail() {
 		s.favButton.SetIcon(nil)
 	}
 	s.favButton.Enable()
+	why := s.VM.Wishes.AddBlocked(c.Selected)
+	if why != "" {
+		// Said before the click: the button is disabled with its reason.
+		reason := wrapLabel(why)
+		reason.Importance = widget.WarningImportance
+		s.detailBox.Add(reason)
+	}
 	switch {
 	case s.VM.Wishes.Contains(c.Selected):
 		s.addButton.SetText(i18n.T("cat.in_list"))
 		s.addButton.Disable()
-	case !s.VM.Wishes.Editable():
+	case why != "" || !s.VM.Wishes.Editable():
 		s.addButton.SetText(i18n.T("cat.add"))
 		s.addButton.Disable()
 	default:

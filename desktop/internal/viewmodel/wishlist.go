@@ -103,6 +103,27 @@ func (w *WishList) Add(id string) (bool, error) {
 	return true, w.save()
 }
 
+// AddBlocked says why poste id cannot be added to the list now, before
+// the intern tries: the window is not open, or the poste is one the
+// intern cannot take by the rule the server applies (rules.CheckWish:
+// withdrawn, other specialty or subdivision). It is empty when the poste
+// can be added (or is already in the list).
+func (w *WishList) AddBlocked(id string) string {
+	if w.round == nil || id == "" || w.Contains(id) {
+		return ""
+	}
+	if !w.Editable() {
+		return Message(service.ErrWindowClosed)
+	}
+	if p, ok := w.cat.Poste(id); ok {
+		me := w.svc.Me()
+		if err := rules.CheckWish(w.round.ID, &me, p); err != nil {
+			return Message(err)
+		}
+	}
+	return ""
+}
+
 // Remove removes the i-th wish.
 func (w *WishList) Remove(i int) error {
 	if i < 0 || i >= w.Len() || !w.Editable() {
