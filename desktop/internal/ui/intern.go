@@ -389,6 +389,8 @@ func (s *InternScreen) refreshWishes() {
 		switch v.State {
 		case "accepted":
 			status.Importance = widget.SuccessImportance
+		case viewmodel.Superseded:
+			status.Importance = widget.MediumImportance
 		case "refused":
 			status.Importance = widget.DangerImportance
 		default:

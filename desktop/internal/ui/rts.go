@@ -243,6 +243,8 @@ func (s *RTSScreen) refreshAll() {
 		switch v.State {
 		case "accepted":
 			st.Importance = widget.SuccessImportance
+		case viewmodel.Superseded:
+			st.Importance = widget.MediumImportance
 		case "refused":
 			st.Importance = widget.DangerImportance
 		default:

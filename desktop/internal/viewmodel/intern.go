@@ -158,6 +158,12 @@ func (a *Intern) SelectRound(i int) error {
 	return a.load()
 }
 
+// ChoixAuRang reports whether the current round is a choix au rang (the
+// simulation, call list and live tabs apply to it only).
+func (a *Intern) ChoixAuRang() bool {
+	return a.Round != nil && a.Round.Procedure == domain.ChoixAuRang
+}
+
 // SyncRound is the round a sync should fetch: the one the user chose, or
 // "" (the round DefaultRound picks from what the server says).
 func (a *Intern) SyncRound() string {

@@ -500,6 +500,7 @@ func (r *RTS) Versions() []Version {
 	for _, it := range r.versions {
 		out = append(out, versionOf(it, i18n.T("rts.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))))
 	}
+	supersede(out, r.versions)
 	return out
 }
 

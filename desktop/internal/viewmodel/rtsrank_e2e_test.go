@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/syncserver/servertest"
@@ -138,6 +139,22 @@ func TestRankingManyCandidates(t *testing.T) {
 	}
 	if r.PosteStates()[0] != RankingRefused || !strings.Contains(r.PosteLabels()[0], "refusé") {
 		t.Errorf("state after a refusal %v", r.PosteStates())
+	}
+
+	// Signed again and accepted: the old refusal is history.
+	if err := r.SignDone(r.Sign(ctx, pass)); err != nil {
+		t.Fatal(err)
+	}
+	r.Svc.Outbox.Step(ctx)
+	if err := r.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	vs := r.Versions()
+	if len(vs) != 3 || vs[0].State != localstore.StateAccepted || vs[1].State != Superseded || !strings.Contains(vs[1].Status, "remplacée depuis par la version n° 3") {
+		t.Errorf("versions after a new acceptance: %+v", vs)
+	}
+	if h := r.DraftStatus(); strings.Contains(h, "Refusé") || r.PosteStates()[0] != RankingSigned {
+		t.Errorf("headline %q, state %v", h, r.PosteStates())
 	}
 }
 

@@ -209,7 +209,29 @@ func (w *WishList) Versions() []Version {
 		}
 		out = append(out, v)
 	}
+	supersede(out, w.versions)
 	return out
+}
+
+// Superseded is the State of a refused version that a newer accepted one
+// replaced: the refusal no longer applies to the list.
+const Superseded localstore.ItemState = "superseded"
+
+// supersede marks the refused versions older than an accepted one (items
+// newest first, as vs): the refusal is history, not a problem of the list
+// that counts now.
+func supersede(vs []Version, items []localstore.Item) {
+	var newer *localstore.Item
+	for i := range items {
+		it := &items[i]
+		if it.State == localstore.StateRefused && newer != nil {
+			vs[i].State = Superseded
+			vs[i].Status = i18n.T("state.superseded", Message(it.Refusal), newer.Seq)
+		}
+		if it.State == localstore.StateAccepted && newer == nil {
+			newer = it
+		}
+	}
 }
 
 // versionOf describes the state of a signed item.
