@@ -128,7 +128,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s.errLabel = wrapLabel("")
 	s.errLabel.Importance = widget.DangerImportance
 	s.outbox = widget.NewLabel("")
-	s.counts = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.counts = widget.NewLabel("")
 	s.posteTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.posteTitle.Truncation = fyne.TextTruncateEllipsis
 	s.files = container.NewVBox()
@@ -136,11 +136,11 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 
 	shortcuts := widget.NewLabel(i18n.T("rts.shortcuts") + " — " + i18n.T("rts.select_hint"))
 	shortcuts.SizeName = theme.SizeNameCaptionText
-	shortcuts.Wrapping = fyne.TextWrapWord
+	shortcuts.Truncation = fyne.TextTruncateEllipsis
 	// The ranking takes the height of the window: the poste's data fold
 	// into an accordion above it, the rest goes to a column on its right.
 	rankBox := container.NewBorder(
-		container.NewVBox(container.NewBorder(nil, nil, bold(i18n.T("rts.ranking")), s.counts),
+		container.NewVBox(container.NewHBox(bold(i18n.T("rts.ranking")), s.counts),
 			container.NewHBox(s.up, s.down, s.moveTo, s.reject), shortcuts), nil, nil, nil, s.ranked)
 	unrankBox := container.NewBorder(
 		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil,
@@ -199,7 +199,11 @@ func (s *RTSScreen) refreshAll() {
 	s.detail2.Refresh()
 	s.posteTitle.SetText("")
 	if p := s.VM.Poste(); p != nil {
-		s.posteTitle.SetText(p.ID + " — " + p.Title + " — " + p.Etablissement)
+		t := p.ID + " — " + p.Title
+		if !strings.Contains(p.Title, p.Etablissement) {
+			t += " — " + p.Etablissement
+		}
+		s.posteTitle.SetText(t)
 	}
 	s.counts.SetText("")
 	if s.VM.Poste() != nil && s.VM.CandidatesVisible() {

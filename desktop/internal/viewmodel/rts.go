@@ -357,7 +357,7 @@ func (r *RTS) candidateLabel(id string) string {
 	// server does not send it): see docs/ranking.fr.md.
 	s := fmt.Sprintf("%s (%s)", c.Intern.FullName(), id)
 	if c.Intern.Rank > 0 {
-		s += " — " + i18n.T("rts.intern_rank", c.Intern.Rank)
+		s += " — " + i18n.T("rts.national_rank", c.Intern.Rank)
 	}
 	return s
 }
