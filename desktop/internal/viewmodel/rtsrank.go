@@ -14,27 +14,17 @@ import (
 	"appariement/syncserver/importer"
 )
 
-// counted picks the singular (key+".one", for 0 and 1 as French does) or
-// the plural (key+".other") form of a counted message.
-func counted(key string, n int, args ...any) string {
-	form := ".other"
-	if n <= 1 {
-		form = ".one"
-	}
-	return i18n.T(key+form, args...)
-}
+// counted is the counted message key for n (i18n.N: its ".one" or
+// ".other" form by the language's plural rule).
+func counted(key string, n int, args ...any) string { return i18n.N(key, n, args...) }
 
 // countedIn is counted in a given language, for the two halves of an
 // api.Error.
 func countedIn(lang, key string, n int) string {
-	form := ".other"
-	if n <= 1 {
-		form = ".one"
-	}
-	if m, ok := i18n.Messages(lang)[key+form]; ok {
+	if m, ok := i18n.Messages(lang)[key+"."+i18n.PluralForm(lang, n)]; ok {
 		return fmt.Sprintf(m, n)
 	}
-	return i18n.T(key+form, n)
+	return i18n.N(key, n, n)
 }
 
 // RankCounts are the numbers of the ranking of the selected poste.
