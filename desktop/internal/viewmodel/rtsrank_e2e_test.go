@@ -134,7 +134,7 @@ func TestRankingManyCandidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := r.DraftStatus()
-	if !strings.HasPrefix(h, "Refusé") || !strings.Contains(h, "classements clos") || !strings.Contains(h, "n° 1, acceptée") {
+	if !strings.HasPrefix(h, "Refusé") || !strings.Contains(h, "classements clos") || !strings.Contains(h, "n°\u00a01, acceptée") {
 		t.Errorf("headline after a refusal: %q", h)
 	}
 	if r.PosteStates()[0] != RankingRefused || !strings.Contains(r.PosteLabels()[0], "refusé") {
@@ -150,7 +150,7 @@ func TestRankingManyCandidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	vs := r.Versions()
-	if len(vs) != 3 || vs[0].State != localstore.StateAccepted || vs[1].State != Superseded || !strings.Contains(vs[1].Status, "remplacée depuis par la version n° 3") {
+	if len(vs) != 3 || vs[0].State != localstore.StateAccepted || vs[1].State != Superseded || !strings.Contains(vs[1].Status, "remplacée depuis par la version n°\u00a03") {
 		t.Errorf("versions after a new acceptance: %+v", vs)
 	}
 	if h := r.DraftStatus(); strings.Contains(h, "Refusé") || r.PosteStates()[0] != RankingSigned {
