@@ -164,10 +164,11 @@ type FileResponse struct {
 	Size   int64  `json:"size"`
 }
 
-// Candidate is an intern who listed a poste, as an RTS sees it.
+// Candidate is an intern who listed a poste, as an RTS sees it. It does
+// not say where the intern put the poste in the wish list: an RTS must not
+// be able to favour the interns who listed the poste first.
 type Candidate struct {
 	Intern      domain.Person `json:"intern"`
-	Rank        int           `json:"rank"` // position of the poste in the intern's wish list, from 1
 	Attachments []Attachment  `json:"attachments"`
 }
 

@@ -256,6 +256,30 @@ func (c *Client) Rounds(ctx context.Context) (*api.RoundsResponse, error) {
 	return &r, c.getJSON(ctx, "/v1/rounds", false, &r)
 }
 
+// RoundsIfChanged is Rounds for a poller: with the ETag of the last answer
+// it returns nil and the same ETag when the rounds have not changed (304),
+// else the rounds and their new ETag.
+func (c *Client) RoundsIfChanged(ctx context.Context, etag string) (*api.RoundsResponse, string, error) {
+	h := http.Header{}
+	if etag != "" {
+		h.Set("If-None-Match", etag)
+	}
+	resp, err := c.send(ctx, http.MethodGet, "/v1/rounds", nil, "", false, h)
+	if err != nil {
+		return nil, etag, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil, etag, nil
+	}
+	var r api.RoundsResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, etag, fmt.Errorf("GET /v1/rounds: decode answer: %w", err)
+	}
+	return &r, resp.Header.Get("ETag"), nil
+}
+
 // Catalogue fetches the postes of round changed since version since
 // (GET /v1/rounds/{round}/postes?since=N).
 func (c *Client) Catalogue(ctx context.Context, round string, since uint64) (*api.CatalogueResponse, error) {

@@ -176,8 +176,9 @@ func (f *Service) Candidates(who *domain.Person, now time.Time, round, poste str
 			return err
 		}
 		for _, wl := range wls {
-			i := slices.Index(wl.List, poste)
-			if i < 0 {
+			// The RTS is not told where the intern put the poste: a ranking
+			// must not favour those who listed it first (docs/ranking.fr.md).
+			if !slices.Contains(wl.List, poste) {
 				continue
 			}
 			in, err := tx.Person(wl.Author)
@@ -188,7 +189,7 @@ func (f *Service) Candidates(who *domain.Person, now time.Time, round, poste str
 			if att == nil {
 				att = []api.Attachment{}
 			}
-			out.Candidates = append(out.Candidates, api.Candidate{Intern: *in, Rank: i + 1, Attachments: att})
+			out.Candidates = append(out.Candidates, api.Candidate{Intern: *in, Attachments: att})
 		}
 		return nil
 	})

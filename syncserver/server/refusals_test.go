@@ -586,3 +586,61 @@ func TestImportRefused(t *testing.T) {
 		t.Fatalf("csv import: %+v", rep)
 	}
 }
+
+// TestRoundsAndResultETag: the apps poll the rounds and the results; an
+// unchanged answer is a 304, a change (a transition, a publication) a 200
+// with a new ETag, whatever the server time.
+func TestRoundsAndResultETag(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{})
+	c := env.Anonymous()
+	r1, etag, err := c.RoundsIfChanged(ctx, "")
+	if err != nil || r1 == nil || etag == "" || len(r1.Rounds) != 1 {
+		t.Fatalf("first poll: %+v %q %v", r1, etag, err)
+	}
+	env.Clock.Advance(time.Hour) // the server time is not part of the ETag
+	if r, same, err := c.RoundsIfChanged(ctx, etag); err != nil || r != nil || same != etag {
+		t.Fatalf("unchanged rounds: %+v %q %v", r, same, err)
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	r2, etag2, err := c.RoundsIfChanged(ctx, etag)
+	if err != nil || r2 == nil || etag2 == etag || r2.Rounds[0].State != domain.StateWishesOpen {
+		t.Fatalf("after a transition: %+v %q %v", r2, etag2, err)
+	}
+
+	// A published result: 304 with its ETag.
+	users := env.EnrollAll(t)
+	u := users["i01"]
+	if _, err := u.Client.Submit(ctx, u.WishList(env.Round, 1, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateWishesClosed)
+	env.Transition(t, domain.StateRankingsOpen)
+	env.Transition(t, domain.StateRankingsClosed)
+	env.Run(t, env.Round)
+	env.Publish(t, env.Round)
+	get := func(etag string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/v1/rounds/R1/result", nil)
+		env.Sign(req.Header, u.Key, u.ID, http.MethodGet, "/v1/rounds/R1/result", nil, env.Clock.Now())
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	first := get("")
+	tag := first.Header.Get("ETag")
+	if first.StatusCode != 200 || tag == "" {
+		t.Fatalf("result: %d %q", first.StatusCode, tag)
+	}
+	if again := get(tag); again.StatusCode != http.StatusNotModified {
+		t.Fatalf("unchanged result: %d", again.StatusCode)
+	}
+	if other := get(`"result-other"`); other.StatusCode != 200 {
+		t.Fatalf("other ETag: %d", other.StatusCode)
+	}
+}

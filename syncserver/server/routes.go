@@ -1,9 +1,13 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -114,7 +118,36 @@ func (s *Server) listRounds(q *req) error {
 	if err != nil {
 		return err
 	}
+	// The list changes rarely and the apps poll it: its ETag is the digest
+	// of the rounds (not of the server time), If-None-Match → 304.
+	b, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	if q.notModified(contentETag("rounds", b)) {
+		return nil
+	}
 	return q.ok(api.RoundsResponse{ServerTime: q.now.UTC(), Rounds: list})
+}
+
+// contentETag is a strong ETag for content b of kind.
+func contentETag(kind string, b []byte) string {
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf(`"%s-%s"`, kind, hex.EncodeToString(sum[:12]))
+}
+
+// notModified sets etag on the answer and, when the request's
+// If-None-Match names it, answers 304 Not Modified and reports true.
+func (q *req) notModified(etag string) bool {
+	q.w.Header().Set("ETag", etag)
+	q.w.Header().Set("Cache-Control", "no-cache")
+	for _, m := range strings.Split(q.r.Header.Get("If-None-Match"), ",") {
+		if m = strings.TrimSpace(m); m == etag || m == "*" {
+			q.w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
 }
 
 // catalogue answers the postes of a round changed since ?since=N, with the

@@ -39,6 +39,7 @@ func TestTranslationsComplete(t *testing.T) {
 		"file.kind.":   {"cv", "lettre", "contrat", "autre"},
 		"reminder.":    {"rts_no_key", "intern_no_wishes"},
 		"role.":        {"intern", "rts", "coordinator", "admin"},
+		"rts.state.":   {"todo", "draft", "sending", "signed", "refused"},
 		"corr.count.":  {"requested", "accepted", "applied", "refused"},
 		"corr.status.": {"requested", "accepted", "applied", "refused"},
 		"notify.pref.": {"wishes-closing", "rankings-reminder", "call-list"},

@@ -152,7 +152,6 @@ var notYetCounted = map[string]bool{
 	"log.fork":                 true,
 	"rts.coverage_ok":          true,
 	"rts.outbox":               true,
-	"rts.places":               true,
 	"rts.sign_help":            true,
 	"rts.version":              true,
 	"sim.amphi.free":           true,

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -219,9 +220,28 @@ func (c *choixTabs) refresh() {
 			c.s.app.showError(err)
 		}
 	}
+	c.showTabs(c.s.VM.ChoixAuRang())
 	c.showCallList()
 	c.showSimulation()
 	c.showLiveFollow()
+}
+
+// showTabs shows the simulation, call list and live tabs for a choix au
+// rang only: in an appariement round they have nothing to say.
+func (c *choixTabs) showTabs(on bool) {
+	tabs := c.s.tabs
+	for _, t := range []*container.TabItem{c.simTab, c.callTab, c.liveTab} {
+		shown := slices.Contains(tabs.Items, t)
+		switch {
+		case on && !shown:
+			tabs.Append(t)
+		case !on && shown:
+			if tabs.Selected() == t {
+				tabs.SelectIndex(0)
+			}
+			tabs.Remove(t)
+		}
+	}
 }
 
 // onSync follows a sync: the notices and call list are polled, and the

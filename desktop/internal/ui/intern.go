@@ -124,6 +124,9 @@ func (s *InternScreen) refreshRounds() {
 			s.app.showError(err)
 		}
 		s.refreshAll()
+		if s.VM.NeedsCatalogue() {
+			s.syncNow() // fetch this round's postes rather than show an empty list
+		}
 	})
 }
 
@@ -294,11 +297,18 @@ func (s *InternScreen) refreshDetail() {
 		s.favButton.SetIcon(nil)
 	}
 	s.favButton.Enable()
+	why := s.VM.Wishes.AddBlocked(c.Selected)
+	if why != "" {
+		// Said before the click: the button is disabled with its reason.
+		reason := wrapLabel(why)
+		reason.Importance = widget.WarningImportance
+		s.detailBox.Add(reason)
+	}
 	switch {
 	case s.VM.Wishes.Contains(c.Selected):
 		s.addButton.SetText(i18n.T("cat.in_list"))
 		s.addButton.Disable()
-	case !s.VM.Wishes.Editable():
+	case why != "" || !s.VM.Wishes.Editable():
 		s.addButton.SetText(i18n.T("cat.add"))
 		s.addButton.Disable()
 	default:
@@ -379,6 +389,8 @@ func (s *InternScreen) refreshWishes() {
 		switch v.State {
 		case "accepted":
 			status.Importance = widget.SuccessImportance
+		case viewmodel.Superseded:
+			status.Importance = widget.MediumImportance
 		case "refused":
 			status.Importance = widget.DangerImportance
 		default:
@@ -630,6 +642,10 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 		s.unlockButton.Hide()
 	}
 	if n := st.Accepted + st.Refused; n != s.lastAccepted {
+		if n > s.lastAccepted {
+			s.VM.Delivered()
+			s.syncDetail.SetText(s.VM.Status(st).Detail)
+		}
 		s.lastAccepted = n
 		if err := s.VM.Refresh(); err != nil {
 			s.app.showError(err)
@@ -641,7 +657,7 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 
 func (s *InternScreen) syncNow() {
 	s.syncButton.Disable()
-	round := s.VM.RoundID()
+	round := s.VM.SyncRound()
 	var d viewmodel.SyncData
 	s.app.runAsync(func() {
 		ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
@@ -668,5 +684,7 @@ func (s *InternScreen) syncNow() {
 func (s *InternScreen) startBackground() {
 	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshStatus(st) }) }
 	s.choix.start()
+	// While online the screen follows the server's changes by itself.
+	s.app.session.FollowRounds(0, func() { fyne.Do(s.syncNow) })
 	s.syncNow()
 }

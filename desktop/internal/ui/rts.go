@@ -2,13 +2,19 @@ package ui
 
 import (
 	"context"
+	"image/color"
+	"io"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,20 +37,24 @@ type RTSScreen struct {
 	detail, detail2          *widget.Form
 	ranked, unranked         *widget.List
 	up, down, reject, revive *widget.Button
+	moveTo, importB          *widget.Button
 	fetch, sign              *widget.Button
 	status, errLabel, outbox *widget.Label
-	files, versions          *fyne.Container
-	unrankedSel              int
-	lastDone                 int
-	corr                     *viewmodel.Corrections
-	corrSummary              *widget.Label
-	askCorr                  *widget.Button
-	form                     *correctionForm // the last request form opened
+	counts, posteTitle       *widget.Label
+	// marked are the ranked candidates ticked for "Placer au rang…".
+	marked          map[string]bool
+	files, versions *fyne.Container
+	unrankedSel     int
+	lastDone        int
+	corr            *viewmodel.Corrections
+	corrSummary     *widget.Label
+	askCorr         *widget.Button
+	form            *correctionForm // the last request form opened
 }
 
 // NewRTSScreen builds the RTS screens on the view model.
 func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
-	s := &RTSScreen{VM: vm, app: a, unrankedSel: -1}
+	s := &RTSScreen{VM: vm, app: a, unrankedSel: -1, marked: map[string]bool{}}
 	s.roundSelect = widget.NewSelect(nil, nil)
 	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.rts"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
@@ -67,11 +77,30 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	}
 	s.detail, s.detail2 = widget.NewForm(), widget.NewForm()
 
-	s.ranked = widget.NewList(func() int { return len(s.VM.Ranked()) },
-		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+	s.ranked = widget.NewList(func() int { return len(s.VM.RankedIDs()) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, l)
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if r := s.VM.Ranked(); i < len(r) {
-				o.(*widget.Label).SetText(r[i])
+			r, ids := s.VM.Ranked(), s.VM.RankedIDs()
+			if i >= len(r) {
+				return
+			}
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Label).SetText(r[i])
+			ck := row.Objects[1].(*widget.Check)
+			ck.OnChanged = nil
+			ck.SetChecked(s.marked[ids[i]])
+			id := ids[i]
+			ck.OnChanged = func(on bool) {
+				if on {
+					s.marked[id] = true
+				} else {
+					delete(s.marked, id)
+				}
+				s.refreshButtons()
 			}
 		})
 	s.ranked.OnSelected = func(i widget.ListItemID) { s.VM.Cursor = i; s.refreshButtons(); s.refreshFiles() }
@@ -90,6 +119,8 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s.revive = widget.NewButtonWithIcon(i18n.T("rts.restore"), theme.ContentUndoIcon(), func() {
 		s.action(func() error { err := s.VM.Restore(s.unrankedSel); s.unrankedSel = -1; return err })
 	})
+	s.moveTo = widget.NewButtonWithIcon(i18n.T("rts.move_to"), theme.MenuIcon(), s.askMoveTo)
+	s.importB = widget.NewButtonWithIcon(i18n.T("rts.import"), theme.FolderOpenIcon(), s.importRanking)
 	s.fetch = widget.NewButtonWithIcon(i18n.T("rts.fetch"), theme.DownloadIcon(), s.fetchCandidates)
 	s.sign = widget.NewButtonWithIcon(i18n.T("rts.sign"), theme.MailSendIcon(), s.signRanking)
 	s.sign.Importance = widget.HighImportance
@@ -97,31 +128,38 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s.errLabel = wrapLabel("")
 	s.errLabel.Importance = widget.DangerImportance
 	s.outbox = widget.NewLabel("")
+	s.counts = widget.NewLabel("")
+	s.posteTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.posteTitle.Truncation = fyne.TextTruncateEllipsis
 	s.files = container.NewVBox()
 	s.versions = container.NewVBox()
 
-	shortcuts := widget.NewLabel(i18n.T("rts.shortcuts"))
+	shortcuts := widget.NewLabel(i18n.T("rts.shortcuts") + " — " + i18n.T("rts.select_hint"))
 	shortcuts.SizeName = theme.SizeNameCaptionText
+	shortcuts.Truncation = fyne.TextTruncateEllipsis
+	// The ranking takes the height of the window: the poste's data fold
+	// into an accordion above it, the rest goes to a column on its right.
 	rankBox := container.NewBorder(
-		container.NewVBox(bold(i18n.T("rts.ranking")), container.NewHBox(s.up, s.down, s.reject), shortcuts), nil, nil, nil, s.ranked)
+		container.NewVBox(container.NewHBox(bold(i18n.T("rts.ranking")), s.counts),
+			container.NewHBox(s.up, s.down, s.moveTo, s.reject), shortcuts), nil, nil, nil, s.ranked)
 	unrankBox := container.NewBorder(
-		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil, s.unranked)
-	side := container.NewVScroll(container.NewVBox(bold(i18n.T("rts.files")), s.files, widget.NewSeparator(), bold(i18n.T("wish.versions")), s.versions))
-	rightCol := container.NewVSplit(unrankBox, side)
-	rightCol.Offset = 0.4
-	lists := container.NewHSplit(rankBox, rightCol)
-	lists.Offset = 0.58
-	editor := container.NewBorder(container.NewVBox(s.status, container.NewHBox(s.fetch, s.sign)), s.errLabel, nil, nil, lists)
+		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil,
+		container.NewGridWrap(fyne.NewSize(340, 160), s.unranked))
+	side := container.NewVScroll(container.NewVBox(unrankBox, widget.NewSeparator(), bold(i18n.T("rts.files")), s.files,
+		widget.NewSeparator(), bold(i18n.T("wish.versions")), s.versions))
+	lists := container.NewBorder(nil, nil, nil, container.NewStack(minWidth(360), side), rankBox)
 	s.corr = a.session.Corrections()
 	s.corrSummary = widget.NewLabel("")
 	s.askCorr = widget.NewButtonWithIcon(i18n.T("corr.request"), theme.DocumentCreateIcon(), s.requestCorrection)
 	mine := widget.NewButtonWithIcon(i18n.T("corr.mine"), theme.ListIcon(), s.showCorrections)
 	corrBar := container.NewHBox(s.askCorr, mine, s.corrSummary)
-	right := container.NewVSplit(container.NewVScroll(container.NewVBox(container.NewGridWithColumns(2, s.detail, s.detail2), corrBar)), editor)
-	right.Offset = 0.34
+	details := widget.NewAccordion(widget.NewAccordionItem(i18n.T("rts.poste_data"),
+		container.NewVBox(container.NewGridWithColumns(2, s.detail, s.detail2), corrBar)))
+	top := container.NewVBox(s.posteTitle, details, s.status, container.NewHBox(s.fetch, s.importB, s.sign))
+	right := container.NewBorder(top, s.errLabel, nil, nil, lists)
 	left := container.NewBorder(bold(i18n.T("rts.my_postes")), nil, nil, nil, s.postes)
 	split := container.NewHSplit(left, container.NewPadded(right))
-	split.Offset = 0.28
+	split.Offset = 0.24
 	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), container.NewVBox(widget.NewSeparator(), s.outbox), nil, nil, split)
 	s.refreshRounds()
 	s.refreshAll()
@@ -159,6 +197,28 @@ func (s *RTSScreen) refreshAll() {
 	}
 	s.detail.Refresh()
 	s.detail2.Refresh()
+	s.posteTitle.SetText("")
+	if p := s.VM.Poste(); p != nil {
+		t := p.ID + " — " + p.Title
+		if !strings.Contains(p.Title, p.Etablissement) {
+			t += " — " + p.Etablissement
+		}
+		s.posteTitle.SetText(t)
+	}
+	s.counts.SetText("")
+	if s.VM.Poste() != nil && s.VM.CandidatesVisible() {
+		s.counts.SetText(s.VM.CountsLabel())
+	}
+	// Ticks of candidates no longer ranked are dropped.
+	ranked := map[string]bool{}
+	for _, id := range s.VM.RankedIDs() {
+		ranked[id] = true
+	}
+	for id := range s.marked {
+		if !ranked[id] {
+			delete(s.marked, id)
+		}
+	}
 	s.ranked.Refresh()
 	s.unranked.Refresh()
 	if c := s.VM.Cursor; c >= 0 && c < len(s.VM.RankedIDs()) {
@@ -187,6 +247,8 @@ func (s *RTSScreen) refreshAll() {
 		switch v.State {
 		case "accepted":
 			st.Importance = widget.SuccessImportance
+		case viewmodel.Superseded:
+			st.Importance = widget.MediumImportance
 		case "refused":
 			st.Importance = widget.DangerImportance
 		default:
@@ -232,6 +294,8 @@ func (s *RTSScreen) refreshButtons() {
 	setEnabled(s.up, ok && c > 0 && c < n)
 	setEnabled(s.down, ok && c >= 0 && c < n-1)
 	setEnabled(s.reject, ok && c >= 0 && c < n)
+	setEnabled(s.moveTo, ok && (len(s.marked) > 0 || c >= 0 && c < n))
+	setEnabled(s.importB, ok)
 	setEnabled(s.revive, ok && s.unrankedSel >= 0)
 	setEnabled(s.fetch, s.VM.CandidatesVisible())
 	setEnabled(s.sign, ok && n > 0)
@@ -371,5 +435,93 @@ func (s *RTSScreen) syncNow() {
 // the outbox and the pinger) and syncs once.
 func (s *RTSScreen) startBackground() {
 	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshOutbox(st) }) }
+	// While online the screen follows the server's changes by itself.
+	s.app.session.FollowRounds(0, func() { fyne.Do(s.syncNow) })
 	s.syncNow()
+}
+
+// selection is the ticked ranked candidates' positions, or the cursor's
+// when none is ticked.
+func (s *RTSScreen) selection() []int {
+	var out []int
+	for i, id := range s.VM.RankedIDs() {
+		if s.marked[id] {
+			out = append(out, i)
+		}
+	}
+	if len(out) == 0 && s.VM.Cursor >= 0 && s.VM.Cursor < len(s.VM.RankedIDs()) {
+		out = []int{s.VM.Cursor}
+	}
+	return out
+}
+
+// askMoveTo asks for the rank to move the selection to.
+func (s *RTSScreen) askMoveTo() {
+	sel := s.selection()
+	if len(sel) == 0 {
+		return
+	}
+	ids := s.VM.RankedIDs()
+	var names []string
+	for _, i := range sel {
+		names = append(names, ids[i])
+	}
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("1")
+	max := len(ids) - len(sel) + 1
+	help := wrapLabel(i18n.T("rts.move_to_help", max, strings.Join(names, ", ")))
+	d := dialog.NewForm(i18n.T("rts.move_to_title"), i18n.T("dialog.ok"), i18n.T("dialog.cancel"),
+		[]*widget.FormItem{widget.NewFormItem("", help), widget.NewFormItem(i18n.T("rts.rank"), entry)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			rank, err := strconv.Atoi(strings.TrimSpace(entry.Text))
+			if err != nil {
+				rank = 0 // refused by the view model with the bounds
+			}
+			s.action(func() error {
+				err := s.VM.MoveSelection(sel, rank)
+				if err == nil {
+					clear(s.marked)
+				}
+				return err
+			})
+		}, s.app.Window)
+	d.Resize(fyne.NewSize(520, 240))
+	d.Show()
+	s.app.Window.Canvas().Focus(entry)
+}
+
+// importRanking reads a ranking from a CSV or XLSX file.
+func (s *RTSScreen) importRanking() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, 8<<20))
+		if err != nil {
+			s.app.showError(err)
+			return
+		}
+		name := r.URI().Name()
+		n, err := s.VM.ImportRanking(name, data)
+		s.refreshAll()
+		if err != nil {
+			s.app.showError(err)
+			return
+		}
+		clear(s.marked)
+		dialog.ShowInformation(i18n.T("rts.import"), viewmodel.ImportDoneLabel(n, name), s.app.Window)
+	}, s.app.Window)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".CSV", ".xlsx", ".XLSX"}))
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// minWidth is an invisible object that keeps a Stack at least w wide.
+func minWidth(w float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, 0))
+	return r
 }

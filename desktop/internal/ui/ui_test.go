@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -309,6 +311,11 @@ func TestInternFlow(t *testing.T) {
 	if _, err := s.VM.Wishes.Add("P3"); !errors.Is(err, service.ErrNotEligible) {
 		t.Fatalf("Add(P3) of another subdivision = %v, want ErrNotEligible", err)
 	}
+	// ... and the add button says why before the click.
+	s.list.Select(0)
+	if !s.addButton.Disabled() || !strings.Contains(test.RenderObjectToMarkup(s.detailBox), "le poste P3 (CARDIO, STETIENNE) n'est pas ouvert à la") {
+		t.Fatalf("add button of P3: disabled %v, detail %s", s.addButton.Disabled(), test.RenderObjectToMarkup(s.detailBox))
+	}
 	s.search.SetText("")
 	s.subSelect.SetSelected("Île-de-France")
 	if got := s.count.Text; got != "3 postes affichés sur 4" {
@@ -502,5 +509,52 @@ func TestRestartKeepsQueueAndAsksPassphraseForUploads(t *testing.T) {
 	}
 	if items, _ := store.Items(); len(items) != 2 {
 		t.Fatalf("outbox has %d items, want 2", len(items))
+	}
+}
+
+// TestTabsFollowTheProcedure: the simulation, call list and live tabs
+// appear for a choix au rang only.
+func TestTabsFollowTheProcedure(t *testing.T) {
+	srv := realServer(t)
+	ctx := context.Background()
+	if _, err := srv.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: "a1", Name: "Appariement mai 2027", Procedure: domain.Appariement,
+		Specialty: "CARDIO"}); err != nil {
+		t.Fatal(err)
+	}
+	postes, _ := json.Marshal([]domain.Poste{{ID: "Q1", Specialty: "CARDIO", Subdivision: "IDF", Town: "Paris", Etablissement: "Hôpital Bichat",
+		Service: "Cardiologie", Title: "Coronarographie", Capacity: 1, RTS: "rts-q1", RTSName: "Dr Q", RTSEmail: "q@chu.example.fr"}})
+	if _, err := srv.Admin.ImportPostes(ctx, "a1", api.FormatJSON, postes, false); err != nil {
+		t.Fatal(err)
+	}
+	app, _ := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	s := app.intern
+	if s == nil {
+		t.Fatal("intern screen not shown")
+	}
+	choixTabs := func() int {
+		n := 0
+		for _, tab := range []*container.TabItem{s.choix.simTab, s.choix.callTab, s.choix.liveTab} {
+			if slices.Contains(s.tabs.Items, tab) {
+				n++
+			}
+		}
+		return n
+	}
+	if s.VM.RoundID() != "r1" || choixTabs() != 3 {
+		t.Fatalf("round %q (its wishes are open), %d choix-au-rang tabs", s.VM.RoundID(), choixTabs())
+	}
+	s.roundSelect.SetSelected(s.VM.RoundLabels()[slices.IndexFunc(s.VM.Rounds, func(r domain.Round) bool { return r.ID == "a1" })])
+	if s.VM.RoundID() != "a1" || choixTabs() != 0 {
+		t.Fatalf("appariement round %q: %d choix-au-rang tabs", s.VM.RoundID(), choixTabs())
+	}
+	// Its postes were fetched on the switch, not "synchronisez".
+	if got := s.count.Text; strings.Contains(got, "synchronisez") || s.VM.Catalogue.Total() != 1 {
+		t.Errorf("catalogue of a1 after the switch: %q", got)
+	}
+	s.roundSelect.SetSelected(s.VM.RoundLabels()[slices.IndexFunc(s.VM.Rounds, func(r domain.Round) bool { return r.ID == "r1" })])
+	if choixTabs() != 3 {
+		t.Fatalf("back to the choix au rang: %d choix-au-rang tabs", choixTabs())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 	"appariement/shared/translog"
 )
 
@@ -26,9 +27,15 @@ type Intern struct {
 	Files     *Files
 	Results   *Results
 
-	// LastSync is when the last sync finished, SyncError why it failed.
+	// LastSync is when the last sync finished (or the outbox last
+	// delivered), SyncError why it failed.
 	LastSync  time.Time
 	SyncError string
+
+	// chosen is set once the user picks a round: syncs keep it then;
+	// until then each sync opens the round where the user has something
+	// to do (DefaultRound).
+	chosen bool
 }
 
 // NewIntern opens the intern's screens on what the cache holds: nothing
@@ -76,23 +83,55 @@ func (a *Intern) setRounds(rounds []domain.Round) {
 		cur = a.Round.ID
 	}
 	a.Round = nil
-	for i := range a.Rounds {
-		if a.Rounds[i].ID == cur {
-			a.Round = &a.Rounds[i]
+	if a.chosen {
+		for i := range a.Rounds {
+			if a.Rounds[i].ID == cur {
+				a.Round = &a.Rounds[i]
+			}
 		}
 	}
 	if a.Round == nil {
-		// Default: the round open for wishes, else the last one.
-		for i := range a.Rounds {
-			if a.Rounds[i].State == domain.StateWishesOpen {
-				a.Round = &a.Rounds[i]
-				break
-			}
-		}
-		if a.Round == nil && len(a.Rounds) > 0 {
-			a.Round = &a.Rounds[len(a.Rounds)-1]
+		if i := DefaultRound(a.Rounds, a.Svc.Now()); i >= 0 {
+			a.Round = &a.Rounds[i]
 		}
 	}
+}
+
+// DefaultRound is the position of the round a screen opens on: the one
+// where the user has something to do, that is whose wishes window is open
+// by the server's schedule (the one closing first if several), else the
+// last one that is not a draft, else the last one; -1 when there is none.
+func DefaultRound(rounds []domain.Round, now time.Time) int {
+	best := -1
+	for i := range rounds {
+		if rules.Effective(&rounds[i], now) != domain.StateWishesOpen {
+			continue
+		}
+		if best < 0 || closesBefore(&rounds[i], &rounds[best]) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		return best
+	}
+	for i := len(rounds) - 1; i >= 0; i-- {
+		if rules.Effective(&rounds[i], now) != domain.StateDraft {
+			return i
+		}
+	}
+	return len(rounds) - 1
+}
+
+// closesBefore reports whether a's wishes window closes before b's (a
+// window with no close date closes last).
+func closesBefore(a, b *domain.Round) bool {
+	switch {
+	case a.WishesClose.IsZero():
+		return false
+	case b.WishesClose.IsZero():
+		return true
+	}
+	return a.WishesClose.Before(b.WishesClose)
 }
 
 // RoundLabels returns the names of the rounds for a selector.
@@ -115,7 +154,30 @@ func (a *Intern) SelectRound(i int) error {
 		return nil
 	}
 	a.Round = &a.Rounds[i]
+	a.chosen = true
 	return a.load()
+}
+
+// ChoixAuRang reports whether the current round is a choix au rang (the
+// simulation, call list and live tabs apply to it only).
+func (a *Intern) ChoixAuRang() bool {
+	return a.Round != nil && a.Round.Procedure == domain.ChoixAuRang
+}
+
+// SyncRound is the round a sync should fetch: the one the user chose, or
+// "" (the round DefaultRound picks from what the server says).
+func (a *Intern) SyncRound() string {
+	if !a.chosen {
+		return ""
+	}
+	return a.RoundID()
+}
+
+// NeedsCatalogue reports whether the current round's postes are not in the
+// cache yet: the screen then syncs that round instead of showing an empty
+// catalogue.
+func (a *Intern) NeedsCatalogue() bool {
+	return a.Round != nil && a.Catalogue.Total() == 0
 }
 
 // RoundID returns the current round's id, or "".
@@ -164,16 +226,9 @@ func (a *Intern) Sync(ctx context.Context, round string) SyncData {
 	}
 	d.Err = err // a fork: the alarm is shown, the rounds still are
 	d.Rounds = rounds
-	if round == "" {
-		mine := a.relevant(rounds)
-		for _, r := range mine {
-			if r.State == domain.StateWishesOpen {
-				round = r.ID
-				break
-			}
-		}
-		if round == "" && len(mine) > 0 {
-			round = mine[len(mine)-1].ID
+	if mine := a.relevant(rounds); round == "" {
+		if i := DefaultRound(mine, a.Svc.Now()); i >= 0 {
+			round = mine[i].ID
 		}
 	}
 	if round != "" {
@@ -229,6 +284,10 @@ func (a *Intern) ApplySync(d SyncData) error {
 	}
 	return a.Results.load(a.Rounds)
 }
+
+// Delivered records that the outbox delivered something: the server has
+// what the user sent, which is a synchronisation too.
+func (a *Intern) Delivered() { a.LastSync = time.Now() }
 
 // Refresh reloads the wish list versions, files and results from the cache
 // (after the outbox sent something).

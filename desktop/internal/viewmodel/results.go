@@ -6,6 +6,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
+	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/translog"
 	"appariement/shared/whynot"
@@ -68,7 +69,14 @@ func (r *Results) Rows() []ResultRow {
 		default:
 			row.Status = i18n.T("result.not_verified", i18n.T(rec.Problem))
 		}
-		if ok && rec.Result != nil {
+		if ok && rec.Result != nil && notParticipated(rec.Result, r.svc.Me().ID) {
+			// Nothing was sent in this round: say so rather than "no poste,
+			// computed on your last accepted list".
+			row.Assignment = i18n.T("result.not_participated")
+			if rec.Verified {
+				row.Status = i18n.T("result.verified_no_list")
+			}
+		} else if ok && rec.Result != nil {
 			row.Assignment = i18n.T("result.unmatched")
 			for _, a := range rec.Result.Assignments {
 				if a.Intern == r.svc.Me().ID {
@@ -133,4 +141,18 @@ func (r *Results) FetchDone(err error) error {
 		return lerr
 	}
 	return r.load(rounds)
+}
+
+// notParticipated reports whether an intern's result is of a round where
+// the intern sent no wish list and got no poste.
+func notParticipated(res *api.PersonalResult, me string) bool {
+	if res.LastSubmission != nil {
+		return false
+	}
+	for _, a := range res.Assignments {
+		if a.Intern == me {
+			return false
+		}
+	}
+	return true
 }

@@ -33,8 +33,12 @@ type RTS struct {
 
 	draft    *localstore.RankingDraft
 	versions []localstore.Item
+	states   []RankingState // of Postes, refreshed with the draft
 	// Error is the last error to show.
 	Error string
+	// chosen is set once the user picks a round; until then each sync
+	// opens the round where the RTS has something to do.
+	chosen bool
 }
 
 // NewRTS opens the RTS screens on what the cache holds.
@@ -60,16 +64,23 @@ func (r *RTS) setRounds(rounds []domain.Round) {
 		}
 	}
 	for i := range r.Rounds {
-		if r.Rounds[i].ID == cur {
+		if r.Rounds[i].ID == cur && r.chosen {
 			r.Round = &r.Rounds[i]
 		}
 	}
 	if r.Round == nil && len(r.Rounds) > 0 {
-		// Default: the latest round not yet published, else the last one.
+		// Default: the round whose rankings window is open (something to
+		// do), else the latest round not yet published, else the last one.
 		r.Round = &r.Rounds[len(r.Rounds)-1]
 		for i := range r.Rounds {
 			if r.Rounds[i].State != domain.StatePublished {
 				r.Round = &r.Rounds[i]
+			}
+		}
+		for i := range r.Rounds {
+			if rules.Effective(&r.Rounds[i], r.Svc.Now()) == domain.StateRankingsOpen {
+				r.Round = &r.Rounds[i]
+				break
 			}
 		}
 	}
@@ -90,6 +101,7 @@ func (r *RTS) SelectRound(i int) error {
 		return nil
 	}
 	r.Round = &r.Rounds[i]
+	r.chosen = true
 	r.Selected = -1
 	return r.load()
 }
@@ -130,6 +142,7 @@ func (r *RTS) loadDraft() error {
 	r.draft, r.versions, r.Cursor = &localstore.RankingDraft{}, nil, -1
 	p := r.Poste()
 	if p == nil {
+		r.states = nil
 		return nil
 	}
 	d, err := r.Svc.Store.RankingDraft(r.Round.ID, p.ID)
@@ -138,6 +151,7 @@ func (r *RTS) loadDraft() error {
 	}
 	r.draft = d
 	r.versions, err = r.Svc.RankingVersions(r.Round.ID, p.ID)
+	r.states = r.PosteStates()
 	return err
 }
 
@@ -188,7 +202,10 @@ func (r *RTS) ApplySync(s RTSSync) error {
 func (r *RTS) PosteLabels() []string {
 	out := make([]string, len(r.Postes))
 	for i, p := range r.Postes {
-		out[i] = fmt.Sprintf("%s — %s (%s)", p.ID, p.Title, i18n.T("rts.places", p.Capacity))
+		out[i] = fmt.Sprintf("%s — %s (%s)", p.ID, p.Title, counted("rts.places", p.Capacity, p.Capacity))
+		if i < len(r.states) {
+			out[i] += " — " + StateLabel(r.states[i])
+		}
 	}
 	return out
 }
@@ -336,11 +353,13 @@ func (r *RTS) candidateLabel(id string) string {
 	if !ok {
 		return id
 	}
+	// The rank the intern gave to the poste is not known here (the
+	// server does not send it): see docs/ranking.fr.md.
 	s := fmt.Sprintf("%s (%s)", c.Intern.FullName(), id)
 	if c.Intern.Rank > 0 {
-		s += " — " + i18n.T("rts.intern_rank", c.Intern.Rank)
+		s += " — " + i18n.T("rts.national_rank", c.Intern.Rank)
 	}
-	return s + " — " + i18n.T("rts.wish_rank", c.Rank)
+	return s
 }
 
 // Ranked is the ranked list, best first, as display rows.
@@ -382,6 +401,9 @@ func (r *RTS) save() error {
 	r.draft.UpdatedAt = r.Svc.Now().UTC()
 	err := r.Svc.Store.SaveRankingDraft(r.draft)
 	r.Error = Message(err)
+	if p := r.Poste(); p != nil && r.Selected < len(r.states) {
+		r.states[r.Selected] = posteState(r.draft, r.versions)
+	}
 	return err
 }
 
@@ -431,6 +453,11 @@ func (r *RTS) DraftStatus() string {
 		return i18n.T("rts.no_poste")
 	case !r.CandidatesVisible():
 		return i18n.T("rts.wait_wishes")
+	}
+	if h, ok := r.refusedHeadline(); ok {
+		return h
+	}
+	switch {
 	case len(r.versions) > 0 && slices.Equal(r.versions[0].List, r.draft.List):
 		return i18n.T("wish.draft_signed", r.versions[0].Seq)
 	case len(r.draft.List) == 0 && len(r.draft.Candidates) == 0:
@@ -473,6 +500,7 @@ func (r *RTS) Versions() []Version {
 	for _, it := range r.versions {
 		out = append(out, versionOf(it, i18n.T("rts.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))))
 	}
+	supersede(out, r.versions)
 	return out
 }
 

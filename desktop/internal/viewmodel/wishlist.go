@@ -103,6 +103,27 @@ func (w *WishList) Add(id string) (bool, error) {
 	return true, w.save()
 }
 
+// AddBlocked says why poste id cannot be added to the list now, before
+// the intern tries: the window is not open, or the poste is one the
+// intern cannot take by the rule the server applies (rules.CheckWish:
+// withdrawn, other specialty or subdivision). It is empty when the poste
+// can be added (or is already in the list).
+func (w *WishList) AddBlocked(id string) string {
+	if w.round == nil || id == "" || w.Contains(id) {
+		return ""
+	}
+	if !w.Editable() {
+		return Message(service.ErrWindowClosed)
+	}
+	if p, ok := w.cat.Poste(id); ok {
+		me := w.svc.Me()
+		if err := rules.CheckWish(w.round.ID, &me, p); err != nil {
+			return Message(err)
+		}
+	}
+	return ""
+}
+
 // Remove removes the i-th wish.
 func (w *WishList) Remove(i int) error {
 	if i < 0 || i >= w.Len() || !w.Editable() {
@@ -188,7 +209,29 @@ func (w *WishList) Versions() []Version {
 		}
 		out = append(out, v)
 	}
+	supersede(out, w.versions)
 	return out
+}
+
+// Superseded is the State of a refused version that a newer accepted one
+// replaced: the refusal no longer applies to the list.
+const Superseded localstore.ItemState = "superseded"
+
+// supersede marks the refused versions older than an accepted one (items
+// newest first, as vs): the refusal is history, not a problem of the list
+// that counts now.
+func supersede(vs []Version, items []localstore.Item) {
+	var newer *localstore.Item
+	for i := range items {
+		it := &items[i]
+		if it.State == localstore.StateRefused && newer != nil {
+			vs[i].State = Superseded
+			vs[i].Status = i18n.T("state.superseded", Message(it.Refusal), newer.Seq)
+		}
+		if it.State == localstore.StateAccepted && newer == nil {
+			newer = it
+		}
+	}
 }
 
 // versionOf describes the state of a signed item.

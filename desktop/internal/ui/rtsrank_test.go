@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"appariement/desktop/internal/keystore"
+	"appariement/desktop/internal/localstore"
+	"appariement/shared/domain"
+	"appariement/syncserver/servertest"
+)
+
+// TestRTSRanksManyCandidates: 32 candidates on one poste; the ranking
+// shows many rows at once, counts them, moves ticked candidates to rank N
+// and "Mes postes" says the poste's state.
+func TestRTSRanksManyCandidates(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Interns: 32, Postes: 2})
+	users := env.EnrollAll(t)
+	wishes := map[string][]string{}
+	for _, id := range env.Interns {
+		wishes[id] = []string{"P1"}
+	}
+	env.SubmitWishes(t, users, wishes)
+	env.Transition(t, domain.StateWishesClosed)
+	env.Transition(t, domain.StateRankingsOpen)
+	u := env.Register(t, "rts1")
+	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	app.Window.Resize(fyne.NewSize(1400, 900))
+	s := app.rts
+	if s == nil {
+		t.Fatal("no RTS screen")
+	}
+	if !strings.Contains(s.VM.PosteLabels()[0], "à faire") {
+		t.Errorf("poste label %q", s.VM.PosteLabels()[0])
+	}
+	test.Tap(s.fetch)
+	if !s.VM.Svc.Unlocked() {
+		typePassphrase(t, app)
+	}
+	if n := len(s.VM.RankedIDs()); n != 32 {
+		t.Fatalf("%d ranked (%q)", n, s.VM.Error)
+	}
+	if s.counts.Text != "32 classés, 0 non classé — 32 candidats" {
+		t.Errorf("counts %q", s.counts.Text)
+	}
+	// The ranking has the room of the window: many rows visible at once.
+	if h := s.ranked.Size().Height; h < 20*s.ranked.MinSize().Height && h < 400 {
+		t.Errorf("ranking only %.0f px high", h)
+	}
+	// Tick the last two and move them to rank 3 (what the dialog does).
+	ids := s.VM.RankedIDs()
+	s.marked[ids[30]], s.marked[ids[31]] = true, true
+	s.refreshButtons()
+	if s.moveTo.Disabled() {
+		t.Fatal("Placer au rang… disabled with two ticked")
+	}
+	sel := s.selection()
+	s.action(func() error { return s.VM.MoveSelection(sel, 3) })
+	got := s.VM.RankedIDs()
+	if got[2] != ids[30] || got[3] != ids[31] {
+		t.Fatalf("after the move: %v", got[:5])
+	}
+	if !strings.Contains(s.VM.PosteLabels()[0], "brouillon") {
+		t.Errorf("poste label after a move %q", s.VM.PosteLabels()[0])
+	}
+	for _, row := range s.VM.Ranked() {
+		if strings.Contains(row, "vœu") {
+			t.Errorf("row shows the wish rank: %q", row)
+		}
+	}
+	shoot(t, app, "rts-4-classement-32")
+}

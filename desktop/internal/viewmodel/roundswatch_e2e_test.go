@@ -1,0 +1,128 @@
+package viewmodel
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"appariement/shared/api"
+	"appariement/shared/domain"
+	"appariement/syncserver/servertest"
+)
+
+func TestScreensFollowTheServer(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Interns: 2})
+	ctx := context.Background()
+	svc := userSession(t, env, env.Register(t, env.Interns[0]))
+	f := env.Faults()
+	svc.Client.SetTransport(f)
+
+	// The watch asks with the ETag: a change once, then 304 until the
+	// admin moves the round.
+	w := NewRoundsWatch(svc)
+	for i, want := range []bool{true, false, false} {
+		if changed, err := w.Changed(ctx); err != nil || changed != want {
+			t.Fatalf("poll %d: changed %v, %v", i, changed, err)
+		}
+	}
+	env.Transition(t, domain.StateWishesOpen)
+	if changed, err := w.Changed(ctx); err != nil || !changed {
+		t.Fatalf("after a transition: changed %v, %v", changed, err)
+	}
+
+	// The session's poller calls back on a change only.
+	s := NewSession(svc)
+	s.PingInterval = time.Hour
+	changes := make(chan struct{}, 10)
+	s.FollowRounds(time.Millisecond, func() { changes <- struct{}{} })
+	s.Start(ctx)
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-changes:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no callback %s", what)
+		}
+	}
+	wait("for the first answer")
+	env.Transition(t, domain.StateWishesClosed)
+	wait("after the wishes closed")
+	s.Stop()
+	if n := f.Count("GET /v1/rounds"); n < 3 {
+		t.Errorf("%d polls", n)
+	}
+
+	// The intern's screen opens on the round where there is something to
+	// do, until the intern picks one.
+	in, err := NewIntern(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.ApplySync(in.Sync(ctx, in.SyncRound())); err != nil {
+		t.Fatal(err)
+	}
+	if in.RoundID() != "R1" || in.NeedsCatalogue() {
+		t.Fatalf("round %q, needs catalogue %v", in.RoundID(), in.NeedsCatalogue())
+	}
+	if _, err := env.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: "R2", Name: "Tour 2", Procedure: domain.Appariement,
+		Specialty: servertest.Specialty, Subdivision: servertest.Subdivision}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(env.Postes)
+	if _, err := env.Admin.ImportPostes(ctx, "R2", api.FormatJSON, data, false); err != nil {
+		t.Fatal(err)
+	}
+	env.TransitionRound(t, "R2", domain.StateWishesOpen)
+	if err := in.ApplySync(in.Sync(ctx, in.SyncRound())); err != nil {
+		t.Fatal(err)
+	}
+	if in.RoundID() != "R2" || in.NeedsCatalogue() {
+		t.Fatalf("a sync must open R2, whose wishes are open: %q (needs catalogue %v)", in.RoundID(), in.NeedsCatalogue())
+	}
+	// Chosen, a round stays; switching to a round not cached asks for its postes.
+	if err := in.SelectRound(slices.IndexFunc(in.Rounds, func(r domain.Round) bool { return r.ID == "R1" })); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.ApplySync(in.Sync(ctx, in.SyncRound())); err != nil || in.RoundID() != "R1" {
+		t.Fatalf("the chosen round must stay: %q %v", in.RoundID(), err)
+	}
+
+	// A delivery by the outbox counts as a synchronisation.
+	in.LastSync = time.Time{}
+	in.Delivered()
+	if d := in.Status(svc.Outbox.Status()).Detail; !strings.Contains(d, "dernière synchronisation") {
+		t.Errorf("status after a delivery: %q", d)
+	}
+}
+
+func TestDefaultRound(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	r := func(id string, st domain.RoundState, closeIn time.Duration) domain.Round {
+		x := domain.Round{ID: id, State: st, Procedure: domain.Appariement}
+		if closeIn != 0 {
+			x.WishesClose = now.Add(closeIn)
+		}
+		return x
+	}
+	for _, tc := range []struct {
+		name   string
+		rounds []domain.Round
+		want   int
+	}{
+		{"none", nil, -1},
+		{"open one before a later choix au rang", []domain.Round{r("R1", domain.StatePublished, 0), r("R2", domain.StateWishesOpen, 3*day), r("R3", domain.StateRankingsOpen, 0)}, 1},
+		{"the one closing first", []domain.Round{r("R1", domain.StateWishesOpen, 5*day), r("R2", domain.StateWishesOpen, day)}, 1},
+		{"a closing date beats none", []domain.Round{r("R1", domain.StateWishesOpen, 0), r("R2", domain.StateWishesOpen, day)}, 1},
+		{"a window past its close is not open", []domain.Round{r("R1", domain.StateWishesOpen, -day), r("R2", domain.StateDraft, 0)}, 0},
+		{"last that is not a draft", []domain.Round{r("R1", domain.StatePublished, 0), r("R2", domain.StateDraft, 0)}, 0},
+		{"only drafts: the last", []domain.Round{r("R1", domain.StateDraft, 0), r("R2", domain.StateDraft, 0)}, 1},
+	} {
+		if got := DefaultRound(tc.rounds, now); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
