@@ -312,7 +312,19 @@ func (e *Env) seed(t testing.TB, opts Options) {
 	if opts.NoCodes {
 		return
 	}
-	codes, err := e.Admin.IssueCodes(ctx, api.IssueCodesRequest{AllWithoutKey: true})
+	// Every code is hashed with Argon2id: for a demo-sized population on a
+	// busy machine (the race detector, other tests beside) the request can
+	// take longer than a client's usual 30 s, so this one is bounded by its
+	// own context instead of the client's timeout.
+	slow, err := client.New(e.URL, &http.Client{})
+	if err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	slow = slow.WithIdentity(e.AdminID, e.AdminKey)
+	slow.Now, slow.Server = e.Clock.Now, e.Admin.Server
+	ictx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	codes, err := slow.IssueCodes(ictx, api.IssueCodesRequest{AllWithoutKey: true})
 	if err != nil {
 		t.Fatalf("servertest: issue codes: %v", err)
 	}
