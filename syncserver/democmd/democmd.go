@@ -441,7 +441,11 @@ func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Opt
 	} else if pub, err := c.PublishCallList(ctx, ChoixRound, "liste d'appel initiale"); err != nil {
 		fmt.Fprintf(out, "Liste d'appel du tour %s non publiée : %v\n", ChoixRound, err)
 	} else {
-		fmt.Fprintf(out, "Liste d'appel du tour %s publiée (version %d, %d internes).\n", ChoixRound, pub.Version, len(draft.List.Entries))
+		n, word := len(draft.List.Entries), "internes"
+		if n <= 1 {
+			word = "interne" // French: 0 and 1 take the singular
+		}
+		fmt.Fprintf(out, "Liste d'appel du tour %s publiée (version %d, %d %s).\n", ChoixRound, pub.Version, n, word)
 	}
 	now := st.Now()
 	closes := now.Add(opts.Window).Truncate(time.Minute)

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -79,7 +78,7 @@ type AdminScreen struct {
 func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	s := &AdminScreen{VM: vm, app: a, remainingSel: -1, freeSel: -1}
 	s.roundSelect = widget.NewSelect(nil, nil)
-	s.roundWrap = container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)
+	s.roundWrap = roundSelectBox(s.roundSelect)
 	s.errLabel = widget.NewLabel("")
 	s.errLabel.Importance = widget.DangerImportance
 	me := a.session.Me()
@@ -577,14 +576,7 @@ func (s *AdminScreen) confirmStep(c viewmodel.Confirmation, busy string, work fu
 	s.confirm = first
 }
 
-// fitRoundSelect widens the round selector to its longest name (up to
-// 640 points), so that no round is cut to "Tour 1 (démo) …".
+// fitRoundSelect widens the round selector to its longest name.
 func (s *AdminScreen) fitRoundSelect() {
-	w := float32(320)
-	for _, l := range s.VM.RoundLabels() {
-		w = max(w, fyne.MeasureText(l, theme.TextSize(), fyne.TextStyle{}).Width+4*theme.Padding()+theme.IconInlineSize())
-	}
-	w = min(w, 640)
-	s.roundWrap.Layout = layout.NewGridWrapLayout(fyne.NewSize(w, s.roundSelect.MinSize().Height))
-	s.roundWrap.Refresh()
+	fitRoundSelect(s.roundWrap, s.roundSelect, s.VM.RoundLabels())
 }

@@ -4,6 +4,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/i18n"
@@ -55,6 +57,27 @@ func wrapLabel(s string) *widget.Label {
 // showRounds fills a round selector: the labels, the current round (by id)
 // selected, and onSelect called with the index the user picks. Filling it
 // does not call onSelect.
+// roundSelectBox holds a round selector at its default width (320 points)
+// until fitRoundSelect sizes it to the rounds' names.
+func roundSelectBox(sel *widget.Select) *fyne.Container {
+	return container.NewGridWrap(fyne.NewSize(320, sel.MinSize().Height), sel)
+}
+
+// fitRoundSelect widens a round selector's box to its longest name (up to
+// 640 points), so that no round is cut to "Tour 1 (démo) …".
+func fitRoundSelect(box *fyne.Container, sel *widget.Select, labels []string) {
+	w := float32(320)
+	for _, l := range labels {
+		// Measured by a selector of Fyne's own showing that name, so that
+		// its padding and drop-down icon are counted as Fyne draws them.
+		probe := widget.NewSelect(nil, nil)
+		probe.PlaceHolder = l
+		w = max(w, probe.MinSize().Width+theme.Padding())
+	}
+	box.Layout = layout.NewGridWrapLayout(fyne.NewSize(min(w, 640), sel.MinSize().Height))
+	box.Refresh()
+}
+
 func showRounds(sel *widget.Select, labels []string, rounds []domain.Round, current string, onSelect func(i int)) {
 	sel.OnChanged = nil
 	sel.PlaceHolder = i18n.T("round.choose")

@@ -31,6 +31,7 @@ type InternScreen struct {
 	tabs                  *container.AppTabs
 	wishTab               *container.TabItem
 	roundSelect           *widget.Select
+	roundWrap             *fyne.Container // sized to the longest round's name
 	roundInfo, lockStatus *widget.Label
 
 	// Catalogue tab.
@@ -84,8 +85,8 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s.lockStatus = widget.NewLabel("")
 	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+me.ID, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-	roundBox := container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)
-	header := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel(i18n.T("round.label")), roundBox), who, s.roundInfo)
+	s.roundWrap = roundSelectBox(s.roundSelect)
+	header := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel(i18n.T("round.label")), s.roundWrap), who, s.roundInfo)
 
 	s.wishTab = container.NewTabItemWithIcon(i18n.T("tab.wishes"), theme.ListIcon(), s.buildWishes())
 	s.tabs = container.NewAppTabs(
@@ -116,6 +117,7 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 }
 
 func (s *InternScreen) refreshRounds() {
+	fitRoundSelect(s.roundWrap, s.roundSelect, s.VM.RoundLabels())
 	if len(s.VM.Rounds) == 0 {
 		s.roundSelect.PlaceHolder = i18n.T("round.none_yet")
 	}

@@ -33,6 +33,7 @@ type RTSScreen struct {
 	app     *App
 
 	roundSelect              *widget.Select
+	roundWrap                *fyne.Container // sized to the longest round's name
 	postes                   *widget.List
 	detail, detail2          *widget.Form
 	ranked, unranked         *widget.List
@@ -56,15 +57,22 @@ type RTSScreen struct {
 func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s := &RTSScreen{VM: vm, app: a, unrankedSel: -1, marked: map[string]bool{}}
 	s.roundSelect = widget.NewSelect(nil, nil)
+	s.roundWrap = roundSelectBox(s.roundSelect)
 	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+i18n.T("role.rts"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	syncB := widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), s.syncNow)
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel(i18n.T("round.label")), container.NewGridWrap(fyne.NewSize(320, s.roundSelect.MinSize().Height), s.roundSelect)),
+		container.NewHBox(widget.NewLabel(i18n.T("round.label")), s.roundWrap),
 		container.NewHBox(who, syncB))
 
 	s.postes = widget.NewList(func() int { return len(s.VM.Postes) },
-		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func() fyne.CanvasObject {
+			// Three lines (id, state and places, title): the
+			// template's text gives the rows their height.
+			l := widget.NewLabel("P\nP\nP")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if ls := s.VM.PosteLabels(); i < len(ls) {
 				o.(*widget.Label).SetText(ls[i])
@@ -105,7 +113,13 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 		})
 	s.ranked.OnSelected = func(i widget.ListItemID) { s.VM.Cursor = i; s.refreshButtons(); s.refreshFiles() }
 	s.unranked = widget.NewList(func() int { return len(s.VM.Unranked()) },
-		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
+		func() fyne.CanvasObject {
+			// Three lines (id, state and places, title): the
+			// template's text gives the rows their height.
+			l := widget.NewLabel("P\nP\nP")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if r := s.VM.Unranked(); i < len(r) {
 				o.(*widget.Label).SetText(r[i])
@@ -168,6 +182,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 }
 
 func (s *RTSScreen) refreshRounds() {
+	fitRoundSelect(s.roundWrap, s.roundSelect, s.VM.RoundLabels())
 	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
 		s.action(func() error { return s.VM.SelectRound(i) })
 	})

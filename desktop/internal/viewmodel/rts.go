@@ -198,14 +198,17 @@ func (r *RTS) ApplySync(s RTSSync) error {
 	return s.Err
 }
 
-// PosteLabels are the rows of the postes list.
+// PosteLabels are the rows of the postes list, three short lines each so
+// that a narrow column cuts none of what the RTS scans the list for: the
+// poste's id, the ranking's state and the places, then the title.
 func (r *RTS) PosteLabels() []string {
 	out := make([]string, len(r.Postes))
 	for i, p := range r.Postes {
-		out[i] = fmt.Sprintf("%s — %s (%s)", p.ID, p.Title, counted("rts.places", p.Capacity, p.Capacity))
+		second := counted("rts.places", p.Capacity, p.Capacity)
 		if i < len(r.states) {
-			out[i] += " — " + StateLabel(r.states[i])
+			second = StateLabel(r.states[i]) + " — " + second
 		}
+		out[i] = fmt.Sprintf("%s\n%s\n%s", p.ID, second, p.Title)
 	}
 	return out
 }
