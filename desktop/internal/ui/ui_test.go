@@ -304,7 +304,7 @@ func TestInternFlow(t *testing.T) {
 	}
 	// Accent- and case-insensitive search.
 	test.Type(s.search, "SAINT etienne")
-	if got := s.count.Text; got != "1 postes affichés sur 4" {
+	if got := s.count.Text; got != "1 poste affiché sur 4" {
 		t.Fatalf("search count = %q", got)
 	}
 	// A poste of another subdivision can be browsed, not wished.
@@ -337,7 +337,7 @@ func TestInternFlow(t *testing.T) {
 		t.Fatalf("wishes = %d", s.VM.Wishes.Len())
 	}
 	s.favOnly.SetChecked(true)
-	if got := s.count.Text; got != "1 postes affichés sur 4" {
+	if got := s.count.Text; got != "1 poste affiché sur 4" {
 		t.Fatalf("favourites count = %q", got)
 	}
 	// Reorder with the buttons.

@@ -86,7 +86,7 @@ func (c *Catalogue) CountText() string {
 	if c.ix.Len() == 0 {
 		return i18n.T("cat.empty")
 	}
-	return i18n.T("cat.count", Thousands(c.Len()), Thousands(c.Total()))
+	return i18n.N("cat.count", c.Len(), Thousands(c.Len()), Thousands(c.Total()))
 }
 
 // Towns returns the towns for the town filter, with "all" first.
