@@ -1,13 +1,14 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
 )
 
-// TestBinomeTab: the binôme tab says when the round allows no binômes;
+// TestBinomeTab: the binôme tab is shown only in a round with binômes;
 // when it does, the partner and the pairs typed in are the view model's,
 // an unknown poste is shown as an error, and the pairs list shows the
 // postes' titles.
@@ -21,14 +22,14 @@ func TestBinomeTab(t *testing.T) {
 		t.Fatal("intern screen or binôme tab not shown")
 	}
 	b := s.binome
-	if b.tab.Text != "Binôme" || b.unavailable.Hidden || !b.form.Hidden {
-		t.Fatalf("round without binômes: tab %q, unavailable hidden %v, form hidden %v", b.tab.Text, b.unavailable.Hidden, b.form.Hidden)
+	if slices.Contains(s.tabs.Items, b.tab) {
+		t.Fatal("round without binômes: the binôme tab is shown")
 	}
 	// The same round as one that allows binômes.
 	s.VM.Round.Binomes = true
 	b.load()
-	if !b.unavailable.Hidden || b.form.Hidden {
-		t.Fatal("the form is not shown in a round with binômes")
+	if !slices.Contains(s.tabs.Items, b.tab) || b.tab.Text != "Binôme" || !b.unavailable.Hidden || b.form.Hidden {
+		t.Fatalf("round with binômes: tab shown %v (%q), unavailable hidden %v, form hidden %v", slices.Contains(s.tabs.Items, b.tab), b.tab.Text, b.unavailable.Hidden, b.form.Hidden)
 	}
 	test.Type(b.partner, "i2")
 	test.Type(b.mine, "P1")

@@ -99,8 +99,7 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s.tabs.Append(s.choix.simTab)
 	s.tabs.Append(s.choix.callTab)
 	s.tabs.Append(s.choix.liveTab)
-	s.binome = newBinomeTab(s)
-	s.tabs.Append(s.binome.tab)
+	s.binome = newBinomeTab(s) // its tab is shown by load, in a round with binômes
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		if t != s.choix.liveTab {
 			s.choix.stopFollow() // the live follow-along polls only while shown

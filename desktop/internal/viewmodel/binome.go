@@ -69,8 +69,15 @@ func linkOf(list []string) (string, [][2]string) {
 
 // Available reports whether the round takes binôme links now: a choix au
 // rang that allows them, in its wishes' window.
+// Offered reports whether the round lets interns link their lists at
+// all (a choix au rang with binômes): the app shows the binôme tab only
+// then.
+func (b *Binome) Offered() bool {
+	return b.round != nil && b.round.Procedure == domain.ChoixAuRang && b.round.Binomes
+}
+
 func (b *Binome) Available() bool {
-	return b.round != nil && b.round.Procedure == domain.ChoixAuRang && b.round.Binomes && b.svc.WindowOpen(b.round)
+	return b.Offered() && b.svc.WindowOpen(b.round)
 }
 
 // AddPair appends the pair (mine, theirs) to the joint list: both postes
