@@ -31,7 +31,7 @@ type InternScreen struct {
 	tabs                  *container.AppTabs
 	wishTab               *container.TabItem
 	roundSelect           *widget.Select
-	roundWrap             *fyne.Container // sized to the longest round's name
+	roundWrap             *fyne.Container // 320 points wide: the header must fit a laptop's screen
 	roundInfo, lockStatus *widget.Label
 
 	// Catalogue tab.
@@ -116,7 +116,6 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 }
 
 func (s *InternScreen) refreshRounds() {
-	fitRoundSelect(s.roundWrap, s.roundSelect, s.VM.RoundLabels())
 	if len(s.VM.Rounds) == 0 {
 		s.roundSelect.PlaceHolder = i18n.T("round.none_yet")
 	}
