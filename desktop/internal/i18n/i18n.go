@@ -116,6 +116,11 @@ func T(key string, args ...any) string {
 	if !ok {
 		msg = key
 	}
+	return format(msg, args)
+}
+
+// format formats msg with args as by fmt.Sprintf, when args are given.
+func format(msg string, args []any) string {
 	if len(args) > 0 {
 		return fmt.Sprintf(msg, args...)
 	}
@@ -152,10 +157,7 @@ func PluralForm(lang string, n int) string {
 func N(key string, n int, args ...any) string {
 	mu.RLock()
 	lang := current
-	mu.RUnlock()
-	form := key + "." + PluralForm(lang, n)
-	mu.RLock()
-	msg, ok := messages[lang][form]
+	msg, ok := messages[lang][key+"."+PluralForm(lang, n)]
 	if !ok {
 		msg, ok = messages["fr"][key+"."+PluralForm("fr", n)]
 	}
@@ -166,10 +168,7 @@ func N(key string, n int, args ...any) string {
 	if !ok {
 		msg = key
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(msg, args...)
-	}
-	return msg
+	return format(msg, args)
 }
 
 // Pick returns fr or en depending on the selected language: for texts that

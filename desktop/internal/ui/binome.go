@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"slices"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -89,24 +87,8 @@ func (b *binomeTab) load() {
 		b.vm.Error = err.Error()
 	}
 	b.partner.SetText(b.vm.Partner)
-	b.showTab(b.vm.Offered())
+	showTab(b.s.tabs, b.tab, b.vm.Offered()) // only in a round that offers binômes
 	b.refresh()
-}
-
-// showTab shows the binôme tab only in a round that offers binômes: in
-// any other round it has nothing to say.
-func (b *binomeTab) showTab(on bool) {
-	tabs := b.s.tabs
-	shown := slices.Contains(tabs.Items, b.tab)
-	switch {
-	case on && !shown:
-		tabs.Append(b.tab)
-	case !on && shown:
-		if tabs.Selected() == b.tab {
-			tabs.SelectIndex(0)
-		}
-		tabs.Remove(b.tab)
-	}
 }
 
 // refresh redraws the tab from the view model.

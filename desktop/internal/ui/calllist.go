@@ -229,18 +229,23 @@ func (c *choixTabs) refresh() {
 // showTabs shows the simulation, call list and live tabs for a choix au
 // rang only: in an appariement round they have nothing to say.
 func (c *choixTabs) showTabs(on bool) {
-	tabs := c.s.tabs
 	for _, t := range []*container.TabItem{c.simTab, c.callTab, c.liveTab} {
-		shown := slices.Contains(tabs.Items, t)
-		switch {
-		case on && !shown:
-			tabs.Append(t)
-		case !on && shown:
-			if tabs.Selected() == t {
-				tabs.SelectIndex(0)
-			}
-			tabs.Remove(t)
+		showTab(c.s.tabs, t, on)
+	}
+}
+
+// showTab adds t to tabs or removes it (selecting the first tab if t was
+// the selected one).
+func showTab(tabs *container.AppTabs, t *container.TabItem, on bool) {
+	shown := slices.Contains(tabs.Items, t)
+	switch {
+	case on && !shown:
+		tabs.Append(t)
+	case !on && shown:
+		if tabs.Selected() == t {
+			tabs.SelectIndex(0)
 		}
+		tabs.Remove(t)
 	}
 }
 
