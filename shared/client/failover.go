@@ -1,13 +1,20 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
+
+// DefaultAttemptTimeout is how long a Failover waits for an address's
+// answer (its status line and headers) before it tries the next one.
+const DefaultAttemptTimeout = 5 * time.Second
 
 // Failover is an http.RoundTripper over several addresses of the same
 // server (nodes sharing one database, with one signing key): it sends each
@@ -17,6 +24,11 @@ import (
 // (any other status, a refusal included) is returned as is, without moving.
 // The address that answered last becomes the current one; OnSwitch, if
 // set, is told of each change (to keep it in the local store).
+//
+// A hanging address costs at most AttemptTimeout: when it has not
+// answered by then, the request goes to the next address (a submission may
+// be sent twice: the server recognises it by its digest and returns the
+// same receipt). The last address tried keeps the caller's whole deadline.
 //
 // Build a Client on the first address and give it a Failover with
 // SetTransport: the client's requests are rewritten to the current
@@ -28,6 +40,10 @@ type Failover struct {
 	Base http.RoundTripper
 	// OnSwitch is called with the new current address when it changes.
 	OnSwitch func(addr string)
+	// AttemptTimeout bounds the wait for one address's answer when another
+	// address remains to be tried: DefaultAttemptTimeout if zero, no bound
+	// if negative.
+	AttemptTimeout time.Duration
 
 	mu    sync.Mutex
 	addrs []*url.URL
@@ -105,7 +121,7 @@ func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		u := addrs[i]
 		r.URL.Scheme, r.URL.Host, r.Host = u.Scheme, u.Host, u.Host
-		resp, err := base.RoundTrip(r)
+		resp, err := f.attempt(base, r, k < n-1)
 		if err == nil && !unavailable(resp.StatusCode) {
 			f.settle(addrs, i)
 			return resp, nil
@@ -129,6 +145,51 @@ func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 		lastErr = fmt.Errorf("%s: %w", u, err)
 	}
 	return nil, lastErr
+}
+
+// attempt sends r through base; with bounded, an answer that has not
+// come within the attempt timeout cancels the attempt (a transport error,
+// so the next address is tried). Once the headers are in, the body is read
+// without a bound, on the caller's context.
+func (f *Failover) attempt(base http.RoundTripper, r *http.Request, bounded bool) (*http.Response, error) {
+	d := f.AttemptTimeout
+	if d == 0 {
+		d = DefaultAttemptTimeout
+	}
+	if !bounded || d < 0 {
+		return base.RoundTrip(r)
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	timer := time.AfterFunc(d, cancel)
+	resp, err := base.RoundTrip(r.WithContext(ctx))
+	if !timer.Stop() {
+		// The bound passed: the attempt's context is cancelled, so even
+		// an answer that came just then could not be read.
+		cancel()
+		if err == nil {
+			resp.Body.Close()
+		}
+		return nil, fmt.Errorf("pas de réponse en %s / no answer within %s: %w", d, d, context.DeadlineExceeded)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases an attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body and releases the attempt's context.
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // settle makes address i of addrs the current one, unless the addresses
