@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,6 +108,23 @@ func TestMismatchesFound(t *testing.T) {
 				t.Errorf("problems %q, want one with %q", problems, tt.want)
 			}
 		})
+	}
+
+	// A missing source file is not created; an empty one is refused.
+	if _, err := Migrate(context.Background(), Options{From: filepath.Join(dir, "typo.db"), To: filepath.Join(dir, "x.db")}); err == nil {
+		t.Error("a missing source file: no error")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the missing source file was created (%v)", err)
+	}
+	emptyFile := filepath.Join(dir, "empty.db")
+	b, err := store.OpenBackend(emptyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if _, err := Migrate(context.Background(), Options{From: emptyFile, To: filepath.Join(dir, "y.db")}); !errors.Is(err, ErrEmptySource) {
+		t.Errorf("an empty source: %v, want ErrEmptySource", err)
 	}
 
 	// Into a file that holds anything: refused, with the French then

@@ -77,6 +77,9 @@ type Report struct {
 var ErrNotEmpty = errors.New("la cible n'est pas vide : la migration ne se fait que vers une base vide (créez-en une, ou videz-la), rien n'a été écrit " +
 	"/ the target is not empty: migrate only into an empty database (create one, or empty it); nothing was written")
 
+// ErrEmptySource is the refusal of a source that holds nothing.
+var ErrEmptySource = errors.New("la source est vide : rien à migrer (est-ce le bon fichier ?) / the source is empty: nothing to migrate (is it the right file?)")
+
 // ErrMismatch is returned when the target differs from the source.
 var ErrMismatch = errors.New("la cible diffère de la source / the target differs from the source")
 
@@ -142,6 +145,13 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 		}
 		key = k
 	}
+	if !strings.Contains(o.From, "://") {
+		// bbolt would create a missing file: a mistyped path must not
+		// give an empty source.
+		if _, err := os.Stat(o.From); err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+	}
 	src, err := store.OpenBackend(o.From)
 	if err != nil {
 		return nil, fmt.Errorf("source %s (le serveur est-il arrêté ? / is the server stopped?): %w", o.From, err)
@@ -153,6 +163,9 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("source %s: %w", src, err)
 	}
 	rep.Counts, rep.TreeSize, rep.Root = srcSum.counts, srcSum.size, srcSum.root
+	if len(srcSum.counts) == 0 {
+		return rep, fmt.Errorf("source %s : %w", src, ErrEmptySource)
+	}
 	if o.DryRun && o.To == "" {
 		return rep, nil
 	}
