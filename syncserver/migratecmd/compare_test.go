@@ -127,6 +127,14 @@ func TestMismatchesFound(t *testing.T) {
 		t.Errorf("an empty source: %v, want ErrEmptySource", err)
 	}
 
+	// A source that keeps the signing key inside is refused: the key
+	// never reaches the target.
+	legacy := filepath.Join(dir, "legacy.db")
+	update(t, legacy, func(tx store.Tx) error { return tx.PutMeta(store.MetaSeed, storetest.ServerKey.Seed()) })
+	if _, err := Migrate(context.Background(), Options{From: legacy, To: filepath.Join(dir, "z.db")}); !errors.Is(err, ErrKeyInStore) {
+		t.Errorf("a source with its key inside: %v, want ErrKeyInStore", err)
+	}
+
 	// Into a file that holds anything: refused, with the French then
 	// English message.
 	_, err = Migrate(context.Background(), Options{From: from, To: from + ".copy"})

@@ -80,6 +80,14 @@ var ErrNotEmpty = errors.New("la cible n'est pas vide : la migration ne se fait 
 // ErrEmptySource is the refusal of a source that holds nothing.
 var ErrEmptySource = errors.New("la source est vide : rien à migrer (est-ce le bon fichier ?) / the source is empty: nothing to migrate (is it the right file?)")
 
+// ErrKeyInStore is the refusal of a source that still keeps the signing
+// key inside (a store of an earlier version): it must not reach the
+// database.
+var ErrKeyInStore = errors.New("la source garde encore la clé de signature en son sein (ancienne version) : démarrez une fois " +
+	"« syncserver serve -db store.db », qui la déplace dans store.db.key, puis arrêtez-le et migrez " +
+	"/ the source still keeps the signing key inside (earlier version): start \"syncserver serve -db store.db\" once, " +
+	"which moves it into store.db.key, stop it, then migrate")
+
 // ErrMismatch is returned when the target differs from the source.
 var ErrMismatch = errors.New("la cible diffère de la source / the target differs from the source")
 
@@ -166,6 +174,9 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 	if len(srcSum.counts) == 0 {
 		return rep, fmt.Errorf("source %s : %w", src, ErrEmptySource)
 	}
+	if srcSum.seed {
+		return rep, fmt.Errorf("source %s : %w", src, ErrKeyInStore)
+	}
 	if o.DryRun && o.To == "" {
 		return rep, nil
 	}
@@ -242,6 +253,7 @@ type summary struct {
 	name      string
 	pub       []byte
 	witnesses []store.WitnessRecord
+	seed      bool // the signing key's seed is in the store (MetaSeed)
 }
 
 func summarise(b store.Backend) (*summary, error) {
@@ -264,6 +276,8 @@ func summarise(b store.Backend) (*summary, error) {
 					s.name = string(r.Data)
 				case store.MetaPublicKey:
 					s.pub = bytes.Clone(r.Data)
+				case store.MetaSeed:
+					s.seed = true
 				}
 			case store.RecTreeSize:
 				s.size = r.Seq
