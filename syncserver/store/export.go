@@ -153,6 +153,19 @@ func IsEmpty(tx Tx) (bool, error) {
 	return empty, err
 }
 
+// RequireEmpty returns ErrNotEmpty unless tx's backend holds no record:
+// the check a backend's Import makes before its first write.
+func RequireEmpty(tx Tx) error {
+	empty, err := IsEmpty(tx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return ErrNotEmpty
+	}
+	return nil
+}
+
 var errStopExport = errors.New("stop")
 
 // ExportRounds gives the records of every round, each followed by its

@@ -147,12 +147,8 @@ func (tx *Tx) Import(records []store.Record) error {
 		return fmt.Errorf("store: import in a read-only transaction")
 	}
 	if !tx.importing {
-		empty, err := store.IsEmpty(tx)
-		if err != nil {
+		if err := store.RequireEmpty(tx); err != nil {
 			return err
-		}
-		if !empty {
-			return store.ErrNotEmpty
 		}
 		tx.importing = true
 	}

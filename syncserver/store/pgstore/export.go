@@ -188,12 +188,8 @@ func (tx *Tx) Import(records []store.Record) error {
 		if len(tx.leaves) > 0 || len(tx.newDig) > 0 || len(tx.newCur) > 0 {
 			return store.ErrNotEmpty
 		}
-		empty, err := store.IsEmpty(tx)
-		if err != nil {
+		if err := store.RequireEmpty(tx); err != nil {
 			return err
-		}
-		if !empty {
-			return store.ErrNotEmpty
 		}
 		tx.importing = true
 	}
