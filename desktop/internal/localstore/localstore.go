@@ -385,13 +385,44 @@ func (s *Store) Results() ([]ResultRecord, error) {
 // the ordered list (best first), the candidates marked unacceptable, and
 // the candidates as last fetched (so that the editor works offline).
 type RankingDraft struct {
-	Round      string          `json:"round"`
-	Poste      string          `json:"poste"`
-	List       []string        `json:"list"`
+	Round string   `json:"round"`
+	Poste string   `json:"poste"`
+	List  []string `json:"list"`
+	// Tied are the candidates of List ranked ex aequo with the one above
+	// them (the first of List never is); empty: a strict order.
+	Tied       []string        `json:"tied,omitempty"`
 	Unranked   []string        `json:"unranked,omitempty"`
 	Candidates []api.Candidate `json:"candidates,omitempty"`
 	FetchedAt  time.Time       `json:"fetched_at,omitzero"`
 	UpdatedAt  time.Time       `json:"updated_at,omitzero"`
+}
+
+// Ranks returns the ranks of List (the convention of api.Submission.Ranks:
+// from 1, equal for candidates ex aequo), or nil when no one is tied.
+func (d *RankingDraft) Ranks() []int {
+	if len(d.Tied) == 0 {
+		return nil
+	}
+	tied := make(map[string]bool, len(d.Tied))
+	for _, id := range d.Tied {
+		tied[id] = true
+	}
+	ranks := make([]int, len(d.List))
+	some := false
+	for i, id := range d.List {
+		switch {
+		case i == 0:
+			ranks[i] = 1
+		case tied[id]:
+			ranks[i], some = ranks[i-1], true
+		default:
+			ranks[i] = ranks[i-1] + 1
+		}
+	}
+	if !some {
+		return nil
+	}
+	return ranks
 }
 
 func rankingKey(round, poste string) []byte {
