@@ -410,7 +410,7 @@ func (s *InternScreen) refreshWishButtons() {
 	setEnabled(s.signButton, ok && n > 0)
 }
 
-func setEnabled(b *widget.Button, on bool) {
+func setEnabled(b fyne.Disableable, on bool) {
 	if on {
 		b.Enable()
 	} else {
