@@ -37,7 +37,7 @@ type Input struct {
 	// revealed in the frozen document when some list has a tie; nil: the
 	// round has no draw, and a tie is an error.
 	TieBreakSecret []byte
-	Manual   []domain.Assignment // third round only
+	Manual         []domain.Assignment // third round only
 	// CallList is the latest published call list (choix au rang), nil when
 	// none was published: the interns then choose in the order of their rank.
 	CallList *calllist.List

@@ -50,10 +50,10 @@ type InternScreen struct {
 	signButton                   *widget.Button
 	// tieCheck is "ex aequo avec le vœu précédent", shown in a round that
 	// allows wishes ex aequo.
-	tieCheck *widget.Check
-	drawInfo *widget.Label // the round's published draw, if any
-	draftStatus, wishError       *widget.Label
-	versions                     *fyne.Container
+	tieCheck               *widget.Check
+	drawInfo               *widget.Label // the round's published draw, if any
+	draftStatus, wishError *widget.Label
+	versions               *fyne.Container
 
 	// Candidate file tab.
 	filesBox  *fyne.Container

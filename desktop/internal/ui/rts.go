@@ -41,7 +41,7 @@ type RTSScreen struct {
 	moveTo, importB          *widget.Button
 	// tie is "ex aequo avec le précédent" for the candidate under the
 	// cursor.
-	tie *widget.Check
+	tie                      *widget.Check
 	fetch, sign              *widget.Button
 	status, errLabel, outbox *widget.Label
 	counts, posteTitle       *widget.Label
