@@ -447,9 +447,6 @@ func (p *fastParser) interns(c *Compiled) {
 			case k == "id" && !hasID:
 				p.newID(c.internIdx)
 				hasID = true
-			case k == "ranks" && !hasRanks:
-				hasRanks = true
-				ranks = p.ranks()
 			case k == "wishes" && !hasWishes:
 				hasWishes = true
 				for _, q := range p.refs(c.posteIdx) {
@@ -459,6 +456,9 @@ func (p *fastParser) interns(c *Compiled) {
 					stamp[q] = i
 					c.wishPoste = append(c.wishPoste, q)
 				}
+			case k == "ranks" && !hasRanks:
+				hasRanks = true
+				ranks = p.ranks()
 			default:
 				p.fail()
 			}
@@ -504,9 +504,6 @@ func (p *fastParser) rankings(c *Compiled) (spans []rankingSpan, entries, counts
 		p.expect('{')
 		for {
 			switch key := string(p.key()); {
-			case key == "ranks" && !hasRanks:
-				hasRanks = true
-				ranks = p.ranks()
 			case key == "poste" && span.poste < 0:
 				span.poste = p.ref(c.posteIdx)
 				if ranked[span.poste] {
@@ -523,6 +520,9 @@ func (p *fastParser) rankings(c *Compiled) (spans []rankingSpan, entries, counts
 					seen[i] = (seen[i]>>32+1)<<32 | uint64(uint32(k))
 					entries = append(entries, i)
 				}
+			case key == "ranks" && !hasRanks:
+				hasRanks = true
+				ranks = p.ranks()
 			default:
 				p.fail()
 			}

@@ -52,12 +52,18 @@ func checkTies(inst *Instance, pos *positions, el *errList) bool {
 		}
 	}
 	for i, in := range inst.Interns {
+		if len(in.Ranks) == 0 {
+			continue // strict: nothing to check (and no message to build)
+		}
 		what := "intern " + quoteID(in.ID)
 		if t := checkRanks(el, pos, "wishes", i, what, "wishes", in.Wishes, in.Ranks); t >= 0 {
 			firstTie(what+": wish "+quoteID(in.Wishes[t]), pos.ofRank("wishes", i, t))
 		}
 	}
 	for k, rk := range inst.Rankings {
+		if len(rk.Ranks) == 0 {
+			continue
+		}
 		what := "ranking of poste " + quoteID(rk.Poste)
 		if t := checkRanks(el, pos, "rankings", k, what, "entries", rk.Ranking, rk.Ranks); t >= 0 {
 			firstTie(what+": intern "+quoteID(rk.Ranking[t]), pos.ofRank("rankings", k, t))
