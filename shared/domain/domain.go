@@ -344,4 +344,8 @@ type WhyNot struct {
 	// Pair is the position, from 1, of the pair of the joint list the
 	// binôme obtained (WhyBinome).
 	Pair int `json:"pair,omitempty"`
+	// Tied (WhyFilled, a round with ties): the last admitted was ranked ex
+	// aequo with the intern (LastRank == YourRank, the RTS's own ranks) and
+	// the round's published draw put them first.
+	Tied bool `json:"tied,omitempty"`
 }

@@ -207,8 +207,12 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 				inst.Interns = append(inst.Interns, in)
 				pos.internID = append(pos.internID, idOff)
 				pos.wish = append(pos.wish, wishOffs)
-				pos.wishRanks = append(pos.wishRanks, ranksOff)
-				pos.wishRank = append(pos.wishRank, rankOffs)
+				if ranksOff >= 0 { // recorded only for lists with ranks: at() says -1 for others
+					for len(pos.wishRanks) < i {
+						pos.wishRanks, pos.wishRank = append(pos.wishRanks, -1), append(pos.wishRank, nil)
+					}
+					pos.wishRanks, pos.wishRank = append(pos.wishRanks, ranksOff), append(pos.wishRank, rankOffs)
+				}
 			})
 		case "rankings":
 			pos.rankingsKey = keyOff
@@ -234,8 +238,12 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 				inst.Rankings = append(inst.Rankings, rk)
 				pos.rankPoste = append(pos.rankPoste, posteOff)
 				pos.rankEntry = append(pos.rankEntry, entryOffs)
-				pos.rankRanks = append(pos.rankRanks, ranksOff)
-				pos.rankRank = append(pos.rankRank, rankOffs)
+				if ranksOff >= 0 {
+					for len(pos.rankRanks) < k {
+						pos.rankRanks, pos.rankRank = append(pos.rankRanks, -1), append(pos.rankRank, nil)
+					}
+					pos.rankRanks, pos.rankRank = append(pos.rankRanks, ranksOff), append(pos.rankRank, rankOffs)
+				}
 			})
 		case "call_list":
 			pos.callListKey = keyOff

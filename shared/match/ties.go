@@ -52,12 +52,18 @@ func checkTies(inst *Instance, pos *positions, el *errList) bool {
 		}
 	}
 	for i, in := range inst.Interns {
+		if len(in.Ranks) == 0 {
+			continue // strict: nothing to check (and no message to build)
+		}
 		what := "intern " + quoteID(in.ID)
 		if t := checkRanks(el, pos, "wishes", i, what, "wishes", in.Wishes, in.Ranks); t >= 0 {
 			firstTie(what+": wish "+quoteID(in.Wishes[t]), pos.ofRank("wishes", i, t))
 		}
 	}
 	for k, rk := range inst.Rankings {
+		if len(rk.Ranks) == 0 {
+			continue
+		}
 		what := "ranking of poste " + quoteID(rk.Poste)
 		if t := checkRanks(el, pos, "rankings", k, what, "entries", rk.Ranking, rk.Ranks); t >= 0 {
 			firstTie(what+": intern "+quoteID(rk.Ranking[t]), pos.ofRank("rankings", k, t))
@@ -182,29 +188,37 @@ func orderGroups(ids []string, ranks []int, key func(string) [32]byte) {
 }
 
 // breakTies orders the tie groups of the compiled lists of inst (already validated, laid
-// out in the order of inst) by the draw, as BreakTies does, and records each element's
-// rank in wishLevel and rankLevel, for the explanations of the "why not".
+// out in the order of inst) by the draw, as BreakTies does.
 func (c *Compiled) breakTies(inst *Instance) {
-	seed := inst.TieBreak
+	byPoste := make([][]int, len(c.posteIDs))
+	for _, rk := range inst.Rankings {
+		if p, ok := c.posteIdx.lookup(rk.Poste); ok {
+			byPoste[p] = rk.Ranks
+		}
+	}
+	c.orderTies(inst.TieBreak, func(i int) []int { return inst.Interns[i].Ranks },
+		func(p int) []int { return byPoste[p] })
+}
+
+// orderTies orders the tie groups of the compiled lists by the draw of seed, given the ranks
+// of the wishes of each intern i, wishRanks(i), and of the ranking of each poste p,
+// rankRanks(p), each valid and parallel to its list or empty (strict). It records each
+// element's rank in wishLevel and rankLevel, for the explanations of the "why not".
+func (c *Compiled) orderTies(seed string, wishRanks, rankRanks func(int) []int) {
 	c.tieBreak = seed
 	posteKey := make([][32]byte, len(c.posteIDs))
 	posteHas := make([]bool, len(c.posteIDs))
 	internKey := make([][32]byte, len(c.internIDs))
 	internHas := make([]bool, len(c.internIDs))
 	c.wishLevel = make([]int32, len(c.wishPoste))
-	for i, in := range inst.Interns {
+	for i := range c.internIDs {
+		ranks := wishRanks(i)
 		seg := c.wishPoste[c.wishStart[i]:c.wishStart[i+1]]
-		lv := c.wishLevel[c.wishStart[i]:c.wishStart[i+1]]
-		for j := range lv {
-			lv[j] = int32(j + 1)
-			if len(in.Ranks) > 0 {
-				lv[j] = int32(in.Ranks[j])
-			}
-		}
-		if !hasTie(in.Ranks) {
+		levels(c.wishLevel[c.wishStart[i]:c.wishStart[i+1]], ranks)
+		if !hasTie(ranks) {
 			continue
 		}
-		orderIndexGroups(seg, in.Ranks, func(q int32) ([32]byte, string) {
+		orderIndexGroups(seg, ranks, func(q int32) ([32]byte, string) {
 			if !posteHas[q] {
 				posteKey[q], posteHas[q] = draw.PosteKey(seed, c.posteIDs[q]), true
 			}
@@ -213,29 +227,28 @@ func (c *Compiled) breakTies(inst *Instance) {
 	}
 	c.rankLevel = make([]int32, len(c.rankIntern))
 	for p := range c.posteIDs {
-		lv := c.rankLevel[c.rankStart[p]:c.rankStart[p+1]]
-		for j := range lv {
-			lv[j] = int32(j + 1)
-		}
-	}
-	for _, rk := range inst.Rankings {
-		p, _ := c.posteIdx.lookup(rk.Poste)
+		ranks := rankRanks(p)
 		seg := c.rankIntern[c.rankStart[p]:c.rankStart[p+1]]
-		lv := c.rankLevel[c.rankStart[p]:c.rankStart[p+1]]
-		for j := range lv {
-			if len(rk.Ranks) > 0 {
-				lv[j] = int32(rk.Ranks[j])
-			}
-		}
-		if !hasTie(rk.Ranks) {
+		levels(c.rankLevel[c.rankStart[p]:c.rankStart[p+1]], ranks)
+		if !hasTie(ranks) {
 			continue
 		}
-		orderIndexGroups(seg, rk.Ranks, func(i int32) ([32]byte, string) {
+		orderIndexGroups(seg, ranks, func(i int32) ([32]byte, string) {
 			if !internHas[i] {
 				internKey[i], internHas[i] = draw.InternKey(seed, c.internIDs[i]), true
 			}
 			return internKey[i], c.internIDs[i]
 		})
+	}
+}
+
+// levels sets lv to ranks, or to 1, 2, 3… when ranks is empty.
+func levels(lv []int32, ranks []int) {
+	for j := range lv {
+		lv[j] = int32(j + 1)
+		if len(ranks) > 0 {
+			lv[j] = int32(ranks[j])
+		}
 	}
 }
 

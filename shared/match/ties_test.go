@@ -1,6 +1,8 @@
 package match
 
 import (
+	"bytes"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -131,5 +133,41 @@ func TestBreakTies(t *testing.T) {
 	// A tie without a seed is refused.
 	if _, err := BreakTies(tieExample("")); err == nil || !strings.Contains(err.Error(), "tie_break") {
 		t.Fatalf("BreakTies without a seed: %v", err)
+	}
+}
+
+// TestTiesStrictGolden: the strict instances the published draw gives for the tie instances
+// of testdata/ are the golden ones (go test -update rewrites them), and CheckTieBreak
+// accepts them.
+func TestTiesStrictGolden(t *testing.T) {
+	for _, name := range []string{"ties", "ties-choix-au-rang"} {
+		t.Run(name, func(t *testing.T) {
+			inst := readInstance(t, "testdata/"+name+".json")
+			strict, err := BreakTies(inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := EncodeInstance(strict)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := "testdata/" + name + ".strict.golden.json"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := readBytes(t, golden)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("strict instance differs from %s:\n%s", golden, got)
+			}
+			back, err := DecodeInstance(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := CheckTieBreak(inst, back); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
