@@ -119,6 +119,15 @@ func TestTiesEndToEnd(t *testing.T) {
 		t.Fatalf("published %v", res.Assignments)
 	}
 
+	// The next round derived from it commits to its own draw.
+	next, err := env.Admin.NextRound(ctx, env.Round, api.NextRoundRequest{ID: "R2", Name: "Tour 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.TieBreakCommitment) != 64 || next.TieBreakCommitment == commitment {
+		t.Errorf("next round's commitment %q (first round's %q)", next.TieBreakCommitment, commitment)
+	}
+
 	// Another commitment than the round's, or no bundle commitment: a discrepancy of kind draw.
 	b.TieBreakCommitment = draw.Commit([]byte("another secret of the server!!"))
 	var disc *audit.Discrepancy
