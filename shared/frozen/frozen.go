@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -319,12 +320,14 @@ func keep(list []string, ranks []int, ok func(string) bool) ([]string, []int) {
 // instance's seed: "" when no list has a tie.
 func (in *Input) tieBreak(l *Lists) (string, error) {
 	r := in.Round
-	for intern, ranks := range l.WishRanks {
+	for _, intern := range slices.Sorted(maps.Keys(l.WishRanks)) { // sorted: the same error every time
+		ranks := l.WishRanks[intern]
 		if err := rules.CheckRanks("liste de vœux de "+intern, "wish list of "+intern, l.Wishes[intern], ranks); err != nil {
 			return "", err
 		}
 	}
-	for poste, ranks := range l.RankingRanks {
+	for _, poste := range slices.Sorted(maps.Keys(l.RankingRanks)) {
+		ranks := l.RankingRanks[poste]
 		if err := rules.CheckRanks("classement du poste "+poste, "ranking of poste "+poste, l.Rankings[poste], ranks); err != nil {
 			return "", err
 		}
@@ -337,7 +340,8 @@ func (in *Input) tieBreak(l *Lists) (string, error) {
 		return "", nil
 	}
 	if !r.WishTies {
-		for intern, ranks := range l.WishRanks {
+		for _, intern := range slices.Sorted(maps.Keys(l.WishRanks)) {
+			ranks := l.WishRanks[intern]
 			for i := 1; i < len(ranks); i++ {
 				if ranks[i] == ranks[i-1] {
 					return "", api.Errorf(api.CodeInvalidState, "le tour %s n'autorise pas les vœux ex aequo, mais la liste de %s en a",
