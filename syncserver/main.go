@@ -22,6 +22,7 @@ import (
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keycmd"
 	"appariement/syncserver/matchcmd"
+	"appariement/syncserver/migratecmd"
 	"appariement/syncserver/releasecmd"
 	"appariement/syncserver/servecmd"
 	"appariement/syncserver/verifycmd"
@@ -48,6 +49,7 @@ func root(stdio cmdrun.IO) cmdrun.Command {
 		servecmd.Command(stdio),
 		backup.Command(stdio),
 		backup.RestoreCommand(stdio),
+		migratecmd.Command(stdio),
 		keycmd.Command(stdio),
 	}
 	cmds = append(cmds, releasecmd.Commands(stdio)...)

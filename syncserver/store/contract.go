@@ -322,6 +322,10 @@ type Tx interface {
 	// Witnesses returns every registered witness, sorted by name (an
 	// empty, non-nil slice when none).
 	Witnesses() ([]WitnessRecord, error)
+
+	// Exporter: the whole content as records, and its import into an
+	// empty backend (export.go).
+	Exporter
 }
 
 // Metadata names (Tx.GetMeta, Tx.PutMeta).

@@ -29,10 +29,9 @@ func Register(scheme string, open Opener) {
 	openers[scheme] = open
 }
 
-// Open opens the store at location with the backend registered for its
-// scheme: "postgres://host/db" is the "postgres" backend's, "file:///x.db"
-// and a bare path "x.db" are the "file" backend's (the default).
-func Open(location string, opts Options) (*Store, error) {
+// OpenBackend opens the backend at location (see Open) without a Store
+// over it: nothing is written to it (a migration's source and target).
+func OpenBackend(location string) (Backend, error) {
 	scheme, rest, ok := strings.Cut(location, "://")
 	if !ok {
 		scheme, rest = "file", location
@@ -46,7 +45,14 @@ func Open(location string, opts Options) (*Store, error) {
 	if scheme != "file" {
 		rest = location // other backends get their whole URL
 	}
-	b, err := open(rest)
+	return open(rest)
+}
+
+// Open opens the store at location with the backend registered for its
+// scheme: "postgres://host/db" is the "postgres" backend's, "file:///x.db"
+// and a bare path "x.db" are the "file" backend's (the default).
+func Open(location string, opts Options) (*Store, error) {
+	b, err := OpenBackend(location)
 	if err != nil {
 		return nil, err
 	}

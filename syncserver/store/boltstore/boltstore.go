@@ -111,6 +111,9 @@ func OpenBackend(path string) (*Backend, error) {
 type Tx struct {
 	tx  *bolt.Tx
 	err error // sticky error of the methods without an error result
+	// importing is set by the first Import of the transaction, once the
+	// file was found empty.
+	importing bool
 }
 
 func (tx *Tx) fail(err error) {

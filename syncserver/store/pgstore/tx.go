@@ -22,6 +22,9 @@ type Tx struct {
 	b      *Backend
 	write  bool
 	locked bool // writeLock taken
+	// importing is set by the first Import, once the database was found
+	// empty (export.go).
+	importing bool
 	// err is the sticky error of the methods without an error result,
 	// and of a failed write lock: the transaction then fails as a whole.
 	err error

@@ -81,6 +81,7 @@ func Run(t *testing.T, bs Backends) {
 		{"Files", testFiles},
 		{"NoncesReplayAndExpiry", testNonces},
 		{"Witnesses", testWitnesses},
+		{"ExportImport", testExportImport},
 		{"EnrollCodes", testEnrollCodes},
 		{"EnrollTriesCountedAtOnce", testEnrollConcurrent},
 		{"ClockBehindRefusesAppend", testClockBehind},
