@@ -48,7 +48,8 @@ type Compiled struct {
 }
 
 // Compile validates an instance (with the same rules as DecodeInstance, but without line
-// numbers) and indexes it for repeated runs.
+// numbers) and indexes it for repeated runs. An instance with ties is compiled as the strict
+// instance of its draw (BreakTies), the ranks given kept for WishLevel and RankLevel.
 func Compile(inst *Instance) (*Compiled, error) {
 	el := &errList{}
 	c := compile(inst, noPositions(), el)

@@ -86,8 +86,9 @@ func (p *positions) ofRank(list string, i, j int) int {
 // duplicated fields, values of the wrong type, empty or oversized ids, duplicate poste or
 // intern ids, capacities out of range, unknown postes or interns in a wish list, ranking or
 // call list, an id twice in one list, two rankings for one poste, rankings in a choix au
-// rang or a call list in an appariement, an intern missing from the call list, and an
-// unknown procedure are all errors. Every error is an *InputError naming the offending id
+// rang or a call list in an appariement, an intern missing from the call list, an
+// unknown procedure, ranks that are not parallel to their list or not dense from 1, a tie
+// without tie_break and a tie_break that is not 64 hexadecimal digits are all errors. Every error is an *InputError naming the offending id
 // and the input line where it appears; all of them (up to MaxErrors) are returned together,
 // joined with errors.Join, sorted by line. Shape errors (syntax, fields, types) are
 // reported before, and instead of, the checks on ids.

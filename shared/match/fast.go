@@ -303,8 +303,9 @@ type rankingSpan struct {
 	start, end int32
 }
 
-// instance reads the whole input: the top-level fields in the order procedure (anywhere),
-// postes, interns, then rankings and call_list.
+// instance reads the whole input: the top-level fields in the order procedure and
+// tie_break (anywhere), postes, interns, then rankings and call_list. Ties are ordered by
+// the draw once everything is read, as compile does.
 func (p *fastParser) instance() *Compiled {
 	c := &Compiled{posteIdx: newIDTable(1024), internIdx: newIDTable(1024)} // they grow
 
