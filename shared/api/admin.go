@@ -74,6 +74,9 @@ type CreateRoundRequest struct {
 	// Binomes lets the interns of a choix au rang choose in binômes
 	// (domain.Round.Binomes); refused for an appariement.
 	Binomes bool `json:"binomes,omitempty"`
+	// WishTies lets the interns of an appariement put wishes ex aequo
+	// (domain.Round.WishTies); refused for a choix au rang.
+	WishTies bool `json:"wish_ties,omitempty"`
 }
 
 // ScheduleRequest sets the windows of a round, by the server's clock. A

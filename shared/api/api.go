@@ -64,6 +64,11 @@ type Submission struct {
 	// List is the ordered choice, best first: poste ids in a wish list,
 	// intern ids in a ranking. Anything absent is unacceptable.
 	List []string `json:"list"`
+	// Ranks, when present, is parallel to List: the rank of each item,
+	// from 1, each equal to the previous (ex aequo, broken by the round's
+	// published draw) or the previous plus one (rules.CheckRanks). Absent:
+	// a strict order, so payloads signed before ties existed are unchanged.
+	Ranks []int `json:"ranks,omitempty"`
 	// Attachments is the candidate file (wish lists only).
 	Attachments []Attachment `json:"attachments,omitempty"`
 }

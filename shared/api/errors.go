@@ -97,3 +97,13 @@ func (c Code) HTTPStatus() int {
 // CodeRankingCoverage: a ranking lists fewer of the poste's candidates than
 // the round's minimum share (rules.CheckRankingCoverage).
 const CodeRankingCoverage Code = "ranking_coverage"
+
+// CodeBadRanks: the ranks of a wish list or ranking do not follow the
+// convention (parallel to the list, from 1, each equal to the previous or
+// one more; rules.CheckRanks).
+const CodeBadRanks Code = "bad_ranks"
+
+// CodeTiesNotAllowed: a wish list puts wishes ex aequo in a round that does
+// not allow it (domain.Round.WishTies), or a list of a choix au rang has
+// ties (rules.CheckWishTies).
+const CodeTiesNotAllowed Code = "ties_not_allowed"

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/draw"
 	"appariement/shared/envelope"
 	"appariement/shared/frozen"
 	"appariement/shared/translog"
@@ -55,6 +57,11 @@ type Bundle struct {
 	Leaves []Leaf `json:"leaves"`
 	// Keys are the keys of the envelopes' authors, as registered.
 	Keys []Key `json:"keys"`
+	// TieBreakCommitment is the commitment to the round's draw the server
+	// published with the round before its wishes opened (the round API
+	// shows it); a frozen input with ties must reveal a secret matching
+	// it. Empty for a round without a draw.
+	TieBreakCommitment string `json:"tie_break_commitment,omitempty"`
 }
 
 // Leaf is one log leaf and its inclusion proof in the frozen checkpoint.
@@ -102,6 +109,7 @@ const (
 	KindEnvelope    Kind = "envelope"    // an envelope is missing, not in the log, or not its author's
 	KindMatching    Kind = "matching"    // the re-run differs from the signed result
 	KindWhyNot      Kind = "why_not"     // the signed "why not" differs from the recomputed one
+	KindDraw        Kind = "draw"        // the revealed draw does not match the round's published commitment
 )
 
 // Discrepancy is what Verify found wrong, in French and English, with what
@@ -133,6 +141,12 @@ type Report struct {
 	Interns     int
 	Assigned    int
 	Unmatched   int
+	// TieBreakCommitment and TieBreak are the round's published draw
+	// commitment and the seed recomputed from its revealed secret and the
+	// frozen root hash, when the round had ties (empty otherwise): the
+	// auditor compares the commitment with the one published with the
+	// round.
+	TieBreakCommitment, TieBreak string
 }
 
 // Verify checks a bundle (see the package comment). expected, if not nil,
@@ -206,30 +220,66 @@ func Verify(b *Bundle, expected ed25519.PublicKey) (*Report, error) {
 		return nil, err
 	}
 	// The re-run.
-	wishes, rankings, err := in.Lists(lists)
+	l, err := in.ListsOf(lists)
 	if err != nil {
 		return nil, discrepancy(KindInput, "entrée figée incohérente : %v", "inconsistent frozen input: %v", err)
 	}
-	assigned, unmatched, err := in.Compute(wishes, rankings)
+	seed, err := checkDraw(b, in, l)
+	if err != nil {
+		return nil, err
+	}
+	assigned, unmatched, err := in.ComputeOf(l)
 	if err != nil {
 		return nil, discrepancy(KindMatching, "le recalcul échoue : %v", "the re-run fails: %v", err)
 	}
 	if err := compare(assigned, unmatched, &res); err != nil {
 		return nil, err
 	}
-	if err := checkWhyNot(in, wishes, rankings, assigned, &res); err != nil {
+	if err := checkWhyNot(in, l, assigned, &res); err != nil {
 		return nil, err
 	}
-	return &Report{Round: res.Round, Procedure: res.Procedure, TreeSize: frozenTree.N, LatestSize: latest.N,
+	rep := &Report{Round: res.Round, Procedure: res.Procedure, TreeSize: frozenTree.N, LatestSize: latest.N,
 		InputDigest: res.InputDigest, Envelopes: len(in.Envelopes), Postes: len(in.Postes), Interns: len(in.Interns),
-		Assigned: len(res.Assignments), Unmatched: len(res.Unmatched)}, nil
+		Assigned: len(res.Assignments), Unmatched: len(res.Unmatched)}
+	if seed != "" {
+		rep.TieBreakCommitment, rep.TieBreak = in.Round.TieBreakCommitment, seed
+	}
+	return rep, nil
+}
+
+// checkDraw checks the draw a frozen input with ties reveals: its
+// commitment is the round's (the bundle's, published with the round), the
+// secret matches it (draw.Verify), and it returns the seed recomputed from
+// the secret and the frozen root hash (draw.Seed), which the re-run uses;
+// "" when no list has a tie.
+func checkDraw(b *Bundle, in *frozen.Input, l *frozen.Lists) (string, error) {
+	r := in.Round
+	if !l.HasTies() {
+		return "", nil
+	}
+	if r.TieBreakCommitment == "" || r.TieBreakCommitment != b.TieBreakCommitment {
+		return "", discrepancy(KindDraw, "l'engagement du tirage au sort de l'entrée figée (%s) n'est pas celui publié avec le tour (%s)",
+			"the draw commitment of the frozen input (%s) is not the one published with the round (%s)",
+			short(r.TieBreakCommitment), short(b.TieBreakCommitment))
+	}
+	secret, err := hex.DecodeString(r.TieBreakSecret)
+	if err == nil {
+		err = draw.Verify(r.TieBreakCommitment, secret)
+	} else {
+		err = fmt.Errorf("secret non hexadécimal / secret not hexadecimal: %w", err)
+	}
+	if err != nil {
+		return "", discrepancy(KindDraw, "le secret révélé du tirage au sort ne correspond pas à son engagement : %v",
+			"the revealed draw secret does not match its commitment: %v", err)
+	}
+	return draw.Seed(secret, in.RootHash), nil
 }
 
 // checkEnvelopes checks that the bundle holds exactly the envelopes the
 // input names, each included in the frozen tree, signed by its author's
 // key of the time, and as the input describes it; it returns their lists
 // by log index.
-func checkEnvelopes(b *Bundle, in *frozen.Input, v *translog.Verifier, tree tlog.Tree) (map[int64][]string, error) {
+func checkEnvelopes(b *Bundle, in *frozen.Input, v *translog.Verifier, tree tlog.Tree) (map[int64]frozen.List, error) {
 	keys := map[string][]Key{}
 	for _, k := range b.Keys {
 		keys[k.Person] = append(keys[k.Person], k)
@@ -238,7 +288,7 @@ func checkEnvelopes(b *Bundle, in *frozen.Input, v *translog.Verifier, tree tlog
 	for _, l := range b.Leaves {
 		leaves[l.Index] = l
 	}
-	lists := map[int64][]string{}
+	lists := map[int64]frozen.List{}
 	seen := map[[2]string]int64{}
 	for _, e := range in.Envelopes {
 		bad := func(fr, en string, args ...any) *Discrepancy {
@@ -285,7 +335,7 @@ func checkEnvelopes(b *Bundle, in *frozen.Input, v *translog.Verifier, tree tlog
 			return nil, bad("la signature ne vérifie avec aucune clé de l'auteur valable le %s",
 				"the signature verifies with none of the author's keys valid on %s", at.UTC().Format(time.RFC3339))
 		}
-		lists[e.Index] = sub.List
+		lists[e.Index] = frozen.List{Items: sub.List, Ranks: sub.Ranks}
 	}
 	return lists, nil
 }
@@ -356,11 +406,11 @@ func compare(assigned []domain.Assignment, unmatched []string, res *domain.Resul
 // checkWhyNot recomputes the "why not" of every intern from the frozen input
 // and compares it with the signed one, reason by reason. A result signed
 // before the field existed has none and is not checked.
-func checkWhyNot(in *frozen.Input, wishes, rankings map[string][]string, assigned []domain.Assignment, res *domain.Result) error {
+func checkWhyNot(in *frozen.Input, l *frozen.Lists, assigned []domain.Assignment, res *domain.Result) error {
 	if res.WhyNot == nil {
 		return nil
 	}
-	want, err := in.WhyNot(wishes, rankings, assigned)
+	want, err := in.WhyNotOf(l, assigned)
 	if err != nil {
 		return discrepancy(KindWhyNot, "le recalcul des « pourquoi pas » échoue : %v", "recomputing the \"why not\" fails: %v", err)
 	}

@@ -116,6 +116,16 @@ type Round struct {
 	// pair chooses together at the later of its two ranks (shared/match);
 	// false: no link counts.
 	Binomes bool `json:"binomes,omitempty"`
+	// WishTies lets the interns of an appariement put wishes ex aequo
+	// (WishList.Ranks); an RTS may always rank candidates ex aequo in an
+	// appariement (Ranking.Ranks). False: wish lists stay strict.
+	WishTies bool `json:"wish_ties,omitempty"`
+	// TieBreakCommitment is the commitment to the round's tie-breaking
+	// draw (shared/draw.Commit of a secret only the server can compute),
+	// set by the server when it creates an appariement round or derives a
+	// next round, before any wish can arrive; the secret is revealed in
+	// the frozen input, with the seed it gives. Empty: no draw.
+	TieBreakCommitment string `json:"tie_break_commitment,omitempty"`
 }
 
 // Scope is a specialty and a subdivision, each empty for "every one":
@@ -219,18 +229,29 @@ func ValidEmail(s string) bool {
 func (p *Person) FullName() string { return p.FirstName + " " + p.LastName }
 
 // WishList is an intern's ordered list of postes for a round, best first.
+//
+// Ranks, when present, is parallel to Postes: Ranks[i] is the rank of
+// Postes[i], Ranks[0] is 1 and each next rank is equal to the previous one
+// (ex aequo, only in a round with WishTies) or the previous plus one
+// (rules.CheckRanks). Absent: a strict order, as before ties existed.
 type WishList struct {
 	Round  string   `json:"round"`
 	Intern string   `json:"intern"`
 	Postes []string `json:"postes"`
+	Ranks  []int    `json:"ranks,omitempty"`
 }
 
 // Ranking is an RTS's ordered list of candidates for one poste, best first.
 // A candidate who is not listed is unacceptable.
+//
+// Ranks, when present, is parallel to Interns with the convention of
+// WishList.Ranks: candidates of equal rank are ex aequo, and the round's
+// published draw breaks the tie. Absent: a strict order.
 type Ranking struct {
 	Round   string   `json:"round"`
 	Poste   string   `json:"poste"`
 	Interns []string `json:"interns"`
+	Ranks   []int    `json:"ranks,omitempty"`
 }
 
 // Assignment gives one intern one poste.
@@ -323,4 +344,8 @@ type WhyNot struct {
 	// Pair is the position, from 1, of the pair of the joint list the
 	// binôme obtained (WhyBinome).
 	Pair int `json:"pair,omitempty"`
+	// Tied (WhyFilled, a round with ties): the last admitted was ranked ex
+	// aequo with the intern (LastRank == YourRank, the RTS's own ranks) and
+	// the round's published draw put them first.
+	Tied bool `json:"tied,omitempty"`
 }

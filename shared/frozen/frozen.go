@@ -17,13 +17,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"appariement/shared/api"
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
+	"appariement/shared/draw"
 	"appariement/shared/match"
+	"appariement/shared/rules"
 	"appariement/shared/whynot"
 )
 
@@ -80,6 +83,53 @@ type Round struct {
 	Number    int              `json:"number"`
 	// Binomes: the round lets interns choose in binômes (domain.Round.Binomes).
 	Binomes bool `json:"binomes,omitempty"`
+	// WishTies: the round lets interns put wishes ex aequo
+	// (domain.Round.WishTies); without it a wish list with ties is an error.
+	WishTies bool `json:"wish_ties,omitempty"`
+	// TieBreakCommitment is the round's published commitment to its draw
+	// (domain.Round.TieBreakCommitment) and TieBreakSecret the secret,
+	// revealed at the freeze, in hexadecimal (draw.Verify); the instance's
+	// tie_break is draw.Seed(secret, RootHash). Both are present when some
+	// list of the round has a tie, absent otherwise, so that a round without
+	// ties has the same document as before they existed.
+	TieBreakCommitment string `json:"tie_break_commitment,omitempty"`
+	TieBreakSecret     string `json:"tie_break_secret,omitempty"`
+}
+
+// List is one signed list as the round reads it from its envelope: its
+// elements (postes of a wish list, interns of a ranking) and, when the
+// author gave them, their ranks (api.Submission.Ranks).
+type List struct {
+	Items []string
+	Ranks []int
+}
+
+// Lists are the wish lists and rankings of a round's envelopes: Wishes by
+// intern, Rankings by poste, and the ranks of those that carry some
+// (WishRanks, RankingRanks; a list without ranks is a strict order).
+type Lists struct {
+	Wishes, Rankings        map[string][]string
+	WishRanks, RankingRanks map[string][]int
+}
+
+// HasTies reports whether some list puts two elements ex aequo: the round's
+// frozen input then reveals its draw.
+func (l *Lists) HasTies() bool {
+	for _, m := range []map[string][]int{l.WishRanks, l.RankingRanks} {
+		for _, r := range m {
+			for i := 1; i < len(r); i++ {
+				if r[i] == r[i-1] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Strict returns the Lists of lists without ranks (every order strict).
+func Strict(wishes, rankings map[string][]string) *Lists {
+	return &Lists{Wishes: wishes, Rankings: rankings}
 }
 
 // Poste is an open poste as the round sees it.
@@ -170,7 +220,24 @@ func Decode(data []byte) (*Input, error) {
 // the interns choose by rank, and a missing or shared rank is an error,
 // never a silent tie break.
 func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance, error) {
+	return in.InstanceOf(Strict(wishes, rankings))
+}
+
+// InstanceOf is Instance on lists that may carry ranks: a list's ranks go
+// with its elements (those dropped take their rank with them, and the
+// rest are numbered again from 1), and when some list has a tie the
+// document must reveal the round's draw (its secret matches the published
+// commitment) and the instance's TieBreak is draw.Seed(secret, RootHash);
+// a document that reveals a draw without a tie, or wish ties in a round
+// that does not allow them, is an error.
+func (in *Input) InstanceOf(l *Lists) (*match.Instance, error) {
+	wishes, rankings := l.Wishes, l.Rankings
 	inst := &match.Instance{Procedure: match.Procedure(in.Round.Procedure)}
+	seed, err := in.tieBreak(l)
+	if err != nil {
+		return nil, err
+	}
+	inst.TieBreak = seed
 	// Sets of ids rather than maps: millions of lookups in a national round.
 	open := match.NewIDSet(len(in.Postes))
 	for _, p := range in.Postes {
@@ -180,14 +247,8 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 	eligible := match.NewIDSet(len(in.Interns))
 	for _, p := range in.Interns {
 		eligible.Add(p.ID)
-		list := wishes[p.ID]
-		kept := make([]string, 0, len(list))
-		for _, w := range list {
-			if open.Has(w) {
-				kept = append(kept, w)
-			}
-		}
-		inst.Interns = append(inst.Interns, match.Intern{ID: p.ID, Wishes: kept})
+		kept, ranks := keep(wishes[p.ID], l.WishRanks[p.ID], open.Has)
+		inst.Interns = append(inst.Interns, match.Intern{ID: p.ID, Wishes: kept, Ranks: ranks})
 	}
 	switch in.Round.Procedure {
 	case domain.Appariement:
@@ -196,13 +257,8 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 			if !ok {
 				continue
 			}
-			ranking := make([]string, 0, len(list))
-			for _, id := range list {
-				if eligible.Has(id) {
-					ranking = append(ranking, id)
-				}
-			}
-			inst.Rankings = append(inst.Rankings, match.Ranking{Poste: p.ID, Ranking: ranking})
+			ranking, ranks := keep(list, l.RankingRanks[p.ID], eligible.Has)
+			inst.Rankings = append(inst.Rankings, match.Ranking{Poste: p.ID, Ranking: ranking, Ranks: ranks})
 		}
 	case domain.ChoixAuRang:
 		if err := in.addBinomes(inst, open, eligible); err != nil {
@@ -227,6 +283,82 @@ func (in *Input) Instance(wishes, rankings map[string][]string) (*match.Instance
 		}
 	}
 	return inst, nil
+}
+
+// keep returns the elements of list that ok accepts, and their ranks
+// numbered again densely from 1 (nil when the list has none, or no tie is
+// left among the elements kept: a strict order).
+func keep(list []string, ranks []int, ok func(string) bool) ([]string, []int) {
+	kept := make([]string, 0, len(list))
+	var kr []int
+	tie, last := false, 0 // last: the signed rank of the last element kept
+	for k, id := range list {
+		if !ok(id) {
+			continue
+		}
+		kept = append(kept, id)
+		if k >= len(ranks) {
+			continue
+		}
+		switch n := len(kr); {
+		case n == 0:
+			kr = append(kr, 1)
+		case ranks[k] == last:
+			kr, tie = append(kr, kr[n-1]), true
+		default:
+			kr = append(kr, kr[n-1]+1)
+		}
+		last = ranks[k]
+	}
+	if !tie {
+		return kept, nil
+	}
+	return kept, kr
+}
+
+// tieBreak checks the document's draw against the lists and returns the
+// instance's seed: "" when no list has a tie.
+func (in *Input) tieBreak(l *Lists) (string, error) {
+	r := in.Round
+	for _, intern := range slices.Sorted(maps.Keys(l.WishRanks)) { // sorted: the same error every time
+		ranks := l.WishRanks[intern]
+		if err := rules.CheckRanks("liste de vœux de "+intern, "wish list of "+intern, l.Wishes[intern], ranks); err != nil {
+			return "", err
+		}
+	}
+	for _, poste := range slices.Sorted(maps.Keys(l.RankingRanks)) {
+		ranks := l.RankingRanks[poste]
+		if err := rules.CheckRanks("classement du poste "+poste, "ranking of poste "+poste, l.Rankings[poste], ranks); err != nil {
+			return "", err
+		}
+	}
+	if !l.HasTies() {
+		if r.TieBreakCommitment != "" || r.TieBreakSecret != "" {
+			return "", api.Errorf(api.CodeInvalidState, "l'entrée gelée du tour %s révèle un tirage au sort alors qu'aucune liste n'a d'ex aequo",
+				"the frozen input of round %s reveals a draw although no list has a tie", r.ID)
+		}
+		return "", nil
+	}
+	if !r.WishTies {
+		for _, intern := range slices.Sorted(maps.Keys(l.WishRanks)) {
+			ranks := l.WishRanks[intern]
+			for i := 1; i < len(ranks); i++ {
+				if ranks[i] == ranks[i-1] {
+					return "", api.Errorf(api.CodeInvalidState, "le tour %s n'autorise pas les vœux ex aequo, mais la liste de %s en a",
+						"round %s does not allow wishes ex aequo, but the list of %s has some", r.ID, intern)
+				}
+			}
+		}
+	}
+	secret, err := hex.DecodeString(r.TieBreakSecret)
+	if err != nil || r.TieBreakSecret == "" {
+		return "", api.Errorf(api.CodeInvalidState, "l'entrée gelée du tour %s a des ex aequo mais ne révèle pas le secret de son tirage au sort",
+			"the frozen input of round %s has ties but does not reveal the secret of its draw", r.ID)
+	}
+	if err := draw.Verify(r.TieBreakCommitment, secret); err != nil {
+		return "", api.Errorf(api.CodeInvalidState, "tirage au sort du tour %s : %v", "draw of round %s: %v", r.ID, err)
+	}
+	return draw.Seed(secret, in.RootHash), nil
 }
 
 // addBinomes adds the document's binômes to inst: a pair of the joint list
@@ -306,8 +438,37 @@ func (in *Input) followCallList(inst *match.Instance) error {
 	return nil
 }
 
+// ListsOf returns the wish lists and rankings of the document's envelopes,
+// with their ranks, given the list each one carries (by log index).
+func (in *Input) ListsOf(byIndex map[int64]List) (*Lists, error) {
+	l := &Lists{Wishes: map[string][]string{}, Rankings: map[string][]string{},
+		WishRanks: map[string][]int{}, RankingRanks: map[string][]int{}}
+	for _, e := range in.Envelopes {
+		list, ok := byIndex[e.Index]
+		if !ok {
+			return nil, fmt.Errorf("frozen input: no list for envelope %d", e.Index)
+		}
+		switch e.PayloadType {
+		case api.WishListType:
+			l.Wishes[e.Author] = list.Items
+			if list.Ranks != nil {
+				l.WishRanks[e.Author] = list.Ranks
+			}
+		case api.RankingType:
+			l.Rankings[e.Poste] = list.Items
+			if list.Ranks != nil {
+				l.RankingRanks[e.Poste] = list.Ranks
+			}
+		default:
+			return nil, fmt.Errorf("frozen input: envelope %d of type %q", e.Index, e.PayloadType)
+		}
+	}
+	return l, nil
+}
+
 // Lists returns the wish lists and rankings of the document's envelopes,
-// given the list each one carries (by log index).
+// given the list each one carries (by log index), for lists without ranks
+// (ListsOf keeps them).
 func (in *Input) Lists(byIndex map[int64][]string) (wishes, rankings map[string][]string, err error) {
 	wishes, rankings = map[string][]string{}, map[string][]string{}
 	for _, e := range in.Envelopes {
@@ -332,6 +493,12 @@ func (in *Input) Lists(byIndex map[int64][]string) (wishes, rankings map[string]
 // in the order the algorithms give them. A third round's assignments are
 // its manual ones, and every other eligible intern is unmatched.
 func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignment, []string, error) {
+	return in.ComputeOf(Strict(wishes, rankings))
+}
+
+// ComputeOf is Compute on lists that may carry ranks (InstanceOf): the
+// algorithms run on the instance with its ties broken by the round's draw.
+func (in *Input) ComputeOf(l *Lists) ([]domain.Assignment, []string, error) {
 	assignments, unmatched := []domain.Assignment{}, []string{}
 	if in.Round.Number == 3 {
 		assigned := map[string]bool{}
@@ -345,7 +512,7 @@ func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignm
 			}
 		}
 	} else {
-		inst, err := in.Instance(wishes, rankings)
+		inst, err := in.InstanceOf(l)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -377,10 +544,16 @@ func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignm
 // the published call list, or the interns' ranks when the round has none.
 // A third round, assigned by hand, has none.
 func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []domain.Assignment) ([]domain.WhyNot, error) {
+	return in.WhyNotOf(Strict(wishes, rankings), assignments)
+}
+
+// WhyNotOf is WhyNot on lists that may carry ranks (InstanceOf).
+func (in *Input) WhyNotOf(l *Lists, assignments []domain.Assignment) ([]domain.WhyNot, error) {
+	wishes := l.Wishes
 	if in.Round.Number == 3 {
 		return nil, nil
 	}
-	inst, err := in.Instance(wishes, rankings)
+	inst, err := in.InstanceOf(l)
 	if err != nil {
 		return nil, err
 	}

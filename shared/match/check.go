@@ -90,6 +90,10 @@ func (r *resultErrs) err() error {
 //     dictatorship; with binomes, each pair got the first pair of its joint list with free
 //     places at the later of its two turns or, when none had, each member the first free
 //     poste of its own list at that turn (the member called first choosing first).
+//
+// With ties, all of this is about the strict instance that the instance's published draw
+// gives (BreakTies), recomputed from its TieBreak: a result of another draw is refused
+// whenever it differs. CheckWeak says what holds of the orders as given.
 func Check(inst *Instance, res Result) error {
 	c, err := Compile(inst)
 	if err != nil {

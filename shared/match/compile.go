@@ -40,10 +40,16 @@ type Compiled struct {
 	callOrder []int32
 	// binomes indexes the linked pairs of a choix au rang (nil: none).
 	binomes *binomeIndex
+	// tieBreak is the draw seed of an instance with ties; wishLevel and rankLevel, parallel
+	// to wishPoste and rankIntern, hold the ranks given (equal for ex aequo), nil without ties.
+	tieBreak  string
+	wishLevel []int32
+	rankLevel []int32
 }
 
 // Compile validates an instance (with the same rules as DecodeInstance, but without line
-// numbers) and indexes it for repeated runs.
+// numbers) and indexes it for repeated runs. An instance with ties is compiled as the strict
+// instance of its draw (BreakTies), the ranks given kept for WishLevel and RankLevel.
 func Compile(inst *Instance) (*Compiled, error) {
 	el := &errList{}
 	c := compile(inst, noPositions(), el)
@@ -159,8 +165,12 @@ func compile(inst *Instance, pos *positions, el *errList) *Compiled {
 		c.compileCallList(inst, pos, el)
 	}
 	c.compileBinomes(inst, pos, el)
+	tied := checkTies(inst, pos, el)
 	if !el.empty() {
 		return nil
+	}
+	if tied {
+		c.breakTies(inst)
 	}
 	c.rankWishes(nil)
 	return c

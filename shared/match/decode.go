@@ -28,11 +28,16 @@ type positions struct {
 	binomesKey  int
 	binome      []int32   // start of each binome
 	binomePair  [][]int32 // start of each pair of each binome
+	tieBreak    int
+	wishRanks   []int32   // start of the ranks of each intern (-1: none)
+	wishRank    [][]int32 // each rank of each intern
+	rankRanks   []int32   // start of the ranks of each ranking (-1: none)
+	rankRank    [][]int32 // each rank of each ranking
 }
 
 // noPositions stands for an instance built in code: every position is unknown.
 func noPositions() *positions {
-	return &positions{procedure: -1, rankingsKey: -1, callListKey: -1, binomesKey: -1}
+	return &positions{procedure: -1, rankingsKey: -1, callListKey: -1, binomesKey: -1, tieBreak: -1}
 }
 
 func at(offs []int32, i int) int {
@@ -59,14 +64,31 @@ func (p *positions) ofCall(j int) int         { return at(p.call, j) }
 func (p *positions) ofBinome(k int) int       { return at(p.binome, k) }
 func (p *positions) ofPair(k, j int) int      { return at2(p.binomePair, k, j) }
 
+// ofRanks is the start of the ranks of intern i (list "wishes") or ranking k ("rankings").
+func (p *positions) ofRanks(list string, i int) int {
+	if list == "rankings" {
+		return at(p.rankRanks, i)
+	}
+	return at(p.wishRanks, i)
+}
+
+// ofRank is the position of rank j of intern i (list "wishes") or ranking k ("rankings").
+func (p *positions) ofRank(list string, i, j int) int {
+	if list == "rankings" {
+		return at2(p.rankRank, i, j)
+	}
+	return at2(p.wishRank, i, j)
+}
+
 // DecodeInstance decodes and validates an instance in the JSON exchange format.
 //
 // Validation is strict: malformed JSON (reported with line and column), unknown or
 // duplicated fields, values of the wrong type, empty or oversized ids, duplicate poste or
 // intern ids, capacities out of range, unknown postes or interns in a wish list, ranking or
 // call list, an id twice in one list, two rankings for one poste, rankings in a choix au
-// rang or a call list in an appariement, an intern missing from the call list, and an
-// unknown procedure are all errors. Every error is an *InputError naming the offending id
+// rang or a call list in an appariement, an intern missing from the call list, an
+// unknown procedure, ranks that are not parallel to their list or not dense from 1, a tie
+// without tie_break and a tie_break that is not 64 hexadecimal digits are all errors. Every error is an *InputError naming the offending id
 // and the input line where it appears; all of them (up to MaxErrors) are returned together,
 // joined with errors.Join, sorted by line. Shape errors (syntax, fields, types) are
 // reported before, and instead of, the checks on ids.
@@ -167,40 +189,62 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 			p.array(top("interns"), func(i int) {
 				var in Intern
 				idOff := int32(-1)
-				var wishOffs []int32
+				var wishOffs, rankOffs []int32
+				ranksOff := int32(-1)
 				at := top("interns").elem(i)
-				p.fields(at, []string{"id", "wishes?"}, func(key string) {
+				p.fields(at, []string{"id", "wishes?", "ranks?"}, func(key string) {
 					switch key {
 					case "id":
 						s, off, _ := p.str(at.field("id"))
 						in.ID, idOff = s, int32(off)
 					case "wishes":
 						in.Wishes, wishOffs = p.strings(at.field("wishes"))
+					case "ranks":
+						p.skipSpace()
+						ranksOff = int32(p.off)
+						in.Ranks, rankOffs = p.ints(at.field("ranks"))
 					}
 				})
 				inst.Interns = append(inst.Interns, in)
 				pos.internID = append(pos.internID, idOff)
 				pos.wish = append(pos.wish, wishOffs)
+				if ranksOff >= 0 { // recorded only for lists with ranks: at() says -1 for others
+					for len(pos.wishRanks) < i {
+						pos.wishRanks, pos.wishRank = append(pos.wishRanks, -1), append(pos.wishRank, nil)
+					}
+					pos.wishRanks, pos.wishRank = append(pos.wishRanks, ranksOff), append(pos.wishRank, rankOffs)
+				}
 			})
 		case "rankings":
 			pos.rankingsKey = keyOff
 			p.array(top("rankings"), func(k int) {
 				var rk Ranking
 				posteOff := int32(-1)
-				var entryOffs []int32
+				var entryOffs, rankOffs []int32
+				ranksOff := int32(-1)
 				at := top("rankings").elem(k)
-				p.fields(at, []string{"poste", "ranking"}, func(key string) {
+				p.fields(at, []string{"poste", "ranking", "ranks?"}, func(key string) {
 					switch key {
 					case "poste":
 						s, off, _ := p.str(at.field("poste"))
 						rk.Poste, posteOff = s, int32(off)
 					case "ranking":
 						rk.Ranking, entryOffs = p.strings(at.field("ranking"))
+					case "ranks":
+						p.skipSpace()
+						ranksOff = int32(p.off)
+						rk.Ranks, rankOffs = p.ints(at.field("ranks"))
 					}
 				})
 				inst.Rankings = append(inst.Rankings, rk)
 				pos.rankPoste = append(pos.rankPoste, posteOff)
 				pos.rankEntry = append(pos.rankEntry, entryOffs)
+				if ranksOff >= 0 {
+					for len(pos.rankRanks) < k {
+						pos.rankRanks, pos.rankRank = append(pos.rankRanks, -1), append(pos.rankRank, nil)
+					}
+					pos.rankRanks, pos.rankRank = append(pos.rankRanks, ranksOff), append(pos.rankRank, rankOffs)
+				}
 			})
 		case "call_list":
 			pos.callListKey = keyOff
@@ -208,6 +252,9 @@ func parse(data []byte, el *errList) (inst *Instance, pos *positions) {
 		case "binomes":
 			pos.binomesKey = keyOff
 			inst.Binomes, pos.binome, pos.binomePair = p.binomes()
+		case "tie_break":
+			s, off, _ := p.str(top("tie_break"))
+			inst.TieBreak, pos.tieBreak = s, off
 		default:
 			p.el.add(keyOff, "unknown field %q in the instance", key)
 			p.skip()
@@ -514,6 +561,20 @@ func (p *parser) strings(at loc) ([]string, []int32) {
 			list = append(list, s)
 			offs = append(offs, int32(off))
 		}
+	})
+	return list, offs
+}
+
+// ints reads an array of integers with the offset of each element; null counts as empty.
+func (p *parser) ints(at loc) ([]int, []int32) {
+	var list []int
+	var offs []int32
+	p.array(at, func(i int) {
+		p.skipSpace()
+		off := p.off
+		n, _ := p.integer(at.elem(i))
+		list = append(list, n)
+		offs = append(offs, int32(off))
 	})
 	return list, offs
 }

@@ -29,7 +29,8 @@ func EncodeInstance(inst *Instance) ([]byte, error) {
 		b = append(b, `{"id":`...)
 		b = appendJSONString(b, inst.Interns[i].ID)
 		b = append(b, `,"wishes":`...)
-		return append(appendStringList(b, inst.Interns[i].Wishes), '}')
+		b = appendStringList(b, inst.Interns[i].Wishes)
+		return append(appendRanks(b, inst.Interns[i].Ranks), '}')
 	})
 	if len(inst.Rankings) > 0 {
 		buf = append(buf, ",\n"...)
@@ -37,7 +38,8 @@ func EncodeInstance(inst *Instance) ([]byte, error) {
 			b = append(b, `{"poste":`...)
 			b = appendJSONString(b, inst.Rankings[k].Poste)
 			b = append(b, `,"ranking":`...)
-			return append(appendStringList(b, inst.Rankings[k].Ranking), '}')
+			b = appendStringList(b, inst.Rankings[k].Ranking)
+			return append(appendRanks(b, inst.Rankings[k].Ranks), '}')
 		})
 	}
 	if len(inst.CallList) > 0 {
@@ -62,7 +64,27 @@ func EncodeInstance(inst *Instance) ([]byte, error) {
 			return append(b, "]}"...)
 		})
 	}
+	if inst.TieBreak != "" {
+		buf = append(buf, ",\n"...)
+		buf = append(buf, `"tie_break": `...)
+		buf = appendJSONString(buf, inst.TieBreak)
+	}
 	return append(buf, "\n}\n"...), nil
+}
+
+// appendRanks appends ,"ranks":[…] when ranks is not empty.
+func appendRanks(b []byte, ranks []int) []byte {
+	if len(ranks) == 0 {
+		return b
+	}
+	b = append(b, `,"ranks":[`...)
+	for j, r := range ranks {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(r), 10)
+	}
+	return append(b, ']')
 }
 
 // appendLines appends "key": [ then n elements, one per line, then ].

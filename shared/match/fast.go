@@ -1,6 +1,10 @@
 package match
 
-import "bytes"
+import (
+	"bytes"
+
+	"appariement/shared/draw"
+)
 
 // The fast path: one pass over the bytes of an instance in the common shape (the shape
 // EncodeInstance, the server and the generator write) straight into a Compiled, with ids
@@ -36,6 +40,11 @@ type fastParser struct {
 	out  []int32 // the indices of the ids of the list being read
 	// strings is the number of '"' in the input, twice the number of its strings at most.
 	strings int
+	// wishRanks and rankRanks hold the ranks of the wish lists (by intern) and of the
+	// rankings (by poste) that have some, nil until the first one.
+	wishRanks map[int32][]int
+	rankRanks map[int32][]int
+	tied      bool // some ranks have a tie
 }
 
 // fastCompile returns the compiled instance of data, or nil when the fast path gives up.
@@ -257,14 +266,46 @@ func (p *fastParser) capacity() int32 {
 	return int32(n)
 }
 
+// ranks reads a list of dense ranks (1, then each equal to the previous one or one more)
+// written as plain digits, noting in p.tied whether two are equal; null is empty.
+func (p *fastParser) ranks() []int {
+	if p.null() || p.open('[', ']') {
+		return nil
+	}
+	var out []int
+	for {
+		p.ws()
+		n, i := 0, p.off
+		for ; i < len(p.data) && p.data[i] >= '0' && p.data[i] <= '9' && n <= MaxCapacity; i++ {
+			n = 10*n + int(p.data[i]-'0')
+		}
+		if i == p.off || p.data[p.off] == '0' {
+			p.fail()
+		}
+		p.off = i
+		switch {
+		case len(out) == 0 && n == 1, len(out) > 0 && n == out[len(out)-1]+1:
+		case len(out) > 0 && n == out[len(out)-1]:
+			p.tied = true
+		default:
+			p.fail()
+		}
+		out = append(out, n)
+		if !p.sep(']') {
+			return out
+		}
+	}
+}
+
 // rankingSpan is where one ranking's entries are in the flat list of all entries.
 type rankingSpan struct {
 	poste      int32
 	start, end int32
 }
 
-// instance reads the whole input: the top-level fields in the order procedure (anywhere),
-// postes, interns, then rankings and call_list.
+// instance reads the whole input: the top-level fields in the order procedure and
+// tie_break (anywhere), postes, interns, then rankings and call_list. Ties are ordered by
+// the draw once everything is read, as compile does.
 func (p *fastParser) instance() *Compiled {
 	c := &Compiled{posteIdx: newIDTable(1024), internIdx: newIDTable(1024)} // they grow
 
@@ -275,6 +316,7 @@ func (p *fastParser) instance() *Compiled {
 		entries   []int32
 		counts    []int32
 		hasRanked bool
+		tieBreak  string
 	)
 	if p.open('{', '}') {
 		p.fail() // postes and interns are missing
@@ -304,6 +346,12 @@ func (p *fastParser) instance() *Compiled {
 			hasRanked = len(spans) > 0
 		case k == "call_list" && seen["interns"]:
 			p.callList(c)
+		case k == "tie_break":
+			s, _ := p.idString()
+			tieBreak = string(s)
+			if draw.CheckSeed(tieBreak) != nil {
+				p.fail()
+			}
 		default:
 			p.fail()
 		}
@@ -333,6 +381,13 @@ func (p *fastParser) instance() *Compiled {
 	}
 	c.posteIDs = c.posteIdx.strings()
 	c.internIDs = c.internIdx.strings()
+	if p.tied {
+		if tieBreak == "" {
+			p.fail() // ex aequo without a draw
+		}
+		c.orderTies(tieBreak, func(i int) []int { return p.wishRanks[int32(i)] },
+			func(q int) []int { return p.rankRanks[int32(q)] })
+	}
 	if len(c.rankIntern) == 0 {
 		counts = nil
 	}
@@ -385,7 +440,8 @@ func (p *fastParser) interns(c *Compiled) {
 		return
 	}
 	for i := int32(1); ; i++ {
-		var hasID, hasWishes bool
+		var hasID, hasWishes, hasRanks bool
+		var ranks []int
 		p.expect('{')
 		for {
 			switch k := string(p.key()); {
@@ -401,6 +457,9 @@ func (p *fastParser) interns(c *Compiled) {
 					stamp[q] = i
 					c.wishPoste = append(c.wishPoste, q)
 				}
+			case k == "ranks" && !hasRanks:
+				hasRanks = true
+				ranks = p.ranks()
 			default:
 				p.fail()
 			}
@@ -410,6 +469,15 @@ func (p *fastParser) interns(c *Compiled) {
 		}
 		if !hasID {
 			p.fail()
+		}
+		if len(ranks) > 0 {
+			if len(ranks) != len(c.wishPoste)-int(c.wishStart[len(c.wishStart)-1]) {
+				p.fail()
+			}
+			if p.wishRanks == nil {
+				p.wishRanks = map[int32][]int{}
+			}
+			p.wishRanks[i-1] = ranks
 		}
 		c.wishStart = append(c.wishStart, int32(len(c.wishPoste)))
 		if !p.sep(']') {
@@ -432,7 +500,8 @@ func (p *fastParser) rankings(c *Compiled) (spans []rankingSpan, entries, counts
 	seen := make([]uint64, ni)
 	for k := int32(1); ; k++ {
 		span := rankingSpan{poste: -1}
-		var hasList bool
+		var hasList, hasRanks bool
+		var ranks []int
 		p.expect('{')
 		for {
 			switch key := string(p.key()); {
@@ -452,6 +521,9 @@ func (p *fastParser) rankings(c *Compiled) (spans []rankingSpan, entries, counts
 					seen[i] = (seen[i]>>32+1)<<32 | uint64(uint32(k))
 					entries = append(entries, i)
 				}
+			case key == "ranks" && !hasRanks:
+				hasRanks = true
+				ranks = p.ranks()
 			default:
 				p.fail()
 			}
@@ -463,6 +535,15 @@ func (p *fastParser) rankings(c *Compiled) (spans []rankingSpan, entries, counts
 			p.fail()
 		}
 		span.end = int32(len(entries))
+		if len(ranks) > 0 {
+			if len(ranks) != int(span.end-span.start) {
+				p.fail()
+			}
+			if p.rankRanks == nil {
+				p.rankRanks = map[int32][]int{}
+			}
+			p.rankRanks[span.poste] = ranks
+		}
 		spans = append(spans, span)
 		if !p.sep(']') {
 			counts = make([]int32, ni+1)

@@ -31,6 +31,10 @@ func sameCompiled(a, b *Compiled) string {
 		return "rankings"
 	case !slices.Equal(a.callOrder, b.callOrder):
 		return "call list"
+	case a.tieBreak != b.tieBreak:
+		return fmt.Sprintf("tie break %q vs %q", a.tieBreak, b.tieBreak)
+	case !slices.Equal(a.wishLevel, b.wishLevel), !slices.Equal(a.rankLevel, b.rankLevel):
+		return "ranks given (ties)"
 	}
 	for i, id := range a.internIDs {
 		if k, ok := b.InternIndex(id); !ok || k != i {
@@ -196,6 +200,10 @@ func FuzzFastPath(f *testing.F) {
 	f.Add([]byte(baseChoix))
 	lines, _ := EncodeInstance(GenerateInstance(1, 20, 8, 4))
 	f.Add(lines)
+	for _, inst := range tieSeeds() {
+		data, _ := EncodeInstance(inst)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compareDecoders(t, data)
 	})

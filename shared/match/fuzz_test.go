@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,10 @@ func FuzzDecodeInstance(f *testing.F) {
 	}
 	f.Add([]byte(baseAppariement))
 	f.Add([]byte(baseChoix))
+	for _, inst := range tieSeeds() {
+		data, _ := EncodeInstance(inst)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inst, err := DecodeInstance(data)
 		if err != nil {
@@ -41,6 +46,19 @@ func FuzzDecodeInstance(f *testing.F) {
 		}
 		if err := Check(inst, res); err != nil {
 			t.Fatalf("result fails Check: %v", err)
+		}
+		if _, err := CheckWeak(inst, res); err != nil {
+			t.Fatalf("result fails CheckWeak: %v", err)
+		}
+		strict, err := BreakTies(inst)
+		if err != nil {
+			t.Fatalf("decoded instance: BreakTies: %v", err)
+		}
+		if strict.HasTies() {
+			t.Fatal("BreakTies left a tie")
+		}
+		if resStrict, err := Solve(strict); err != nil || !reflect.DeepEqual(resStrict, res) {
+			t.Fatalf("Solve(BreakTies) = %+v, %v; Solve = %+v", resStrict, err, res)
 		}
 		again, err := json.Marshal(inst)
 		if err != nil {
@@ -64,7 +82,7 @@ func FuzzDecodeInstance(f *testing.F) {
 // interns) and back (each poste ranks the interns who listed it, in call-list order), so that
 // both algorithms run on every fuzzed instance.
 func otherProcedure(inst *Instance) *Instance {
-	out := &Instance{Postes: inst.Postes, Interns: inst.Interns}
+	out := &Instance{Postes: inst.Postes, Interns: inst.Interns, TieBreak: inst.TieBreak}
 	if inst.EffectiveProcedure() == ProcedureAppariement {
 		out.Procedure = ProcedureChoixAuRang
 		out.CallList = []string{}

@@ -2,9 +2,12 @@ package match
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	"appariement/shared/draw"
 )
 
 // GenerateInstance returns a random appariement instance, the same for the same arguments on
@@ -21,6 +24,51 @@ func GenerateInstance(seed uint64, nInterns, nPostes, nWishes int) *Instance {
 // with a call list in decreasing order of the interns' scores instead of rankings.
 func GenerateChoixAuRang(seed uint64, nInterns, nPostes, nWishes int) *Instance {
 	return generate(seed, nInterns, nPostes, nWishes, ProcedureChoixAuRang)
+}
+
+// Ties are the options of GenerateWithTies: the share of ex aequo in the generated lists.
+type Ties struct {
+	// Rankings is the probability that a candidate of a ranking is ex aequo with the one
+	// before it (0: strict rankings, 1: each ranking one tie group).
+	Rankings float64
+	// Wishes is the probability that a wish is ex aequo with the one before it (0: strict
+	// wish lists).
+	Wishes float64
+}
+
+// GenerateWithTies returns the instance of GenerateInstance (proc ProcedureAppariement) or
+// GenerateChoixAuRang (ProcedureChoixAuRang) for the same arguments, with the same lists in
+// the same order, plus ranks drawn with the probabilities of ties (a choix au rang has no
+// rankings, so only Wishes applies) and a TieBreak derived from seed with draw.Seed. The
+// ties come from a random stream of their own: with zero probabilities the lists are those
+// of GenerateInstance, with a TieBreak and no ranks.
+func GenerateWithTies(seed uint64, nInterns, nPostes, nWishes int, proc Procedure, ties Ties) *Instance {
+	inst := generate(seed, nInterns, nPostes, nWishes, proc)
+	rng := rand.New(rand.NewPCG(seed, 0x7469657321)) // "ties!"
+	ranks := func(n int, p float64) []int {
+		if n == 0 || p <= 0 {
+			return nil
+		}
+		r := make([]int, n)
+		r[0] = 1
+		for j := 1; j < n; j++ {
+			r[j] = r[j-1] + 1
+			if rng.Float64() < p {
+				r[j] = r[j-1]
+			}
+		}
+		return r
+	}
+	for i := range inst.Interns {
+		inst.Interns[i].Ranks = ranks(len(inst.Interns[i].Wishes), ties.Wishes)
+	}
+	for k := range inst.Rankings {
+		inst.Rankings[k].Ranks = ranks(len(inst.Rankings[k].Ranking), ties.Rankings)
+	}
+	var secret [8]byte
+	binary.BigEndian.PutUint64(secret[:], seed)
+	inst.TieBreak = draw.Seed(secret[:], "generated")
+	return inst
 }
 
 func generate(seed uint64, nInterns, nPostes, nWishes int, proc Procedure) *Instance {

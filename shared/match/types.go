@@ -59,6 +59,16 @@ const (
 //
 // For the choix au rang, "procedure" is "choix-au-rang", "call_list" gives the order in
 // which interns choose, and "rankings" is absent.
+//
+// Ties: a wish list or a ranking may carry "ranks", its elements' ranks with equal ranks for
+// ex aequo, and the instance then carries "tie_break", the round's published draw seed:
+//
+//	{"postes":[{"id":"P1","capacity":1}],
+//	 "interns":[{"id":"I1","wishes":["P1"]},{"id":"I2","wishes":["P1"]}],
+//	 "rankings":[{"poste":"P1","ranking":["I1","I2"],"ranks":[1,1]}],
+//	 "tie_break":"5f1c…(64 hexadecimal digits)"}
+//
+// The procedures run on the strict instance that BreakTies derives from the draw.
 type Instance struct {
 	// Procedure is the allocation procedure; empty means ProcedureAppariement.
 	Procedure Procedure `json:"procedure,omitempty"`
@@ -75,6 +85,10 @@ type Instance struct {
 	// Binomes are the linked pairs of interns who choose together (choix au rang only, when
 	// the round allows them); absent or empty, the procedure is plain serial dictatorship.
 	Binomes []Binome `json:"binomes,omitempty"`
+	// TieBreak is the round's published draw seed (draw.Seed), 64 hexadecimal digits: it
+	// orders the elements of every tie group (see BreakTies). It is required when some
+	// Ranks has a tie, and may be given without any.
+	TieBreak string `json:"tie_break,omitempty"`
 }
 
 // Binome is two interns of a choix au rang who linked their lists: they choose together at
@@ -106,6 +120,10 @@ type Intern struct {
 	ID string `json:"id"`
 	// Wishes are poste ids, most preferred first, each at most once.
 	Wishes []string `json:"wishes"`
+	// Ranks, when given, is parallel to Wishes: Ranks[j] is the rank of Wishes[j], Ranks[0]
+	// is 1 and each next rank is equal to the previous one (ex aequo) or one more. Absent,
+	// the order is strict (ranks 1, 2, 3…).
+	Ranks []int `json:"ranks,omitempty"`
 }
 
 // Ranking is the ordered list of candidates of one poste, best first, as signed by its RTS.
@@ -115,6 +133,10 @@ type Ranking struct {
 	Poste string `json:"poste"`
 	// Ranking holds intern ids, best first, each at most once.
 	Ranking []string `json:"ranking"`
+	// Ranks, when given, is parallel to Ranking: Ranks[j] is the rank of Ranking[j], Ranks[0]
+	// is 1 and each next rank is equal to the previous one (ex aequo) or one more. Absent,
+	// the order is strict (ranks 1, 2, 3…).
+	Ranks []int `json:"ranks,omitempty"`
 }
 
 // Result is the outcome of a round, as exchanged in JSON:

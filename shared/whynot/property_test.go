@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"appariement/shared/domain"
+	"appariement/shared/draw"
 	"appariement/shared/match"
 )
 
@@ -84,8 +86,34 @@ func randomMatching(rng *rand.Rand, inst *match.Instance) match.Result {
 }
 
 // truth checks, the plain way, that every reason is true of the matching
-// and that there is exactly one for every wish above the one obtained.
-func truth(inst *match.Instance, res match.Result, ws []domain.WhyNot) error {
+// and that there is exactly one for every wish above the one obtained. With
+// ties, "above" is in the order the draw gives (match.BreakTies), and the
+// ranks of a reason are those the RTS gave, Tied when the last admitted was
+// ex aequo with the intern.
+func truth(weak *match.Instance, res match.Result, ws []domain.WhyNot) error {
+	inst, err := match.BreakTies(weak)
+	if err != nil {
+		return err
+	}
+	given := func(poste, intern string) int {
+		for _, r := range weak.Rankings {
+			if k := slices.Index(r.Ranking, intern); r.Poste == poste && k >= 0 {
+				if len(r.Ranks) > 0 {
+					return r.Ranks[k]
+				}
+				return k + 1
+			}
+		}
+		return 0
+	}
+	signed := func(intern, poste string) int {
+		for _, in := range weak.Interns {
+			if in.ID == intern {
+				return slices.Index(in.Wishes, poste) + 1
+			}
+		}
+		return 0
+	}
 	got := map[string]string{}
 	holders := map[string][]string{}
 	for _, a := range res.Assignments {
@@ -120,7 +148,7 @@ func truth(inst *match.Instance, res match.Result, ws []domain.WhyNot) error {
 		} else if a[0] > b[0] {
 			return 1
 		}
-		return 0
+		return signed(a[0], a[1]) - signed(b[0], b[1])
 	})
 	if len(ws) != len(want) {
 		return fmt.Errorf("%d reasons, want %d", len(ws), len(want))
@@ -129,7 +157,7 @@ func truth(inst *match.Instance, res match.Result, ws []domain.WhyNot) error {
 		if [2]string{w.Intern, w.Poste} != want[k] {
 			return fmt.Errorf("reason %d is for %s/%s, want %v", k, w.Intern, w.Poste, want[k])
 		}
-		in := inst.Interns[slices.IndexFunc(inst.Interns, func(x match.Intern) bool { return x.ID == w.Intern })]
+		in := weak.Interns[slices.IndexFunc(weak.Interns, func(x match.Intern) bool { return x.ID == w.Intern })]
 		if in.Wishes[w.Wish-1] != w.Poste {
 			return fmt.Errorf("%v: wish %d is %s", w, w.Wish, in.Wishes[w.Wish-1])
 		}
@@ -145,19 +173,25 @@ func truth(inst *match.Instance, res match.Result, ws []domain.WhyNot) error {
 			}
 		case domain.WhyFilled:
 			m, _ := rankOf(w.Poste, w.Intern)
-			if len(h) != capacity[w.Poste] || len(h) != w.Filled || m != w.YourRank || m == 0 {
-				return fmt.Errorf("%v: %d holders of %d places, intern rank %d", w, len(h), capacity[w.Poste], m)
+			yours := given(w.Poste, w.Intern)
+			if len(h) != capacity[w.Poste] || len(h) != w.Filled || yours != w.YourRank || m == 0 {
+				return fmt.Errorf("%v: %d holders of %d places, intern rank %d", w, len(h), capacity[w.Poste], yours)
 			}
-			last := 0
+			last, lastAt := 0, 0
 			for _, id := range h {
 				r, _ := rankOf(w.Poste, id)
 				if r >= m {
-					return fmt.Errorf("%v: holder %s ranked %d, not before", w, id, r)
+					return fmt.Errorf("%v: holder %s ranked %d after the draw, not before", w, id, r)
 				}
-				last = max(last, r)
+				if g := given(w.Poste, id); g > yours {
+					return fmt.Errorf("%v: holder %s ranked %d, after the intern", w, id, g)
+				}
+				if r > lastAt {
+					last, lastAt = given(w.Poste, id), r
+				}
 			}
-			if last != w.LastRank {
-				return fmt.Errorf("%v: last admitted rank is %d", w, last)
+			if last != w.LastRank || w.Tied != (last == yours) {
+				return fmt.Errorf("%v: last admitted rank is %d (tied: %v)", w, last, last == yours)
 			}
 		case domain.WhyTaken:
 			m := turn(w.Intern)
@@ -208,6 +242,73 @@ func TestPropertyTrue(t *testing.T) {
 	}
 }
 
+// withTies gives ranks with ties to some lists of inst (a copy) and a
+// published draw seed.
+func withTies(rng *rand.Rand, inst *match.Instance) *match.Instance {
+	out := *inst
+	ranks := func(n int) []int {
+		if n == 0 || rng.IntN(3) == 0 {
+			return nil
+		}
+		r := []int{1}
+		for len(r) < n {
+			if rng.IntN(2) == 0 {
+				r = append(r, r[len(r)-1])
+			} else {
+				r = append(r, r[len(r)-1]+1)
+			}
+		}
+		return r
+	}
+	out.Interns = slices.Clone(inst.Interns)
+	for i := range out.Interns {
+		out.Interns[i].Ranks = ranks(len(out.Interns[i].Wishes))
+	}
+	out.Rankings = slices.Clone(inst.Rankings)
+	for k := range out.Rankings {
+		out.Rankings[k].Ranks = ranks(len(out.Rankings[k].Ranking))
+	}
+	out.TieBreak = draw.Seed([]byte(fmt.Sprint("secret ", rng.Uint64())), "root")
+	return &out
+}
+
+// TestPropertyTrueWithTies: on random instances with ties, every reason is
+// true of the matching and of the strict instance of the draw, a wish lost
+// to a candidate ranked ex aequo says so (Tied), and that happens.
+func TestPropertyTrueWithTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 5))
+	tied := 0
+	for n := range 3000 {
+		proc := match.ProcedureAppariement
+		if n%2 == 1 {
+			proc = match.ProcedureChoixAuRang
+		}
+		inst := withTies(rng, randomInstance(rng, proc))
+		res, err := match.Solve(inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := Explain(inst, res)
+		if err != nil {
+			t.Fatalf("instance %d: %v\n%+v", n, err, inst)
+		}
+		if err := truth(inst, res, ws); err != nil {
+			t.Fatalf("instance %d: %v\n%+v\n%+v", n, err, inst, res)
+		}
+		for _, w := range ws {
+			if w.Tied {
+				tied++
+				if !strings.Contains(French(w), "ex aequo avec vous") || !strings.Contains(English(w), "ex aequo with you") {
+					t.Fatalf("%v: the text does not say ex aequo: %s / %s", w, French(w), English(w))
+				}
+			}
+		}
+	}
+	if tied == 0 {
+		t.Fatal("degenerate test: no wish lost to an ex aequo candidate")
+	}
+}
+
 // TestPropertyAgreesWithChecker: on random structurally valid matchings,
 // Explain is the stability certificate: when the checker accepts a result,
 // every wish above the one obtained has a true reason; when Explain finds
@@ -222,6 +323,9 @@ func TestPropertyAgreesWithChecker(t *testing.T) {
 			proc = match.ProcedureChoixAuRang
 		}
 		inst := randomInstance(rng, proc)
+		if n%3 == 2 {
+			inst = withTies(rng, inst) // the certificate of the strict instance of the draw
+		}
 		res := randomMatching(rng, inst)
 		if n%5 == 0 {
 			res, _ = match.Solve(inst)

@@ -12,6 +12,14 @@ import (
 func French(w domain.WhyNot) string {
 	switch w.Kind {
 	case domain.WhyFilled:
+		if w.Tied && w.Filled <= 1 {
+			return fmt.Sprintf("ce poste a été pourvu par %d interne que le RTS a classé ex aequo avec vous au rang %d, départagé(e) par le tirage au sort publié (dernier retenu : rang %d ; vous : rang %d)",
+				w.Filled, w.YourRank, w.LastRank, w.YourRank)
+		}
+		if w.Tied {
+			return fmt.Sprintf("ce poste a été pourvu par %d internes que le RTS a classés avant vous ou ex aequo avec vous au rang %d, départagés par le tirage au sort publié (dernier retenu : rang %d ; vous : rang %d)",
+				w.Filled, w.YourRank, w.LastRank, w.YourRank)
+		}
 		// French uses the singular for 0 and 1.
 		if w.Filled <= 1 {
 			return fmt.Sprintf("ce poste a été pourvu par %d interne que le RTS a classé avant vous (dernier retenu : rang %d ; vous : rang %d)",
@@ -49,6 +57,14 @@ func English(w domain.WhyNot) string {
 		noun := "interns"
 		if w.Filled == 1 {
 			noun = "intern"
+		}
+		if w.Tied && w.Filled == 1 {
+			return fmt.Sprintf("this poste was filled by 1 intern the RTS ranked ex aequo with you at rank %d, the tie broken by the published draw (last admitted: rank %d; you: rank %d)",
+				w.YourRank, w.LastRank, w.YourRank)
+		}
+		if w.Tied {
+			return fmt.Sprintf("this poste was filled by %d %s the RTS ranked before you or ex aequo with you at rank %d, the tie broken by the published draw (last admitted: rank %d; you: rank %d)",
+				w.Filled, noun, w.YourRank, w.LastRank, w.YourRank)
 		}
 		return fmt.Sprintf("this poste was filled by %d %s the RTS ranked before you (last admitted: rank %d; you: rank %d)",
 			w.Filled, noun, w.LastRank, w.YourRank)

@@ -11,6 +11,12 @@
 // intern it ranked lower) and, in a choix au rang, a poste that still had a
 // free place at the intern's turn. A result that match.Check accepts always
 // has an explanation for every such wish.
+//
+// With ties (ex aequo ranks and the round's published draw), the
+// certificate is about the strict instance the draw gives (match.BreakTies),
+// on which the procedures ran: the wishes above the one obtained are those
+// the draw's order put above it, and the ranks shown are the ones the RTS
+// gave, so that a wish lost to a candidate ranked ex aequo says so (Tied).
 package whynot
 
 import (
@@ -30,6 +36,14 @@ import (
 // capacity) or when some wish above the one
 // obtained has no reason (see the package comment).
 func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
+	weak := inst
+	if inst.HasTies() {
+		strict, err := match.BreakTies(inst)
+		if err != nil {
+			return nil, errorf("instance invalide : %v", "invalid instance: %v", err)
+		}
+		inst = strict
+	}
 	capacity := make(map[string]int, len(inst.Postes))
 	for _, p := range inst.Postes {
 		capacity[p.ID] = p.Capacity
@@ -68,18 +82,24 @@ func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
 	case inst.EffectiveProcedure() == match.ProcedureChoixAuRang:
 		e = newSerial(inst, holders)
 	default:
-		d, err := newDeferred(inst, holders)
+		d, err := newDeferred(inst, weak, holders)
 		if err != nil {
 			return nil, err
 		}
 		e = d
 	}
-	interns := slices.Clone(inst.Interns)
-	slices.SortFunc(interns, func(a, b match.Intern) int { return cmp.Compare(a.ID, b.ID) })
+	order := make([]int, len(inst.Interns))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(inst.Interns[a].ID, inst.Interns[b].ID) })
 	out := []domain.WhyNot{}
-	for _, in := range interns {
+	for _, k := range order {
+		in := inst.Interns[k]
+		signed := weak.Interns[k].Wishes // the same postes, in the order signed
 		obtained, has := got[in.ID]
-		for k, p := range in.Wishes {
+		start := len(out)
+		for _, p := range in.Wishes {
 			if has && p == obtained {
 				break
 			}
@@ -87,9 +107,10 @@ func Explain(inst *match.Instance, res match.Result) ([]domain.WhyNot, error) {
 			if err != nil {
 				return nil, err
 			}
-			w.Intern, w.Poste, w.Wish = in.ID, p, k+1
+			w.Intern, w.Poste, w.Wish = in.ID, p, slices.Index(signed, p)+1
 			out = append(out, w)
 		}
+		slices.SortFunc(out[start:], func(a, b domain.WhyNot) int { return cmp.Compare(a.Wish, b.Wish) })
 	}
 	return out, nil
 }
@@ -100,21 +121,38 @@ type explainer interface {
 }
 
 // deferred explains an appariement: a wish above the one obtained was either
-// unacceptable to the poste or taken by interns it ranked better.
+// unacceptable to the poste or taken by interns it ranked better, or ex
+// aequo and put first by the draw.
 type deferred struct {
-	ranked map[string]map[string]int // poste → intern → rank from 1
+	ranked map[string]map[string]int // poste → intern → position from 1 (after the draw)
+	given  map[string]map[string]int // poste → intern → rank given by the RTS (ex aequo equal)
 	count  map[string]int            // poste → interns admitted
-	worst  map[string]int            // poste → worst rank admitted
+	worst  map[string]int            // poste → worst position admitted
+	last   map[string]string         // poste → the admitted intern at that position
 }
 
-func newDeferred(inst *match.Instance, holders map[string][]string) (*deferred, error) {
-	d := &deferred{ranked: map[string]map[string]int{}, count: map[string]int{}, worst: map[string]int{}}
+// newDeferred indexes the strict instance inst and the ranks given in weak,
+// the same instance before the draw.
+func newDeferred(inst, weak *match.Instance, holders map[string][]string) (*deferred, error) {
+	d := &deferred{ranked: map[string]map[string]int{}, given: map[string]map[string]int{},
+		count: map[string]int{}, worst: map[string]int{}, last: map[string]string{}}
 	for _, r := range inst.Rankings {
 		m := make(map[string]int, len(r.Ranking))
 		for k, id := range r.Ranking {
 			m[id] = k + 1
 		}
 		d.ranked[r.Poste] = m
+	}
+	for _, r := range weak.Rankings {
+		if len(r.Ranks) == 0 {
+			d.given[r.Poste] = d.ranked[r.Poste]
+			continue
+		}
+		m := make(map[string]int, len(r.Ranking))
+		for k, id := range r.Ranking {
+			m[id] = r.Ranks[k]
+		}
+		d.given[r.Poste] = m
 	}
 	for p, h := range holders {
 		d.count[p] = len(h)
@@ -123,7 +161,9 @@ func newDeferred(inst *match.Instance, holders map[string][]string) (*deferred, 
 			if !ok {
 				return nil, errorf("l'interne %s a le poste %s, qui ne l'a pas classé", "intern %s has poste %s, which did not rank it", id, p)
 			}
-			d.worst[p] = max(d.worst[p], r)
+			if r > d.worst[p] {
+				d.worst[p], d.last[p] = r, id
+			}
 		}
 	}
 	return d, nil
@@ -145,7 +185,8 @@ func (d *deferred) explain(intern, poste string, capacity int) (domain.WhyNot, e
 		return domain.WhyNot{}, errorf("paire bloquante : l'interne %s préfère le poste %s, qui l'a classé (rang %d) avant un interne retenu (rang %d)",
 			"blocking pair: intern %s prefers poste %s, which ranked it (rank %d) above an admitted intern (rank %d)", intern, poste, m, d.worst[poste])
 	}
-	return domain.WhyNot{Kind: domain.WhyFilled, Filled: d.count[poste], LastRank: d.worst[poste], YourRank: m}, nil
+	last, yours := d.given[poste][d.last[poste]], d.given[poste][intern]
+	return domain.WhyNot{Kind: domain.WhyFilled, Filled: d.count[poste], LastRank: last, YourRank: yours, Tied: last == yours}, nil
 }
 
 // serial explains a choix au rang: a wish above the one obtained had all

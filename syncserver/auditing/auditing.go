@@ -109,11 +109,12 @@ func (a *Service) Bundle(round string) (*audit.Bundle, error) {
 		in     *frozen.Input
 	)
 	err := a.st.View(func(tx store.Tx) error {
-		_, res, env, err := a.published(tx, round)
+		rec, res, env, err := a.published(tx, round)
 		if err != nil {
 			return err
 		}
 		signed, size, b.FrozenCheckpoint = env, res.TreeSize, res.Checkpoint
+		b.TieBreakCommitment = rec.TieBreakCommitment
 		if b.Input, err = tx.Input(round); store.IsNotFound(err) {
 			return api.Errorf(api.CodeInvalidState, "le tour %s a été calculé avant l'enregistrement de son entrée figée : relancez-le avant de publier",
 				"round %s was run before its frozen input was recorded: run it again before publishing", round)

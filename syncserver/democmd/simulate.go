@@ -312,12 +312,28 @@ func rankPostes(ctx context.Context, c *client.Client, st *store.Store, pace *ra
 			return n, err
 		}
 		if err := submit(ctx, c, api.RankingType, api.Submission{Round: round, Author: id, Seq: seq, Poste: poste,
-			ClientTime: time.Now().UTC(), List: list}); err != nil {
+			ClientTime: time.Now().UTC(), List: list, Ranks: demoTies(len(list), rng)}); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// demoTies returns the ranks of a demo ranking of n candidates: for about
+// one poste in three with at least three candidates, the first two are ex
+// aequo (a tie group, broken by the round's published draw); nil,
+// a strict order, otherwise.
+func demoTies(n int, rng *rand.Rand) []int {
+	if n < 3 || rng.IntN(3) != 0 {
+		return nil
+	}
+	ranks := make([]int, n)
+	for i := range ranks {
+		ranks[i] = i
+	}
+	ranks[0] = 1
+	return ranks
 }
 
 // submitWishes signs and sends list as the wish list of round for intern

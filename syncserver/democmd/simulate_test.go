@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"appariement/shared/audit"
 	"appariement/shared/domain"
+	"appariement/shared/frozen"
 	"appariement/syncserver/demodata"
 	"appariement/syncserver/server"
 	"appariement/syncserver/servertest"
@@ -96,6 +98,29 @@ func round1PlacesMost(t *testing.T, opts demodata.Options) {
 	t.Logf("%d of %d interns with a list placed, %d rankings", got, with, d.Rankings)
 	if with < 30 || got*10 < with*8 {
 		t.Errorf("%d of %d interns with a list placed, want at least 80%%", got, with)
+	}
+
+	// Some demo rankings have a tie group: the published round reveals its
+	// draw, and its audit bundle verifies (the re-run breaks the ties with
+	// the seed of the revealed secret and the frozen root hash).
+	env.Publish(t, Round)
+	b, _, err := env.Admin.AuditBundle(ctx, Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := frozen.Decode(b.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Round.TieBreakSecret == "" || in.Round.TieBreakCommitment != d.Round.TieBreakCommitment {
+		t.Fatalf("the demo round reveals no draw: %+v (commitment %q)", in.Round, d.Round.TieBreakCommitment)
+	}
+	rep, err := audit.Verify(b, env.ServerKey.PublicKey)
+	if err != nil {
+		t.Fatalf("audit of the demo round with ties: %v", err)
+	}
+	if rep.TieBreak == "" {
+		t.Errorf("report without the draw: %+v", rep)
 	}
 }
 

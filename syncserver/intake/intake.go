@@ -235,7 +235,13 @@ func (in *Service) validate(tx store.Tx, payloadType string, sub *api.Submission
 		return cur, err
 	}
 	if payloadType == api.WishListType {
+		if err := rules.CheckWishTies(&rec.Round, &domain.WishList{Round: sub.Round, Intern: sub.Author, Postes: sub.List, Ranks: sub.Ranks}); err != nil {
+			return cur, err
+		}
 		return cur, validateWishList(tx, &rec.Round, postes, author, sub)
+	}
+	if err := rules.CheckRankingTies(&rec.Round, &domain.Ranking{Round: sub.Round, Poste: sub.Poste, Interns: sub.List, Ranks: sub.Ranks}); err != nil {
+		return cur, err
 	}
 	return cur, validateRanking(tx, &rec.Round, postes, author, sub)
 }

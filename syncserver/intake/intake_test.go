@@ -273,3 +273,81 @@ func TestSubmitRanking(t *testing.T) {
 		})
 	}
 }
+
+func signed(t *testing.T, p person, typ string, sub api.Submission) []byte {
+	t.Helper()
+	sub.Author, sub.ClientTime = p.ID, now
+	b, err := json.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return envelope.Sign(p.priv, typ, b).Encode()
+}
+
+// TestSubmitTies: ranks are checked by the one rule (rules.CheckRanks);
+// wishes ex aequo only in a round with WishTies; an RTS may rank ex aequo
+// in an appariement, and tied candidates count as ranked for the coverage.
+func TestSubmitTies(t *testing.T) {
+	in := open(t)
+	postes := []domain.Poste{
+		{ID: "P1", Specialty: "MG", Subdivision: "PARIS", RTS: rts.ID, Capacity: 1, Etablissement: "CHU", Service: "S", Town: "Paris", Title: "T"},
+		{ID: "P2", Specialty: "MG", Subdivision: "PARIS", RTS: rts.ID, Capacity: 1, Etablissement: "CHU", Service: "S", Town: "Paris", Title: "T"},
+	}
+	err := in.st.Update(func(tx store.Tx) error {
+		for _, r := range []domain.Round{
+			{ID: "T1", Name: "T1", Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen, WishesClose: now.Add(time.Hour), WishTies: true},
+			{ID: "T2", Name: "T2", Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen, WishesClose: now.Add(time.Hour)},
+			{ID: "T3", Name: "T3", Procedure: domain.Appariement, Number: 1, State: domain.StateRankingsOpen, RankingsClose: now.Add(time.Hour), MinRankingCoverage: 100},
+		} {
+			if err := tx.CreateRound(&store.RoundRecord{Round: r}); err != nil {
+				return err
+			}
+			if err := tx.SetEligible(r.ID, []string{intern.ID}); err != nil {
+				return err
+			}
+			if _, err := store.PutPostes(tx, r.ID, postes, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []person{intern, outsider} { // candidates of P1 in T3
+		b, _ := json.Marshal(api.Submission{Round: "T3", Author: p.ID, Seq: 1, ClientTime: now, List: []string{"P1"}})
+		if _, err := in.st.Append(context.Background(), &store.Pending{Env: envelope.Sign(p.priv, api.WishListType, b),
+			Current: store.Current{Round: "T3", Author: p.ID, PayloadType: api.WishListType, Seq: 1, List: []string{"P1"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wl := func(round string, seq uint64, ranks ...int) []byte {
+		return signed(t, intern, api.WishListType, api.Submission{Round: round, Seq: seq, List: []string{"P1", "P2"}, Ranks: ranks})
+	}
+	rk := func(seq uint64, list []string, ranks ...int) []byte {
+		return signed(t, rts, api.RankingType, api.Submission{Round: "T3", Poste: "P1", Seq: seq, List: list, Ranks: ranks})
+	}
+	both := []string{intern.ID, outsider.ID}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want api.Code
+	}{
+		{"wishes tied, round allows", wl("T1", 1, 1, 1), ""},
+		{"wishes strict ranks, round allows", wl("T1", 2, 1, 2), ""},
+		{"wishes bad ranks", wl("T1", 3, 1, 3), api.CodeBadRanks},
+		{"wishes ranks too short", wl("T1", 3, 1), api.CodeBadRanks},
+		{"wishes tied, round does not allow", wl("T2", 1, 1, 1), api.CodeTiesNotAllowed},
+		{"wishes strict ranks, round does not allow ties", wl("T2", 1, 1, 2), ""},
+		{"ranking, bad ranks", rk(1, both, 2, 2), api.CodeBadRanks},
+		{"ranking, tie below the coverage", rk(1, both[:1], 1), api.CodeRankingCoverage},
+		{"ranking, a tie group covering every candidate", rk(1, both, 1, 1), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := in.Submit(context.Background(), tc.body, now, func(string) error { return nil })
+			if got := code(err); got != tc.want {
+				t.Fatalf("Submit: %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

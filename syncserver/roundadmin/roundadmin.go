@@ -85,9 +85,13 @@ func (s *Service) Create(a rounds.Actor, in api.CreateRoundRequest) (domain.Roun
 	if in.Binomes && in.Procedure != domain.ChoixAuRang {
 		return domain.Round{}, api.Errorf(api.CodeBadRequest, "les binômes n'existent qu'en choix au rang", "binômes exist in a choix au rang only")
 	}
+	if in.WishTies && in.Procedure != domain.Appariement {
+		return domain.Round{}, api.Errorf(api.CodeBadRequest, "les vœux ex aequo n'existent qu'en appariement", "wishes ex aequo exist in an appariement only")
+	}
 	rec := &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: in.Procedure, Number: 1,
 		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft, MinRankingCoverage: in.MinRankingCoverage,
-		Binomes: in.Binomes}}
+		Binomes: in.Binomes, WishTies: in.WishTies}}
+	s.commitDraw(&rec.Round)
 	err := s.st.Update(func(tx store.Tx) error {
 		if err := tx.CreateRound(rec); err != nil {
 			return err
@@ -101,6 +105,15 @@ func (s *Service) Create(a rounds.Actor, in api.CreateRoundRequest) (domain.Roun
 		return domain.Round{}, err
 	}
 	return rec.Round, nil
+}
+
+// commitDraw records in an appariement round the commitment to its
+// tie-breaking draw (rounds.TieBreakCommitment), before any wish can
+// arrive: RTS may always rank ex aequo there.
+func (s *Service) commitDraw(r *domain.Round) {
+	if r.Procedure == domain.Appariement {
+		r.TieBreakCommitment = rounds.TieBreakCommitment(s.st, r.ID)
+	}
 }
 
 // Detail answers what a round holds at now: its effective state, open
@@ -284,6 +297,9 @@ func (s *Service) Run(a rounds.Actor, id string) (*domain.Result, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if rec.TieBreakCommitment != "" {
+		in.TieBreakSecret = rounds.TieBreakSecret(s.st, id)
+	}
 	res, doc, err := rounds.Compute(in, checkpoint, a.Now)
 	if err != nil {
 		return nil, err
@@ -372,7 +388,8 @@ func (s *Service) Next(a rounds.Actor, parent string, in api.NextRoundRequest) (
 		left, interns := rounds.Derive(postes, res)
 		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: prev.Procedure,
 			Number: prev.Number + 1, Parent: parent, Subdivision: prev.Subdivision, Specialty: prev.Specialty,
-			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage, Binomes: prev.Binomes}}
+			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage, Binomes: prev.Binomes, WishTies: prev.WishTies}}
+		s.commitDraw(&next.Round)
 		if err := tx.CreateRound(next); err != nil {
 			return err
 		}

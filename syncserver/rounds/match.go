@@ -1,6 +1,7 @@
 package rounds
 
 import (
+	"encoding/hex"
 	"errors"
 	"runtime"
 	"slices"
@@ -29,7 +30,14 @@ type Input struct {
 	Interns  []domain.Person     // eligible interns, by id
 	Wishes   map[string][]string // intern → postes, from its highest-seq wish list in the log
 	Rankings map[string][]string // poste → interns, from its highest-seq ranking in the log
-	Manual   []domain.Assignment // third round only
+	// WishRanks and RankingRanks are the ranks of the lists of Wishes and
+	// Rankings that carry some (api.Submission.Ranks; absent: strict).
+	WishRanks, RankingRanks map[string][]int
+	// TieBreakSecret is the secret of the round's draw (TieBreakSecret),
+	// revealed in the frozen document when some list has a tie; nil: the
+	// round has no draw, and a tie is an error.
+	TieBreakSecret []byte
+	Manual         []domain.Assignment // third round only
 	// CallList is the latest published call list (choix au rang), nil when
 	// none was published: the interns then choose in the order of their rank.
 	CallList *calllist.List
@@ -142,9 +150,10 @@ func Freeze(tx store.Tx, round string, size int64) (*Input, error) {
 		return nil, walkErr
 	}
 	type best struct {
-		seq  uint64
-		list []string
-		used frozen.Envelope
+		seq   uint64
+		list  []string
+		ranks []int
+		used  frozen.Envelope
 	}
 	latest := map[[2]string]best{}
 	type bestLink struct {
@@ -165,15 +174,22 @@ func Freeze(tx store.Tx, round string, size int64) (*Input, error) {
 			k[1] = ""
 		}
 		if b, ok := latest[k]; !ok || sub.Seq > b.seq {
-			latest[k] = best{sub.Seq, sub.List, frozen.Envelope{Index: ls.index, Digest: env.Digest(),
+			latest[k] = best{sub.Seq, sub.List, sub.Ranks, frozen.Envelope{Index: ls.index, Digest: env.Digest(),
 				PayloadType: env.PayloadType, Author: sub.Author, Poste: k[1], Seq: sub.Seq}}
 		}
 	}
+	in.WishRanks, in.RankingRanks = map[string][]int{}, map[string][]int{}
 	for k, b := range latest {
 		if k[1] == "" {
 			in.Wishes[k[0]] = b.list
+			if b.ranks != nil {
+				in.WishRanks[k[0]] = b.ranks
+			}
 		} else {
 			in.Rankings[k[1]] = b.list
+			if b.ranks != nil {
+				in.RankingRanks[k[1]] = b.ranks
+			}
 		}
 		in.Used = append(in.Used, b.used)
 	}
@@ -312,6 +328,16 @@ func (in *Input) Document() *frozen.Input {
 	} else {
 		doc.CallListDigest = ""
 	}
+	// The draw is revealed, with the round's rule on wish ties, only when
+	// some list has a tie: a round without one has the document it had
+	// before ties existed.
+	if in.Lists().HasTies() {
+		doc.Round.WishTies = in.Round.WishTies
+		doc.Round.TieBreakCommitment = in.Round.TieBreakCommitment
+		if in.TieBreakSecret != nil {
+			doc.Round.TieBreakSecret = hex.EncodeToString(in.TieBreakSecret)
+		}
+	}
 	for _, p := range in.Postes {
 		doc.Postes = append(doc.Postes, frozen.Poste{ID: p.ID, Specialty: p.Specialty, Subdivision: p.Subdivision, Capacity: p.Capacity})
 	}
@@ -322,10 +348,16 @@ func (in *Input) Document() *frozen.Input {
 	return doc
 }
 
+// Lists are the input's lists with their ranks, as shared/frozen takes
+// them.
+func (in *Input) Lists() *frozen.Lists {
+	return &frozen.Lists{Wishes: in.Wishes, Rankings: in.Rankings, WishRanks: in.WishRanks, RankingRanks: in.RankingRanks}
+}
+
 // Instance builds the exchange-format instance of the input, with the one
-// rule of shared/frozen (Input.Instance).
+// rule of shared/frozen (Input.InstanceOf).
 func (in *Input) Instance() (*match.Instance, error) {
-	return in.Document().Instance(in.Wishes, in.Rankings)
+	return in.Document().InstanceOf(in.Lists())
 }
 
 // Compute runs the matching of the input (shared/frozen's Compute: the
@@ -344,7 +376,7 @@ func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byt
 		res.CallListVersion, res.CallListDigest = in.CallList.Version, in.CallListDigest
 	}
 	var err error
-	res.Assignments, res.Unmatched, err = doc.Compute(in.Wishes, in.Rankings)
+	res.Assignments, res.Unmatched, err = doc.ComputeOf(in.Lists())
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) {
@@ -352,7 +384,7 @@ func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byt
 		}
 		return nil, nil, errorf(in.Round.ID, "%w", err)
 	}
-	if res.WhyNot, err = doc.WhyNot(in.Wishes, in.Rankings, res.Assignments); err != nil {
+	if res.WhyNot, err = doc.WhyNotOf(in.Lists(), res.Assignments); err != nil {
 		return nil, nil, errorf(in.Round.ID, "why not: %w", err)
 	}
 	return res, data, nil

@@ -102,6 +102,9 @@ type Options struct {
 	// Binomes lets the interns of the choix au rang choose in binômes
 	// (domain.Round.Binomes).
 	Binomes bool
+	// WishTies lets the interns of the appariement put wishes ex aequo
+	// (domain.Round.WishTies).
+	WishTies bool
 	// Empty starts the server with the admin only: no round, no people.
 	Empty bool
 	// Demo, if set, seeds the data set of syncserver/demodata instead (for
@@ -380,7 +383,7 @@ func (e *Env) seedSmall(t testing.TB, opts Options) {
 	}
 	e.Round = "R1"
 	if _, err := e.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: e.Round, Name: "Tour 1",
-		Procedure: opts.Procedure, Specialty: Specialty, Subdivision: Subdivision, Binomes: opts.Binomes}); err != nil {
+		Procedure: opts.Procedure, Specialty: Specialty, Subdivision: Subdivision, Binomes: opts.Binomes, WishTies: opts.WishTies}); err != nil {
 		t.Fatalf("servertest: create round: %v", err)
 	}
 	e.RTS = []string{"rts1", "rts2"}

@@ -125,6 +125,11 @@ func report(stdout io.Writer, b *audit.Bundle, fingerprint string) error {
 	fmt.Fprintf(stdout, "  chaque enveloppe est signée par son auteur et incluse dans le journal ; le recalcul donne le résultat signé, affectation par affectation (%d affectés, %d sans poste)\n",
 		rep.Assigned, rep.Unmatched)
 	fmt.Fprintln(stdout, "  every envelope is signed by its author and in the log; the re-run gives the signed result, assignment by assignment")
+	if rep.TieBreak != "" {
+		fmt.Fprintf(stdout, "  tirage au sort : le secret révélé correspond à l'engagement %s (comparez-le à celui publié avec le tour) ; graine %s\n",
+			rep.TieBreakCommitment, rep.TieBreak)
+		fmt.Fprintln(stdout, "  draw: the revealed secret matches the commitment above (compare it with the one published with the round); seed above")
+	}
 	return nil
 }
 

@@ -274,8 +274,11 @@ func (s *Store) Favourites(round string) (map[string]bool, error) {
 
 // Draft is the wish list being edited for a round, with the candidate file.
 type Draft struct {
-	Round       string           `json:"round"`
-	List        []string         `json:"list"`
+	Round string   `json:"round"`
+	List  []string `json:"list"`
+	// Tied are the postes of List wished ex aequo with the one above them
+	// (only in a round with domain.Round.WishTies); empty: a strict order.
+	Tied        []string         `json:"tied,omitempty"`
 	Attachments []api.Attachment `json:"attachments,omitempty"`
 	UpdatedAt   time.Time        `json:"updated_at"`
 }
@@ -385,13 +388,52 @@ func (s *Store) Results() ([]ResultRecord, error) {
 // the ordered list (best first), the candidates marked unacceptable, and
 // the candidates as last fetched (so that the editor works offline).
 type RankingDraft struct {
-	Round      string          `json:"round"`
-	Poste      string          `json:"poste"`
-	List       []string        `json:"list"`
+	Round string   `json:"round"`
+	Poste string   `json:"poste"`
+	List  []string `json:"list"`
+	// Tied are the candidates of List ranked ex aequo with the one above
+	// them (the first of List never is); empty: a strict order.
+	Tied       []string        `json:"tied,omitempty"`
 	Unranked   []string        `json:"unranked,omitempty"`
 	Candidates []api.Candidate `json:"candidates,omitempty"`
 	FetchedAt  time.Time       `json:"fetched_at,omitzero"`
 	UpdatedAt  time.Time       `json:"updated_at,omitzero"`
+}
+
+// Ranks returns the ranks of List (the convention of api.Submission.Ranks:
+// from 1, equal for candidates ex aequo), or nil when no one is tied.
+func (d *RankingDraft) Ranks() []int { return ranksOf(d.List, d.Tied) }
+
+// Ranks returns the ranks of List (the convention of api.Submission.Ranks),
+// or nil when no wish is tied.
+func (d *Draft) Ranks() []int { return ranksOf(d.List, d.Tied) }
+
+// ranksOf returns the ranks of list when the elements of tied are ex aequo
+// with the one above them, nil when none is (a strict order).
+func ranksOf(list, tiedIDs []string) []int {
+	if len(tiedIDs) == 0 {
+		return nil
+	}
+	tied := make(map[string]bool, len(tiedIDs))
+	for _, id := range tiedIDs {
+		tied[id] = true
+	}
+	ranks := make([]int, len(list))
+	some := false
+	for i, id := range list {
+		switch {
+		case i == 0:
+			ranks[i] = 1
+		case tied[id]:
+			ranks[i], some = ranks[i-1], true
+		default:
+			ranks[i] = ranks[i-1] + 1
+		}
+	}
+	if !some {
+		return nil
+	}
+	return ranks
 }
 
 func rankingKey(round, poste string) []byte {

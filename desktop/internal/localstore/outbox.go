@@ -47,6 +47,7 @@ type Item struct {
 	Envelope []byte   `json:"envelope,omitempty"` // encoded, exactly as signed
 	Digest   string   `json:"digest,omitempty"`
 	List     []string `json:"list,omitempty"`  // the signed list, for display
+	Ranks    []int    `json:"ranks,omitempty"` // its ranks, when some are ex aequo
 	Poste    string   `json:"poste,omitempty"` // the ranked poste (rankings only)
 	// File items.
 	FileSHA  string `json:"file_sha,omitempty"`

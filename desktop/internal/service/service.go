@@ -476,7 +476,7 @@ func (s *Service) Sign(round string) (localstore.Item, error) {
 	item, err := s.Store.EnqueueSigned(round, uploads, func(seq uint64) (localstore.Item, error) {
 		sub := api.Submission{
 			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
-			List: append([]string(nil), d.List...), Attachments: d.Attachments,
+			List: append([]string(nil), d.List...), Ranks: d.Ranks(), Attachments: d.Attachments,
 		}
 		payload, err := json.Marshal(sub)
 		if err != nil {
@@ -485,7 +485,7 @@ func (s *Service) Sign(round string) (localstore.Item, error) {
 		env := envelope.Sign(priv, api.WishListType, payload)
 		return localstore.Item{
 			Kind: localstore.KindEnvelope, Round: round, Seq: seq, CreatedAt: now.UTC(),
-			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List,
+			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List, Ranks: sub.Ranks,
 		}, nil
 	})
 	if err != nil {

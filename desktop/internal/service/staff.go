@@ -128,7 +128,7 @@ func (s *Service) SignRanking(round, poste string) (localstore.Item, error) {
 	item, err := s.Store.EnqueueSigned(round, nil, func(seq uint64) (localstore.Item, error) {
 		sub := api.Submission{
 			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
-			Poste: poste, List: append([]string(nil), d.List...),
+			Poste: poste, List: append([]string(nil), d.List...), Ranks: d.Ranks(),
 		}
 		payload, err := json.Marshal(sub)
 		if err != nil {
@@ -137,7 +137,7 @@ func (s *Service) SignRanking(round, poste string) (localstore.Item, error) {
 		env := envelope.Sign(priv, api.RankingType, payload)
 		return localstore.Item{
 			Kind: localstore.KindEnvelope, Round: round, Poste: poste, Seq: seq, CreatedAt: now.UTC(),
-			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List,
+			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List, Ranks: sub.Ranks,
 		}, nil
 	})
 	if err != nil {

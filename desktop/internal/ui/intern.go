@@ -48,8 +48,12 @@ type InternScreen struct {
 	wishList                     *widget.List
 	upButton, downButton, remove *widget.Button
 	signButton                   *widget.Button
-	draftStatus, wishError       *widget.Label
-	versions                     *fyne.Container
+	// tieCheck is "ex aequo avec le vœu précédent", shown in a round that
+	// allows wishes ex aequo.
+	tieCheck               *widget.Check
+	drawInfo               *widget.Label // the round's published draw, if any
+	draftStatus, wishError *widget.Label
+	versions               *fyne.Container
 
 	// Candidate file tab.
 	filesBox  *fyne.Container
@@ -350,8 +354,12 @@ func (s *InternScreen) buildWishes() fyne.CanvasObject {
 	s.versions = container.NewVBox()
 	shortcuts := widget.NewLabel(i18n.T("wish.shortcuts"))
 	shortcuts.SizeName = theme.SizeNameCaptionText
-	buttons := container.NewHBox(s.upButton, s.downButton, s.remove, layoutSpacer(), s.signButton)
-	top := container.NewVBox(s.draftStatus, buttons, shortcuts)
+	s.tieCheck = widget.NewCheck(i18n.T("wish.tie"), nil)
+	buttons := container.NewHBox(s.upButton, s.downButton, s.remove, s.tieCheck, layoutSpacer(), s.signButton)
+	s.drawInfo = widget.NewLabel("")
+	s.drawInfo.SizeName = theme.SizeNameCaptionText
+	s.drawInfo.Truncation = fyne.TextTruncateEllipsis
+	top := container.NewVBox(s.draftStatus, buttons, shortcuts, s.drawInfo)
 	left := container.NewBorder(top, s.wishError, nil, nil, s.wishList)
 	right := container.NewBorder(widget.NewLabelWithStyle(i18n.T("wish.versions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
 		container.NewVScroll(s.versions))
@@ -378,6 +386,12 @@ func (s *InternScreen) refreshWishes() {
 	}
 	s.draftStatus.SetText(w.DraftStatus())
 	s.wishError.SetText(w.Error)
+	if d := s.VM.DrawInfo(); d != "" {
+		s.drawInfo.SetText(d)
+		s.drawInfo.Show()
+	} else {
+		s.drawInfo.Hide()
+	}
 	s.versions.RemoveAll()
 	vs := w.Versions()
 	if len(vs) == 0 {
@@ -408,9 +422,18 @@ func (s *InternScreen) refreshWishButtons() {
 	setEnabled(s.downButton, ok && sel >= 0 && sel < n-1)
 	setEnabled(s.remove, ok && sel >= 0 && sel < n)
 	setEnabled(s.signButton, ok && n > 0)
+	s.tieCheck.OnChanged = nil
+	s.tieCheck.SetChecked(w.TiedWithPrevious(sel))
+	s.tieCheck.OnChanged = func(bool) { s.wishAction(func() error { return w.ToggleTie(w.Selected) }) }
+	setEnabled(s.tieCheck, ok && sel > 0 && sel < n)
+	if w.TiesAllowed() {
+		s.tieCheck.Show()
+	} else {
+		s.tieCheck.Hide()
+	}
 }
 
-func setEnabled(b *widget.Button, on bool) {
+func setEnabled(b fyne.Disableable, on bool) {
 	if on {
 		b.Enable()
 	} else {

@@ -39,6 +39,9 @@ type RTSScreen struct {
 	ranked, unranked         *widget.List
 	up, down, reject, revive *widget.Button
 	moveTo, importB          *widget.Button
+	// tie is "ex aequo avec le précédent" for the candidate under the
+	// cursor.
+	tie                      *widget.Check
 	fetch, sign              *widget.Button
 	status, errLabel, outbox *widget.Label
 	counts, posteTitle       *widget.Label
@@ -134,6 +137,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 		s.action(func() error { err := s.VM.Restore(s.unrankedSel); s.unrankedSel = -1; return err })
 	})
 	s.moveTo = widget.NewButtonWithIcon(i18n.T("rts.move_to"), theme.MenuIcon(), s.askMoveTo)
+	s.tie = widget.NewCheck(i18n.T("rts.tie"), nil)
 	s.importB = widget.NewButtonWithIcon(i18n.T("rts.import"), theme.FolderOpenIcon(), s.importRanking)
 	s.fetch = widget.NewButtonWithIcon(i18n.T("rts.fetch"), theme.DownloadIcon(), s.fetchCandidates)
 	s.sign = widget.NewButtonWithIcon(i18n.T("rts.sign"), theme.MailSendIcon(), s.signRanking)
@@ -155,7 +159,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	// into an accordion above it, the rest goes to a column on its right.
 	rankBox := container.NewBorder(
 		container.NewVBox(container.NewHBox(bold(i18n.T("rts.ranking")), s.counts),
-			container.NewHBox(s.up, s.down, s.moveTo, s.reject), shortcuts), nil, nil, nil, s.ranked)
+			container.NewHBox(s.up, s.down, s.moveTo, s.reject, s.tie), shortcuts), nil, nil, nil, s.ranked)
 	unrankBox := container.NewBorder(
 		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil,
 		container.NewGridWrap(fyne.NewSize(340, 160), s.unranked))
@@ -250,6 +254,12 @@ func (s *RTSScreen) refreshAll() {
 	if c := s.VM.CoverageInfo(); c != "" {
 		st += "\n" + c
 	}
+	if d := s.VM.DrawInfo(); d != "" {
+		st += "\n" + d
+		if s.VM.HasTies() {
+			st += " — " + i18n.T("rts.tie_help")
+		}
+	}
 	s.status.SetText(st)
 	s.errLabel.SetText(s.VM.Error)
 	s.versions.RemoveAll()
@@ -310,6 +320,10 @@ func (s *RTSScreen) refreshButtons() {
 	setEnabled(s.down, ok && c >= 0 && c < n-1)
 	setEnabled(s.reject, ok && c >= 0 && c < n)
 	setEnabled(s.moveTo, ok && (len(s.marked) > 0 || c >= 0 && c < n))
+	s.tie.OnChanged = nil
+	s.tie.SetChecked(s.VM.TiedWithPrevious(c))
+	s.tie.OnChanged = func(bool) { s.action(func() error { return s.VM.ToggleTie(s.VM.Cursor) }) }
+	setEnabled(s.tie, ok && c > 0 && c < n)
 	setEnabled(s.importB, ok)
 	setEnabled(s.revive, ok && s.unrankedSel >= 0)
 	setEnabled(s.fetch, s.VM.CandidatesVisible())

@@ -78,3 +78,54 @@ func TestRTSRanksManyCandidates(t *testing.T) {
 	}
 	shoot(t, app, "rts-4-classement-32")
 }
+
+// TestRTSTieGroup: the RTS ticks "Ex aequo avec le précédent" on the
+// selected candidate: the two share the rank ("2 (ex aequo)"), the next is
+// 4, and the status names the round's published draw.
+func TestRTSTieGroup(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Interns: 6, Postes: 2})
+	users := env.EnrollAll(t)
+	wishes := map[string][]string{}
+	for _, id := range env.Interns {
+		wishes[id] = []string{"P1"}
+	}
+	env.SubmitWishes(t, users, wishes)
+	env.Transition(t, domain.StateWishesClosed)
+	env.Transition(t, domain.StateRankingsOpen)
+	u := env.Register(t, "rts1")
+	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	app.Window.Resize(fyne.NewSize(1400, 900))
+	s := app.rts
+	test.Tap(s.fetch)
+	if !s.VM.Svc.Unlocked() {
+		typePassphrase(t, app)
+	}
+	if n := len(s.VM.RankedIDs()); n != 6 {
+		t.Fatalf("%d ranked (%q)", n, s.VM.Error)
+	}
+	s.ranked.Select(0)
+	if !s.tie.Disabled() {
+		t.Error("the first candidate can be tied")
+	}
+	s.ranked.Select(2)
+	if s.tie.Disabled() || s.tie.Checked {
+		t.Fatalf("tie check: disabled %v, checked %v", s.tie.Disabled(), s.tie.Checked)
+	}
+	test.Tap(s.tie)
+	if !s.tie.Checked || !s.VM.TiedWithPrevious(2) {
+		t.Fatalf("after the tap: checked %v, ranks %q", s.tie.Checked, s.VM.RankLabels())
+	}
+	rows := s.VM.Ranked()
+	if !strings.HasPrefix(rows[1], "2 (ex aequo). ") || !strings.HasPrefix(rows[2], "2 (ex aequo). ") || !strings.HasPrefix(rows[3], "4. ") {
+		t.Errorf("rows %q", rows[:4])
+	}
+	if !strings.Contains(s.status.Text, "Tirage au sort publié : engagement ") || !strings.Contains(s.status.Text, "départagés par ce tirage") {
+		t.Errorf("status %q", s.status.Text)
+	}
+	shoot(t, app, "rts-5-ex-aequo")
+}

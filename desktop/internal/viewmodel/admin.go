@@ -188,6 +188,9 @@ func (a *Admin) RoundSummary() string {
 		strings.Join([]string{i18n.N("count.open_postes", d.Postes, Thousands(d.Postes)), i18n.N("count.places", d.Places, d.Places),
 			i18n.N("admin.fact.eligible", d.Eligible, Thousands(d.Eligible))}, ", ") + "\n" +
 		i18n.N("count.wish_lists", d.WishLists, d.WishLists) + ", " + i18n.N("count.rankings", d.Rankings, d.Rankings)
+	if draw := DrawInfo(&d.Round); draw != "" {
+		s += "\n" + draw
+	}
 	if d.Preview != nil {
 		placed, left := len(d.Preview.Assignments), len(d.Preview.Unmatched)
 		s += "\n" + i18n.T("admin.preview_head", i18n.N("admin.preview_placed", placed, Thousands(placed)), i18n.N("admin.fact.without", left, Thousands(left)))

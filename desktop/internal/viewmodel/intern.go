@@ -314,6 +314,10 @@ func (a *Intern) RoundInfo() string {
 	return s
 }
 
+// DrawInfo names the current round's published tie-breaking draw (empty
+// for a round without one, as a choix au rang).
+func (a *Intern) DrawInfo() string { return DrawInfo(a.Round) }
+
 // SyncStatus is the status bar: connection, queue and progress.
 type SyncStatus struct {
 	Online   string

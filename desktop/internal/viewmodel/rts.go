@@ -320,7 +320,7 @@ func mergeCandidates(d *localstore.RankingDraft, cands []api.Candidate) {
 	keep := func(l []string) []string {
 		return slices.DeleteFunc(l, func(id string) bool { return !present[id] })
 	}
-	d.List, d.Unranked = keep(d.List), keep(d.Unranked)
+	d.List, d.Unranked, d.Tied = keep(d.List), keep(d.Unranked), keep(d.Tied)
 	known := map[string]bool{}
 	for _, id := range append(slices.Clone(d.List), d.Unranked...) {
 		known[id] = true
@@ -365,13 +365,103 @@ func (r *RTS) candidateLabel(id string) string {
 	return s
 }
 
-// Ranked is the ranked list, best first, as display rows.
+// Ranked is the ranked list, best first, as display rows: "2. …", or
+// "2 (ex aequo). …" for each candidate of a tie group.
 func (r *RTS) Ranked() []string {
 	out := make([]string, len(r.draft.List))
 	for i, id := range r.draft.List {
-		out[i] = fmt.Sprintf("%d. %s", i+1, r.candidateLabel(id))
+		out[i] = r.RankLabel(i) + ". " + r.candidateLabel(id)
 	}
 	return out
+}
+
+// DisplayRanks are the ranks the RTS sees, in the usual sporting form: the
+// candidates of a tie group share the rank of the first of them, and the
+// next one comes after all of them (1, 2, 2, 4).
+func (r *RTS) DisplayRanks() []int {
+	out := make([]int, len(r.draft.List))
+	for i := range r.draft.List {
+		out[i] = i + 1
+		if i > 0 && r.TiedWithPrevious(i) {
+			out[i] = out[i-1]
+		}
+	}
+	return out
+}
+
+// RankLabel is the rank of the i-th ranked candidate as shown: "2", or
+// "2 (ex aequo)" when the candidate shares it.
+func (r *RTS) RankLabel(i int) string {
+	ranks := r.DisplayRanks()
+	if i < 0 || i >= len(ranks) {
+		return ""
+	}
+	tied := (i > 0 && ranks[i-1] == ranks[i]) || (i+1 < len(ranks) && ranks[i+1] == ranks[i])
+	if tied {
+		return i18n.T("rts.rank_tied", ranks[i])
+	}
+	return fmt.Sprint(ranks[i])
+}
+
+// RankLabels are the RankLabel of every ranked candidate.
+func (r *RTS) RankLabels() []string {
+	out := make([]string, len(r.draft.List))
+	for i := range out {
+		out[i] = r.RankLabel(i)
+	}
+	return out
+}
+
+// TiedWithPrevious reports whether the i-th ranked candidate is ex aequo
+// with the one above.
+func (r *RTS) TiedWithPrevious(i int) bool {
+	return i > 0 && i < len(r.draft.List) && slices.Contains(r.draft.Tied, r.draft.List[i])
+}
+
+// ToggleTie puts the i-th ranked candidate ex aequo with the one above
+// ("ex aequo avec le précédent"), or back below it; the round's published
+// draw breaks the tie. The first candidate has no one above.
+func (r *RTS) ToggleTie(i int) error {
+	if !r.Editable() || i <= 0 || i >= len(r.draft.List) {
+		return nil
+	}
+	id := r.draft.List[i]
+	if k := slices.Index(r.draft.Tied, id); k >= 0 {
+		r.draft.Tied = slices.Delete(r.draft.Tied, k, k+1)
+	} else {
+		r.draft.Tied = append(r.draft.Tied, id)
+	}
+	r.Cursor = i
+	return r.save()
+}
+
+// untie takes ids out of the tie groups (a candidate moved leaves its
+// group).
+func (r *RTS) untie(ids ...string) {
+	r.draft.Tied = slices.DeleteFunc(r.draft.Tied, func(id string) bool { return slices.Contains(ids, id) })
+}
+
+// HasTies reports whether the ranking of the selected poste has a tie
+// group.
+func (r *RTS) HasTies() bool { return r.draft.Ranks() != nil }
+
+// DrawInfo names the round's published tie-breaking draw ("tirage au sort
+// publié : engagement …" and the short form of the commitment); empty for a
+// round without one.
+func (r *RTS) DrawInfo() string { return DrawInfo(r.Round) }
+
+// DrawInfo names the published tie-breaking draw of round (empty: none):
+// the first 16 hex digits of its commitment, which the frozen input's
+// revealed secret must match.
+func DrawInfo(round *domain.Round) string {
+	if round == nil || round.TieBreakCommitment == "" {
+		return ""
+	}
+	c := round.TieBreakCommitment
+	if len(c) > 16 {
+		c = c[:16] + "…"
+	}
+	return i18n.T("round.draw_commitment", c)
 }
 
 // RankedIDs is the ranked list of intern ids.
@@ -419,6 +509,7 @@ func (r *RTS) Move(i, delta int) error {
 		return nil
 	}
 	l[i], l[j] = l[j], l[i]
+	r.untie(l[i], l[j])
 	r.Cursor = j
 	return r.save()
 }
@@ -431,6 +522,7 @@ func (r *RTS) MarkUnacceptable(i int) error {
 	id := r.draft.List[i]
 	r.draft.List = slices.Delete(r.draft.List, i, i+1)
 	r.draft.Unranked = append(r.draft.Unranked, id)
+	r.untie(id)
 	if r.Cursor >= len(r.draft.List) {
 		r.Cursor = len(r.draft.List) - 1
 	}
@@ -461,7 +553,7 @@ func (r *RTS) DraftStatus() string {
 		return h
 	}
 	switch {
-	case len(r.versions) > 0 && slices.Equal(r.versions[0].List, r.draft.List):
+	case len(r.versions) > 0 && sameRanking(r.versions[0], r.draft):
 		return i18n.T("wish.draft_signed", r.versions[0].Seq)
 	case len(r.draft.List) == 0 && len(r.draft.Candidates) == 0:
 		return i18n.T("rts.no_candidates")
@@ -525,6 +617,9 @@ func (r *RTS) Sign(ctx context.Context, passphrase string) SignOutcome {
 	// The server would refuse a ranking below the round's minimum share:
 	// say so before signing.
 	if err := rules.CheckRankingCoverage(r.Round, p.ID, len(r.draft.List), len(r.draft.Candidates)); err != nil {
+		return SignOutcome{Err: err}
+	}
+	if err := rules.CheckRankingTies(r.Round, &domain.Ranking{Round: r.Round.ID, Poste: p.ID, Interns: r.draft.List, Ranks: r.draft.Ranks()}); err != nil {
 		return SignOutcome{Err: err}
 	}
 	if passphrase != "" || !r.Svc.Unlocked() {

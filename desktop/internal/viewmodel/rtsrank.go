@@ -87,6 +87,7 @@ func (r *RTS) MoveSelection(idx []int, rank int) error {
 		}
 	}
 	r.draft.List = slices.Concat(rest[:rank-1], moved, rest[rank-1:])
+	r.untie(moved[0]) // the others keep their ties: a group moved stays a group
 	r.Cursor = rank - 1
 	return r.save()
 }
@@ -111,7 +112,7 @@ func posteState(d *localstore.RankingDraft, versions []localstore.Item) RankingS
 		switch {
 		case last.State == localstore.StateRefused:
 			return RankingRefused
-		case !slices.Equal(last.List, d.List):
+		case !sameRanking(last, d):
 			return RankingDraftState
 		case last.State == localstore.StatePending:
 			return RankingSending
@@ -122,6 +123,12 @@ func posteState(d *localstore.RankingDraft, versions []localstore.Item) RankingS
 		return RankingToDo
 	}
 	return RankingDraftState
+}
+
+// sameRanking reports whether the signed version it is the draft's
+// ranking: the same candidates in the same order, with the same ties.
+func sameRanking(it localstore.Item, d *localstore.RankingDraft) bool {
+	return slices.Equal(it.List, d.List) && slices.Equal(it.Ranks, d.Ranks())
 }
 
 // PosteStates are the states of the rankings of the postes of the round,
@@ -167,8 +174,9 @@ func (r *RTS) refusedHeadline() (string, bool) {
 // CSV or XLSX file (name only names the file in messages): one row per
 // ranked candidate, with a column "Identifiant" (the intern's id) and
 // optionally a column "Rang" (1, 2, …; without it the order of the rows
-// is the ranking). Every row is checked (the id is a candidate of the
-// poste, named once; the rank a whole number, used once) and every problem
+// is the ranking; candidates with equal ranks are ex aequo, as in 1, 2, 2,
+// 4). Every row is checked (the id is a candidate of the poste, named
+// once; the rank a whole number) and every problem
 // is reported with the row number the spreadsheet shows, French then
 // English; then nothing changes. The candidates the file leaves out go to
 // the "non classés". It returns how many were ranked.
@@ -217,7 +225,6 @@ func (r *RTS) importRanking(name string, data []byte) (int, error) {
 	type entry struct{ rank, line int }
 	var problems, problemsEN []string
 	seenID := map[string]int{}
-	seenRank := map[int]int{}
 	var ids []string
 	ranks := map[string]entry{}
 	for _, row := range t.Rows {
@@ -263,12 +270,7 @@ func (r *RTS) importRanking(name string, data []byte) (int, error) {
 				bad("rang « %s » de l'interne %s invalide : un nombre entier à partir de 1", "rank %q of intern %s is not a whole number from 1", cell(rankCol), id)
 				continue
 			}
-			if first, dup := seenRank[k]; dup {
-				bad("rang %d de l'interne %s déjà donné ligne %d", "rank %d of intern %s is already given on row %d", k, id, first)
-				continue
-			}
-			seenRank[k] = row.Line
-			e.rank = k
+			e.rank = k // an equal rank puts the candidates ex aequo
 		}
 		ids = append(ids, id)
 		ranks[id] = e
@@ -288,7 +290,13 @@ func (r *RTS) importRanking(name string, data []byte) (int, error) {
 			unranked = append(unranked, c.Intern.ID)
 		}
 	}
-	r.draft.List, r.draft.Unranked = ids, unranked
+	var tied []string
+	for i := 1; i < len(ids); i++ {
+		if ranks[ids[i]].rank == ranks[ids[i-1]].rank {
+			tied = append(tied, ids[i])
+		}
+	}
+	r.draft.List, r.draft.Unranked, r.draft.Tied = ids, unranked, tied
 	r.Cursor = -1
 	return len(ids), r.save()
 }
@@ -311,9 +319,10 @@ func (r *RTS) RankingTemplate() string {
 	}
 	var b strings.Builder
 	b.WriteString("Rang;Identifiant;Nom\n")
+	ranks := r.DisplayRanks()
 	for i, id := range r.draft.List {
 		c, _ := r.Candidate(id)
-		fmt.Fprintf(&b, "%d;%s;%s\n", i+1, id, c.Intern.FullName())
+		fmt.Fprintf(&b, "%d;%s;%s\n", ranks[i], id, c.Intern.FullName())
 	}
 	for _, id := range r.draft.Unranked {
 		c, _ := r.Candidate(id)

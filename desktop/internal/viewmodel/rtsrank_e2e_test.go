@@ -180,13 +180,16 @@ func TestImportRanking(t *testing.T) {
 		data       []byte
 		ranked     []string // nil: refused
 		want       []string // in the message
+		ranks      []string // RankLabel of each ranked candidate, if given
 	}{
+		{name: "equal ranks are ex aequo", file: "c.csv", data: []byte("Rang;Identifiant\n4;i04\n1;i01\n2;i02\n2;i03\n"),
+			ranked: []string{"i01", "i02", "i03", "i04"}, ranks: []string{"1", "2 (ex aequo)", "2 (ex aequo)", "4"}},
 		{name: "order of the rows", file: "c.csv", data: []byte("Identifiant;Nom\ni03;X\n I02 ;Y\ni01;Z\n"), ranked: []string{"i03", "i02", "i01"}},
 		{name: "rank column, blank rank not ranked", file: "c.csv", data: []byte("Rang;Identifiant\n2;i01\n1;i05\n;i06\n3;i04\n"), ranked: []string{"i05", "i01", "i04"}},
 		{name: "xlsx with numbers", file: "c.xlsx", data: xlsx([][]any{{"Rang", "Identifiant"}, {2, "i02"}, {1, "i06"}}), ranked: []string{"i06", "i02"}},
-		{name: "every bad row named", file: "c.csv", data: []byte("Rang;Identifiant\n1;i01\n2;i99\n3;i01\ndeux;i02\n1;i03\n7;\n"),
+		{name: "every bad row named", file: "c.csv", data: []byte("Rang;Identifiant\n1;i01\n2;i99\n3;i01\ndeux;i02\n0;i03\n7;\n"),
 			want: []string{"5 problèmes", "ligne 3 : l'interne i99 n'est pas candidat au poste P1", "ligne 4 : l'interne i01 figure déjà ligne 2",
-				"ligne 5 : rang « deux » de l'interne i02 invalide", "ligne 6 : rang 1 de l'interne i03 déjà donné ligne 2", "ligne 7 : identifiant manquant"}},
+				"ligne 5 : rang « deux » de l'interne i02 invalide", "ligne 6 : rang « 0 » de l'interne i03 invalide", "ligne 7 : identifiant manquant"}},
 		{name: "no id column", file: "c.csv", data: []byte("Nom;Prénom\nX;Y\n"), want: []string{"colonne « Identifiant » introuvable", "1;I000123"}},
 		{name: "not a table", file: "c.xlsx", data: []byte("PK\x03\x04garbage"), want: []string{"c.xlsx : fichier illisible", "attendu un CSV ou XLSX"}},
 	} {
@@ -220,10 +223,87 @@ func TestImportRanking(t *testing.T) {
 			if len(got)+len(r.UnrankedIDs()) != len(ids) {
 				t.Errorf("candidates lost: %v + %v", got, r.UnrankedIDs())
 			}
+			var labels []string
+			for i := range got {
+				labels = append(labels, r.RankLabel(i))
+			}
+			if tc.ranks != nil && !slices.Equal(labels, tc.ranks) {
+				t.Errorf("ranks %q, want %q", labels, tc.ranks)
+			}
+			if tc.ranks == nil && r.HasTies() {
+				t.Errorf("ties after a strict import: %q", labels)
+			}
 		})
+	}
+	// A tie group survives the exported template.
+	if _, err := r.ImportRanking("c.csv", []byte("Rang;Identifiant\n1;i01\n2;i02\n2;i03\n4;i04\n")); err != nil {
+		t.Fatal(err)
+	}
+	if tmpl := r.RankingTemplate(); !strings.Contains(tmpl, "2;i02;") || !strings.Contains(tmpl, "2;i03;") || !strings.Contains(tmpl, "4;i04;") {
+		t.Errorf("template of a tie group:\n%s", tmpl)
+	}
+	if _, err := r.ImportRanking("t.csv", []byte(r.RankingTemplate())); err != nil || !slices.Equal(r.RankLabels(), []string{"1", "2 (ex aequo)", "2 (ex aequo)", "4"}) {
+		t.Fatalf("template with ties back: %v, %q", err, r.RankLabels())
 	}
 	// The exported template imports back to the same ranking.
 	if _, err := r.ImportRanking("t.csv", []byte(r.RankingTemplate())); err != nil {
 		t.Fatalf("template: %v\n%s", err, r.RankingTemplate())
 	}
+}
+
+// TestRankingTies: the RTS puts a candidate ex aequo with the one above,
+// sees the shared rank, signs; the server accepts the ranks, and the signed
+// version keeps them; a move takes the candidate out of its group.
+func TestRankingTies(t *testing.T) {
+	env, r := rankingEnv(t, 4)
+	ctx := context.Background()
+	if err := r.ToggleTie(0); err != nil || r.HasTies() {
+		t.Fatalf("the first candidate tied: %v", err)
+	}
+	if err := r.ToggleTie(2); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.RankLabels(), []string{"1", "2 (ex aequo)", "2 (ex aequo)", "4"}; !slices.Equal(got, want) {
+		t.Fatalf("rank labels %q, want %q", got, want)
+	}
+	if row := r.Ranked()[2]; !strings.HasPrefix(row, "2 (ex aequo). ") {
+		t.Errorf("row %q", row)
+	}
+	if !r.TiedWithPrevious(2) || r.TiedWithPrevious(1) {
+		t.Error("TiedWithPrevious")
+	}
+	if r.DrawInfo() == "" || !strings.Contains(r.DrawInfo(), "engagement") {
+		t.Errorf("draw info %q (round %+v)", r.DrawInfo(), r.Round)
+	}
+	if err := r.SignDone(r.Sign(ctx, pass)); err != nil {
+		t.Fatal(err)
+	}
+	r.Svc.Outbox.Step(ctx)
+	if err := r.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if r.PosteStates()[0] != RankingSigned {
+		t.Fatalf("state %v, versions %+v", r.PosteStates(), r.Versions())
+	}
+	if v := r.versions[0]; !slices.Equal(v.Ranks, []int{1, 2, 2, 3}) {
+		t.Errorf("signed ranks %v", v.Ranks)
+	}
+	// Untying is a change to sign.
+	if err := r.ToggleTie(2); err != nil {
+		t.Fatal(err)
+	}
+	if r.HasTies() || r.PosteStates()[0] != RankingDraftState {
+		t.Errorf("after untying: ties %v, state %v", r.HasTies(), r.PosteStates())
+	}
+	// A candidate moved leaves the group.
+	if err := r.ToggleTie(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.MoveTo(3, 1); err != nil {
+		t.Fatal(err)
+	}
+	if r.HasTies() {
+		t.Errorf("moved candidate still tied: %q", r.RankLabels())
+	}
+	_ = env
 }

@@ -50,15 +50,74 @@ func (w *WishList) Len() int { return len(w.draft.List) }
 // ID returns the poste id of the i-th wish.
 func (w *WishList) ID(i int) string { return w.draft.List[i] }
 
-// Label describes the i-th wish: rank, title, établissement and town.
+// Label describes the i-th wish: rank ("2", or "2 (ex aequo)" in a tie
+// group), title, établissement and town.
 func (w *WishList) Label(i int) string {
 	id := w.draft.List[i]
 	p, ok := w.cat.Poste(id)
 	if !ok {
-		return fmt.Sprintf("%d. %s — %s", i+1, id, i18n.T("wish.unknown_poste"))
+		return fmt.Sprintf("%s. %s — %s", w.RankLabel(i), id, i18n.T("wish.unknown_poste"))
 	}
-	s := fmt.Sprintf("%d. %s", i+1, w.cat.RowTitle(p))
-	return s
+	return fmt.Sprintf("%s. %s", w.RankLabel(i), w.cat.RowTitle(p))
+}
+
+// TiesAllowed reports whether the round lets the intern put wishes ex
+// aequo (domain.Round.WishTies, an appariement only).
+func (w *WishList) TiesAllowed() bool {
+	return w.round != nil && w.round.Procedure == domain.Appariement && w.round.WishTies
+}
+
+// RankLabel is the rank of the i-th wish as shown: its position, or, in a
+// tie group, the position of the group's first wish and "(ex aequo)"
+// (1, 2 (ex aequo), 2 (ex aequo), 4).
+func (w *WishList) RankLabel(i int) string {
+	if i < 0 || i >= w.Len() {
+		return ""
+	}
+	first := i
+	for first > 0 && w.TiedWithPrevious(first) {
+		first--
+	}
+	if first < i || (i+1 < w.Len() && w.TiedWithPrevious(i+1)) {
+		return i18n.T("rts.rank_tied", first+1)
+	}
+	return fmt.Sprint(i + 1)
+}
+
+// TiedWithPrevious reports whether the i-th wish is ex aequo with the one
+// above (only counted in a round that allows it).
+func (w *WishList) TiedWithPrevious(i int) bool {
+	return w.TiesAllowed() && i > 0 && i < w.Len() && slices.Contains(w.draft.Tied, w.draft.List[i])
+}
+
+// ToggleTie puts the i-th wish ex aequo with the one above, or back below
+// it, in a round that allows wishes ex aequo (the round's published draw
+// breaks the tie); elsewhere it does nothing.
+func (w *WishList) ToggleTie(i int) error {
+	if !w.TiesAllowed() || !w.Editable() || i <= 0 || i >= w.Len() {
+		return nil
+	}
+	id := w.draft.List[i]
+	if k := slices.Index(w.draft.Tied, id); k >= 0 {
+		w.draft.Tied = slices.Delete(w.draft.Tied, k, k+1)
+	} else {
+		w.draft.Tied = append(w.draft.Tied, id)
+	}
+	w.Selected = i
+	return w.save()
+}
+
+// ranks are the ranks the list is signed with: nil for a strict order, or
+// in a round that does not allow ties.
+func (w *WishList) ranks() []int {
+	if !w.TiesAllowed() {
+		return nil
+	}
+	return w.draft.Ranks()
+}
+
+func (w *WishList) untie(ids ...string) {
+	w.draft.Tied = slices.DeleteFunc(w.draft.Tied, func(id string) bool { return slices.Contains(ids, id) })
 }
 
 // Detail is the second line of the i-th wish: établissement, town,
@@ -129,6 +188,7 @@ func (w *WishList) Remove(i int) error {
 	if i < 0 || i >= w.Len() || !w.Editable() {
 		return nil
 	}
+	w.untie(w.draft.List[i])
 	w.draft.List = slices.Delete(w.draft.List, i, i+1)
 	if w.Selected >= w.Len() {
 		w.Selected = w.Len() - 1
@@ -145,6 +205,7 @@ func (w *WishList) Move(i, delta int) error {
 	}
 	l := w.draft.List
 	l[i], l[j] = l[j], l[i]
+	w.untie(l[i], l[j])
 	w.Selected = j
 	return w.save()
 }
@@ -160,7 +221,7 @@ func (w *WishList) DraftStatus() string {
 	if w.round == nil {
 		return i18n.T("round.none")
 	}
-	if len(w.versions) > 0 && slices.Equal(w.versions[0].List, w.draft.List) && w.attachmentsSigned() {
+	if len(w.versions) > 0 && slices.Equal(w.versions[0].List, w.draft.List) && slices.Equal(w.versions[0].Ranks, w.ranks()) && w.attachmentsSigned() {
 		return i18n.T("wish.draft_signed", w.versions[0].Seq)
 	}
 	if w.Len() == 0 {
@@ -263,6 +324,9 @@ type SignOutcome struct {
 func (w *WishList) Sign(ctx context.Context, passphrase string) SignOutcome {
 	if w.round == nil {
 		return SignOutcome{Err: service.ErrEmptyList}
+	}
+	if err := rules.CheckWishTies(w.round, &domain.WishList{Round: w.round.ID, Intern: w.svc.Me().ID, Postes: w.draft.List, Ranks: w.ranks()}); err != nil {
+		return SignOutcome{Err: err}
 	}
 	if err := w.svc.Unlock(passphrase); err != nil {
 		return SignOutcome{Err: err}
