@@ -499,6 +499,42 @@ func (in *Input) Compute(wishes, rankings map[string][]string) ([]domain.Assignm
 // ComputeOf is Compute on lists that may carry ranks (InstanceOf): the
 // algorithms run on the instance with its ties broken by the round's draw.
 func (in *Input) ComputeOf(l *Lists) ([]domain.Assignment, []string, error) {
+	var inst *match.Instance
+	if in.Round.Number != 3 {
+		var err error
+		if inst, err = in.InstanceOf(l); err != nil {
+			return nil, nil, err
+		}
+	}
+	return in.computeOn(inst)
+}
+
+// Outcome is ComputeOf followed by WhyNotOf on the same instance, built once
+// from the lists: the round's assignments, its unmatched interns and the
+// "why not" of every intern's wishes above the one obtained.
+func (in *Input) Outcome(l *Lists) ([]domain.Assignment, []string, []domain.WhyNot, error) {
+	if in.Round.Number == 3 {
+		assignments, unmatched, err := in.computeOn(nil)
+		return assignments, unmatched, nil, err
+	}
+	inst, err := in.InstanceOf(l)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	assignments, unmatched, err := in.computeOn(inst)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	why, err := in.whyNotOn(inst, l.Wishes, assignments)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("why not: %w", err)
+	}
+	return assignments, unmatched, why, nil
+}
+
+// computeOn runs the matching on inst, the round's instance (nil for a third
+// round, whose assignments are its manual ones).
+func (in *Input) computeOn(inst *match.Instance) ([]domain.Assignment, []string, error) {
 	assignments, unmatched := []domain.Assignment{}, []string{}
 	if in.Round.Number == 3 {
 		assigned := map[string]bool{}
@@ -512,10 +548,6 @@ func (in *Input) ComputeOf(l *Lists) ([]domain.Assignment, []string, error) {
 			}
 		}
 	} else {
-		inst, err := in.InstanceOf(l)
-		if err != nil {
-			return nil, nil, err
-		}
 		// Compiled once, for the run and for its check (match.Solve and match.Check would
 		// each compile the instance).
 		c, err := match.Compile(inst)
@@ -549,7 +581,6 @@ func (in *Input) WhyNot(wishes, rankings map[string][]string, assignments []doma
 
 // WhyNotOf is WhyNot on lists that may carry ranks (InstanceOf).
 func (in *Input) WhyNotOf(l *Lists, assignments []domain.Assignment) ([]domain.WhyNot, error) {
-	wishes := l.Wishes
 	if in.Round.Number == 3 {
 		return nil, nil
 	}
@@ -557,6 +588,12 @@ func (in *Input) WhyNotOf(l *Lists, assignments []domain.Assignment) ([]domain.W
 	if err != nil {
 		return nil, err
 	}
+	return in.whyNotOn(inst, l.Wishes, assignments)
+}
+
+// whyNotOn is WhyNotOf on inst, the round's instance built from the lists
+// whose wish lists are wishes.
+func (in *Input) whyNotOn(inst *match.Instance, wishes map[string][]string, assignments []domain.Assignment) ([]domain.WhyNot, error) {
 	res := match.Result{Assignments: []match.Assignment{}, Unmatched: []string{}}
 	got := map[string]string{}
 	for _, a := range assignments {

@@ -376,16 +376,13 @@ func Compute(in *Input, checkpoint string, now time.Time) (*domain.Result, []byt
 		res.CallListVersion, res.CallListDigest = in.CallList.Version, in.CallListDigest
 	}
 	var err error
-	res.Assignments, res.Unmatched, err = doc.ComputeOf(in.Lists())
+	res.Assignments, res.Unmatched, res.WhyNot, err = doc.Outcome(in.Lists())
 	if err != nil {
 		var apiErr *api.Error
 		if errors.As(err, &apiErr) {
 			return nil, nil, apiErr
 		}
 		return nil, nil, errorf(in.Round.ID, "%w", err)
-	}
-	if res.WhyNot, err = doc.WhyNotOf(in.Lists(), res.Assignments); err != nil {
-		return nil, nil, errorf(in.Round.ID, "why not: %w", err)
 	}
 	return res, data, nil
 }
