@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"appariement/shared/domain"
+	"appariement/shared/importer"
 	"appariement/syncserver/demodata"
-	"appariement/syncserver/importer"
 )
 
 func TestDeterministic(t *testing.T) {

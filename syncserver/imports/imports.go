@@ -1,5 +1,5 @@
 // Package imports imports people and the postes of a round from a whole
-// file (CSV or XLSX through syncserver/importer, or a JSON array): every
+// file (CSV or XLSX through shared/importer, or a JSON array): every
 // row is checked, then checked against the store, in one write
 // transaction. A dry run answers the report and changes nothing; a real
 // import with any problem imports nothing (all or nothing), its report
@@ -14,8 +14,8 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/importer"
 	"appariement/shared/rules"
-	"appariement/syncserver/importer"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )

@@ -11,7 +11,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/frozen"
-	"appariement/syncserver/importer"
+	"appariement/shared/importer"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )

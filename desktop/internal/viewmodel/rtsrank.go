@@ -11,7 +11,7 @@ import (
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
-	"appariement/syncserver/importer"
+	"appariement/shared/importer"
 )
 
 // counted is the counted message key for n (i18n.N: its ".one" or
