@@ -91,8 +91,10 @@ func (s *Service) Create(a rounds.Actor, in api.CreateRoundRequest) (domain.Roun
 	rec := &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: in.Procedure, Number: 1,
 		Subdivision: in.Subdivision, Specialty: in.Specialty, State: domain.StateDraft, MinRankingCoverage: in.MinRankingCoverage,
 		Binomes: in.Binomes, WishTies: in.WishTies}}
-	s.commitDraw(&rec.Round)
 	err := s.st.Update(func(tx store.Tx) error {
+		if err := s.commitDraw(tx, &rec.Round); err != nil {
+			return err
+		}
 		if err := tx.CreateRound(rec); err != nil {
 			return err
 		}
@@ -108,12 +110,15 @@ func (s *Service) Create(a rounds.Actor, in api.CreateRoundRequest) (domain.Roun
 }
 
 // commitDraw records in an appariement round the commitment to its
-// tie-breaking draw (rounds.TieBreakCommitment), before any wish can
-// arrive: RTS may always rank ex aequo there.
-func (s *Service) commitDraw(r *domain.Round) {
-	if r.Procedure == domain.Appariement {
-		r.TieBreakCommitment = rounds.TieBreakCommitment(s.st, r.ID)
+// tie-breaking draw (rounds.CommitDraw, which keeps the secret sealed in
+// tx), before any wish can arrive: RTS may always rank ex aequo there.
+func (s *Service) commitDraw(tx store.Tx, r *domain.Round) error {
+	if r.Procedure != domain.Appariement {
+		return nil
 	}
+	var err error
+	r.TieBreakCommitment, err = rounds.CommitDraw(s.st, tx, r.ID)
+	return err
 }
 
 // Detail answers what a round holds at now: its effective state, open
@@ -292,13 +297,13 @@ func (s *Service) Run(a rounds.Actor, id string) (*domain.Result, error) {
 	var in *rounds.Input
 	if err := s.st.View(func(tx store.Tx) error {
 		var err error
-		in, err = rounds.Freeze(tx, id, size)
+		if in, err = rounds.Freeze(tx, id, size); err != nil || rec.TieBreakCommitment == "" {
+			return err
+		}
+		in.TieBreakSecret, err = rounds.TieBreakSecret(s.st, tx, id)
 		return err
 	}); err != nil {
 		return nil, err
-	}
-	if rec.TieBreakCommitment != "" {
-		in.TieBreakSecret = rounds.TieBreakSecret(s.st, id)
 	}
 	res, doc, err := rounds.Compute(in, checkpoint, a.Now)
 	if err != nil {
@@ -389,7 +394,9 @@ func (s *Service) Next(a rounds.Actor, parent string, in api.NextRoundRequest) (
 		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: prev.Procedure,
 			Number: prev.Number + 1, Parent: parent, Subdivision: prev.Subdivision, Specialty: prev.Specialty,
 			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage, Binomes: prev.Binomes, WishTies: prev.WishTies}}
-		s.commitDraw(&next.Round)
+		if err := s.commitDraw(tx, &next.Round); err != nil {
+			return err
+		}
 		if err := tx.CreateRound(next); err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package rounds
 
 import (
+	"fmt"
+
 	"appariement/shared/draw"
 	"appariement/syncserver/store"
 )
@@ -9,21 +11,42 @@ import (
 // draw secret; nothing else is ever signed under it.
 const tieBreakType = "application/vnd.appariement.tie-break-secret"
 
-// TieBreakSecret returns the secret of round's tie-breaking draw: the
-// server's Ed25519 signature, deterministic, of "appariement tie-break
-// v1\n" and the round's id. Only the holder of the server's key can compute
-// it, every node of the server can recompute it, and it needs no storage;
-// it is revealed in the frozen input of a round with ties. A rotation of
-// the server's key changes it: a round created before the rotation and
-// frozen after it no longer matches its commitment (Compute refuses it).
-func TieBreakSecret(st *store.Store, round string) []byte {
+// deriveSecret is the secret of round's draw as the server's current key
+// makes it: its Ed25519 signature, deterministic, of "appariement
+// tie-break v1\n" and the round's id. Only the holder of the server's key
+// can compute it.
+func deriveSecret(st *store.Store, round string) []byte {
 	env := st.Sign(tieBreakType, []byte("appariement tie-break v1\n"+round))
 	return env.Signatures[0].Sig
 }
 
-// TieBreakCommitment returns the commitment to round's draw
-// (draw.Commit of TieBreakSecret), recorded in the round when it is created,
-// before any wish can arrive.
-func TieBreakCommitment(st *store.Store, round string) string {
-	return draw.Commit(TieBreakSecret(st, round))
+func secretName(round string) string { return "tie-break/" + round }
+
+// CommitDraw makes the secret of round's tie-breaking draw, keeps it in tx
+// sealed under the server's key (store.SealSecret: a reader of the
+// database alone cannot learn it, a key rotation seals it again) and
+// returns its commitment (draw.Commit), recorded in the round when it is
+// created, before any wish can arrive.
+func CommitDraw(st *store.Store, tx store.Tx, round string) (string, error) {
+	secret := deriveSecret(st, round)
+	if err := st.SealSecret(tx, secretName(round), secret); err != nil {
+		return "", fmt.Errorf("round %s: keep the draw's secret: %w", round, err)
+	}
+	return draw.Commit(secret), nil
+}
+
+// TieBreakSecret returns the secret of round's draw, revealed in the
+// frozen input of a round with ties: the one kept at its creation
+// (CommitDraw), which survives key rotations; for a round created before
+// secrets were kept, the one the current key derives (a key rotated since
+// then no longer matches its commitment, and Compute refuses the run).
+func TieBreakSecret(st *store.Store, tx store.Tx, round string) ([]byte, error) {
+	secret, err := st.OpenSecret(tx, secretName(round))
+	if err != nil {
+		return nil, fmt.Errorf("round %s: the draw's secret: %w", round, err)
+	}
+	if secret == nil {
+		secret = deriveSecret(st, round)
+	}
+	return secret, nil
 }

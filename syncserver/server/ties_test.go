@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"appariement/shared/draw"
 	"appariement/shared/frozen"
 	"appariement/shared/match"
+	"appariement/syncserver/keycmd"
 	"appariement/syncserver/servertest"
 )
 
@@ -133,5 +135,60 @@ func TestTiesEndToEnd(t *testing.T) {
 	var disc *audit.Discrepancy
 	if _, err := audit.Verify(b, nil); !errors.As(err, &disc) || disc.Kind != audit.KindDraw {
 		t.Fatalf("bundle with another commitment: %v", err)
+	}
+}
+
+// TestTiesSurviveKeyRotation: the server's key is rotated between a
+// round's creation (its draw committed) and its run: the run still
+// reveals the secret committed to, which the audit verifies under the new
+// key. Before the secret was kept sealed in the store, the new key derived
+// another secret and the run was refused.
+func TestTiesSurviveKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Interns: 2, Postes: 1, Capacity: 1})
+	d, err := env.Admin.RoundDetail(ctx, env.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitment := d.Round.TieBreakCommitment
+	users := env.EnrollAll(t)
+	wishes := map[string][]string{}
+	for _, id := range env.Interns {
+		wishes[id] = []string{"P1"}
+	}
+	env.SubmitWishes(t, users, wishes)
+	env.Transition(t, domain.StateRankingsOpen)
+	rts := env.Register(t, "rts1")
+	group := rts.Sign(api.RankingType, api.Submission{Round: env.Round, Author: "rts1", Seq: 1, Poste: "P1", ClientTime: env.Clock.Now(),
+		List: env.Interns, Ranks: []int{1, 1}})
+	if _, err := rts.Client.Submit(ctx, group); err != nil {
+		t.Fatal(err)
+	}
+	env.Transition(t, domain.StateRankingsClosed)
+
+	oldKey := env.ServerKey
+	env.Restart(t, func(db, keyFile string) error {
+		return keycmd.Rotate(db, keyFile, env.Clock.Now(), io.Discard)
+	})
+	if env.ServerKey.NoteKey == oldKey.NoteKey {
+		t.Fatal("the key was not rotated")
+	}
+
+	env.Run(t, env.Round)
+	env.Publish(t, env.Round)
+	b, _, err := env.Admin.AuditBundle(ctx, env.Round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := frozen.Decode(b.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := hex.DecodeString(in.Round.TieBreakSecret)
+	if err != nil || in.Round.TieBreakCommitment != commitment || draw.Verify(commitment, secret) != nil {
+		t.Fatalf("frozen round %+v: not the secret committed to before the rotation (%v)", in.Round, err)
+	}
+	if _, err := audit.Verify(b, env.ServerKey.PublicKey); err != nil {
+		t.Fatalf("audit under the new key: %v", err)
 	}
 }

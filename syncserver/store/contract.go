@@ -344,6 +344,9 @@ const (
 	MetaLastLeafTime = "last-leaf-time"
 	// MetaProbe is rewritten while writes fail, to see when space returns.
 	MetaProbe = "write-probe"
+	// MetaSecrets is the JSON map of the secrets kept sealed under the
+	// signing key (Store.SealSecret), by name.
+	MetaSecrets = "sealed-secrets"
 )
 
 // StandInCode is the code record id written by an enrollment try that

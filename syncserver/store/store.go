@@ -212,7 +212,8 @@ func (s *Store) useKey(key ed25519.PrivateKey) error {
 func (s *Store) HasKey() bool { return s.pub != nil }
 
 // RotateKey replaces the store's signing key: the new public half is
-// recorded, the old one kept in the key history. The caller keeps the new
+// recorded, the old one kept in the key history, and the kept secrets
+// (SealSecret) sealed again under the new key. The caller keeps the new
 // private key in its file.
 func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 	if s.pub == nil {
@@ -233,6 +234,14 @@ func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 		}
 		if err := tx.DeleteMeta(MetaSeed); err != nil {
 			return err
+		}
+		s.keyMu.RLock()
+		old := s.key
+		s.keyMu.RUnlock()
+		if old != nil {
+			if err := resealSecrets(tx, old, newKey); err != nil {
+				return err
+			}
 		}
 		return tx.PutMeta(MetaPublicKey, rot.New)
 	})

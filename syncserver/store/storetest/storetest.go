@@ -9,7 +9,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -87,6 +89,7 @@ func Run(t *testing.T, bs Backends) {
 		{"ClockBehindRefusesAppend", testClockBehind},
 		{"ServerKeyKeptAcrossOpens", testKeyAcrossOpens},
 		{"RotateKey", testRotateKey},
+		{"SealedSecretsSurviveRotation", testSealedSecrets},
 		{"TwoNodesOneLog", testTwoNodes},
 		{"TwoNodesSkewedClocks", testSkewedClocks},
 	}
@@ -1297,6 +1300,84 @@ func testRotateKey(t *testing.T, bs Backends) {
 	hist, err := s.KeyRotations()
 	if err != nil || len(hist) != 1 || !ed25519.PublicKey(hist[0].Old).Equal(ServerKey.Public()) {
 		t.Fatalf("rotations %+v, %v", hist, err)
+	}
+}
+
+// testSealedSecrets: a kept secret opens with the signing key, is not
+// readable in the database, does not open under another name or when
+// damaged, and survives a key rotation and a reopening with the new key.
+func testSealedSecrets(t *testing.T, bs Backends) {
+	b := bs.New(t)
+	s, err := store.New(b, store.Options{Name: "test.appariement", Key: ServerKey})
+	must(t, err)
+	secret, other := bytes.Repeat([]byte{0xA5}, 64), []byte("second secret")
+	update(t, s, func(tx store.Tx) error {
+		if err := s.SealSecret(tx, "tie-break/R1", secret); err != nil {
+			return err
+		}
+		return s.SealSecret(tx, "tie-break/R2", other)
+	})
+	opened := func(s *store.Store, name string) []byte {
+		t.Helper()
+		var got []byte
+		must(t, s.View(func(tx store.Tx) error {
+			var err error
+			got, err = s.OpenSecret(tx, name)
+			return err
+		}))
+		return got
+	}
+	if got := opened(s, "tie-break/R1"); !bytes.Equal(got, secret) {
+		t.Fatalf("opened %x, want %x", got, secret)
+	}
+	if got := opened(s, "tie-break/R9"); got != nil {
+		t.Fatalf("a secret never kept: %x", got)
+	}
+	must(t, s.View(func(tx store.Tx) error {
+		raw, err := tx.GetMeta(store.MetaSecrets)
+		if bytes.Contains(raw, secret) || bytes.Contains(raw, other) || strings.Contains(string(raw), base64.StdEncoding.EncodeToString(secret)[:20]) {
+			t.Errorf("the secret is readable in the database: %s", raw)
+		}
+		return err
+	}))
+
+	_, newKey, _ := ed25519.GenerateKey(nil)
+	must(t, s.RotateKey(newKey, time.Unix(1_800_000_000, 0)))
+	if got := opened(s, "tie-break/R1"); !bytes.Equal(got, secret) {
+		t.Fatalf("after the rotation: %x, want %x", got, secret)
+	}
+	if bs.Reopen != nil {
+		s.Close()
+		b = bs.Reopen(t, b)
+		if s, err = store.New(b, store.Options{Key: newKey}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if got := opened(s, "tie-break/R2"); !bytes.Equal(got, other) {
+			t.Fatalf("after reopening with the new key: %q, want %q", got, other)
+		}
+	}
+
+	// A box moved to another name, or damaged, does not open.
+	update(t, s, func(tx store.Tx) error {
+		raw, err := tx.GetMeta(store.MetaSecrets)
+		if err != nil {
+			return err
+		}
+		var kept map[string][]byte
+		if err := json.Unmarshal(raw, &kept); err != nil {
+			return err
+		}
+		kept["tie-break/R3"] = kept["tie-break/R1"]
+		kept["tie-break/R2"][len(kept["tie-break/R2"])-1] ^= 1
+		raw, _ = json.Marshal(kept)
+		return tx.PutMeta(store.MetaSecrets, raw)
+	})
+	for _, name := range []string{"tie-break/R3", "tie-break/R2"} {
+		err := s.View(func(tx store.Tx) error { _, err := s.OpenSecret(tx, name); return err })
+		if !errors.Is(err, store.ErrSecretSeal) {
+			t.Errorf("%s: %v, want ErrSecretSeal", name, err)
+		}
 	}
 }
 
