@@ -110,6 +110,13 @@ func TestAdminEndToEnd(t *testing.T) {
 	if out := mustOK(t, conn, "round", "create", "-round", "RC", "-name", "Tour 80 %", "-min-ranking-coverage", "80"); !strings.Contains(out, "classe au moins 80 % de ses candidats") {
 		t.Fatalf("round with coverage: %s", out)
 	}
+	// A round allowing wishes ex aequo, and a choix au rang with binômes, say so.
+	if out := mustOK(t, conn, "round", "create", "-round", "RT", "-name", "Tour ex aequo", "-wish-ties"); !strings.Contains(out, "les internes mettre des vœux ex aequo ; tirage au sort engagé : ") {
+		t.Fatalf("round with wish ties: %s", out)
+	}
+	if out := mustOK(t, conn, "round", "create", "-round", "RB", "-name", "Choix en binôme", "-procedure", "choix-au-rang", "-binomes"); !strings.Contains(out, "Binômes     : permis") || strings.Contains(out, "Ex aequo") {
+		t.Fatalf("round with binômes: %s", out)
+	}
 	postes := []domain.Poste{
 		{ID: "P1", Specialty: "CARDIO", Subdivision: "LYON", Etablissement: "CHU de Lyon", Service: "Cardiologie", Town: "Lyon",
 			Title: "Cardiologie interventionnelle", RTS: "R1S", RTSName: "Dr Roux", RTSEmail: "roux@chu-lyon.example.fr", Capacity: 1},

@@ -58,10 +58,11 @@ func (a *app) cmdRound() cmdrun.Command {
 func (a *app) roundCreate() cmdrun.Command {
 	var id, name, proc, sub, spec string
 	var coverage int
+	var binomes, wishTies bool
 	return remote(cmdrun.Command{
 		Name:    "create",
-		Summary: "crée un tour : -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D] [-min-ranking-coverage 80]",
-		Usage:   "-round R1 -name \"Tour 1\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D] [-min-ranking-coverage 80]",
+		Summary: "crée un tour : -round R1 -name \"…\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D] [-min-ranking-coverage 80] [-wish-ties] [-binomes]",
+		Usage:   "-round R1 -name \"Tour 1\" [-procedure appariement|choix-au-rang] [-subdivision S] [-specialty D] [-min-ranking-coverage 80] [-wish-ties] [-binomes]",
 		Args:    cmdrun.Optional("R1"),
 		Check: func(args []string) (err error) {
 			id, err = cmdrun.FlagOrArg("round", id, args)
@@ -74,9 +75,11 @@ func (a *app) roundCreate() cmdrun.Command {
 		fs.StringVar(&sub, "subdivision", "", "subdivision (vide : toutes)")
 		fs.StringVar(&spec, "specialty", "", "DES (vide : tous)")
 		fs.IntVar(&coverage, "min-ranking-coverage", 0, "part minimale des candidats que chaque RTS doit classer, en % (0 : aucune)")
+		fs.BoolVar(&wishTies, "wish-ties", false, "les internes peuvent mettre des vœux ex aequo (appariement seulement)")
+		fs.BoolVar(&binomes, "binomes", false, "les internes peuvent choisir en binôme (choix au rang seulement)")
 	}, func(ctx context.Context, c *client.Client, _ []string) error {
 		r, err := c.CreateRound(ctx, api.CreateRoundRequest{ID: id, Name: name, Procedure: domain.Procedure(proc), Subdivision: sub, Specialty: spec,
-			MinRankingCoverage: coverage})
+			MinRankingCoverage: coverage, WishTies: wishTies, Binomes: binomes})
 		if err != nil {
 			return fail("création du tour "+id, err)
 		}
@@ -100,6 +103,16 @@ func PrintRound(w io.Writer, r *domain.Round) {
 	fmt.Fprintf(w, "État        : %s\n", r.State)
 	if r.MinRankingCoverage > 0 {
 		fmt.Fprintf(w, "Couverture  : chaque RTS classe au moins %d %% de ses candidats\n", r.MinRankingCoverage)
+	}
+	if r.TieBreakCommitment != "" {
+		ties := "les RTS peuvent classer ex aequo"
+		if r.WishTies {
+			ties += ", les internes mettre des vœux ex aequo"
+		}
+		fmt.Fprintf(w, "Ex aequo    : %s ; tirage au sort engagé : %s\n", ties, r.TieBreakCommitment)
+	}
+	if r.Binomes {
+		fmt.Fprintf(w, "Binômes     : permis (deux internes choisissent ensemble au plus tardif de leurs rangs)\n")
 	}
 	win := func(label string, from, to time.Time) {
 		if from.IsZero() && to.IsZero() {
