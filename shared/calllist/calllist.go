@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"appariement/shared/draw"
 )
 
 // List is one published version of a call list.
@@ -102,15 +104,17 @@ type TieEntry struct {
 	Intern string `json:"intern"`
 	// Rank is the rank the intern got in the call list.
 	Rank int `json:"rank"`
-	// Key is the hexadecimal SHA-256 of the seed followed by the intern's id: the tied
-	// interns are ordered by increasing key.
+	// Key is the intern's hexadecimal draw key (TieKey): the tied interns are ordered by
+	// increasing key.
 	Key string `json:"key"`
 }
 
-// TieKey returns the draw key of an intern: SHA-256 of the bytes of seed followed by the
-// bytes of the intern's id. Tied interns choose in increasing order of their keys.
+// TieKey returns the draw key of an intern: the lottery number of the project's one draw
+// scheme, draw.InternKey(seed, intern) (HMAC-SHA256 keyed by the seed, with its own
+// domain-separation prefix; docs/matching §10). Tied interns choose in increasing order of
+// their keys.
 func TieKey(seed, intern string) [sha256.Size]byte {
-	return sha256.Sum256([]byte(seed + intern))
+	return draw.InternKey(seed, intern)
 }
 
 // Compute orders interns into a call list by the rule of the choix de stage in the phase

@@ -1,6 +1,7 @@
 package calllist
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
@@ -13,14 +14,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-const seed = "choix-2020-10"
+const seed = "choix-2020-10-14"
 
 // Draw keys for seed "choix-2020-10", in increasing order:
 // david 12ba… < emma 2eae… < chloe 5962… < alice 5e2b… < farid 7798… < gaelle 866a… < bruno dded….
 
+// key is the draw key of intern, computed here without shared/draw: the
+// HMAC-SHA256 keyed by the seed's bytes of the intern prefix and the id
+// (docs/matching §10).
 func key(intern string) string {
-	sum := sha256.Sum256([]byte(seed + intern))
-	return hex.EncodeToString(sum[:])
+	m := hmac.New(sha256.New, []byte(seed))
+	m.Write([]byte("appariement/draw/intern/v1\x00" + intern))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func order(l *List) []string {
