@@ -33,14 +33,16 @@ const (
 
 const usage = `usage: match -in instance.json [-out result.json]
        match -in instance.json -check result.json
-       match -gen INTERNSxPOSTESxWISHES [-seed N] [-choix-au-rang] [-out instance.json]
+       match -gen INTERNSxPOSTESxWISHES [-seed N] [-choix-au-rang] [-ranking-ties P] [-wish-ties P] [-out instance.json]
 
 Runs the round described by instance.json (deferred acceptance for an "appariement",
 serial dictatorship for a "choix-au-rang") and writes the result as JSON, or, with
 -check, proves that result.json is the valid result of instance.json. "-" stands for
 standard input (-in, -check) or standard output (-out, the default). -gen writes
 instead a random instance from the engine's generator (shared/match/gen.go), the same
-for the same sizes and seed, one element per line.
+for the same sizes and seed, one element per line; with -ranking-ties or -wish-ties,
+each candidate of a ranking (each wish) is ex aequo with the one before it with
+probability P, and the instance carries a tie_break drawn from the seed.
 
 Exit status: 0 on success, 1 on invalid input or a failed check (nothing is written),
 2 on bad usage.
@@ -82,6 +84,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	gen := fs.String("gen", "", "write a generated instance of `INTERNSxPOSTESxWISHES` (e.g. 50000x20000x40) instead of running one")
 	seed := fs.Uint64("seed", 2020, "seed of -gen")
 	choix := fs.Bool("choix-au-rang", false, "with -gen, a choix-au-rang instance (call list, no rankings)")
+	var ties match.Ties
+	fs.Float64Var(&ties.Rankings, "ranking-ties", 0, "with -gen, the probability `P` that a ranked candidate is ex aequo with the one before")
+	fs.Float64Var(&ties.Wishes, "wish-ties", 0, "with -gen, the probability `P` that a wish is ex aequo with the one before")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -105,7 +110,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *gen != "" && (*in != "" || *check != ""):
 		return usageError("-gen cannot be used with -in or -check")
 	case *gen != "":
-		return generate(*gen, *seed, *choix, *out, stdout, stderr, usageError)
+		return generate(*gen, *seed, *choix, ties, *out, stdout, stderr, usageError)
 	case *in == "":
 		return usageError("-in is required")
 	case *check != "" && outSet:
@@ -165,16 +170,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // generate writes the instance of the generator named by spec ("50000x20000x40").
-func generate(spec string, seed uint64, choix bool, out string, stdout, stderr io.Writer,
+// With ties (probabilities above zero), the instance is GenerateWithTies's.
+func generate(spec string, seed uint64, choix bool, ties match.Ties, out string, stdout, stderr io.Writer,
 	usageError func(string, ...any) int) int {
 	var ni, np, nw int
 	if n, err := fmt.Sscanf(spec, "%dx%dx%d", &ni, &np, &nw); err != nil || n != 3 ||
 		ni < 0 || np < 0 || nw < 0 || fmt.Sprintf("%dx%dx%d", ni, np, nw) != spec {
 		return usageError("-gen %q: want INTERNSxPOSTESxWISHES, such as 50000x20000x40", spec)
 	}
-	inst := match.GenerateInstance(seed, ni, np, nw)
-	if choix {
+	for _, p := range []float64{ties.Rankings, ties.Wishes} {
+		if !(p >= 0 && p <= 1) {
+			return usageError("-ranking-ties and -wish-ties are probabilities, from 0 to 1 (got %v)", p)
+		}
+	}
+	if choix && ties.Rankings > 0 {
+		return usageError("-ranking-ties: a choix-au-rang instance has no rankings")
+	}
+	var inst *match.Instance
+	switch {
+	case ties.Rankings > 0 || ties.Wishes > 0:
+		proc := match.ProcedureAppariement
+		if choix {
+			proc = match.ProcedureChoixAuRang
+		}
+		inst = match.GenerateWithTies(seed, ni, np, nw, proc, ties)
+	case choix:
 		inst = match.GenerateChoixAuRang(seed, ni, np, nw)
+	default:
+		inst = match.GenerateInstance(seed, ni, np, nw)
 	}
 	data, err := match.EncodeInstance(inst)
 	if err != nil {

@@ -2,11 +2,14 @@ package matchcmd
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // The instances and golden results of the engine's own tests.
 const testdata = "../../shared/match/testdata"
@@ -301,5 +304,52 @@ func TestLargeFileMapped(t *testing.T) {
 	want := strings.Replace(fromStdin.stderr, "match: stdin: ", "match: "+bad+": ", -1)
 	if o.code != exitInvalid || !strings.Contains(o.stderr, "line ") || o.stderr != want {
 		t.Fatalf("corrupted file: exit %d\n%s\nwant\n%s", o.code, o.stderr, want)
+	}
+}
+
+// TestGenerateTies: -ranking-ties and -wish-ties give an instance with tie
+// groups and a tie_break, the same for the same seed; its run (the golden
+// testdata/gen-ties.result.golden.json) passes -check; bad probabilities
+// and rankings ties in a choix au rang are usage errors.
+func TestGenerateTies(t *testing.T) {
+	dir := t.TempDir()
+	inst := filepath.Join(dir, "ties.json")
+	if o := runCmd(t, "", "-gen", "40x12x4", "-seed", "3", "-ranking-ties", "0.5", "-wish-ties", "0.3", "-out", inst); o.code != 0 {
+		t.Fatalf("gen: %+v", o)
+	}
+	data := readFile(t, inst)
+	if !strings.Contains(data, `"tie_break": "`) || !strings.Contains(data, `"ranks":[1,1`) {
+		t.Fatalf("no ties in the generated instance:\n%.400s", data)
+	}
+	if again := runCmd(t, "", "-gen", "40x12x4", "-seed", "3", "-ranking-ties", "0.5", "-wish-ties", "0.3"); again.stdout != data {
+		t.Fatal("-gen with ties is not deterministic")
+	}
+	res := filepath.Join(dir, "res.json")
+	if o := runCmd(t, "", "-in", inst, "-out", res); o.code != 0 {
+		t.Fatalf("run: %+v", o)
+	}
+	golden := filepath.Join("testdata", "gen-ties.result.golden.json")
+	if *updateGolden {
+		if err := os.WriteFile(golden, []byte(readFile(t, res)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := readFile(t, res); got != readFile(t, golden) {
+		t.Errorf("result differs from %s (go test -update to accept):\n%s", golden, got)
+	}
+	if o := runCmd(t, "", "-in", inst, "-check", res); o.code != 0 {
+		t.Fatalf("check: %+v", o)
+	}
+	for _, args := range [][]string{
+		{"-gen", "5x2x1", "-ranking-ties", "1.5"},
+		{"-gen", "5x2x1", "-wish-ties", "-0.1"},
+		{"-gen", "5x2x1", "-choix-au-rang", "-ranking-ties", "0.5"},
+	} {
+		if o := runCmd(t, "", args...); o.code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, o.code, exitUsage)
+		}
+	}
+	if o := runCmd(t, "", "-gen", "20x5x3", "-choix-au-rang", "-wish-ties", "0.5"); o.code != 0 || !strings.Contains(o.stdout, `"call_list"`) {
+		t.Errorf("choix au rang with wish ties: %+v", o)
 	}
 }
