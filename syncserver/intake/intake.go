@@ -39,8 +39,9 @@ type Config struct {
 
 // Service accepts submissions into a store.
 type Service struct {
-	st  *store.Store
-	cfg Config
+	st         *store.Store
+	cfg        Config
+	candidates candidateCounts
 }
 
 // New returns the intake of st.
@@ -243,7 +244,7 @@ func (in *Service) validate(tx store.Tx, payloadType string, sub *api.Submission
 	if err := rules.CheckRankingTies(&rec.Round, &domain.Ranking{Round: sub.Round, Poste: sub.Poste, Interns: sub.List, Ranks: sub.Ranks}); err != nil {
 		return cur, err
 	}
-	return cur, validateRanking(tx, &rec.Round, postes, author, sub)
+	return cur, in.validateRanking(tx, &rec.Round, postes, author, sub, now)
 }
 
 func validateWishList(tx store.Tx, r *domain.Round, postes map[string]*domain.Poste, intern *domain.Person, sub *api.Submission) error {
@@ -281,7 +282,7 @@ func validateWishList(tx store.Tx, r *domain.Round, postes map[string]*domain.Po
 	return nil
 }
 
-func validateRanking(tx store.Tx, r *domain.Round, postes map[string]*domain.Poste, rts *domain.Person, sub *api.Submission) error {
+func (in *Service) validateRanking(tx store.Tx, r *domain.Round, postes map[string]*domain.Poste, rts *domain.Person, sub *api.Submission, now time.Time) error {
 	if rts.Role != domain.RoleRTS {
 		return api.Errorf(api.CodeForbidden, "seul un RTS dépose un classement (%s est %s)",
 			"only an RTS submits a ranking (%s is %s)", rts.ID, rts.Role)
@@ -299,8 +300,8 @@ func validateRanking(tx store.Tx, r *domain.Round, postes map[string]*domain.Pos
 			"poste %s was withdrawn from round %s", sub.Poste, r.ID)
 	}
 	for _, id := range sub.List {
-		in, err := tx.Person(id)
-		if store.IsNotFound(err) || (err == nil && in.Role != domain.RoleIntern) {
+		p, err := tx.Person(id)
+		if store.IsNotFound(err) || (err == nil && p.Role != domain.RoleIntern) {
 			return api.Errorf(api.CodeUnknownIntern, "l'interne %s n'existe pas", "intern %s does not exist", id)
 		}
 		if err != nil {
@@ -316,29 +317,13 @@ func validateRanking(tx store.Tx, r *domain.Round, postes map[string]*domain.Pos
 		}
 	}
 	if r.MinRankingCoverage > 0 {
-		n, err := candidateCount(tx, r.ID, sub.Poste)
+		n, err := in.candidates.count(tx, r, sub.Poste, now)
 		if err != nil {
 			return err
 		}
 		return rules.CheckRankingCoverage(r, sub.Poste, len(sub.List), n)
 	}
 	return nil
-}
-
-// candidateCount returns how many interns' current wish lists of round name
-// poste: its candidates, as GET /candidates lists them.
-func candidateCount(tx store.Tx, round, poste string) (int, error) {
-	wls, err := tx.CurrentOfType(round, api.WishListType)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, wl := range wls {
-		if slices.Contains(wl.List, poste) {
-			n++
-		}
-	}
-	return n, nil
 }
 
 // storeAttachments converts a submission's attachments for storing.
