@@ -13,13 +13,15 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/domain"
 	"appariement/shared/rules"
+	"appariement/syncserver/candidates"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )
 
 // Service is the files use cases over a store.
 type Service struct {
-	st *store.Store
+	st         *store.Store
+	candidates candidates.Index
 }
 
 // New returns the files use cases over st.
@@ -171,15 +173,16 @@ func (f *Service) Candidates(who *domain.Person, now time.Time, round, poste str
 			return api.Errorf(api.CodeWindowNotOpen, "les candidatures du tour %s sont visibles après la clôture des vœux",
 				"the candidates of round %s are visible once the wishes are closed", round)
 		}
-		wls, err := tx.CurrentOfType(round, api.WishListType)
+		authors, err := f.candidates.Of(tx, &rec.Round, poste, now)
 		if err != nil {
 			return err
 		}
-		for _, wl := range wls {
+		for _, author := range authors {
 			// The RTS is not told where the intern put the poste: a ranking
 			// must not favour those who listed it first (docs/ranking.fr.md).
-			if !slices.Contains(wl.List, poste) {
-				continue
+			wl, err := tx.Current(round, author, "")
+			if err != nil {
+				return err
 			}
 			in, err := tx.Person(wl.Author)
 			if err != nil {

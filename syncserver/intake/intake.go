@@ -20,6 +20,7 @@ import (
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
 	"appariement/shared/rules"
+	"appariement/syncserver/candidates"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 )
@@ -41,7 +42,7 @@ type Config struct {
 type Service struct {
 	st         *store.Store
 	cfg        Config
-	candidates candidateCounts
+	candidates candidates.Index
 }
 
 // New returns the intake of st.
@@ -317,7 +318,7 @@ func (in *Service) validateRanking(tx store.Tx, r *domain.Round, postes map[stri
 		}
 	}
 	if r.MinRankingCoverage > 0 {
-		n, err := in.candidates.count(tx, r, sub.Poste, now)
+		n, err := in.candidates.Count(tx, r, sub.Poste, now)
 		if err != nil {
 			return err
 		}
