@@ -98,10 +98,17 @@ func truth(weak *match.Instance, res match.Result, ws []domain.WhyNot) error {
 	given := func(poste, intern string) int {
 		for _, r := range weak.Rankings {
 			if k := slices.Index(r.Ranking, intern); r.Poste == poste && k >= 0 {
-				if len(r.Ranks) > 0 {
-					return r.Ranks[k]
+				if len(r.Ranks) == 0 {
+					return k + 1
 				}
-				return k + 1
+				// As shown: 1 + the candidates ranked strictly better (1, 1, 3).
+				better := 0
+				for _, g := range r.Ranks {
+					if g < r.Ranks[k] {
+						better++
+					}
+				}
+				return better + 1
 			}
 		}
 		return 0

@@ -125,7 +125,7 @@ type explainer interface {
 // aequo and put first by the draw.
 type deferred struct {
 	ranked map[string]map[string]int // poste → intern → position from 1 (after the draw)
-	given  map[string]map[string]int // poste → intern → rank given by the RTS (ex aequo equal)
+	given  map[string]map[string]int // poste → intern → rank given by the RTS, as shown (ex aequo equal, 1, 1, 3)
 	count  map[string]int            // poste → interns admitted
 	worst  map[string]int            // poste → worst position admitted
 	last   map[string]string         // poste → the admitted intern at that position
@@ -148,9 +148,17 @@ func newDeferred(inst, weak *match.Instance, holders map[string][]string) (*defe
 			d.given[r.Poste] = d.ranked[r.Poste]
 			continue
 		}
+		// The ranks are written as the RTS sees them in the app: ex aequo
+		// share the rank of the first of their group, and the next group's
+		// rank counts everyone before it (1, 1, 3), where the instance's
+		// ranks number the groups (1, 1, 2).
 		m := make(map[string]int, len(r.Ranking))
+		shown := 0
 		for k, id := range r.Ranking {
-			m[id] = r.Ranks[k]
+			if k == 0 || r.Ranks[k] != r.Ranks[k-1] {
+				shown = k + 1
+			}
+			m[id] = shown
 		}
 		d.given[r.Poste] = m
 	}

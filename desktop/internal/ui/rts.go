@@ -159,7 +159,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	// into an accordion above it, the rest goes to a column on its right.
 	rankBox := container.NewBorder(
 		container.NewVBox(container.NewHBox(bold(i18n.T("rts.ranking")), s.counts),
-			container.NewHBox(s.up, s.down, s.moveTo, s.reject, s.tie), shortcuts), nil, nil, nil, s.ranked)
+			container.NewHBox(s.up, s.down, s.moveTo, s.reject), s.tie, shortcuts), nil, nil, nil, s.ranked)
 	unrankBox := container.NewBorder(
 		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil,
 		container.NewGridWrap(fyne.NewSize(340, 160), s.unranked))
@@ -175,7 +175,8 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 		container.NewVBox(container.NewGridWithColumns(2, s.detail, s.detail2), corrBar)))
 	top := container.NewVBox(s.posteTitle, details, s.status, container.NewHBox(s.fetch, s.importB, s.sign))
 	right := container.NewBorder(top, s.errLabel, nil, nil, lists)
-	left := container.NewBorder(bold(i18n.T("rts.my_postes")), nil, nil, nil, s.postes)
+	// "Mes postes" keeps room for a poste's id and state ("brouillon", "signé"…).
+	left := container.NewBorder(bold(i18n.T("rts.my_postes")), nil, nil, nil, container.NewStack(minWidth(230), s.postes))
 	split := container.NewHSplit(left, container.NewPadded(right))
 	split.Offset = 0.24
 	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), container.NewVBox(widget.NewSeparator(), s.outbox), nil, nil, split)
