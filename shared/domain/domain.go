@@ -126,6 +126,11 @@ type Round struct {
 	// next round, before any wish can arrive; the secret is revealed in
 	// the frozen input, with the seed it gives. Empty: no draw.
 	TieBreakCommitment string `json:"tie_break_commitment,omitempty"`
+	// TieBreakSecret is the draw's secret (hexadecimal), revealed once the
+	// round is run when some list had a tie, as in the frozen input: anyone
+	// checks it against TieBreakCommitment (shared/draw.Verify). Empty
+	// before the run, or when the draw broke no tie.
+	TieBreakSecret string `json:"tie_break_secret,omitempty"`
 }
 
 // Scope is a specialty and a subdivision, each empty for "every one":

@@ -8,6 +8,7 @@
 package roundadmin
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -315,6 +316,12 @@ func (s *Service) Run(a rounds.Actor, id string) (*domain.Result, error) {
 				"round %s changed state during the run", id)
 		}
 		cur.State, cur.Checkpoint, cur.TreeSize = domain.StateMatched, checkpoint, size
+		// The draw's secret, revealed in the frozen input when it broke a
+		// tie, is shown with the round from now on.
+		cur.TieBreakSecret = ""
+		if in.TieBreakSecret != nil && in.Lists().HasTies() {
+			cur.TieBreakSecret = hex.EncodeToString(in.TieBreakSecret)
+		}
 		if err := tx.PutPreview(id, res); err != nil {
 			return store.AuditEntry{}, err
 		}

@@ -64,8 +64,17 @@ func TestTiesEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.Transition(t, domain.StateRankingsClosed)
+	if d, err := env.Admin.RoundDetail(ctx, env.Round); err != nil || d.Round.TieBreakSecret != "" {
+		t.Fatalf("the secret is shown before the run: %+v %v", d.Round, err)
+	}
 	env.Run(t, env.Round)
 	env.Publish(t, env.Round)
+	// Once run, the round shows its revealed secret, which matches its commitment.
+	if d, err := env.Admin.RoundDetail(ctx, env.Round); err != nil {
+		t.Fatal(err)
+	} else if s, err := hex.DecodeString(d.Round.TieBreakSecret); err != nil || draw.Verify(commitment, s) != nil {
+		t.Fatalf("round after the run: secret %q (%v)", d.Round.TieBreakSecret, err)
+	}
 
 	b, _, err := env.Admin.AuditBundle(ctx, env.Round)
 	if err != nil {

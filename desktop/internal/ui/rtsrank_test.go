@@ -124,7 +124,7 @@ func TestRTSTieGroup(t *testing.T) {
 	if !strings.HasPrefix(rows[1], "2 (ex aequo). ") || !strings.HasPrefix(rows[2], "2 (ex aequo). ") || !strings.HasPrefix(rows[3], "4. ") {
 		t.Errorf("rows %q", rows[:4])
 	}
-	if !strings.Contains(s.status.Text, "Tirage au sort publié : engagement ") || !strings.Contains(s.status.Text, "départagés par ce tirage") {
+	if !strings.Contains(s.status.Text, "Tirage au sort engagé avant la clôture des vœux : engagement ") || !strings.Contains(s.status.Text, "départagés par ce tirage") {
 		t.Errorf("status %q", s.status.Text)
 	}
 	shoot(t, app, "rts-5-ex-aequo")

@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/draw"
 	"appariement/shared/rules"
 )
 
@@ -445,14 +447,14 @@ func (r *RTS) untie(ids ...string) {
 // group.
 func (r *RTS) HasTies() bool { return r.draft.Ranks() != nil }
 
-// DrawInfo names the round's published tie-breaking draw ("tirage au sort
-// publié : engagement …" and the short form of the commitment); empty for a
+// DrawInfo names the round's tie-breaking draw (DrawInfo); empty for a
 // round without one.
 func (r *RTS) DrawInfo() string { return DrawInfo(r.Round) }
 
-// DrawInfo names the published tie-breaking draw of round (empty: none):
-// the first 16 hex digits of its commitment, which the frozen input's
-// revealed secret must match.
+// DrawInfo names the tie-breaking draw of round (empty: none): the first
+// 16 hex digits of its commitment, published before the wishes close; once
+// the round is run and the secret revealed, whether the secret matches the
+// commitment (shared/draw.Verify), checked here.
 func DrawInfo(round *domain.Round) string {
 	if round == nil || round.TieBreakCommitment == "" {
 		return ""
@@ -461,7 +463,17 @@ func DrawInfo(round *domain.Round) string {
 	if len(c) > 16 {
 		c = c[:16] + "…"
 	}
-	return i18n.T("round.draw_commitment", c)
+	if round.TieBreakSecret == "" {
+		return i18n.T("round.draw_commitment", c)
+	}
+	secret, err := hex.DecodeString(round.TieBreakSecret)
+	if err == nil {
+		err = draw.Verify(round.TieBreakCommitment, secret)
+	}
+	if err != nil {
+		return i18n.T("round.draw_mismatch", c)
+	}
+	return i18n.T("round.draw_revealed", c)
 }
 
 // RankedIDs is the ranked list of intern ids.

@@ -47,7 +47,7 @@ func TestWishTies(t *testing.T) {
 		if !slices.Equal(labels, want) || !strings.HasPrefix(w.Label(1), want[1]+". ") {
 			t.Fatalf("WishTies %v: labels %q (%q), want %q", allowed, labels, w.Label(1), want)
 		}
-		if !strings.HasPrefix(in.DrawInfo(), "Tirage au sort publié : engagement ") { // every appariement: RTS may rank ex aequo
+		if !strings.HasPrefix(in.DrawInfo(), "Tirage au sort engagé avant la clôture des vœux : engagement ") { // every appariement: RTS may rank ex aequo
 			t.Errorf("draw info %q", in.DrawInfo())
 		}
 		if err := w.SignDone(w.Sign(ctx, pass)); err != nil {
