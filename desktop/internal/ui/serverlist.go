@@ -87,7 +87,11 @@ func (v *serverListView) refresh() {
 		setEnabled(r.down, v.vm.CanMoveDown(i))
 		setEnabled(r.remove, v.vm.CanRemove(i))
 		v.rowViews = append(v.rowViews, r)
-		v.rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(r.note, r.up, r.down, r.remove), r.label))
+		right := container.NewHBox(r.note, r.up, r.down, r.remove)
+		if i < v.vm.Locked {
+			right = container.NewHBox(r.note) // fixed in place: no buttons to grey out
+		}
+		v.rows.Add(container.NewBorder(nil, nil, nil, right, r.label))
 	}
 	v.rows.Refresh()
 	setEnabled(v.add, strings.TrimSpace(v.entry.Text) != "")

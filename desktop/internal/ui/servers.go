@@ -36,8 +36,8 @@ func NewServerSettingsScreen(a *App) *ServerSettingsScreen {
 	s.list.status = s.VM.Status
 	s.list.changed = func() { setEnabled(s.save, s.VM.CanSave()) }
 	s.list.refresh()
-	title := widget.NewLabelWithStyle(i18n.T("servers.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.Content = container.NewVBox(title, wrapLabel(i18n.T("servers.help")), widget.NewSeparator(), s.list.box,
+	// The dialog's title names the list.
+	s.Content = container.NewVBox(wrapLabel(i18n.T("servers.help")), widget.NewSeparator(), s.list.box,
 		container.NewHBox(layoutSpacer(), s.save))
 	return s
 }
