@@ -93,6 +93,13 @@ func (f *Failover) Current() (string, int) {
 	return f.addrs[f.cur].String(), f.cur
 }
 
+// Len returns the number of addresses.
+func (f *Failover) Len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.addrs)
+}
+
 // RoundTrip implements http.RoundTripper.
 func (f *Failover) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := f.Base

@@ -126,6 +126,11 @@ type Options struct {
 	// Configure, if set, adjusts the server configuration before Open
 	// (rate limits, outbox, TLS...). DBPath and Clock are already set.
 	Configure func(*server.Config)
+	// AdminKey, if set, is the admin's private key instead of a new one:
+	// on a store that already holds the admin with this key (a migrated
+	// or restored store at Location), the bootstrap finds it and changes
+	// nothing.
+	AdminKey ed25519.PrivateKey
 }
 
 // Env is a running server and what the test needs to drive it.
@@ -193,10 +198,14 @@ func Start(t testing.TB, opts Options) *Env {
 		dir := t.TempDir()
 		env.DBPath, env.KeyFile, outbox = opts.Location, filepath.Join(dir, "server.key"), filepath.Join(dir, "outbox")
 	}
-	pub, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
+	priv := opts.AdminKey
+	if priv == nil {
+		var err error
+		if _, priv, err = ed25519.GenerateKey(nil); err != nil {
+			t.Fatal(err)
+		}
 	}
+	pub := priv.Public().(ed25519.PublicKey)
 	env.AdminKey = priv
 	admin := domain.Person{ID: env.AdminID, LastName: "ADMIN", FirstName: "Ada", Email: "admin@ars.example.fr"}
 	if err := bootstrap(env.DBPath, admin, pub); err != nil {

@@ -105,6 +105,20 @@ func (s *Service) CurrentServer() string {
 	return u
 }
 
+// answering is the outbox's Answering: the address that answered last,
+// when the server has several addresses now (the settings may change their
+// number); "" with one.
+func (s *Service) answering() string {
+	s.mu.Lock()
+	f := s.failover
+	s.mu.Unlock()
+	if f == nil || f.Len() < 2 {
+		return ""
+	}
+	u, _ := f.Current()
+	return u
+}
+
 // Servers returns the profile's addresses: the enrollment's first, then
 // the others.
 func (s *Service) Servers() []string {

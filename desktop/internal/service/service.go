@@ -244,9 +244,7 @@ func Open(store *localstore.Store, serverURL string) (*Service, error) {
 	}
 	k := newKeeper(store, v, c)
 	ob.Keeper = k
-	if len(urls) > 1 {
-		ob.Answering = s.CurrentServer
-	}
+	ob.Answering = s.answering
 	s.Verifier, s.Keeper, s.Outbox = v, k, ob
 	return s, nil
 }

@@ -55,6 +55,8 @@ type App struct {
 	admin  *AdminScreen
 	coord  *CoordinatorScreen
 	enroll *EnrollScreen
+	// servers is the settings' server list, once opened.
+	servers *ServerSettingsScreen
 }
 
 // New builds the app's window on store. Call Start, then ShowAndRun.
@@ -158,7 +160,8 @@ func (a *App) openSession() error {
 		a.Window.SetContent(container.NewCenter(msg))
 	}
 	a.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("notify.menu"),
-		fyne.NewMenuItem(i18n.T("notify.menu_item"), a.showNotificationSettings))))
+		fyne.NewMenuItem(i18n.T("notify.menu_item"), a.showNotificationSettings),
+		fyne.NewMenuItem(i18n.T("servers.menu_item"), a.showServerSettings))))
 	a.watchNotices()
 	if !a.Opts.Synchronous {
 		a.session.Start(a.ctx)

@@ -47,6 +47,9 @@ type EnrollScreen struct {
 	review                *widget.Button
 	body                  *fyne.Container
 	form                  *widget.Form
+	// servers are more addresses of the same server, added once the
+	// fingerprint is confirmed and checked against its key.
+	servers *serverListView
 }
 
 // NewEnrollScreen builds the first-run screen; done is called on success.
@@ -123,7 +126,20 @@ func NewEnrollScreen(a *App, done func(*localstore.Profile)) *EnrollScreen {
 	title := widget.NewLabelWithStyle(i18n.T("enroll.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	intro := wrapLabel(i18n.T("enroll.intro"))
 	header := container.NewBorder(nil, nil, icon, nil, container.NewVBox(title, intro))
-	s.formBox = container.NewVBox(widget.NewSeparator(), s.form)
+	s.servers = newServerListView(a, &s.VM.Servers, func() api.ServerKey {
+		if s.VM.ServerKey == nil {
+			return api.ServerKey{}
+		}
+		return *s.VM.ServerKey
+	})
+	serversTitle := widget.NewLabelWithStyle(i18n.T("servers.enroll_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.formBox = container.NewVBox(widget.NewSeparator(), serversTitle, wrapLabel(i18n.T("servers.enroll_help")), s.servers.box,
+		widget.NewSeparator(), s.form)
+	s.servers.changed = func() {
+		if s.body != nil {
+			s.body.Refresh() // rows come and go: lay out again
+		}
+	}
 	s.body = container.NewVBox(header, widget.NewSeparator(), serverForm, s.checkFirst, s.fingerprintBox,
 		s.confirmedBox, s.formBox, s.errorText, container.NewHBox(s.activity, layoutSpacer(), s.submit))
 	s.Content = container.NewCenter(container.NewGridWrap(fyne.NewSize(680, 680), container.NewVScroll(container.NewPadded(s.body))))
@@ -244,6 +260,7 @@ func (s *EnrollScreen) doCheck(a *App) {
 		s.activity.Hide()
 		s.VM.ServerChecked(url, k, err)
 		s.errorText.SetText(s.VM.Error)
+		s.servers.refresh()
 		s.refresh()
 	})
 }

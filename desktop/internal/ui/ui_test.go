@@ -66,8 +66,16 @@ type server struct {
 // three postes of Île-de-France and one of Saint-Étienne.
 func realServer(t *testing.T) *server {
 	t.Helper()
+	return realServerWith(t, servertest.Options{})
+}
+
+// realServerWith is realServer with opts (Empty is set): another backend
+// (Location), for example.
+func realServerWith(t *testing.T, opts servertest.Options) *server {
+	t.Helper()
 	ctx := context.Background()
-	env := servertest.Start(t, servertest.Options{Empty: true})
+	opts.Empty = true
+	env := servertest.Start(t, opts)
 	people, _ := json.Marshal([]domain.Person{{ID: "i1", Role: domain.RoleIntern, FirstName: "Léa", LastName: "DURAND",
 		Email: "lea.durand@etu.example.fr", Specialty: "CARDIO", Subdivision: "IDF", Rank: 1}})
 	if _, err := env.Admin.ImportPeople(ctx, api.FormatJSON, people, false); err != nil {

@@ -1,7 +1,9 @@
 package viewmodel
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"strings"
 
 	"appariement/desktop/internal/i18n"
@@ -19,14 +21,15 @@ import (
 // be sent once the fingerprint of the server it goes to is confirmed.
 type Enrollment struct {
 	ServerURL string
-	// OtherServers are more addresses of the same server, one per line
-	// (or separated by commas), each checked to publish the confirmed key
-	// before the code is sent.
-	OtherServers string
-	Identifier   string
-	Code         string
-	Passphrase   string
-	Confirm      string
+	// Servers is the checked address (first, locked) and more addresses
+	// of the same server, added once the fingerprint is confirmed, each
+	// checked to publish the confirmed key (ServerList.Add, CheckAddress);
+	// the service checks them all again before the code is sent.
+	Servers    ServerList
+	Identifier string
+	Code       string
+	Passphrase string
+	Confirm    string
 	// Params are the key store's Argon2id parameters (zero: default).
 	Params keystore.Params
 
@@ -62,10 +65,31 @@ func (e *Enrollment) ServerChecked(url string, k *api.ServerKey, err error) {
 	e.Busy = false
 	e.FingerprintConfirmed = false
 	e.Error = Message(err)
+	old := e.ServerKey
 	e.ServerKey, e.CheckedURL = nil, ""
-	if err == nil {
-		e.ServerKey, e.CheckedURL = k, url
+	if err != nil {
+		return
 	}
+	e.ServerKey, e.CheckedURL = k, url
+	// The other addresses stay if they were checked against this same
+	// key; another key starts the list again.
+	var others []string
+	if old != nil && k != nil && bytes.Equal(old.PublicKey, k.PublicKey) && len(e.Servers.Addresses) > 1 {
+		others = slices.DeleteFunc(slices.Clone(e.Servers.Addresses[1:]), func(a string) bool { return a == url })
+	}
+	e.Servers = ServerList{Addresses: append([]string{url}, others...), Locked: 1}
+}
+
+// CanAddServers reports whether other addresses may be added: once the
+// server's fingerprint is confirmed, against its key.
+func (e *Enrollment) CanAddServers() bool { return e.FingerprintOK() }
+
+// OtherServers are the addresses added after the checked one, in order.
+func (e *Enrollment) OtherServers() []string {
+	if !e.Checked() || len(e.Servers.Addresses) < 2 {
+		return nil
+	}
+	return slices.Clone(e.Servers.Addresses[1:])
 }
 
 // Checked reports whether the server at the address now typed has been
@@ -191,7 +215,7 @@ func (e *Enrollment) Request() service.EnrollRequest {
 		// function on both sides): " i000038 " is I000038.
 		ServerURL: strings.TrimSpace(e.ServerURL), Identifier: domain.NormalizeTyped(e.Identifier),
 		Code: domain.NormalizeTyped(e.Code), Passphrase: e.Passphrase, Confirm: e.Confirm, Params: e.Params,
-		OtherServers: service.SplitServerURLs(e.OtherServers),
+		OtherServers: e.OtherServers(),
 	}
 	if e.FingerprintOK() {
 		r.ServerKey = *e.ServerKey

@@ -335,7 +335,7 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 	case !st.Checked:
 		s.Online = i18n.T("sync.checking")
 	case st.Online && st.Server != "":
-		s.Online = i18n.T("sync.online_at", st.Server) // which of the server's addresses answered
+		s.Online = ServerLine(st.Server, a.Svc.Servers()) // which of the server's addresses answered
 	case st.Online:
 		s.Online = i18n.T("sync.online")
 	default:
