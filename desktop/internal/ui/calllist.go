@@ -163,6 +163,7 @@ func (c *choixTabs) syncCallList() {
 	if r := c.s.VM.Round; w.clSyncBusy || r == nil || r.Procedure != domain.ChoixAuRang || !c.s.app.session.Unlocked() {
 		return
 	}
+	c.CL.Binomes = c.s.VM.Round.Binomes // the marks of the binômes in the list
 	w.clSyncBusy = true
 	w.clSync.Disable()
 	var d viewmodel.CallListData
