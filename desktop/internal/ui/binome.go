@@ -73,7 +73,10 @@ func newBinomeTab(s *InternScreen) *binomeTab {
 	b.fetch = widget.NewButtonWithIcon(i18n.T("binome.refresh"), theme.ViewRefreshIcon(), func() { b.fetchLinks(true) })
 	received := container.NewBorder(nil, nil, nil, b.fetch,
 		widget.NewLabelWithStyle(i18n.T("binome.proposals"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	top := container.NewVBox(wrapLabel(i18n.T("binome.explain")), received, b.proposals, widget.NewSeparator(), b.partner, add,
+	// The proposals scroll within a bounded height: the editor below keeps its place.
+	props := container.NewVScroll(b.proposals)
+	props.SetMinSize(fyne.NewSize(0, 190))
+	top := container.NewVBox(wrapLabel(i18n.T("binome.explain")), received, props, widget.NewSeparator(), b.partner, add,
 		container.NewHBox(b.up, b.rm, layoutSpacer(), b.withdraw, b.sign))
 	bottom := container.NewVBox(b.mirror, b.status, b.errLabel)
 	b.form = container.NewBorder(top, bottom, nil, nil, b.pairs)
@@ -142,7 +145,7 @@ func (b *binomeTab) fetchLinks(ask bool) {
 	case b.s.app.session.Unlocked():
 		run("")
 	case ask:
-		askPassphrase(b.s.app.Window, i18n.T("binome.refresh"), i18n.T("lock.unlock_help"), run)
+		askPassphrase(b.s.app.Window, i18n.T("binome.refresh"), i18n.T("binome.pass_help"), run)
 	}
 }
 
@@ -152,7 +155,10 @@ func (b *binomeTab) fetchLinks(ask bool) {
 func (b *binomeTab) showProposals() {
 	b.proposals.RemoveAll()
 	props := b.vm.Proposals()
-	if len(props) == 0 {
+	switch {
+	case !b.vm.LinksFetched():
+		b.proposals.Add(wrapLabel(i18n.T("binome.proposals.unknown")))
+	case len(props) == 0:
 		b.proposals.Add(wrapLabel(i18n.T("binome.proposals.none")))
 	}
 	for _, p := range props {

@@ -119,15 +119,9 @@ func (b *Binome) MoveUp(i int) {
 	}
 }
 
-// PairLabel describes the i-th pair, with the postes' titles.
+// PairLabel describes the i-th pair, with the postes' titles and ids.
 func (b *Binome) PairLabel(i int) string {
-	name := func(id string) string {
-		if p, ok := b.cat.Poste(id); ok {
-			return b.cat.RowTitle(p)
-		}
-		return id
-	}
-	return i18n.T("binome.pair", i+1, name(b.Pairs[i][0]), name(b.Pairs[i][1]))
+	return i18n.T("binome.pair", i+1, b.posteName(b.Pairs[i][0]), b.posteName(b.Pairs[i][1]))
 }
 
 // Mirror returns the joint list as the partner must sign it: each pair

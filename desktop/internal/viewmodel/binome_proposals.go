@@ -118,12 +118,18 @@ func (b *Binome) ProposalPairs(p Proposal) string {
 	return strings.Join(lines, "\n")
 }
 
+// posteName names a poste of a proposal: its title and id (titles repeat).
 func (b *Binome) posteName(id string) string {
 	if p, ok := b.cat.Poste(id); ok {
-		return b.cat.RowTitle(p)
+		return b.cat.RowTitle(p) + " (" + id + ")"
 	}
 	return id
 }
+
+// LinksFetched reports whether the signed links naming the intern were
+// fetched for this round (FetchLinks needs the key): until then no
+// proposal can be shown.
+func (b *Binome) LinksFetched() bool { return b.links != nil }
 
 // Accept signs the link that makes p a binôme: the proposer as partner
 // and the same joint list seen from the intern's side (it replaces the

@@ -136,9 +136,9 @@ func TestTurnRow(t *testing.T) {
 			LiveRow{1, false, "Rang 1 : i01 attend son binôme i03 (rang 3)"}},
 		{"pair turn, joint list", simulation.Step{Rank: 3, Intern: "i03", Poste: "P2", Left: 0, Partner: "i01", PartnerRank: 1,
 			PartnerPoste: "P1", PartnerLeft: 2, Pair: 2}, "i01",
-			LiveRow{3, true, "Rang 3 : tour du binôme i01 + i03 : i01 prend poste P1 (restent 2 places) ; i03 prend poste P2 (reste 0 place) — paire n°\u00a02 de leur liste commune — vous"}},
+			LiveRow{3, true, "Rang 3 : tour du binôme i01 + i03 — paire n°\u00a02 de leur liste commune\n    i01 prend poste P1 (restent 2 places)\n    i03 prend poste P2 (reste 0 place) — vous"}},
 		{"pair turn, own lists", simulation.Step{Rank: 5, Intern: "i05", Partner: "i02", PartnerRank: 2, PartnerPoste: "P3", PartnerLeft: 0}, "i09",
-			LiveRow{5, false, "Rang 5 : tour du binôme i02 + i05 : i02 prend poste P3 (reste 0 place) ; i05 ne prend aucun poste — chacun sur sa propre liste"}},
+			LiveRow{5, false, "Rang 5 : tour du binôme i02 + i05 — chacun sur sa propre liste\n    i02 prend poste P3 (reste 0 place)\n    i05 ne prend aucun poste"}},
 	} {
 		if got := turnRow(c.st, c.me, name); got != c.want {
 			t.Errorf("%s:\n got %+v\nwant %+v", c.name, got, c.want)

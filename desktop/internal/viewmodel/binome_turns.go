@@ -29,8 +29,9 @@ func turnRow(st simulation.Step, me string, posteName func(string) string) LiveR
 		if st.Pair > 0 {
 			how = i18n.T("live.pair_joint", st.Pair)
 		}
-		r.Text = i18n.T("live.pair_turn", st.Rank, st.Partner, st.Intern) + " : " +
-			take(st.Partner, st.PartnerPoste, st.PartnerLeft) + " ; " + take(st.Intern, st.Poste, st.Left) + " — " + how
+		// Three lines: the pair's turn, then each take (the screens show them whole).
+		r.Text = i18n.T("live.pair_turn", st.Rank, st.Partner, st.Intern) + " — " + how +
+			"\n    " + take(st.Partner, st.PartnerPoste, st.PartnerLeft) + "\n    " + take(st.Intern, st.Poste, st.Left)
 	case st.Poste == "":
 		r.Text = i18n.T("live.nothing", st.Rank, st.Intern)
 	default:
