@@ -182,3 +182,30 @@ func testCallRecord(entries []calllist.Entry) *localstore.CallListRecord {
 func liveOf(steps ...simulation.Step) *api.LiveReplay {
 	return &api.LiveReplay{Round: "R1", Total: len(steps), From: 1, CallListVersion: 1, Steps: steps, Revealed: len(steps)}
 }
+
+// TestMineTextBinome: the earlier member of a binôme is told they choose
+// at the partner's turn, then, once it is revealed, what the pair's turn
+// gave them.
+func TestMineTextBinome(t *testing.T) {
+	i18n.SetLanguage("fr")
+	steps := []simulation.Step{
+		{Rank: 1, Intern: "i01", Partner: "i03", Waits: true, PartnerRank: 3},
+		{Rank: 2, Intern: "i02", Poste: "P2", Left: 1},
+		{Rank: 3, Intern: "i03", Poste: "P2", Partner: "i01", PartnerRank: 1, PartnerPoste: "P1", Pair: 1},
+	}
+	for _, c := range []struct {
+		name     string
+		revealed int
+		want     string
+	}{
+		{"before the pair's turn", 2, "Rang 1 : vous choisissez avec votre binôme i03 à son tour (rang 3)"},
+		{"at it", 3, "Votre tour (rang 3) : vous obtenez P1"},
+	} {
+		l := NewLiveFollow(nil)
+		l.MyRank = func() int { return 1 }
+		l.Started, l.Steps, l.Revealed, l.Total = true, steps[:c.revealed], c.revealed, 3
+		if got := l.MineText(); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
