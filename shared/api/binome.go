@@ -122,8 +122,8 @@ func LinksMatch(a, b *BinomeLink) bool {
 // LinkedBinome is a binôme formed by two matching links, in canonical
 // form: Interns in increasing order, Pairs oriented the same way.
 type LinkedBinome struct {
-	Interns [2]string
-	Pairs   [][2]string
+	Interns [2]string   `json:"interns"`
+	Pairs   [][2]string `json:"pairs"`
 }
 
 // Canonical returns the binôme of a link in canonical form.

@@ -65,3 +65,42 @@ func (l *List) PairTurns(pairs [][2]string) ([]PairTurn, error) {
 	})
 	return out, nil
 }
+
+// PairMark is how the call list marks an intern of a binôme: the partner
+// and the rank at which the two choose together (0 when one of them is
+// absent: each then chooses alone at its own rank).
+type PairMark struct {
+	Partner   string
+	ChoosesAt int
+}
+
+// PairMarks returns the mark of each intern of the binômes of the list
+// (PairTurns), by intern id. Pairs naming an intern missing from the list
+// are left out rather than refused, as a reader may know of a binôme of
+// another version of the list; a pair repeating an intern already marked
+// is left out too.
+func (l *List) PairMarks(pairs [][2]string) map[string]PairMark {
+	in := make(map[string]bool, len(l.Entries))
+	for _, e := range l.Entries {
+		in[e.Intern] = true
+	}
+	var kept [][2]string
+	used := map[string]bool{}
+	for _, pq := range pairs {
+		if !in[pq[0]] || !in[pq[1]] || pq[0] == pq[1] || used[pq[0]] || used[pq[1]] {
+			continue
+		}
+		used[pq[0]], used[pq[1]] = true, true
+		kept = append(kept, pq)
+	}
+	turns, err := l.PairTurns(kept)
+	if err != nil { // cannot happen: kept holds valid, disjoint pairs of the list
+		return nil
+	}
+	out := make(map[string]PairMark, 2*len(turns))
+	for _, t := range turns {
+		out[t.Interns[0]] = PairMark{Partner: t.Interns[1], ChoosesAt: t.ChoosesAt}
+		out[t.Interns[1]] = PairMark{Partner: t.Interns[0], ChoosesAt: t.ChoosesAt}
+	}
+	return out
+}

@@ -44,3 +44,29 @@ func TestPairTurns(t *testing.T) {
 		}
 	}
 }
+
+// TestPairMarks: each intern of a binôme is marked with the partner and
+// the later rank of the two (0 with an absent intern); pairs off the list,
+// repeated or linking an intern twice mark nothing more.
+func TestPairMarks(t *testing.T) {
+	l := &List{ID: "R1", Version: 1, Entries: []Entry{
+		{Rank: 1, Intern: "a"}, {Rank: 2, Intern: "b"}, {Rank: 3, Intern: "c", Absent: true},
+		{Rank: 4, Intern: "d"}, {Rank: 5, Intern: "e"},
+	}}
+	for _, tt := range []struct {
+		name  string
+		pairs [][2]string
+		want  map[string]PairMark
+	}{
+		{"none", nil, map[string]PairMark{}},
+		{"one pair", [][2]string{{"d", "a"}}, map[string]PairMark{"a": {"d", 4}, "d": {"a", 4}}},
+		{"absent", [][2]string{{"c", "e"}}, map[string]PairMark{"c": {"e", 0}, "e": {"c", 0}}},
+		{"the same pair twice", [][2]string{{"a", "b"}, {"b", "a"}}, map[string]PairMark{"a": {"b", 2}, "b": {"a", 2}}},
+		{"off the list, self, linked twice", [][2]string{{"a", "z"}, {"e", "e"}, {"a", "b"}, {"b", "d"}},
+			map[string]PairMark{"a": {"b", 2}, "b": {"a", 2}}},
+	} {
+		if got := l.PairMarks(tt.pairs); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}

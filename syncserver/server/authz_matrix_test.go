@@ -74,6 +74,7 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/v1/rounds/{round}/simulation/me", signed: true},
 	{method: "GET", tmpl: "/v1/rounds/{round}/simulation/amphi", signed: true},
 	{method: "GET", tmpl: "/v1/rounds/{round}/live", signed: true},
+	{method: "GET", tmpl: "/v1/rounds/{round}/binomes", signed: true, only: []caller{intrn, admin}},
 	{method: "POST", tmpl: "/v1/corrections", signed: true, only: []caller{rts, coord, admin}},
 	{method: "GET", tmpl: "/v1/corrections", signed: true, only: []caller{rts, coord, admin}},
 	{method: "GET", tmpl: "/v1/scope/people", signed: true, only: []caller{coord, admin}},

@@ -68,6 +68,8 @@ func (s *Server) routes() {
 	add("GET", "/v1/rounds/{round}/simulation/me", endpoint{signed: true, fn: s.simulationMe})
 	add("GET", "/v1/rounds/{round}/simulation/amphi", endpoint{signed: true, fn: s.simulationAmphi})
 	add("GET", "/v1/rounds/{round}/live", endpoint{signed: true, fn: s.live})
+	add("GET", "/v1/rounds/{round}/binomes", endpoint{signed: true,
+		roles: []domain.Role{domain.RoleIntern, domain.RoleAdmin}, fn: s.binomeLinks})
 	add("POST", "/v1/corrections", endpoint{signed: true, roles: staff, fn: s.fileCorrection})
 	add("GET", "/v1/corrections", endpoint{signed: true, roles: staff, fn: s.listCorrections})
 	add("GET", "/v1/scope/people", endpoint{signed: true,

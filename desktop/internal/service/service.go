@@ -470,21 +470,35 @@ func (s *Service) Sign(round string) (localstore.Item, error) {
 		return localstore.Item{}, err
 	}
 	me := s.Profile.Person.ID
-	now := s.Now()
-	item, err := s.Store.EnqueueSigned(round, uploads, func(seq uint64) (localstore.Item, error) {
+	return s.signQueue(priv, round, api.WishListType, uploads, func(seq uint64, clientTime time.Time) (any, localstore.Item) {
 		sub := api.Submission{
-			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
+			Round: round, Author: me, Seq: seq, ClientTime: clientTime,
 			List: append([]string(nil), d.List...), Ranks: d.Ranks(), Attachments: d.Attachments,
 		}
-		payload, err := json.Marshal(sub)
+		return sub, localstore.Item{Kind: localstore.KindEnvelope, List: sub.List, Ranks: sub.Ranks}
+	})
+}
+
+// signQueue is the one signing of a submission by the app: it takes the
+// next sequence number of round, lets build make the payload with it and
+// the client time (to the second), and the item's own fields (kind,
+// poste, list, ranks), signs the payload's JSON as payloadType with priv,
+// and queues the envelope item, after the items before it depends on, in
+// one transaction of the local store (EnqueueSigned), then wakes the
+// outbox.
+func (s *Service) signQueue(priv ed25519.PrivateKey, round, payloadType string, before []localstore.Item,
+	build func(seq uint64, clientTime time.Time) (any, localstore.Item)) (localstore.Item, error) {
+	now := s.Now()
+	item, err := s.Store.EnqueueSigned(round, before, func(seq uint64) (localstore.Item, error) {
+		content, it := build(seq, now.UTC().Truncate(time.Second))
+		payload, err := json.Marshal(content)
 		if err != nil {
 			return localstore.Item{}, err
 		}
-		env := envelope.Sign(priv, api.WishListType, payload)
-		return localstore.Item{
-			Kind: localstore.KindEnvelope, Round: round, Seq: seq, CreatedAt: now.UTC(),
-			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List, Ranks: sub.Ranks,
-		}, nil
+		env := envelope.Sign(priv, payloadType, payload)
+		it.Round, it.Seq, it.CreatedAt = round, seq, now.UTC()
+		it.Envelope, it.Digest = env.Encode(), env.Digest()
+		return it, nil
 	})
 	if err != nil {
 		return localstore.Item{}, err

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -138,6 +139,16 @@ func (c *choixTabs) showCallList() {
 		w.clHistory.Add(wrapLabel(h))
 	}
 	w.liveRows = cl.LiveRows()
+	// A binôme's turn is on several lines: its row is taller (the others
+	// are set too, as the rows shown change).
+	single := widget.NewLabel("x").MinSize().Height
+	for i, r := range w.liveRows {
+		h := single
+		if strings.Contains(r.Text, "\n") {
+			h = widget.NewLabel(r.Text).MinSize().Height
+		}
+		w.liveList.SetItemHeight(i, h)
+	}
 	w.liveList.Refresh()
 	setEnabled(w.liveJump, cl.LiveIndexOf() >= 0 || cl.MyRank() > 0)
 	_, more := cl.LiveNext()
@@ -163,6 +174,7 @@ func (c *choixTabs) syncCallList() {
 	if r := c.s.VM.Round; w.clSyncBusy || r == nil || r.Procedure != domain.ChoixAuRang || !c.s.app.session.Unlocked() {
 		return
 	}
+	c.CL.Binomes = c.s.VM.Round.Binomes // the marks of the binômes in the list
 	w.clSyncBusy = true
 	w.clSync.Disable()
 	var d viewmodel.CallListData

@@ -675,6 +675,7 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 		}
 		s.refreshWishes()
 		s.refreshFiles()
+		s.binome.delivered()
 	}
 }
 
@@ -695,6 +696,7 @@ func (s *InternScreen) syncNow() {
 		s.refreshRounds()
 		s.refreshAll()
 		s.choix.onSync()
+		s.binome.fetchLinks(false)
 		if s.VM.SyncError != "" {
 			s.syncDetail.SetText(i18n.T("sync.failed", s.VM.SyncError))
 		}

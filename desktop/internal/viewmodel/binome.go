@@ -29,6 +29,11 @@ type Binome struct {
 	// poste, Pairs[k][1] the partner's.
 	Pairs    [][2]string
 	versions []localstore.Item
+	// links are the signed links naming the intern, as the server holds
+	// them (FetchLinks); declined, the proposers whose proposal the intern
+	// declined.
+	links    *api.BinomeLinksResponse
+	declined map[string]bool
 	// Error is the last error to show.
 	Error string
 }
@@ -40,6 +45,9 @@ func NewBinome(svc *service.Service, cat *Catalogue) *Binome { return &Binome{sv
 // Load shows round r: the last signed link, if any, is the starting point
 // of the edit.
 func (b *Binome) Load(r *domain.Round) error {
+	if b.round == nil || r == nil || b.round.ID != r.ID {
+		b.links, b.declined = nil, nil
+	}
 	b.round, b.Partner, b.Pairs, b.Error = r, "", nil, ""
 	if r == nil {
 		b.versions = nil
@@ -111,15 +119,9 @@ func (b *Binome) MoveUp(i int) {
 	}
 }
 
-// PairLabel describes the i-th pair, with the postes' titles.
+// PairLabel describes the i-th pair, with the postes' titles and ids.
 func (b *Binome) PairLabel(i int) string {
-	name := func(id string) string {
-		if p, ok := b.cat.Poste(id); ok {
-			return b.cat.RowTitle(p)
-		}
-		return id
-	}
-	return i18n.T("binome.pair", i+1, name(b.Pairs[i][0]), name(b.Pairs[i][1]))
+	return i18n.T("binome.pair", i+1, b.posteName(b.Pairs[i][0]), b.posteName(b.Pairs[i][1]))
 }
 
 // Mirror returns the joint list as the partner must sign it: each pair
@@ -185,6 +187,9 @@ func (b *Binome) fail(err error) error {
 
 // Status says where the last signed link stands.
 func (b *Binome) Status() string {
+	if _, name, ok := b.Confirmed(); ok {
+		return i18n.T("binome.status.confirmed", name)
+	}
 	if len(b.versions) == 0 {
 		return i18n.T("binome.status.none")
 	}

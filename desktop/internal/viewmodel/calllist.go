@@ -9,6 +9,7 @@ import (
 	"appariement/desktop/internal/localstore"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
+	"appariement/shared/calllist"
 	"appariement/shared/simulation"
 )
 
@@ -28,6 +29,13 @@ type CallList struct {
 	// Filter keeps the rows whose intern id contains it (case-insensitive).
 	Filter string
 	Error  string
+	// Binomes says the round lets interns choose in binômes: Sync then
+	// fetches the intern's binôme too, for the marks of the list.
+	Binomes bool
+	// pairs are the binômes of the intern's signed links; marks, the
+	// marks of the rows (calllist.List.PairMarks), recomputed by Rows.
+	pairs [][2]string
+	marks map[string]calllist.PairMark
 }
 
 // NewCallList returns the call list view model of svc's intern.
@@ -40,7 +48,7 @@ func NewCallList(svc *service.Service, posteName func(string) string) *CallList 
 
 // Load shows what the cache holds for round (offline).
 func (c *CallList) Load(round string) error {
-	c.Round, c.Record, c.Notices, c.Live, c.Error = round, nil, nil, nil, ""
+	c.Round, c.Record, c.Notices, c.Live, c.Error, c.pairs = round, nil, nil, nil, "", nil
 	if round == "" {
 		return nil
 	}
@@ -62,7 +70,10 @@ type CallListData struct {
 	Round   string
 	Record  *localstore.CallListRecord
 	Notices *localstore.NoticesRecord
-	Err     error
+	// Pairs are the intern's binômes (both links signed), nil when the
+	// round has none or they could not be fetched.
+	Pairs [][2]string
+	Err   error
 }
 
 // Sync fetches the notices of round and, when the notices name a version
@@ -73,6 +84,9 @@ func (c *CallList) Sync(ctx context.Context, round string) CallListData {
 	d.Notices, d.Err = c.svc.SyncNotices(ctx, round)
 	if d.Err != nil {
 		return d
+	}
+	if pairs, err := c.syncBinomes(ctx, round); err == nil {
+		d.Pairs = pairs
 	}
 	if rec, err := c.svc.Store.CallList(round); err == nil && rec.List != nil && d.Notices.Notices != nil && rec.List.Version == d.Notices.Notices.Version {
 		d.Record = rec
@@ -85,7 +99,10 @@ func (c *CallList) Sync(ctx context.Context, round string) CallListData {
 // Apply shows the outcome of Sync; a failure keeps the cached copies.
 func (c *CallList) Apply(d CallListData) {
 	if d.Round != c.Round {
-		c.Round, c.Record, c.Notices, c.Live = d.Round, nil, nil, nil
+		c.Round, c.Record, c.Notices, c.Live, c.pairs = d.Round, nil, nil, nil, nil
+	}
+	if d.Pairs != nil {
+		c.pairs = d.Pairs
 	}
 	c.Error = ""
 	if d.Notices != nil {
@@ -142,7 +159,9 @@ type CallRow struct {
 	Intern string
 	Absent bool
 	Me     bool
-	Text   string
+	// Partner is the intern's binôme, "" when none.
+	Partner string
+	Text    string
 }
 
 // Rows returns the entries matching Filter, in call order.
@@ -152,6 +171,7 @@ func (c *CallList) Rows() []CallRow {
 	}
 	me := c.svc.Me().ID
 	f := strings.ToLower(strings.TrimSpace(c.Filter))
+	c.marks = c.Record.List.PairMarks(c.pairsKnown())
 	var out []CallRow
 	for _, e := range c.Record.List.Entries {
 		if f != "" && !strings.Contains(strings.ToLower(e.Intern), f) {
@@ -164,6 +184,9 @@ func (c *CallList) Rows() []CallRow {
 		}
 		if r.Me {
 			r.Text += " — " + i18n.T("calllist.you")
+		}
+		if m := c.pairMark(e.Intern); m != "" {
+			r.Partner, r.Text = c.marks[e.Intern].Partner, r.Text+" — "+m
 		}
 		if e.Note != "" {
 			r.Text += " (" + e.Note + ")"
@@ -279,16 +302,7 @@ func (c *CallList) LiveRows() []LiveRow {
 	me := c.svc.Me().ID
 	out := make([]LiveRow, len(c.Live.Steps))
 	for i, st := range c.Live.Steps {
-		r := LiveRow{Rank: st.Rank, Me: st.Intern == me}
-		if st.Poste == "" {
-			r.Text = i18n.T("live.nothing", st.Rank, st.Intern)
-		} else {
-			r.Text = i18n.T("live.step", st.Rank, st.Intern, c.PosteName(st.Poste), i18n.N("live.left", st.Left, st.Left))
-		}
-		if r.Me {
-			r.Text += " — " + i18n.T("calllist.you")
-		}
-		out[i] = r
+		out[i] = turnRow(st, me, c.PosteName)
 	}
 	return out
 }

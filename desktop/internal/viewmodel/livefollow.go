@@ -305,6 +305,16 @@ func (l *LiveFollow) MineText() string {
 	switch {
 	case me <= 0:
 		return i18n.T("follow.no_rank")
+	case me <= len(l.Steps) && l.Steps[me-1].Waits:
+		// The earlier member of a binôme: the pair's turn is the partner's rank.
+		st := l.Steps[me-1]
+		if st.PartnerRank > len(l.Steps) {
+			return i18n.T("follow.waits_partner", me, st.Partner, st.PartnerRank)
+		}
+		if p := l.Steps[st.PartnerRank-1].PartnerPoste; p != "" {
+			return i18n.T("follow.got", st.PartnerRank, l.PosteName(p))
+		}
+		return i18n.T("follow.got_none", st.PartnerRank)
 	case me <= len(l.Steps):
 		if p := l.Steps[me-1].Poste; p != "" {
 			return i18n.T("follow.got", me, l.PosteName(p))
@@ -326,16 +336,7 @@ func (l *LiveFollow) LastRows(n int) []LiveRow {
 	me := l.svc.Me().ID
 	var out []LiveRow
 	for i := len(l.Steps) - 1; i >= 0 && len(out) < n; i-- {
-		st := l.Steps[i]
-		r := LiveRow{Rank: st.Rank, Me: st.Intern == me}
-		if st.Poste == "" {
-			r.Text = i18n.T("live.nothing", st.Rank, st.Intern)
-		} else {
-			r.Text = i18n.T("live.step", st.Rank, st.Intern, l.PosteName(st.Poste), i18n.N("live.left", st.Left, st.Left))
-		}
-		if r.Me {
-			r.Text += " — " + i18n.T("calllist.you")
-		}
+		r := turnRow(l.Steps[i], me, l.PosteName)
 		out = append(out, r)
 	}
 	return out
