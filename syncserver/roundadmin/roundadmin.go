@@ -391,7 +391,11 @@ func (s *Service) Next(a rounds.Actor, parent string, in api.NextRoundRequest) (
 			return err
 		}
 		left, interns := rounds.Derive(postes, res)
-		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: prev.Procedure,
+		name := in.Name
+		if name == "" {
+			name = rules.NextRoundName(prev.Name, prev.Number+1)
+		}
+		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: name, Procedure: prev.Procedure,
 			Number: prev.Number + 1, Parent: parent, Subdivision: prev.Subdivision, Specialty: prev.Specialty,
 			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage, Binomes: prev.Binomes, WishTies: prev.WishTies}}
 		if err := s.commitDraw(tx, &next.Round); err != nil {

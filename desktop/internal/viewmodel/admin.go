@@ -282,8 +282,7 @@ func (a *Admin) NextRound(ctx context.Context) (*domain.Round, error) {
 	n := a.Round.Number + 1
 	baseID, _, _ := strings.Cut(a.Round.ID, "-T")
 	id := fmt.Sprintf("%s-T%d", baseID, n)
-	base, _, _ := strings.Cut(a.Round.Name, " — ")
-	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: i18n.T("admin.round_name", base, n)})
+	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: rules.NextRoundName(a.Round.Name, n)})
 }
 
 // manual returns the manual assignments of the current round, as the

@@ -423,7 +423,7 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r2.Number != 2 || r2.Parent != env.Round {
+	if r2.Number != 2 || r2.Parent != env.Round || r2.Name != "Tour 2 (démo)" {
 		t.Fatalf("round 2: %+v", r2)
 	}
 	if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil {
@@ -454,6 +454,9 @@ func TestStaffEndToEnd(t *testing.T) {
 	r3, err := adm.NextRound(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r3.Name != "Tour 3 (démo)" {
+		t.Fatalf("round 3 named %q, want \"Tour 3 (démo)\"", r3.Name)
 	}
 	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil {
 		t.Fatal(err)
