@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/i18n"
@@ -65,6 +66,10 @@ func New(a fyne.App, store *localstore.Store, opts Options) *App {
 	app := &App{FyneApp: a, Window: w, Store: store, Opts: opts, ctx: ctx, cancel: cancel}
 	w.SetMainMenu(app.mainMenu())
 	w.SetOnClosed(app.Stop)
+	// Ctrl+Q (Cmd+Q on macOS) quits on every screen, as the window's close
+	// button does: main stops the session once the app's loop returns.
+	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { a.Quit() })
 	return app
 }
 
