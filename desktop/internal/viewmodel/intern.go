@@ -346,21 +346,21 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 	case st.Pending == 0:
 		s.Detail = i18n.T("sync.nothing_pending")
 	case st.NeedsKey:
-		s.Detail = i18n.T("sync.needs_key", st.Pending)
+		s.Detail = i18n.N("sync.needs_key", st.Pending, st.Pending)
 	case st.Sending:
 		s.Detail = i18n.T("sync.sending", st.Done+1, st.Done+st.Pending)
 	case !st.NextAttempt.IsZero() && (st.Busy == api.CodeStorageUnavailable || st.Busy == api.CodeClockBehind):
 		// The server is up but cannot record: the list stays in the outbox.
-		s.Detail = i18n.T("sync.server_cannot_store", FormatClock(st.NextAttempt), st.Pending)
+		s.Detail = i18n.N("sync.server_cannot_store", st.Pending, st.Pending, FormatClock(st.NextAttempt))
 		s.Warning = true
 	case !st.NextAttempt.IsZero():
 		wait := time.Until(st.NextAttempt).Round(time.Second)
 		if wait < 0 {
 			wait = 0
 		}
-		s.Detail = i18n.T("sync.retry", st.Pending, wait)
+		s.Detail = i18n.N("sync.retry", st.Pending, st.Pending, wait)
 	default:
-		s.Detail = i18n.T("sync.pending", st.Pending)
+		s.Detail = i18n.N("sync.pending", st.Pending, st.Pending)
 	}
 	if !a.LastSync.IsZero() {
 		s.Detail += " — " + i18n.T("sync.last", FormatTime(a.LastSync))
