@@ -19,6 +19,10 @@ type Balance struct {
 	Postes      int
 }
 
+// Name names the cell as people read it: "Pédiatrie — Île-de-France"
+// (the codes when unknown).
+func (b Balance) Name() string { return CellName(b.Specialty, b.Subdivision) }
+
 // Diff is places minus interns: negative is a shortage.
 func (b Balance) Diff() int { return b.Places - b.Interns }
 
