@@ -414,12 +414,18 @@ func ReportRows(r *api.ImportReport) []string {
 		i18n.N("import.count.closed", r.Closed, r.Closed), i18n.N("import.count.errors", len(r.Problems), len(r.Problems)),
 		i18n.N("import.count.warnings", len(r.Warnings), len(r.Warnings)))}
 	line := func(kind string, p api.ImportProblem) string {
-		s := kind + " " + i18n.T("import.row", p.Row)
+		s := kind
+		if p.Row > 0 { // 0: the whole file
+			s += " " + i18n.T("import.row", p.Row)
+		}
 		if p.Column != "" {
 			s += " [" + p.Column + "]"
 		}
 		if p.ID != "" {
 			s += " (" + p.ID + ")"
+		}
+		if s == kind {
+			return s + " " + i18n.Pick(p.Message, p.MessageEN)
 		}
 		return s + " : " + i18n.Pick(p.Message, p.MessageEN)
 	}
@@ -428,6 +434,11 @@ func ReportRows(r *api.ImportReport) []string {
 	}
 	for _, p := range r.Warnings {
 		out = append(out, line("⚠", p))
+	}
+	// What the importer did by itself: the header row it took under a
+	// title, each RTS found by e-mail or created.
+	for _, p := range r.Notes {
+		out = append(out, line("•", p))
 	}
 	return out
 }
