@@ -461,7 +461,7 @@ func (s *InternScreen) addShortcuts(w fyne.Window) {
 }
 
 func (s *InternScreen) sign() {
-	help := i18n.T("wish.sign_help", s.VM.Wishes.Len())
+	help := i18n.T("wish.sign_help", i18n.N("count.postes", s.VM.Wishes.Len(), s.VM.Wishes.Len()))
 	askPassphrase(s.app.Window, i18n.T("wish.sign_title"), help, func(pass string) {
 		s.signButton.Disable()
 		s.draftStatus.SetText(i18n.T("wish.signing"))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCountedMessages: each counted message of the RTS screens with 0, 1
@@ -31,6 +32,24 @@ func TestCountedMessages(t *testing.T) {
 	for n, want := range []string{"0 candidat classé depuis f.csv", "1 candidat classé depuis f.csv", "2 candidats classés depuis f.csv"} {
 		if got := ImportDoneLabel(n, "f.csv"); !strings.HasPrefix(got, want) {
 			t.Errorf("ImportDoneLabel(%d) = %q", n, got)
+		}
+	}
+}
+
+// TestVersionLabels: a signed version's line counts its postes or ranked
+// candidates with plural forms, 0 and 1 singular in French.
+func TestVersionLabels(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 5, 0, 0, time.UTC)
+	for n, want := range []string{"0 poste", "1 poste", "2 postes"} {
+		got := WishVersionLabel(1, n, at)
+		if !strings.HasPrefix(got, "Version n°\u00a01 — "+want+" — signée le ") || strings.Contains(got, "(s)") {
+			t.Errorf("WishVersionLabel(%d) = %q", n, got)
+		}
+	}
+	for n, want := range []string{"0 candidat classé", "1 candidat classé", "2 candidats classés"} {
+		got := RankingVersionLabel(1, n, at)
+		if !strings.HasPrefix(got, "Version n°\u00a01 — "+want+" — signée le ") || strings.Contains(got, "(s)") {
+			t.Errorf("RankingVersionLabel(%d) = %q", n, got)
 		}
 	}
 }
