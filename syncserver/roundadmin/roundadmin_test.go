@@ -250,6 +250,12 @@ func TestThirdRoundRunPublish(t *testing.T) {
 	if len(res.Assignments) != 1 || res.Assignments[0].Intern != "i1" || len(res.Unmatched) != 1 || res.Unmatched[0] != "i2" {
 		t.Fatalf("run: %+v", res)
 	}
+	// Before publication a run may be made again (rules.RunAgain): the
+	// same frozen input gives the same result.
+	again, err := s.Run(admin, "T")
+	if err != nil || len(again.Assignments) != 1 || again.Assignments[0] != res.Assignments[0] || len(again.Unmatched) != 1 {
+		t.Fatalf("run again: %+v, %v", again, err)
+	}
 	signed, err := s.Publish(admin, "T")
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +276,8 @@ func TestThirdRoundRunPublish(t *testing.T) {
 	}
 	_, err = s.Publish(admin, "T")
 	refusal(t, "publish again", err, api.CodeInvalidState, "")
+	_, err = s.Run(admin, "T")
+	refusal(t, "run once published", err, api.CodeInvalidState, "le résultat du tour T est publié : son appariement ne peut plus être relancé")
 	_, err = s.Next(admin, "T", api.NextRoundRequest{ID: "T4"})
 	refusal(t, "fourth round", err, api.CodeInvalidState, "le tour T est le dernier (3e tour)")
 }

@@ -36,42 +36,44 @@ type AdminScreen struct {
 
 	summary                        *widget.Label
 	transition, run, publish, next *widget.Button
-	liveStart                      *widget.Button
-	livePace                       *widget.Entry
-	liveStatus                     *widget.Label
-	paceBox                        *fyne.Container // live reveal controls, choix au rang only
-	exportCSV, exportXLSX          *widget.Button
-	remaining, free                *widget.List
-	remainingSel, freeSel          int
-	remainingRows                  []domain.Person // round-3 interns matching the search
-	remainingFilter                *widget.Entry
-	freeRows                       []viewmodel.FreePoste
-	reason                         *widget.Entry
-	assign                         *widget.Button
-	round3                         *fyne.Container
-	round3Counters                 *widget.Label
-	preview                        *widget.List
-	roundTab                       *fyne.Container
-	actions                        *fyne.Container
-	previewRows                    []string
-	previewBox                     *fyne.Container
-	importKind                     *widget.RadioGroup
-	importRows                     []string
-	importList                     *widget.List
-	importReal                     *widget.Button
-	importName                     string
-	importData                     []byte
-	reminders                      []viewmodel.Reminder
-	reminderList, auditList        *widget.List
-	reminderCount                  *widget.Label
-	corr                           *correctionsPanel
-	people                         *peopleTab
-	scheduleB, scheduleSave        *widget.Button
-	schedule                       [4]*widget.Entry // the open schedule dialog's entries
-	scheduleErr                    *widget.Label
-	scheduleReason                 *widget.Entry
-	form                           *correctionForm       // the last request form opened
-	confirm, second                *dialog.ConfirmDialog // the last confirmations asked (for tests)
+	// runNote says why the run button is disabled (rules.RunStatusOf).
+	runNote                 *widget.Label
+	liveStart               *widget.Button
+	livePace                *widget.Entry
+	liveStatus              *widget.Label
+	paceBox                 *fyne.Container // live reveal controls, choix au rang only
+	exportCSV, exportXLSX   *widget.Button
+	remaining, free         *widget.List
+	remainingSel, freeSel   int
+	remainingRows           []domain.Person // round-3 interns matching the search
+	remainingFilter         *widget.Entry
+	freeRows                []viewmodel.FreePoste
+	reason                  *widget.Entry
+	assign                  *widget.Button
+	round3                  *fyne.Container
+	round3Counters          *widget.Label
+	preview                 *widget.List
+	roundTab                *fyne.Container
+	actions                 *fyne.Container
+	previewRows             []string
+	previewBox              *fyne.Container
+	importKind              *widget.RadioGroup
+	importRows              []string
+	importList              *widget.List
+	importReal              *widget.Button
+	importName              string
+	importData              []byte
+	reminders               []viewmodel.Reminder
+	reminderList, auditList *widget.List
+	reminderCount           *widget.Label
+	corr                    *correctionsPanel
+	people                  *peopleTab
+	scheduleB, scheduleSave *widget.Button
+	schedule                [4]*widget.Entry // the open schedule dialog's entries
+	scheduleErr             *widget.Label
+	scheduleReason          *widget.Entry
+	form                    *correctionForm       // the last request form opened
+	confirm, second         *dialog.ConfirmDialog // the last confirmations asked (for tests)
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -327,8 +329,11 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 		container.NewGridWrap(fyne.NewSize(90, s.livePace.MinSize().Height), s.livePace), s.liveStart)
 	s.scheduleB = widget.NewButtonWithIcon(i18n.T("schedule.title"), theme.HistoryIcon(), s.showSchedule)
 	s.actions = container.NewHBox(s.scheduleB, s.transition, s.run, s.paceBox, s.publish, s.next)
+	s.runNote = widget.NewLabel("")
+	s.runNote.Wrapping = fyne.TextWrapWord
+	s.runNote.Hide()
 	top := container.NewVBox(s.summary, s.liveStatus,
-		s.actions,
+		s.actions, s.runNote,
 		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())
 	s.roundTab = container.NewBorder(top, nil, nil, nil, container.NewStack(s.previewBox, s.round3))
 	return s.roundTab
@@ -346,7 +351,15 @@ func (s *AdminScreen) refreshRound() {
 		s.transition.Disable()
 	}
 	s.actions.Refresh()
-	setEnabled(s.run, s.VM.CanRun())
+	label, on, note := s.VM.RunButton()
+	s.run.SetText(label)
+	setEnabled(s.run, on && s.VM.CanRun())
+	s.runNote.SetText(note)
+	if note == "" {
+		s.runNote.Hide()
+	} else {
+		s.runNote.Show()
+	}
 	setEnabled(s.publish, s.VM.CanPublish())
 	setEnabled(s.liveStart, s.VM.CanStartLive())
 	if s.VM.CanStartLive() {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
@@ -210,9 +211,44 @@ func (a *Admin) NextState() domain.RoundState {
 	return rules.NextTransition(a.Round, a.Svc.Now())
 }
 
-// CanRun reports whether the matching may run now.
+// CanRun reports whether the matching may run now (rules.RunStatusOf).
 func (a *Admin) CanRun() bool {
 	return a.Round != nil && !a.published() && rules.CheckRun(a.Round, a.Svc.Now()) == nil
+}
+
+// RunButton is the run button of the current round: its label, whether it
+// is enabled, and the note shown beside it (why it is disabled, or "").
+func (a *Admin) RunButton() (label string, enabled bool, note string) {
+	if a.Round == nil {
+		return i18n.T("admin.run"), false, ""
+	}
+	r := *a.Round
+	if a.published() {
+		r.State = domain.StatePublished
+	}
+	return RunButtonOf(&r, a.Svc.Now())
+}
+
+// RunButtonOf is the run button of round r at now, by the one rule of
+// rules.RunStatusOf: "Lancer l'appariement" once the windows closed,
+// "Relancer (même entrée gelée, même résultat)" before publication,
+// disabled with the reason once published or live (or before the windows
+// closed).
+func RunButtonOf(r *domain.Round, now time.Time) (label string, enabled bool, note string) {
+	switch st := rules.RunStatusOf(r, now); st {
+	case rules.RunFirst:
+		return i18n.T("admin.run"), true, ""
+	case rules.RunAgain:
+		return i18n.T("admin.run_again"), true, ""
+	case rules.RunPublished:
+		return i18n.T("admin.run"), false, i18n.T("admin.run_final_published")
+	case rules.RunLiveStarted:
+		return i18n.T("admin.run"), false, i18n.T("admin.run_final_live")
+	}
+	if r.Procedure == domain.ChoixAuRang {
+		return i18n.T("admin.run"), false, i18n.T("admin.run_after_wishes")
+	}
+	return i18n.T("admin.run"), false, i18n.T("admin.run_after_rankings")
 }
 
 // RunWarning says what the admin should know before running the current

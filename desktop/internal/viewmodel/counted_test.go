@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"appariement/shared/domain"
+	"appariement/shared/rules"
 )
 
 // TestCountedMessages: each counted message of the RTS screens with 0, 1
@@ -50,6 +53,36 @@ func TestVersionLabels(t *testing.T) {
 		got := RankingVersionLabel(1, n, at)
 		if !strings.HasPrefix(got, "Version n°\u00a01 — "+want+" — signée le ") || strings.Contains(got, "(s)") {
 			t.Errorf("RankingVersionLabel(%d) = %q", n, got)
+		}
+	}
+}
+
+// TestRunButtonOf: the run button follows rules.RunStatusOf — enabled
+// once the windows closed, "Relancer (même entrée gelée, même résultat)"
+// before publication, disabled with the reason once published or live.
+func TestRunButtonOf(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name    string
+		r       domain.Round
+		label   string
+		enabled bool
+		note    string
+	}{
+		{"wishes open", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen}, "Lancer l'appariement", false, "L'appariement se lance une fois la fenêtre des classements close."},
+		{"choix au rang, wishes open", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen}, "Lancer l'appariement", false, "L'appariement se lance une fois la fenêtre des vœux close."},
+		{"rankings closed", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateRankingsClosed}, "Lancer l'appariement", true, ""},
+		{"matched", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateMatched}, "Relancer (même entrée gelée, même résultat)", true, ""},
+		{"third round", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StateDraft}, "Lancer l'appariement", true, ""},
+		{"live started", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateMatched, LiveStart: now}, "Lancer l'appariement", false, "Direct commencé : l'appariement est définitif, il ne peut plus être relancé."},
+		{"published", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StatePublished}, "Lancer l'appariement", false, "Résultat publié : l'appariement est définitif, il ne peut plus être relancé ni publié à nouveau."},
+	} {
+		label, enabled, note := RunButtonOf(&c.r, now)
+		if label != c.label || enabled != c.enabled || note != c.note {
+			t.Errorf("%s: %q %v %q, want %q %v %q", c.name, label, enabled, note, c.label, c.enabled, c.note)
+		}
+		if enabled != (rules.CheckRun(&c.r, now) == nil) {
+			t.Errorf("%s: the button (%v) and the server's rule (%v) differ", c.name, enabled, rules.CheckRun(&c.r, now))
 		}
 	}
 }

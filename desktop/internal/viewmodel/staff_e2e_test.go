@@ -387,12 +387,18 @@ func TestStaffEndToEnd(t *testing.T) {
 
 	// The admin closes, runs, publishes and creates round 2.
 	step(domain.StateRankingsClosed)
-	if !adm.CanRun() {
-		t.Fatal("cannot run")
+	if label, on, _ := adm.RunButton(); !adm.CanRun() || !on || label != "Lancer l'appariement" {
+		t.Fatalf("cannot run: %q %v", label, on)
 	}
 	res, err := adm.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if label, on, _ := adm.RunButton(); !adm.CanRun() || !on || label != "Relancer (même entrée gelée, même résultat)" {
+		t.Fatalf("after the run: %q %v", label, on)
 	}
 	if !slices.ContainsFunc(res.Assignments, func(a domain.Assignment) bool { return a.Intern == want[0] && a.Poste == poste.ID }) {
 		t.Errorf("the RTS's first choice %s did not get %s", want[0], poste.ID)
@@ -411,6 +417,12 @@ func TestStaffEndToEnd(t *testing.T) {
 	}
 	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
 		t.Fatal(err)
+	}
+	if _, on, note := adm.RunButton(); adm.CanRun() || on || adm.CanPublish() || !strings.HasPrefix(note, "Résultat publié : l'appariement est définitif") {
+		t.Fatalf("after publication: run %v, publish %v, note %q", on, adm.CanPublish(), note)
+	}
+	if _, err := adm.Run(ctx); err == nil || !strings.Contains(Message(err), "est publié : son appariement ne peut plus être relancé") {
+		t.Fatalf("run after publication: %v", err)
 	}
 	if !adm.CanNextRound() {
 		t.Fatal("cannot create round 2")
