@@ -162,7 +162,8 @@ func (a *App) openSession() error {
 		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(me.Role))))
 		a.Window.SetContent(container.NewCenter(msg))
 	}
-	a.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("notify.menu"),
+	// Fichier and Aide stay; the settings menu comes between them.
+	a.Window.SetMainMenu(a.mainMenu(fyne.NewMenu(i18n.T("notify.menu"),
 		fyne.NewMenuItem(i18n.T("notify.menu_item"), a.showNotificationSettings))))
 	a.watchNotices()
 	if !a.Opts.Synchronous {
