@@ -72,3 +72,24 @@ func TestMenusKeptAfterSignIn(t *testing.T) {
 		t.Fatalf("Aide: %+v", it)
 	}
 }
+
+// TestInternRoundSelectFitsName: the intern's round selector is as wide as
+// its longest round name (it cut "Appariement — tour 1 (démonstration)
+// (vœux ouverts)" to "… (…").
+func TestInternRoundSelectFitsName(t *testing.T) {
+	srv := realServer(t)
+	app, _ := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	s := app.intern
+	if s == nil || len(s.VM.RoundLabels()) == 0 {
+		t.Fatal("no intern screen or no round")
+	}
+	s.VM.Rounds[0].Name = "Appariement — tour 1 (démonstration nationale de novembre)"
+	s.refreshRounds()
+	probe := widget.NewSelect(nil, nil)
+	probe.PlaceHolder = s.VM.RoundLabels()[0]
+	if got, want := s.roundWrap.MinSize().Width, probe.MinSize().Width; got < want {
+		t.Fatalf("round selector %v wide, its name needs %v", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"appariement/desktop/internal/outbox"
 	"appariement/shared/domain"
 	"appariement/shared/rules"
 )
@@ -83,6 +84,27 @@ func TestRunButtonOf(t *testing.T) {
 		}
 		if enabled != (rules.CheckRun(&c.r, now) == nil) {
 			t.Errorf("%s: the button (%v) and the server's rule (%v) differ", c.name, enabled, rules.CheckRun(&c.r, now))
+		}
+	}
+}
+
+// TestSyncProgressShown: the status bar's progress bar is shown only while
+// a batch of sendings is under way, not for a queue that waits offline
+// (a bar at "0 %").
+func TestSyncProgressShown(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		st   outbox.Status
+		want bool
+	}{
+		{"offline, one waiting", outbox.Status{Checked: true, Pending: 1}, false},
+		{"offline, retry", outbox.Status{Checked: true, Pending: 2, NextAttempt: time.Now().Add(time.Minute)}, false},
+		{"online, sending one", outbox.Status{Checked: true, Online: true, Sending: true, Pending: 1}, false},
+		{"online, sending 2 of 3", outbox.Status{Checked: true, Online: true, Sending: true, Pending: 2, Done: 1}, true},
+		{"nothing pending", outbox.Status{Checked: true, Online: true}, false},
+	} {
+		if got := (&Intern{}).Status(c.st).ShowProgress; got != c.want {
+			t.Errorf("%s: shown %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -346,7 +346,11 @@ type SyncStatus struct {
 	Online   string
 	Detail   string
 	Progress float64
-	Warning  bool
+	// ShowProgress: the bar is shown while a batch of sendings is under
+	// way, never for a queue that waits (offline, a retry: a bar at "0 %"
+	// says nothing).
+	ShowProgress bool
+	Warning      bool
 }
 
 // Status turns the outbox's status into the status bar's texts.
@@ -365,6 +369,7 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Online = i18n.T("sync.offline")
 	}
 	s.Progress = st.Progress()
+	s.ShowProgress = st.Online && st.Sending && st.Done+st.Pending > 1
 	switch {
 	case st.Pending == 0:
 		s.Detail = i18n.T("sync.nothing_pending")
