@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -74,6 +75,7 @@ type AdminScreen struct {
 	scheduleReason          *widget.Entry
 	form                    *correctionForm       // the last request form opened
 	confirm, second         *dialog.ConfirmDialog // the last confirmations asked (for tests)
+	liveRound               atomic.Value          // string: the round whose counts the poller follows, "" for none
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -113,6 +115,7 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	}
 	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, s.Tabs)
 	s.refreshAll()
+	s.followCounts()
 	return s
 }
 
@@ -341,8 +344,37 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 
 func (s *AdminScreen) reloadCurrent() { s.reload(s.VM.RoundID()) }
 
+// followCounts registers the poller that keeps the round tab's counts
+// current while one of the round's windows is open: refreshRound says
+// which round to follow (liveRound), the poller fetches its detail in the
+// session's goroutine and shows it back on the UI's.
+func (s *AdminScreen) followCounts() {
+	s.app.session.Every(viewmodel.CountsPollInterval, func(ctx context.Context) {
+		round, _ := s.liveRound.Load().(string)
+		if round == "" {
+			return
+		}
+		d, err := s.VM.FetchCounts(ctx, round)
+		if err != nil {
+			return // the status bar says when the server cannot be reached
+		}
+		fyne.Do(func() {
+			if s.VM.ApplyCounts(round, d) {
+				s.reload(round)
+				return
+			}
+			s.refreshRound()
+		})
+	})
+}
+
 func (s *AdminScreen) refreshRound() {
 	s.summary.SetText(s.VM.RoundSummary())
+	if s.VM.CountsLive() {
+		s.liveRound.Store(s.VM.RoundID())
+	} else {
+		s.liveRound.Store("")
+	}
 	if to := s.VM.NextState(); to != "" {
 		s.transition.SetText(i18n.T("admin.go_to", i18n.T("round.state."+string(to))))
 		s.transition.Enable()

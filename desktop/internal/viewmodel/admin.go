@@ -162,6 +162,48 @@ func (a *Admin) Apply(d AdminData) error {
 	return d.Err
 }
 
+// CountsPollInterval is how often the round tab refreshes the counts of a
+// round one of whose windows is open, while wish lists and rankings
+// arrive (right after the rankings opened the demo showed "0 classement"
+// until Synchroniser).
+const CountsPollInterval = 15 * time.Second
+
+// CountsLive reports whether the current round's counts change by
+// themselves: one of its windows is open by the server's clock.
+func (a *Admin) CountsLive() bool {
+	if a.Round == nil || a.Detail == nil {
+		return false
+	}
+	s := rules.Effective(a.Round, a.Svc.Now())
+	return s == domain.StateWishesOpen || s == domain.StateRankingsOpen
+}
+
+// FetchCounts fetches the detail of round alone (its counts), for
+// ApplyCounts. It blocks and reads no field of a: call it from a poller.
+func (a *Admin) FetchCounts(ctx context.Context, round string) (*api.RoundDetail, error) {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return nil, err
+	}
+	return c.RoundDetail(ctx, round)
+}
+
+// ApplyCounts shows the counts of a detail fetched by FetchCounts when
+// round is still the current one in the same state; it reports whether
+// the state changed instead (the caller then reloads everything).
+func (a *Admin) ApplyCounts(round string, d *api.RoundDetail) (reload bool) {
+	if d == nil || a.Detail == nil || a.RoundID() != round {
+		return false
+	}
+	if d.Round.State != a.Detail.Round.State {
+		return true
+	}
+	a.Detail = d
+	r := d.Round
+	a.Round = &r
+	return false
+}
+
 // RoundID is the current round's id, or "".
 func (a *Admin) RoundID() string {
 	if a.Round == nil {

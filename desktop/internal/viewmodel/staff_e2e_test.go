@@ -364,7 +364,18 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err := rts.SignDone(rts.Sign(ctx, "")); err != nil {
 		t.Fatal(err)
 	}
+	// The admin's round tab shows "0 classement" until the ranking
+	// arrives, then its counts follow by themselves (ApplyCounts).
+	if !adm.CountsLive() || !strings.Contains(adm.RoundSummary(), "0 classement") {
+		t.Fatalf("before the ranking: live %v, %q", adm.CountsLive(), adm.RoundSummary())
+	}
 	rsvc.Outbox.Step(ctx)
+	if d, err := adm.FetchCounts(ctx, env.Round); err != nil || adm.ApplyCounts(env.Round, d) {
+		t.Fatalf("counts: %v", err)
+	}
+	if !strings.Contains(adm.RoundSummary(), "1 classement") {
+		t.Fatalf("after the ranking: %q", adm.RoundSummary())
+	}
 	if err := rts.Refresh(); err != nil {
 		t.Fatal(err)
 	}
