@@ -191,7 +191,7 @@ func (s *AdminScreen) refreshQuality() {
 	}
 	var sh []string
 	for _, b := range q.Shortages() {
-		sh = append(sh, i18n.T("quality.shortage_line", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, b.Places), b.Diff()))
+		sh = append(sh, i18n.T("quality.shortage_line", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, viewmodel.Thousands(b.Places)), b.Diff()))
 	}
 	section(i18n.T("quality.shortages"), len(sh), sh)
 	postes := func(ps []domain.Poste) []string {
@@ -283,7 +283,7 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			if i < len(s.freeRows) {
 				f := s.freeRows[i]
 				// The count first: a narrow column cuts the end, never the places.
-				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s, %s", i18n.N("count.free_places", f.Free, f.Free), f.Poste.ID, f.Poste.Title, f.Poste.Town))
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s, %s", i18n.N("count.free_places", f.Free, viewmodel.Thousands(f.Free)), f.Poste.ID, f.Poste.Title, f.Poste.Town))
 			}
 		})
 	s.free.OnSelected = func(i widget.ListItemID) { s.freeSel = i; s.refreshAssign() }

@@ -228,7 +228,7 @@ func (a *Admin) RoundSummary() string {
 	}
 	d := a.Detail
 	s := i18n.T("admin.summary_head", RoundLabel(&d.Round), d.Round.Number) + "\n" +
-		strings.Join([]string{i18n.N("count.open_postes", d.Postes, Thousands(d.Postes)), i18n.N("count.places", d.Places, d.Places),
+		strings.Join([]string{i18n.N("count.open_postes", d.Postes, Thousands(d.Postes)), i18n.N("count.places", d.Places, Thousands(d.Places)),
 			i18n.N("admin.fact.eligible", d.Eligible, Thousands(d.Eligible))}, ", ") + "\n" +
 		i18n.N("count.wish_lists", d.WishLists, d.WishLists) + ", " + i18n.N("count.rankings", d.Rankings, d.Rankings)
 	if draw := DrawInfo(&d.Round); draw != "" {
@@ -236,10 +236,11 @@ func (a *Admin) RoundSummary() string {
 	}
 	if d.Preview != nil {
 		placed, left := len(d.Preview.Assignments), len(d.Preview.Unmatched)
-		s += "\n" + i18n.T("admin.preview_head", i18n.N("admin.preview_placed", placed, Thousands(placed)), i18n.N("admin.fact.without", left, Thousands(left)))
+		head := "admin.preview_head"
 		if d.Published {
-			s += " — " + i18n.T("admin.published")
+			head = "admin.published_head" // no more a preview
 		}
+		s += "\n" + i18n.T(head, i18n.N("admin.preview_placed", placed, Thousands(placed)), i18n.N("admin.fact.without", left, Thousands(left)))
 	}
 	return s
 }

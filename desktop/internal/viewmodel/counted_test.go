@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/outbox"
 	"appariement/shared/domain"
 	"appariement/shared/rules"
@@ -106,5 +107,13 @@ func TestSyncProgressShown(t *testing.T) {
 		if got := (&Intern{}).Status(c.st).ShowProgress; got != c.want {
 			t.Errorf("%s: shown %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestPlacesThousands: place counts are written with the thousands
+// separator like the other counts ("5 132 places", not "5132 places").
+func TestPlacesThousands(t *testing.T) {
+	if got := i18n.N("count.places", 5132, Thousands(5132)); got != "5\u202f132 places" {
+		t.Errorf("count.places = %q", got)
 	}
 }

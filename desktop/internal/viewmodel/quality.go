@@ -148,6 +148,6 @@ func ComputeQuality(scope domain.Scope, people []api.PersonStatus, postes []doma
 // shortages, each counted with its plural.
 func QualityTotals(q *Quality) string {
 	sh := len(q.Shortages())
-	return i18n.T("quality.totals", i18n.N("count.interns", q.Interns, q.Interns), i18n.N("count.places", q.Places, q.Places),
+	return i18n.T("quality.totals", i18n.N("count.interns", q.Interns, q.Interns), i18n.N("count.places", q.Places, Thousands(q.Places)),
 		i18n.N("count.postes", q.Postes, q.Postes), i18n.N("count.shortages", sh, sh))
 }

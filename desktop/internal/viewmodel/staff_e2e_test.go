@@ -429,6 +429,9 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
 		t.Fatal(err)
 	}
+	if sum := adm.RoundSummary(); !strings.Contains(sum, "\nRésultat publié : ") || strings.Contains(sum, "Prévisualisation") {
+		t.Errorf("summary after publication: %q", sum)
+	}
 	if _, on, note := adm.RunButton(); adm.CanRun() || on || adm.CanPublish() || !strings.HasPrefix(note, "Résultat publié : l'appariement est définitif") {
 		t.Fatalf("after publication: run %v, publish %v, note %q", on, adm.CanPublish(), note)
 	}
