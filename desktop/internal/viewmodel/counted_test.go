@@ -117,3 +117,19 @@ func TestPlacesThousands(t *testing.T) {
 		t.Errorf("count.places = %q", got)
 	}
 }
+
+// TestFormatWait: a retry's wait reads "9 s", "1 min 30 s", never Go's
+// "9s" or a negative wait.
+func TestFormatWait(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "0\u00a0s"}, {9 * time.Second, "9\u00a0s"}, {9400 * time.Millisecond, "9\u00a0s"},
+		{90 * time.Second, "1\u00a0min 30\u00a0s"}, {2 * time.Minute, "2\u00a0min"},
+	} {
+		if got := FormatWait(c.d); got != c.want {
+			t.Errorf("FormatWait(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

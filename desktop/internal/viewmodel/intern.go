@@ -382,11 +382,7 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Detail = i18n.N("sync.server_cannot_store", st.Pending, st.Pending, FormatClock(st.NextAttempt))
 		s.Warning = true
 	case !st.NextAttempt.IsZero():
-		wait := time.Until(st.NextAttempt).Round(time.Second)
-		if wait < 0 {
-			wait = 0
-		}
-		s.Detail = i18n.N("sync.retry", st.Pending, st.Pending, wait)
+		s.Detail = i18n.N("sync.retry", st.Pending, st.Pending, FormatWait(time.Until(st.NextAttempt)))
 	default:
 		s.Detail = i18n.N("sync.pending", st.Pending, st.Pending)
 	}
