@@ -1,5 +1,5 @@
 # Appariement's usual tasks; the scripts hold the logic.
-.PHONY: test bench fuzz-smoke loadtest crashtest faulttest clustertest release wine-smoke
+.PHONY: test bench fuzz-smoke loadtest crashtest faulttest clustertest release wine-smoke walk
 
 test:
 	./scripts/test
@@ -32,3 +32,8 @@ release:
 # The Windows build of dist/ under Wine on Xvfb: first screen, À propos, enrollment and a signed wish list.
 wine-smoke:
 	./scripts/wine-smoke
+
+# The three roles walked through the real app on the demo under Xvfb
+# (xdotool, OCR), a screenshot per step in docs/screenshots/walk-*.png.
+walk:
+	./scripts/walk

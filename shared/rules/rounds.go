@@ -79,29 +79,71 @@ func CheckTransition(r *domain.Round, to domain.RoundState, now time.Time) error
 		"round %s is in state %s: it cannot move to state %s", r.ID, Effective(r, now), to)
 }
 
-// CheckRun says whether the matching of r may be computed at now: after
-// the rankings closed (appariement), after the wishes closed (choix au
-// rang), before publication for a third round, or again when matched as
+// RunStatus is what the run of a round allows at a moment (RunStatusOf).
+type RunStatus int
+
+// The run statuses of a round. The rule: a round runs once its windows
+// are closed; it may be run again as long as it is not published and no
+// live reveal started, and a second run computes the same result (it
+// reads the input frozen by the first one, and ties are broken by the
+// draw committed to at creation); once published or live, the run is
+// final.
+const (
+	// RunNotYet: the windows are not closed yet (or the state is unknown).
+	RunNotYet RunStatus = iota
+	// RunFirst: the round may be run, and was not yet.
+	RunFirst
+	// RunAgain: the round was run and may be run again before publication,
+	// from the same frozen input, with the same result.
+	RunAgain
+	// RunLiveStarted: the live reveal of a choix au rang has started.
+	RunLiveStarted
+	// RunPublished: the result is published.
+	RunPublished
+)
+
+// Allowed reports whether a run may be made in status s.
+func (s RunStatus) Allowed() bool { return s == RunFirst || s == RunAgain }
+
+// RunStatusOf says what the run of r allows at now: after the rankings
+// closed (appariement), after the wishes closed (choix au rang), at any
+// time before publication for a third round, or again when matched as
 // long as no live reveal has started.
-func CheckRun(r *domain.Round, now time.Time) error {
+func RunStatusOf(r *domain.Round, now time.Time) RunStatus {
 	s := Effective(r, now)
 	switch {
 	case s == domain.StatePublished:
+		return RunPublished
 	case s == domain.StateMatched && !r.LiveStart.IsZero():
+		return RunLiveStarted
+	case s == domain.StateMatched:
+		return RunAgain
+	case r.Number == 3:
+		return RunFirst
+	case r.Procedure == domain.ChoixAuRang && s == domain.StateWishesClosed:
+		return RunFirst
+	case r.Procedure == domain.Appariement && s == domain.StateRankingsClosed:
+		return RunFirst
+	}
+	return RunNotYet
+}
+
+// CheckRun says whether the matching of r may be computed at now, by the
+// rule of RunStatusOf; the refusal says why.
+func CheckRun(r *domain.Round, now time.Time) error {
+	switch RunStatusOf(r, now) {
+	case RunFirst, RunAgain:
+		return nil
+	case RunPublished:
+		return api.Errorf(api.CodeInvalidState, "le résultat du tour %s est publié : son appariement ne peut plus être relancé",
+			"the result of round %s is published: it cannot be run again", r.ID)
+	case RunLiveStarted:
 		return api.Errorf(api.CodeInvalidState, "le direct du tour %s a commencé : son appariement ne peut plus être relancé",
 			"the live reveal of round %s has started: it cannot be run again", r.ID)
-	case s == domain.StateMatched:
-		return nil
-	case r.Number == 3:
-		return nil
-	case r.Procedure == domain.ChoixAuRang && s == domain.StateWishesClosed:
-		return nil
-	case r.Procedure == domain.Appariement && s == domain.StateRankingsClosed:
-		return nil
 	}
 	return api.Errorf(api.CodeInvalidState,
 		"le tour %s est à l'état %s : l'appariement ne peut pas être lancé",
-		"round %s is in state %s: the matching cannot be run", r.ID, s)
+		"round %s is in state %s: the matching cannot be run", r.ID, Effective(r, now))
 }
 
 // CheckWindow says whether a submission of payloadType to r is accepted at

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,19 +85,20 @@ func TestNextTransitionAndRun(t *testing.T) {
 		r      domain.Round
 		next   domain.RoundState
 		canRun bool
+		run    RunStatus
 	}{
-		{"draft", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateDraft}, domain.StateWishesOpen, false},
-		{"wishes open", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen}, domain.StateWishesClosed, false},
-		{"wishes closed, appariement", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateWishesClosed}, domain.StateRankingsOpen, false},
-		{"wishes closed, choix au rang", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesClosed}, "", true},
-		{"closed by the clock", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen, WishesClose: now.Add(-time.Minute)}, "", true},
-		{"rankings closed", domain.Round{Procedure: domain.Appariement, Number: 2, State: domain.StateRankingsClosed}, "", true},
-		{"matched", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateMatched}, "", true},
-		{"matched, live started", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateMatched, LiveStart: now}, "", false},
-		{"published", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StatePublished}, "", false},
-		{"third round", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StateDraft}, "", true},
-		{"third round, matched", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StateMatched}, "", true},
-		{"third round, published", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StatePublished}, "", false},
+		{"draft", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateDraft}, domain.StateWishesOpen, false, RunNotYet},
+		{"wishes open", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateWishesOpen}, domain.StateWishesClosed, false, RunNotYet},
+		{"wishes closed, appariement", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateWishesClosed}, domain.StateRankingsOpen, false, RunNotYet},
+		{"wishes closed, choix au rang", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesClosed}, "", true, RunFirst},
+		{"closed by the clock", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateWishesOpen, WishesClose: now.Add(-time.Minute)}, "", true, RunFirst},
+		{"rankings closed", domain.Round{Procedure: domain.Appariement, Number: 2, State: domain.StateRankingsClosed}, "", true, RunFirst},
+		{"matched", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StateMatched}, "", true, RunAgain},
+		{"matched, live started", domain.Round{Procedure: domain.ChoixAuRang, Number: 1, State: domain.StateMatched, LiveStart: now}, "", false, RunLiveStarted},
+		{"published", domain.Round{Procedure: domain.Appariement, Number: 1, State: domain.StatePublished}, "", false, RunPublished},
+		{"third round", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StateDraft}, "", true, RunFirst},
+		{"third round, matched", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StateMatched}, "", true, RunAgain},
+		{"third round, published", domain.Round{Procedure: domain.Appariement, Number: 3, State: domain.StatePublished}, "", false, RunPublished},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.r.ID = "R"
@@ -106,7 +108,13 @@ func TestNextTransitionAndRun(t *testing.T) {
 			if got := CheckRun(&c.r, now) == nil; got != c.canRun {
 				t.Errorf("can run = %v, want %v (%v)", got, c.canRun, CheckRun(&c.r, now))
 			}
+			if got := RunStatusOf(&c.r, now); got != c.run || got.Allowed() != c.canRun {
+				t.Errorf("RunStatusOf = %v, want %v", got, c.run)
+			}
 		})
+	}
+	if err := CheckRun(&domain.Round{ID: "R", State: domain.StatePublished}, now); err == nil || !strings.Contains(err.(*api.Error).Message, "est publié : son appariement ne peut plus être relancé") {
+		t.Errorf("CheckRun of a published round: %v", err)
 	}
 	if CheckPublish(&domain.Round{ID: "R", State: domain.StateMatched}) != nil ||
 		code(CheckPublish(&domain.Round{ID: "R", State: domain.StatePublished})) != api.CodeInvalidState {

@@ -11,8 +11,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -200,6 +203,21 @@ func (s *Service) Schedule(a rounds.Actor, id string, in api.ScheduleRequest) (d
 	rec, err := s.updater.Change(id, func(tx store.Tx, rec *store.RoundRecord) (store.AuditEntry, error) {
 		if rec.State.Index() >= domain.StateMatched.Index() {
 			return store.AuditEntry{}, api.Errorf(api.CodeInvalidState, "le tour %s est déjà apparié", "round %s is already matched", id)
+		}
+		// Once a round has opened, people plan on its windows: moving them
+		// needs a reason (rules.CheckReason), kept in the audit log.
+		check := rules.CheckOptionalReason
+		if rec.State != domain.StateDraft {
+			check = rules.CheckReason
+		}
+		if err := check(in.Reason); err != nil {
+			var refusal *api.Error
+			if rec.State != domain.StateDraft && errors.As(err, &refusal) {
+				return store.AuditEntry{}, &api.Error{Code: refusal.Code, Status: refusal.Status,
+					Message:   fmt.Sprintf("%s pour replanifier les fenêtres du tour « %s », déjà ouvert", capitalize(refusal.Message), rec.Name),
+					MessageEN: fmt.Sprintf("%s to reschedule the windows of round %q, already open", capitalize(refusal.MessageEN), rec.Name)}
+			}
+			return store.AuditEntry{}, err
 		}
 		rec.WishesOpen, rec.WishesClose, rec.RankingsOpen, rec.RankingsClose = in.WishesOpen, in.WishesClose, in.RankingsOpen, in.RankingsClose
 		if err := rules.CheckSchedule(&rec.Round); err != nil {
@@ -398,7 +416,11 @@ func (s *Service) Next(a rounds.Actor, parent string, in api.NextRoundRequest) (
 			return err
 		}
 		left, interns := rounds.Derive(postes, res)
-		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: in.Name, Procedure: prev.Procedure,
+		name := in.Name
+		if name == "" {
+			name = rules.NextRoundName(prev.Name, prev.Number+1)
+		}
+		next = &store.RoundRecord{Round: domain.Round{ID: in.ID, Name: name, Procedure: prev.Procedure,
 			Number: prev.Number + 1, Parent: parent, Subdivision: prev.Subdivision, Specialty: prev.Specialty,
 			State: domain.StateDraft, MinRankingCoverage: prev.MinRankingCoverage, Binomes: prev.Binomes, WishTies: prev.WishTies}}
 		if err := s.commitDraw(tx, &next.Round); err != nil {
@@ -485,4 +507,10 @@ func (s *Service) Assign(a rounds.Actor, id string, in api.ManualAssignmentReque
 		return domain.Assignment{}, err
 	}
 	return m, nil
+}
+
+// capitalize starts s with a capital letter (refusals shown to staff).
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

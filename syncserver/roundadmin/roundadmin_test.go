@@ -2,11 +2,13 @@ package roundadmin_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/rules"
 	"appariement/syncserver/roundadmin"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/rounds/roundstest"
@@ -109,6 +111,7 @@ func TestSchedule(t *testing.T) {
 	s, st := service(t)
 	roundstest.Write(t, st, roundstest.Round{ID: "R"})
 	roundstest.Write(t, st, roundstest.Round{ID: "M", State: domain.StateMatched})
+	roundstest.Write(t, st, roundstest.Round{ID: "O", State: domain.StateWishesOpen})
 	at := func(h int) time.Time { return roundstest.Now.Add(time.Duration(h) * time.Hour) }
 	for _, c := range []struct {
 		name  string
@@ -119,6 +122,11 @@ func TestSchedule(t *testing.T) {
 		{"ok", "R", api.ScheduleRequest{WishesOpen: at(1), WishesClose: at(2)}, ""},
 		{"backwards", "R", api.ScheduleRequest{WishesOpen: at(2), WishesClose: at(1)}, api.CodeBadRequest},
 		{"matched", "M", api.ScheduleRequest{WishesOpen: at(1)}, api.CodeInvalidState},
+		{"open without a reason", "O", api.ScheduleRequest{WishesClose: at(3)}, api.CodeBadRequest},
+		{"open, reason too short", "O", api.ScheduleRequest{WishesClose: at(3), Reason: "x"}, api.CodeBadRequest},
+		{"open, reason too long", "O", api.ScheduleRequest{WishesClose: at(3), Reason: strings.Repeat("x", rules.MaxReason+1)}, api.CodeBadRequest},
+		{"open with a reason", "O", api.ScheduleRequest{WishesClose: at(3), Reason: "grève des hôpitaux"}, ""},
+		{"draft, reason too long", "R", api.ScheduleRequest{WishesOpen: at(1), Reason: strings.Repeat("x", rules.MaxReason+1)}, api.CodeBadRequest},
 	} {
 		r, err := s.Schedule(admin, c.round, c.in)
 		refusal(t, c.name, err, c.want, "")
@@ -129,6 +137,16 @@ func TestSchedule(t *testing.T) {
 	rec, _ := rounds.Get(st, "R")
 	if !rec.WishesOpen.Equal(at(1)) {
 		t.Errorf("a refused schedule changed the round: %+v", rec.Round)
+	}
+	// The refusal names the round, French first, with a capital.
+	_, err := s.Schedule(admin, "O", api.ScheduleRequest{WishesClose: at(4)})
+	var e *api.Error
+	if !errors.As(err, &e) || !strings.HasPrefix(e.Message, "Motif obligatoire pour replanifier les fenêtres du tour « ") ||
+		!strings.HasPrefix(e.MessageEN, "A reason is required to reschedule the windows of round ") {
+		t.Errorf("reschedule of an open round without a reason: %#v", err)
+	}
+	if rec, _ := rounds.Get(st, "O"); !rec.WishesClose.Equal(at(3)) {
+		t.Errorf("the refused schedule changed round O: %+v", rec.Round)
 	}
 }
 
@@ -232,6 +250,12 @@ func TestThirdRoundRunPublish(t *testing.T) {
 	if len(res.Assignments) != 1 || res.Assignments[0].Intern != "i1" || len(res.Unmatched) != 1 || res.Unmatched[0] != "i2" {
 		t.Fatalf("run: %+v", res)
 	}
+	// Before publication a run may be made again (rules.RunAgain): the
+	// same frozen input gives the same result.
+	again, err := s.Run(admin, "T")
+	if err != nil || len(again.Assignments) != 1 || again.Assignments[0] != res.Assignments[0] || len(again.Unmatched) != 1 {
+		t.Fatalf("run again: %+v, %v", again, err)
+	}
 	signed, err := s.Publish(admin, "T")
 	if err != nil {
 		t.Fatal(err)
@@ -252,6 +276,8 @@ func TestThirdRoundRunPublish(t *testing.T) {
 	}
 	_, err = s.Publish(admin, "T")
 	refusal(t, "publish again", err, api.CodeInvalidState, "")
+	_, err = s.Run(admin, "T")
+	refusal(t, "run once published", err, api.CodeInvalidState, "le résultat du tour T est publié : son appariement ne peut plus être relancé")
 	_, err = s.Next(admin, "T", api.NextRoundRequest{ID: "T4"})
 	refusal(t, "fourth round", err, api.CodeInvalidState, "le tour T est le dernier (3e tour)")
 }

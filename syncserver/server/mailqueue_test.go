@@ -272,7 +272,7 @@ func TestMailWishesClosing(t *testing.T) {
 	codes := len(smtpd.Wait(len(env.Codes), 10*time.Second))
 	u := env.Enroll(t, env.Interns[0])
 	closeAt := env.Clock.Now().Add(48 * time.Hour)
-	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesOpen: env.Clock.Now(), WishesClose: closeAt}); err != nil {
+	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesOpen: env.Clock.Now(), WishesClose: closeAt, Reason: "fenêtre avancée pour le test"}); err != nil {
 		t.Fatal(err)
 	}
 	env.Transition(t, domain.StateWishesOpen)
@@ -426,7 +426,7 @@ func TestMailPreferences(t *testing.T) {
 	if p, err := u.Client.Preferences(ctx); err != nil || !slices.Equal(p.Off, []string{api.NotifyWishesClosing}) {
 		t.Fatal(p, err)
 	}
-	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesOpen: env.Clock.Now(), WishesClose: env.Clock.Now().Add(12 * time.Hour)}); err != nil {
+	if _, err := env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{WishesOpen: env.Clock.Now(), WishesClose: env.Clock.Now().Add(12 * time.Hour), Reason: "fenêtre avancée pour le test"}); err != nil {
 		t.Fatal(err)
 	}
 	env.Transition(t, domain.StateWishesOpen)

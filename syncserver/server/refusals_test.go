@@ -191,11 +191,11 @@ func TestSubmissionRefusals(t *testing.T) {
 
 	// The scheduled close is enforced by the clock, whatever the state.
 	closeAt := env.Clock.Now().Add(time.Hour)
-	must[*domain.Round](t)(env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{RankingsClose: closeAt}))
+	must[*domain.Round](t)(env.Admin.Schedule(ctx, env.Round, api.ScheduleRequest{RankingsClose: closeAt, Reason: "fenêtre avancée pour le test"}))
 	env.Clock.Set(closeAt)
 	wantCode(t, try(rts1.Client.Submit(ctx, rts1.Ranking(env.Round, "P1", 2, "i01"))), api.CodeWindowClosed)
 	// A scheduled opening in the future, too.
-	must[*domain.Round](t)(env.Admin.Schedule(ctx, "RX", api.ScheduleRequest{WishesOpen: closeAt.Add(time.Hour)}))
+	must[*domain.Round](t)(env.Admin.Schedule(ctx, "RX", api.ScheduleRequest{WishesOpen: closeAt.Add(time.Hour), Reason: "fenêtre avancée pour le test"}))
 	wantCode(t, try(i1.Client.Submit(ctx, i1.WishList("RX", 1, "QC"))), api.CodeWindowNotOpen)
 
 	// An oversized body is refused before it is read whole.

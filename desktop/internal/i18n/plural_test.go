@@ -141,42 +141,14 @@ func TestNFallback(t *testing.T) {
 	}
 }
 
-// notYetCounted are the messages still writing "(s)", to be moved to
-// plural forms (i18n.N) by the screens that use them; the list only shrinks.
-var notYetCounted = map[string]bool{
-	"follow.before":            true,
-	"follow.left":              true,
-	"follow.left_only":         true,
-	"follow.pace":              true,
-	"log.cosigned":             true,
-	"log.fork":                 true,
-	"rts.coverage_ok":          true,
-	"rts.outbox":               true,
-	"rts.sign_help":            true,
-	"rts.version":              true,
-	"sim.amphi.free":           true,
-	"sim.demand":               true,
-	"sim.places":               true,
-	"state.attempts":           true,
-	"sync.needs_key":           true,
-	"sync.pending":             true,
-	"sync.retry":               true,
-	"sync.server_cannot_store": true,
-	"wish.sign_help":           true,
-	"wish.version":             true,
-}
-
 // TestNoParenthesisedPlural: no message of the catalogue writes a plural
-// as "(s)" (but those of notYetCounted): a counted message has plural forms.
+// as "(s)": a counted message has plural forms.
 func TestNoParenthesisedPlural(t *testing.T) {
 	if err := Load(assets.Translations, "translations"); err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range Languages {
 		for k, v := range Messages(lang) {
-			if notYetCounted[k] {
-				continue
-			}
 			if strings.Contains(v, "(s)") || strings.Contains(v, "(es)") {
 				t.Errorf("%s/%s: %q writes a plural in parentheses: use plural forms (i18n.N)", lang, k, v)
 			}

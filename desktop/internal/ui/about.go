@@ -12,14 +12,12 @@ import (
 	"appariement/desktop/internal/version"
 )
 
-// mainMenu is the window's menu bar: Fichier (with Fyne's Quitter) and
-// Aide → À propos.
-func (a *App) mainMenu() *fyne.MainMenu {
+// mainMenu is the window's menu bar: Fichier (with Fyne's Quitter), the
+// menus of the signed-in screens (extra), and Aide → À propos, last.
+func (a *App) mainMenu(extra ...*fyne.Menu) *fyne.MainMenu {
 	about := fyne.NewMenuItem(i18n.T("about.menu"), func() { a.ShowAbout() })
-	return fyne.NewMainMenu(
-		fyne.NewMenu(i18n.T("menu.file")),
-		fyne.NewMenu(i18n.T("menu.help"), about),
-	)
+	menus := append([]*fyne.Menu{fyne.NewMenu(i18n.T("menu.file"))}, extra...)
+	return fyne.NewMainMenu(append(menus, fyne.NewMenu(i18n.T("menu.help"), about))...)
 }
 
 // ShowAbout opens the "À propos" dialog: the app's version and build (from

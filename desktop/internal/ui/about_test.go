@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/version"
@@ -46,5 +47,49 @@ func TestAboutShowsStampedVersion(t *testing.T) {
 	all := strings.Join(texts, "\n")
 	if !strings.Contains(all, "Version 9.8.7 (build 42, abcdef1, ") {
 		t.Fatalf("about dialog shows:\n%s", all)
+	}
+}
+
+// TestMenusKeptAfterSignIn: once signed in, the menu bar still has
+// Fichier first and Aide last, with the settings menu between them.
+func TestMenusKeptAfterSignIn(t *testing.T) {
+	srv := realServer(t)
+	app, _ := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	if app.intern == nil {
+		t.Fatal("no intern screen")
+	}
+	menu := app.Window.MainMenu()
+	var labels []string
+	for _, m := range menu.Items {
+		labels = append(labels, m.Label)
+	}
+	if got := strings.Join(labels, ", "); got != "Fichier, Paramètres, Aide" {
+		t.Fatalf("menus after sign-in: %s", got)
+	}
+	if it := menu.Items[2].Items; len(it) != 1 || it[0].Label != "À propos d'Appariement" {
+		t.Fatalf("Aide: %+v", it)
+	}
+}
+
+// TestInternRoundSelectFitsName: the intern's round selector is as wide as
+// its longest round name (it cut "Appariement — tour 1 (démonstration)
+// (vœux ouverts)" to "… (…").
+func TestInternRoundSelectFitsName(t *testing.T) {
+	srv := realServer(t)
+	app, _ := newApp(t, srv.url)
+	enrollThroughUI(t, app, srv.code)
+	test.Tap(findButton(app.Window.Content(), "Continuer"))
+	s := app.intern
+	if s == nil || len(s.VM.RoundLabels()) == 0 {
+		t.Fatal("no intern screen or no round")
+	}
+	s.VM.Rounds[0].Name = "Appariement — tour 1 (démonstration nationale de novembre)"
+	s.refreshRounds()
+	probe := widget.NewSelect(nil, nil)
+	probe.PlaceHolder = s.VM.RoundLabels()[0]
+	if got, want := s.roundWrap.MinSize().Width, probe.MinSize().Width; got < want {
+		t.Fatalf("round selector %v wide, its name needs %v", got, want)
 	}
 }

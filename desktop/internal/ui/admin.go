@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,42 +37,45 @@ type AdminScreen struct {
 
 	summary                        *widget.Label
 	transition, run, publish, next *widget.Button
-	liveStart                      *widget.Button
-	livePace                       *widget.Entry
-	liveStatus                     *widget.Label
-	paceBox                        *fyne.Container // live reveal controls, choix au rang only
-	exportCSV, exportXLSX          *widget.Button
-	remaining, free                *widget.List
-	remainingSel, freeSel          int
-	remainingRows                  []domain.Person // round-3 interns matching the search
-	remainingFilter                *widget.Entry
-	freeRows                       []viewmodel.FreePoste
-	reason                         *widget.Entry
-	assign                         *widget.Button
-	round3                         *fyne.Container
-	round3Counters                 *widget.Label
-	preview                        *widget.List
-	roundTab                       *fyne.Container
-	actions                        *fyne.Container
-	previewRows                    []string
-	previewBox                     *fyne.Container
-	importKind                     *widget.RadioGroup
-	importRows                     []string
-	importList                     *widget.List
-	importReal                     *widget.Button
-	importName                     string
-	importData                     []byte
-	reminders                      []viewmodel.Reminder
-	reminderList, auditList        *widget.List
-	reminderCount                  *widget.Label
-	corr                           *correctionsPanel
-	people                         *peopleTab
-	scheduleB, scheduleSave        *widget.Button
-	schedule                       [4]*widget.Entry // the open schedule dialog's entries
-	scheduleErr                    *widget.Label
-	scheduleReason                 *widget.Entry
-	form                           *correctionForm       // the last request form opened
-	confirm, second                *dialog.ConfirmDialog // the last confirmations asked (for tests)
+	// runNote says why the run button is disabled (rules.RunStatusOf).
+	runNote                 *widget.Label
+	liveStart               *widget.Button
+	livePace                *widget.Entry
+	liveStatus              *widget.Label
+	paceBox                 *fyne.Container // live reveal controls, choix au rang only
+	exportCSV, exportXLSX   *widget.Button
+	remaining, free         *widget.List
+	remainingSel, freeSel   int
+	remainingRows           []domain.Person // round-3 interns matching the search
+	remainingFilter         *widget.Entry
+	freeRows                []viewmodel.FreePoste
+	reason                  *widget.Entry
+	assign                  *widget.Button
+	round3                  *fyne.Container
+	round3Counters          *widget.Label
+	preview                 *widget.List
+	roundTab                *fyne.Container
+	actions                 *fyne.Container
+	previewRows             []string
+	previewBox              *fyne.Container
+	importKind              *widget.RadioGroup
+	importRows              []string
+	importList              *widget.List
+	importReal              *widget.Button
+	importName              string
+	importData              []byte
+	reminders               []viewmodel.Reminder
+	reminderList, auditList *widget.List
+	reminderCount           *widget.Label
+	corr                    *correctionsPanel
+	people                  *peopleTab
+	scheduleB, scheduleSave *widget.Button
+	schedule                [4]*widget.Entry // the open schedule dialog's entries
+	scheduleErr             *widget.Label
+	scheduleReason          *widget.Entry
+	form                    *correctionForm       // the last request form opened
+	confirm, second         *dialog.ConfirmDialog // the last confirmations asked (for tests)
+	liveRound               atomic.Value          // string: the round whose counts the poller follows, "" for none
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -111,6 +115,7 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	}
 	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, s.Tabs)
 	s.refreshAll()
+	s.followCounts()
 	return s
 }
 
@@ -186,7 +191,7 @@ func (s *AdminScreen) refreshQuality() {
 	}
 	var sh []string
 	for _, b := range q.Shortages() {
-		sh = append(sh, i18n.T("quality.shortage_line", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, b.Places), b.Diff()))
+		sh = append(sh, i18n.T("quality.shortage_line", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, viewmodel.Thousands(b.Places)), b.Diff()))
 	}
 	section(i18n.T("quality.shortages"), len(sh), sh)
 	postes := func(ps []domain.Poste) []string {
@@ -278,7 +283,7 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 			if i < len(s.freeRows) {
 				f := s.freeRows[i]
 				// The count first: a narrow column cuts the end, never the places.
-				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s, %s", i18n.N("count.free_places", f.Free, f.Free), f.Poste.ID, f.Poste.Title, f.Poste.Town))
+				o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s, %s", i18n.N("count.free_places", f.Free, viewmodel.Thousands(f.Free)), f.Poste.ID, f.Poste.Title, f.Poste.Town))
 			}
 		})
 	s.free.OnSelected = func(i widget.ListItemID) { s.freeSel = i; s.refreshAssign() }
@@ -327,8 +332,11 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 		container.NewGridWrap(fyne.NewSize(90, s.livePace.MinSize().Height), s.livePace), s.liveStart)
 	s.scheduleB = widget.NewButtonWithIcon(i18n.T("schedule.title"), theme.HistoryIcon(), s.showSchedule)
 	s.actions = container.NewHBox(s.scheduleB, s.transition, s.run, s.paceBox, s.publish, s.next)
+	s.runNote = widget.NewLabel("")
+	s.runNote.Wrapping = fyne.TextWrapWord
+	s.runNote.Hide()
 	top := container.NewVBox(s.summary, s.liveStatus,
-		s.actions,
+		s.actions, s.runNote,
 		container.NewHBox(s.exportCSV, s.exportXLSX), widget.NewSeparator())
 	s.roundTab = container.NewBorder(top, nil, nil, nil, container.NewStack(s.previewBox, s.round3))
 	return s.roundTab
@@ -336,8 +344,37 @@ func (s *AdminScreen) buildRound() fyne.CanvasObject {
 
 func (s *AdminScreen) reloadCurrent() { s.reload(s.VM.RoundID()) }
 
+// followCounts registers the poller that keeps the round tab's counts
+// current while one of the round's windows is open: refreshRound says
+// which round to follow (liveRound), the poller fetches its detail in the
+// session's goroutine and shows it back on the UI's.
+func (s *AdminScreen) followCounts() {
+	s.app.session.Every(viewmodel.CountsPollInterval, func(ctx context.Context) {
+		round, _ := s.liveRound.Load().(string)
+		if round == "" {
+			return
+		}
+		d, err := s.VM.FetchCounts(ctx, round)
+		if err != nil {
+			return // the status bar says when the server cannot be reached
+		}
+		fyne.Do(func() {
+			if s.VM.ApplyCounts(round, d) {
+				s.reload(round)
+				return
+			}
+			s.refreshRound()
+		})
+	})
+}
+
 func (s *AdminScreen) refreshRound() {
 	s.summary.SetText(s.VM.RoundSummary())
+	if s.VM.CountsLive() {
+		s.liveRound.Store(s.VM.RoundID())
+	} else {
+		s.liveRound.Store("")
+	}
 	if to := s.VM.NextState(); to != "" {
 		s.transition.SetText(i18n.T("admin.go_to", i18n.T("round.state."+string(to))))
 		s.transition.Enable()
@@ -346,7 +383,15 @@ func (s *AdminScreen) refreshRound() {
 		s.transition.Disable()
 	}
 	s.actions.Refresh()
-	setEnabled(s.run, s.VM.CanRun())
+	label, on, note := s.VM.RunButton()
+	s.run.SetText(label)
+	setEnabled(s.run, on && s.VM.CanRun())
+	s.runNote.SetText(note)
+	if note == "" {
+		s.runNote.Hide()
+	} else {
+		s.runNote.Show()
+	}
 	setEnabled(s.publish, s.VM.CanPublish())
 	setEnabled(s.liveStart, s.VM.CanStartLive())
 	if s.VM.CanStartLive() {

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/i18n"
@@ -67,6 +68,10 @@ func New(a fyne.App, store *localstore.Store, opts Options) *App {
 	app := &App{FyneApp: a, Window: w, Store: store, Opts: opts, ctx: ctx, cancel: cancel}
 	w.SetMainMenu(app.mainMenu())
 	w.SetOnClosed(app.Stop)
+	// Ctrl+Q (Cmd+Q on macOS) quits on every screen, as the window's close
+	// button does: main stops the session once the app's loop returns.
+	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { a.Quit() })
 	return app
 }
 
@@ -159,7 +164,8 @@ func (a *App) openSession() error {
 		msg := widget.NewLabel(i18n.T("role.not_yet", i18n.T("role."+string(me.Role))))
 		a.Window.SetContent(container.NewCenter(msg))
 	}
-	a.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(i18n.T("notify.menu"),
+	// Fichier and Aide stay; the settings menu comes between them.
+	a.Window.SetMainMenu(a.mainMenu(fyne.NewMenu(i18n.T("notify.menu"),
 		fyne.NewMenuItem(i18n.T("notify.menu_item"), a.showNotificationSettings),
 		fyne.NewMenuItem(i18n.T("servers.menu_item"), a.showServerSettings))))
 	a.watchNotices()

@@ -46,9 +46,9 @@ func NewCoordinatorScreen(a *App, vm *viewmodel.Coordinator) *CoordinatorScreen 
 			b := vm.Quality.Balances[i]
 			l := o.(*widget.Label)
 			if vm.InternsKnown {
-				l.SetText(i18n.T("coord.row", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.postes", b.Postes, b.Postes), i18n.N("count.places", b.Places, b.Places), i18n.N("count.interns", b.Interns, b.Interns), b.Diff()))
+				l.SetText(i18n.T("coord.row", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.postes", b.Postes, b.Postes), i18n.N("count.places", b.Places, viewmodel.Thousands(b.Places)), i18n.N("count.interns", b.Interns, b.Interns), b.Diff()))
 			} else {
-				l.SetText(i18n.T("coord.row_postes", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.postes", b.Postes, b.Postes), i18n.N("count.places", b.Places, b.Places)))
+				l.SetText(i18n.T("coord.row_postes", viewmodel.CellName(b.Specialty, b.Subdivision), i18n.N("count.postes", b.Postes, b.Postes), i18n.N("count.places", b.Places, viewmodel.Thousands(b.Places))))
 			}
 			if b.Shortage() {
 				l.Importance = widget.DangerImportance
@@ -140,7 +140,7 @@ func (s *CoordinatorScreen) refresh() {
 	if s.VM.InternsKnown {
 		s.body.Add(bold(viewmodel.QualityTotals(q)))
 	} else {
-		s.body.Add(bold(i18n.T("coord.totals", i18n.N("count.places", q.Places, q.Places), i18n.N("count.postes", q.Postes, q.Postes))))
+		s.body.Add(bold(i18n.T("coord.totals", i18n.N("count.places", q.Places, viewmodel.Thousands(q.Places)), i18n.N("count.postes", q.Postes, q.Postes))))
 	}
 	s.body.Add(barChart(q.Balances, 60, s.VM.InternsKnown))
 	s.body.Add(bold(i18n.T("coord.issues")))

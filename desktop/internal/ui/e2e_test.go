@@ -74,7 +74,7 @@ func TestEndToEnd(t *testing.T) {
 	if len(vs) != 1 || !strings.HasPrefix(vs[0].Status, "Signé, en attente d'envoi") {
 		t.Fatalf("queued version = %+v (error %q)", vs, s.VM.Wishes.Error)
 	}
-	if !strings.Contains(s.syncDetail.Text, "1 envoi(s) en attente") {
+	if !strings.Contains(s.syncDetail.Text, "1 envoi en attente") {
 		t.Fatalf("status detail = %q", s.syncDetail.Text)
 	}
 

@@ -31,7 +31,7 @@ type InternScreen struct {
 	tabs                  *container.AppTabs
 	wishTab               *container.TabItem
 	roundSelect           *widget.Select
-	roundWrap             *fyne.Container // 320 points wide: the header must fit a laptop's screen
+	roundWrap             *fyne.Container // sized to the longest round name (fitRoundSelect)
 	roundInfo, lockStatus *widget.Label
 
 	// Catalogue tab.
@@ -86,6 +86,7 @@ func NewInternScreen(a *App, vm *viewmodel.Intern) *InternScreen {
 	s := &InternScreen{VM: vm, app: a}
 	s.roundSelect = widget.NewSelect(nil, nil)
 	s.roundInfo = widget.NewLabel("")
+	s.roundInfo.Truncation = fyne.TextTruncateEllipsis // the header never widens the window past the screen
 	s.lockStatus = widget.NewLabel("")
 	me := a.session.Me()
 	who := widget.NewLabelWithStyle(me.FullName()+" — "+me.ID, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
@@ -123,6 +124,7 @@ func (s *InternScreen) refreshRounds() {
 	if len(s.VM.Rounds) == 0 {
 		s.roundSelect.PlaceHolder = i18n.T("round.none_yet")
 	}
+	fitRoundSelect(s.roundWrap, s.roundSelect, s.VM.RoundLabels())
 	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
 		if err := s.VM.SelectRound(i); err != nil {
 			s.app.showError(err)
@@ -461,7 +463,7 @@ func (s *InternScreen) addShortcuts(w fyne.Window) {
 }
 
 func (s *InternScreen) sign() {
-	help := i18n.T("wish.sign_help", s.VM.Wishes.Len())
+	help := i18n.T("wish.sign_help", i18n.N("count.postes", s.VM.Wishes.Len(), s.VM.Wishes.Len()))
 	askPassphrase(s.app.Window, i18n.T("wish.sign_title"), help, func(pass string) {
 		s.signButton.Disable()
 		s.draftStatus.SetText(i18n.T("wish.signing"))
@@ -653,7 +655,7 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 	s.online.Refresh()
 	s.syncDetail.SetText(vs.Detail)
 	s.progress.SetValue(vs.Progress)
-	if st.Pending > 0 {
+	if vs.ShowProgress {
 		s.progress.Show()
 	} else {
 		s.progress.Hide()

@@ -55,7 +55,7 @@ func TestInternLiveFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.pollFollow()
-	if c.lf.current.Text != "Rang en cours : 1 / 6" || !strings.HasPrefix(c.lf.mine.Text, "Encore 4 rang(s) avant le vôtre (rang 6)") || len(c.lf.goneBox.Objects) != 0 {
+	if c.lf.current.Text != "Rang en cours : 1 / 6" || !strings.HasPrefix(c.lf.mine.Text, "Encore 4 rangs avant le vôtre (rang 6)") || len(c.lf.goneBox.Objects) != 0 {
 		t.Fatalf("rank 1: %q %q", c.lf.current.Text, c.lf.mine.Text)
 	}
 	env.Clock.Advance(91 * time.Second)
@@ -65,7 +65,7 @@ func TestInternLiveFollow(t *testing.T) {
 	}
 	markup := test.RenderObjectToMarkup(c.liveTab.Content)
 	for _, want := range []string{"Déjà pris par des internes mieux classés", "(P2) — plus de place : la dernière prise au rang 4 par i04",
-		"(P3) — 2 place(s) restante(s) sur 3", "Rang 4 : i04 prend", "Direct en cours — 2 rang(s) par minute"} {
+		"(P3) — 2 places restantes sur 3", "Rang 4 : i04 prend", "Direct en cours — 2 rangs par minute"} {
 		if !strings.Contains(markup, want) {
 			t.Errorf("live tab misses %q", want)
 		}

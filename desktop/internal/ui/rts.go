@@ -432,7 +432,7 @@ func (s *RTSScreen) openFile(a api.Attachment) {
 }
 
 func (s *RTSScreen) signRanking() {
-	help := i18n.T("rts.sign_help", len(s.VM.RankedIDs()), len(s.VM.UnrankedIDs()))
+	help := i18n.T("rts.sign_help", i18n.N("count.ranked", len(s.VM.RankedIDs()), len(s.VM.RankedIDs())), i18n.N("count.unranked", len(s.VM.UnrankedIDs()), len(s.VM.UnrankedIDs())))
 	askPassphrase(s.app.Window, i18n.T("rts.sign"), help, func(pass string) {
 		s.sign.Disable()
 		var out viewmodel.SignOutcome

@@ -59,7 +59,7 @@ func TestInternSimulationTabs(t *testing.T) {
 	}
 	s.tabs.Select(c.simTab)
 	markup := test.RenderObjectToMarkup(c.simTab.Content)
-	for _, want := range []string{"hors de portée", "obtenu", "demandé par 3 interne(s) mieux classé(s)", "Places libres au rang 6"} {
+	for _, want := range []string{"hors de portée", "obtenu", "demandé par 3 internes mieux classés", "Places libres au rang 6"} {
 		if !strings.Contains(markup, want) {
 			t.Errorf("simulation tab misses %q", want)
 		}

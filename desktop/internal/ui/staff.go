@@ -32,7 +32,7 @@ func barChart(bs []viewmodel.Balance, limit int, interns bool) fyne.CanvasObject
 	for _, b := range bs {
 		maxV = max(maxV, b.Interns, b.Places)
 	}
-	const width = 320
+	const width = 240
 	bar := func(v int, c color.Color) fyne.CanvasObject {
 		r := canvas.NewRectangle(c)
 		r.SetMinSize(fyne.NewSize(float32(max(1, v*width/maxV)), 9))
@@ -44,7 +44,8 @@ func barChart(bs []viewmodel.Balance, limit int, interns bool) fyne.CanvasObject
 			legend(colInterns, i18n.T("quality.interns")), legend(colPlaces, i18n.T("quality.places")), legend(colShortage, i18n.T("quality.shortage"))))
 	}
 	for _, b := range bs {
-		name := widget.NewLabel(fmt.Sprintf("%s / %s", b.Specialty, b.Subdivision))
+		name := widget.NewLabel(b.Name())
+		name.Wrapping = fyne.TextWrapWord
 		ic := color.Color(colInterns)
 		if b.Shortage() {
 			ic = colShortage
@@ -52,11 +53,11 @@ func barChart(bs []viewmodel.Balance, limit int, interns bool) fyne.CanvasObject
 			name.TextStyle.Bold = true
 		}
 		if !interns {
-			rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(190, 30), name), nil, container.NewCenter(bar(b.Places, colPlaces))))
+			rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(300, 30), name), nil, container.NewCenter(bar(b.Places, colPlaces))))
 			continue
 		}
 		diff := canvasText(fmt.Sprintf("%+d", b.Diff()), ic)
-		rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(190, 30), name), diff,
+		rows.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(300, 40), name), diff,
 			container.NewVBox(bar(b.Interns, ic), bar(b.Places, colPlaces))))
 	}
 	return rows

@@ -500,7 +500,7 @@ func TestRestartKeepsQueueAndAsksPassphraseForUploads(t *testing.T) {
 	if st := ob.Status(); !st.NeedsKey || st.Pending != 2 {
 		t.Fatalf("status after restart = %+v", st)
 	}
-	if !s2.unlockButton.Visible() || !strings.Contains(s2.syncDetail.Text, "2 envoi(s) en attente de la phrase secrète") {
+	if !s2.unlockButton.Visible() || !strings.Contains(s2.syncDetail.Text, "2 envois en attente de la phrase secrète") {
 		t.Fatalf("unlock button hidden or detail %q", s2.syncDetail.Text)
 	}
 	test.Tap(s2.unlockButton)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/service"
@@ -161,6 +162,48 @@ func (a *Admin) Apply(d AdminData) error {
 	return d.Err
 }
 
+// CountsPollInterval is how often the round tab refreshes the counts of a
+// round one of whose windows is open, while wish lists and rankings
+// arrive (right after the rankings opened the demo showed "0 classement"
+// until Synchroniser).
+const CountsPollInterval = 15 * time.Second
+
+// CountsLive reports whether the current round's counts change by
+// themselves: one of its windows is open by the server's clock.
+func (a *Admin) CountsLive() bool {
+	if a.Round == nil || a.Detail == nil {
+		return false
+	}
+	s := rules.Effective(a.Round, a.Svc.Now())
+	return s == domain.StateWishesOpen || s == domain.StateRankingsOpen
+}
+
+// FetchCounts fetches the detail of round alone (its counts), for
+// ApplyCounts. It blocks and reads no field of a: call it from a poller.
+func (a *Admin) FetchCounts(ctx context.Context, round string) (*api.RoundDetail, error) {
+	c, err := a.Svc.Signed()
+	if err != nil {
+		return nil, err
+	}
+	return c.RoundDetail(ctx, round)
+}
+
+// ApplyCounts shows the counts of a detail fetched by FetchCounts when
+// round is still the current one in the same state; it reports whether
+// the state changed instead (the caller then reloads everything).
+func (a *Admin) ApplyCounts(round string, d *api.RoundDetail) (reload bool) {
+	if d == nil || a.Detail == nil || a.RoundID() != round {
+		return false
+	}
+	if d.Round.State != a.Detail.Round.State {
+		return true
+	}
+	a.Detail = d
+	r := d.Round
+	a.Round = &r
+	return false
+}
+
 // RoundID is the current round's id, or "".
 func (a *Admin) RoundID() string {
 	if a.Round == nil {
@@ -185,7 +228,7 @@ func (a *Admin) RoundSummary() string {
 	}
 	d := a.Detail
 	s := i18n.T("admin.summary_head", RoundLabel(&d.Round), d.Round.Number) + "\n" +
-		strings.Join([]string{i18n.N("count.open_postes", d.Postes, Thousands(d.Postes)), i18n.N("count.places", d.Places, d.Places),
+		strings.Join([]string{i18n.N("count.open_postes", d.Postes, Thousands(d.Postes)), i18n.N("count.places", d.Places, Thousands(d.Places)),
 			i18n.N("admin.fact.eligible", d.Eligible, Thousands(d.Eligible))}, ", ") + "\n" +
 		i18n.N("count.wish_lists", d.WishLists, d.WishLists) + ", " + i18n.N("count.rankings", d.Rankings, d.Rankings)
 	if draw := DrawInfo(&d.Round); draw != "" {
@@ -193,10 +236,11 @@ func (a *Admin) RoundSummary() string {
 	}
 	if d.Preview != nil {
 		placed, left := len(d.Preview.Assignments), len(d.Preview.Unmatched)
-		s += "\n" + i18n.T("admin.preview_head", i18n.N("admin.preview_placed", placed, Thousands(placed)), i18n.N("admin.fact.without", left, Thousands(left)))
+		head := "admin.preview_head"
 		if d.Published {
-			s += " — " + i18n.T("admin.published")
+			head = "admin.published_head" // no more a preview
 		}
+		s += "\n" + i18n.T(head, i18n.N("admin.preview_placed", placed, Thousands(placed)), i18n.N("admin.fact.without", left, Thousands(left)))
 	}
 	return s
 }
@@ -210,9 +254,44 @@ func (a *Admin) NextState() domain.RoundState {
 	return rules.NextTransition(a.Round, a.Svc.Now())
 }
 
-// CanRun reports whether the matching may run now.
+// CanRun reports whether the matching may run now (rules.RunStatusOf).
 func (a *Admin) CanRun() bool {
 	return a.Round != nil && !a.published() && rules.CheckRun(a.Round, a.Svc.Now()) == nil
+}
+
+// RunButton is the run button of the current round: its label, whether it
+// is enabled, and the note shown beside it (why it is disabled, or "").
+func (a *Admin) RunButton() (label string, enabled bool, note string) {
+	if a.Round == nil {
+		return i18n.T("admin.run"), false, ""
+	}
+	r := *a.Round
+	if a.published() {
+		r.State = domain.StatePublished
+	}
+	return RunButtonOf(&r, a.Svc.Now())
+}
+
+// RunButtonOf is the run button of round r at now, by the one rule of
+// rules.RunStatusOf: "Lancer l'appariement" once the windows closed,
+// "Relancer (même entrée gelée, même résultat)" before publication,
+// disabled with the reason once published or live (or before the windows
+// closed).
+func RunButtonOf(r *domain.Round, now time.Time) (label string, enabled bool, note string) {
+	switch st := rules.RunStatusOf(r, now); st {
+	case rules.RunFirst:
+		return i18n.T("admin.run"), true, ""
+	case rules.RunAgain:
+		return i18n.T("admin.run_again"), true, ""
+	case rules.RunPublished:
+		return i18n.T("admin.run"), false, i18n.T("admin.run_final_published")
+	case rules.RunLiveStarted:
+		return i18n.T("admin.run"), false, i18n.T("admin.run_final_live")
+	}
+	if r.Procedure == domain.ChoixAuRang {
+		return i18n.T("admin.run"), false, i18n.T("admin.run_after_wishes")
+	}
+	return i18n.T("admin.run"), false, i18n.T("admin.run_after_rankings")
 }
 
 // RunWarning says what the admin should know before running the current
@@ -282,8 +361,7 @@ func (a *Admin) NextRound(ctx context.Context) (*domain.Round, error) {
 	n := a.Round.Number + 1
 	baseID, _, _ := strings.Cut(a.Round.ID, "-T")
 	id := fmt.Sprintf("%s-T%d", baseID, n)
-	base, _, _ := strings.Cut(a.Round.Name, " — ")
-	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: i18n.T("admin.round_name", base, n)})
+	return c.NextRound(ctx, a.RoundID(), api.NextRoundRequest{ID: id, Name: rules.NextRoundName(a.Round.Name, n)})
 }
 
 // manual returns the manual assignments of the current round, as the
@@ -415,12 +493,18 @@ func ReportRows(r *api.ImportReport) []string {
 		i18n.N("import.count.closed", r.Closed, r.Closed), i18n.N("import.count.errors", len(r.Problems), len(r.Problems)),
 		i18n.N("import.count.warnings", len(r.Warnings), len(r.Warnings)))}
 	line := func(kind string, p api.ImportProblem) string {
-		s := kind + " " + i18n.T("import.row", p.Row)
+		s := kind
+		if p.Row > 0 { // 0: the whole file
+			s += " " + i18n.T("import.row", p.Row)
+		}
 		if p.Column != "" {
 			s += " [" + p.Column + "]"
 		}
 		if p.ID != "" {
 			s += " (" + p.ID + ")"
+		}
+		if s == kind {
+			return s + " " + i18n.Pick(p.Message, p.MessageEN)
 		}
 		return s + " : " + i18n.Pick(p.Message, p.MessageEN)
 	}
@@ -429,6 +513,11 @@ func ReportRows(r *api.ImportReport) []string {
 	}
 	for _, p := range r.Warnings {
 		out = append(out, line("⚠", p))
+	}
+	// What the importer did by itself: the header row it took under a
+	// title, each RTS found by e-mail or created.
+	for _, p := range r.Notes {
+		out = append(out, line("•", p))
 	}
 	return out
 }

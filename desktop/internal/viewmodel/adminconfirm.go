@@ -122,7 +122,7 @@ func (a *Admin) ConfirmNextRound() Confirmation {
 		n = a.Round.Number + 1
 	}
 	return Confirmation{Title: i18n.T("admin.next_round"), Text: i18n.T("admin.confirm_next", n,
-		i18n.N("admin.fact.without", left, Thousands(left)), i18n.N("count.free_places", free, free))}
+		i18n.N("admin.fact.without", left, Thousands(left)), i18n.N("count.free_places", free, Thousands(free)))}
 }
 
 // Round3Counters says, in a round 3, how many interns still have no poste
@@ -136,7 +136,7 @@ func (a *Admin) Round3Counters() string {
 	for _, f := range a.FreePostes(nil) {
 		free += f.Free
 	}
-	return i18n.T("admin.round3_counters", i18n.N("admin.fact.without", left, Thousands(left)), i18n.N("count.free_places", free, free))
+	return i18n.T("admin.round3_counters", i18n.N("admin.fact.without", left, Thousands(left)), i18n.N("count.free_places", free, Thousands(free)))
 }
 
 // Round3Open reports whether the round-3 assignment panel applies: a

@@ -142,7 +142,7 @@ func (c *Coordinator) Issues() []string {
 	}
 	var out []string
 	for _, b := range q.Shortages() {
-		out = append(out, i18n.T("coord.issue.shortage", CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, b.Places), -b.Diff()))
+		out = append(out, i18n.T("coord.issue.shortage", CellName(b.Specialty, b.Subdivision), i18n.N("count.interns", b.Interns, b.Interns), i18n.N("count.places", b.Places, Thousands(b.Places)), -b.Diff()))
 	}
 	for _, p := range q.MissingEmail {
 		out = append(out, i18n.T("coord.issue.missing_email", p.ID, p.RTSName))
@@ -197,7 +197,7 @@ func (c *Coordinator) PosteRows() []CoordRow {
 		if c.InternsKnown && !enrolled[p.RTS] {
 			notes = append(notes, i18n.T("coord.poste.rts_no_key"))
 		}
-		text := i18n.T("coord.poste.row", p.ID, p.Title, i18n.N("count.places", p.Capacity, p.Capacity), p.RTSName)
+		text := i18n.T("coord.poste.row", p.ID, p.Title, i18n.N("count.places", p.Capacity, Thousands(p.Capacity)), p.RTSName)
 		if len(notes) > 0 {
 			text += " — " + strings.Join(notes, ", ")
 		}

@@ -62,3 +62,18 @@ func TestCoordinatorRowsWithoutContacts(t *testing.T) {
 		t.Errorf("postes\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// TestBalanceName: the dashboard's chart names cells, not codes.
+func TestBalanceName(t *testing.T) {
+	for _, c := range []struct {
+		b    Balance
+		want string
+	}{
+		{Balance{Specialty: "PED", Subdivision: "IDF"}, "Pédiatrie — Île-de-France"},
+		{Balance{Specialty: "ZZZ", Subdivision: "NOWHERE"}, "ZZZ — NOWHERE"},
+	} {
+		if got := c.b.Name(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.b, got, c.want)
+		}
+	}
+}

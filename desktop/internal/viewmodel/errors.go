@@ -82,6 +82,23 @@ func FormatTime(t time.Time) string { return paris.Format(t, i18n.Language()) }
 // à …" and the pace of a live reveal.
 func FormatClock(t time.Time) string { return paris.Clock(t, i18n.Language()) }
 
+// FormatWait writes a short wait as a person reads it, rounded to the
+// second: "9 s", "1 min 30 s", "2 min" (not Go's "9s", "1m30s").
+func FormatWait(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	if s < 0 {
+		s = 0
+	}
+	m, s := s/60, s%60
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d\u00a0s", s)
+	case s == 0:
+		return fmt.Sprintf("%d\u00a0min", m)
+	}
+	return fmt.Sprintf("%d\u00a0min %d\u00a0s", m, s)
+}
+
 // FormatSize formats a byte count.
 func FormatSize(n int64) string {
 	switch {

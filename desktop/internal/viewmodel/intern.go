@@ -91,7 +91,7 @@ func (a *Intern) setRounds(rounds []domain.Round) {
 		}
 	}
 	if a.Round == nil {
-		if i := DefaultRound(a.Rounds, a.Svc.Now()); i >= 0 {
+		if i := DefaultRound(a.Rounds, a.Svc.Now(), a.signedIn); i >= 0 {
 			a.Round = &a.Rounds[i]
 		}
 	}
@@ -99,15 +99,28 @@ func (a *Intern) setRounds(rounds []domain.Round) {
 
 // DefaultRound is the position of the round a screen opens on: the one
 // where the user has something to do, that is whose wishes window is open
-// by the server's schedule (the one closing first if several), else the
-// last one that is not a draft, else the last one; -1 when there is none.
-func DefaultRound(rounds []domain.Round, now time.Time) int {
+// by the server's schedule — first those where the user signed nothing
+// yet (signed reports it; nil: nothing signed anywhere), then the one
+// closing first, then an appariement (every intern of the specialty takes
+// part) before a choix au rang — else the last one that is not a draft,
+// else the last one; -1 when there is none.
+func DefaultRound(rounds []domain.Round, now time.Time, signed func(round string) bool) int {
+	done := func(r *domain.Round) bool { return signed != nil && signed(r.ID) }
+	better := func(a, b *domain.Round) bool {
+		if done(a) != done(b) {
+			return !done(a)
+		}
+		if closesBefore(a, b) || closesBefore(b, a) {
+			return closesBefore(a, b)
+		}
+		return a.Procedure == domain.Appariement && b.Procedure != domain.Appariement
+	}
 	best := -1
 	for i := range rounds {
 		if rules.Effective(&rounds[i], now) != domain.StateWishesOpen {
 			continue
 		}
-		if best < 0 || closesBefore(&rounds[i], &rounds[best]) {
+		if best < 0 || better(&rounds[i], &rounds[best]) {
 			best = i
 		}
 	}
@@ -120,6 +133,16 @@ func DefaultRound(rounds []domain.Round, now time.Time) int {
 		}
 	}
 	return len(rounds) - 1
+}
+
+// signedIn reports whether the user signed something in round (a wish
+// list, a binôme), by the local sequence numbers.
+func (a *Intern) signedIn(round string) bool {
+	if a.Svc == nil || a.Svc.Store == nil {
+		return false
+	}
+	n, err := a.Svc.Store.LastSeq(round)
+	return err == nil && n > 0
 }
 
 // closesBefore reports whether a's wishes window closes before b's (a
@@ -227,7 +250,7 @@ func (a *Intern) Sync(ctx context.Context, round string) SyncData {
 	d.Err = err // a fork: the alarm is shown, the rounds still are
 	d.Rounds = rounds
 	if mine := a.relevant(rounds); round == "" {
-		if i := DefaultRound(mine, a.Svc.Now()); i >= 0 {
+		if i := DefaultRound(mine, a.Svc.Now(), a.signedIn); i >= 0 {
 			round = mine[i].ID
 		}
 	}
@@ -323,7 +346,11 @@ type SyncStatus struct {
 	Online   string
 	Detail   string
 	Progress float64
-	Warning  bool
+	// ShowProgress: the bar is shown while a batch of sendings is under
+	// way, never for a queue that waits (offline, a retry: a bar at "0 %"
+	// says nothing).
+	ShowProgress bool
+	Warning      bool
 }
 
 // Status turns the outbox's status into the status bar's texts.
@@ -342,25 +369,22 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Online = i18n.T("sync.offline")
 	}
 	s.Progress = st.Progress()
+	s.ShowProgress = st.Online && st.Sending && st.Done+st.Pending > 1
 	switch {
 	case st.Pending == 0:
 		s.Detail = i18n.T("sync.nothing_pending")
 	case st.NeedsKey:
-		s.Detail = i18n.T("sync.needs_key", st.Pending)
+		s.Detail = i18n.N("sync.needs_key", st.Pending, st.Pending)
 	case st.Sending:
 		s.Detail = i18n.T("sync.sending", st.Done+1, st.Done+st.Pending)
 	case !st.NextAttempt.IsZero() && (st.Busy == api.CodeStorageUnavailable || st.Busy == api.CodeClockBehind):
 		// The server is up but cannot record: the list stays in the outbox.
-		s.Detail = i18n.T("sync.server_cannot_store", FormatClock(st.NextAttempt), st.Pending)
+		s.Detail = i18n.N("sync.server_cannot_store", st.Pending, st.Pending, FormatClock(st.NextAttempt))
 		s.Warning = true
 	case !st.NextAttempt.IsZero():
-		wait := time.Until(st.NextAttempt).Round(time.Second)
-		if wait < 0 {
-			wait = 0
-		}
-		s.Detail = i18n.T("sync.retry", st.Pending, wait)
+		s.Detail = i18n.N("sync.retry", st.Pending, st.Pending, FormatWait(time.Until(st.NextAttempt)))
 	default:
-		s.Detail = i18n.T("sync.pending", st.Pending)
+		s.Detail = i18n.N("sync.pending", st.Pending, st.Pending)
 	}
 	if !a.LastSync.IsZero() {
 		s.Detail += " — " + i18n.T("sync.last", FormatTime(a.LastSync))

@@ -94,7 +94,7 @@ func TestLiveFollowEndToEnd(t *testing.T) {
 	}
 
 	poll()
-	if lf.Waiting || !lf.Live || lf.CurrentText() != "Rang en cours : 1 / 6" || !strings.HasPrefix(lf.MineText(), "Encore 4 rang(s) avant le vôtre (rang 6)") {
+	if lf.Waiting || !lf.Live || lf.CurrentText() != "Rang en cours : 1 / 6" || !strings.HasPrefix(lf.MineText(), "Encore 4 rangs avant le vôtre (rang 6)") {
 		t.Fatalf("rank 1: %+v %q %q", lf, lf.CurrentText(), lf.MineText())
 	}
 	open, gone := lf.WishRows()

@@ -263,9 +263,9 @@ func (l *LiveFollow) WishText(w LiveWish) string {
 	case w.Left < 0:
 		s += i18n.T("follow.left_unknown")
 	case w.Capacity > 0:
-		s += i18n.T("follow.left", w.Left, w.Capacity)
+		s += i18n.N("follow.left", w.Left, w.Left, w.Capacity)
 	default:
-		s += i18n.T("follow.left_only", w.Left)
+		s += i18n.N("follow.left_only", w.Left, w.Left)
 	}
 	return s
 }
@@ -281,7 +281,7 @@ func (l *LiveFollow) StatusText() string {
 	case !l.Started:
 		return i18n.T("follow.help")
 	case l.Live:
-		return i18n.T("follow.pace", l.Pace, FormatClock(l.NextAt))
+		return i18n.N("follow.pace", l.Pace, l.Pace, FormatClock(l.NextAt))
 	case l.Pace > 0:
 		return i18n.T("follow.done")
 	}
@@ -323,7 +323,7 @@ func (l *LiveFollow) MineText() string {
 	case me == l.Revealed+1:
 		return i18n.T("follow.next_is_me", me)
 	}
-	s := i18n.T("follow.before", me-l.Revealed-1, me)
+	s := i18n.N("follow.before", me-l.Revealed-1, me-l.Revealed-1, me)
 	if l.Live && l.Pace > 0 && !l.NextAt.IsZero() {
 		eta := l.NextAt.Add(time.Duration(int64(me-l.Revealed-1) * int64(time.Minute) / int64(l.Pace)))
 		s += i18n.T("follow.eta", FormatClock(eta))

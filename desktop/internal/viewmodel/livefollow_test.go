@@ -123,7 +123,7 @@ func TestLiveFollowApply(t *testing.T) {
 	if l.Waiting || !l.Started || len(l.Steps) != 2 || l.CurrentText() != "Rang en cours : 2 / 6" {
 		t.Fatalf("first page: %+v", l)
 	}
-	if got := l.MineText(); !strings.HasPrefix(got, "Encore 2 rang(s) avant le vôtre (rang 5), vers ") {
+	if got := l.MineText(); !strings.HasPrefix(got, "Encore 2 rangs avant le vôtre (rang 5), vers ") {
 		t.Fatalf("mine: %q", got)
 	}
 	l.Apply(page(4, 4, 4)) // not the next one: dropped
@@ -136,7 +136,7 @@ func TestLiveFollowApply(t *testing.T) {
 	}
 	open, gone := l.WishRows()
 	if len(open) != 1 || len(gone) != 1 || l.WishText(gone[0]) != "1. P2 — plus de place : la dernière prise au rang 4 par i04" ||
-		l.WishText(open[0]) != "2. P3 — 3 place(s) restante(s) sur 3" {
+		l.WishText(open[0]) != "2. P3 — 3 places restantes sur 3" {
 		t.Fatalf("wishes: %+v %+v", open, gone)
 	}
 	l.Apply(page(5, 6, 6))

@@ -32,7 +32,7 @@ func Alarm(svc *service.Service) *LogAlarm {
 		newer = t.N
 	}
 	return &LogAlarm{
-		Text:     i18n.T("log.fork", FormatTime(f.DetectedAt), older, newer),
+		Text:     i18n.T("log.fork", FormatTime(f.DetectedAt), i18n.N("count.entries", int(older), older), i18n.N("count.entries", int(newer), newer)),
 		Evidence: evidence(f),
 	}
 }
@@ -46,12 +46,12 @@ func evidence(f *translog.Fork) string {
 func (a *Intern) Alarm() *LogAlarm { return Alarm(a.Svc) }
 
 // Cosigned says how many known witnesses cosigned the checkpoint behind a
-// receipt or a result (" — cosigné par 2 témoins sur 3"), "" when the app
+// receipt or a result (" — cosigné par 2 sur 3 témoins connus"), "" when the app
 // knows no witness.
 func Cosigned(svc *service.Service, checkpoint string) string {
 	k, n := svc.Cosigners(checkpoint)
 	if n == 0 {
 		return ""
 	}
-	return " — " + i18n.T("log.cosigned", k, n)
+	return " — " + i18n.T("log.cosigned", k, i18n.N("count.known_witnesses", n, n))
 }

@@ -20,7 +20,7 @@ import (
 
 // TestForkedLogRaisesTheAlarm: against a real server, an intern's app
 // follows an honest, growing log (receipts, syncs, a witness's
-// cosignatures: "cosigné par 1 témoin(s) sur 1"); then the server shows it
+// cosignatures: "cosigné par 1 sur 1 témoin connu"); then the server shows it
 // another history signed with the same key (a fork, two hashes for one
 // size, a rollback): each time the alarm is raised with both signed
 // checkpoints kept, and the trusted checkpoint stays the honest one.
@@ -85,7 +85,7 @@ func TestForkedLogRaisesTheAlarm(t *testing.T) {
 		t.Fatalf("honest sync: %v", err)
 	}
 	vs := intern.Wishes.Versions()
-	if len(vs) != 1 || vs[0].State != localstore.StateAccepted || !strings.Contains(vs[0].Status, "cosigné par 1 témoin(s) sur 1") {
+	if len(vs) != 1 || vs[0].State != localstore.StateAccepted || !strings.Contains(vs[0].Status, "cosigné par 1 sur 1 témoin connu") {
 		t.Fatalf("accepted version: %+v", vs)
 	}
 	if intern.Alarm() != nil {
@@ -207,7 +207,7 @@ func TestResultShowsCosignatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := intern.Results.Rows()
-	if len(rows) != 1 || !rows[0].Verified || !strings.Contains(rows[0].Status, "cosigné par 1 témoin(s) sur 1") {
+	if len(rows) != 1 || !rows[0].Verified || !strings.Contains(rows[0].Status, "cosigné par 1 sur 1 témoin connu") {
 		t.Fatalf("result rows: %+v", rows)
 	}
 	// Her one wish was not granted, and the signed result says why.

@@ -19,6 +19,10 @@ type Balance struct {
 	Postes      int
 }
 
+// Name names the cell as people read it: "Pédiatrie — Île-de-France"
+// (the codes when unknown).
+func (b Balance) Name() string { return CellName(b.Specialty, b.Subdivision) }
+
 // Diff is places minus interns: negative is a shortage.
 func (b Balance) Diff() int { return b.Places - b.Interns }
 
@@ -144,6 +148,6 @@ func ComputeQuality(scope domain.Scope, people []api.PersonStatus, postes []doma
 // shortages, each counted with its plural.
 func QualityTotals(q *Quality) string {
 	sh := len(q.Shortages())
-	return i18n.T("quality.totals", i18n.N("count.interns", q.Interns, q.Interns), i18n.N("count.places", q.Places, q.Places),
+	return i18n.T("quality.totals", i18n.N("count.interns", q.Interns, q.Interns), i18n.N("count.places", q.Places, Thousands(q.Places)),
 		i18n.N("count.postes", q.Postes, q.Postes), i18n.N("count.shortages", sh, sh))
 }

@@ -108,20 +108,27 @@ func TestDefaultRound(t *testing.T) {
 		}
 		return x
 	}
+	choix := func(x domain.Round) domain.Round { x.Procedure = domain.ChoixAuRang; return x }
 	for _, tc := range []struct {
 		name   string
 		rounds []domain.Round
 		want   int
+		signed string // a round where the user signed a list
 	}{
-		{"none", nil, -1},
-		{"open one before a later choix au rang", []domain.Round{r("R1", domain.StatePublished, 0), r("R2", domain.StateWishesOpen, 3*day), r("R3", domain.StateRankingsOpen, 0)}, 1},
-		{"the one closing first", []domain.Round{r("R1", domain.StateWishesOpen, 5*day), r("R2", domain.StateWishesOpen, day)}, 1},
-		{"a closing date beats none", []domain.Round{r("R1", domain.StateWishesOpen, 0), r("R2", domain.StateWishesOpen, day)}, 1},
-		{"a window past its close is not open", []domain.Round{r("R1", domain.StateWishesOpen, -day), r("R2", domain.StateDraft, 0)}, 0},
-		{"last that is not a draft", []domain.Round{r("R1", domain.StatePublished, 0), r("R2", domain.StateDraft, 0)}, 0},
-		{"only drafts: the last", []domain.Round{r("R1", domain.StateDraft, 0), r("R2", domain.StateDraft, 0)}, 1},
+		{"none", nil, -1, ""},
+		{"open one before a later choix au rang", []domain.Round{r("R1", domain.StatePublished, 0), r("R2", domain.StateWishesOpen, 3*day), r("R3", domain.StateRankingsOpen, 0)}, 1, ""},
+		{"the one closing first", []domain.Round{r("R1", domain.StateWishesOpen, 5*day), r("R2", domain.StateWishesOpen, day)}, 1, ""},
+		{"a closing date beats none", []domain.Round{r("R1", domain.StateWishesOpen, 0), r("R2", domain.StateWishesOpen, day)}, 1, ""},
+		{"a window past its close is not open", []domain.Round{r("R1", domain.StateWishesOpen, -day), r("R2", domain.StateDraft, 0)}, 0, ""},
+		{"last that is not a draft", []domain.Round{r("R1", domain.StatePublished, 0), r("R2", domain.StateDraft, 0)}, 0, ""},
+		{"only drafts: the last", []domain.Round{r("R1", domain.StateDraft, 0), r("R2", domain.StateDraft, 0)}, 1, ""},
+		{"closing together: the appariement before the choix au rang", []domain.Round{choix(r("C", domain.StateWishesOpen, day)), r("R1", domain.StateWishesOpen, day)}, 1, ""},
+		{"the choix au rang closing first", []domain.Round{choix(r("C", domain.StateWishesOpen, day)), r("R1", domain.StateWishesOpen, 2*day)}, 0, ""},
+		{"a list signed: the other open round", []domain.Round{r("R1", domain.StateWishesOpen, day), choix(r("C", domain.StateWishesOpen, 2*day))}, 1, "R1"},
+		{"a list signed in the only open round: still it", []domain.Round{r("R0", domain.StatePublished, 0), r("R1", domain.StateWishesOpen, day)}, 1, "R1"},
 	} {
-		if got := DefaultRound(tc.rounds, now); got != tc.want {
+		signed := func(id string) bool { return id == tc.signed }
+		if got := DefaultRound(tc.rounds, now, signed); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
 	}

@@ -598,14 +598,14 @@ func (r *RTS) CoverageInfo() string {
 	if missing := r.CoverageMissing(); missing > 0 {
 		return i18n.T("rts.coverage_missing", pct, need, n, missing)
 	}
-	return i18n.T("rts.coverage_ok", pct, need, n, len(r.draft.List))
+	return i18n.T("rts.coverage_ok", pct, need, i18n.N("count.candidates", n, n), i18n.N("count.ranked", len(r.draft.List), len(r.draft.List)))
 }
 
 // Versions are the signed rankings of the selected poste, newest first.
 func (r *RTS) Versions() []Version {
 	out := make([]Version, 0, len(r.versions))
 	for _, it := range r.versions {
-		out = append(out, versionOf(it, i18n.T("rts.version", it.Seq, len(it.List), FormatTime(it.CreatedAt))))
+		out = append(out, versionOf(it, RankingVersionLabel(it.Seq, len(it.List), it.CreatedAt)))
 	}
 	supersede(out, r.versions)
 	return out

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/localstore"
@@ -17,6 +18,18 @@ import (
 // counted is the counted message key for n (i18n.N: its ".one" or
 // ".other" form by the language's plural rule).
 func counted(key string, n int, args ...any) string { return i18n.N(key, n, args...) }
+
+// WishVersionLabel names a signed wish list of n postes: "Version n° 3 —
+// 10 postes — signée le …".
+func WishVersionLabel(seq uint64, n int, at time.Time) string {
+	return i18n.T("wish.version", seq, counted("count.postes", n, n), FormatTime(at))
+}
+
+// RankingVersionLabel names a signed ranking of n candidates: "Version n° 1
+// — 43 candidats classés — signée le …".
+func RankingVersionLabel(seq uint64, n int, at time.Time) string {
+	return i18n.T("rts.version", seq, counted("count.ranked", n, n), FormatTime(at))
+}
 
 // countedIn is counted in a given language, for the two halves of an
 // api.Error.

@@ -159,7 +159,7 @@ func (s *Simulation) WishRows() []WishRow {
 	out := make([]WishRow, len(s.Me.View.Wishes))
 	for i, w := range s.Me.View.Wishes {
 		r := WishRow{Order: i + 1, Poste: w.Poste, Name: s.PosteName(w.Poste),
-			Places: i18n.T("sim.places", w.Capacity), Demand: i18n.T("sim.demand", w.Demand),
+			Places: i18n.N("sim.places", w.Capacity, w.Capacity), Demand: i18n.N("sim.demand", w.Demand, w.Demand),
 			Taken: i18n.T("sim.taken", w.TakenAhead), WouldGet: w.WouldGet, OutOfReach: w.OutOfReach}
 		switch {
 		case w.WouldGet:
@@ -202,7 +202,7 @@ func (s *Simulation) AmphiRows() []AmphiRow {
 			full = append(full, r)
 			continue
 		}
-		r.Text = i18n.T("sim.amphi.free", p.Free, p.Capacity)
+		r.Text = i18n.N("sim.amphi.free", p.Free, p.Free, p.Capacity)
 		free = append(free, r)
 	}
 	return append(free, full...)

@@ -80,7 +80,7 @@ func TestChoixAuRangEndToEnd(t *testing.T) {
 		t.Fatalf("simulation: %+v", sim)
 	}
 	rows := sim.WishRows()
-	if len(rows) != 2 || rows[0].Demand != "demandé par 0 interne(s) mieux classé(s)" || !rows[0].WouldGet || sim.Me.View.Rank != 3 {
+	if len(rows) != 2 || rows[0].Demand != "demandé par 0 interne mieux classé" || !rows[0].WouldGet || sim.Me.View.Rank != 3 {
 		t.Fatalf("B before A: %+v", rows)
 	}
 	if !strings.Contains(sim.Status(), "sur 1 listes (6 internes), liste d'appel version 1") {
@@ -101,7 +101,7 @@ func TestChoixAuRangEndToEnd(t *testing.T) {
 	sim.Start()
 	sim.Apply(sim.Fetch(ctx, env.Round, 0))
 	rows = sim.WishRows()
-	if sim.Me.Lists != 2 || rows[0].Demand != "demandé par 1 interne(s) mieux classé(s)" || rows[0].Taken != "déjà pris par 1" || rows[0].Marker != "obtenu" {
+	if sim.Me.Lists != 2 || rows[0].Demand != "demandé par 1 interne mieux classé" || rows[0].Taken != "déjà pris par 1" || rows[0].Marker != "obtenu" {
 		t.Fatalf("B after A: %+v %+v", sim.Me, rows)
 	}
 	if am := sim.AmphiRows(); len(am) != 3 || sim.Amphi.Rank != 3 {

@@ -66,11 +66,11 @@ func TestSimulationTexts(t *testing.T) {
 	}
 	rows := s.WishRows()
 	if rows[0].Marker != "hors de portée" || rows[1].Marker != "obtenu" || rows[2].Marker != "" ||
-		rows[0].Demand != "demandé par 9 interne(s) mieux classé(s)" || rows[0].Taken != "déjà pris par 2" {
+		rows[0].Demand != "demandé par 9 internes mieux classés" || rows[0].Taken != "déjà pris par 2" {
 		t.Fatalf("rows %+v", rows)
 	}
 	am := s.AmphiRows()
-	if len(am) != 2 || am[0].Poste != "P3" || am[0].Text != "2 place(s) libre(s) sur 3" || am[1].Text != "complet" {
+	if len(am) != 2 || am[0].Poste != "P3" || am[0].Text != "2 places libres sur 3" || am[1].Text != "complet" {
 		t.Fatalf("amphi %+v", am)
 	}
 	s.Me.View.Poste = ""

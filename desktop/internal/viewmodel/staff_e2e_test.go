@@ -364,7 +364,18 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err := rts.SignDone(rts.Sign(ctx, "")); err != nil {
 		t.Fatal(err)
 	}
+	// The admin's round tab shows "0 classement" until the ranking
+	// arrives, then its counts follow by themselves (ApplyCounts).
+	if !adm.CountsLive() || !strings.Contains(adm.RoundSummary(), "0 classement") {
+		t.Fatalf("before the ranking: live %v, %q", adm.CountsLive(), adm.RoundSummary())
+	}
 	rsvc.Outbox.Step(ctx)
+	if d, err := adm.FetchCounts(ctx, env.Round); err != nil || adm.ApplyCounts(env.Round, d) {
+		t.Fatalf("counts: %v", err)
+	}
+	if !strings.Contains(adm.RoundSummary(), "1 classement") {
+		t.Fatalf("after the ranking: %q", adm.RoundSummary())
+	}
 	if err := rts.Refresh(); err != nil {
 		t.Fatal(err)
 	}
@@ -387,12 +398,18 @@ func TestStaffEndToEnd(t *testing.T) {
 
 	// The admin closes, runs, publishes and creates round 2.
 	step(domain.StateRankingsClosed)
-	if !adm.CanRun() {
-		t.Fatal("cannot run")
+	if label, on, _ := adm.RunButton(); !adm.CanRun() || !on || label != "Lancer l'appariement" {
+		t.Fatalf("cannot run: %q %v", label, on)
 	}
 	res, err := adm.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if label, on, _ := adm.RunButton(); !adm.CanRun() || !on || label != "Relancer (même entrée gelée, même résultat)" {
+		t.Fatalf("after the run: %q %v", label, on)
 	}
 	if !slices.ContainsFunc(res.Assignments, func(a domain.Assignment) bool { return a.Intern == want[0] && a.Poste == poste.ID }) {
 		t.Errorf("the RTS's first choice %s did not get %s", want[0], poste.ID)
@@ -412,6 +429,15 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
 		t.Fatal(err)
 	}
+	if sum := adm.RoundSummary(); !strings.Contains(sum, "\nRésultat publié : ") || strings.Contains(sum, "Prévisualisation") {
+		t.Errorf("summary after publication: %q", sum)
+	}
+	if _, on, note := adm.RunButton(); adm.CanRun() || on || adm.CanPublish() || !strings.HasPrefix(note, "Résultat publié : l'appariement est définitif") {
+		t.Fatalf("after publication: run %v, publish %v, note %q", on, adm.CanPublish(), note)
+	}
+	if _, err := adm.Run(ctx); err == nil || !strings.Contains(Message(err), "est publié : son appariement ne peut plus être relancé") {
+		t.Fatalf("run after publication: %v", err)
+	}
 	if !adm.CanNextRound() {
 		t.Fatal("cannot create round 2")
 	}
@@ -423,7 +449,7 @@ func TestStaffEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r2.Number != 2 || r2.Parent != env.Round {
+	if r2.Number != 2 || r2.Parent != env.Round || r2.Name != "Tour 2 (démo)" {
 		t.Fatalf("round 2: %+v", r2)
 	}
 	if err := adm.Apply(adm.Load(ctx, r2.ID)); err != nil {
@@ -454,6 +480,9 @@ func TestStaffEndToEnd(t *testing.T) {
 	r3, err := adm.NextRound(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r3.Name != "Tour 3 (démo)" {
+		t.Fatalf("round 3 named %q, want \"Tour 3 (démo)\"", r3.Name)
 	}
 	if err := adm.Apply(adm.Load(ctx, r3.ID)); err != nil {
 		t.Fatal(err)

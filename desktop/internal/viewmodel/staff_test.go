@@ -150,6 +150,15 @@ func TestReportRows(t *testing.T) {
 	if len(rows) != 3 || rows[1] != "✗ ligne 2 [email] (P9) : adresse invalide" || !strings.HasPrefix(rows[2], "⚠ ligne 3") {
 		t.Fatalf("%q", rows)
 	}
+	// The importer's notes follow: the header row taken, the RTS found or created.
+	rows = ReportRows(&api.ImportReport{Rows: 2, Created: 2, HeaderRow: 4, RTSAdded: 1, RTSMatched: 1, Notes: []api.ImportProblem{
+		{Row: 0, Message: "en-tête trouvé ligne 4", MessageEN: "header found on row 4"},
+		{Row: 5, ID: "P1", Message: "RTS retrouvé par son e-mail : R00012", MessageEN: "RTS found by e-mail: R00012"},
+		{Row: 6, ID: "P2", Message: "RTS créé : Dr Lopez", MessageEN: "RTS created: Dr Lopez"}}})
+	if len(rows) != 4 || rows[1] != "• en-tête trouvé ligne 4" ||
+		rows[2] != "• ligne 5 (P1) : RTS retrouvé par son e-mail : R00012" || rows[3] != "• ligne 6 (P2) : RTS créé : Dr Lopez" {
+		t.Fatalf("notes: %q", rows)
+	}
 	if FormatFromName("postes.XLSX") != api.FormatXLSX || FormatFromName("a.csv") != api.FormatCSV {
 		t.Error("FormatFromName")
 	}

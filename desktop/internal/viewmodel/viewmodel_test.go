@@ -270,13 +270,13 @@ func TestStatusTexts(t *testing.T) {
 	}{
 		{outbox.Status{}, "Connexion…", "Rien en attente d'envoi"},
 		{outbox.Status{Checked: true, Online: true}, "● En ligne", "Rien en attente d'envoi"},
-		{outbox.Status{Checked: true, Pending: 2}, "● Hors ligne", "2 envoi(s) en attente"},
-		{outbox.Status{Checked: true, Pending: 1, NeedsKey: true}, "● Hors ligne", "1 envoi(s) en attente de la phrase secrète"},
+		{outbox.Status{Checked: true, Pending: 2}, "● Hors ligne", "2 envois en attente"},
+		{outbox.Status{Checked: true, Pending: 1, NeedsKey: true}, "● Hors ligne", "1 envoi en attente de la phrase secrète"},
 		{outbox.Status{Checked: true, Online: true, Pending: 2, Done: 1, Sending: true}, "● En ligne", "Envoi 2 sur 3…"},
-		{outbox.Status{Checked: true, Pending: 1, NextAttempt: time.Now().Add(30 * time.Second)}, "● Hors ligne", "1 envoi(s) en attente, nouvel essai dans 30s"},
+		{outbox.Status{Checked: true, Pending: 1, NextAttempt: time.Now().Add(30 * time.Second)}, "● Hors ligne", "1 envoi en attente, nouvel essai dans 30\u00a0s"},
 		{outbox.Status{Checked: true, Online: true, KeyMismatch: true}, "⚠ Clé du serveur différente !", "Rien en attente d'envoi"},
 		{outbox.Status{Checked: true, Online: true, Pending: 1, Busy: api.CodeStorageUnavailable, NextAttempt: time.Date(2026, 1, 29, 20, 15, 3, 0, paris.Location)},
-			"● En ligne", "Le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20\u00a0h\u00a015 (heure de Paris) (1 envoi(s) gardé(s) dans la boîte d'envoi)"},
+			"● En ligne", "1 envoi gardé dans la boîte d'envoi : le serveur ne peut pas enregistrer pour l'instant, nouvel essai à 20\u00a0h\u00a015 (heure de Paris)"},
 	} {
 		s := a.Status(tc.st)
 		if s.Online != tc.online || !strings.HasPrefix(s.Detail, tc.text[:len(tc.text)-3]) {

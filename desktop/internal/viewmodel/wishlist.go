@@ -264,7 +264,7 @@ type Version struct {
 func (w *WishList) Versions() []Version {
 	out := make([]Version, 0, len(w.versions))
 	for _, it := range w.versions {
-		v := versionOf(it, i18n.T("wish.version", it.Seq, len(it.List), FormatTime(it.CreatedAt)))
+		v := versionOf(it, WishVersionLabel(it.Seq, len(it.List), it.CreatedAt))
 		if it.State == localstore.StateAccepted && it.Receipt != nil {
 			v.Status += Cosigned(w.svc, it.Receipt.Checkpoint)
 		}
@@ -302,7 +302,7 @@ func versionOf(it localstore.Item, title string) Version {
 	case localstore.StatePending:
 		v.Status = i18n.T("state.signed")
 		if it.Attempts > 0 {
-			v.Status += " — " + i18n.T("state.attempts", it.Attempts)
+			v.Status += " — " + i18n.N("state.attempts", it.Attempts, it.Attempts)
 		}
 	case localstore.StateAccepted:
 		v.Status = i18n.T("state.accepted", FormatTime(it.Receipt.ServerTime), it.Receipt.Index)
