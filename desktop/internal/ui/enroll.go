@@ -132,9 +132,11 @@ func NewEnrollScreen(a *App, done func(*localstore.Profile)) *EnrollScreen {
 		}
 		return *s.VM.ServerKey
 	})
-	serversTitle := widget.NewLabelWithStyle(i18n.T("servers.enroll_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.formBox = container.NewVBox(widget.NewSeparator(), serversTitle, wrapLabel(i18n.T("servers.enroll_help")), s.servers.box,
-		widget.NewSeparator(), s.form)
+	// The other addresses are optional: folded under the form, so that the
+	// form and its button stay in view on a 720-pixel screen.
+	others := widget.NewAccordion(widget.NewAccordionItem(i18n.T("servers.enroll_title"),
+		container.NewVBox(wrapLabel(i18n.T("servers.enroll_help")), s.servers.box)))
+	s.formBox = container.NewVBox(widget.NewSeparator(), s.form, others)
 	s.servers.changed = func() {
 		if s.body != nil {
 			s.body.Refresh() // rows come and go: lay out again
