@@ -82,12 +82,14 @@ func (a *Intern) setRounds(rounds []domain.Round) {
 	if a.Round != nil {
 		cur = a.Round.ID
 	}
+	// The round on screen stays if the user chose it, or while its wishes
+	// are open: a sync does not move the user to another round under their
+	// hands (after signing a wish list, DefaultRound would prefer a round
+	// where nothing is signed yet), but leaves a round whose wishes closed.
 	a.Round = nil
-	if a.chosen {
-		for i := range a.Rounds {
-			if a.Rounds[i].ID == cur {
-				a.Round = &a.Rounds[i]
-			}
+	for i := range a.Rounds {
+		if cur != "" && a.Rounds[i].ID == cur && (a.chosen || !rules.WindowClosed(&a.Rounds[i], api.WishListType, a.Svc.Now())) {
+			a.Round = &a.Rounds[i]
 		}
 	}
 	if a.Round == nil {
@@ -190,7 +192,7 @@ func (a *Intern) ChoixAuRang() bool {
 // SyncRound is the round a sync should fetch: the one the user chose, or
 // "" (the round DefaultRound picks from what the server says).
 func (a *Intern) SyncRound() string {
-	if !a.chosen {
+	if !a.chosen && (a.Round == nil || rules.WindowClosed(a.Round, api.WishListType, a.Svc.Now())) {
 		return ""
 	}
 	return a.RoundID()
