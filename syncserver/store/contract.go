@@ -355,3 +355,19 @@ const (
 // file's key since earlier versions): a backend whose text columns cannot
 // hold NUL (PostgreSQL) keeps ids as bytea or maps this one.
 const StandInCode = "\x00stand-in"
+
+// SubmissionKey names a current submission: its round, author and poste
+// ("" for a wish list).
+type SubmissionKey struct{ Round, Author, Poste string }
+
+// BatchReader may be implemented by a write Tx whose reads are round
+// trips to a database server (PostgreSQL): the group commit calls
+// PrefetchAppends once per batch, after the log head is locked, with the
+// digests and submission keys that appendOne is about to read one by one
+// (AcceptedDigest, Current), so that the backend reads them all at once
+// and answers those reads from memory. It changes no result: a read that
+// was not prefetched, or made after a write of the same transaction that
+// the backend cannot keep track of, still goes to the database.
+type BatchReader interface {
+	PrefetchAppends(digests []string, keys []SubmissionKey) error
+}

@@ -142,6 +142,11 @@ func (s *Store) commit(batch []*pending) {
 			refusal = err
 			return err
 		}
+		if br, ok := tx.(BatchReader); ok {
+			if err := prefetch(br, batch); err != nil {
+				return err
+			}
+		}
 		for _, pd := range batch {
 			pd.out, pd.err = Appended{}, nil
 			pd.err = appendOne(tx, pd, now)
@@ -181,6 +186,22 @@ func (s *Store) commit(batch []*pending) {
 	if s.opts.OnBatch != nil {
 		s.opts.OnBatch(len(batch), time.Since(start))
 	}
+}
+
+// prefetch reads, in one call, the accepted digests and current
+// submissions that appendOne reads for each pending submission of batch.
+func prefetch(br BatchReader, batch []*pending) error {
+	digests := make([]string, len(batch))
+	keys := make([]SubmissionKey, len(batch))
+	for i, pd := range batch {
+		digests[i] = pd.p.Env.Digest()
+		c := pd.p.Current
+		keys[i] = SubmissionKey{Round: c.Round, Author: c.Author, Poste: c.Poste}
+	}
+	if err := br.PrefetchAppends(digests, keys); err != nil {
+		return fmt.Errorf("store: read the batch's submissions: %w", err)
+	}
+	return nil
 }
 
 // appendOne applies one pending submission inside the batch's transaction.

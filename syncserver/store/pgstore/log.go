@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,8 +35,31 @@ func (tx *Tx) loadHead() error {
 	if tx.head {
 		return nil
 	}
-	if err := tx.lock(); err != nil {
-		return err
+	if tx.err != nil {
+		return tx.err
+	}
+	if tx.write && !tx.locked {
+		// The write lock and the head's row lock in one round trip, in
+		// this order.
+		pb := &pgx.Batch{}
+		pb.Queue("SELECT pg_advisory_xact_lock($1)", int64(writeLock))
+		pb.Queue("SELECT size FROM log_head FOR UPDATE")
+		br := tx.tx.SendBatch(tx.ctx, pb)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			tx.keep(fmt.Errorf("pgstore: write lock: %w", err))
+			return tx.err
+		}
+		tx.locked = true
+		err := br.QueryRow().Scan(&tx.size)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return classify(fmt.Errorf("pgstore: log head: %w", err))
+		}
+		tx.head = true
+		return nil
 	}
 	q := "SELECT size FROM log_head"
 	if tx.write {
@@ -148,6 +172,15 @@ func (tx *Tx) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		for _, i := range at[idx] {
 			copy(out[i][:], v)
 		}
+		if tx.write {
+			// Stored hashes never change: kept for the batch's next
+			// leaves and its tree hash (flush writes only newHash).
+			if tx.hashes == nil {
+				tx.data, tx.hashes = map[int64][]byte{}, map[int64]tlog.Hash{}
+			}
+			copy(out[at[idx][0]][:], v)
+			tx.hashes[idx] = out[at[idx][0]]
+		}
 		found++
 	}
 	if err := rows.Err(); err != nil {
@@ -189,6 +222,13 @@ func (tx *Tx) AppendLeaf(index int64, data []byte, hashes []tlog.Hash) error {
 func (tx *Tx) AcceptedDigest(digest string) (*store.Accepted, error) {
 	if a, ok := tx.digests[digest]; ok {
 		return &a, nil
+	}
+	if a, ok := tx.seenDig[digest]; ok && tx.err == nil {
+		if a == nil {
+			return nil, nil
+		}
+		c := *a
+		return &c, nil
 	}
 	if err := tx.lock(); err != nil {
 		return nil, err
@@ -234,6 +274,12 @@ func (tx *Tx) Current(round, author, poste string) (*store.Current, error) {
 	k := subKey{round, author, poste}
 	if c, ok := tx.cur[k]; ok {
 		return cloneCurrent(c), nil
+	}
+	if c, ok := tx.seenCur[k]; ok && tx.err == nil {
+		if c == nil {
+			return nil, fmt.Errorf("pgstore: submission of %s in %s for %q: %w", author, round, poste, store.ErrNotFound)
+		}
+		return cloneCurrent(*c), nil
 	}
 	var c store.Current
 	ok, err := tx.getDoc(&c, "SELECT doc FROM submissions WHERE round = $1 AND author = $2 AND poste = $3", round, author, poste)
@@ -362,6 +408,92 @@ func (tx *Tx) flush() error {
 	// and submissions are read from the database from now on.
 	tx.leaves, tx.newHash, tx.newDig, tx.newCur = nil, nil, nil, nil
 	tx.digests, tx.cur = nil, nil
+	tx.seenDig, tx.seenCur = nil, nil
+	return nil
+}
+
+// PrefetchAppends reads the accepted digests and the current submissions
+// of an append batch in one round trip and keeps them in memory (found or
+// not) for AcceptedDigest and Current, until the next flush.
+func (tx *Tx) PrefetchAppends(digests []string, keys []store.SubmissionKey) error {
+	if err := tx.lock(); err != nil {
+		return err
+	}
+	if !tx.write {
+		return nil
+	}
+	var ds []string
+	for _, d := range digests {
+		if storable(d) {
+			ds = append(ds, d)
+		}
+	}
+	var rounds, authors, postes []string
+	for _, k := range keys {
+		if storable(k.Round, k.Author, k.Poste) {
+			rounds, authors, postes = append(rounds, k.Round), append(authors, k.Author), append(postes, k.Poste)
+		}
+	}
+	pb := &pgx.Batch{}
+	pb.Queue("SELECT digest, idx, server_time_ns FROM accepted WHERE digest = ANY($1::text[])", ds)
+	pb.Queue(`SELECT s.round, s.author, s.poste, s.doc FROM submissions s
+		JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(round, author, poste)
+		ON s.round = k.round AND s.author = k.author AND s.poste = k.poste`, rounds, authors, postes)
+	br := tx.tx.SendBatch(tx.ctx, pb)
+	defer br.Close()
+	seenDig := make(map[string]*store.Accepted, len(ds))
+	for _, d := range ds {
+		seenDig[d] = nil
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return classify(fmt.Errorf("pgstore: accepted digests: %w", err))
+	}
+	for rows.Next() {
+		var d string
+		var a store.Accepted
+		var ns int64
+		if err := rows.Scan(&d, &a.Index, &ns); err != nil {
+			rows.Close()
+			return classify(fmt.Errorf("pgstore: accepted digests: %w", err))
+		}
+		a.ServerTime = fromNanos(ns)
+		seenDig[d] = &a
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return classify(fmt.Errorf("pgstore: accepted digests: %w", err))
+	}
+	seenCur := make(map[subKey]*store.Current, len(rounds))
+	for i := range rounds {
+		seenCur[subKey{rounds[i], authors[i], postes[i]}] = nil
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return classify(fmt.Errorf("pgstore: current submissions: %w", err))
+	}
+	for rows.Next() {
+		var k subKey
+		var doc []byte
+		if err := rows.Scan(&k.round, &k.author, &k.poste, &doc); err != nil {
+			rows.Close()
+			return classify(fmt.Errorf("pgstore: current submissions: %w", err))
+		}
+		var c store.Current
+		if err := json.Unmarshal(doc, &c); err != nil {
+			rows.Close()
+			return fmt.Errorf("pgstore: current submission: decode: %w", err)
+		}
+		seenCur[k] = &c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return classify(fmt.Errorf("pgstore: current submissions: %w", err))
+	}
+	if err := br.Close(); err != nil {
+		return classify(fmt.Errorf("pgstore: read the batch: %w", err))
+	}
+	tx.seenDig, tx.seenCur = seenDig, seenCur
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -13,12 +14,36 @@ import (
 // Round returns a round, or ErrNotFound.
 func (tx *Tx) Round(id string) (*store.RoundRecord, error) {
 	var r store.RoundRecord
-	ok, err := tx.getDoc(&r, "SELECT doc FROM rounds WHERE id = $1", id)
-	if err != nil {
+	if doc, ok := tx.roundDocs[id]; ok && tx.err == nil {
+		// Read earlier by this write transaction (each submission of an
+		// append batch checks its round's window).
+		if err := json.Unmarshal(doc, &r); err != nil {
+			return nil, fmt.Errorf("pgstore: round %s: decode: %w", id, err)
+		}
+		return &r, nil
+	}
+	if err := tx.lock(); err != nil {
 		return nil, fmt.Errorf("pgstore: round %s: %w", id, err)
 	}
-	if !ok {
+	if !storable(id) {
 		return nil, fmt.Errorf("pgstore: round %s: %w", id, store.ErrNotFound)
+	}
+	var doc []byte
+	err := tx.tx.QueryRow(tx.ctx, "SELECT doc FROM rounds WHERE id = $1", id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("pgstore: round %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: round %s: %w", id, classify(err))
+	}
+	if err := json.Unmarshal(doc, &r); err != nil {
+		return nil, fmt.Errorf("pgstore: round %s: decode: %w", id, err)
+	}
+	if tx.write {
+		if tx.roundDocs == nil {
+			tx.roundDocs = map[string][]byte{}
+		}
+		tx.roundDocs[id] = doc
 	}
 	return &r, nil
 }
@@ -41,6 +66,7 @@ func (tx *Tx) CreateRound(r *store.RoundRecord) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: create round %s: %w", r.ID, err)
 	}
+	tx.roundDocs = nil
 	n, err := tx.exec("create round "+r.ID, "INSERT INTO rounds (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", r.ID, doc)
 	if err != nil {
 		return err
@@ -57,6 +83,7 @@ func (tx *Tx) PutRound(r *store.RoundRecord) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: put round %s: %w", r.ID, err)
 	}
+	tx.roundDocs = nil
 	_, err = tx.exec("put round "+r.ID, `INSERT INTO rounds (id, doc) VALUES ($1, $2)
 		ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, r.ID, doc)
 	return err

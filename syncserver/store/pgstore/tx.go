@@ -41,6 +41,14 @@ type Tx struct {
 	newDig  []string
 	cur     map[subKey]store.Current
 	newCur  []subKey
+
+	// What a write transaction read and keeps in memory: the accepted
+	// digests and current submissions of an append batch
+	// (PrefetchAppends; a nil value is a known absence), dropped at flush,
+	// and the rounds' documents, dropped by a write to a round.
+	seenDig   map[string]*store.Accepted
+	seenCur   map[subKey]*store.Current
+	roundDocs map[string][]byte
 }
 
 type subKey struct{ round, author, poste string }
