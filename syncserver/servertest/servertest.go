@@ -366,7 +366,8 @@ func (e *Env) seedDemo(t testing.TB, opts Options) {
 		t.Fatalf("servertest: import demo people: %v", err)
 	}
 	e.Round = "R1"
-	if _, err := e.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: e.Round, Name: "Tour 1 (démo)", Procedure: opts.Procedure}); err != nil {
+	if _, err := e.Admin.CreateRound(ctx, api.CreateRoundRequest{ID: e.Round, Name: "Tour 1 (démo)", Procedure: opts.Procedure,
+		Binomes: opts.Binomes, WishTies: opts.WishTies}); err != nil {
 		t.Fatalf("servertest: create round: %v", err)
 	}
 	e.Postes = data.Postes

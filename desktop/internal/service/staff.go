@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/client"
-	"appariement/shared/envelope"
 )
 
 // ErrEmptyRanking is returned when signing a ranking without any candidate.
@@ -124,26 +122,16 @@ func (s *Service) SignRanking(round, poste string) (localstore.Item, error) {
 		return localstore.Item{}, ErrEmptyRanking
 	}
 	me := s.Profile.Person.ID
-	now := s.Now()
-	item, err := s.Store.EnqueueSigned(round, nil, func(seq uint64) (localstore.Item, error) {
+	item, err := s.signQueue(priv, round, api.RankingType, nil, func(seq uint64, clientTime time.Time) (any, localstore.Item) {
 		sub := api.Submission{
-			Round: round, Author: me, Seq: seq, ClientTime: now.UTC().Truncate(time.Second),
+			Round: round, Author: me, Seq: seq, ClientTime: clientTime,
 			Poste: poste, List: append([]string(nil), d.List...), Ranks: d.Ranks(),
 		}
-		payload, err := json.Marshal(sub)
-		if err != nil {
-			return localstore.Item{}, err
-		}
-		env := envelope.Sign(priv, api.RankingType, payload)
-		return localstore.Item{
-			Kind: localstore.KindEnvelope, Round: round, Poste: poste, Seq: seq, CreatedAt: now.UTC(),
-			Envelope: env.Encode(), Digest: env.Digest(), List: sub.List, Ranks: sub.Ranks,
-		}, nil
+		return sub, localstore.Item{Kind: localstore.KindEnvelope, Poste: poste, List: sub.List, Ranks: sub.Ranks}
 	})
 	if err != nil {
 		return localstore.Item{}, fmt.Errorf("sign ranking of %s: %w", poste, err)
 	}
-	s.Outbox.Kick()
 	return item, nil
 }
 
