@@ -33,7 +33,7 @@ func (a *app) cmdCorrections() cmdrun.Command {
 				x.Author, x.AuthorRole, x.Message)
 		}
 		tw.Flush()
-		fmt.Fprintf(a.stdout, "%d demande(s).\n", len(cs))
+		fmt.Fprintf(a.stdout, "%s.\n", count(len(cs), "demande", "demandes"))
 		return nil
 	})
 }

@@ -43,7 +43,7 @@ func (a *app) cmdAudit() cmdrun.Command {
 			}
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "%d entrée(s).", len(entries))
+		fmt.Fprintf(a.stdout, "%s.", count(len(entries), "entrée", "entrées"))
 		if len(entries) == limit {
 			fmt.Fprintf(a.stdout, " Suite : admin audit -after %d", entries[len(entries)-1].Seq)
 		}
@@ -79,12 +79,12 @@ func (a *app) cmdLogEntries() cmdrun.Command {
 					if e.Envelope.PayloadType == api.RankingType {
 						kind = "classement " + sub.Poste
 					}
-					what = fmt.Sprintf("%s\ttour=%s\tauteur=%s\tn°%d\t%d élément(s)", kind, sub.Round, sub.Author, sub.Seq, len(sub.List))
+					what = fmt.Sprintf("%s\ttour=%s\tauteur=%s\tn°%d\t%s", kind, sub.Round, sub.Author, sub.Seq, count(len(sub.List), "élément", "éléments"))
 				}
 			}
 			fmt.Fprintf(a.stdout, "%d\t%s\t%s\t%s\n", e.Index, paris.Format(e.ServerTime, "fr"), e.Digest, what)
 		}
-		fmt.Fprintf(a.stdout, "%d entrée(s) affichée(s) sur %d.\n", len(res.Entries), res.TreeSize)
+		fmt.Fprintf(a.stdout, "%s sur %d.\n", count(len(res.Entries), "entrée affichée", "entrées affichées"), res.TreeSize)
 		return nil
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/paris"
+	"appariement/shared/plural"
 	"appariement/syncserver/cmdrun"
 )
 
@@ -64,8 +65,9 @@ func PrintReport(w io.Writer, file string, rep *api.ImportReport) {
 	if rep.HeaderRow > 0 {
 		header = fmt.Sprintf(" sous l'en-tête de la ligne %d", rep.HeaderRow)
 	}
-	fmt.Fprintf(w, "%s : %d ligne(s) de %s lue(s)%s, %d erreur(s), %d avertissement(s).\n",
-		file, rep.Rows, what, header, len(rep.Problems), len(rep.Warnings))
+	fmt.Fprintf(w, "%s : %s de %s %s%s, %s, %s.\n",
+		file, count(rep.Rows, "ligne", "lignes"), what, plural.FR(rep.Rows, "lue", "lues"), header,
+		count(len(rep.Problems), "erreur", "erreurs"), count(len(rep.Warnings), "avertissement", "avertissements"))
 }
 
 // importFile runs the dry run, prints its report and, unless dryOnly or
@@ -82,7 +84,7 @@ func (a *app) importFile(c *client.Client, path string, dryOnly bool, do func(fo
 	}
 	PrintReport(a.stdout, path, rep)
 	if !rep.Valid {
-		return fmt.Errorf("le fichier comporte %d erreur(s) : rien n'a été importé. Corrigez-le puis relancez.", len(rep.Problems))
+		return fmt.Errorf("le fichier comporte %s : rien n'a été importé. Corrigez-le puis relancez.", count(len(rep.Problems), "erreur", "erreurs"))
 	}
 	if dryOnly {
 		fmt.Fprintln(a.stdout, "Vérification seule (-dry-run) : fichier valide, rien n'a été importé.")
@@ -92,10 +94,10 @@ func (a *app) importFile(c *client.Client, path string, dryOnly bool, do func(fo
 	if err != nil {
 		return fail("import de "+path, err)
 	}
-	fmt.Fprintf(a.stdout, "Import réussi : %d créé(s), %d modifié(s), %d inchangé(s)", rep.Created, rep.Updated, rep.Unchanged)
+	fmt.Fprintf(a.stdout, "Import réussi : %s, %s, %s", count(rep.Created, "créé", "créés"), count(rep.Updated, "modifié", "modifiés"), count(rep.Unchanged, "inchangé", "inchangés"))
 	if rep.Kind == "postes" {
-		fmt.Fprintf(a.stdout, ", %d fermé(s), %d RTS ajouté(s), %d RTS trouvé(s) par e-mail, catalogue version %d",
-			rep.Closed, rep.RTSAdded, rep.RTSMatched, rep.Version)
+		fmt.Fprintf(a.stdout, ", %s, %s, %s par e-mail, catalogue version %d",
+			count(rep.Closed, "fermé", "fermés"), count(rep.RTSAdded, "RTS ajouté", "RTS ajoutés"), count(rep.RTSMatched, "RTS trouvé", "RTS trouvés"), rep.Version)
 	}
 	fmt.Fprintln(a.stdout, ".")
 	return nil
@@ -172,7 +174,7 @@ func (a *app) cmdPeople() cmdrun.Command {
 				rank, yesNo(s.Enrolled), yesNo(s.PendingCode))
 		}
 		tw.Flush()
-		fmt.Fprintf(a.stdout, "%d personne(s).\n", n)
+		fmt.Fprintf(a.stdout, "%s.\n", count(n, "personne", "personnes"))
 		return nil
 	})
 }
@@ -248,7 +250,7 @@ func (a *app) cmdCodes() cmdrun.Command {
 			rest = rest[n:]
 		}
 		PrintCodes(a.stdout, res.Codes)
-		fmt.Fprintf(a.stdout, "%d code(s) émis. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi mis l'e-mail dans sa file d'envoi (serve -mail ; admin mail pour la suivre).\n", len(res.Codes))
+		fmt.Fprintf(a.stdout, "%s. Chaque code ne s'affiche qu'une fois ; le serveur en a aussi mis l'e-mail dans sa file d'envoi (serve -mail ; admin mail pour la suivre).\n", count(len(res.Codes), "code émis", "codes émis"))
 		return nil
 	})
 }

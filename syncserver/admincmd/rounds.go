@@ -146,8 +146,8 @@ func (a *app) roundShow() cmdrun.Command {
 		fmt.Fprintf(a.stdout, "Postes      : %d ouverts, %d places (catalogue version %d)\n", d.Postes, d.Places, d.CatalogueVersion)
 		fmt.Fprintf(a.stdout, "Internes    : %d participants, %d listes de vœux, %d classements\n", d.Eligible, d.WishLists, d.Rankings)
 		if d.Preview != nil {
-			fmt.Fprintf(a.stdout, "Résultat    : %d affecté(s), %d sans poste (journal figé à %d entrées)%s\n",
-				len(d.Preview.Assignments), len(d.Preview.Unmatched), d.Preview.TreeSize, map[bool]string{true: ", publié", false: ", aperçu non publié"}[d.Published])
+			fmt.Fprintf(a.stdout, "Résultat    : %s, %d sans poste (journal figé à %d entrées)%s\n",
+				count(len(d.Preview.Assignments), "affecté", "affectés"), len(d.Preview.Unmatched), d.Preview.TreeSize, map[bool]string{true: ", publié", false: ", aperçu non publié"}[d.Published])
 		}
 		return nil
 	})
@@ -225,9 +225,9 @@ func PrintResult(w io.Writer, res *domain.Result) {
 			manual++
 		}
 	}
-	fmt.Fprintf(w, "Tour %s (%s) : %d interne(s) affecté(s), %d sans poste", res.Round, res.Procedure, len(res.Assignments), len(res.Unmatched))
+	fmt.Fprintf(w, "Tour %s (%s) : %s, %d sans poste", res.Round, res.Procedure, count(len(res.Assignments), "interne affecté", "internes affectés"), len(res.Unmatched))
 	if manual > 0 {
-		fmt.Fprintf(w, " (%d affectation(s) manuelle(s))", manual)
+		fmt.Fprintf(w, " (%s)", count(manual, "affectation manuelle", "affectations manuelles"))
 	}
 	fmt.Fprintln(w, ".")
 	fmt.Fprintf(w, "Entrée figée au point de contrôle du journal de %d entrées ; calculé le %s.\n", res.TreeSize, paris.Format(res.ComputedAt, "fr"))
@@ -269,8 +269,8 @@ func (a *app) cmdLive() cmdrun.Command {
 		if err != nil {
 			return fail("direct du tour "+args[0], err)
 		}
-		fmt.Fprintf(a.stdout, "Tour %s : direct lancé à %s (heure du serveur), %d rang(s) par minute.\n",
-			r.ID, r.LiveStart.Format(time.RFC3339), r.LivePace)
+		fmt.Fprintf(a.stdout, "Tour %s : direct lancé à %s (heure du serveur), %s par minute.\n",
+			r.ID, r.LiveStart.Format(time.RFC3339), count(r.LivePace, "rang", "rangs"))
 		fmt.Fprintf(a.stdout, "Publiez le résultat quand vous le voulez : admin publish %s\n", r.ID)
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/client"
+	"appariement/shared/plural"
 	"appariement/syncserver/adminconn"
 	"appariement/syncserver/cmdrun"
 )
@@ -72,7 +73,8 @@ func (a *app) witnessRequire() cmdrun.Command {
 		if err != nil {
 			return fail("cosignatures exigées du tour "+round, err)
 		}
-		fmt.Fprintf(a.stdout, "Le tour %s exige %d cosignature(s) / round %s requires %d cosignature(s)\n", r.ID, r.MinCosignatures, r.ID, r.MinCosignatures)
+		m := r.MinCosignatures
+		fmt.Fprintf(a.stdout, "Le tour %s exige %s / round %s requires %d %s\n", r.ID, count(m, "cosignature", "cosignatures"), r.ID, m, plural.EN(m, "cosignature", "cosignatures"))
 		return nil
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
+	"appariement/shared/plural"
 	"appariement/shared/rules"
 	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
@@ -402,8 +403,9 @@ func refusal(round string, rep *api.CallListReport) *Refused {
 		}
 	}
 	e := api.Errorf(api.CodeInvalidCallList,
-		"publication refusée : la liste d'appel du tour %[1]s a %[2]d erreur(s), la première : %[3]s",
-		"publication refused: the call list of round %[1]s has %[2]d error(s), the first: %[4]s", round, n, first, firstEN)
+		"publication refusée : la liste d'appel du tour %[1]s a %[2]d %[5]s, la première : %[3]s",
+		"publication refused: the call list of round %[1]s has %[2]d %[6]s, the first: %[4]s", round, n, first, firstEN,
+		plural.FR(n, "erreur", "erreurs"), plural.EN(n, "error", "errors"))
 	e.Status = http.StatusUnprocessableEntity
 	return &Refused{api.CallListRefusal{Error: *e, Report: rep}}
 }

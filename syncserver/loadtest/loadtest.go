@@ -42,6 +42,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/client"
 	"appariement/shared/envelope"
+	"appariement/shared/plural"
 	"appariement/shared/translog"
 	"appariement/syncserver/server"
 )
@@ -575,5 +576,5 @@ func (r *Report) Print(w io.Writer) {
 	if r.VerifyRetries > 0 {
 		fmt.Fprintf(w, "                    (%d nouvelles tentatives pendant la vérification)\n", r.VerifyRetries)
 	}
-	fmt.Fprintf(w, "%d perdu(s)\n", r.Lost)
+	fmt.Fprintf(w, "%d %s\n", r.Lost, plural.FR(r.Lost, "perdu", "perdus"))
 }

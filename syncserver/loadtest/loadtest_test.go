@@ -23,7 +23,7 @@ func TestSmallLoad(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	if !strings.Contains(out.String(), "0 perdu(s)") {
+	if !strings.Contains(out.String(), "0 perdu") {
 		t.Fatalf("report:\n%s", out.String())
 	}
 	t.Log(out.String())

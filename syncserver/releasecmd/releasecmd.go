@@ -31,6 +31,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"appariement/shared/plural"
 	"appariement/syncserver/cmdrun"
 )
 
@@ -302,7 +303,7 @@ func verifyRelease(stdout io.Writer, vkey, sumsPath string, files []string) erro
 		fmt.Fprintf(stdout, "%s : OK\n", f)
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d fichier(s) en échec : ne les installez pas (do not install)", bad)
+		return fmt.Errorf("%d %s : ne les installez pas (do not install)", bad, plural.FR(bad, "fichier en échec", "fichiers en échec"))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"appariement/shared/api"
+	"appariement/shared/plural"
 	"appariement/syncserver/imports"
 )
 
@@ -44,10 +45,10 @@ func (q *req) finishImport(rep *api.ImportReport) error {
 	}
 	first := rep.Problems[0]
 	e := &api.Error{Code: api.CodeInvalidImport, Status: http.StatusUnprocessableEntity,
-		Message: fmt.Sprintf("import refusé, rien n'a été importé : %d problème(s), le premier ligne %d : %s",
-			len(rep.Problems), first.Row, first.Message),
-		MessageEN: fmt.Sprintf("import refused, nothing was imported: %d problem(s), the first on row %d: %s",
-			len(rep.Problems), first.Row, first.MessageEN)}
+		Message: fmt.Sprintf("import refusé, rien n'a été importé : %d %s, le premier ligne %d : %s",
+			len(rep.Problems), plural.FR(len(rep.Problems), "problème", "problèmes"), first.Row, first.Message),
+		MessageEN: fmt.Sprintf("import refused, nothing was imported: %d %s, the first on row %d: %s",
+			len(rep.Problems), plural.EN(len(rep.Problems), "problem", "problems"), first.Row, first.MessageEN)}
 	q.code = e.Code
 	writeJSON(q.w, http.StatusUnprocessableEntity, api.ImportRefusal{Error: *e, Report: rep})
 	return nil

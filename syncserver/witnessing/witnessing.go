@@ -17,6 +17,7 @@ import (
 
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/plural"
 	"appariement/shared/translog"
 	"appariement/syncserver/auditing"
 	"appariement/syncserver/rounds"
@@ -171,10 +172,11 @@ func (w *Service) CheckCosignatures(tx store.Tx, r *domain.Round) error {
 		return err
 	}
 	if n < r.MinCosignatures {
+		m := r.MinCosignatures
 		return api.Errorf(api.CodeNotCosigned,
-			"le tour %s exige %d cosignature(s) de témoins de son point de contrôle figé (arbre de taille %d) ; il en a %d : attendez que les témoins passent",
-			"round %s requires %d witness cosignature(s) of its frozen checkpoint (tree size %d); it has %d: wait for the witnesses",
-			r.ID, r.MinCosignatures, tree.N, n)
+			"le tour %[1]s exige %[2]d %[3]s de témoins de son point de contrôle figé (arbre de taille %[5]d) ; il en a %[6]d : attendez que les témoins passent",
+			"round %[1]s requires %[2]d witness %[4]s of its frozen checkpoint (tree size %[5]d); it has %[6]d: wait for the witnesses",
+			r.ID, m, plural.FR(m, "cosignature", "cosignatures"), plural.EN(m, "cosignature", "cosignatures"), tree.N, n)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ import (
 	"path"
 	"strings"
 	"sync"
+
+	"appariement/shared/plural"
 )
 
 // Languages supported, default first.
@@ -137,13 +139,7 @@ const (
 // lang: French takes the singular for 0 and 1 (« 0 poste affiché »),
 // English only for 1 ("0 postes shown", "1 poste shown").
 func PluralForm(lang string, n int) string {
-	if lang == "en" {
-		if n == 1 {
-			return One
-		}
-		return Other
-	}
-	if n == 0 || n == 1 || n == -1 {
+	if plural.One(lang, n) {
 		return One
 	}
 	return Other
