@@ -98,6 +98,9 @@ type Sender struct {
 	// the one the app trusts) before the item counts as accepted.
 	Keeper *translog.CheckpointKeeper
 
+	// step serialises Step: two steps never send the same head item at
+	// once nor count it twice.
+	step   sync.Mutex
 	mu     sync.Mutex
 	client *client.Client
 	status Status
@@ -198,6 +201,8 @@ const idle = time.Hour
 // Step tries to send the head of the queue if it is due, and returns how
 // long to wait before the next step (0: go on at once).
 func (s *Sender) Step(ctx context.Context) time.Duration {
+	s.step.Lock()
+	defer s.step.Unlock()
 	pending, err := s.store.Pending()
 	if err != nil {
 		s.update(func(st *Status) { st.LastError = err.Error() })
@@ -242,7 +247,6 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 			st.Online, st.Checked, st.LastError, st.Busy = true, true, "", ""
 			st.Done++
 			st.Accepted++
-			st.Pending--
 		}
 	case !retry && errors.As(err, &apiErr):
 		it.State, it.DoneAt, it.Refusal = localstore.StateRefused, s.Now(), apiErr
@@ -250,7 +254,6 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 			st.Online, st.Checked, st.Busy = true, true, ""
 			st.Done++
 			st.Refused++
-			st.Pending--
 		}
 	default:
 		// Transient: network down, server busy, receipt not verifiable yet.
@@ -287,7 +290,15 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 		s.update(func(st *Status) { st.LastError = err.Error() })
 		return time.Minute
 	}
-	s.update(change)
+	// The count left is read back from the store, not decremented: an item
+	// queued meanwhile counts, and the count never goes below zero.
+	left, lerr := s.store.Pending()
+	s.update(func(st *Status) {
+		change(st)
+		if lerr == nil {
+			st.Pending = len(left)
+		}
+	})
 	return 0
 }
 

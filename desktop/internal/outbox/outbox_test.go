@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -358,5 +360,40 @@ func TestTamperedReceiptIsNotAccepted(t *testing.T) {
 				t.Fatalf("sent again: %+v", got)
 			}
 		})
+	}
+}
+
+// TestPendingCountsWhatIsQueuedMeanwhile: a list signed while the head
+// item is on the wire still counts once the head is accepted (the count
+// was decremented, so it said 0 with one list waiting), and two steps at
+// once never take the count below zero.
+func TestPendingCountsWhatIsQueuedMeanwhile(t *testing.T) {
+	f := setup(t)
+	f.queue(t, "P1")
+	f.faults.OnResponse("POST /v1/submissions", 1, func(*http.Request, *http.Response) error {
+		f.queue(t, "P2")
+		return nil
+	})
+	if wait := f.sender.Step(context.Background()); wait != 0 {
+		t.Fatalf("step wait %v", wait)
+	}
+	if st := f.sender.Status(); st.Pending != 1 || st.Accepted != 1 {
+		t.Fatalf("one accepted, one queued meanwhile: status = %+v", st)
+	}
+
+	var mu sync.Mutex
+	lowest := 0
+	f.sender.OnChange = func(s Status) {
+		mu.Lock()
+		lowest = min(lowest, s.Pending)
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { f.sender.Step(context.Background()) })
+	}
+	wg.Wait()
+	if st := f.sender.Status(); st.Pending != 0 || lowest < 0 {
+		t.Fatalf("after concurrent steps: status = %+v, lowest pending seen %d", st, lowest)
 	}
 }
