@@ -63,7 +63,7 @@ func TestCallListRefusedWithReport(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2, Capacity: 1, NoCodes: true})
 	entries := []calllist.Entry{{Rank: 1, Intern: "i01"}, {Rank: 2, Intern: "i02"}, {Rank: 3, Intern: "i01"}, {Rank: 4, Intern: "i03"}}
-	d := must[*api.CallListDraft](t)(env.Admin.ImportCallList(ctx, env.Round, api.ImportCallListRequest{Seed: "s", Entries: entries}))
+	d := must[*api.CallListDraft](t)(env.Admin.ImportCallList(ctx, env.Round, api.ImportCallListRequest{Entries: entries}))
 	if d.Report.OK || d.Report.Eligible != 4 || d.Report.Places != 2 {
 		t.Fatalf("draft report: %+v", d.Report)
 	}
@@ -84,7 +84,7 @@ func TestCallListRefusedWithReport(t *testing.T) {
 	wantCode(t, try(env.Admin.CallList(ctx, env.Round, 0)), api.CodeNotFound)
 
 	// Computed from the ranks, the list is right but the places still miss.
-	d = must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "graine"}))
+	d = must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{}))
 	if got := kinds(d.Report); !slices.Equal(got, []calllist.Kind{calllist.KindTooFewPlaces}) {
 		t.Fatalf("computed draft: %v", d.Report.MessagesEN)
 	}
@@ -92,7 +92,7 @@ func TestCallListRefusedWithReport(t *testing.T) {
 		t.Fatalf("places problem: %+v", ref.Report.Problems)
 	}
 	// Unknown interns are refused by id.
-	wantCode(t, try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "g", Absences: []string{"zz9"}})), api.CodeUnknownIntern)
+	wantCode(t, try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Absences: []string{"zz9"}})), api.CodeUnknownIntern)
 	wantCode(t, try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{})), api.CodeBadRequest)
 }
 
@@ -104,7 +104,7 @@ func TestCallListReclassification(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2, Capacity: 2})
 	d := must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{
-		Seed: "seed-2026", Seniority: map[string]int{"i04": 2}, Absences: []string{"i03"}}))
+		Seniority: map[string]int{"i04": 2}, Absences: []string{"i03"}}))
 	if !d.Report.OK {
 		t.Fatalf("draft: %v", d.Report.MessagesEN)
 	}
@@ -126,7 +126,7 @@ func TestCallListReclassification(t *testing.T) {
 
 	// i04's semesters were not validated after all: back to its classement.
 	must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{
-		Seed: "seed-2026", Absences: []string{"i03"}, Notes: map[string]string{"i04": "ancienneté non validée"}}))
+		Absences: []string{"i03"}, Notes: map[string]string{"i04": "ancienneté non validée"}}))
 	wantCode(t, try(env.Admin.PublishCallList(ctx, env.Round, "")), api.CodeBadRequest)
 	p2 := must[*api.PublishedCallList](t)(env.Admin.PublishCallList(ctx, env.Round, "reclassement après vérification des semestres"))
 	if p2.Version != 2 || len(p2.Moves) != 4 {
