@@ -217,7 +217,10 @@ func TestAdminSeedRefused(t *testing.T) {
 		name string
 		fn   func() error
 	}{
-		{"compute", func() error { _, err := s.Compute(admin, "R", api.ComputeCallListRequest{Seed: "tirage-2026"}); return err }},
+		{"compute", func() error {
+			_, err := s.Compute(admin, "R", api.ComputeCallListRequest{Seed: "tirage-2026"})
+			return err
+		}},
 		{"import", func() error {
 			_, err := s.Import(admin, "R", api.ImportCallListRequest{Seed: "tirage-2026", Entries: list("i1", "i2", "i3", "i4")})
 			return err
