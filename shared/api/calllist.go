@@ -10,7 +10,8 @@ import (
 // Call lists and simulation of a choix au rang (issue 6).
 //
 // An admin prepares a draft call list (imported, or computed from the
-// interns' classement with a published seed), checks it, and publishes it:
+// interns' classement, ties broken by the seed the server drew and
+// committed at the round's creation), checks it, and publishes it:
 // the server signs the canonical encoding (calllist.Encode) in an envelope
 // of payload type CallListType. Every published version is kept; a new
 // version (a reclassification) needs a reason, and each intern whose rank
@@ -23,7 +24,9 @@ const CodeInvalidCallList Code = "invalid_call_list"
 // ImportCallListRequest imports a draft call list
 // (POST /v1/admin/rounds/{round}/call-list/import).
 type ImportCallListRequest struct {
-	// Seed is the published seed of the list, if ties were broken by a draw.
+	// Seed must be empty: the list gets the round's seed, drawn by the
+	// server and committed at the round's creation
+	// (domain.Round.CallListCommitment); a request with a seed is refused.
 	Seed string `json:"seed,omitempty"`
 	// Entries are the interns in call order, ranks from 1.
 	Entries []calllist.Entry `json:"entries"`
@@ -36,9 +39,13 @@ type ImportCallListRequest struct {
 // classement (domain.Person.Rank) and seniority
 // (POST /v1/admin/rounds/{round}/call-list/compute), with calllist.Compute.
 type ComputeCallListRequest struct {
-	// Seed breaks the ties (same seniority and classement); it is published
-	// with the list and every tie it broke is reported.
-	Seed string `json:"seed"`
+	// Seed must be empty: the ties (same seniority and classement) are
+	// broken by the round's seed, drawn by the server and committed at the
+	// round's creation (domain.Round.CallListCommitment, checked with
+	// shared/draw.CheckDraw), the same at every compute; it is published
+	// with the list and every tie it broke is reported. A request with a
+	// seed is refused (kept in the type so that the refusal is explicit).
+	Seed string `json:"seed,omitempty"`
 	// Seniority gives the validated semesters of interns (0 when absent).
 	Seniority map[string]int `json:"seniority,omitempty"`
 	// Absences are the interns with an "absence prévue": flagged absent.

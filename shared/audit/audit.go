@@ -62,6 +62,11 @@ type Bundle struct {
 	// shows it); a frozen input with ties must reveal a secret matching
 	// it. Empty for a round without a draw.
 	TieBreakCommitment string `json:"tie_break_commitment,omitempty"`
+	// CallListCommitment is the commitment to the call list's seed the
+	// server published with a choix au rang when it created it (the round
+	// API shows it); the frozen input's call list must carry it, and its
+	// seed must match it (draw.CheckDraw). Empty for a round without one.
+	CallListCommitment string `json:"call_list_commitment,omitempty"`
 }
 
 // Leaf is one log leaf and its inclusion proof in the frozen checkpoint.
@@ -147,6 +152,10 @@ type Report struct {
 	// auditor compares the commitment with the one published with the
 	// round.
 	TieBreakCommitment, TieBreak string
+	// CallListCommitment and CallListSeed are the commitment published
+	// with a choix au rang to its call list's seed and the seed of the
+	// call list followed, checked against it (empty without one).
+	CallListCommitment, CallListSeed string
 }
 
 // Verify checks a bundle (see the package comment). expected, if not nil,
@@ -228,6 +237,9 @@ func Verify(b *Bundle, expected ed25519.PublicKey) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCallListDraw(b, in); err != nil {
+		return nil, err
+	}
 	assigned, unmatched, err := in.ComputeOf(l)
 	if err != nil {
 		return nil, discrepancy(KindMatching, "le recalcul échoue : %v", "the re-run fails: %v", err)
@@ -243,6 +255,9 @@ func Verify(b *Bundle, expected ed25519.PublicKey) (*Report, error) {
 		Assigned: len(res.Assignments), Unmatched: len(res.Unmatched)}
 	if seed != "" {
 		rep.TieBreakCommitment, rep.TieBreak = in.Round.TieBreakCommitment, seed
+	}
+	if b.CallListCommitment != "" && in.CallList != nil {
+		rep.CallListCommitment, rep.CallListSeed = b.CallListCommitment, in.CallList.Seed
 	}
 	return rep, nil
 }
@@ -273,6 +288,27 @@ func checkDraw(b *Bundle, in *frozen.Input, l *frozen.Lists) (string, error) {
 			"the revealed draw secret does not match its commitment: %v", err)
 	}
 	return draw.Seed(secret, in.RootHash), nil
+}
+
+// checkCallListDraw checks the seed of the call list a frozen choix au
+// rang follows: when the round was published with a commitment to its
+// call list's seed (the bundle's), the input carries the same commitment
+// and the list's seed matches it (draw.CheckDraw), so that no admin chose
+// the order of the interns tied on seniority and classement.
+func checkCallListDraw(b *Bundle, in *frozen.Input) error {
+	if b.CallListCommitment == "" || in.CallList == nil {
+		return nil
+	}
+	if c := in.Round.CallListCommitment; c != b.CallListCommitment {
+		return discrepancy(KindDraw, "l'engagement du tirage de la liste d'appel de l'entrée figée (%s) n'est pas celui publié avec le tour (%s)",
+			"the call-list draw commitment of the frozen input (%s) is not the one published with the round (%s)",
+			short(c), short(b.CallListCommitment))
+	}
+	if err := draw.CheckDraw(b.CallListCommitment, in.CallList.Seed); err != nil {
+		return discrepancy(KindDraw, "la graine de la liste d'appel ne correspond pas à son engagement : %v",
+			"the call list's seed does not match its commitment: %v", err)
+	}
+	return nil
 }
 
 // checkEnvelopes checks that the bundle holds exactly the envelopes the

@@ -124,7 +124,9 @@ func TieKey(seed, intern string) [sha256.Size]byte {
 // classement are ordered by TieKey(seed, id), and every such tie is recorded in the report.
 //
 // The list has the given seed and ranks 1 to n; the caller sets its ID, Version, scope and
-// Reason. Compute refuses an empty seed, an invalid or duplicated intern id, a negative
+// Reason. In a round, the seed is the round's call-list seed, drawn by the server and
+// committed when the round was created (shared/draw.CallListSeed, checked against the
+// round's commitment with draw.CheckDraw), never one chosen by an admin. Compute refuses an empty seed, an invalid or duplicated intern id, a negative
 // seniority, a classement below 1, and more than MaxEntries candidates.
 func Compute(cands []Candidate, seed string) (*List, *TieReport, error) {
 	if err := checkCandidates(cands, seed); err != nil {

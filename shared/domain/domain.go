@@ -131,6 +131,14 @@ type Round struct {
 	// checks it against TieBreakCommitment (shared/draw.Verify). Empty
 	// before the run, or when the draw broke no tie.
 	TieBreakSecret string `json:"tie_break_secret,omitempty"`
+	// CallListCommitment is the commitment to the seed that breaks the
+	// ties of the round's call list (shared/draw.CommitCallList), set by
+	// the server when it creates a choix-au-rang round or derives a next
+	// one, before any call list can be computed: every call list of the
+	// round has that seed, and anyone checks a published list's seed
+	// against it (shared/draw.CheckDraw). Empty: a round created before
+	// call-list seeds were drawn, or an appariement.
+	CallListCommitment string `json:"call_list_commitment,omitempty"`
 }
 
 // Scope is a specialty and a subdivision, each empty for "every one":

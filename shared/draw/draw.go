@@ -136,3 +136,86 @@ func key(seed, prefix, id string) [32]byte {
 	m.Sum(out[:0])
 	return out
 }
+
+// The call list's draw (choix au rang).
+//
+// The ties of a call list (interns with the same seniority and the same classement) are
+// broken by TieKey(seed, intern) of the list's seed (shared/calllist.Compute). The seed is
+// not chosen by anyone: the server makes a secret when it creates a choix-au-rang round
+// (the deterministic Ed25519 signature of the round's id under the server's key, kept
+// sealed), derives the round's call-list seed from it, CallListSeed(secret, round), and
+// publishes with the round, before any call list can be computed, only its commitment
+// CommitCallList(seed). Every call list of the round (every preview, every version) then has
+// the same seed, so an admin cannot compute list after list and publish the one that
+// favours someone; anyone holding a published list checks its seed against the round's
+// commitment with CheckDraw.
+//
+// Why a commitment of its own rather than a value derived from the round's appariement
+// draw (Round.TieBreakCommitment) with another label: that draw exists only in an
+// appariement round, its secret stays hidden until the input is frozen (revealing it earlier
+// would let a participant steer the seed Seed(secret, rootHash) by what it submits), and
+// a call list is published long before, for the simulation des choix. A derived seed could
+// only be checked after the freeze; a separate commitment to the seed itself lets every
+// intern check the published list at once, and revealing it discloses nothing of any other
+// draw (its own prefixes, its own secret).
+//
+// The commitment is to the seed itself (32 bytes from a hash of a 64-byte secret, out of
+// reach of a search), so a published list reveals what the check needs and nothing more.
+// What the commitment does not prevent: the server's key holder knows the seed from the
+// round's creation, so the commitment proves the seed was fixed then, not that it was
+// drawn fairly; the secret is the signature of the round's id, so choosing a seed would
+// mean choosing the round's id.
+
+const (
+	callListSeedPrefix   = "appariement/draw/call-list-seed/v1\x00"
+	callListCommitPrefix = "appariement/draw/call-list-commit/v1\x00"
+)
+
+// CallListSeed returns the call-list seed of round from the server's secret: the hexadecimal
+// SHA-256 of the call-list seed prefix, the secret's length (8 bytes, big-endian), the
+// secret and the round's id.
+func CallListSeed(secret []byte, round string) string {
+	h := sha256.New()
+	h.Write([]byte(callListSeedPrefix))
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(secret)))
+	h.Write(n[:])
+	h.Write(secret)
+	h.Write([]byte(round))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CommitCallList returns the commitment to a call-list seed, published with the round: the
+// hexadecimal SHA-256 of the call-list commitment prefix and the seed's 32 bytes. It
+// refuses a seed that is not SeedHexLen hexadecimal digits (CheckSeed).
+func CommitCallList(seed string) (string, error) {
+	if err := CheckSeed(seed); err != nil {
+		return "", err
+	}
+	b, _ := hex.DecodeString(seed)
+	h := sha256.New()
+	h.Write([]byte(callListCommitPrefix))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CheckDraw checks the seed of a published call list against the round's commitment
+// (domain.Round.CallListCommitment): the seed must be SeedHexLen hexadecimal digits and
+// CommitCallList(seed) the commitment (in either case). The error is in French, then
+// English.
+func CheckDraw(commitment, seed string) error {
+	want, err := hex.DecodeString(strings.TrimSpace(commitment))
+	if err != nil || len(want) != sha256.Size {
+		return fmt.Errorf("engagement du tirage de la liste d'appel %q invalide : %d chiffres hexadécimaux attendus / invalid call-list draw commitment %q: %d hex digits expected",
+			commitment, SeedHexLen, commitment, SeedHexLen)
+	}
+	c, err := CommitCallList(seed)
+	if err != nil {
+		return err
+	}
+	got, _ := hex.DecodeString(c)
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return errors.New("la graine de la liste d'appel ne correspond pas à l'engagement publié avec le tour / the call list's seed does not match the commitment published with the round")
+	}
+	return nil
+}

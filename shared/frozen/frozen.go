@@ -94,6 +94,12 @@ type Round struct {
 	// ties has the same document as before they existed.
 	TieBreakCommitment string `json:"tie_break_commitment,omitempty"`
 	TieBreakSecret     string `json:"tie_break_secret,omitempty"`
+	// CallListCommitment is the commitment to the call list's seed
+	// published with a choix au rang (domain.Round.CallListCommitment):
+	// when set, the call list's seed must match it (draw.CheckDraw).
+	// Present with a call list of a round that has one, absent otherwise,
+	// so that older documents keep their bytes.
+	CallListCommitment string `json:"call_list_commitment,omitempty"`
 }
 
 // List is one signed list as the round reads it from its envelope: its
@@ -411,8 +417,16 @@ func (in *Input) addBinomes(inst *match.Instance, open, eligible *match.IDSet) e
 }
 
 // followCallList sets the call list of inst from the published one,
-// checked against the eligible interns; absent interns get no wish.
+// checked against the eligible interns and, when the document carries the
+// round's commitment, its seed against it (draw.CheckDraw); absent
+// interns get no wish.
 func (in *Input) followCallList(inst *match.Instance) error {
+	if c := in.Round.CallListCommitment; c != "" {
+		if err := draw.CheckDraw(c, in.CallList.Seed); err != nil {
+			return api.Errorf(api.CodeInvalidState, "liste d'appel publiée (version %d) du tour %s : %v",
+				"published call list (version %d) of round %s: %v", in.CallList.Version, in.Round.ID, err)
+		}
+	}
 	eligible := make([]calllist.EligibleIntern, 0, len(in.Interns))
 	absent := map[string]bool{}
 	for _, e := range in.CallList.Entries {

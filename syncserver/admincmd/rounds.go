@@ -111,6 +111,9 @@ func PrintRound(w io.Writer, r *domain.Round) {
 		}
 		fmt.Fprintf(w, "Ex aequo    : %s ; tirage au sort engagé : %s\n", ties, r.TieBreakCommitment)
 	}
+	if r.CallListCommitment != "" {
+		fmt.Fprintf(w, "Liste d'appel : ex aequo départagés par le tirage du serveur, engagé : %s\n", r.CallListCommitment)
+	}
 	if r.Binomes {
 		fmt.Fprintf(w, "Binômes     : permis (deux internes choisissent ensemble au plus tardif de leurs rangs)\n")
 	}

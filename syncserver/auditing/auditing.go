@@ -114,7 +114,7 @@ func (a *Service) Bundle(round string) (*audit.Bundle, error) {
 			return err
 		}
 		signed, size, b.FrozenCheckpoint = env, res.TreeSize, res.Checkpoint
-		b.TieBreakCommitment = rec.TieBreakCommitment
+		b.TieBreakCommitment, b.CallListCommitment = rec.TieBreakCommitment, rec.CallListCommitment
 		if b.Input, err = tx.Input(round); store.IsNotFound(err) {
 			return api.Errorf(api.CodeInvalidState, "le tour %s a été calculé avant l'enregistrement de son entrée figée : relancez-le avant de publier",
 				"round %s was run before its frozen input was recorded: run it again before publishing", round)

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
+	"appariement/shared/draw"
 	"appariement/shared/plural"
 	"appariement/shared/rules"
 	"appariement/syncserver/rounds"
@@ -192,8 +194,28 @@ func draftView(tx store.Tx, rec *store.RoundRecord, d *store.CallListDraft) (*ap
 // Import stores an imported draft call list (audited
 // "call-list-import") and answers it with its check report; a list that
 // fails calllist.Validate is refused.
+//
+// The list gets the round's drawn seed (see drawnSeed), like a computed
+// one, so that every published list of the round verifies against its
+// commitment; its order is the file's. A request carrying a seed is
+// refused.
 func (s *Service) Import(a rounds.Actor, round string, in api.ImportCallListRequest) (*api.CallListDraft, error) {
-	l := &calllist.List{ID: round, Version: 1, Seed: in.Seed, Entries: in.Entries}
+	if in.Seed != "" {
+		return nil, adminSeed(round)
+	}
+	var seed string
+	err := s.st.View(func(tx store.Tx) error {
+		rec, err := rounds.Choix(tx, round)
+		if err != nil {
+			return err
+		}
+		seed, err = s.drawnSeed(tx, rec)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	l := &calllist.List{ID: round, Version: 1, Seed: seed, Entries: in.Entries}
 	if l.Entries == nil {
 		l.Entries = []calllist.Entry{}
 	}
@@ -201,20 +223,55 @@ func (s *Service) Import(a rounds.Actor, round string, in api.ImportCallListRequ
 		return nil, api.Errorf(api.CodeBadRequest, "liste d'appel du tour %s invalide : %v", "invalid call list of round %s: %v", round, err)
 	}
 	d := &store.CallListDraft{List: l, Source: "import", Absences: in.Absences, UpdatedAt: a.Now.UTC(), UpdatedBy: a.ID}
-	return s.saveDraft(a, round, d, map[string]any{"seed": in.Seed})
+	return s.saveDraft(a, round, d, map[string]any{"seed": seed})
+}
+
+// adminSeed refuses a request that names the call list's seed.
+func adminSeed(round string) error {
+	return api.Errorf(api.CodeBadRequest,
+		"graine refusée : la graine qui départage les ex aequo de la liste d'appel du tour %[1]s est tirée par le serveur et engagée à la création du tour ; ne la donnez pas",
+		"seed refused: the seed that breaks the ties of the call list of round %[1]s is drawn by the server and committed when the round is created; do not give one", round)
+}
+
+// drawnSeed returns the seed of rec's call list, drawn and committed at
+// the round's creation (rounds.CallListSeed), checked against the round's
+// published commitment (draw.CheckDraw). A round without a commitment
+// (created before call-list seeds were drawn) is refused: its list could
+// not be checked by anyone.
+func (s *Service) drawnSeed(tx store.Tx, rec *store.RoundRecord) (string, error) {
+	if rec.CallListCommitment == "" {
+		return "", api.Errorf(api.CodeInvalidState,
+			"le tour %s n'a pas d'engagement de tirage pour sa liste d'appel (créé avant ce tirage) : recréez-le",
+			"round %s has no commitment to its call list's draw (created before that draw existed): create it again", rec.ID)
+	}
+	seed, err := rounds.CallListSeed(s.st, tx, rec.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := draw.CheckDraw(rec.CallListCommitment, seed); err != nil {
+		return "", fmt.Errorf("round %s: call list seed: %w", rec.ID, err)
+	}
+	return seed, nil
 }
 
 // Compute computes a draft call list from the interns' classement and
-// seniority with a published seed (audited "call-list-compute").
+// seniority, the ties broken by the round's drawn seed (drawnSeed), the
+// same at every compute (audited "call-list-compute"). A request carrying
+// a seed is refused.
 func (s *Service) Compute(a rounds.Actor, round string, in api.ComputeCallListRequest) (*api.CallListDraft, error) {
-	if in.Seed == "" {
-		return nil, api.Errorf(api.CodeBadRequest, "graine de tirage obligatoire pour départager les ex aequo du tour %s",
-			"a draw seed is required to break the ties of round %s", round)
+	if in.Seed != "" {
+		return nil, adminSeed(round)
 	}
-	var interns []domain.Person
+	var (
+		interns []domain.Person
+		seed    string
+	)
 	err := s.st.View(func(tx store.Tx) error {
 		rec, err := rounds.Choix(tx, round)
 		if err != nil {
+			return err
+		}
+		if seed, err = s.drawnSeed(tx, rec); err != nil {
 			return err
 		}
 		interns, err = rounds.Interns(tx, rec)
@@ -257,13 +314,13 @@ func (s *Service) Compute(a rounds.Actor, round string, in api.ComputeCallListRe
 				"note given for %s, who is not in round %s", id, round)
 		}
 	}
-	l, ties, err := calllist.Compute(cands, in.Seed)
+	l, ties, err := calllist.Compute(cands, seed)
 	if err != nil {
 		return nil, api.Errorf(api.CodeBadRequest, "liste d'appel du tour %s incalculable : %v", "the call list of round %s cannot be computed: %v", round, err)
 	}
 	l.ID, l.Version = round, 1
 	d := &store.CallListDraft{List: l, Source: "compute", Absences: in.Absences, Ties: ties, UpdatedAt: a.Now.UTC(), UpdatedBy: a.ID}
-	return s.saveDraft(a, round, d, map[string]any{"seed": in.Seed, "ties": len(ties.Ties)})
+	return s.saveDraft(a, round, d, map[string]any{"seed": seed, "ties": len(ties.Ties)})
 }
 
 // Draft answers the draft call list of a round, checked now.

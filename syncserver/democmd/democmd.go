@@ -402,8 +402,9 @@ func setup(ctx context.Context, c *client.Client, st *store.Store, opts Options,
 }
 
 // setupChoix creates ChoixRound with the postes of ChoixSubdivision,
-// computes and publishes its call list from the interns' ranks with a
-// published seed, and opens its wishes window. A call list that fails its
+// computes and publishes its call list from the interns' ranks (ties
+// broken by the seed the server drew and committed when it created the
+// round), and opens its wishes window. A call list that fails its
 // checks is reported and left as a draft: the admin sees why.
 func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Options, data *demodata.Data, out io.Writer) error {
 	_, err := c.CreateRound(ctx, api.CreateRoundRequest{ID: ChoixRound, Procedure: domain.ChoixAuRang, Subdivision: ChoixSubdivision,
@@ -432,7 +433,7 @@ func setupChoix(ctx context.Context, c *client.Client, st *store.Store, opts Opt
 	if _, err := c.ImportPostes(ctx, ChoixRound, api.FormatJSON, b, false); err != nil {
 		return fmt.Errorf("import des postes du tour %s: %w", ChoixRound, err)
 	}
-	draft, err := c.ComputeCallList(ctx, ChoixRound, api.ComputeCallListRequest{Seed: "demonstration-" + ChoixRound})
+	draft, err := c.ComputeCallList(ctx, ChoixRound, api.ComputeCallListRequest{})
 	if err != nil {
 		return fmt.Errorf("liste d'appel du tour %s: %w", ChoixRound, err)
 	}

@@ -39,7 +39,7 @@ func TestReplayAndReveal(t *testing.T) {
 	roundstest.Write(t, st, roundstest.Round{ID: "D", Interns: 1, Postes: 1})
 	cl := calllists.New(calllists.Config{Store: st})
 	entries := []calllist.Entry{{Rank: 1, Intern: "i3"}, {Rank: 2, Intern: "i1"}, {Rank: 3, Intern: "i2"}}
-	if _, err := cl.Import(admin, "R", api.ImportCallListRequest{Seed: "s", Entries: entries}); err != nil {
+	if _, err := cl.Import(admin, "R", api.ImportCallListRequest{Entries: entries}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cl.Publish(admin, "R", api.PublishCallListRequest{}); err != nil {

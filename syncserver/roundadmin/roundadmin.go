@@ -115,13 +115,17 @@ func (s *Service) Create(a rounds.Actor, in api.CreateRoundRequest) (domain.Roun
 
 // commitDraw records in an appariement round the commitment to its
 // tie-breaking draw (rounds.CommitDraw, which keeps the secret sealed in
-// tx), before any wish can arrive: RTS may always rank ex aequo there.
+// tx), before any wish can arrive: RTS may always rank ex aequo there; in
+// a choix au rang, the commitment to its call list's seed
+// (rounds.CommitCallListDraw), before any call list can be computed.
 func (s *Service) commitDraw(tx store.Tx, r *domain.Round) error {
-	if r.Procedure != domain.Appariement {
-		return nil
-	}
 	var err error
-	r.TieBreakCommitment, err = rounds.CommitDraw(s.st, tx, r.ID)
+	switch r.Procedure {
+	case domain.Appariement:
+		r.TieBreakCommitment, err = rounds.CommitDraw(s.st, tx, r.ID)
+	case domain.ChoixAuRang:
+		r.CallListCommitment, err = rounds.CommitCallListDraw(s.st, tx, r.ID)
+	}
 	return err
 }
 

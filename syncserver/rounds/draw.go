@@ -50,3 +50,47 @@ func TieBreakSecret(st *store.Store, tx store.Tx, round string) ([]byte, error) 
 	}
 	return secret, nil
 }
+
+// callListType is the payload type under which the server signs a round's
+// call-list secret; nothing else is ever signed under it.
+const callListType = "application/vnd.appariement.call-list-secret"
+
+// deriveCallListSecret is the secret of round's call-list draw: the
+// server's deterministic Ed25519 signature of "appariement call-list
+// v1\n" and the round's id, under its own payload type.
+func deriveCallListSecret(st *store.Store, round string) []byte {
+	env := st.Sign(callListType, []byte("appariement call-list v1\n"+round))
+	return env.Signatures[0].Sig
+}
+
+func callListSecretName(round string) string { return "call-list/" + round }
+
+// CommitCallListDraw makes the secret of round's call-list draw, keeps it
+// in tx sealed under the server's key (as CommitDraw) and returns the
+// commitment to the round's call-list seed (draw.CommitCallList of
+// draw.CallListSeed), recorded in the round when it is created.
+func CommitCallListDraw(st *store.Store, tx store.Tx, round string) (string, error) {
+	secret := deriveCallListSecret(st, round)
+	if err := st.SealSecret(tx, callListSecretName(round), secret); err != nil {
+		return "", fmt.Errorf("round %s: keep the call list's secret: %w", round, err)
+	}
+	c, err := draw.CommitCallList(draw.CallListSeed(secret, round))
+	if err != nil {
+		return "", fmt.Errorf("round %s: commit the call list's draw: %w", round, err)
+	}
+	return c, nil
+}
+
+// CallListSeed returns the seed of round's call list, drawn at its
+// creation (CommitCallListDraw): the same for every call list of the
+// round, whoever computes it.
+func CallListSeed(st *store.Store, tx store.Tx, round string) (string, error) {
+	secret, err := st.OpenSecret(tx, callListSecretName(round))
+	if err != nil {
+		return "", fmt.Errorf("round %s: the call list's secret: %w", round, err)
+	}
+	if secret == nil {
+		return "", fmt.Errorf("round %s: no call-list secret kept", round)
+	}
+	return draw.CallListSeed(secret, round), nil
+}

@@ -324,6 +324,9 @@ func (in *Input) Document() *frozen.Input {
 	}
 	if in.Round.Procedure == domain.ChoixAuRang {
 		doc.CallList = in.CallList
+		if in.CallList != nil {
+			doc.Round.CallListCommitment = in.Round.CallListCommitment
+		}
 		doc.Round.Binomes = in.Round.Binomes
 	} else {
 		doc.CallListDigest = ""

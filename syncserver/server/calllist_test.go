@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"appariement/shared/api"
 	"appariement/shared/calllist"
 	"appariement/shared/domain"
+	"appariement/shared/draw"
 	"appariement/shared/envelope"
 	"appariement/syncserver/servertest"
 )
@@ -63,7 +65,7 @@ func TestCallListRefusedWithReport(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2, Capacity: 1, NoCodes: true})
 	entries := []calllist.Entry{{Rank: 1, Intern: "i01"}, {Rank: 2, Intern: "i02"}, {Rank: 3, Intern: "i01"}, {Rank: 4, Intern: "i03"}}
-	d := must[*api.CallListDraft](t)(env.Admin.ImportCallList(ctx, env.Round, api.ImportCallListRequest{Seed: "s", Entries: entries}))
+	d := must[*api.CallListDraft](t)(env.Admin.ImportCallList(ctx, env.Round, api.ImportCallListRequest{Entries: entries}))
 	if d.Report.OK || d.Report.Eligible != 4 || d.Report.Places != 2 {
 		t.Fatalf("draft report: %+v", d.Report)
 	}
@@ -84,7 +86,7 @@ func TestCallListRefusedWithReport(t *testing.T) {
 	wantCode(t, try(env.Admin.CallList(ctx, env.Round, 0)), api.CodeNotFound)
 
 	// Computed from the ranks, the list is right but the places still miss.
-	d = must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "graine"}))
+	d = must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{}))
 	if got := kinds(d.Report); !slices.Equal(got, []calllist.Kind{calllist.KindTooFewPlaces}) {
 		t.Fatalf("computed draft: %v", d.Report.MessagesEN)
 	}
@@ -92,8 +94,57 @@ func TestCallListRefusedWithReport(t *testing.T) {
 		t.Fatalf("places problem: %+v", ref.Report.Problems)
 	}
 	// Unknown interns are refused by id.
-	wantCode(t, try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "g", Absences: []string{"zz9"}})), api.CodeUnknownIntern)
-	wantCode(t, try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{})), api.CodeBadRequest)
+	wantCode(t, try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Absences: []string{"zz9"}})), api.CodeUnknownIntern)
+}
+
+// TestCallListSeedDrawnByServer: over HTTP, a compute or an import naming
+// a seed is refused (bad_request, French and English) and leaves the draft
+// as it was; two computes give the same list, and the published list's
+// seed, read from the signed envelope, matches the commitment the rounds
+// API published with the round (draw.CheckDraw).
+func TestCallListSeedDrawnByServer(t *testing.T) {
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2, Capacity: 2, NoCodes: true})
+	first := must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{}))
+	for _, err := range []error{
+		try(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "graine-favorable"})),
+		try(env.Admin.ImportCallList(ctx, env.Round, api.ImportCallListRequest{Seed: "graine-favorable", Entries: first.List.Entries})),
+	} {
+		wantCode(t, err, api.CodeBadRequest)
+		var e *api.Error
+		if !errors.As(err, &e) || !strings.Contains(e.Message, "tirée par le serveur et engagée à la création du tour") ||
+			!strings.Contains(e.MessageEN, "drawn by the server and committed when the round is created") {
+			t.Fatalf("refusal %#v", err)
+		}
+	}
+	again := must[*api.CallListDraft](t)(env.Admin.CallListDraft(ctx, env.Round))
+	if !slices.Equal(again.List.Entries, first.List.Entries) || again.List.Seed != first.List.Seed || !again.UpdatedAt.Equal(first.UpdatedAt) {
+		t.Fatalf("the draft changed after the refusals: %+v, was %+v", again, first)
+	}
+	second := must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{}))
+	if !slices.Equal(second.List.Entries, first.List.Entries) || second.List.Seed != first.List.Seed {
+		t.Fatalf("second compute %v (seed %s), first %v (seed %s)", second.List.Entries, second.List.Seed, first.List.Entries, first.List.Seed)
+	}
+	must[*api.PublishedCallList](t)(env.Admin.PublishCallList(ctx, env.Round, ""))
+
+	rs := must[*api.RoundsResponse](t)(env.Anonymous().Rounds(ctx))
+	commitment := ""
+	for _, r := range rs.Rounds {
+		if r.ID == env.Round {
+			commitment = r.CallListCommitment
+		}
+	}
+	payload, err := env.Verifier(t).VerifyEnvelope(must[*envelope.Envelope](t)(env.Admin.CallList(ctx, env.Round, 0)), api.CallListType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := calllist.Decode(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := draw.CheckDraw(commitment, l.Seed); err != nil || l.Seed != first.List.Seed {
+		t.Fatalf("published seed %s against the round's commitment %q: %v", l.Seed, commitment, err)
+	}
 }
 
 // TestCallListReclassification: a list computed from the ranks and
@@ -104,7 +155,7 @@ func TestCallListReclassification(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 4, Postes: 2, Capacity: 2})
 	d := must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{
-		Seed: "seed-2026", Seniority: map[string]int{"i04": 2}, Absences: []string{"i03"}}))
+		Seniority: map[string]int{"i04": 2}, Absences: []string{"i03"}}))
 	if !d.Report.OK {
 		t.Fatalf("draft: %v", d.Report.MessagesEN)
 	}
@@ -126,7 +177,7 @@ func TestCallListReclassification(t *testing.T) {
 
 	// i04's semesters were not validated after all: back to its classement.
 	must[*api.CallListDraft](t)(env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{
-		Seed: "seed-2026", Absences: []string{"i03"}, Notes: map[string]string{"i04": "ancienneté non validée"}}))
+		Absences: []string{"i03"}, Notes: map[string]string{"i04": "ancienneté non validée"}}))
 	wantCode(t, try(env.Admin.PublishCallList(ctx, env.Round, "")), api.CodeBadRequest)
 	p2 := must[*api.PublishedCallList](t)(env.Admin.PublishCallList(ctx, env.Round, "reclassement après vérification des semestres"))
 	if p2.Version != 2 || len(p2.Moves) != 4 {

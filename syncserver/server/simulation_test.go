@@ -29,7 +29,7 @@ import (
 func TestSimulationFigures(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Capacities: []int{1, 2, 3},
-		CallList: &api.ComputeCallListRequest{Seed: "s"}})
+		CallList: &api.ComputeCallListRequest{}})
 	users := env.EnrollAll(t)
 	wantCode(t, try(users["i06"].Client.SimulationMe(ctx, env.Round)), api.CodeInvalidState)
 	env.SubmitWishes(t, users, map[string][]string{"i01": {"P1", "P2"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1", "P3"}, "i06": {"P2", "P3"}})

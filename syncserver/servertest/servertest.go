@@ -97,7 +97,8 @@ type Options struct {
 	// Capacities[k]); Postes and Capacity are then ignored.
 	Capacities []int
 	// CallList, if set, is the call list of a choix au rang, computed with
-	// this request and published before Start returns (version 1).
+	// this request (no seed: the server's drawn seed breaks the ties) and
+	// published before Start returns (version 1).
 	CallList *api.ComputeCallListRequest
 	// Binomes lets the interns of the choix au rang choose in binômes
 	// (domain.Round.Binomes).
@@ -465,7 +466,7 @@ func (e *Env) SubmitWishes(t testing.TB, users map[string]*User, wishes map[stri
 // returns the enrolled interns by id.
 //
 //	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6,
-//		Capacities: []int{1, 2, 3}, CallList: &api.ComputeCallListRequest{Seed: "s"}})
+//		Capacities: []int{1, 2, 3}, CallList: &api.ComputeCallListRequest{}})
 //	users := env.ChoixRound(t, map[string][]string{"i01": {"P1"}, "i06": {"P2", "P3"}})
 func (e *Env) ChoixRound(t testing.TB, wishes map[string][]string) map[string]*User {
 	t.Helper()

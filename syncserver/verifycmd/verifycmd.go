@@ -130,6 +130,11 @@ func report(stdout io.Writer, b *audit.Bundle, fingerprint string) error {
 			rep.TieBreakCommitment, rep.TieBreak)
 		fmt.Fprintln(stdout, "  draw: the revealed secret matches the commitment above (compare it with the one published with the round); seed above")
 	}
+	if rep.CallListSeed != "" {
+		fmt.Fprintf(stdout, "  liste d'appel : sa graine %s correspond à l'engagement %s (comparez-le à celui publié avec le tour)\n",
+			rep.CallListSeed, rep.CallListCommitment)
+		fmt.Fprintln(stdout, "  call list: its seed matches the commitment above (compare it with the one published with the round)")
+	}
 	return nil
 }
 

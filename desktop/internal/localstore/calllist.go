@@ -24,6 +24,10 @@ type CallListRecord struct {
 	// PublishedAt is the publication time of the version, by the server
 	// (zero when the version list could not be read).
 	PublishedAt time.Time `json:"published_at,omitzero"`
+	// Commitment is the round's commitment to its call list's seed
+	// (domain.Round.CallListCommitment) the list's seed was checked
+	// against (shared/draw.CheckDraw) before it was cached.
+	Commitment string `json:"commitment,omitempty"`
 }
 
 // NoticesRecord is the history of the call list notices of a round and

@@ -8,6 +8,8 @@ import (
 	"appariement/desktop/internal/localstore"
 	"appariement/shared/api"
 	"appariement/shared/calllist"
+	"appariement/shared/domain"
+	"appariement/shared/draw"
 )
 
 // Choix au rang (issue 6): the simulation of the choices, the signed call
@@ -66,7 +68,15 @@ func (s *Service) FetchCallList(ctx context.Context, round string) (*localstore.
 	if l.ID != round {
 		return nil, fmt.Errorf("call list of %s: the signed list is %q's", round, l.ID)
 	}
-	rec := &localstore.CallListRecord{Round: round, Envelope: env.Encode(), List: l, FetchedAt: s.Now().UTC()}
+	commitment, err := s.callListCommitment(ctx, round)
+	if err != nil {
+		return nil, err
+	}
+	if err := draw.CheckDraw(commitment, l.Seed); err != nil {
+		return nil, fmt.Errorf("call list of %s: %w: %w", round, ErrCallListDraw, err)
+	}
+	rec := &localstore.CallListRecord{Round: round, Envelope: env.Encode(), List: l, FetchedAt: s.Now().UTC(),
+		Commitment: commitment}
 	// The publication date is not in the signed list: taken from the
 	// version list, informative only.
 	if vs, err := c.CallListVersions(ctx, round); err == nil {
@@ -80,6 +90,40 @@ func (s *Service) FetchCallList(ctx context.Context, round string) (*localstore.
 		return nil, err
 	}
 	return rec, nil
+}
+
+// ErrCallListDraw: the seed of a call list does not match the commitment
+// published with its round (or the round publishes none).
+var ErrCallListDraw = errors.New("call list seed does not match the round's commitment")
+
+// callListCommitment returns the commitment to round's call-list seed
+// (domain.Round.CallListCommitment): from the rounds cached by the last
+// sync, or else from the server's round list. A round
+// without one is refused (ErrCallListDraw): its list cannot be checked.
+func (s *Service) callListCommitment(ctx context.Context, round string) (string, error) {
+	find := func(rs []domain.Round) string {
+		for _, r := range rs {
+			if r.ID == round {
+				return r.CallListCommitment
+			}
+		}
+		return ""
+	}
+	rs, err := s.Store.Rounds()
+	if err != nil {
+		return "", err
+	}
+	c := find(rs)
+	if c == "" {
+		if rs, err = s.SyncRounds(ctx); err != nil {
+			return "", fmt.Errorf("call list of %s: the round's commitment: %w", round, err)
+		}
+		c = find(rs)
+	}
+	if c == "" {
+		return "", fmt.Errorf("call list of %s: %w: the round publishes no commitment", round, ErrCallListDraw)
+	}
+	return c, nil
 }
 
 // ErrBadSignature: a document is not signed by the pinned server key.

@@ -23,6 +23,7 @@ type callListWidgets struct {
 	Banner      *fyne.Container
 	bannerText  *widget.Label
 	clHeader    *widget.Label
+	clDraw      *widget.Label // the call list's draw, checked (CallList.DrawInfo)
 	clRank      *widget.Label
 	clError     *widget.Label
 	clSearch    *widget.Entry
@@ -52,6 +53,7 @@ func (c *choixTabs) buildCallList() fyne.CanvasObject {
 	w.Banner.Hide()
 
 	w.clHeader = wrapLabel("")
+	w.clDraw = wrapLabel("")
 	w.clRank = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.clError = wrapLabel("")
 	w.clError.Importance = widget.DangerImportance
@@ -110,7 +112,7 @@ func (c *choixTabs) buildCallList() fyne.CanvasObject {
 			c.loadLive(next, false)
 		}
 	})
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.clSync, w.clHeader), w.clRank, w.clError, w.clSearch)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, w.clSync, w.clHeader), w.clDraw, w.clRank, w.clError, w.clSearch)
 	listPane := container.NewBorder(top, nil, nil, nil, w.clList)
 	histPane := container.NewBorder(widget.NewLabelWithStyle(i18n.T("calllist.history"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil,
 		container.NewVScroll(w.clHistory))
@@ -126,6 +128,7 @@ func (c *choixTabs) showCallList() {
 	w := &c.w
 	cl := c.CL
 	w.clHeader.SetText(cl.Header())
+	w.clDraw.SetText(cl.DrawInfo())
 	if r := cl.MyRank(); r > 0 {
 		w.clRank.SetText(i18n.T("calllist.my_rank", r))
 	} else {

@@ -24,7 +24,7 @@ import (
 func TestInternLiveFollow(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Capacities: []int{1, 2, 3},
-		CallList: &api.ComputeCallListRequest{Seed: "s"}})
+		CallList: &api.ComputeCallListRequest{}})
 	wishes := map[string][]string{"i01": {"P1"}, "i02": {"P1", "P3"}, "i03": {"P2"}, "i04": {"P2", "P1"}, "i06": {"P2", "P3"}}
 	users := env.ChoixRound(t, wishes)
 	env.Transition(t, domain.StateWishesClosed)

@@ -23,7 +23,7 @@ import (
 func TestInternSimulationTabs(t *testing.T) {
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 12, Postes: 5, Capacity: 3,
-		CallList: &api.ComputeCallListRequest{Seed: "tirage-2026", Absences: []string{"i04"}}})
+		CallList: &api.ComputeCallListRequest{Absences: []string{"i04"}}})
 	users := env.EnrollAll(t)
 	me := users["i06"]
 	sealed, err := keystore.Seal(me.Key, pass, keystore.TestParams)
@@ -74,7 +74,7 @@ func TestInternSimulationTabs(t *testing.T) {
 	c.refreshSimulation(true)
 
 	// A reclassification moves i06 down: the banner says so after a sync.
-	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "tirage-2026", Absences: []string{"i04"},
+	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Absences: []string{"i04"},
 		Seniority: map[string]int{"i09": 2, "i11": 2}, Notes: map[string]string{"i06": "ajout des internes de la promotion 2023 non comptés"}}); err != nil || !d.Report.OK {
 		t.Fatalf("call list v2: %v %+v", err, d)
 	}

@@ -121,6 +121,20 @@ func (c *CallList) Apply(d CallListData) {
 	}
 }
 
+// DrawInfo says that the ties of the list shown were broken by the
+// server's draw, whose seed matched the commitment published with the
+// round (first 16 hex digits); empty when no list is shown.
+func (c *CallList) DrawInfo() string {
+	if c.Record == nil || c.Record.List == nil || c.Record.Commitment == "" {
+		return ""
+	}
+	cm := c.Record.Commitment
+	if len(cm) > 16 {
+		cm = cm[:16] + "…"
+	}
+	return i18n.T("calllist.draw_verified", cm)
+}
+
 // Header says which version is shown, when it was fetched and why it was
 // published.
 func (c *CallList) Header() string {

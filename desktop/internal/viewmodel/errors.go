@@ -52,6 +52,7 @@ func Message(err error) string {
 		service.ErrFileEmpty:          "err.file_empty",
 		service.ErrWindowClosed:       "err.window_closed",
 		service.ErrMissingField:       "err.missing_field",
+		service.ErrCallListDraw:       "err.call_list_draw",
 		keystore.ErrWrongPassphrase:   "err.wrong_passphrase",
 		keystore.ErrCorrupted:         "err.key_corrupted",
 		context.DeadlineExceeded:      "err.unreachable",

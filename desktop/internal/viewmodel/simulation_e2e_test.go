@@ -53,7 +53,7 @@ func TestChoixAuRangEndToEnd(t *testing.T) {
 	}
 	ctx := context.Background()
 	env := servertest.Start(t, servertest.Options{Procedure: domain.ChoixAuRang, Interns: 6, Postes: 3,
-		CallList: &api.ComputeCallListRequest{Seed: "s"}})
+		CallList: &api.ComputeCallListRequest{}})
 	a := env.Enroll(t, "i01")
 	b := env.Enroll(t, "i03")
 	svc := userSession(t, env, b)
@@ -122,7 +122,7 @@ func TestChoixAuRangEndToEnd(t *testing.T) {
 		t.Fatalf("filter: %+v", r)
 	}
 	// A reclassification puts i05 first: B moves from 3 to 4.
-	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seed: "s", Seniority: map[string]int{"i05": 3}, Absences: []string{"i06"}}); err != nil || !d.Report.OK {
+	if d, err := env.Admin.ComputeCallList(ctx, env.Round, api.ComputeCallListRequest{Seniority: map[string]int{"i05": 3}, Absences: []string{"i06"}}); err != nil || !d.Report.OK {
 		t.Fatalf("call list v2: %v %+v", err, d)
 	}
 	if _, err := env.Admin.PublishCallList(ctx, env.Round, "ajout de l'ancienneté"); err != nil {

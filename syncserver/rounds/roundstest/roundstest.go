@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"appariement/shared/domain"
+	"appariement/syncserver/rounds"
 	"appariement/syncserver/store"
 	"appariement/syncserver/store/boltstore"
 )
@@ -84,6 +85,15 @@ func Write(t testing.TB, st *store.Store, r Round) {
 		}
 		rec := &store.RoundRecord{Round: domain.Round{ID: r.ID, Name: "Tour " + r.ID, Procedure: r.Procedure, Number: r.Number,
 			Specialty: "CARDIO", Subdivision: "LYON", State: r.State}}
+		if r.Procedure == domain.ChoixAuRang {
+			// As roundadmin does at creation: the call list's seed is
+			// drawn and committed before any call list is computed.
+			c, err := rounds.CommitCallListDraw(st, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			rec.CallListCommitment = c
+		}
 		if err := tx.CreateRound(rec); err != nil {
 			return err
 		}
