@@ -142,8 +142,8 @@ type WishRow struct {
 	Order  int
 	Poste  string
 	Name   string
-	Places string // "2 place(s)"
-	Demand string // "demandé par 3 interne(s) mieux classé(s)"
+	Places string // "2 places"
+	Demand string // "demandé par 3 internes mieux classés"
 	Taken  string // "déjà pris par 2"
 	// Marker is "obtenu", "hors de portée" or "".
 	Marker     string
@@ -185,7 +185,7 @@ type AmphiRow struct {
 	Poste string
 	Name  string
 	Free  int
-	Text  string // "1 place(s) libre(s) sur 2" or "complet"
+	Text  string // "1 place libre sur 2" or "complet"
 }
 
 // AmphiRows returns the postes with their free places at the rank asked,
