@@ -214,7 +214,12 @@ func (s *Store) HasKey() bool { return s.pub != nil }
 // RotateKey replaces the store's signing key: the new public half is
 // recorded, the old one kept in the key history, and the kept secrets
 // (SealSecret) sealed again under the new key. The caller keeps the new
-// private key in its file.
+// private key in its file. It is refused (an *OtherSessionsError) while
+// other processes have the store open (Sessions): a node still running
+// would go on signing with the old key. The check is made in the
+// rotation's own write transaction, after its first read: a node that
+// starts meanwhile waits for it, then finds the new key recorded and
+// refuses the old one (ErrKeyMismatch).
 func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 	if s.pub == nil {
 		return ErrNoKey
@@ -224,6 +229,13 @@ func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 		hist, err := keyRotations(tx)
 		if err != nil {
 			return err
+		}
+		others, err := tx.OtherSessions()
+		if err != nil {
+			return err
+		}
+		if len(others) > 0 {
+			return &OtherSessionsError{Op: "rotation de la clé du serveur / server key rotation", Sessions: others}
 		}
 		b, err := json.Marshal(append(hist, rot))
 		if err != nil {

@@ -345,3 +345,7 @@ func nextSeq(b *bolt.Bucket) ([]byte, error) {
 	}
 	return u64(n), nil
 }
+
+// OtherSessions returns none: the file is held by one process at a time
+// (bbolt's file lock), so no other process has it open (store.Sessions).
+func (tx *Tx) OtherSessions() ([]store.Session, error) { return nil, nil }

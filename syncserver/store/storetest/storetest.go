@@ -89,6 +89,7 @@ func Run(t *testing.T, bs Backends) {
 		{"ClockBehindRefusesAppend", testClockBehind},
 		{"ServerKeyKeptAcrossOpens", testKeyAcrossOpens},
 		{"RotateKey", testRotateKey},
+		{"SessionsOfOtherNodes", testSessions},
 		{"SealedSecretsSurviveRotation", testSealedSecrets},
 		{"TwoNodesOneLog", testTwoNodes},
 		{"TwoNodesSkewedClocks", testSkewedClocks},
