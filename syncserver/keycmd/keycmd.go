@@ -181,6 +181,10 @@ func Rotate(location, keyPath string, now time.Time, w io.Writer) error {
 	}
 	if err := st.RotateKey(fresh, now); err != nil {
 		os.Remove(tmp)
+		var others *store.OtherSessionsError
+		if errors.As(err, &others) {
+			return others // French first: what to do, and the sessions
+		}
 		return err
 	}
 	// From here the store expects the new key: the files follow.

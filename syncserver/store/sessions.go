@@ -47,15 +47,19 @@ var ErrOtherSessions = errors.New("store: other processes have the store open")
 
 // OtherSessionsError lists the sessions that made an operation refuse.
 type OtherSessionsError struct {
-	Op       string // what was refused, in French then English
+	Op, OpEn string // what was refused, in French and in English
 	Sessions []Session
 }
 
 func (e *OtherSessionsError) Error() string {
+	n := len(e.Sessions)
+	fr, en := fmt.Sprintf("%d autre session ouverte", n), fmt.Sprintf("%d other session open", n)
+	if n > 1 {
+		fr, en = fmt.Sprintf("%d autres sessions ouvertes", n), fmt.Sprintf("%d other sessions open", n)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s : refusé, %d autre(s) session(s) ouverte(s) sur la base ; arrêtez chaque nœud (serve) et fermez ces sessions, puis recommencez "+
-		"/ refused: %d other session(s) open on the database; stop every node (serve) and close these sessions, then try again:",
-		e.Op, len(e.Sessions), len(e.Sessions))
+	fmt.Fprintf(&b, "%s refusée : %s sur la base ; arrêtez chaque nœud (serve) et fermez ces sessions, puis recommencez "+
+		"/ %s refused: %s on the database; stop every node (serve) and close these sessions, then try again:", e.Op, fr, e.OpEn, en)
 	for _, s := range e.Sessions {
 		b.WriteString("\n  - ")
 		b.WriteString(s.String())

@@ -235,7 +235,7 @@ func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 			return err
 		}
 		if len(others) > 0 {
-			return &OtherSessionsError{Op: "rotation de la clé du serveur / server key rotation", Sessions: others}
+			return &OtherSessionsError{Op: "Rotation de la clé du serveur", OpEn: "server key rotation", Sessions: others}
 		}
 		b, err := json.Marshal(append(hist, rot))
 		if err != nil {
