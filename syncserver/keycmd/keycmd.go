@@ -26,10 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"appariement/shared/envelope"
-	"appariement/shared/translog"
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
@@ -174,11 +171,6 @@ func Rotate(location, keyPath string, now time.Time, w io.Writer) error {
 	}
 	name := st.ServerKey().Name
 	oldPub, newPub := old.Public().(ed25519.PublicKey), fresh.Public().(ed25519.PublicKey)
-	statement, err := Statement(name, old, fresh, now)
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
 	if err := st.RotateKey(fresh, now); err != nil {
 		os.Remove(tmp)
 		var others *store.OtherSessionsError
@@ -187,7 +179,13 @@ func Rotate(location, keyPath string, now time.Time, w io.Writer) error {
 		}
 		return err
 	}
-	// From here the store expects the new key: the files follow.
+	// From here the store expects the new key: the files follow, with
+	// the statement the store recorded (and serves).
+	rots, err := st.KeyRotations()
+	if err != nil || len(rots) == 0 || len(rots[len(rots)-1].Statement) == 0 {
+		return fmt.Errorf("read the recorded rotation statement: %v (the new key is in %s)", err, tmp)
+	}
+	statement := rots[len(rots)-1].Statement
 	if err := os.Rename(keyPath, keyPath+".old-"+stamp); err != nil {
 		return fmt.Errorf("keep the old key file: %w (the new key is in %s)", err, tmp)
 	}
@@ -205,51 +203,5 @@ func Rotate(location, keyPath string, now time.Time, w io.Writer) error {
 		fmt.Fprintf(w, "Copiez %s sur chaque nœud (-signing-key) avant de les redémarrer / copy it to every node before restarting them.\n", keyPath)
 	}
 	fmt.Fprintf(w, "\n%s", statement)
-	return nil
-}
-
-// Statement returns the rotation statement of server name from old to
-// fresh at now: a note signed by both keys.
-func Statement(name string, old, fresh ed25519.PrivateKey, now time.Time) ([]byte, error) {
-	oldPub, newPub := old.Public().(ed25519.PublicKey), fresh.Public().(ed25519.PublicKey)
-	text := fmt.Sprintf("appariement server key rotation\nname %s\nold %s\nnew %s\ntime %s\n",
-		name, envelope.Fingerprint(oldPub), envelope.Fingerprint(newPub), now.UTC().Format(time.RFC3339))
-	s1, err := translog.NewSigner(name, old)
-	if err != nil {
-		return nil, err
-	}
-	s2, err := translog.NewSigner(name, fresh)
-	if err != nil {
-		return nil, err
-	}
-	statement, err := note.Sign(&note.Note{Text: text}, s1, s2)
-	if err != nil {
-		return nil, fmt.Errorf("sign the rotation statement: %w", err)
-	}
-	return statement, nil
-}
-
-// VerifyRotation checks a rotation statement against the old and the new
-// public keys of a server named name.
-func VerifyRotation(statement []byte, name string, oldPub, newPub ed25519.PublicKey) error {
-	var vs []note.Verifier
-	for _, pub := range []ed25519.PublicKey{oldPub, newPub} {
-		vk, err := translog.NoteKey(name, pub)
-		if err != nil {
-			return err
-		}
-		v, err := note.NewVerifier(vk)
-		if err != nil {
-			return err
-		}
-		vs = append(vs, v)
-	}
-	n, err := note.Open(statement, note.VerifierList(vs...))
-	if err != nil {
-		return fmt.Errorf("rotation statement: %w", err)
-	}
-	if len(n.Sigs) != 2 {
-		return errors.New("rotation statement: not signed by both keys")
-	}
 	return nil
 }

@@ -36,7 +36,9 @@ func key(t *testing.T, args ...string) (int, string, string) {
 // its file lock; PostgreSQL: the node's session, listed), the key file
 // unchanged; done with the server stopped, the server restarted on the new
 // key file signs with the new key: a client pinned on the old key verifies
-// the rotation statement (signed by both keys), then the new checkpoints
+// the rotation statement (signed by both keys; the file's, and the same
+// served by GET /v1/server-key/rotations, followed from the pinned key to
+// the offered one), then the new checkpoints
 // with the new key, their consistency with the last checkpoint it saw
 // under the old key, its old receipt, and a new receipt.
 func TestRotateOnBothBackends(t *testing.T) {
@@ -153,11 +155,22 @@ func TestRotateOnBothBackends(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := keycmd.VerifyRotation(statement, pinned.Name, pinned.PublicKey, offered.PublicKey); err != nil {
+			if err := translog.VerifyRotation(statement, pinned.Name, pinned.PublicKey, offered.PublicKey); err != nil {
 				t.Fatalf("the statement, against the pinned key and the one served: %v", err)
 			}
 			if !strings.Contains(string(statement), "new "+offered.Fingerprint) || !strings.Contains(string(statement), "old "+pinned.Fingerprint) {
 				t.Errorf("the statement does not name both keys:\n%s", statement)
+			}
+			// The server serves the statement: the pinned client follows it.
+			rots, err := env.Anonymous().KeyRotations(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rots) != 1 || rots[0].Statement != string(statement) {
+				t.Fatalf("served rotations %+v, want the one statement of the file", rots)
+			}
+			if err := translog.FollowRotations(pinned, *offered, rots); err != nil {
+				t.Fatalf("the pinned client cannot follow the served rotation: %v", err)
 			}
 			newV, err := translog.NewVerifier(*offered)
 			if err != nil {
