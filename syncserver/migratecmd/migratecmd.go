@@ -75,8 +75,9 @@ type Report struct {
 	// Checkpoints counts the signed checkpoints verified against the
 	// target (the signing key's, the witnesses').
 	Checkpoints int
-	Copied      bool
-	Elapsed     time.Duration
+	// Copied is set once the verified copy is committed.
+	Copied  bool
+	Elapsed time.Duration
 	// Problems lists every difference found (French, then English).
 	Problems []string
 }
@@ -112,10 +113,12 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			"/ verified copy of a bbolt file into an empty PostgreSQL database, server stopped\n" +
 			"(-from store.db -to 'postgres://…' [-signing-key store.db.key] [-dry-run])",
 		Usage: "-from store.db -to 'postgres://…' [-signing-key f] [-dry-run] [-batch n]",
-		Help: "Copie tout (personnes, clés, tours, journal, accusés, fichiers, courriels, audit…) en une transaction,\n" +
-			"puis recalcule la racine du journal sur la cible et la compare à la source et à son point de contrôle signé.\n" +
-			"Copies everything in one transaction, then recomputes the log's root hash on the target and compares it\n" +
-			"with the source's and its signed checkpoint.",
+		Help: "Copie tout (personnes, clés, tours, journal, accusés, fichiers, courriels, audit…) en UNE transaction de la cible,\n" +
+			"vérifiée avant sa validation (racine du journal recalculée, point de contrôle signé, chaque enregistrement compté\n" +
+			"et résumé) : une migration interrompue (Ctrl-C, kill -9, panne, différence) ne laisse rien, relancez la même commande.\n" +
+			"La source n'est ouverte qu'en lecture.\n" +
+			"Copies everything in ONE transaction of the target, verified before its commit (root hash, signed checkpoint,\n" +
+			"every record counted and digested): a cut migration leaves nothing, run the same command again. The source is only read.",
 		Timeout:  4 * time.Hour,
 		Required: []string{"from", "to"},
 		Flags: func(fs *flag.FlagSet) {
