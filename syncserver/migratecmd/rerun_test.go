@@ -135,7 +135,7 @@ func TestMigrateCutThenRunAgain(t *testing.T) {
 }
 
 // The child process of TestMigrateKilled: a migration of the source into
-// the target named by these variables, one batch of 5 every 30 ms, each
+// the target named by these variables, one batch of 5 every 100 ms, each
 // reported on stdout.
 const (
 	childFrom = "APPARIEMENT_MIGRATE_CHILD_FROM"
@@ -150,7 +150,7 @@ func TestMigrateKilled(t *testing.T) {
 		_, err := migratecmd.Migrate(context.Background(), migratecmd.Options{From: from, To: os.Getenv(childTo), Batch: 5,
 			Progress: func(copied, total int) {
 				fmt.Printf("copied %d of %d\n", copied, total)
-				time.Sleep(30 * time.Millisecond)
+				time.Sleep(100 * time.Millisecond)
 			}})
 		fmt.Printf("finished: %v\n", err)
 		return
