@@ -106,6 +106,18 @@ type ServerKey struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
+// KeyRotation is one rotation of the server's signing key (GET
+// /v1/server-key/rotations, oldest first): the old and new public keys and
+// the statement of the rotation, a note signed by both (see
+// translog.FollowRotations), which lets a client pinned on the old key
+// take the new one.
+type KeyRotation struct {
+	Time      time.Time `json:"time"`
+	Old       []byte    `json:"old"`
+	New       []byte    `json:"new"`
+	Statement string    `json:"statement"`
+}
+
 // EnrollRequest registers a public key with a one-time activation code.
 type EnrollRequest struct {
 	Identifier string `json:"identifier"`

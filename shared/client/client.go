@@ -229,6 +229,14 @@ func (c *Client) postJSON(ctx context.Context, path string, in any, sign bool, o
 	return c.Do(ctx, http.MethodPost, path, b, "application/json", sign, out)
 }
 
+// KeyRotations fetches the rotations of the server's key, oldest first
+// (GET /v1/server-key/rotations): with translog.FollowRotations, a client
+// pinned on an old key checks that the key now offered follows from it.
+func (c *Client) KeyRotations(ctx context.Context) ([]api.KeyRotation, error) {
+	var out []api.KeyRotation
+	return out, c.getJSON(ctx, "/v1/server-key/rotations", false, &out)
+}
+
 // ServerKey fetches the server's public key (GET /v1/server-key). Pin it on
 // first use and compare on later uses: never trust it silently again.
 func (c *Client) ServerKey(ctx context.Context) (*api.ServerKey, error) {

@@ -90,10 +90,10 @@ func TestKeyFileAndRotation(t *testing.T) {
 		t.Fatalf("rotation statements: %v", notes)
 	}
 	statement, _ := os.ReadFile(notes[0])
-	if err := keycmd.VerifyRotation(statement, k1.Name, k1.PublicKey, k2.PublicKey); err != nil {
+	if err := translog.VerifyRotation(statement, k1.Name, k1.PublicKey, k2.PublicKey); err != nil {
 		t.Fatal(err)
 	}
-	if err := keycmd.VerifyRotation(statement, k1.Name, k2.PublicKey, k2.PublicKey); err == nil {
+	if err := translog.VerifyRotation(statement, k1.Name, k2.PublicKey, k2.PublicKey); err == nil {
 		t.Fatal("a statement verified without the old key")
 	}
 	if olds, _ := filepath.Glob(db + ".key.old-*"); len(olds) != 1 {

@@ -102,8 +102,13 @@ func TestMismatchesFound(t *testing.T) {
 				t.Fatal(err)
 			}
 			problems := compare(srcSum, dstSum)
-			_, cps := checkpoints(srcSum, dst, storetest.ServerKey)
-			problems = append(problems, cps...)
+			if err := dst.View(func(tx store.Tx) error {
+				_, cps := checkpoints(srcSum, tx, storetest.ServerKey)
+				problems = append(problems, cps...)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
 				t.Errorf("problems %q, want one with %q", problems, tt.want)
 			}

@@ -1,18 +1,22 @@
 // Package migratecmd is "syncserver migrate": the copy of everything a
 // store holds (a bbolt file) into an empty store of another backend (a
-// PostgreSQL database), verified on arrival.
+// PostgreSQL database), verified before it is committed.
 //
 //	syncserver migrate -from store.db -to 'postgres://…' [-signing-key store.db.key] [-dry-run]
 //
-// The server must be stopped (bbolt: one process holds the file). The
-// copy is the source's bulk export (store.Tx.Export) imported into the
-// target (store.Tx.Import) in batches inside one transaction: it commits
-// whole or not at all, and a target that holds anything is refused. On
-// arrival the log's root hash is recomputed on the target, from its stored
-// hashes and from its leaves, and compared with the source's (and with
-// the source's signed checkpoint: the one the signing key signs, and those
-// the witnesses cosigned), and every kind of record is counted and
-// digested on both sides. Any difference is a failure (exit 1).
+// The server must be stopped (bbolt: one process holds the file); the
+// source is opened read only and never written. The copy is the source's
+// bulk export (store.Tx.Export) imported into the target (store.Tx.Import,
+// COPY for the big tables on PostgreSQL) in batches inside ONE transaction
+// of the target, and a target that holds anything is refused, saying what
+// it holds. Inside that transaction, before its commit, the log's root
+// hash is recomputed on the target, from its stored hashes and from its
+// leaves, and compared with the source's (and with the source's signed
+// checkpoints: the one the signing key signs, and those the witnesses
+// cosigned), and every kind of record is counted and digested on both
+// sides. Any difference, failure or interruption (Ctrl-C, kill -9, the
+// database lost) rolls everything back: the target stays empty and the
+// same command can be run again. Exit 1 on any failure.
 package migratecmd
 
 import (
@@ -38,7 +42,7 @@ import (
 	"appariement/syncserver/cmdrun"
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/store"
-	_ "appariement/syncserver/store/boltstore" // the "file" backend
+	"appariement/syncserver/store/boltstore" // the "file" backend
 	"appariement/syncserver/store/pgstore"
 )
 
@@ -53,6 +57,10 @@ type Options struct {
 	SigningKey string
 	DryRun     bool // count the source only
 	Batch      int  // records per Import (DefaultBatch if 0)
+	// Progress, if set, is called after each batch is imported (in the
+	// target's transaction, not committed yet) with the records copied so
+	// far and the source's total.
+	Progress func(copied, total int)
 }
 
 // Report is what a migration found and did.
@@ -67,8 +75,9 @@ type Report struct {
 	// Checkpoints counts the signed checkpoints verified against the
 	// target (the signing key's, the witnesses').
 	Checkpoints int
-	Copied      bool
-	Elapsed     time.Duration
+	// Copied is set once the verified copy is committed.
+	Copied  bool
+	Elapsed time.Duration
 	// Problems lists every difference found (French, then English).
 	Problems []string
 }
@@ -88,8 +97,12 @@ var ErrKeyInStore = errors.New("la source garde encore la clé de signature en s
 	"/ the source still keeps the signing key inside (earlier version): start \"syncserver serve -db store.db\" once, " +
 	"which moves it into store.db.key, stop it, then migrate")
 
-// ErrMismatch is returned when the target differs from the source.
+// ErrMismatch is returned when the target differs from the source: the
+// copy is then not committed.
 var ErrMismatch = errors.New("la cible diffère de la source / the target differs from the source")
+
+// ErrWrongKey is the refusal of a signing key that is not the source's.
+var ErrWrongKey = errors.New("la clé de signature n'est pas celle de la source : rien n'a été écrit / the signing key is not the source's: nothing was written")
 
 // Command is "syncserver migrate", writing to stdio.
 func Command(stdio cmdrun.IO) cmdrun.Command {
@@ -100,10 +113,12 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 			"/ verified copy of a bbolt file into an empty PostgreSQL database, server stopped\n" +
 			"(-from store.db -to 'postgres://…' [-signing-key store.db.key] [-dry-run])",
 		Usage: "-from store.db -to 'postgres://…' [-signing-key f] [-dry-run] [-batch n]",
-		Help: "Copie tout (personnes, clés, tours, journal, accusés, fichiers, courriels, audit…) en une transaction,\n" +
-			"puis recalcule la racine du journal sur la cible et la compare à la source et à son point de contrôle signé.\n" +
-			"Copies everything in one transaction, then recomputes the log's root hash on the target and compares it\n" +
-			"with the source's and its signed checkpoint.",
+		Help: "Copie tout (personnes, clés, tours, journal, accusés, fichiers, courriels, audit…) en UNE transaction de la cible,\n" +
+			"vérifiée avant sa validation (racine du journal recalculée, point de contrôle signé, chaque enregistrement compté\n" +
+			"et résumé) : une migration interrompue (Ctrl-C, kill -9, panne, différence) ne laisse rien, relancez la même commande.\n" +
+			"La source n'est ouverte qu'en lecture.\n" +
+			"Copies everything in ONE transaction of the target, verified before its commit (root hash, signed checkpoint,\n" +
+			"every record counted and digested): a cut migration leaves nothing, run the same command again. The source is only read.",
 		Timeout:  4 * time.Hour,
 		Required: []string{"from", "to"},
 		Flags: func(fs *flag.FlagSet) {
@@ -128,6 +143,13 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 					o.SigningKey = o.From + ".key"
 				}
 			}
+			var last time.Time
+			o.Progress = func(copied, total int) {
+				if now := time.Now(); now.Sub(last) >= 2*time.Second || copied == total {
+					last = now
+					fmt.Fprintf(stdio.Stderr, "… %d / %d enregistrements copiés, non encore validés (records copied, not committed yet)\n", copied, total)
+				}
+			}
 			rep, err := Migrate(ctx, o)
 			if rep != nil {
 				rep.Print(stdio.Stdout, o)
@@ -140,6 +162,16 @@ func Command(stdio cmdrun.IO) cmdrun.Command {
 // Migrate copies the store at o.From into the empty store at o.To and
 // verifies the copy. The report is returned with any error past opening
 // the stores.
+//
+// The copy and its verification are one transaction of the target: the
+// records are imported batch by batch, then the target's root hash (from
+// its stored hashes and from its leaves), the counts and digests of every
+// kind and the signed checkpoints are checked in that same transaction,
+// which commits only if all agree. A migration cut at any point (ctx
+// cancelled, a failure, a verification that finds a difference, the
+// process killed, the database lost) leaves the target as it was: empty,
+// so that the same command can be run again. The source is opened read
+// only (a bbolt file: bbolt's ReadOnly) and never written.
 func Migrate(ctx context.Context, o Options) (*Report, error) {
 	start := time.Now()
 	if o.Batch <= 0 {
@@ -153,14 +185,7 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 		}
 		key = k
 	}
-	if !strings.Contains(o.From, "://") {
-		// bbolt would create a missing file: a mistyped path must not
-		// give an empty source.
-		if _, err := os.Stat(o.From); err != nil {
-			return nil, fmt.Errorf("source: %w", err)
-		}
-	}
-	src, err := store.OpenBackend(o.From)
+	src, err := openSource(o.From)
 	if err != nil {
 		return nil, fmt.Errorf("source %s (le serveur est-il arrêté ? / is the server stopped?): %w", o.From, err)
 	}
@@ -177,6 +202,9 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 	if srcSum.seed {
 		return rep, fmt.Errorf("source %s : %w", src, ErrKeyInStore)
 	}
+	if key != nil && !bytes.Equal(key.Public().(ed25519.PublicKey), srcSum.pub) {
+		return rep, fmt.Errorf("%s : %w", o.SigningKey, ErrWrongKey)
+	}
 	if o.DryRun && o.To == "" {
 		return rep, nil
 	}
@@ -185,26 +213,33 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 		return rep, fmt.Errorf("cible / target: %w", err)
 	}
 	defer dst.Close()
-	var empty bool
-	if err := dst.View(func(tx store.Tx) error { empty, err = store.IsEmpty(tx); return err }); err != nil {
-		return rep, fmt.Errorf("cible %s / target: %w", dst, err)
-	}
-	if !empty {
-		return rep, fmt.Errorf("%s: %w", dst, ErrNotEmpty)
+	if err := refuseNotEmpty(dst, srcSum); err != nil {
+		return rep, err
 	}
 	if o.DryRun {
 		return rep, nil
 	}
+	total := 0
+	for _, n := range srcSum.counts {
+		total += n
+	}
 	err = dst.Update(func(ttx store.Tx) error {
-		return src.View(func(stx store.Tx) error {
+		copied := 0
+		err := src.View(func(stx store.Tx) error {
 			batch := make([]store.Record, 0, o.Batch)
 			flush := func() error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				err := ttx.Import(batch)
+				if err := ttx.Import(batch); err != nil {
+					return err
+				}
+				copied += len(batch)
 				batch = batch[:0]
-				return err
+				if o.Progress != nil {
+					o.Progress(copied, total)
+				}
+				return nil
 			}
 			err := stx.Export(func(r store.Record) error {
 				batch = append(batch, r)
@@ -218,28 +253,110 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 			}
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		if afterImport != nil {
+			if err := afterImport(ttx); err != nil {
+				return err
+			}
+		}
+		// The verification, before the commit.
+		dstSum, err := summariseTx(ttx)
+		if err != nil {
+			return fmt.Errorf("vérification de la cible / checking the target: %w", err)
+		}
+		rep.Target, rep.TargetRoot = dstSum.counts, dstSum.root
+		rep.Problems = compare(srcSum, dstSum)
+		n, problems := checkpoints(srcSum, ttx, key)
+		rep.Checkpoints, rep.Problems = n, append(rep.Problems, problems...)
+		if len(rep.Problems) > 0 {
+			return ErrMismatch
+		}
+		// Cut just before the commit: nothing either.
+		return ctx.Err()
 	})
+	rep.Elapsed = time.Since(start)
 	if errors.Is(err, store.ErrNotEmpty) {
-		return rep, fmt.Errorf("%s: %w", dst, ErrNotEmpty)
+		// Filled by someone else since the check above.
+		return rep, refuseNotEmpty(dst, srcSum)
 	}
 	if err != nil {
-		return rep, fmt.Errorf("copie vers %s (rien n'a été écrit / nothing was written): %w", dst, err)
+		return rep, fmt.Errorf("copie vers %s : rien n'a été écrit, la cible est restée vide ; relancez la même commande "+
+			"/ copy into %s: nothing was written, the target is still empty; run the same command again: %w", dst, dst, err)
 	}
 	rep.Copied = true
-	dstSum, err := summarise(dst)
-	if err != nil {
-		return rep, fmt.Errorf("vérification de la cible / checking the target: %w", err)
-	}
-	rep.Target, rep.TargetRoot = dstSum.counts, dstSum.root
-	rep.Problems = compare(srcSum, dstSum)
-	n, problems := checkpoints(srcSum, dst, key)
-	rep.Checkpoints, rep.Problems = n, append(rep.Problems, problems...)
-	rep.Elapsed = time.Since(start)
-	if len(rep.Problems) > 0 {
-		return rep, ErrMismatch
-	}
 	return rep, nil
 }
+
+// afterImport, if set (tests), is called in the target's transaction once
+// every record is imported, before the verification.
+var afterImport func(store.Tx) error
+
+// openSource opens the source store for reading only: a bbolt file
+// (path or file://) with bbolt's ReadOnly, another backend as it opens
+// (read in View transactions only).
+func openSource(location string) (store.Backend, error) {
+	scheme, rest, ok := strings.Cut(location, "://")
+	switch {
+	case !ok:
+		return boltstore.OpenReadOnly(location)
+	case scheme == "file":
+		return boltstore.OpenReadOnly(rest)
+	}
+	return store.OpenBackend(location)
+}
+
+// refuseNotEmpty returns a *NotEmptyError if dst holds any record, saying
+// what it holds and whether it is already the copy of the source.
+func refuseNotEmpty(dst store.Backend, src *summary) error {
+	var held *summary
+	err := dst.View(func(tx store.Tx) error {
+		empty, err := store.IsEmpty(tx)
+		if err != nil || empty {
+			return err
+		}
+		held, err = summariseTx(tx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("cible %s / target: %w", dst, err)
+	}
+	if held == nil {
+		return nil
+	}
+	return &NotEmptyError{Target: dst.String(), Records: held.total(), People: held.counts[store.RecPerson],
+		Rounds: held.counts[store.RecRound], TreeSize: held.size, Root: held.root, Same: len(compare(src, held)) == 0}
+}
+
+// NotEmptyError is the refusal of a target that holds records: nothing
+// is written to it. errors.Is(err, ErrNotEmpty) holds.
+type NotEmptyError struct {
+	Target         string // the target, without its password
+	Records        int    // what it holds
+	People, Rounds int
+	TreeSize       int64
+	Root           tlog.Hash
+	Same           bool // it holds the source's copy: the migration was done
+}
+
+func (e *NotEmptyError) Error() string {
+	fr := fmt.Sprintf("la cible n'est pas vide : %s contient déjà %d enregistrements (%d personnes, %d tours, journal de %d feuilles, racine %s)",
+		e.Target, e.Records, e.People, e.Rounds, e.TreeSize, e.Root)
+	en := fmt.Sprintf("the target is not empty: %s already holds %d records (%d people, %d rounds, a log of %d leaves, root hash %s)",
+		e.Target, e.Records, e.People, e.Rounds, e.TreeSize, e.Root)
+	if e.Same {
+		fr += " : c'est déjà la copie vérifiée de cette source, la migration a été faite ; rien n'a été écrit"
+		en += ": it is already this source's verified copy, the migration was done; nothing was written"
+	} else {
+		fr += ", qui ne sont pas ceux de la source ; la migration ne se fait que vers une base vide (créez-en une, ou videz-la) ; rien n'a été écrit"
+		en += ", not the source's; migrate only into an empty database (create one, or empty it); nothing was written"
+	}
+	return fr + " / " + en
+}
+
+// Unwrap makes errors.Is(err, ErrNotEmpty) hold.
+func (e *NotEmptyError) Unwrap() error { return ErrNotEmpty }
 
 // summary is what is compared of a store: counts and digests of its
 // records by kind, its log's root hash from the stored hashes and from
@@ -256,10 +373,30 @@ type summary struct {
 	seed      bool // the signing key's seed is in the store (MetaSeed)
 }
 
+// summarise reads the summary of b in one View.
 func summarise(b store.Backend) (*summary, error) {
+	var s *summary
+	err := b.View(func(tx store.Tx) (err error) {
+		s, err = summariseTx(tx)
+		return err
+	})
+	return s, err
+}
+
+// total is the number of records summarised.
+func (s *summary) total() int {
+	n := 0
+	for _, c := range s.counts {
+		n += c
+	}
+	return n
+}
+
+// summariseTx reads the summary of tx's backend.
+func summariseTx(tx store.Tx) (*summary, error) {
 	s := &summary{counts: map[store.RecordKind]int{}, digests: map[store.RecordKind][32]byte{}}
 	hashes := map[store.RecordKind][][32]byte{}
-	err := b.View(func(tx store.Tx) error {
+	err := func() error {
 		var leaves hashList
 		var nLeaves int64
 		err := tx.Export(func(r store.Record) error {
@@ -311,7 +448,7 @@ func summarise(b store.Backend) (*summary, error) {
 			}
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +513,7 @@ func compare(src, dst *summary) []string {
 // checkpoints verifies against the target's log the source's signed
 // checkpoints: the one key signs (if given) and every one a witness
 // cosigned. It returns how many verified and the problems found.
-func checkpoints(src *summary, dst store.Backend, key ed25519.PrivateKey) (int, []string) {
+func checkpoints(src *summary, tx store.Tx, key ed25519.PrivateKey) (int, []string) {
 	var out []string
 	if len(src.pub) != ed25519.PublicKeySize {
 		if key == nil && len(src.witnesses) == 0 {
@@ -414,7 +551,7 @@ func checkpoints(src *summary, dst store.Backend, key ed25519.PrivateKey) (int, 
 		}
 	}
 	n := 0
-	err = dst.View(func(tx store.Tx) error {
+	err = func() error {
 		for _, cp := range notes {
 			tree, err := v.OpenCheckpoint(cp)
 			if err != nil {
@@ -441,7 +578,7 @@ func checkpoints(src *summary, dst store.Backend, key ed25519.PrivateKey) (int, 
 			n++
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		out = append(out, err.Error())
 	}
@@ -471,17 +608,18 @@ func (r *Report) Print(w io.Writer, o Options) {
 	}
 	fmt.Fprintf(w, "Journal : %d feuilles, racine %s / log: %d leaves, root hash %s\n", r.TreeSize, r.Root, r.TreeSize, r.Root)
 	if !r.Copied {
+		if len(r.Problems) > 0 {
+			fmt.Fprintf(w, "ÉCHEC de la vérification avant validation : rien n'a été écrit / verification FAILED before the commit: nothing was written (%d):\n",
+				len(r.Problems))
+			for _, p := range r.Problems {
+				fmt.Fprintf(w, "  - %s\n", p)
+			}
+		}
 		return
 	}
 	fmt.Fprintf(w, "Racine recalculée sur la cible / root hash recomputed on the target: %s\n", r.TargetRoot)
 	fmt.Fprintf(w, "Points de contrôle signés vérifiés sur la cible / signed checkpoints verified on the target: %d\n", r.Checkpoints)
-	if len(r.Problems) == 0 {
-		fmt.Fprintf(w, "Vérification réussie en %s : la cible est identique à la source / verified: the target is the source's copy\n",
-			r.Elapsed.Round(time.Millisecond))
-		return
-	}
-	fmt.Fprintf(w, "ÉCHEC de la vérification / verification FAILED (%d):\n", len(r.Problems))
-	for _, p := range r.Problems {
-		fmt.Fprintf(w, "  - %s\n", p)
-	}
+	// A copy is committed only once verified (Migrate).
+	fmt.Fprintf(w, "Vérification réussie en %s, copie validée : la cible est identique à la source / verified and committed: the target is the source's copy\n",
+		r.Elapsed.Round(time.Millisecond))
 }

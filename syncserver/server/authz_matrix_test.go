@@ -52,6 +52,7 @@ var authzRoutes = []authzRoute{
 	{method: "GET", tmpl: "/healthz"},
 	{method: "GET", tmpl: "/readyz"},
 	{method: "GET", tmpl: "/v1/server-key"},
+	{method: "GET", tmpl: "/v1/server-key/rotations"},
 	{method: "POST", tmpl: "/v1/enroll"},
 	{method: "GET", tmpl: "/v1/me", signed: true},
 	{method: "GET", tmpl: "/v1/me/preferences", signed: true},

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	add("GET", "/readyz", endpoint{fn: s.readyz})
 
 	add("GET", "/v1/server-key", endpoint{fn: func(q *req) error { return q.ok(apiServerKey(s.store.ServerKey())) }})
+	add("GET", "/v1/server-key/rotations", endpoint{fn: s.keyRotations})
 	add("POST", "/v1/enroll", endpoint{fn: s.enroll})
 	add("GET", "/v1/me", endpoint{signed: true, fn: func(q *req) error { return q.ok(q.who) }})
 	add("GET", "/v1/me/preferences", endpoint{signed: true, fn: s.preferences})
@@ -198,6 +199,21 @@ func (s *Server) mySubmissions(q *req) error {
 	out, err := s.transparency.Own(round, q.who.ID)
 	if err != nil {
 		return err
+	}
+	return q.ok(out)
+}
+
+// keyRotations serves the rotations of the server's key, oldest first,
+// each with its statement signed by both keys: a client pinned on an old
+// key follows them to the current one (translog.FollowRotations).
+func (s *Server) keyRotations(q *req) error {
+	rots, err := s.store.KeyRotations()
+	if err != nil {
+		return err
+	}
+	out := make([]api.KeyRotation, 0, len(rots))
+	for _, r := range rots {
+		out = append(out, api.KeyRotation{Time: r.Time, Old: r.Old, New: r.New, Statement: string(r.Statement)})
 	}
 	return q.ok(out)
 }

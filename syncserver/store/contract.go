@@ -326,6 +326,7 @@ type Tx interface {
 	// Exporter: the whole content as records, and its import into an
 	// empty backend (export.go).
 	Exporter
+	Sessions
 }
 
 // Metadata names (Tx.GetMeta, Tx.PutMeta).

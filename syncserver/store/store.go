@@ -214,16 +214,40 @@ func (s *Store) HasKey() bool { return s.pub != nil }
 // RotateKey replaces the store's signing key: the new public half is
 // recorded, the old one kept in the key history, and the kept secrets
 // (SealSecret) sealed again under the new key. The caller keeps the new
-// private key in its file.
+// private key in its file. With the old key (the store opened with it),
+// the rotation's statement signed by both keys is recorded with it
+// (KeyRotation.Statement). It is refused (an *OtherSessionsError) while
+// other processes have the store open (Sessions): a node still running
+// would go on signing with the old key. The check is made in the
+// rotation's own write transaction, after its first read: a node that
+// starts meanwhile waits for it, then finds the new key recorded and
+// refuses the old one (ErrKeyMismatch).
 func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 	if s.pub == nil {
 		return ErrNoKey
 	}
 	rot := KeyRotation{Time: now.UTC(), Old: bytes.Clone(s.pub), New: newKey.Public().(ed25519.PublicKey)}
+	s.keyMu.RLock()
+	old := s.key
+	s.keyMu.RUnlock()
+	if old != nil {
+		st, err := translog.RotationStatement(s.name, old, newKey, now)
+		if err != nil {
+			return fmt.Errorf("store: rotate the server key: %w", err)
+		}
+		rot.Statement = st
+	}
 	err := s.b.Update(func(tx Tx) error {
 		hist, err := keyRotations(tx)
 		if err != nil {
 			return err
+		}
+		others, err := tx.OtherSessions()
+		if err != nil {
+			return err
+		}
+		if len(others) > 0 {
+			return &OtherSessionsError{Op: "Rotation de la clé du serveur", OpEn: "server key rotation", Sessions: others}
 		}
 		b, err := json.Marshal(append(hist, rot))
 		if err != nil {
@@ -235,9 +259,6 @@ func (s *Store) RotateKey(newKey ed25519.PrivateKey, now time.Time) error {
 		if err := tx.DeleteMeta(MetaSeed); err != nil {
 			return err
 		}
-		s.keyMu.RLock()
-		old := s.key
-		s.keyMu.RUnlock()
 		if old != nil {
 			if err := resealSecrets(tx, old, newKey); err != nil {
 				return err

@@ -230,6 +230,10 @@ type KeyRotation struct {
 	Time time.Time         `json:"time"`
 	Old  ed25519.PublicKey `json:"old"`
 	New  ed25519.PublicKey `json:"new"`
+	// Statement is the rotation's statement signed by both keys
+	// (translog.RotationStatement), served to clients pinned on the old
+	// key; empty for a rotation recorded by an earlier version.
+	Statement []byte `json:"statement,omitempty"`
 }
 
 // PosteChanges counts what PutPostes changed.

@@ -107,6 +107,34 @@ func OpenBackend(path string) (*Backend, error) {
 	return &Backend{db: db, path: path}, nil
 }
 
+// OpenReadOnly opens the existing bbolt file at path for reading only
+// (bbolt's ReadOnly: the file is opened O_RDONLY under a shared lock,
+// never written, and a server holding it makes the open time out). Its
+// Updates fail. The file must be a store: every bucket present, as
+// OpenBackend leaves it.
+func OpenReadOnly(path string) (*Backend, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		for _, b := range allBucket {
+			if tx.Bucket(b) == nil {
+				return fmt.Errorf("bucket %s missing (a file of an earlier version: start the server on it once, then stop it)", b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s is not a complete store file: %w", path, err)
+	}
+	return &Backend{db: db, path: path}, nil
+}
+
 // Tx is a bbolt transaction (store.Tx).
 type Tx struct {
 	tx  *bolt.Tx
@@ -317,3 +345,7 @@ func nextSeq(b *bolt.Bucket) ([]byte, error) {
 	}
 	return u64(n), nil
 }
+
+// OtherSessions returns none: the file is held by one process at a time
+// (bbolt's file lock), so no other process has it open (store.Sessions).
+func (tx *Tx) OtherSessions() ([]store.Session, error) { return nil, nil }

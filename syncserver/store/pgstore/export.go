@@ -178,8 +178,11 @@ func docs[T any](tx *Tx, query string, rec func(name string, seq int64, v *T) st
 	}
 }
 
-// Import writes records as they are (store.Exporter); leaves and stored
-// hashes of one call go in one statement each.
+// Import writes records as they are (store.Exporter). The records of
+// the big tables (log leaves and stored hashes, accepted digests, current
+// submissions, key history, corrections, audit, mails, blobs, files,
+// nonces) are written with COPY (pgx CopyFrom), one per table and call,
+// in the transaction: a migration that is cut leaves nothing.
 func (tx *Tx) Import(records []store.Record) error {
 	if err := tx.writable("import"); err != nil {
 		return err
@@ -193,39 +196,151 @@ func (tx *Tx) Import(records []store.Record) error {
 		}
 		tx.importing = true
 	}
-	var leafIdx, hashIdx []int64
-	var leafData, hashData [][]byte
+	var c copies
 	for _, r := range records {
-		switch r.Kind {
-		case store.RecLeaf:
-			leafIdx, leafData = append(leafIdx, r.Seq), append(leafData, nonNil(r.Data))
-			continue
-		case store.RecHash:
-			if len(r.Data) != 32 {
-				return fmt.Errorf("%w: stored hash %d of %d bytes", store.ErrBadRecord, r.Seq, len(r.Data))
-			}
-			hashIdx, hashData = append(hashIdx, r.Seq), append(hashData, r.Data)
+		copied, err := c.add(r)
+		if err != nil {
+			return err
+		}
+		if copied {
 			continue
 		}
 		if err := tx.importOne(r); err != nil {
 			return err
 		}
 	}
-	if len(leafIdx) > 0 {
-		if _, err := tx.exec("import leaves", "INSERT INTO log_leaves (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-			leafIdx, leafData); err != nil {
-			return err
-		}
+	// What the contract's methods buffered (none of the copied kinds)
+	// goes first, then one COPY per table.
+	if err := tx.flush(); err != nil {
+		return err
 	}
-	if len(hashIdx) > 0 {
-		if _, err := tx.exec("import stored hashes", "INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-			hashIdx, hashData); err != nil {
-			return err
+	for _, t := range copyTables {
+		rows := c.rows[t.name]
+		if len(rows) == 0 {
+			continue
+		}
+		n, err := tx.tx.CopyFrom(tx.ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows))
+		if err != nil {
+			return classify(fmt.Errorf("pgstore: import %d rows into %s: %w", len(rows), t.name, err))
+		}
+		if n != int64(len(rows)) {
+			return fmt.Errorf("pgstore: import into %s: %d rows copied of %d", t.name, n, len(rows))
 		}
 	}
 	// The log head may have been read (and kept) before: read it again.
 	tx.head = false
 	return nil
+}
+
+// copyTables are the tables Import fills with COPY, and their columns.
+var copyTables = []struct {
+	name string
+	cols []string
+}{
+	{"log_leaves", []string{"idx", "data"}},
+	{"log_hashes", []string{"idx", "hash"}},
+	{"accepted", []string{"digest", "idx", "server_time_ns"}},
+	{"submissions", []string{"round", "author", "poste", "payload_type", "seq", "idx", "doc"}},
+	{"key_history", []string{"person", "seq", "public_key", "revoked", "doc"}},
+	{"corrections", []string{"id", "seq", "doc"}},
+	{"audit", []string{"seq", "doc"}},
+	{"mails", []string{"seq", "id", "status", "due", "next_try_ns", "once_key", "doc"}},
+	{"blobs", []string{"sha256", "data"}},
+	{"files", []string{"sha256", "owner", "size", "doc"}},
+	{"nonces", []string{"nonce", "expires_ns"}},
+}
+
+// copies are the rows of one Import call for the tables of copyTables.
+type copies struct{ rows map[string][][]any }
+
+// add takes r's row if its kind goes to a COPY table, and reports whether
+// it did; a record of such a kind without its fields is ErrBadRecord.
+func (c *copies) add(r store.Record) (bool, error) {
+	bad := func() (bool, error) {
+		return true, fmt.Errorf("%w: %s %q without its fields", store.ErrBadRecord, r.Kind, r.Name)
+	}
+	var table string
+	var row []any
+	var doc any // encoded as the last column
+	switch r.Kind {
+	case store.RecLeaf:
+		table, row = "log_leaves", []any{r.Seq, nonNil(r.Data)}
+	case store.RecHash:
+		if len(r.Data) != 32 {
+			return true, fmt.Errorf("%w: stored hash %d of %d bytes", store.ErrBadRecord, r.Seq, len(r.Data))
+		}
+		table, row = "log_hashes", []any{r.Seq, bytes.Clone(r.Data)}
+	case store.RecAccepted:
+		if r.Accepted == nil {
+			return bad()
+		}
+		table, row = "accepted", []any{r.Name, r.Accepted.Index, nanos(r.Accepted.ServerTime)}
+	case store.RecCurrent:
+		if r.Current == nil {
+			return bad()
+		}
+		cur := *r.Current
+		cur.ServerTime = cur.ServerTime.UTC()
+		table, row, doc = "submissions", []any{cur.Round, cur.Author, cur.Poste, cur.PayloadType, int64(cur.Seq), cur.Index}, cur
+	case store.RecKeyHistory:
+		if r.Key == nil || r.Key.Person == "" || r.Seq <= 0 {
+			return bad()
+		}
+		table, row, doc = "key_history", []any{r.Key.Person, r.Seq, []byte(r.Key.PublicKey), !r.Key.Revoked.IsZero()}, r.Key
+	case store.RecCorrection:
+		if r.Correction == nil || r.Correction.ID == "" || r.Seq <= 0 {
+			return bad()
+		}
+		table, row, doc = "corrections", []any{r.Correction.ID, r.Seq}, r.Correction
+	case store.RecAudit:
+		if r.Audit == nil || r.Audit.Seq == 0 {
+			return bad()
+		}
+		table, row, doc = "audit", []any{int64(r.Audit.Seq)}, r.Audit
+	case store.RecMail:
+		m := r.Mail
+		if m == nil || r.Seq <= 0 {
+			return bad()
+		}
+		var once any
+		if m.Once != "" {
+			once = m.Once
+		}
+		table, row, doc = "mails", []any{r.Seq, m.ID, string(m.Status), m.Status == store.MailQueued, nanos(m.NextTry), once}, m
+	case store.RecBlob:
+		if r.Name == "" {
+			return bad()
+		}
+		table, row = "blobs", []any{r.Name, nonNil(r.Data)}
+	case store.RecFile:
+		f := r.File
+		if f == nil || f.SHA256 == "" || f.Owner == "" {
+			return bad()
+		}
+		table, row, doc = "files", []any{f.SHA256, f.Owner, f.Size}, f
+	case store.RecNonce:
+		if r.Name == "" {
+			return bad()
+		}
+		table, row = "nonces", []any{r.Name, nanos(r.Time)}
+	default:
+		return false, nil
+	}
+	if !storable(row...) {
+		return true, fmt.Errorf("%w (import %s %q)", errText, r.Kind, r.Name)
+	}
+	if doc != nil {
+		b, err := encode(doc)
+		if err != nil {
+			return true, fmt.Errorf("pgstore: import %s %q: %w", r.Kind, r.Name, err)
+		}
+		row = append(row, b)
+	}
+	if c.rows == nil {
+		c.rows = map[string][][]any{}
+	}
+	c.rows[table] = append(c.rows[table], row)
+	return true, nil
 }
 
 func nonNil(b []byte) []byte {
@@ -257,51 +372,8 @@ func (tx *Tx) importOne(r store.Record) error {
 		}
 		err = tx.insertDoc(what, "INSERT INTO person_keys (person, public_key, doc) VALUES ($1, $2, $3)", r.Key,
 			r.Key.Person, []byte(r.Key.PublicKey))
-	case store.RecKeyHistory:
-		if r.Key == nil || r.Key.Person == "" || r.Seq <= 0 {
-			return bad()
-		}
-		err = tx.insertDoc(what, "INSERT INTO key_history (person, seq, public_key, revoked, doc) VALUES ($1, $2, $3, $4, $5)", r.Key,
-			r.Key.Person, r.Seq, []byte(r.Key.PublicKey), !r.Key.Revoked.IsZero())
 	case store.RecTreeSize:
 		_, err = tx.exec(what, "UPDATE log_head SET size = $1", r.Seq)
-	case store.RecCorrection:
-		if r.Correction == nil || r.Correction.ID == "" || r.Seq <= 0 {
-			return bad()
-		}
-		err = tx.insertDoc(what, "INSERT INTO corrections (id, seq, doc) VALUES ($1, $2, $3)", r.Correction, r.Correction.ID, r.Seq)
-	case store.RecAudit:
-		if r.Audit == nil || r.Audit.Seq == 0 {
-			return bad()
-		}
-		err = tx.insertDoc(what, "INSERT INTO audit (seq, doc) VALUES ($1, $2)", r.Audit, int64(r.Audit.Seq))
-	case store.RecMail:
-		m := r.Mail
-		if m == nil || r.Seq <= 0 {
-			return bad()
-		}
-		var once any
-		if m.Once != "" {
-			once = m.Once
-		}
-		err = tx.insertDoc(what, `INSERT INTO mails (seq, id, status, due, next_try_ns, once_key, doc)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, m, r.Seq, m.ID, string(m.Status), m.Status == store.MailQueued, nanos(m.NextTry), once)
-	case store.RecBlob:
-		if r.Name == "" {
-			return bad()
-		}
-		_, err = tx.exec(what, "INSERT INTO blobs (sha256, data) VALUES ($1, $2)", r.Name, nonNil(r.Data))
-	case store.RecFile:
-		f := r.File
-		if f == nil || f.SHA256 == "" || f.Owner == "" {
-			return bad()
-		}
-		err = tx.insertDoc(what, "INSERT INTO files (sha256, owner, size, doc) VALUES ($1, $2, $3, $4)", f, f.SHA256, f.Owner, f.Size)
-	case store.RecNonce:
-		if r.Name == "" {
-			return bad()
-		}
-		_, err = tx.exec(what, "INSERT INTO nonces (nonce, expires_ns) VALUES ($1, $2)", r.Name, nanos(r.Time))
 	default:
 		return fmt.Errorf("%w: unknown kind %q", store.ErrBadRecord, r.Kind)
 	}

@@ -44,6 +44,10 @@ type Backend struct {
 	// to the primary, and must not be acknowledged.
 	syncCancelled sync.Map // *pgconn.PgConn → struct{}
 
+	// pids are the server processes of this Backend's own connections,
+	// which OtherSessions leaves out.
+	pids sync.Map // uint32 → struct{}
+
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -90,6 +94,11 @@ func OpenBackend(ctx context.Context, dsn string, opts Options) (*Backend, error
 	cfg.MaxConns = opts.MaxConns
 	b := &Backend{name: Redact(dsn), logger: opts.Logger, closed: make(chan struct{})}
 	cfg.ConnConfig.OnNotice = b.onNotice
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		b.pids.Store(c.PgConn().PID(), struct{}{})
+		return nil
+	}
+	cfg.BeforeClose = func(c *pgx.Conn) { b.pids.Delete(c.PgConn().PID()) }
 	// Every session in UTC and without a statement timeout, which would
 	// cancel a commit's wait for the standby and leave it committed on the
 	// primary only.

@@ -89,6 +89,7 @@ func Run(t *testing.T, bs Backends) {
 		{"ClockBehindRefusesAppend", testClockBehind},
 		{"ServerKeyKeptAcrossOpens", testKeyAcrossOpens},
 		{"RotateKey", testRotateKey},
+		{"SessionsOfOtherNodes", testSessions},
 		{"SealedSecretsSurviveRotation", testSealedSecrets},
 		{"TwoNodesOneLog", testTwoNodes},
 		{"TwoNodesSkewedClocks", testSkewedClocks},
@@ -1300,6 +1301,11 @@ func testRotateKey(t *testing.T, bs Backends) {
 	hist, err := s.KeyRotations()
 	if err != nil || len(hist) != 1 || !ed25519.PublicKey(hist[0].Old).Equal(ServerKey.Public()) {
 		t.Fatalf("rotations %+v, %v", hist, err)
+	}
+	// The statement signed by both keys is kept with the rotation.
+	if err := translog.VerifyRotation(hist[0].Statement, s.ServerKey().Name, hist[0].Old, hist[0].New); err != nil ||
+		!ed25519.PublicKey(hist[0].New).Equal(newKey.Public()) {
+		t.Fatalf("the recorded rotation statement: %v", err)
 	}
 }
 
