@@ -60,6 +60,11 @@ type Options struct {
 	Catalogue   bool          // also time a fresh client's full catalogue fetch
 	WishLen     int           // postes per wish list
 	Timeout     time.Duration // bound on the whole submission phase
+	// CPUProfile, if set, receives a CPU profile (pprof) of the send
+	// phase alone: the server's and the load generator's work while the
+	// submissions are in flight, without the seeding, the signing or the
+	// verification of the receipts.
+	CPUProfile io.Writer
 }
 
 // Report holds what a load test measured.
@@ -108,7 +113,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Store, "store", "", "base du serveur propre, ex. postgres://… (défaut : fichier bbolt temporaire) / own server's store location")
 	seed := fs.Bool("seed", false, "préparer seulement le fichier -db pour -addr / only seed the -db file for -addr")
 	db := fs.String("db", "", "fichier bbolt à préparer avec -seed / store file to seed")
-	cpuprofile := fs.String("cpuprofile", "", "profil CPU du processus (serveur et générateur) pendant l'essai / CPU profile (go tool pprof)")
+	cpuprofile := fs.String("cpuprofile", "", "profil CPU du processus (serveur et générateur) pendant les envois / CPU profile of the send phase (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -135,11 +140,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "loadtest:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+		o.CPUProfile = f
 	}
 	if *pg {
 		if o.Addr != "" || o.Store != "" {
@@ -317,6 +318,13 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 			}
 		}()
 	}
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			close(jobs)
+			wg.Wait()
+			return nil, nil, fmt.Errorf("loadtest: CPU profile: %w", err)
+		}
+	}
 	start, cpu0 := time.Now(), processCPU()
 	for i := range n {
 		if !o.Burst && o.Window > 0 {
@@ -335,6 +343,9 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 	rep.Elapsed = time.Since(start)
 	if c := processCPU(); cpu0 > 0 {
 		rep.CPU = c - cpu0
+	}
+	if o.CPUProfile != nil {
+		pprof.StopCPUProfile()
 	}
 	rep.Retries = retries.Load()
 	var got []time.Duration
