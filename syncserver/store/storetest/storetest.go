@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -710,26 +711,66 @@ func testAppend(t *testing.T, bs Backends) {
 func testAppendCheck(t *testing.T, bs Backends) {
 	s := open(t, bs, store.Options{Key: ServerKey})
 	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	// Without its round, a checked submission is refused as not found.
+	p := newPending(t, priv, "i0", 1)
+	p.Check = func(*store.RoundRecord, time.Time) error {
+		t.Error("Check called without a round")
+		return nil
+	}
+	if _, err := s.Append(ctx, p); !store.IsNotFound(err) {
+		t.Fatalf("Append checked against a missing round: %v", err)
+	}
+	update(t, s, func(tx store.Tx) error {
+		return tx.CreateRound(&store.RoundRecord{Round: domain.Round{ID: "R1", Name: "Tour 1"}})
+	})
 	refusal := errors.New("window closed")
-	p := newPending(t, priv, "i1", 1)
-	p.Check = func(tx store.Tx, now time.Time) error {
+	p = newPending(t, priv, "i1", 1)
+	p.Check = func(rec *store.RoundRecord, now time.Time) error {
 		if now.IsZero() {
 			t.Error("Check without the leaf's time")
 		}
+		if rec == nil || rec.ID != "R1" || rec.Name != "Tour 1" {
+			t.Errorf("Check with round %+v, want R1", rec)
+		}
 		return refusal
 	}
-	if _, err := s.Append(context.Background(), p); !errors.Is(err, refusal) {
+	if _, err := s.Append(ctx, p); !errors.Is(err, refusal) {
 		t.Fatalf("Append refused by its check: %v", err)
 	}
-	if _, err := s.Append(context.Background(), newPending(t, priv, "i2", 1)); err != nil {
+	// Many checked submissions committed together all see the round.
+	var wg sync.WaitGroup
+	var checked atomic.Int64
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newPending(t, priv, fmt.Sprintf("j%d", i), 1)
+			p.Check = func(rec *store.RoundRecord, _ time.Time) error {
+				if rec == nil || rec.ID != "R1" {
+					t.Errorf("Check with round %+v, want R1", rec)
+				}
+				checked.Add(1)
+				return nil
+			}
+			if _, err := s.Append(ctx, p); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := s.Append(ctx, newPending(t, priv, "i2", 1)); err != nil {
 		t.Fatal(err)
 	}
 	view(t, s, func(tx store.Tx) error {
-		if n := tx.TreeSize(); n != 1 {
-			t.Errorf("tree size %d, want 1 (the refused one not appended)", n)
+		if n := tx.TreeSize(); n != 21 {
+			t.Errorf("tree size %d, want 21 (the refused ones not appended)", n)
 		}
 		return nil
 	})
+	if checked.Load() != 20 {
+		t.Errorf("%d checks for 20 submissions", checked.Load())
+	}
 }
 
 func testSubmissions(t *testing.T, bs Backends) {
