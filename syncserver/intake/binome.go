@@ -97,7 +97,7 @@ func (in *Service) submitBinome(ctx context.Context, env *envelope.Envelope, now
 	if err != nil {
 		return Accepted{}, err
 	}
-	rc, err := in.st.Receipt(app.Index, app.ServerTime, app.Digest)
+	rc, err := in.st.AppendedReceipt(app)
 	if err != nil {
 		return Accepted{}, err
 	}

@@ -132,7 +132,7 @@ func (in *Service) Submit(ctx context.Context, body []byte, now time.Time, admit
 	if err != nil {
 		return Accepted{}, err
 	}
-	rc, err := in.st.Receipt(app.Index, app.ServerTime, app.Digest)
+	rc, err := in.st.AppendedReceipt(app)
 	if err != nil {
 		return Accepted{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -35,6 +36,10 @@ type Appended struct {
 	// Again is set when the very same envelope had already been accepted:
 	// Index and ServerTime are those of the first acceptance.
 	Again bool
+	// Receipt is the submission's receipt against its batch's tree, when
+	// the batch's receipts could be built (nil otherwise: see
+	// AppendedReceipt).
+	Receipt *Receipt
 }
 
 type pending struct {
@@ -44,6 +49,7 @@ type pending struct {
 	out    Appended
 	err    error
 	done   chan struct{}
+	rcs    *batchReceipts // the batch's receipts, set when committed
 }
 
 // Append adds a submission to the log, unless the same envelope is already
@@ -68,6 +74,9 @@ func (s *Store) Append(ctx context.Context, p *Pending) (*Appended, error) {
 	<-pd.done
 	if pd.err != nil {
 		return nil, pd.err
+	}
+	if pd.rcs != nil {
+		pd.rcs.once.Do(func() { pd.rcs.build(s) })
 	}
 	return &pd.out, nil
 }
@@ -174,7 +183,12 @@ func (s *Store) commit(batch []*pending) {
 		// One signature per batch, cached by size: the receipts built
 		// after this commit share it (a failure here only leaves them to
 		// sign it themselves).
-		_, _, _ = s.signTree(tree)
+		if text, _, err := s.signTree(tree); err == nil {
+			rcs := &batchReceipts{tree: tree, text: text, batch: slices.Clone(batch)}
+			for _, pd := range batch {
+				pd.rcs = rcs
+			}
+		}
 	}
 	switch {
 	case refusal != nil:

@@ -76,6 +76,7 @@ func Run(t *testing.T, bs Backends) {
 		{"LogLeavesAndHashes", testLog},
 		{"AppendSeqRulesAndProofs", testAppend},
 		{"AppendCheckRefusesOne", testAppendCheck},
+		{"AppendBatchReceipts", testAppendBatchReceipts},
 		{"Submissions", testSubmissions},
 		{"CallLists", testCallLists},
 		{"Corrections", testCorrections},
@@ -770,6 +771,92 @@ func testAppendCheck(t *testing.T, bs Backends) {
 	})
 	if checked.Load() != 20 {
 		t.Errorf("%d checks for 20 submissions", checked.Load())
+	}
+}
+
+// testAppendBatchReceipts: Append answers with the receipt built for its
+// batch (one read of the batch's proofs' hashes): every receipt, first or
+// again, verifies with the server key, names its own leaf, and its
+// checkpoint is consistent with the final one; AppendedReceipt builds one
+// when Append has none.
+func testAppendBatchReceipts(t *testing.T, bs Backends) {
+	s := open(t, bs, store.Options{Key: ServerKey})
+	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	v, err := translog.NewVerifier(api.ServerKey(s.ServerKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A log that is not a power of two, so that proofs need subtrees
+	// that are not stored hashes.
+	for i := range 7 {
+		if _, err := s.Append(ctx, newPending(t, priv, fmt.Sprintf("a%d", i), 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		cps = map[string]bool{}
+	)
+	for i := range 60 {
+		wg.Go(func() {
+			id := fmt.Sprintf("b%d", i%40) // 20 of them sent twice
+			p := newPending(t, priv, id, 1)
+			a, err := s.Append(ctx, p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if a.Receipt == nil {
+				t.Errorf("%s: no receipt with its batch", id)
+				return
+			}
+			r := a.Receipt
+			if r.Index != a.Index || r.Digest != a.Digest || !r.ServerTime.Equal(a.ServerTime) {
+				t.Errorf("%s: receipt %+v for %+v", id, r, a)
+			}
+			if err := v.VerifyReceipt(p.Env, (*api.Receipt)(r)); err != nil {
+				t.Errorf("%s: %v", id, err)
+			}
+			mu.Lock()
+			cps[r.Checkpoint] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	final, tree, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree.N != 47 {
+		t.Fatalf("tree size %d, want 47", tree.N)
+	}
+	for cp := range cps {
+		old, err := v.OpenCheckpoint(cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proof, err := s.ConsistencyProof(old.N, tree.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.VerifyConsistency(cp, final, proof); err != nil {
+			t.Errorf("checkpoint %d: %v", old.N, err)
+		}
+	}
+	p := newPending(t, priv, "a0", 1)
+	a, err := s.Append(ctx, p)
+	if err != nil || !a.Again {
+		t.Fatalf("again: %+v, %v", a, err)
+	}
+	a.Receipt = nil
+	r, err := s.AppendedReceipt(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyReceipt(p.Env, (*api.Receipt)(r)); err != nil {
+		t.Fatal(err)
 	}
 }
 
