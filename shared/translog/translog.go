@@ -28,10 +28,18 @@ const algEd25519 = 1 // note's algorithm byte for Ed25519
 // serverTime. The server's time is inside the leaf, so the timestamp of a
 // submission is as tamper-evident as the submission itself.
 func LeafData(serverTime time.Time, env *envelope.Envelope) []byte {
-	b := []byte("appariement-leaf-v1\n")
-	b = append(b, serverTime.UTC().Format(time.RFC3339Nano)...)
+	return LeafDataEncoded(serverTime, env.Encode())
+}
+
+// LeafDataEncoded is LeafData of an envelope already encoded (the bytes of
+// env.Encode()), for a server that encodes each envelope once.
+func LeafDataEncoded(serverTime time.Time, encoded []byte) []byte {
+	const prefix = "appariement-leaf-v1\n"
+	b := make([]byte, 0, len(prefix)+len(time.RFC3339Nano)+1+len(encoded))
+	b = append(b, prefix...)
+	b = serverTime.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '\n')
-	return append(b, env.Encode()...)
+	return append(b, encoded...)
 }
 
 // ParseLeaf splits the data of a leaf (LeafData) into the server's time and

@@ -131,3 +131,23 @@ func TestReceiptAndConsistency(t *testing.T) {
 		t.Error("mismatched note key accepted")
 	}
 }
+
+// TestLeafDataEncoded: the leaf built from an envelope already encoded is
+// byte for byte the leaf of the envelope (one format, whoever builds it),
+// and it parses back to the same time and envelope.
+func TestLeafDataEncoded(t *testing.T) {
+	priv, _ := serverKey(t)
+	env := envelope.Sign(priv, api.WishListType, []byte(`{"round":"R1","author":"I1","seq":1,"list":["P1"]}`))
+	at := time.Date(2026, 12, 7, 14, 0, 0, 123456789, time.FixedZone("Paris", 3600))
+	want := []byte("appariement-leaf-v1\n2026-12-07T13:00:00.123456789Z\n" + string(env.Encode()))
+	if got := LeafData(at, env); !bytes.Equal(got, want) {
+		t.Fatalf("LeafData:\n%s\nwant\n%s", got, want)
+	}
+	if got := LeafDataEncoded(at, env.Encode()); !bytes.Equal(got, want) {
+		t.Fatalf("LeafDataEncoded:\n%s\nwant\n%s", got, want)
+	}
+	ts, back, err := ParseLeaf(want)
+	if err != nil || !ts.Equal(at) || !bytes.Equal(back.Encode(), env.Encode()) {
+		t.Fatalf("ParseLeaf: %v %v %v", ts, back, err)
+	}
+}

@@ -54,6 +54,32 @@ func (c *Cache) Postes(tx store.Tx, rec *store.RoundRecord) (map[string]*domain.
 	return rp.byID, nil
 }
 
+// Warm loads the postes of every round that still takes or will take
+// submissions (not yet matched), in one read transaction: a server
+// (re)started during a rush then answers its first submissions without
+// making them all wait for one load of the whole catalogue.
+func (c *Cache) Warm(st *store.Store) error {
+	err := st.View(func(tx store.Tx) error {
+		recs, err := tx.Rounds()
+		if err != nil {
+			return err
+		}
+		for i := range recs {
+			if recs[i].State.Index() >= domain.StateMatched.Index() {
+				continue
+			}
+			if _, err := c.Postes(tx, &recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("catalogue: warm the cache: %w", err)
+	}
+	return nil
+}
+
 // Since returns the postes of round changed after catalogue version
 // since, in a read transaction of its own. With contacts false the RTS
 // e-mail addresses are blanked: the catalogue open to anyone must not be

@@ -1,6 +1,7 @@
 package catalogue_test
 
 import (
+	"errors"
 	"testing"
 
 	"appariement/shared/domain"
@@ -58,5 +59,43 @@ func TestCacheFollowsVersion(t *testing.T) {
 		if v == v1 || open != c.open {
 			t.Errorf("%s: version %d (was %d), %d open postes, want %d", c.name, v, v1, open, c.open)
 		}
+	}
+}
+
+// noPostes is a transaction whose postes cannot be read: what a cached
+// read must not need.
+type noPostes struct{ store.Tx }
+
+func (noPostes) Postes(string, uint64) ([]domain.Poste, error) {
+	return nil, errors.New("postes read again")
+}
+
+// TestWarm: Warm loads the postes of the rounds not yet matched, so that
+// the first submission needs no load; a matched round is not loaded.
+func TestWarm(t *testing.T) {
+	st := roundstest.Open(t)
+	roundstest.Write(t, st, roundstest.Round{ID: "R", Postes: 3, State: domain.StateWishesOpen})
+	roundstest.Write(t, st, roundstest.Round{ID: "M", Number: 2, Postes: 2, State: domain.StateMatched})
+	c := catalogue.New()
+	if err := c.Warm(st); err != nil {
+		t.Fatal(err)
+	}
+	get := func(id string) (map[string]*domain.Poste, error) {
+		var m map[string]*domain.Poste
+		err := st.View(func(tx store.Tx) error {
+			rec, err := tx.Round(id)
+			if err != nil {
+				return err
+			}
+			m, err = c.Postes(noPostes{tx}, rec)
+			return err
+		})
+		return m, err
+	}
+	if m, err := get("R"); err != nil || len(m) != 3 {
+		t.Fatalf("open round after Warm: %d postes, %v", len(m), err)
+	}
+	if _, err := get("M"); err == nil {
+		t.Fatal("matched round loaded by Warm")
 	}
 }

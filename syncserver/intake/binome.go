@@ -90,18 +90,14 @@ func (in *Service) submitBinome(ctx context.Context, env *envelope.Envelope, now
 	app, err := in.st.Append(ctx, &store.Pending{
 		Env:     env,
 		Current: current,
-		Check: func(tx store.Tx, now time.Time) error {
-			rec, err := tx.Round(link.Round)
-			if err != nil {
-				return err
-			}
+		Check: func(rec *store.RoundRecord, now time.Time) error {
 			return rules.CheckWindow(&rec.Round, api.BinomeType, now)
 		},
 	})
 	if err != nil {
 		return Accepted{}, err
 	}
-	rc, err := in.st.Receipt(app.Index, app.ServerTime, app.Digest)
+	rc, err := in.st.AppendedReceipt(app)
 	if err != nil {
 		return Accepted{}, err
 	}

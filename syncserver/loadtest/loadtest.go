@@ -17,7 +17,9 @@ package loadtest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -61,6 +63,11 @@ type Options struct {
 	Catalogue   bool          // also time a fresh client's full catalogue fetch
 	WishLen     int           // postes per wish list
 	Timeout     time.Duration // bound on the whole submission phase
+	// CPUProfile, if set, receives a CPU profile (pprof) of the send
+	// phase alone: the server's and the load generator's work while the
+	// submissions are in flight, without the seeding, the signing or the
+	// verification of the receipts.
+	CPUProfile io.Writer
 }
 
 // Report holds what a load test measured.
@@ -84,11 +91,6 @@ type Report struct {
 	CataloguePostes    int
 }
 
-type sent struct {
-	env *envelope.Envelope
-	rc  *api.Receipt
-}
-
 // Run is the "lab loadtest" command.
 func Run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
@@ -109,7 +111,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Store, "store", "", "base du serveur propre, ex. postgres://… (défaut : fichier bbolt temporaire) / own server's store location")
 	seed := fs.Bool("seed", false, "préparer seulement le fichier -db pour -addr / only seed the -db file for -addr")
 	db := fs.String("db", "", "fichier bbolt à préparer avec -seed / store file to seed")
-	cpuprofile := fs.String("cpuprofile", "", "profil CPU du processus (serveur et générateur) pendant l'essai / CPU profile (go tool pprof)")
+	cpuprofile := fs.String("cpuprofile", "", "profil CPU du processus (serveur et générateur) pendant les envois / CPU profile of the send phase (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -136,11 +138,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "loadtest:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+		o.CPUProfile = f
 	}
 	if *pg {
 		if o.Addr != "" || o.Store != "" {
@@ -249,7 +247,7 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 	for i := range envs {
 		envs[i] = cat.WishList(i, 1, o.WishLen, now)
 	}
-	results, lat, err := submitAll(ctx, c, envs, o, rep)
+	raw, lat, err := submitAll(ctx, c, envs, o, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -261,6 +259,10 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 	fmt.Fprintf(logw, "loadtest: %d envois en %v, vérification des reçus…\n", o.Interns, rep.Elapsed.Round(time.Millisecond))
 	if metricsURL != "" {
 		readMetrics(ctx, hc, metricsURL, rep)
+	}
+	results, err := decodeAll(raw)
+	if err != nil {
+		return rep, err
 	}
 	if err := verifyAll(ctx, c, v, envs, results, rep); err != nil {
 		return rep, err
@@ -282,14 +284,20 @@ func Do(ctx context.Context, o Options, logw io.Writer) (*Report, error) {
 
 // submitAll sends envs[i] at start+i·window/n (or at once with Burst) with
 // at most o.Concurrency in flight, retrying on 429/503 and network errors
-// as the server asks. results[i] is nil when intern i got no receipt.
-func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope, o Options, rep *Report) ([]*api.Receipt, []time.Duration, error) {
+// as the server asks. Every request body is encoded before the timer
+// starts, each sender reads its answers into one reused buffer and keeps
+// their raw bytes; the receipts are decoded after the timer (decodeAll),
+// to be verified there. raw[i] is nil when intern i got no receipt.
+func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope, o Options, rep *Report) ([][]byte, []time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	n := len(envs)
-	results := make([]*api.Receipt, n)
+	bodies := make([][]byte, n)
+	for i, env := range envs {
+		bodies[i] = env.Encode()
+	}
+	raw := make([][]byte, n)
 	lat := make([]time.Duration, n)
-	ok := make([]bool, n)
 	var (
 		retries atomic.Int64
 		mu      sync.Mutex
@@ -300,8 +308,12 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var (
+				buf   bytes.Buffer
+				arena []byte
+			)
 			for i := range jobs {
-				rc, d, err := submitOne(ctx, c, envs[i], &retries)
+				d, err := submitOne(ctx, c, bodies[i], &buf, &retries)
 				if err != nil {
 					code := "network"
 					if ae, isAPI := errors.AsType[*api.Error](err); isAPI {
@@ -314,9 +326,23 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 					mu.Unlock()
 					continue
 				}
-				results[i], lat[i], ok[i] = rc, d, true
+				// The answers' bytes, kept in chunks rather than one
+				// allocation each.
+				if cap(arena)-len(arena) < buf.Len() {
+					arena = make([]byte, 0, max(64<<10, buf.Len()))
+				}
+				k := len(arena)
+				arena = append(arena, buf.Bytes()...)
+				raw[i], lat[i] = arena[k:len(arena):len(arena)], d
 			}
 		}()
+	}
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			close(jobs)
+			wg.Wait()
+			return nil, nil, fmt.Errorf("loadtest: CPU profile: %w", err)
+		}
 	}
 	start, cpu0 := time.Now(), processCPU()
 	for i := range n {
@@ -337,16 +363,37 @@ func submitAll(ctx context.Context, c *client.Client, envs []*envelope.Envelope,
 	if c := processCPU(); cpu0 > 0 {
 		rep.CPU = c - cpu0
 	}
+	if o.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
 	rep.Retries = retries.Load()
 	var got []time.Duration
 	for i := range n {
-		if ok[i] {
+		if raw[i] != nil {
 			got = append(got, lat[i])
 		}
 	}
 	rep.Accepted, rep.Failed = len(got), n-len(got)
 	rep.PerSecond = float64(len(got)) / rep.Elapsed.Seconds()
-	return results, got, nil
+	return raw, got, nil
+}
+
+// decodeAll decodes the raw answers of submitAll; results[i] is nil when
+// intern i got no receipt. An answer that does not decode is an error:
+// the server said 200 without a receipt.
+func decodeAll(raw [][]byte) ([]*api.Receipt, error) {
+	results := make([]*api.Receipt, len(raw))
+	for i, b := range raw {
+		if b == nil {
+			continue
+		}
+		var rc api.Receipt
+		if err := json.Unmarshal(b, &rc); err != nil {
+			return nil, fmt.Errorf("loadtest: receipt of intern %d: %w", i, err)
+		}
+		results[i] = &rc
+	}
+	return results, nil
 }
 
 // maxAttempts bounds the attempts of one request.
@@ -378,24 +425,22 @@ func retry(ctx context.Context, retries *atomic.Int64, fn func() error) error {
 	return fmt.Errorf("loadtest: %d attempts: %w", maxAttempts, err)
 }
 
-// submitOne sends env until it gets a receipt (see retry). The latency is
-// that of the successful attempt.
-func submitOne(ctx context.Context, c *client.Client, env *envelope.Envelope, retries *atomic.Int64) (*api.Receipt, time.Duration, error) {
-	var (
-		rc *api.Receipt
-		d  time.Duration
-	)
+// submitOne posts the encoded envelope body until it gets a 2xx answer
+// (see retry), read into buf (reset first). The latency is that of the
+// successful attempt.
+func submitOne(ctx context.Context, c *client.Client, body []byte, buf *bytes.Buffer, retries *atomic.Int64) (time.Duration, error) {
+	var d time.Duration
 	err := retry(ctx, retries, func() error {
+		buf.Reset()
 		t0 := time.Now()
-		var err error
-		rc, err = c.Submit(ctx, env)
+		err := c.Do(ctx, http.MethodPost, "/v1/submissions", body, "application/json", false, buf)
 		d = time.Since(t0)
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	return rc, d, nil
+	return d, nil
 }
 
 // verifyTimeout bounds the verification phase.

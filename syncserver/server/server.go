@@ -254,6 +254,12 @@ func Open(cfg Config) (*Server, error) {
 	}
 	s.useCases()
 	s.roundUseCases()
+	// Without it, a node (re)started at the deadline would make its first
+	// few hundred submissions wait for one load of the catalogue (the
+	// burst's p99); a failure only leaves the load to the first of them.
+	if err := s.postes.Warm(st); err != nil {
+		s.log.Warn("server: catalogue cache not warmed", "err", err)
+	}
 	s.sims.Start(cfg.SimulationEvery)
 	return s, nil
 }

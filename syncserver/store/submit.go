@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -18,11 +19,13 @@ type Pending struct {
 	// Current describes the submission; Digest, Index and ServerTime are
 	// filled in by Append.
 	Current Current
-	// Check, if set, runs inside the write transaction with the time the
-	// leaf will carry, to re-check what may have changed since validation
-	// (the round's state, its window). An error refuses this submission
-	// only.
-	Check func(tx Tx, now time.Time) error
+	// Check, if set, runs inside the write transaction with the round
+	// named by Current.Round and the time the leaf will carry, to re-check
+	// what may have changed since validation (the round's state, its
+	// window). The round is read once per batch and shared by the batch's
+	// checks: Check must not modify it. An error refuses this submission
+	// only; a round that does not exist refuses it with ErrNotFound.
+	Check func(rec *RoundRecord, now time.Time) error
 }
 
 // Appended is the outcome of Append.
@@ -33,14 +36,20 @@ type Appended struct {
 	// Again is set when the very same envelope had already been accepted:
 	// Index and ServerTime are those of the first acceptance.
 	Again bool
+	// Receipt is the submission's receipt against its batch's tree, when
+	// the batch's receipts could be built (nil otherwise: see
+	// AppendedReceipt).
+	Receipt *Receipt
 }
 
 type pending struct {
-	p    *Pending
-	data []byte // encoded envelope
-	out  Appended
-	err  error
-	done chan struct{}
+	p      *Pending
+	data   []byte // encoded envelope, encoded once
+	digest string // p.Env.Digest(), computed once
+	out    Appended
+	err    error
+	done   chan struct{}
+	rcs    *batchReceipts // the batch's receipts, set when committed
 }
 
 // Append adds a submission to the log, unless the same envelope is already
@@ -50,7 +59,9 @@ type pending struct {
 // once the transaction holding the leaf is committed to disk; concurrent
 // calls share transactions (group commit).
 func (s *Store) Append(ctx context.Context, p *Pending) (*Appended, error) {
-	pd := &pending{p: p, data: p.Env.Encode(), done: make(chan struct{})}
+	// Encoded and named here, on the caller's goroutine, once: the commit
+	// loop, which every submission waits for, only writes.
+	pd := &pending{p: p, data: p.Env.Encode(), digest: p.Env.Digest(), done: make(chan struct{})}
 	select {
 	case s.appends <- pd:
 	case <-s.stop:
@@ -63,6 +74,9 @@ func (s *Store) Append(ctx context.Context, p *Pending) (*Appended, error) {
 	<-pd.done
 	if pd.err != nil {
 		return nil, pd.err
+	}
+	if pd.rcs != nil {
+		pd.rcs.once.Do(func() { pd.rcs.build(s) })
 	}
 	return &pd.out, nil
 }
@@ -147,9 +161,12 @@ func (s *Store) commit(batch []*pending) {
 				return err
 			}
 		}
+		// Each round the batch names is read once (a batch is most often
+		// one round's submissions).
+		rounds := map[string]roundRead{}
 		for _, pd := range batch {
 			pd.out, pd.err = Appended{}, nil
-			pd.err = appendOne(tx, pd, now)
+			pd.err = appendOne(tx, pd, now, rounds)
 		}
 		ts, _ := now.MarshalText()
 		if err := tx.PutMeta(MetaLastLeafTime, ts); err != nil {
@@ -166,7 +183,12 @@ func (s *Store) commit(batch []*pending) {
 		// One signature per batch, cached by size: the receipts built
 		// after this commit share it (a failure here only leaves them to
 		// sign it themselves).
-		_, _, _ = s.signTree(tree)
+		if text, _, err := s.signTree(tree); err == nil {
+			rcs := &batchReceipts{tree: tree, text: text, batch: slices.Clone(batch)}
+			for _, pd := range batch {
+				pd.rcs = rcs
+			}
+		}
 	}
 	switch {
 	case refusal != nil:
@@ -194,7 +216,7 @@ func prefetch(br BatchReader, batch []*pending) error {
 	digests := make([]string, len(batch))
 	keys := make([]SubmissionKey, len(batch))
 	for i, pd := range batch {
-		digests[i] = pd.p.Env.Digest()
+		digests[i] = pd.digest
 		c := pd.p.Current
 		keys[i] = SubmissionKey{Round: c.Round, Author: c.Author, Poste: c.Poste}
 	}
@@ -204,12 +226,29 @@ func prefetch(br BatchReader, batch []*pending) error {
 	return nil
 }
 
+// roundRead is a round record read in a batch's transaction, or the error
+// of reading it.
+type roundRead struct {
+	rec *RoundRecord
+	err error
+}
+
+// batchRound returns the round id, read from tx once per batch (rounds).
+func batchRound(tx Tx, id string, rounds map[string]roundRead) (*RoundRecord, error) {
+	r, ok := rounds[id]
+	if !ok {
+		r.rec, r.err = tx.Round(id)
+		rounds[id] = r
+	}
+	return r.rec, r.err
+}
+
 // appendOne applies one pending submission inside the batch's transaction.
 // Its error is the refusal of this submission only (the others of the
-// batch go on).
-func appendOne(tx Tx, pd *pending, now time.Time) error {
+// batch go on). rounds holds the rounds the batch has read.
+func appendOne(tx Tx, pd *pending, now time.Time, rounds map[string]roundRead) error {
 	p := pd.p
-	digest := p.Env.Digest()
+	digest := pd.digest
 	if acc, err := tx.AcceptedDigest(digest); err != nil {
 		return err
 	} else if acc != nil {
@@ -232,11 +271,15 @@ func appendOne(tx Tx, pd *pending, now time.Time) error {
 	if p.Check != nil {
 		// The check's refusal goes back to the caller as it is (an API
 		// refusal, typically); only this submission is refused.
-		if err := p.Check(tx, now); err != nil {
+		rec, err := batchRound(tx, cur.Round, rounds)
+		if err != nil {
+			return err
+		}
+		if err := p.Check(rec, now); err != nil {
 			return err
 		}
 	}
-	index, err := appendLeaf(tx, translog.LeafData(now, p.Env))
+	index, err := appendLeaf(tx, translog.LeafDataEncoded(now, pd.data))
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,6 +76,7 @@ func Run(t *testing.T, bs Backends) {
 		{"LogLeavesAndHashes", testLog},
 		{"AppendSeqRulesAndProofs", testAppend},
 		{"AppendCheckRefusesOne", testAppendCheck},
+		{"AppendBatchReceipts", testAppendBatchReceipts},
 		{"Submissions", testSubmissions},
 		{"CallLists", testCallLists},
 		{"Corrections", testCorrections},
@@ -711,26 +713,152 @@ func testAppend(t *testing.T, bs Backends) {
 func testAppendCheck(t *testing.T, bs Backends) {
 	s := open(t, bs, store.Options{Key: ServerKey})
 	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	// Without its round, a checked submission is refused as not found.
+	p := newPending(t, priv, "i0", 1)
+	p.Check = func(*store.RoundRecord, time.Time) error {
+		t.Error("Check called without a round")
+		return nil
+	}
+	if _, err := s.Append(ctx, p); !store.IsNotFound(err) {
+		t.Fatalf("Append checked against a missing round: %v", err)
+	}
+	update(t, s, func(tx store.Tx) error {
+		return tx.CreateRound(&store.RoundRecord{Round: domain.Round{ID: "R1", Name: "Tour 1"}})
+	})
 	refusal := errors.New("window closed")
-	p := newPending(t, priv, "i1", 1)
-	p.Check = func(tx store.Tx, now time.Time) error {
+	p = newPending(t, priv, "i1", 1)
+	p.Check = func(rec *store.RoundRecord, now time.Time) error {
 		if now.IsZero() {
 			t.Error("Check without the leaf's time")
 		}
+		if rec == nil || rec.ID != "R1" || rec.Name != "Tour 1" {
+			t.Errorf("Check with round %+v, want R1", rec)
+		}
 		return refusal
 	}
-	if _, err := s.Append(context.Background(), p); !errors.Is(err, refusal) {
+	if _, err := s.Append(ctx, p); !errors.Is(err, refusal) {
 		t.Fatalf("Append refused by its check: %v", err)
 	}
-	if _, err := s.Append(context.Background(), newPending(t, priv, "i2", 1)); err != nil {
+	// Many checked submissions committed together all see the round.
+	var wg sync.WaitGroup
+	var checked atomic.Int64
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newPending(t, priv, fmt.Sprintf("j%d", i), 1)
+			p.Check = func(rec *store.RoundRecord, _ time.Time) error {
+				if rec == nil || rec.ID != "R1" {
+					t.Errorf("Check with round %+v, want R1", rec)
+				}
+				checked.Add(1)
+				return nil
+			}
+			if _, err := s.Append(ctx, p); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := s.Append(ctx, newPending(t, priv, "i2", 1)); err != nil {
 		t.Fatal(err)
 	}
 	view(t, s, func(tx store.Tx) error {
-		if n := tx.TreeSize(); n != 1 {
-			t.Errorf("tree size %d, want 1 (the refused one not appended)", n)
+		if n := tx.TreeSize(); n != 21 {
+			t.Errorf("tree size %d, want 21 (the refused ones not appended)", n)
 		}
 		return nil
 	})
+	if checked.Load() != 20 {
+		t.Errorf("%d checks for 20 submissions", checked.Load())
+	}
+}
+
+// testAppendBatchReceipts: Append answers with the receipt built for its
+// batch (one read of the batch's proofs' hashes): every receipt, first or
+// again, verifies with the server key, names its own leaf, and its
+// checkpoint is consistent with the final one; AppendedReceipt builds one
+// when Append has none.
+func testAppendBatchReceipts(t *testing.T, bs Backends) {
+	s := open(t, bs, store.Options{Key: ServerKey})
+	_, priv, _ := ed25519.GenerateKey(nil)
+	ctx := context.Background()
+	v, err := translog.NewVerifier(api.ServerKey(s.ServerKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A log that is not a power of two, so that proofs need subtrees
+	// that are not stored hashes.
+	for i := range 7 {
+		if _, err := s.Append(ctx, newPending(t, priv, fmt.Sprintf("a%d", i), 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		cps = map[string]bool{}
+	)
+	for i := range 60 {
+		wg.Go(func() {
+			id := fmt.Sprintf("b%d", i%40) // 20 of them sent twice
+			p := newPending(t, priv, id, 1)
+			a, err := s.Append(ctx, p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if a.Receipt == nil {
+				t.Errorf("%s: no receipt with its batch", id)
+				return
+			}
+			r := a.Receipt
+			if r.Index != a.Index || r.Digest != a.Digest || !r.ServerTime.Equal(a.ServerTime) {
+				t.Errorf("%s: receipt %+v for %+v", id, r, a)
+			}
+			if err := v.VerifyReceipt(p.Env, (*api.Receipt)(r)); err != nil {
+				t.Errorf("%s: %v", id, err)
+			}
+			mu.Lock()
+			cps[r.Checkpoint] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	final, tree, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree.N != 47 {
+		t.Fatalf("tree size %d, want 47", tree.N)
+	}
+	for cp := range cps {
+		old, err := v.OpenCheckpoint(cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proof, err := s.ConsistencyProof(old.N, tree.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.VerifyConsistency(cp, final, proof); err != nil {
+			t.Errorf("checkpoint %d: %v", old.N, err)
+		}
+	}
+	p := newPending(t, priv, "a0", 1)
+	a, err := s.Append(ctx, p)
+	if err != nil || !a.Again {
+		t.Fatalf("again: %+v, %v", a, err)
+	}
+	a.Receipt = nil
+	r, err := s.AppendedReceipt(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyReceipt(p.Env, (*api.Receipt)(r)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testSubmissions(t *testing.T, bs Backends) {
