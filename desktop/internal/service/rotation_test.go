@@ -309,3 +309,54 @@ func signedBy(t *testing.T, name string, oldPub, newPub ed25519.PublicKey, keys 
 	}
 	return string(b)
 }
+
+// TestFollowRotationWhileRunning: the outbox's loop and pinger run (as in
+// the app) while the server's key is rotated: the pinger follows the
+// proven rotation, the loop sends the list signed after it, and the
+// screens' checks of the log run meanwhile (go test -race).
+func TestFollowRotationWhileRunning(t *testing.T) {
+	srv := newRotatingServer(t)
+	s := enroll(t, srv.server)
+	if err := s.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	if it := sendList(t, s, "P1"); it.State != localstore.StateAccepted {
+		t.Fatalf("before the rotation: %+v", it)
+	}
+	srv.rotate(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { s.Outbox.Run(ctx); done <- struct{}{} }()
+	go func() { s.Outbox.RunPinger(ctx, 20*time.Millisecond); done <- struct{}{} }()
+	defer func() {
+		cancel()
+		<-done
+		<-done
+	}()
+	if err := s.Store.SaveDraft(&localstore.Draft{Round: "R1", List: []string{"P2"}}); err != nil {
+		t.Fatal(err)
+	}
+	it, err := s.Sign("R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_ = s.SyncLog(context.Background()) // the screens, meanwhile
+		last, err := s.LastAccepted("R1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last != nil && last.ID == it.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the list signed after the rotation was not accepted: status %+v", s.Outbox.Status())
+		}
+		s.Outbox.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.SyncLog(context.Background()); err != nil {
+		t.Fatalf("log after the rotation: %v", err)
+	}
+}
