@@ -182,6 +182,16 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, con
 	return nil, apiErr
 }
 
+// BindServer binds the signed requests of c, and of every copy made from
+// it before or after, to the server key id keyID (envelope.KeyID of the
+// pinned key), unless Server is set: a client that follows a rotation of
+// the server's key rebinds them all at once.
+func (c *Client) BindServer(keyID string) {
+	c.bound.mu.Lock()
+	c.bound.id = keyID
+	c.bound.mu.Unlock()
+}
+
 // serverKeyID returns the key id that signed requests are bound to.
 func (c *Client) serverKeyID(ctx context.Context) (string, error) {
 	if c.Server != "" {

@@ -1,12 +1,14 @@
 package translog
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"testing"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"appariement/shared/api"
 	"appariement/shared/envelope"
@@ -68,5 +70,52 @@ func TestFollowRotations(t *testing.T) {
 	}
 	if err := VerifyRotation([]byte(chain[0].Statement), name, sk(keys[1]).PublicKey, sk(keys[1]).PublicKey); err == nil {
 		t.Error("a statement verified without the old key")
+	}
+}
+
+// TestVerifierRetiredKeys: a verifier with a retired key opens that key's
+// checkpoints of trees up to the rotation's size only, and the pinned
+// key's of any size; Adopt makes an existing verifier follow a rotation.
+func TestVerifierRetiredKeys(t *testing.T) {
+	const name = "appariement.test"
+	_, oldPriv, _ := ed25519.GenerateKey(nil)
+	_, newPriv, _ := ed25519.GenerateKey(nil)
+	sk := func(k ed25519.PrivateKey) api.ServerKey {
+		return api.ServerKey{Name: name, PublicKey: k.Public().(ed25519.PublicKey)}
+	}
+	sign := func(k ed25519.PrivateKey, n int64) string {
+		s, err := NewSigner(name, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := SignTree(s, tlog.Tree{N: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cp
+	}
+	v, err := NewVerifier(sk(oldPriv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.OpenCheckpoint(sign(newPriv, 3)); err == nil {
+		t.Fatal("the old key's verifier opens the new key's checkpoint")
+	}
+	next, err := NewVerifier(sk(newPriv), RetiredKey{Key: sk(oldPriv), UpTo: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Adopt(next)
+	if !bytes.Equal(v.PublicKey(), sk(newPriv).PublicKey) || v.Name() != name {
+		t.Fatalf("after Adopt: key %x, name %q", v.PublicKey(), v.Name())
+	}
+	for _, tc := range []struct {
+		key  ed25519.PrivateKey
+		n    int64
+		want bool
+	}{{oldPriv, 10, true}, {oldPriv, 11, false}, {newPriv, 11, true}, {newPriv, 1000, true}} {
+		if tree, err := v.OpenCheckpoint(sign(tc.key, tc.n)); (err == nil) != tc.want || (err == nil && tree.N != tc.n) {
+			t.Errorf("checkpoint of %d leaves by the %s key: %v, want accepted %v", tc.n, map[bool]string{true: "old", false: "new"}[bytes.Equal(tc.key, oldPriv)], err, tc.want)
+		}
 	}
 }

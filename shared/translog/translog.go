@@ -13,6 +13,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -103,15 +105,53 @@ func SignTree(s note.Signer, tree tlog.Tree) (string, error) {
 	return string(msg), nil
 }
 
-// Verifier checks what the server signs, against a pinned server key.
+// Verifier checks what the server signs, against a pinned server key and
+// the keys it replaced through proven rotations (RetiredKey), which still
+// verify checkpoints of a tree no larger than the one of their rotation:
+// old receipts and frozen checkpoints verify, a retired key cannot sign a
+// longer history. It is safe for concurrent use; Adopt makes every holder
+// of the Verifier follow a rotation at once.
 type Verifier struct {
-	Name      string
-	PublicKey ed25519.PublicKey
-	note      note.Verifier
+	mu      sync.RWMutex
+	name    string
+	pub     ed25519.PublicKey
+	note    note.Verifier
+	retired []retiredVerifier
 }
 
-// NewVerifier returns a verifier for the pinned server key.
-func NewVerifier(key api.ServerKey) (*Verifier, error) {
+// RetiredKey is a server key a client pinned before a proven rotation
+// (FollowRotations): it still verifies checkpoints of at most UpTo leaves,
+// the size of the first tree the client verified under the next key.
+type RetiredKey struct {
+	Key       api.ServerKey `json:"key"`
+	UpTo      int64         `json:"up_to"`
+	RetiredAt time.Time     `json:"retired_at"`
+}
+
+type retiredVerifier struct {
+	note note.Verifier
+	upTo int64
+}
+
+// NewVerifier returns a verifier for the pinned server key and, if any,
+// the keys it replaced.
+func NewVerifier(key api.ServerKey, retired ...RetiredKey) (*Verifier, error) {
+	nv, err := noteVerifier(key)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verifier{name: key.Name, pub: bytes.Clone(key.PublicKey), note: nv}
+	for _, r := range retired {
+		rv, err := noteVerifier(r.Key)
+		if err != nil {
+			return nil, fmt.Errorf("retired %w", err)
+		}
+		v.retired = append(v.retired, retiredVerifier{note: rv, upTo: r.UpTo})
+	}
+	return v, nil
+}
+
+func noteVerifier(key api.ServerKey) (note.Verifier, error) {
 	if len(key.PublicKey) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("server key: %d bytes, want %d", len(key.PublicKey), ed25519.PublicKeySize)
 	}
@@ -126,13 +166,63 @@ func NewVerifier(key api.ServerKey) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server key: %w", err)
 	}
-	return &Verifier{Name: key.Name, PublicKey: ed25519.PublicKey(key.PublicKey), note: nv}, nil
+	return nv, nil
 }
 
-// OpenCheckpoint verifies a signed checkpoint and returns its tree.
+// Adopt makes v verify as next does (its pinned key and retired keys),
+// for every holder of v.
+func (v *Verifier) Adopt(next *Verifier) {
+	next.mu.RLock()
+	name, pub, nv, retired := next.name, next.pub, next.note, slices.Clone(next.retired)
+	next.mu.RUnlock()
+	v.mu.Lock()
+	v.name, v.pub, v.note, v.retired = name, pub, nv, retired
+	v.mu.Unlock()
+}
+
+// Name returns the pinned server's name.
+func (v *Verifier) Name() string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.name
+}
+
+// PublicKey returns the pinned server key.
+func (v *Verifier) PublicKey() ed25519.PublicKey {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.pub
+}
+
+func (v *Verifier) current() note.Verifier {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.note
+}
+
+// OpenCheckpoint verifies a signed checkpoint and returns its tree: signed
+// by the pinned key, or by a retired key for a tree no larger than its
+// UpTo.
 func (v *Verifier) OpenCheckpoint(checkpoint string) (tlog.Tree, error) {
-	n, err := note.Open([]byte(checkpoint), note.VerifierList(v.note))
+	v.mu.RLock()
+	cur, retired := v.note, v.retired
+	v.mu.RUnlock()
+	n, err := note.Open([]byte(checkpoint), note.VerifierList(cur))
 	if err != nil {
+		for _, r := range retired {
+			old, oerr := note.Open([]byte(checkpoint), note.VerifierList(r.note))
+			if oerr != nil {
+				continue
+			}
+			tree, perr := tlog.ParseTree([]byte(old.Text))
+			if perr != nil {
+				return tlog.Tree{}, fmt.Errorf("checkpoint: %w", perr)
+			}
+			if tree.N > r.upTo {
+				return tlog.Tree{}, fmt.Errorf("checkpoint: signed by a retired server key for a tree of %d leaves, larger than the %d of its rotation", tree.N, r.upTo)
+			}
+			return tree, nil
+		}
 		return tlog.Tree{}, fmt.Errorf("checkpoint: %w", err)
 	}
 	tree, err := tlog.ParseTree([]byte(n.Text))
@@ -201,7 +291,7 @@ func (v *Verifier) VerifyEnvelope(env *envelope.Envelope, payloadType string) ([
 	if env.PayloadType != payloadType {
 		return nil, fmt.Errorf("server envelope: payload type %q, want %q", env.PayloadType, payloadType)
 	}
-	if err := env.Verify(v.PublicKey); err != nil {
+	if err := env.Verify(v.PublicKey()); err != nil {
 		return nil, fmt.Errorf("server envelope: %w", err)
 	}
 	return env.Payload, nil

@@ -32,7 +32,7 @@ func WitnessKey(name string, pub ed25519.PublicKey) (string, error) {
 // Cosign opens the server's checkpoint with v and returns it with the
 // witness's signature added, and its tree.
 func (v *Verifier) Cosign(checkpoint string, s note.Signer) (string, tlog.Tree, error) {
-	n, err := note.Open([]byte(checkpoint), note.VerifierList(v.note))
+	n, err := note.Open([]byte(checkpoint), note.VerifierList(v.current()))
 	if err != nil {
 		return "", tlog.Tree{}, fmt.Errorf("cosign: %w", err)
 	}
@@ -58,13 +58,14 @@ func (v *Verifier) OpenCosigned(cosigned string, w api.Witness) (tlog.Tree, erro
 	if wv.Name() != w.Name {
 		return tlog.Tree{}, fmt.Errorf("witness %s: key is named %q", w.Name, wv.Name())
 	}
-	n, err := note.Open([]byte(cosigned), note.VerifierList(v.note, wv))
+	sv := v.current()
+	n, err := note.Open([]byte(cosigned), note.VerifierList(sv, wv))
 	if err != nil {
 		return tlog.Tree{}, fmt.Errorf("cosigned checkpoint of %s: %w", w.Name, err)
 	}
 	var server, witness bool
 	for _, s := range n.Sigs {
-		server = server || (s.Name == v.note.Name() && s.Hash == v.note.KeyHash())
+		server = server || (s.Name == sv.Name() && s.Hash == sv.KeyHash())
 		witness = witness || (s.Name == wv.Name() && s.Hash == wv.KeyHash())
 	}
 	if !server {

@@ -20,6 +20,7 @@ import (
 	"appariement/desktop/internal/keystore"
 	"appariement/shared/api"
 	"appariement/shared/domain"
+	"appariement/shared/translog"
 )
 
 // Buckets. Per-round data lives under keys prefixed by the round id and NUL.
@@ -102,11 +103,14 @@ type Profile struct {
 	OtherServers []string `json:"other_servers,omitempty"`
 	// LastServer is the position, in ServerURL then OtherServers, of the
 	// address that answered last: the first one tried at the next start.
-	LastServer int              `json:"last_server,omitempty"`
-	Person     domain.Person    `json:"person"`
-	ServerKey  api.ServerKey    `json:"server_key"` // pinned at enrollment
-	Key        *keystore.Sealed `json:"key"`
-	EnrolledAt time.Time        `json:"enrolled_at"`
+	LastServer int           `json:"last_server,omitempty"`
+	Person     domain.Person `json:"person"`
+	ServerKey  api.ServerKey `json:"server_key"` // pinned at enrollment, or after a proven rotation
+	// RetiredServerKeys are the keys ServerKey replaced after proven
+	// rotations, oldest first: old receipts still verify with them.
+	RetiredServerKeys []translog.RetiredKey `json:"retired_server_keys,omitempty"`
+	Key               *keystore.Sealed      `json:"key"`
+	EnrolledAt        time.Time             `json:"enrolled_at"`
 }
 
 // SaveProfile stores the profile.

@@ -19,7 +19,46 @@ var (
 	kTrusted   = []byte("trusted")
 	kForkPfx   = []byte("fork\x00")
 	kWitnessPf = []byte("witness\x00")
+	kEventPfx  = []byte("event\x00")
 )
+
+// Event is one line of the app's log: something the app did by itself
+// that the user may want to know of later (a followed key rotation…), in
+// French then English.
+type Event struct {
+	Time time.Time `json:"time"`
+	Text string    `json:"text"`
+}
+
+// AppendEvent adds a line to the app's log.
+func (s *Store) AppendEvent(e Event) error {
+	return wrap("append to the app's log", s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bLog)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return put(b, append(append([]byte{}, kEventPfx...), idKey(seq)...), e)
+	}))
+}
+
+// Events returns the app's log, oldest first.
+func (s *Store) Events() ([]Event, error) {
+	var out []Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bLog)
+		c := b.Cursor()
+		for k, _ := c.Seek(kEventPfx); bytes.HasPrefix(k, kEventPfx); k, _ = c.Next() {
+			var e Event
+			if err := get(b, k, &e); err != nil {
+				return fmt.Errorf("event %x: %w", k, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, wrap("app's log", err)
+}
 
 // TrustedCheckpoint returns the latest checkpoint the app verified ("" if
 // none): the cache is the translog.CheckpointStore of the app's keeper.

@@ -97,6 +97,11 @@ type Sender struct {
 	// Keeper, if set, must accept a receipt's checkpoint (consistent with
 	// the one the app trusts) before the item counts as accepted.
 	Keeper *translog.CheckpointKeeper
+	// FollowKey, if set, is called by Ping when the server offers another
+	// key than the pinned one: it returns nil only once it proved the
+	// rotation and re-pinned the key (Repin); any error keeps KeyMismatch,
+	// with the error as LastError, and nothing is sent.
+	FollowKey func(ctx context.Context, offered api.ServerKey) error
 
 	// step serialises Step: two steps never send the same head item at
 	// once nor count it twice.
@@ -108,9 +113,10 @@ type Sender struct {
 }
 
 // New returns a sender of store's outbox to the server of c, verifying
-// receipts with the pinned server key.
-func New(store *localstore.Store, c *client.Client, pinned api.ServerKey) (*Sender, error) {
-	v, err := translog.NewVerifier(pinned)
+// receipts with the pinned server key (and the keys it replaced, for old
+// receipts).
+func New(store *localstore.Store, c *client.Client, pinned api.ServerKey, retired ...translog.RetiredKey) (*Sender, error) {
+	v, err := translog.NewVerifier(pinned, retired...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
@@ -123,6 +129,28 @@ func New(store *localstore.Store, c *client.Client, pinned api.ServerKey) (*Send
 		s.status.Pending = len(p)
 	}
 	return s, nil
+}
+
+// Verifier returns the verifier of receipts: the pinned key's. It follows
+// Repin.
+func (s *Sender) Verifier() *translog.Verifier { return s.verifier }
+
+// Repin makes the sender verify with next (the key pinned after a proven
+// rotation, see FollowKey) and compare the server's key with pinned; the
+// key mismatch clears and the loop wakes.
+func (s *Sender) Repin(pinned api.ServerKey, next *translog.Verifier) {
+	s.verifier.Adopt(next)
+	s.mu.Lock()
+	s.pinned = pinned
+	s.mu.Unlock()
+	s.update(func(st *Status) { st.KeyMismatch = false })
+	s.Kick()
+}
+
+func (s *Sender) pinnedKey() api.ServerKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pinned
 }
 
 // SetClient replaces the client, e.g. with one that carries the unlocked
@@ -218,6 +246,11 @@ func (s *Sender) Step(ctx context.Context) time.Duration {
 		}
 	})
 	if len(pending) == 0 {
+		return idle
+	}
+	if s.Status().KeyMismatch {
+		// Nothing leaves for a server whose key is not proven (Ping
+		// follows a proven rotation and wakes the loop).
 		return idle
 	}
 	it := pending[0]
@@ -353,7 +386,14 @@ func (s *Sender) Ping(ctx context.Context) {
 		return
 	}
 	online := err == nil
-	mismatch := online && (string(k.PublicKey) != string(s.pinned.PublicKey))
+	mismatch := online && (string(k.PublicKey) != string(s.pinnedKey().PublicKey))
+	if mismatch && s.FollowKey != nil {
+		if ferr := s.FollowKey(ctx, *k); ferr == nil {
+			mismatch = false
+		} else {
+			err = ferr
+		}
+	}
 	was := s.Status()
 	s.update(func(st *Status) {
 		st.Online, st.Checked, st.KeyMismatch = online, true, mismatch
@@ -361,7 +401,7 @@ func (s *Sender) Ping(ctx context.Context) {
 			st.LastError = err.Error()
 		}
 	})
-	if online && !was.Online {
+	if online && (!was.Online || (was.KeyMismatch && !mismatch)) {
 		s.wakeNetworkWaiters()
 	}
 }

@@ -1,11 +1,13 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"appariement/shared/client"
 	"appariement/shared/domain"
 	"appariement/shared/envelope"
+	"appariement/shared/translog"
 	"appariement/syncserver/servertest"
 	"appariement/syncserver/store"
 )
@@ -255,6 +258,58 @@ func TestReceiptFromAnotherKeyIsNotAccepted(t *testing.T) {
 	got := f.item(t, it.ID)
 	if got.State != localstore.StatePending || !strings.Contains(got.LastError, "receipt does not verify") {
 		t.Fatalf("item = %+v", got)
+	}
+}
+
+// TestKeyMismatchSendsNothing: once Ping saw another server key than the
+// pinned one, and FollowKey did not prove a rotation, nothing is posted
+// (the old code went on posting); once FollowKey proves it (Repin), the
+// item leaves and its receipt verifies under the key re-pinned.
+func TestKeyMismatchSendsNothing(t *testing.T) {
+	f := setup(t)
+	other := servertest.Start(t, servertest.Options{Empty: true})
+	s, err := New(f.store, f.cli, other.ServerKey) // the pinned key is not the server's
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Now = f.sender.Now
+	var offered []api.ServerKey
+	proven := false
+	s.FollowKey = func(_ context.Context, k api.ServerKey) error {
+		offered = append(offered, k)
+		if !proven {
+			return errors.New("pas de déclaration / no statement")
+		}
+		v, err := translog.NewVerifier(k)
+		if err != nil {
+			return err
+		}
+		s.Repin(k, v)
+		return nil
+	}
+	it := f.queue(t, "P1")
+	s.Ping(context.Background())
+	if st := s.Status(); !st.KeyMismatch || st.LastError != "pas de déclaration / no statement" {
+		t.Fatalf("status %+v", st)
+	}
+	s.Step(context.Background())
+	if n := f.faults.Count("POST /v1/submissions"); n != 0 {
+		t.Fatalf("%d submissions posted with a key mismatch", n)
+	}
+	if got := f.item(t, it.ID); got.State != localstore.StatePending || got.Attempts != 0 {
+		t.Fatalf("item %+v", got)
+	}
+	proven = true
+	s.Ping(context.Background())
+	if st := s.Status(); st.KeyMismatch {
+		t.Fatalf("after Repin: status %+v", st)
+	}
+	s.Step(context.Background())
+	if got := f.item(t, it.ID); got.State != localstore.StateAccepted {
+		t.Fatalf("after Repin: item %+v", got)
+	}
+	if len(offered) != 2 || !bytes.Equal(offered[1].PublicKey, f.env.ServerKey.PublicKey) {
+		t.Fatalf("FollowKey offered %+v", offered)
 	}
 }
 

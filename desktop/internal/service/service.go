@@ -65,6 +65,7 @@ type Service struct {
 	Now func() time.Time
 
 	mu       sync.Mutex
+	rotate   sync.Mutex // serialises FollowServerKey
 	key      ed25519.PrivateKey
 	failover *client.Failover // the server's addresses, shared by every copy of Client
 }
@@ -232,19 +233,20 @@ func Open(store *localstore.Store, serverURL string) (*Service, error) {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
 	// Signed requests are bound to the pinned server, never to whatever
-	// answers at that address.
-	c.Server = envelope.KeyID(p.ServerKey.PublicKey)
-	v, err := translog.NewVerifier(p.ServerKey)
+	// answers at that address (FollowServerKey rebinds them after a
+	// proven rotation).
+	c.BindServer(envelope.KeyID(p.ServerKey.PublicKey))
+	ob, err := outbox.New(store, c, p.ServerKey, p.RetiredServerKeys...)
 	if err != nil {
 		return nil, fmt.Errorf("open session: pinned %w", err)
 	}
-	ob, err := outbox.New(store, c, p.ServerKey)
-	if err != nil {
-		return nil, fmt.Errorf("open session: %w", err)
-	}
+	// One verifier for the outbox, the keeper and the screens: it follows
+	// a proven rotation of the server's key for all of them.
+	v := ob.Verifier()
 	k := newKeeper(store, v, c)
 	ob.Keeper = k
 	ob.Answering = s.answering
+	ob.FollowKey = s.FollowServerKey
 	s.Verifier, s.Keeper, s.Outbox = v, k, ob
 	return s, nil
 }
