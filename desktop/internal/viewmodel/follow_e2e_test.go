@@ -148,7 +148,7 @@ func TestInternFollowsPublication(t *testing.T) {
 	if n := f.Count("GET /v1/rounds/{round}/result"); n <= results {
 		t.Errorf("the result was not fetched (%d requests)", n)
 	}
-	if st := in.Status(a.s.Status()); st.NeedsUnlock || strings.Contains(st.Detail, "phrase secrète") {
+	if st := in.Status(a.s.Status()); st.NeedsUnlock || strings.Contains(st.Detail, "déverrouillez") {
 		t.Errorf("alice's status once her result is in: %+v", st)
 	}
 
@@ -159,7 +159,7 @@ func TestInternFollowsPublication(t *testing.T) {
 		t.Fatalf("bob's results to fetch: %d", n)
 	}
 	st := inB.Status(b.s.Status())
-	if !st.NeedsUnlock || !strings.Contains(st.Detail, "1 résultat publié : saisissez votre phrase secrète pour le récupérer") {
+	if !st.NeedsUnlock || !strings.Contains(st.Detail, "1 résultat publié : déverrouillez votre clé pour le récupérer") {
 		t.Fatalf("bob's status with a result waiting for the key: %+v", st)
 	}
 	if err := svcB.Unlock(pass); err != nil {
