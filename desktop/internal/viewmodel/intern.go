@@ -348,11 +348,15 @@ func (a *Intern) Observe(st outbox.Status) bool {
 // then, and the screen asks for the passphrase (Status's NeedsUnlock)
 // rather than saying nothing.
 func (a *Intern) ResultsToFetch() int {
-	if a.Svc.Unlocked() {
+	if a.Results == nil || a.unlocked() {
 		return 0
 	}
 	return a.Results.Missing()
 }
+
+// unlocked reports whether the private key is open (false without a
+// service).
+func (a *Intern) unlocked() bool { return a.Svc != nil && a.Svc.Unlocked() }
 
 // Refresh reloads the wish list versions, files and results from the cache
 // (after the outbox sent something).
@@ -431,7 +435,7 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 	default:
 		s.Detail = i18n.N("sync.pending", st.Pending, st.Pending)
 	}
-	s.NeedsUnlock = st.NeedsKey && !a.Svc.Unlocked()
+	s.NeedsUnlock = st.NeedsKey && !a.unlocked()
 	if n := a.ResultsToFetch(); n > 0 {
 		s.Detail = i18n.N("sync.result_needs_key", n, n) + " — " + s.Detail
 		s.NeedsUnlock = true
