@@ -102,8 +102,9 @@ func (r *RTS) Follow(s *Session, onChange func(apply func() error)) *Poller {
 }
 
 // resultsPending reports, from the cache (it runs in the session's
-// goroutine), whether the key is unlocked and a published round has no
-// result cached yet: Sync would fetch it.
+// goroutine), whether the key is unlocked and a published round of the
+// intern's (as ResultsToFetch counts them) has no result cached yet: Sync
+// would fetch it.
 func (a *Intern) resultsPending() bool {
 	if !a.Svc.Unlocked() {
 		return false
@@ -120,7 +121,7 @@ func (a *Intern) resultsPending() bool {
 	for _, rec := range recs {
 		have[rec.Round] = true
 	}
-	for _, r := range rounds {
+	for _, r := range a.relevant(rounds) {
 		if r.State == domain.StatePublished && !have[r.ID] {
 			return true
 		}
