@@ -69,7 +69,6 @@ type InternScreen struct {
 	progress           *widget.ProgressBar
 	syncButton         *widget.Button
 	unlockButton       *widget.Button
-	lastAccepted       int
 
 	// Choix au rang: simulation and call list tabs.
 	choix *choixTabs
@@ -618,13 +617,21 @@ func (s *InternScreen) buildStatusBar() fyne.CanvasObject {
 	s.progress = widget.NewProgressBar()
 	s.syncButton = widget.NewButtonWithIcon(i18n.T("sync.now"), theme.ViewRefreshIcon(), func() { s.syncNow() })
 	s.unlockButton = widget.NewButtonWithIcon(i18n.T("lock.unlock"), theme.LoginIcon(), func() {
-		askPassphrase(s.app.Window, i18n.T("lock.unlock"), i18n.T("lock.unlock_help"), func(pass string) {
+		results := s.VM.ResultsToFetch() > 0 // a published result waits for the key
+		help := i18n.T("lock.unlock_help")
+		if results {
+			help = i18n.T("lock.unlock_result_help")
+		}
+		askPassphrase(s.app.Window, i18n.T("lock.unlock"), help, func(pass string) {
 			var err error
 			s.app.runAsync(func() { err = s.app.session.Unlock(pass) }, func() {
 				if err != nil {
 					s.app.showError(err)
 				}
 				s.refreshStatus(s.app.session.Status())
+				if err == nil && results {
+					s.syncNow() // fetch it now rather than at the next poll
+				}
 			})
 		})
 	})
@@ -661,17 +668,13 @@ func (s *InternScreen) refreshStatus(st outbox.Status) {
 		s.progress.Hide()
 	}
 	s.refreshLock()
-	if st.NeedsKey && !s.app.session.Unlocked() {
+	if vs.NeedsUnlock {
 		s.unlockButton.Show()
 	} else {
 		s.unlockButton.Hide()
 	}
-	if n := st.Accepted + st.Refused; n != s.lastAccepted {
-		if n > s.lastAccepted {
-			s.VM.Delivered()
-			s.syncDetail.SetText(s.VM.Status(st).Detail)
-		}
-		s.lastAccepted = n
+	if s.VM.Observe(st) { // delivered: a synchronisation, and new versions to show
+		s.syncDetail.SetText(s.VM.Status(st).Detail)
 		if err := s.VM.Refresh(); err != nil {
 			s.app.showError(err)
 		}
@@ -692,26 +695,35 @@ func (s *InternScreen) syncNow() {
 		s.app.session.Ping(s.app.ctx)
 	}, func() {
 		s.syncButton.Enable()
-		if err := s.VM.ApplySync(d); err != nil {
-			s.app.showError(err)
-		}
-		s.refreshRounds()
-		s.refreshAll()
-		s.choix.onSync()
-		s.binome.fetchLinks(false)
-		if s.VM.SyncError != "" {
-			s.syncDetail.SetText(i18n.T("sync.failed", s.VM.SyncError))
-		}
+		s.synced(func() error { return s.VM.ApplySync(d) })
 	})
+}
+
+// synced shows what a sync brought (apply, on the UI goroutine), whether
+// the user asked for it or the screen followed the server by itself.
+func (s *InternScreen) synced(apply func() error) {
+	if err := apply(); err != nil {
+		s.app.showError(err)
+	}
+	s.refreshRounds()
+	s.refreshAll()
+	s.choix.onSync()
+	s.binome.fetchLinks(false)
+	if s.VM.SyncError != "" {
+		s.syncDetail.SetText(i18n.T("sync.failed", s.VM.SyncError))
+	}
 }
 
 // startBackground follows the session's outbox status (the session runs
 // the outbox, the pinger and the countdown), registers the choix-au-rang
-// poller and syncs once.
+// poller and the view model's Follow, whose first check, at the session's
+// start, is the first sync.
 func (s *InternScreen) startBackground() {
 	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshStatus(st) }) }
 	s.choix.start()
 	// While online the screen follows the server's changes by itself.
-	s.app.session.FollowRounds(0, func() { fyne.Do(s.syncNow) })
-	s.syncNow()
+	s.VM.Follow(s.app.session, func(apply func() error) { fyne.Do(func() { s.synced(apply) }) })
+	if s.app.Opts.Synchronous {
+		s.syncNow() // no session goroutine runs Follow: the first sync is the screen's
+	}
 }

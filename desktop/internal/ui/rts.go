@@ -49,7 +49,7 @@ type RTSScreen struct {
 	marked          map[string]bool
 	files, versions *fyne.Container
 	unrankedSel     int
-	lastDone        int
+	fetching        bool // candidates on their way
 	corr            *viewmodel.Corrections
 	corrSummary     *widget.Label
 	askCorr         *widget.Button
@@ -84,6 +84,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s.postes.OnSelected = func(i widget.ListItemID) {
 		if i != s.VM.Selected {
 			s.action(func() error { return s.VM.SelectPoste(i) })
+			s.fetchMissing()
 		}
 	}
 	s.detail, s.detail2 = widget.NewForm(), widget.NewForm()
@@ -190,6 +191,7 @@ func (s *RTSScreen) refreshRounds() {
 	fitRoundSelect(s.roundWrap, s.roundSelect, s.VM.RoundLabels())
 	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
 		s.action(func() error { return s.VM.SelectRound(i) })
+		s.fetchMissing()
 	})
 }
 
@@ -370,11 +372,24 @@ func (s *RTSScreen) showCorrections() {
 }
 
 func (s *RTSScreen) refreshOutbox(st outbox.Status) {
-	s.outbox.SetText(i18n.T("rts.outbox", st.Pending, st.Accepted, st.Refused))
-	if n := st.Accepted + st.Refused; n != s.lastDone {
-		s.lastDone = n
+	if s.VM.Observe(st) { // delivered: a synchronisation, and new versions to show
 		_ = s.VM.Refresh()
-		s.refreshAll()
+		s.refreshAll() // it shows the status line too
+		return
+	}
+	s.outbox.SetText(s.VM.OutboxLine(st))
+}
+
+// fetchMissing fetches what the screen now needs and the cache lacks: the
+// round's postes (a sync), else the selected poste's candidates when the
+// key is open (locked, the status says to unlock and "Actualiser les
+// candidats" asks for the passphrase).
+func (s *RTSScreen) fetchMissing() {
+	switch {
+	case s.VM.NeedsCatalogue():
+		s.syncNow()
+	case s.VM.NeedsCandidates() && s.app.session.Unlocked() && !s.fetching:
+		s.fetchCandidates()
 	}
 }
 
@@ -395,12 +410,14 @@ func (s *RTSScreen) addShortcuts(w fyne.Window) {
 func (s *RTSScreen) fetchCandidates() {
 	s.app.ensureUnlocked(func() {
 		s.fetch.Disable()
+		s.fetching = true
 		var o viewmodel.CandidatesOutcome
 		s.app.runAsync(func() {
 			ctx, cancel := context.WithTimeout(s.app.ctx, time.Minute)
 			o = s.VM.FetchCandidates(ctx)
 			cancel()
 		}, func() {
+			s.fetching = false
 			if err := s.VM.CandidatesDone(o); err != nil {
 				s.app.showError(err)
 			}
@@ -451,23 +468,34 @@ func (s *RTSScreen) syncNow() {
 		d = s.VM.Sync(ctx, round)
 		cancel()
 		s.app.session.Ping(s.app.ctx)
-	}, func() {
-		if err := s.VM.ApplySync(d); err != nil {
-			s.app.showError(err)
-		}
-		s.refreshRounds()
-		s.refreshAll()
-		s.loadCorrections()
-	})
+	}, func() { s.synced(func() error { return s.VM.ApplySync(d) }) })
+}
+
+// synced shows what a sync brought (apply, on the UI goroutine), whether
+// the RTS asked for it or the screen followed the server by itself, then
+// fetches the candidates that became visible.
+func (s *RTSScreen) synced(apply func() error) {
+	if err := apply(); err != nil {
+		s.app.showError(err)
+	}
+	s.refreshRounds()
+	s.refreshAll()
+	s.loadCorrections()
+	if !s.VM.NeedsCatalogue() { // a sync that could not fetch it: no loop
+		s.fetchMissing()
+	}
 }
 
 // startBackground follows the session's outbox status (the session runs
-// the outbox and the pinger) and syncs once.
+// the outbox and the pinger) and registers the view model's Follow, whose
+// first check, at the session's start, is the first sync.
 func (s *RTSScreen) startBackground() {
 	s.app.session.OnStatus = func(st outbox.Status) { fyne.Do(func() { s.refreshOutbox(st) }) }
 	// While online the screen follows the server's changes by itself.
-	s.app.session.FollowRounds(0, func() { fyne.Do(s.syncNow) })
-	s.syncNow()
+	s.VM.Follow(s.app.session, func(apply func() error) { fyne.Do(func() { s.synced(apply) }) })
+	if s.app.Opts.Synchronous {
+		s.syncNow() // no session goroutine runs Follow: the first sync is the screen's
+	}
 }
 
 // selection is the ticked ranked candidates' positions, or the cursor's

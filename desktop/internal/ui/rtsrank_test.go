@@ -129,3 +129,43 @@ func TestRTSTieGroup(t *testing.T) {
 	}
 	shoot(t, app, "rts-5-ex-aequo")
 }
+
+// TestRTSScreenFetchesOnSelection: on the real screen, selecting a poste
+// whose candidates were never fetched fetches them by itself once the key
+// is open (locked, the status says to unlock), and the status line says
+// when the app last synchronised.
+func TestRTSScreenFetchesOnSelection(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{Interns: 3})
+	users := env.EnrollAll(t)
+	env.SubmitWishes(t, users, map[string][]string{"i01": {"P1", "P3"}, "i02": {"P3"}, "i03": {"P1"}})
+	env.Transition(t, domain.StateWishesClosed)
+	env.Transition(t, domain.StateRankingsOpen)
+	u := env.Register(t, "rts1")
+	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	s := app.rts
+	if s == nil {
+		t.Fatal("no RTS screen")
+	}
+	if !strings.Contains(s.outbox.Text, "dernière synchronisation") {
+		t.Errorf("status line %q", s.outbox.Text)
+	}
+	if app.session.Unlocked() || !strings.Contains(s.status.Text, "déverrouillez votre clé") {
+		t.Fatalf("locked, P1's candidates not fetched: %q", s.status.Text)
+	}
+	if err := app.session.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	s.postes.Select(1) // P3
+	if p := s.VM.Poste(); p == nil || p.ID != "P3" || strings.Join(s.VM.RankedIDs(), " ") != "i01 i02" {
+		t.Fatalf("P3 selected: %v, ranked %v (%q)", p, s.VM.RankedIDs(), s.VM.Error)
+	}
+	s.postes.Select(0) // P1
+	if strings.Join(s.VM.RankedIDs(), " ") != "i01 i03" || s.fetch.Text != "Actualiser les candidats" {
+		t.Fatalf("P1 selected: ranked %v, button %q", s.VM.RankedIDs(), s.fetch.Text)
+	}
+}

@@ -36,6 +36,13 @@ type Intern struct {
 	// until then each sync opens the round where the user has something
 	// to do (DefaultRound).
 	chosen bool
+
+	// target is what a background sync (Follow) fetches, copied from
+	// Round and chosen on the UI goroutine each time they change.
+	target followTarget
+	// delivered is how many items the outbox had delivered (accepted or
+	// refused) when Observe last saw its status.
+	delivered int
 }
 
 // NewIntern opens the intern's screens on what the cache holds: nothing
@@ -97,6 +104,7 @@ func (a *Intern) setRounds(rounds []domain.Round) {
 			a.Round = &a.Rounds[i]
 		}
 	}
+	a.target.set(a.Round, a.chosen)
 }
 
 // DefaultRound is the position of the round a screen opens on: the one
@@ -180,6 +188,7 @@ func (a *Intern) SelectRound(i int) error {
 	}
 	a.Round = &a.Rounds[i]
 	a.chosen = true
+	a.target.set(a.Round, a.chosen)
 	return a.load()
 }
 
@@ -191,11 +200,15 @@ func (a *Intern) ChoixAuRang() bool {
 
 // SyncRound is the round a sync should fetch: the one the user chose, or
 // "" (the round DefaultRound picks from what the server says).
-func (a *Intern) SyncRound() string {
-	if !a.chosen && (a.Round == nil || rules.WindowClosed(a.Round, api.WishListType, a.Svc.Now())) {
+func (a *Intern) SyncRound() string { return syncRoundOf(a.Round, a.chosen, a.Svc.Now()) }
+
+// syncRoundOf is SyncRound for a current round and whether the user chose
+// it.
+func syncRoundOf(r *domain.Round, chosen bool, now time.Time) string {
+	if r == nil || !chosen && rules.WindowClosed(r, api.WishListType, now) {
 		return ""
 	}
-	return a.RoundID()
+	return r.ID
 }
 
 // NeedsCatalogue reports whether the current round's postes are not in the
@@ -314,6 +327,37 @@ func (a *Intern) ApplySync(d SyncData) error {
 // what the user sent, which is a synchronisation too.
 func (a *Intern) Delivered() { a.LastSync = time.Now() }
 
+// Observe takes the outbox's status (on each OnStatus) and reports
+// whether the outbox delivered or had refused something since the last
+// call: the wish list's versions and the files are then to reload
+// (Refresh). A delivery counts as a synchronisation (Delivered).
+func (a *Intern) Observe(st outbox.Status) bool {
+	n := st.Accepted + st.Refused
+	if n == a.delivered {
+		return false
+	}
+	if n > a.delivered {
+		a.Delivered()
+	}
+	a.delivered = n
+	return true
+}
+
+// ResultsToFetch is how many published rounds have no result in the
+// cache while the key is locked: the result cannot be fetched by itself
+// then, and the screen asks for the passphrase (Status's NeedsUnlock)
+// rather than saying nothing.
+func (a *Intern) ResultsToFetch() int {
+	if a.Results == nil || a.unlocked() {
+		return 0
+	}
+	return a.Results.Missing()
+}
+
+// unlocked reports whether the private key is open (false without a
+// service).
+func (a *Intern) unlocked() bool { return a.Svc != nil && a.Svc.Unlocked() }
+
 // Refresh reloads the wish list versions, files and results from the cache
 // (after the outbox sent something).
 func (a *Intern) Refresh() error {
@@ -353,6 +397,9 @@ type SyncStatus struct {
 	// says nothing).
 	ShowProgress bool
 	Warning      bool
+	// NeedsUnlock: something waits for the passphrase (a signed sending,
+	// a published result to fetch); the screen shows its unlock button.
+	NeedsUnlock bool
 }
 
 // Status turns the outbox's status into the status bar's texts.
@@ -387,6 +434,11 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Detail = i18n.N("sync.retry", st.Pending, st.Pending, FormatWait(time.Until(st.NextAttempt)))
 	default:
 		s.Detail = i18n.N("sync.pending", st.Pending, st.Pending)
+	}
+	s.NeedsUnlock = st.NeedsKey && !a.unlocked()
+	if n := a.ResultsToFetch(); n > 0 {
+		s.Detail = i18n.N("sync.result_needs_key", n, n) + " — " + s.Detail
+		s.NeedsUnlock = true
 	}
 	if !a.LastSync.IsZero() {
 		s.Detail += " — " + i18n.T("sync.last", FormatTime(a.LastSync))

@@ -100,6 +100,17 @@ func (r *Results) Rows() []ResultRow {
 	return out
 }
 
+// Missing is how many published rounds have no result in the cache.
+func (r *Results) Missing() int {
+	n := 0
+	for i := range r.rounds {
+		if _, ok := r.records[r.rounds[i].ID]; !ok && r.rounds[i].State == domain.StatePublished {
+			n++
+		}
+	}
+	return n
+}
+
 // Published reports whether any round is published.
 func (r *Results) Published() bool {
 	for _, rd := range r.rounds {

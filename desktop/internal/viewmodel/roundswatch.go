@@ -10,9 +10,10 @@ import (
 
 // RoundsPollInterval is how often, while online, the screens ask the
 // server whether the rounds changed (a transition, a new schedule, a
-// publication). Polling with an ETag costs a 304 with no body when nothing
-// changed; see docs/robustness.md for why polling rather than a server-sent
-// event stream.
+// publication), unless Session.RoundsInterval says otherwise. Polling with
+// an ETag costs a 304 with no body when nothing changed; see
+// docs/robustness.md for why polling rather than a server-sent event
+// stream.
 const RoundsPollInterval = 30 * time.Second
 
 // RoundsWatch tells whether the server's rounds changed since it last
@@ -41,17 +42,4 @@ func (w *RoundsWatch) Changed(ctx context.Context) (bool, error) {
 	w.etag = next
 	w.mu.Unlock()
 	return r != nil, nil
-}
-
-// FollowRounds registers a poller of the session that calls onChange
-// (from the session's goroutine: hand it to the UI with fyne.Do) each time
-// the server's rounds changed, checked every interval
-// (RoundsPollInterval if zero). The first change is the first answer.
-func (s *Session) FollowRounds(interval time.Duration, onChange func()) *Poller {
-	w := NewRoundsWatch(s.Svc)
-	return s.Every(cmpDuration(interval, RoundsPollInterval), func(ctx context.Context) {
-		if changed, err := w.Changed(ctx); err == nil && changed {
-			onChange()
-		}
-	})
 }

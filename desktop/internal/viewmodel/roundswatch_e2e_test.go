@@ -33,27 +33,53 @@ func TestScreensFollowTheServer(t *testing.T) {
 		t.Fatalf("after a transition: changed %v, %v", changed, err)
 	}
 
-	// The session's poller calls back on a change only.
+	// The view model's Follow syncs on a change only: a poll without a
+	// change costs one request (a 304), and fetches nothing else.
 	s := NewSession(svc)
 	s.PingInterval = time.Hour
-	changes := make(chan struct{}, 10)
-	s.FollowRounds(time.Millisecond, func() { changes <- struct{}{} })
+	s.RoundsInterval = time.Millisecond
+	fw, err := NewIntern(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := make(chan func() error, 10)
+	fw.Follow(s, func(apply func() error) { changes <- apply })
 	s.Start(ctx)
 	wait := func(what string) {
 		t.Helper()
 		select {
-		case <-changes:
+		case apply := <-changes:
+			if err := apply(); err != nil {
+				t.Fatal(err)
+			}
 		case <-time.After(20 * time.Second):
-			t.Fatalf("no callback %s", what)
+			t.Fatalf("no update %s", what)
 		}
 	}
 	wait("for the first answer")
+	polls, postes := f.Count("GET /v1/rounds"), f.Count("GET /v1/rounds/{round}/postes/full")
+	if postes == 0 {
+		t.Fatal("the first sync fetched no catalogue")
+	}
+	for deadline := time.Now().Add(20 * time.Second); f.Count("GET /v1/rounds") < polls+20; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d polls", f.Count("GET /v1/rounds")-polls)
+		}
+	}
+	select {
+	case <-changes:
+		t.Fatal("an update with no change on the server")
+	default:
+	}
+	if n := f.Count("GET /v1/rounds/{round}/postes/full"); n != postes {
+		t.Errorf("%d catalogue requests during 20 polls without a change", n-postes)
+	}
 	env.Transition(t, domain.StateWishesClosed)
 	wait("after the wishes closed")
-	s.Stop()
-	if n := f.Count("GET /v1/rounds"); n < 3 {
-		t.Errorf("%d polls", n)
+	if fw.Round == nil || fw.Round.State != domain.StateWishesClosed {
+		t.Errorf("round after the close: %+v", fw.Round)
 	}
+	s.Stop()
 
 	// The intern's screen opens on the round where there is something to
 	// do, until the intern picks one.

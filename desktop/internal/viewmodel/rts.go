@@ -12,6 +12,7 @@ import (
 
 	"appariement/desktop/internal/i18n"
 	"appariement/desktop/internal/localstore"
+	"appariement/desktop/internal/outbox"
 	"appariement/desktop/internal/service"
 	"appariement/shared/api"
 	"appariement/shared/domain"
@@ -41,6 +42,16 @@ type RTS struct {
 	// chosen is set once the user picks a round; until then each sync
 	// opens the round where the RTS has something to do.
 	chosen bool
+	// cached reports whether the current round's catalogue is in the
+	// cache (NeedsCatalogue).
+	cached bool
+
+	// LastSync is when the last sync finished or the outbox last
+	// delivered.
+	LastSync time.Time
+	// delivered is how many items the outbox had delivered (accepted or
+	// refused) when Observe last saw its status.
+	delivered int
 }
 
 // NewRTS opens the RTS screens on what the cache holds.
@@ -70,22 +81,48 @@ func (r *RTS) setRounds(rounds []domain.Round) {
 			r.Round = &r.Rounds[i]
 		}
 	}
-	if r.Round == nil && len(r.Rounds) > 0 {
-		// Default: the round whose rankings window is open (something to
-		// do), else the latest round not yet published, else the last one.
-		r.Round = &r.Rounds[len(r.Rounds)-1]
-		for i := range r.Rounds {
-			if r.Rounds[i].State != domain.StatePublished {
-				r.Round = &r.Rounds[i]
-			}
-		}
-		for i := range r.Rounds {
-			if rules.Effective(&r.Rounds[i], r.Svc.Now()) == domain.StateRankingsOpen {
-				r.Round = &r.Rounds[i]
-				break
-			}
+	if r.Round == nil {
+		if i := DefaultRTSRound(r.Rounds, r.Svc.Now()); i >= 0 {
+			r.Round = &r.Rounds[i]
 		}
 	}
+}
+
+// DefaultRTSRound is the position of the round an RTS's screen opens on,
+// the one where the RTS has something to do, by the server's schedule:
+// the first whose rankings window is open, else the first whose wishes
+// are closed and whose rankings are still to come (the candidates are
+// known), else the latest one under way (neither a draft nor published),
+// else the last one that is not a draft, else the last one; -1 when there
+// is none.
+func DefaultRTSRound(rounds []domain.Round, now time.Time) int {
+	first := func(ok func(domain.RoundState) bool) int {
+		for i := range rounds {
+			if ok(rules.Effective(&rounds[i], now)) {
+				return i
+			}
+		}
+		return -1
+	}
+	last := func(ok func(domain.RoundState) bool) int {
+		for i := len(rounds) - 1; i >= 0; i-- {
+			if ok(rules.Effective(&rounds[i], now)) {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, pick := range []int{
+		first(func(s domain.RoundState) bool { return s == domain.StateRankingsOpen }),
+		first(func(s domain.RoundState) bool { return s == domain.StateWishesClosed }),
+		last(func(s domain.RoundState) bool { return s != domain.StateDraft && s != domain.StatePublished }),
+		last(func(s domain.RoundState) bool { return s != domain.StateDraft }),
+	} {
+		if pick >= 0 {
+			return pick
+		}
+	}
+	return len(rounds) - 1
 }
 
 // RoundLabels names the rounds for a selector.
@@ -117,12 +154,17 @@ func (r *RTS) RoundID() string {
 }
 
 func (r *RTS) load() error {
-	r.Postes = nil
+	r.Postes, r.cached = nil, false
 	if r.Round != nil {
 		all, err := r.Svc.Store.Postes(r.Round.ID)
 		if err != nil {
 			return err
 		}
+		v, err := r.Svc.Store.CatalogueVersion(r.Round.ID)
+		if err != nil {
+			return err
+		}
+		r.cached = v > 0 || len(all) > 0
 		me := r.Svc.Me().ID
 		for _, p := range all {
 			if p.RTS == me && !p.Closed {
@@ -186,10 +228,15 @@ func (r *RTS) Sync(ctx context.Context, round string) RTSSync {
 // ApplySync shows the outcome of Sync.
 func (r *RTS) ApplySync(s RTSSync) error {
 	r.Error = Message(s.Err)
-	if s.Rounds != nil {
-		r.setRounds(s.Rounds)
-	}
 	sel := r.Selected
+	if s.Rounds != nil {
+		r.LastSync = time.Now()
+		prev := r.RoundID()
+		r.setRounds(s.Rounds)
+		if r.RoundID() != prev {
+			sel = -1 // another round: its first poste
+		}
+	}
 	if err := r.load(); err != nil {
 		return err
 	}
@@ -213,6 +260,45 @@ func (r *RTS) PosteLabels() []string {
 		out[i] = fmt.Sprintf("%s\n%s\n%s", p.ID, second, p.Title)
 	}
 	return out
+}
+
+// NeedsCatalogue reports whether the current round's postes are not in
+// the cache yet: the screen then syncs instead of saying the RTS has no
+// poste in it.
+func (r *RTS) NeedsCatalogue() bool { return r.Round != nil && !r.cached }
+
+// NeedsCandidates reports whether the selected poste's candidates are
+// known to the server but were never fetched: the screen fetches them on
+// selecting the poste (or asks for the passphrase) rather than showing
+// an empty ranking.
+func (r *RTS) NeedsCandidates() bool {
+	return r.Poste() != nil && r.CandidatesVisible() && r.draft.FetchedAt.IsZero()
+}
+
+// Observe takes the outbox's status (on each OnStatus) and reports
+// whether the outbox delivered or had refused something since the last
+// call: the versions are then to reload (Refresh). A delivery counts as
+// a synchronisation.
+func (r *RTS) Observe(st outbox.Status) bool {
+	n := st.Accepted + st.Refused
+	if n == r.delivered {
+		return false
+	}
+	if n > r.delivered {
+		r.LastSync = time.Now()
+	}
+	r.delivered = n
+	return true
+}
+
+// OutboxLine is the RTS's status line: the outbox's counts and when the
+// app last synchronised with the server.
+func (r *RTS) OutboxLine(st outbox.Status) string {
+	s := i18n.T("rts.outbox", st.Pending, st.Accepted, st.Refused)
+	if !r.LastSync.IsZero() {
+		s += " — " + i18n.T("sync.last", FormatTime(r.LastSync))
+	}
+	return s
 }
 
 // SelectPoste makes the i-th poste current.
@@ -556,10 +642,16 @@ func (r *RTS) Restore(j int) error {
 // DraftStatus says whether the draft has changes not signed yet.
 func (r *RTS) DraftStatus() string {
 	switch {
+	case r.Poste() == nil && r.NeedsCatalogue():
+		return i18n.T("rts.catalogue_loading")
 	case r.Poste() == nil:
 		return i18n.T("rts.no_poste")
 	case !r.CandidatesVisible():
 		return i18n.T("rts.wait_wishes")
+	case r.NeedsCandidates() && !r.Svc.Unlocked():
+		return i18n.T("rts.candidates_need_key")
+	case r.NeedsCandidates():
+		return i18n.T("rts.candidates_loading")
 	}
 	if h, ok := r.refusedHeadline(); ok {
 		return h

@@ -40,6 +40,10 @@ type Session struct {
 	// NoticeInterval is how often notices are looked for
 	// (DefaultNoticeInterval if zero).
 	NoticeInterval time.Duration
+	// RoundsInterval is how often the screens that follow the server
+	// (Intern.Follow, RTS.Follow) ask whether the rounds changed
+	// (RoundsPollInterval if zero). Set it before they register.
+	RoundsInterval time.Duration
 	// OnStatus, if set, is told the outbox's status when it changes, and
 	// every second while items are pending. Set it before Start.
 	OnStatus func(outbox.Status)
