@@ -41,6 +41,8 @@ type RTS struct {
 	// chosen is set once the user picks a round; until then each sync
 	// opens the round where the RTS has something to do.
 	chosen bool
+	// undo is the ranking before its last change (UndoLast).
+	undo *rankSnapshot
 }
 
 // NewRTS opens the RTS screens on what the cache holds.
@@ -141,7 +143,7 @@ func (r *RTS) load() error {
 }
 
 func (r *RTS) loadDraft() error {
-	r.draft, r.versions, r.Cursor = &localstore.RankingDraft{}, nil, -1
+	r.draft, r.versions, r.Cursor, r.undo = &localstore.RankingDraft{}, nil, -1, nil
 	p := r.Poste()
 	if p == nil {
 		r.states = nil
@@ -309,7 +311,7 @@ func (r *RTS) CandidatesDone(o CandidatesOutcome) error {
 		return err
 	}
 	if p := r.Poste(); p != nil && p.ID == o.Poste && r.RoundID() == o.Round {
-		r.draft = d
+		r.draft, r.undo = d, nil // an undo would lose the newcomers
 	}
 	return nil
 }
@@ -427,6 +429,7 @@ func (r *RTS) ToggleTie(i int) error {
 	if !r.Editable() || i <= 0 || i >= len(r.draft.List) {
 		return nil
 	}
+	r.remember()
 	id := r.draft.List[i]
 	if k := slices.Index(r.draft.Tied, id); k >= 0 {
 		r.draft.Tied = slices.Delete(r.draft.Tied, k, k+1)
@@ -520,6 +523,7 @@ func (r *RTS) Move(i, delta int) error {
 	if !r.Editable() || i < 0 || i >= len(l) || j < 0 || j >= len(l) {
 		return nil
 	}
+	r.remember()
 	l[i], l[j] = l[j], l[i]
 	r.untie(l[i], l[j])
 	r.Cursor = j
@@ -531,10 +535,12 @@ func (r *RTS) MarkUnacceptable(i int) error {
 	if !r.Editable() || i < 0 || i >= len(r.draft.List) {
 		return nil
 	}
+	r.remember()
+	before := r.ranksByID()
 	id := r.draft.List[i]
 	r.draft.List = slices.Delete(r.draft.List, i, i+1)
 	r.draft.Unranked = append(r.draft.Unranked, id)
-	r.untie(id)
+	r.settleTies(before, id)
 	if r.Cursor >= len(r.draft.List) {
 		r.Cursor = len(r.draft.List) - 1
 	}
@@ -546,6 +552,7 @@ func (r *RTS) Restore(j int) error {
 	if !r.Editable() || j < 0 || j >= len(r.draft.Unranked) {
 		return nil
 	}
+	r.remember()
 	id := r.draft.Unranked[j]
 	r.draft.Unranked = slices.Delete(r.draft.Unranked, j, j+1)
 	r.draft.List = append(r.draft.List, id)
