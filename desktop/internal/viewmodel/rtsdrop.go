@@ -3,6 +3,7 @@ package viewmodel
 import (
 	"slices"
 
+	"appariement/desktop/internal/i18n"
 	"appariement/shared/api"
 )
 
@@ -117,15 +118,51 @@ func (r *RTS) DropRank(from, to int, selected []int) error {
 	if to < 0 || to > n {
 		return r.dropOutside("place", to, n)
 	}
+	rank, _ := r.DropLanding(from, to, selected)
+	return r.MoveSelection(r.dragged(from, selected), rank)
+}
+
+// DropLanding is the rank the first dragged candidate would land at if the
+// drag from position from (with the ticked selected) were dropped at the
+// gap to, and how many candidates move with the drag; 0, 0 out of the
+// list.
+func (r *RTS) DropLanding(from, to int, selected []int) (rank, moved int) {
+	n := len(r.draft.List)
+	if from < 0 || from >= n || to < 0 || to > n {
+		return 0, 0
+	}
 	sel := r.dragged(from, selected)
 	// The first dragged lands below the candidates left above the gap.
-	rank := 1
+	rank = 1
 	for i := range to {
 		if !slices.Contains(sel, i) {
 			rank++
 		}
 	}
-	return r.MoveSelection(sel, rank)
+	return rank, len(sel)
+}
+
+// DropHint says what releasing a drag of ranked candidates at the gap to
+// would do ("Déposer au rang 2", "Déposer 3 candidats à partir du rang
+// 2"); empty out of the list.
+func (r *RTS) DropHint(from, to int, selected []int) string {
+	rank, moved := r.DropLanding(from, to, selected)
+	switch {
+	case moved == 0:
+		return ""
+	case moved == 1:
+		return i18n.T("rts.drop_at", rank)
+	}
+	return counted("rts.drop_sel", moved, moved, rank)
+}
+
+// DropRankedHint says what releasing the drag of an unranked candidate at
+// the gap to would do ("Déposer au rang 3"); empty out of the list.
+func (r *RTS) DropRankedHint(to int) string {
+	if to < 0 || to > len(r.draft.List) {
+		return ""
+	}
+	return i18n.T("rts.drop_at", to+1)
 }
 
 // DropUnranked moves the ranked candidate at position from, dragged onto

@@ -193,4 +193,20 @@ func TestDropSaved(t *testing.T) {
 	if err := r.RestoreAt(0, 7); err == nil || !strings.Contains(Message(err), "entre 1 et 5") {
 		t.Errorf("RestoreAt out of bounds: %v", err)
 	}
+	// What the marker says, for one row, a selection, a row from "Non
+	// classés", and out of the list.
+	for _, tc := range []struct{ got, want string }{
+		{r.DropHint(3, 1, nil), "Déposer au rang 2"},
+		{r.DropHint(3, 1, []int{3}), "Déposer au rang 2"},
+		{r.DropHint(3, 4, []int{0, 3}), "Déposer 2 candidats à partir du rang 3"},
+		{r.DropHint(3, 0, []int{1, 2}), "Déposer au rang 1"},
+		{r.DropHint(4, 0, nil), ""},
+		{r.DropHint(0, 5, nil), ""},
+		{r.DropRankedHint(4), "Déposer au rang 5"},
+		{r.DropRankedHint(5), ""},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("hint %q, want %q", tc.got, tc.want)
+		}
+	}
 }
