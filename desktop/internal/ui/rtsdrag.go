@@ -151,8 +151,11 @@ func (d *rankDrag) aim() {
 	s := d.s
 	d.gap, d.overUnranked = -1, false
 	pitch := d.rowPitch()
-	if inside(s.ranked, d.pointer, 0) || inside(s.ranked, d.pointer, pitch) && d.inColumn(s.ranked) {
-		y := d.pointer.Y - absPos(s.ranked).Y + s.ranked.GetScrollOffset()
+	top, h := absPos(s.ranked).Y, s.ranked.Size().Height
+	if d.inColumn(s.ranked) && d.pointer.Y >= top-edgeReach*pitch && d.pointer.Y <= top+h+edgeReach*pitch {
+		// Above or below the list (where it scrolls by itself), the
+		// row lands at its first or last visible place.
+		y := min(max(d.pointer.Y-top, 0), h) + s.ranked.GetScrollOffset()
 		n := len(s.VM.RankedIDs())
 		d.gap = min(max(int(math.Floor(float64((y+pitch/2)/pitch))), 0), n)
 	} else if !d.fromUnranked && inside(s.unranked, d.pointer, theme.Padding()) {
@@ -214,6 +217,10 @@ func (d *rankDrag) show() {
 	}
 }
 
+// edgeReach is how far (in rows) above or below the ranking the pointer
+// still drops into it, and scrolls it.
+const edgeReach = 2
+
 // edgeSpeed is how fast (points per second, negative up) the ranking
 // scrolls by itself for the pointer: near its top or bottom edge (within
 // one and a half rows) or past it, faster the deeper; 0 elsewhere.
@@ -227,7 +234,7 @@ func (d *rankDrag) edgeSpeed() float32 {
 	top := absPos(s.ranked).Y
 	bottom := top + s.ranked.Size().Height
 	y := d.pointer.Y
-	if y < top-2*pitch || y > bottom+2*pitch {
+	if y < top-edgeReach*pitch || y > bottom+edgeReach*pitch {
 		return 0
 	}
 	speed := func(depth float32) float32 { return pitch * (2 + 14*min(depth/zone, 1)) }

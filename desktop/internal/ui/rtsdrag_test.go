@@ -228,9 +228,14 @@ func TestRTSDragAndDrop(t *testing.T) {
 	}
 	cur = s.VM.RankedIDs()
 	row, from = rowAt(t, s, false, 0)
-	bottom := absPos(s.ranked).Add(fyne.NewPos(s.ranked.Size().Width/2, s.ranked.Size().Height-2))
+	// Held a row below the list (as a hand overshoots): it still aims at
+	// the last visible place.
+	bottom := absPos(s.ranked).Add(fyne.NewPos(s.ranked.Size().Width/2, s.ranked.Size().Height+s.drag.rowPitch()))
 	row.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: from.Subtract(absPos(row))},
 		Dragged: fyne.NewDelta(bottom.X-from.X, bottom.Y-from.Y)})
+	if !s.drag.marker.Visible() || !strings.HasPrefix(s.drag.hint.Text, "Déposer au rang ") {
+		t.Errorf("below the list: marker %v, hint %q", s.drag.marker.Visible(), s.drag.hint.Text)
+	}
 	off := s.ranked.GetScrollOffset()
 	if off <= 0 {
 		t.Errorf("no auto-scroll at the bottom edge (offset %.1f)", off)
