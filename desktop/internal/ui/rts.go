@@ -102,6 +102,10 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 			}
 			row := o.(*dragRow)
 			row.index = i
+			row.label.Importance = widget.MediumImportance
+			if s.drag.moving(false, i) {
+				row.label.Importance = widget.HighImportance
+			}
 			row.label.SetText(r[i])
 			ck := row.check
 			ck.OnChanged = nil
@@ -125,6 +129,10 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 			if r := s.VM.Unranked(); i < len(r) {
 				row := o.(*dragRow)
 				row.index = i
+				row.label.Importance = widget.MediumImportance
+				if s.drag.moving(true, i) {
+					row.label.Importance = widget.HighImportance
+				}
 				row.label.SetText(r[i])
 			}
 		})

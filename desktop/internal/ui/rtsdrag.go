@@ -129,6 +129,7 @@ func (d *rankDrag) dragged(row *dragRow, e *fyne.DragEvent) {
 			return
 		}
 		d.active, d.fromUnranked, d.from = true, row.unranked, row.index
+		d.refreshSource()
 	}
 	d.pointer = pointerOf(row, e)
 	d.aim()
@@ -136,6 +137,21 @@ func (d *rankDrag) dragged(row *dragRow, e *fyne.DragEvent) {
 		d.lastTick = time.Time{}
 		d.anim = &fyne.Animation{Duration: time.Second, RepeatCount: fyne.AnimationRepeatForever, Tick: d.tick}
 		d.anim.Start()
+	}
+}
+
+// moving reports whether item i of the ranking (or of "Non classés") is
+// the one being dragged: its row shows it in the marker's colour.
+func (d *rankDrag) moving(unranked bool, i int) bool {
+	return d.active && d.fromUnranked == unranked && d.from == i
+}
+
+// refreshSource redraws the row the drag started from.
+func (d *rankDrag) refreshSource() {
+	if d.fromUnranked {
+		d.s.unranked.RefreshItem(d.from)
+	} else {
+		d.s.ranked.RefreshItem(d.from)
 	}
 }
 
@@ -289,6 +305,7 @@ func (d *rankDrag) end() {
 	from, fromUnranked, gap, overUnranked := d.from, d.fromUnranked, d.gap, d.overUnranked
 	d.active, d.gap, d.overUnranked = false, -1, false
 	d.show()
+	d.refreshSource()
 	sel := s.selection()
 	ticked := false
 	for _, i := range sel {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"appariement/desktop/internal/keystore"
 	"appariement/desktop/internal/localstore"
@@ -150,6 +151,9 @@ func TestRTSDragAndDrop(t *testing.T) {
 	if !s.drag.marker.Visible() || s.drag.hint.Text != "Déposer au rang 2" {
 		t.Errorf("while dragging: marker %v, hint %q", s.drag.marker.Visible(), s.drag.hint.Text)
 	}
+	if r, _ := rowAt(t, s, false, 4); r.label.Importance != widget.HighImportance {
+		t.Error("the dragged row is not marked")
+	}
 	if y, want := absPos(s.drag.marker).Y, absPos(s.ranked).Y+s.drag.rowPitch(); y < want-8 || y > want+2 {
 		t.Errorf("marker at y %.0f, want about %.0f (between rows 1 and 2)", y, want)
 	}
@@ -157,6 +161,9 @@ func TestRTSDragAndDrop(t *testing.T) {
 	row.DragEnd()
 	if s.drag.marker.Visible() {
 		t.Error("marker still shown after the drop")
+	}
+	if r, _ := rowAt(t, s, false, 1); r.label.Importance != widget.MediumImportance {
+		t.Error("the dropped row is still marked")
 	}
 	want := slices.Concat([]string{ids[0], ids[4]}, ids[1:4], ids[5:])
 	if got := s.VM.RankedIDs(); !slices.Equal(got, want) {
