@@ -307,10 +307,8 @@ func (d *rankDrag) end() {
 	d.show()
 	d.refreshSource()
 	sel := s.selection()
-	ticked := false
-	for _, i := range sel {
-		ticked = ticked || i == from && s.marked[s.VM.RankedIDs()[i]]
-	}
+	ids := s.VM.RankedIDs()
+	ticked := !fromUnranked && from < len(ids) && s.marked[ids[from]] // the ticked move with it
 	switch {
 	case fromUnranked && gap >= 0:
 		s.action(func() error { return s.VM.DropRanked(from, gap) })
