@@ -440,12 +440,6 @@ func (r *RTS) ToggleTie(i int) error {
 	return r.save()
 }
 
-// untie takes ids out of the tie groups (a candidate moved leaves its
-// group).
-func (r *RTS) untie(ids ...string) {
-	r.draft.Tied = slices.DeleteFunc(r.draft.Tied, func(id string) bool { return slices.Contains(ids, id) })
-}
-
 // HasTies reports whether the ranking of the selected poste has a tie
 // group.
 func (r *RTS) HasTies() bool { return r.draft.Ranks() != nil }
@@ -524,8 +518,9 @@ func (r *RTS) Move(i, delta int) error {
 		return nil
 	}
 	r.remember()
+	before := r.ranksByID()
 	l[i], l[j] = l[j], l[i]
-	r.untie(l[i], l[j])
+	r.settleTies(before, l[i], l[j])
 	r.Cursor = j
 	return r.save()
 }
