@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -37,7 +38,9 @@ type RTSScreen struct {
 	postes                   *widget.List
 	detail, detail2          *widget.Form
 	ranked, unranked         *widget.List
+	drag                     *rankDrag // drag and drop in the ranking
 	up, down, reject, revive *widget.Button
+	undo                     *widget.Button
 	moveTo, importB          *widget.Button
 	// tie is "ex aequo avec le précédent" for the candidate under the
 	// cursor.
@@ -59,6 +62,7 @@ type RTSScreen struct {
 // NewRTSScreen builds the RTS screens on the view model.
 func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s := &RTSScreen{VM: vm, app: a, unrankedSel: -1, marked: map[string]bool{}}
+	s.drag = newRankDrag(s)
 	s.roundSelect = widget.NewSelect(nil, nil)
 	s.roundWrap = roundSelectBox(s.roundSelect)
 	me := a.session.Me()
@@ -90,19 +94,21 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	s.detail, s.detail2 = widget.NewForm(), widget.NewForm()
 
 	s.ranked = widget.NewList(func() int { return len(s.VM.RankedIDs()) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, l)
-		},
+		// Each row can be dragged to another place or onto "Non classés".
+		func() fyne.CanvasObject { return newDragRow(s.drag, false, "") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			r, ids := s.VM.Ranked(), s.VM.RankedIDs()
 			if i >= len(r) {
 				return
 			}
-			row := o.(*fyne.Container)
-			row.Objects[0].(*widget.Label).SetText(r[i])
-			ck := row.Objects[1].(*widget.Check)
+			row := o.(*dragRow)
+			row.index = i
+			row.label.Importance = widget.MediumImportance
+			if s.drag.moving(false, i) {
+				row.label.Importance = widget.HighImportance
+			}
+			row.label.SetText(r[i])
+			ck := row.check
 			ck.OnChanged = nil
 			ck.SetChecked(s.marked[ids[i]])
 			id := ids[i]
@@ -117,16 +123,18 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 		})
 	s.ranked.OnSelected = func(i widget.ListItemID) { s.VM.Cursor = i; s.refreshButtons(); s.refreshFiles() }
 	s.unranked = widget.NewList(func() int { return len(s.VM.Unranked()) },
-		func() fyne.CanvasObject {
-			// Three lines (id, state and places, title): the
-			// template's text gives the rows their height.
-			l := widget.NewLabel("P\nP\nP")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
+		// Three lines: the template's text gives the rows their height;
+		// each row can be dragged into the ranking.
+		func() fyne.CanvasObject { return newDragRow(s.drag, true, "P\nP\nP") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if r := s.VM.Unranked(); i < len(r) {
-				o.(*widget.Label).SetText(r[i])
+				row := o.(*dragRow)
+				row.index = i
+				row.label.Importance = widget.MediumImportance
+				if s.drag.moving(true, i) {
+					row.label.Importance = widget.HighImportance
+				}
+				row.label.SetText(r[i])
 			}
 		})
 	s.unranked.OnSelected = func(i widget.ListItemID) { s.unrankedSel = i; s.refreshButtons(); s.refreshFiles() }
@@ -138,6 +146,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 		s.action(func() error { err := s.VM.Restore(s.unrankedSel); s.unrankedSel = -1; return err })
 	})
 	s.moveTo = widget.NewButtonWithIcon(i18n.T("rts.move_to"), theme.MenuIcon(), s.askMoveTo)
+	s.undo = widget.NewButtonWithIcon(i18n.T("rts.undo"), theme.ContentUndoIcon(), func() { s.action(s.VM.UndoLast) })
 	s.tie = widget.NewCheck(i18n.T("rts.tie"), nil)
 	s.importB = widget.NewButtonWithIcon(i18n.T("rts.import"), theme.FolderOpenIcon(), s.importRanking)
 	s.fetch = widget.NewButtonWithIcon(i18n.T("rts.fetch"), theme.DownloadIcon(), s.fetchCandidates)
@@ -160,10 +169,12 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 	// into an accordion above it, the rest goes to a column on its right.
 	rankBox := container.NewBorder(
 		container.NewVBox(container.NewHBox(bold(i18n.T("rts.ranking")), s.counts),
-			container.NewHBox(s.up, s.down, s.moveTo, s.reject), s.tie, shortcuts), nil, nil, nil, s.ranked)
+			container.NewHBox(s.up, s.down, s.moveTo, s.reject, s.undo), s.tie, shortcuts), nil, nil, nil,
+		container.NewStack(s.ranked, s.drag.layer))
 	unrankBox := container.NewBorder(
 		container.NewVBox(bold(i18n.T("rts.unranked")), container.NewHBox(s.revive)), nil, nil, nil,
-		container.NewGridWrap(fyne.NewSize(340, 160), s.unranked))
+		container.NewGridWrap(fyne.NewSize(340, 160), container.NewStack(s.drag.unrankedLit, s.unranked,
+			container.NewVBox(layout.NewSpacer(), s.drag.unrankedHint))))
 	side := container.NewVScroll(container.NewVBox(unrankBox, widget.NewSeparator(), bold(i18n.T("rts.files")), s.files,
 		widget.NewSeparator(), bold(i18n.T("wish.versions")), s.versions))
 	lists := container.NewBorder(nil, nil, nil, container.NewStack(minWidth(360), side), rankBox)
@@ -323,6 +334,7 @@ func (s *RTSScreen) refreshButtons() {
 	setEnabled(s.down, ok && c >= 0 && c < n-1)
 	setEnabled(s.reject, ok && c >= 0 && c < n)
 	setEnabled(s.moveTo, ok && (len(s.marked) > 0 || c >= 0 && c < n))
+	setEnabled(s.undo, s.VM.CanUndo())
 	s.tie.OnChanged = nil
 	s.tie.SetChecked(s.VM.TiedWithPrevious(c))
 	s.tie.OnChanged = func(bool) { s.action(func() error { return s.VM.ToggleTie(s.VM.Cursor) }) }
@@ -401,6 +413,7 @@ func (s *RTSScreen) addShortcuts(w fyne.Window) {
 		{fyne.KeyUp, func() error { return s.VM.Move(s.VM.Cursor, -1) }},
 		{fyne.KeyDown, func() error { return s.VM.Move(s.VM.Cursor, 1) }},
 		{fyne.KeyDelete, func() error { return s.VM.MarkUnacceptable(s.VM.Cursor) }},
+		{fyne.KeyZ, s.VM.UndoLast},
 	} {
 		f := sc.f
 		w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: sc.key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.action(f) })

@@ -34,6 +34,11 @@ func TestCountedMessages(t *testing.T) {
 			}
 		}
 	}
+	for n, want := range []string{"Déposer 0 candidat au rang 3", "Déposer 1 candidat au rang 3", "Déposer 2 candidats à partir du rang 3"} {
+		if got := counted("rts.drop_sel", n, n, 3); got != want {
+			t.Errorf("rts.drop_sel(%d) = %q, want %q", n, got, want)
+		}
+	}
 	for n, want := range []string{"0 candidat classé depuis f.csv", "1 candidat classé depuis f.csv", "2 candidats classés depuis f.csv"} {
 		if got := ImportDoneLabel(n, "f.csv"); !strings.HasPrefix(got, want) {
 			t.Errorf("ImportDoneLabel(%d) = %q", n, got)

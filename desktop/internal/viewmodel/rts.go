@@ -52,6 +52,8 @@ type RTS struct {
 	// delivered is how many items the outbox had delivered (accepted or
 	// refused) when Observe last saw its status.
 	delivered int
+	// undo is the ranking before its last change (UndoLast).
+	undo *rankSnapshot
 }
 
 // NewRTS opens the RTS screens on what the cache holds.
@@ -183,7 +185,7 @@ func (r *RTS) load() error {
 }
 
 func (r *RTS) loadDraft() error {
-	r.draft, r.versions, r.Cursor = &localstore.RankingDraft{}, nil, -1
+	r.draft, r.versions, r.Cursor, r.undo = &localstore.RankingDraft{}, nil, -1, nil
 	p := r.Poste()
 	if p == nil {
 		r.states = nil
@@ -395,7 +397,7 @@ func (r *RTS) CandidatesDone(o CandidatesOutcome) error {
 		return err
 	}
 	if p := r.Poste(); p != nil && p.ID == o.Poste && r.RoundID() == o.Round {
-		r.draft = d
+		r.draft, r.undo = d, nil // an undo would lose the newcomers
 	}
 	return nil
 }
@@ -513,6 +515,7 @@ func (r *RTS) ToggleTie(i int) error {
 	if !r.Editable() || i <= 0 || i >= len(r.draft.List) {
 		return nil
 	}
+	r.remember()
 	id := r.draft.List[i]
 	if k := slices.Index(r.draft.Tied, id); k >= 0 {
 		r.draft.Tied = slices.Delete(r.draft.Tied, k, k+1)
@@ -521,12 +524,6 @@ func (r *RTS) ToggleTie(i int) error {
 	}
 	r.Cursor = i
 	return r.save()
-}
-
-// untie takes ids out of the tie groups (a candidate moved leaves its
-// group).
-func (r *RTS) untie(ids ...string) {
-	r.draft.Tied = slices.DeleteFunc(r.draft.Tied, func(id string) bool { return slices.Contains(ids, id) })
 }
 
 // HasTies reports whether the ranking of the selected poste has a tie
@@ -606,8 +603,10 @@ func (r *RTS) Move(i, delta int) error {
 	if !r.Editable() || i < 0 || i >= len(l) || j < 0 || j >= len(l) {
 		return nil
 	}
+	r.remember()
+	before := r.ranksByID()
 	l[i], l[j] = l[j], l[i]
-	r.untie(l[i], l[j])
+	r.settleTies(before, l[i], l[j])
 	r.Cursor = j
 	return r.save()
 }
@@ -617,10 +616,12 @@ func (r *RTS) MarkUnacceptable(i int) error {
 	if !r.Editable() || i < 0 || i >= len(r.draft.List) {
 		return nil
 	}
+	r.remember()
+	before := r.ranksByID()
 	id := r.draft.List[i]
 	r.draft.List = slices.Delete(r.draft.List, i, i+1)
 	r.draft.Unranked = append(r.draft.Unranked, id)
-	r.untie(id)
+	r.settleTies(before, id)
 	if r.Cursor >= len(r.draft.List) {
 		r.Cursor = len(r.draft.List) - 1
 	}
@@ -632,6 +633,7 @@ func (r *RTS) Restore(j int) error {
 	if !r.Editable() || j < 0 || j >= len(r.draft.Unranked) {
 		return nil
 	}
+	r.remember()
 	id := r.draft.Unranked[j]
 	r.draft.Unranked = slices.Delete(r.draft.Unranked, j, j+1)
 	r.draft.List = append(r.draft.List, id)

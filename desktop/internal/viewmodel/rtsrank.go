@@ -99,9 +99,15 @@ func (r *RTS) MoveSelection(idx []int, rank int) error {
 			rest = append(rest, id)
 		}
 	}
-	r.draft.List = slices.Concat(rest[:rank-1], moved, rest[rank-1:])
-	r.untie(moved[0]) // the others keep their ties: a group moved stays a group
+	list := slices.Concat(rest[:rank-1], moved, rest[rank-1:])
 	r.Cursor = rank - 1
+	if slices.Equal(list, l) { // dropped onto its own place
+		return nil
+	}
+	r.remember()
+	before := r.ranksByID()
+	r.draft.List = list
+	r.settleTies(before, moved[0]) // a group moved together stays a group
 	return r.save()
 }
 
@@ -309,6 +315,7 @@ func (r *RTS) importRanking(name string, data []byte) (int, error) {
 			tied = append(tied, ids[i])
 		}
 	}
+	r.remember()
 	r.draft.List, r.draft.Unranked, r.draft.Tied = ids, unranked, tied
 	r.Cursor = -1
 	return len(ids), r.save()
