@@ -9,38 +9,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"appariement/desktop/internal/keystore"
-	"appariement/desktop/internal/localstore"
-	"appariement/shared/domain"
-	"appariement/syncserver/servertest"
 )
 
 // rankingApp is rts1's screen, 1400×900, on a round in its rankings
 // window where n interns listed P1, with P1's candidates fetched.
 func rankingApp(t *testing.T, n int) (*App, *RTSScreen) {
 	t.Helper()
-	env := servertest.Start(t, servertest.Options{Interns: n, Postes: 2})
-	users := env.EnrollAll(t)
-	wishes := map[string][]string{}
-	for _, id := range env.Interns {
-		wishes[id] = []string{"P1"}
-	}
-	env.SubmitWishes(t, users, wishes)
-	env.Transition(t, domain.StateWishesClosed)
-	env.Transition(t, domain.StateRankingsOpen)
-	u := env.Register(t, "rts1")
-	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
-		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	app, s := rtsApp(t, listedP1(t, n))
 	app.Window.Resize(fyne.NewSize(1400, 900))
-	s := app.rts
-	if s == nil {
-		t.Fatal("no RTS screen")
-	}
 	test.Tap(s.fetch)
 	if !s.VM.Svc.Unlocked() {
 		typePassphrase(t, app)

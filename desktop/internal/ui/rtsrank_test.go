@@ -17,27 +17,8 @@ import (
 // shows many rows at once, counts them, moves ticked candidates to rank N
 // and "Mes postes" says the poste's state.
 func TestRTSRanksManyCandidates(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{Interns: 32, Postes: 2})
-	users := env.EnrollAll(t)
-	wishes := map[string][]string{}
-	for _, id := range env.Interns {
-		wishes[id] = []string{"P1"}
-	}
-	env.SubmitWishes(t, users, wishes)
-	env.Transition(t, domain.StateWishesClosed)
-	env.Transition(t, domain.StateRankingsOpen)
-	u := env.Register(t, "rts1")
-	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
-		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	app, s := rtsApp(t, listedP1(t, 32))
 	app.Window.Resize(fyne.NewSize(1400, 900))
-	s := app.rts
-	if s == nil {
-		t.Fatal("no RTS screen")
-	}
 	if !strings.Contains(s.VM.PosteLabels()[0], "à faire") {
 		t.Errorf("poste label %q", s.VM.PosteLabels()[0])
 	}
@@ -83,24 +64,8 @@ func TestRTSRanksManyCandidates(t *testing.T) {
 // selected candidate: the two share the rank ("2 (ex aequo)"), the next is
 // 4, and the status names the round's published draw.
 func TestRTSTieGroup(t *testing.T) {
-	env := servertest.Start(t, servertest.Options{Interns: 6, Postes: 2})
-	users := env.EnrollAll(t)
-	wishes := map[string][]string{}
-	for _, id := range env.Interns {
-		wishes[id] = []string{"P1"}
-	}
-	env.SubmitWishes(t, users, wishes)
-	env.Transition(t, domain.StateWishesClosed)
-	env.Transition(t, domain.StateRankingsOpen)
-	u := env.Register(t, "rts1")
-	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
-		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	app, s := rtsApp(t, listedP1(t, 6))
 	app.Window.Resize(fyne.NewSize(1400, 900))
-	s := app.rts
 	test.Tap(s.fetch)
 	if !s.VM.Svc.Unlocked() {
 		typePassphrase(t, app)
@@ -140,17 +105,7 @@ func TestRTSScreenFetchesOnSelection(t *testing.T) {
 	env.SubmitWishes(t, users, map[string][]string{"i01": {"P1", "P3"}, "i02": {"P3"}, "i03": {"P1"}})
 	env.Transition(t, domain.StateWishesClosed)
 	env.Transition(t, domain.StateRankingsOpen)
-	u := env.Register(t, "rts1")
-	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
-		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
-	s := app.rts
-	if s == nil {
-		t.Fatal("no RTS screen")
-	}
+	app, s := rtsApp(t, env)
 	if !strings.Contains(s.outbox.Text, "dernière synchronisation") {
 		t.Errorf("status line %q", s.outbox.Text)
 	}
@@ -168,4 +123,36 @@ func TestRTSScreenFetchesOnSelection(t *testing.T) {
 	if strings.Join(s.VM.RankedIDs(), " ") != "i01 i03" || s.fetch.Text != "Actualiser les candidats" {
 		t.Fatalf("P1 selected: ranked %v, button %q", s.VM.RankedIDs(), s.fetch.Text)
 	}
+}
+
+// listedP1 is a server of n interns who all listed P1 (of 2 postes, rts1's),
+// in its rankings window.
+func listedP1(t *testing.T, n int) *servertest.Env {
+	t.Helper()
+	env := servertest.Start(t, servertest.Options{Interns: n, Postes: 2})
+	users := env.EnrollAll(t)
+	wishes := map[string][]string{}
+	for _, id := range env.Interns {
+		wishes[id] = []string{"P1"}
+	}
+	env.SubmitWishes(t, users, wishes)
+	env.Transition(t, domain.StateWishesClosed)
+	env.Transition(t, domain.StateRankingsOpen)
+	return env
+}
+
+// rtsApp opens env's rts1 (Hélène ROUX, key sealed with pass) in the app.
+func rtsApp(t *testing.T, env *servertest.Env) (*App, *RTSScreen) {
+	t.Helper()
+	u := env.Register(t, "rts1")
+	sealed, err := keystore.Seal(u.Key, pass, keystore.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := staffApp(t, env, &localstore.Profile{ServerURL: env.URL, ServerKey: env.ServerKey, Key: sealed,
+		Person: domain.Person{ID: "rts1", Role: domain.RoleRTS, FirstName: "Hélène", LastName: "ROUX"}})
+	if app.rts == nil {
+		t.Fatal("no RTS screen")
+	}
+	return app, app.rts
 }
