@@ -142,8 +142,7 @@ func key(seed, prefix, id string) [32]byte {
 // The ties of a call list (interns with the same seniority and the same classement) are
 // broken by TieKey(seed, intern) of the list's seed (shared/calllist.Compute). The seed is
 // not chosen by anyone: the server makes a secret when it creates a choix-au-rang round
-// (the deterministic Ed25519 signature of the round's id under the server's key, kept
-// sealed), derives the round's call-list seed from it, CallListSeed(secret, round), and
+// (64 random bytes, kept sealed under the server's key), derives the round's call-list seed from it, CallListSeed(secret, round), and
 // publishes with the round, before any call list can be computed, only its commitment
 // CommitCallList(seed). Every call list of the round (every preview, every version) then has
 // the same seed, so an admin cannot compute list after list and publish the one that
@@ -163,8 +162,8 @@ func key(seed, prefix, id string) [32]byte {
 // reach of a search), so a published list reveals what the check needs and nothing more.
 // What the commitment does not prevent: the server's key holder knows the seed from the
 // round's creation, so the commitment proves the seed was fixed then, not that it was
-// drawn fairly; the secret is the signature of the round's id, so choosing a seed would
-// mean choosing the round's id.
+// drawn fairly; the secret is random, drawn when the round is created, so nobody can know
+// a round's seed before it exists, nor choose it by choosing the round's id.
 
 const (
 	callListSeedPrefix   = "appariement/draw/call-list-seed/v1\x00"

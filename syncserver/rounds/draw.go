@@ -1,6 +1,7 @@
 package rounds
 
 import (
+	"crypto/rand"
 	"fmt"
 
 	"appariement/shared/draw"
@@ -51,16 +52,19 @@ func TieBreakSecret(st *store.Store, tx store.Tx, round string) ([]byte, error) 
 	return secret, nil
 }
 
-// callListType is the payload type under which the server signs a round's
-// call-list secret; nothing else is ever signed under it.
-const callListType = "application/vnd.appariement.call-list-secret"
+// callListSecretLen is the length of a call-list draw's secret, in bytes.
+const callListSecretLen = 64
 
-// deriveCallListSecret is the secret of round's call-list draw: the
-// server's deterministic Ed25519 signature of "appariement call-list
-// v1\n" and the round's id, under its own payload type.
-func deriveCallListSecret(st *store.Store, round string) []byte {
-	env := st.Sign(callListType, []byte("appariement call-list v1\n"+round))
-	return env.Signatures[0].Sig
+// newCallListSecret draws the secret of a round's call-list draw: 64
+// random bytes (crypto/rand). Random rather than derived from the server's
+// key (as the appariement's tie-break secret is, for rounds created before
+// secrets were kept): nobody, the key's holder included, can know a
+// round's seed before the round exists, so choosing the round's id cannot
+// choose the seed.
+func newCallListSecret() []byte {
+	secret := make([]byte, callListSecretLen)
+	rand.Read(secret) // never fails (crypto/rand, Go ≥ 1.24)
+	return secret
 }
 
 func callListSecretName(round string) string { return "call-list/" + round }
@@ -70,7 +74,7 @@ func callListSecretName(round string) string { return "call-list/" + round }
 // commitment to the round's call-list seed (draw.CommitCallList of
 // draw.CallListSeed), recorded in the round when it is created.
 func CommitCallListDraw(st *store.Store, tx store.Tx, round string) (string, error) {
-	secret := deriveCallListSecret(st, round)
+	secret := newCallListSecret()
 	if err := st.SealSecret(tx, callListSecretName(round), secret); err != nil {
 		return "", fmt.Errorf("round %s: keep the call list's secret: %w", round, err)
 	}
