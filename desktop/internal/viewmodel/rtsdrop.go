@@ -66,19 +66,9 @@ func (r *RTS) ranksByID() map[string]int {
 
 // settleTies keeps a candidate ex aequo with the one now above it only if
 // that one shared its rank before the change (before is ranksByID taken
-// then); the candidates loose leave their group. So a tie group moved
-// together stays a group, and the candidate that followed one dragged
-// away does not join the group of its new neighbour.
+// then); see the function settleTies.
 func (r *RTS) settleTies(before map[string]int, loose ...string) {
-	l := r.draft.List
-	pos := make(map[string]int, len(l))
-	for i, id := range l {
-		pos[id] = i
-	}
-	r.draft.Tied = slices.DeleteFunc(r.draft.Tied, func(id string) bool {
-		i, ok := pos[id]
-		return !ok || i == 0 || slices.Contains(loose, id) || before[l[i-1]] != before[id]
-	})
+	r.draft.Tied = settleTies(r.draft.List, r.draft.Tied, before, loose...)
 }
 
 // dragged is the positions a drag from the ranked candidate from moves:

@@ -116,10 +116,6 @@ func (w *WishList) ranks() []int {
 	return w.draft.Ranks()
 }
 
-func (w *WishList) untie(ids ...string) {
-	w.draft.Tied = slices.DeleteFunc(w.draft.Tied, func(id string) bool { return slices.Contains(ids, id) })
-}
-
 // Detail is the second line of the i-th wish: établissement, town,
 // specialty, subdivision.
 func (w *WishList) Detail(i int) string {
@@ -188,8 +184,9 @@ func (w *WishList) Remove(i int) error {
 	if i < 0 || i >= w.Len() || !w.Editable() {
 		return nil
 	}
-	w.untie(w.draft.List[i])
+	before := tiedRanks(w.draft.List, w.draft.Tied)
 	w.draft.List = slices.Delete(w.draft.List, i, i+1)
+	w.draft.Tied = settleTies(w.draft.List, w.draft.Tied, before)
 	if w.Selected >= w.Len() {
 		w.Selected = w.Len() - 1
 	}
@@ -204,8 +201,9 @@ func (w *WishList) Move(i, delta int) error {
 		return nil
 	}
 	l := w.draft.List
+	before := tiedRanks(l, w.draft.Tied)
 	l[i], l[j] = l[j], l[i]
-	w.untie(l[i], l[j])
+	w.draft.Tied = settleTies(l, w.draft.Tied, before, l[i], l[j])
 	w.Selected = j
 	return w.save()
 }
