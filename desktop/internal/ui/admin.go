@@ -76,6 +76,7 @@ type AdminScreen struct {
 	form                    *correctionForm       // the last request form opened
 	confirm, second         *dialog.ConfirmDialog // the last confirmations asked (for tests)
 	liveRound               atomic.Value          // string: the round whose counts the poller follows, "" for none
+	shownRound              atomic.Value          // string: the round the screen shows, for the rounds poller (VM.Follow)
 }
 
 // NewAdminScreen builds the admin screens; the data comes with reload.
@@ -116,6 +117,14 @@ func NewAdminScreen(a *App, vm *viewmodel.Admin) *AdminScreen {
 	s.Content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, s.Tabs)
 	s.refreshAll()
 	s.followCounts()
+	// The rounds changed on the server (another admin, the schedule, a
+	// publication): the screen loads again by itself.
+	vm.Follow(a.session, func() string { r, _ := s.shownRound.Load().(string); return r }, func(apply func() error) {
+		fyne.Do(func() {
+			_ = apply()
+			s.refreshAll()
+		})
+	})
 	return s
 }
 
@@ -142,6 +151,7 @@ func (s *AdminScreen) reload(round string) {
 }
 
 func (s *AdminScreen) refreshAll() {
+	s.shownRound.Store(s.VM.RoundID())
 	s.errLabel.Wrapping = fyne.TextWrapWord
 	showRounds(s.roundSelect, s.VM.RoundLabels(), s.VM.Rounds, s.VM.RoundID(), func(i int) {
 		if i >= 0 && i < len(s.VM.Rounds) {

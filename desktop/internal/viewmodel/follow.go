@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -127,4 +128,40 @@ func (a *Intern) resultsPending() bool {
 		}
 	}
 	return false
+}
+
+// errFollowSkip marks a background check of the admin's screen that
+// loaded nothing: the first one (the screen has just loaded) or one with
+// the key locked (the admin's requests are signed; retried at each tick
+// until it is unlocked, so a change seen while locked is not lost).
+var errFollowSkip = errors.New("admin follow: nothing loaded")
+
+// Follow registers on s a poller that keeps the admin's screens up to date
+// while online, as Intern.Follow does for an intern: each time the
+// server's rounds change (another admin's step, a window opened or closed
+// by the server's clock, a publication; Session.RoundsInterval with
+// ETags), it loads again what Load fetches for the round the screen shows
+// (round, called from the session's goroutine: it must be safe there),
+// then calls onChange with the function that shows it, to run on the UI
+// goroutine (fyne.Do). With the key locked it loads nothing and asks again
+// at each tick. The first check only takes the ETag: the screen has just
+// loaded.
+func (a *Admin) Follow(s *Session, round func() string, onChange func(apply func() error)) *Poller {
+	first := true
+	return follow(s, func(ctx context.Context) (AdminData, error) {
+		if first {
+			first = false
+			return AdminData{Err: errFollowSkip}, nil
+		}
+		if !a.Svc.Unlocked() {
+			return AdminData{Err: errFollowSkip}, errFollowSkip
+		}
+		d := a.Load(ctx, round())
+		return d, d.Err
+	}, nil, func(d AdminData) {
+		if errors.Is(d.Err, errFollowSkip) {
+			return
+		}
+		onChange(func() error { return a.Apply(d) })
+	})
 }

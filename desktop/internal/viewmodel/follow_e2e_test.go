@@ -364,3 +364,44 @@ func TestDefaultRTSRound(t *testing.T) {
 		t.Errorf("rankings past their close: %d", got)
 	}
 }
+
+// TestAdminFollowsTheRounds: another admin opens, then closes the wishes
+// of the round the screen shows; the admin's screen follows with no user
+// action. With the key locked it loads nothing (its requests are signed),
+// and the change seen meanwhile arrives once the key is unlocked.
+func TestAdminFollowsTheRounds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	ctx := context.Background()
+	env := servertest.Start(t, servertest.Options{Interns: 2})
+	svc := adminSession(t, env)
+	adm := NewAdmin(svc)
+	if err := adm.Apply(adm.Load(ctx, env.Round)); err != nil {
+		t.Fatal(err)
+	}
+	if adm.Round == nil || adm.Round.State != domain.StateDraft {
+		t.Fatalf("the round at start: %+v", adm.Round)
+	}
+	sc := followed(t, svc, func(s *Session, on func(func() error)) *Poller {
+		return adm.Follow(s, func() string { return env.Round }, on)
+	})
+	env.Transition(t, domain.StateWishesOpen) // the other admin: servertest's own client
+	sc.until("the wishes opened elsewhere", func() bool { return adm.Round != nil && adm.Round.State == domain.StateWishesOpen })
+
+	svc.Lock()
+	env.Transition(t, domain.StateWishesClosed)
+	time.Sleep(10 * followPoll)
+	select {
+	case apply := <-sc.updates:
+		t.Fatalf("an update with the key locked (%v)", apply())
+	default:
+	}
+	if adm.Round.State != domain.StateWishesOpen {
+		t.Fatalf("changed with the key locked: %s", adm.Round.State)
+	}
+	if err := svc.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	sc.until("the close seen while locked, once unlocked", func() bool { return adm.Round.State == domain.StateWishesClosed })
+}
