@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"appariement/shared/plural"
 )
 
 // english reports whether lang asks for English ("en", "en-GB"...); every other value,
@@ -28,10 +30,14 @@ func signed(d int) string {
 	return "+" + strconv.Itoa(d)
 }
 
-// count formats n with a word in the singular or the plural: French uses the singular for 0
-// and 1, English for 1 only.
+// count formats n with a word in the singular or the plural, by the plural rule of
+// shared/plural (French uses the singular for 0 and 1, English for 1 only).
 func count(en bool, n int, one, many string) string {
-	if n == 1 || (!en && n == 0) {
+	lang := "fr"
+	if en {
+		lang = "en"
+	}
+	if plural.One(lang, n) {
 		return strconv.Itoa(n) + " " + one
 	}
 	return strconv.Itoa(n) + " " + many
