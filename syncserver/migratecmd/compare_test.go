@@ -19,11 +19,10 @@ import (
 	"appariement/syncserver/store/storetest"
 )
 
-// TestMismatchesFound migrates a store holding every kind of record
-// between two bbolt files, then damages the target in several ways: each
-// difference must be found (and named), and an intact copy has none.
-func TestMismatchesFound(t *testing.T) {
-	dir := t.TempDir()
+// filledSource writes in dir a stopped bbolt store, from.db, holding every
+// kind of record (storetest.Fill), with its signing key in from.db.key.
+func filledSource(t *testing.T, dir string) string {
+	t.Helper()
 	from := filepath.Join(dir, "from.db")
 	if err := keyfile.Write(from+".key", storetest.ServerKey); err != nil {
 		t.Fatal(err)
@@ -36,6 +35,15 @@ func TestMismatchesFound(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return from
+}
+
+// TestMismatchesFound migrates a store holding every kind of record
+// between two bbolt files, then damages the target in several ways: each
+// difference must be found (and named), and an intact copy has none.
+func TestMismatchesFound(t *testing.T) {
+	dir := t.TempDir()
+	from := filledSource(t, dir)
 	src, err := store.OpenBackend(from)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"appariement/syncserver/keyfile"
 	"appariement/syncserver/pgtest"
 	"appariement/syncserver/store"
-	"appariement/syncserver/store/boltstore"
 	"appariement/syncserver/store/storetest"
 )
 
@@ -26,18 +25,7 @@ import (
 func TestMigrateMismatchRollsBack(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	from := filepath.Join(dir, "from.db")
-	if err := keyfile.Write(from+".key", storetest.ServerKey); err != nil {
-		t.Fatal(err)
-	}
-	s, err := boltstore.Open(from, store.Options{Key: storetest.ServerKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	storetest.Fill(t, s)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	from := filledSource(t, dir)
 	c := pgtest.Start(t, pgtest.Options{})
 	dsn, err := c.CreateDB(ctx, "mismatch")
 	if err != nil {
