@@ -27,9 +27,9 @@ type Intern struct {
 	Files     *Files
 	Results   *Results
 
-	// LastSync is when the last sync finished (or the outbox last
-	// delivered), SyncError why it failed.
-	LastSync  time.Time
+	// syncMark holds LastSync, when the last sync finished (or the
+	// outbox last delivered); SyncError says why it failed.
+	syncMark
 	SyncError string
 
 	// chosen is set once the user picks a round: syncs keep it then;
@@ -40,9 +40,6 @@ type Intern struct {
 	// target is what a background sync (Follow) fetches, copied from
 	// Round and chosen on the UI goroutine each time they change.
 	target followTarget
-	// delivered is how many items the outbox had delivered (accepted or
-	// refused) when Observe last saw its status.
-	delivered int
 }
 
 // NewIntern opens the intern's screens on what the cache holds: nothing
@@ -327,22 +324,6 @@ func (a *Intern) ApplySync(d SyncData) error {
 // what the user sent, which is a synchronisation too.
 func (a *Intern) Delivered() { a.LastSync = time.Now() }
 
-// Observe takes the outbox's status (on each OnStatus) and reports
-// whether the outbox delivered or had refused something since the last
-// call: the wish list's versions and the files are then to reload
-// (Refresh). A delivery counts as a synchronisation (Delivered).
-func (a *Intern) Observe(st outbox.Status) bool {
-	n := st.Accepted + st.Refused
-	if n == a.delivered {
-		return false
-	}
-	if n > a.delivered {
-		a.Delivered()
-	}
-	a.delivered = n
-	return true
-}
-
 // ResultsToFetch is how many published rounds have no result in the
 // cache while the key is locked: the result cannot be fetched by itself
 // then, and the screen asks for the passphrase (Status's NeedsUnlock)
@@ -440,8 +421,6 @@ func (a *Intern) Status(st outbox.Status) SyncStatus {
 		s.Detail = i18n.N("sync.result_needs_key", n, n) + " — " + s.Detail
 		s.NeedsUnlock = true
 	}
-	if !a.LastSync.IsZero() {
-		s.Detail += " — " + i18n.T("sync.last", FormatTime(a.LastSync))
-	}
+	s.Detail += a.lastSync()
 	return s
 }

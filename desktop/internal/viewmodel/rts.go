@@ -46,12 +46,9 @@ type RTS struct {
 	// cache (NeedsCatalogue).
 	cached bool
 
-	// LastSync is when the last sync finished or the outbox last
-	// delivered.
-	LastSync time.Time
-	// delivered is how many items the outbox had delivered (accepted or
-	// refused) when Observe last saw its status.
-	delivered int
+	// syncMark holds LastSync, when the last sync finished or the outbox
+	// last delivered.
+	syncMark
 	// undo is the ranking before its last change (UndoLast).
 	undo *rankSnapshot
 }
@@ -277,30 +274,10 @@ func (r *RTS) NeedsCandidates() bool {
 	return r.Poste() != nil && r.CandidatesVisible() && r.draft.FetchedAt.IsZero()
 }
 
-// Observe takes the outbox's status (on each OnStatus) and reports
-// whether the outbox delivered or had refused something since the last
-// call: the versions are then to reload (Refresh). A delivery counts as
-// a synchronisation.
-func (r *RTS) Observe(st outbox.Status) bool {
-	n := st.Accepted + st.Refused
-	if n == r.delivered {
-		return false
-	}
-	if n > r.delivered {
-		r.LastSync = time.Now()
-	}
-	r.delivered = n
-	return true
-}
-
 // OutboxLine is the RTS's status line: the outbox's counts and when the
 // app last synchronised with the server.
 func (r *RTS) OutboxLine(st outbox.Status) string {
-	s := i18n.T("rts.outbox", st.Pending, st.Accepted, st.Refused)
-	if !r.LastSync.IsZero() {
-		s += " — " + i18n.T("sync.last", FormatTime(r.LastSync))
-	}
-	return s
+	return i18n.T("rts.outbox", st.Pending, st.Accepted, st.Refused) + r.lastSync()
 }
 
 // SelectPoste makes the i-th poste current.

@@ -55,14 +55,8 @@ func (r *RTS) UndoLast() error {
 	return r.save()
 }
 
-// ranksByID is the rank each ranked candidate shows (equal for ex aequo).
-func (r *RTS) ranksByID() map[string]int {
-	out := make(map[string]int, len(r.draft.List))
-	for i, k := range r.DisplayRanks() {
-		out[r.draft.List[i]] = k
-	}
-	return out
-}
+// ranksByID is the rank of each ranked candidate (equal for ex aequo).
+func (r *RTS) ranksByID() map[string]int { return rankByID(r.draft.List, r.draft.Ranks()) }
 
 // settleTies keeps a candidate ex aequo with the one now above it only if
 // that one shared its rank before the change (before is ranksByID taken

@@ -7,14 +7,14 @@ import "slices"
 // order, both the RTS's ranking and the intern's wish list settle them with
 // the one rule below.
 
-// tiedRanks is the rank each id of list shows: its place, or the place of
-// the first of its tie group (tied: the ids ex aequo with the one above).
-func tiedRanks(list, tied []string) map[string]int {
+// rankByID maps each id of list to its rank in ranks, the draft's Ranks()
+// (equal for ex aequo; nil when nothing is tied: each id's place).
+func rankByID(list []string, ranks []int) map[string]int {
 	out := make(map[string]int, len(list))
 	for i, id := range list {
 		out[id] = i + 1
-		if i > 0 && slices.Contains(tied, id) {
-			out[id] = out[list[i-1]]
+		if ranks != nil {
+			out[id] = ranks[i]
 		}
 	}
 	return out
@@ -22,7 +22,7 @@ func tiedRanks(list, tied []string) map[string]int {
 
 // settleTies returns tied after list changed order: an id stays ex aequo
 // with the one now above it only if that one shared its rank before the
-// change (before, as tiedRanks gave it then); the loose ids (the ones the
+// change (before, rankByID of the draft's ranks then); the loose ids (the ones the
 // user moved alone) and an id now first or gone leave their group. So a
 // tie group moved together stays a group, and the id that followed one
 // moved away does not join the group of its new neighbour.

@@ -184,7 +184,7 @@ func (w *WishList) Remove(i int) error {
 	if i < 0 || i >= w.Len() || !w.Editable() {
 		return nil
 	}
-	before := tiedRanks(w.draft.List, w.draft.Tied)
+	before := rankByID(w.draft.List, w.draft.Ranks())
 	w.draft.List = slices.Delete(w.draft.List, i, i+1)
 	w.draft.Tied = settleTies(w.draft.List, w.draft.Tied, before)
 	if w.Selected >= w.Len() {
@@ -201,7 +201,7 @@ func (w *WishList) Move(i, delta int) error {
 		return nil
 	}
 	l := w.draft.List
-	before := tiedRanks(l, w.draft.Tied)
+	before := rankByID(l, w.draft.Ranks())
 	l[i], l[j] = l[j], l[i]
 	w.draft.Tied = settleTies(l, w.draft.Tied, before, l[i], l[j])
 	w.Selected = j
