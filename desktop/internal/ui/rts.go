@@ -102,12 +102,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 				return
 			}
 			row := o.(*dragRow)
-			row.index = i
-			row.label.Importance = widget.MediumImportance
-			if s.drag.moving(false, i) {
-				row.label.Importance = widget.HighImportance
-			}
-			row.label.SetText(r[i])
+			row.show(i, r[i])
 			ck := row.check
 			ck.OnChanged = nil
 			ck.SetChecked(s.marked[ids[i]])
@@ -128,13 +123,7 @@ func NewRTSScreen(a *App, vm *viewmodel.RTS) *RTSScreen {
 		func() fyne.CanvasObject { return newDragRow(s.drag, true, "P\nP\nP") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if r := s.VM.Unranked(); i < len(r) {
-				row := o.(*dragRow)
-				row.index = i
-				row.label.Importance = widget.MediumImportance
-				if s.drag.moving(true, i) {
-					row.label.Importance = widget.HighImportance
-				}
-				row.label.SetText(r[i])
+				o.(*dragRow).show(i, r[i])
 			}
 		})
 	s.unranked.OnSelected = func(i widget.ListItemID) { s.unrankedSel = i; s.refreshButtons(); s.refreshFiles() }

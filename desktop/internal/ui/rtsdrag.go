@@ -36,6 +36,17 @@ func newDragRow(d *rankDrag, unranked bool, template string) *dragRow {
 	return r
 }
 
+// show makes the row show list item i with text, in the marker's colour
+// while it is the one being dragged.
+func (r *dragRow) show(i int, text string) {
+	r.index = i
+	r.label.Importance = widget.MediumImportance
+	if r.drag.moving(r.unranked, i) {
+		r.label.Importance = widget.HighImportance
+	}
+	r.label.SetText(text)
+}
+
 // CreateRenderer lays the tick box left of the label.
 func (r *dragRow) CreateRenderer() fyne.WidgetRenderer {
 	if r.check == nil {
