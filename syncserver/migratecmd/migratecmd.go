@@ -219,10 +219,7 @@ func Migrate(ctx context.Context, o Options) (*Report, error) {
 	if o.DryRun {
 		return rep, nil
 	}
-	total := 0
-	for _, n := range srcSum.counts {
-		total += n
-	}
+	total := srcSum.total()
 	err = dst.Update(func(ttx store.Tx) error {
 		copied := 0
 		err := src.View(func(stx store.Tx) error {
